@@ -1,0 +1,98 @@
+"""Read every record file under ``records/`` into parsed documents with positions.
+
+Loading never stops at a bad file: each file either becomes a ``Source`` or
+yields the problems that explain why it could not be read. Files in the
+wrong place, symlinks and stray files are reported too, so nothing in the
+archive is silently ignored.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from . import safeyaml
+from .layout import EXPECTED_LAYOUT, RECORDS_DIR, Place, is_attachment, is_attachments_folder, place_of
+from .problems import Problem, Severity, UserError
+
+IGNORED_NAMES = frozenset({".gitkeep", ".DS_Store", "Thumbs.db", "README.md"})
+REQUIRED = ("organization.yaml", "policy.yaml")
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """One parsed record file. ``path`` is relative to the archive root, with ``/``.
+
+    The raw bytes are kept so that positions can be computed again when a
+    later stage has to point at a field (see ``safeyaml.locate``).
+    """
+
+    path: str
+    place: Place
+    raw: bytes
+    data: dict[str, Any]
+
+
+def records_dir(root: Path) -> Path:
+    """The ``records/`` folder of an archive, or a clean error saying what is wrong."""
+    folder = root / RECORDS_DIR
+    if not folder.is_dir():
+        raise UserError(f"{root} is not an order archive: it has no {RECORDS_DIR}/ folder")
+    return folder
+
+
+def find_files(root: Path) -> tuple[list[tuple[str, Place]], list[Problem]]:
+    """Every record file under ``records/`` (sorted), and problems with the folder's layout."""
+    base = records_dir(root)
+    found: list[tuple[str, Place]] = []
+    problems: list[Problem] = []
+    for folder, dirs, files in os.walk(base):
+        rel_folder = os.path.relpath(folder, base).replace(os.sep, "/")
+        rel_folder = "" if rel_folder == "." else rel_folder + "/"
+        for name in list(dirs):
+            if os.path.islink(os.path.join(folder, name)):
+                problems.append(_layout(f"{rel_folder}{name}", "symlink", "symbolic links are not allowed in the archive"))
+                dirs.remove(name)
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and not is_attachments_folder(rel_folder + d))
+        for name in sorted(files):
+            rel = rel_folder + name
+            if name in IGNORED_NAMES or name.startswith(".") or is_attachment(rel):
+                continue
+            if os.path.islink(os.path.join(folder, name)):
+                problems.append(_layout(rel, "symlink", "symbolic links are not allowed in the archive"))
+                continue
+            place = place_of(rel)
+            if place is not None:
+                found.append((f"{RECORDS_DIR}/{rel}", place))
+            elif name.endswith(".yml"):
+                problems.append(_layout(rel, "extension", "record files end in .yaml, not .yml"))
+            elif name.endswith(".yaml"):
+                problems.append(_layout(rel, "unknown-path", f"no record kind lives at this path; {EXPECTED_LAYOUT}"))
+            else:
+                problems.append(
+                    _layout(rel, "stray-file", "not a record; attachments belong in a dossier's attachments/ folder", Severity.WARNING)
+                )
+    for name in REQUIRED:
+        if not (base / name).is_file():
+            problems.append(_layout(name, "missing", f"the archive needs {RECORDS_DIR}/{name}"))
+    return found, problems
+
+
+def _layout(rel: str, rule: str, message: str, severity: Severity = Severity.ERROR) -> Problem:
+    return Problem(f"{RECORDS_DIR}/{rel}", 1, 1, f"layout.{rule}", message, severity=severity)
+
+
+def load_records(root: Path) -> tuple[list[Source], list[Problem]]:
+    """Parse every record file of the archive at ``root``."""
+    files, problems = find_files(root)
+    sources: list[Source] = []
+    for path, place in files:
+        with open(root / path, "rb") as handle:
+            data = handle.read(safeyaml.MAX_BYTES + 1)  # bounded: an oversized file is refused unread
+        document, found = safeyaml.parse(data, path)
+        problems.extend(found)
+        if document is not None:
+            sources.append(Source(path, place, data, document))
+    return sources, problems

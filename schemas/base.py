@@ -1,0 +1,271 @@
+"""Shared field types and the record base class.
+
+YAML is treacherous and staff type records by hand, so the types here are
+stricter than Pydantic's defaults: money is an exact decimal, dates are ISO
+calendar dates, text refuses control and bidi-override characters, and
+unknown keys are errors. Every field carries an English / 繁體中文
+description that flows into the exported JSON Schema.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    WithJsonSchema,
+    model_validator,
+)
+
+SCHEMA_VERSION = 1
+
+
+def field(en: str, zh: str, clause: str | None = None, **kwargs: Any) -> Any:
+    """A Pydantic ``Field`` with a bilingual description and an optional clause.
+
+    The clause (``§2.2``) is kept in the JSON Schema as ``x-clause`` and is
+    what ``orders validate`` prints after a schema error on that field.
+    """
+    extra = {"x-clause": clause} if clause else None
+    return Field(description=f"{en} / {zh}", json_schema_extra=extra, **kwargs)
+
+
+class FieldError(ValueError):
+    """A cross-field rule broken inside one record, pointing at a field.
+
+    Pydantic reports errors raised by a model validator at the model itself;
+    carrying the field path lets the validator map the error to the exact
+    YAML line of the offending field.
+    """
+
+    def __init__(self, field_path: tuple[str | int, ...], message: str, clause: str | None = None):
+        super().__init__(message)
+        self.field_path = field_path
+        self.clause = clause
+
+
+class RecordErrors(ValueError):
+    """All cross-field errors of one model, raised together so none is hidden."""
+
+    def __init__(self, errors: list[FieldError]):
+        super().__init__("; ".join(str(e) for e in errors))
+        self.errors = errors
+
+
+# --------------------------------------------------------------------------
+# Text
+
+# C0 controls except newline, DEL, C1 controls, line/paragraph separators, the
+# byte-order mark and the bidi embedding/override/isolate marks used in
+# "Trojan Source" attacks. Written with \xHH / \uXXXX escapes, which Python's
+# re and pydantic-core's Rust regex read alike, so the check runs in Rust.
+_FORBIDDEN = r"\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff"
+_FORBIDDEN_LINE = r"\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff"
+
+
+def _text_pattern(forbidden: str) -> str:
+    """Only allowed characters, and at least one that is not a space."""
+    return rf"^[^{forbidden}]*[^\s{forbidden}][^{forbidden}]*$"
+
+
+TEXT_PATTERN = _text_pattern(_FORBIDDEN)
+LINE_PATTERN = _text_pattern(_FORBIDDEN_LINE)
+_FIRST_FORBIDDEN = {
+    TEXT_PATTERN: re.compile(f"[{_FORBIDDEN}]"),
+    LINE_PATTERN: re.compile(f"[{_FORBIDDEN_LINE}]"),
+}
+
+
+def explain_text(value: str, pattern: str) -> str:
+    """Why ``value`` failed ``TEXT_PATTERN`` or ``LINE_PATTERN``, in words a person can act on."""
+    bad = _FIRST_FORBIDDEN.get(pattern, _FIRST_FORBIDDEN[LINE_PATTERN]).search(value)
+    if bad is None:
+        return "must not be empty or only spaces"
+    where = f"at position {bad.start() + 1}"
+    if bad.group() == "\n":
+        return f"contains a line break {where}; this field is a single line"
+    return f"contains the invisible or control character U+{ord(bad.group()):04X} {where}"
+
+
+def _text(max_length: int, pattern: str, description: str):
+    return Annotated[
+        str,
+        Field(min_length=1, max_length=max_length, pattern=pattern),
+        WithJsonSchema({"type": "string", "minLength": 1, "maxLength": max_length, "description": description}),
+    ]
+
+
+Line = _text(200, LINE_PATTERN, "Single-line text / 單行文字")
+"""Single-line text: a name, a title, a short note."""
+
+Text = _text(4000, TEXT_PATTERN, "Free text, may span lines / 多行文字")
+"""Multi-line free text: a description, a reason, an assessment."""
+
+
+# --------------------------------------------------------------------------
+# Dates
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _parse_date(value: Any) -> date:
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value):
+        try:
+            return date.fromisoformat(value)
+        except ValueError as exc:
+            raise ValueError(f"{value} is not a calendar date ({exc})") from None
+    raise ValueError(f"expected an ISO date written YYYY-MM-DD, got {value!r}")
+
+
+IsoDate = Annotated[
+    date,
+    BeforeValidator(_parse_date),
+    WithJsonSchema({"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"}),
+]
+
+
+# --------------------------------------------------------------------------
+# Money
+
+_MONEY = re.compile(r"-?(0|[1-9][0-9]{0,12})(\.[0-9]{1,2})?")
+
+
+def _money_parser(signed: bool):
+    def parse(value: Any) -> Decimal:
+        if isinstance(value, bool):
+            raise ValueError("expected an amount, got a yes/no value")
+        if isinstance(value, int):
+            text = str(value)
+        elif isinstance(value, str):
+            text = value
+        elif isinstance(value, (Decimal, float)):
+            raise ValueError(f"write the amount {value} in quotes, e.g. '{value}', so that YAML cannot turn it into a float")
+        else:
+            raise ValueError(f"expected an amount such as '1200000' or '1500.50', got {value!r}")
+        if not _MONEY.fullmatch(text):
+            raise ValueError(
+                f"{text!r} is not an amount: use digits with an optional '.' and at most two decimals, "
+                "no thousands separators, spaces or exponents (e.g. '1200000.50')"
+            )
+        amount = Decimal(text)
+        if not signed and amount < 0:
+            raise ValueError(f"{text} must not be negative")
+        return amount
+
+    return parse
+
+
+_MONEY_SCHEMA = {
+    "anyOf": [
+        {"type": "string", "pattern": r"^-?(0|[1-9][0-9]{0,12})(\.[0-9]{1,2})?$"},
+        {"type": "integer"},
+    ]
+}
+Money = Annotated[Decimal, BeforeValidator(_money_parser(signed=False)), WithJsonSchema(_MONEY_SCHEMA)]
+"""A non-negative exact amount, written as an integer or a quoted decimal."""
+MoneyDelta = Annotated[Decimal, BeforeValidator(_money_parser(signed=True)), WithJsonSchema(_MONEY_SCHEMA)]
+"""A signed exact amount (a change's cost difference)."""
+
+
+class Currency(StrEnum):
+    TWD = "TWD"
+    HKD = "HKD"
+    USD = "USD"
+    CNY = "CNY"
+    JPY = "JPY"
+    EUR = "EUR"
+
+
+# --------------------------------------------------------------------------
+# Identifiers
+
+
+def _id_type(pattern: str, example: str, what: str):
+    compiled = re.compile(pattern)
+
+    def check(value: str) -> str:
+        if not compiled.fullmatch(value):
+            raise ValueError(f"{value!r} is not {what} (expected the form {example})")
+        return value
+
+    return Annotated[
+        str,
+        AfterValidator(check),
+        WithJsonSchema({"type": "string", "pattern": f"^{pattern}$", "examples": [example]}),
+    ]
+
+
+OrderId = _id_type(r"ORD-\d{4}-\d{4}", "ORD-2026-0001", "an order number")
+ChangeId = _id_type(r"CR-\d{4}-\d{4}-\d{2}", "CR-2026-0001-01", "a change request number")
+QualityId = _id_type(r"QC-\d{4}-\d{4}-\d{2}", "QC-2026-0001-01", "a quality record number")
+DeliveryId = _id_type(r"DLV-\d{4}-\d{4}", "DLV-2026-0001", "a delivery record number")
+SettlementId = _id_type(r"STL-\d{4}-\d{4}", "STL-2026-0001", "a settlement number")
+LoanId = _id_type(r"BR-\d{4}-\d{4}", "BR-2026-0001", "a borrowing register number")
+DisposalId = _id_type(r"DS-\d{4}-\d{4}", "DS-2027-0001", "a disposal number")
+RecordId = _id_type(
+    r"(ORD-\d{4}-\d{4}|(CR|QC)-\d{4}-\d{4}-\d{2}|(DLV|STL|BR|DS)-\d{4}-\d{4})",
+    "ORD-2026-0001",
+    "a record number",
+)
+PersonId = _id_type(r"[a-z][a-z0-9]*(\.[a-z0-9]+)*", "lin.yating", "a person id from organization.yaml")
+DepartmentId = _id_type(r"[a-z][a-z0-9_]*", "finance", "a department id from organization.yaml")
+
+Count = Annotated[StrictInt, Field(ge=0, le=1_000_000)]
+Percent = Annotated[StrictInt, Field(ge=0, le=100)]
+Flag = StrictBool
+Email = Annotated[
+    str,
+    Field(max_length=254, pattern=r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$"),
+]
+Phone = Annotated[str, Field(max_length=40, pattern=r"^\+?[0-9][0-9 ()#-]{3,38}$")]
+
+
+# --------------------------------------------------------------------------
+# Models
+
+
+class Part(BaseModel):
+    """A nested block of a record: unknown keys are errors, numbers never become text silently."""
+
+    model_config = ConfigDict(extra="forbid", coerce_numbers_to_str=True, frozen=True)
+
+
+class Checked(Part):
+    """A block with cross-field rules: ``checks`` yields every ``FieldError`` it finds.
+
+    Only blocks that need it inherit this, so the thousands of simple blocks
+    of a large archive pay for no Python-level validator.
+    """
+
+    def checks(self) -> Iterator[FieldError]:
+        return iter(())
+
+    @model_validator(mode="after")
+    def _run_checks(self):
+        errors = list(self.checks())
+        if errors:
+            raise RecordErrors(errors)
+        return self
+
+
+class Record(Checked):
+    """A whole YAML file. ``kind`` and ``schema_version`` come first in every file."""
+
+    kind: str
+    schema_version: Literal[1] = field("Version of the record format", "記錄格式版本")
+
+    clause: ClassVar[str | None] = None
+    """The clause the record kind implements, for errors that have no field of their own."""

@@ -1,0 +1,114 @@
+"""Company policy (`policy.yaml`): the numbers the regulation leaves to configuration.
+
+Retention years (§8.2) and the maximum borrowing period (§8.3) are blank in
+the regulation; the forwarding deadline (§2.3) is counted in business days
+on the company's own calendar (weekends, national holidays, make-up
+workdays); approval rules say which departments approve which record kinds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from enum import StrEnum
+from typing import Annotated, ClassVar, Literal
+
+from pydantic import Field, StrictInt
+
+from .base import Checked, DepartmentId, FieldError, IsoDate, Line, Part, Record, field
+
+
+class Weekday(StrEnum):
+    MONDAY = "monday"
+    TUESDAY = "tuesday"
+    WEDNESDAY = "wednesday"
+    THURSDAY = "thursday"
+    FRIDAY = "friday"
+    SATURDAY = "saturday"
+    SUNDAY = "sunday"
+
+
+class Approver(StrEnum):
+    """Who must approve a change to a record kind, besides the departments listed."""
+
+    HEAD_OF_BORROWER_DEPARTMENT = "head_of_borrower_department"
+
+
+Years = Annotated[StrictInt, Field(ge=1, le=100)]
+
+
+class Retention(Part):
+    """§8.2: years each kind of record is kept after its dossier closes."""
+
+    order: Years = field("Orders and contracts", "訂單與合約", "§8.2")
+    change_request: Years = field("Change request forms", "變更申請表", "§8.2")
+    quality_record: Years = field("Quality records", "品質記錄", "§8.2")
+    delivery: Years = field("Delivery documents", "交付文件", "§8.2")
+    settlement: Years = field("Settlement documents", "結算文件", "§8.2")
+    loan: Years = field("Borrowing register entries", "借閱登記", "§8.3")
+    disposal: Years = field("Disposal records", "銷毀記錄", "§8.2")
+
+
+class Holiday(Part):
+    on: IsoDate = field("Date", "日期")
+    name: Line = field("Name", "名稱")
+
+
+class Calendar(Checked):
+    """The business calendar used for deadlines counted in business days."""
+
+    weekend: list[Weekday] = field("Days that are not business days", "週休日", default_factory=lambda: [Weekday.SATURDAY, Weekday.SUNDAY])
+    holidays: list[Holiday] = field("Public holidays", "國定假日", default_factory=list, max_length=2000)
+    extra_workdays: list[IsoDate] = field("Make-up workdays on a weekend (補班日)", "補班日", default_factory=list, max_length=500)
+
+    def checks(self) -> Iterator[FieldError]:
+        days = [h.on for h in self.holidays]
+        for i, day in enumerate(days):
+            if day in days[:i]:
+                yield FieldError(("holidays", i, "on"), f"{day} is listed twice")
+
+
+class ApprovalRule(Part):
+    """Which departments must approve changes to one record kind."""
+
+    departments: list[DepartmentId] = field("Departments whose approver must sign off", "需核准之部門", default_factory=list, max_length=20)
+    approvers: list[Approver] = field("Other required approvers", "其他核准人", default_factory=list, max_length=5)
+    heads_only: bool = field("Only department heads may approve", "僅限部門主管核准", default=False, strict=True)
+
+
+class ApprovalRules(Part):
+    order: ApprovalRule = field("Orders", "訂單", "§2.3")
+    change_request: ApprovalRule = field("Change requests", "變更申請", "§7.1")
+    quality_record: ApprovalRule = field("Quality records", "品質記錄", "§4.3")
+    delivery: ApprovalRule = field("Delivery records", "交付記錄", "§5.4")
+    settlement: ApprovalRule = field("Settlements", "結算", "§6.3")
+    loan: ApprovalRule = field("Borrowing register", "借閱登記", "§8.3")
+    disposal: ApprovalRule = field("Disposals", "銷毀", "§8.2")
+    organization: ApprovalRule = field("The organization file", "組織檔")
+    policy: ApprovalRule = field("This policy", "本政策")
+
+
+class Policy(Record):
+    """The company's settings for the regulation."""
+
+    clause: ClassVar[str] = "§8.2"
+
+    kind: Literal["policy"] = field("Record kind", "記錄類型")
+    retention_years: Retention = field("Retention period per record kind", "各類檔案保存年限", "§8.2")
+    max_borrowing_days: Annotated[StrictInt, Field(ge=1, le=3650)] = field("Longest allowed loan, days", "最長借閱天數", "§8.3")
+    forwarding_business_days: Annotated[StrictInt, Field(ge=0, le=30)] = field(
+        "Business days after confirmation to forward an order to Operations and Finance", "轉交期限（工作天）", "§2.3", default=1
+    )
+    calendar: Calendar = field("Business calendar", "工作日曆", "§2.3")
+    approvals: ApprovalRules = field("Who approves changes to each record kind", "各類記錄之核准規則")
+    approvals_required_from: IsoDate | None = field(
+        "Date from which git approvals are enforced; earlier history is shown as before approval tracking",
+        "開始要求核准之日期",
+        default=None,
+    )
+    allow_committer_as_approver: bool = field(
+        "Accept the merge committer as approver when a merge has no Approved-by trailer",
+        "無 Approved-by 時以合併者為核准人",
+        default=False,
+        strict=True,
+    )
+    require_signed_approvals: bool = field("Approvals must be signed commits", "核准須簽章", default=False, strict=True)

@@ -1,0 +1,98 @@
+"""The ``orders`` command as a user runs it: output formats, exit codes, no tracebacks."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from generator.cli import main
+
+FIXTURES = Path(__file__).parent / "fixtures"
+BAD = FIXTURES / "bad-archive"
+
+
+def run(*args: str, cwd: Path | None = None):
+    result = CliRunner().invoke(main, list(args), catch_exceptions=False)
+    return result
+
+
+@pytest.fixture
+def bad_archive(tmp_path: Path, monkeypatch) -> Path:
+    """The bad fixture archive, copied so its paths print the same wherever the tests run."""
+    shutil.copytree(BAD, tmp_path / "bad")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path / "bad"
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "github"])
+def test_validate_bad_archive_matches_golden(bad_archive: Path, golden, fmt):
+    result = run("validate", "bad", "--format", fmt)
+    assert result.exit_code == 1
+    golden(f"validate-bad.{fmt}", result.stdout)
+
+
+def test_validate_reports_every_problem_with_location_and_rule(bad_archive: Path):
+    problems = json.loads(run("validate", "bad", "--format", "json").stdout)
+    assert {tuple(sorted(p)) for p in problems} == {("clause", "column", "line", "message", "path", "rule", "severity")}
+    files = {p["path"] for p in problems}
+    assert len(files) == 11  # every broken file, not just the first
+    assert all(p["path"].startswith("bad/records/") for p in problems)
+
+
+def test_validate_prints_the_summary_on_stderr(bad_archive: Path):
+    result = run("validate", "bad")
+    assert result.stderr.strip() == "✗ 2 valid records; 17 error(s), 1 warning(s)"
+
+
+def test_clean_archive_exits_zero(archive: Path):
+    result = run("validate", str(archive))
+    assert (result.exit_code, result.stdout) == (0, "")
+    assert result.stderr.startswith("✓ ")
+
+
+def test_json_of_a_clean_archive_is_an_empty_list(archive: Path):
+    result = run("validate", str(archive), "--format", "json")
+    assert (result.exit_code, json.loads(result.stdout)) == (0, [])
+
+
+def test_warnings_pass_unless_strict(archive: Path):
+    (archive / "records/orders/notes.txt").write_text("x")
+    lenient = run("validate", str(archive))
+    assert lenient.exit_code == 0
+    assert "warning[layout.stray-file]" in lenient.stdout
+    assert run("validate", str(archive), "--strict").exit_code == 1
+
+
+def test_usage_errors_exit_two(tmp_path: Path):
+    assert run("validate", str(tmp_path)).exit_code == 2  # not an archive
+    assert run("validate", "--format", "xml").exit_code == 2
+    assert run("frobnicate").exit_code == 2
+
+
+def test_bad_input_never_shows_a_traceback(bad_archive: Path):
+    """Run the real console entry point: stderr must hold no Python traceback."""
+    proc = subprocess.run([sys.executable, "-m", "generator.cli", "validate", "bad"], capture_output=True, text=True, check=False)
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr + proc.stdout
+    assert "error[yaml.duplicate-key]" in proc.stdout
+
+
+def test_schema_check_detects_a_stale_folder(tmp_path: Path):
+    assert run("schema", "--out", str(tmp_path)).exit_code == 0
+    assert run("schema", "--out", str(tmp_path), "--check").exit_code == 0
+    (tmp_path / "order.schema.json").write_text("{}")
+    assert run("schema", "--out", str(tmp_path), "--check").exit_code == 1
+
+
+def test_demo_writes_a_valid_archive_and_refuses_to_overwrite(tmp_path: Path):
+    assert run("demo", str(tmp_path), "--orders", "12", "--seed", "3").exit_code == 0
+    assert run("validate", str(tmp_path)).exit_code == 0
+    again = run("demo", str(tmp_path), "--orders", "12")
+    assert again.exit_code == 1
+    assert "already exists" in again.stderr
