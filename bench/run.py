@@ -1,0 +1,117 @@
+"""Benchmarks: one command, figures and ratios on stdout. Not tests: nothing here fails a build.
+
+    python3 bench/run.py                 # every benchmark at full size
+    python3 bench/run.py --orders 2000   # smaller, for a quick look
+    python3 bench/run.py --only load
+
+Archives come from ``orders demo`` (the same seed gives the same files) and
+are cached under ``bench/out/``. Every measurement runs in a fresh Python
+process pinned to one core, so nothing is warm but the operating system's
+file cache; each figure is the median of ``--repeat`` runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+OUT = HERE / "out"
+
+
+def archive(orders: int, seed: int = 1) -> Path:
+    """A demo archive of ``orders`` orders, generated once and kept in bench/out/."""
+    target = OUT / f"archive-{orders}-{seed}"
+    if not (target / "records").is_dir():
+        sys.path.insert(0, str(ROOT))
+        from generator.demo import write_demo
+
+        print(f"  generating a demo archive of {orders} orders in {target} …", flush=True)
+        write_demo(target, orders, seed)
+    return target
+
+
+def fresh(code: str, *args: str) -> dict:
+    """Run ``code`` in a new interpreter pinned to one core; it prints one JSON object."""
+    prelude = "import os, sys, json, time\nos.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})\n"
+    proc = subprocess.run(
+        [sys.executable, "-c", prelude + textwrap.dedent(code), *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+LOAD = """
+from pathlib import Path
+from generator import safeyaml
+from generator.load import Source, find_files
+from generator.validate import validate_sources
+root = Path(sys.argv[1])
+t0 = time.perf_counter()
+files, _ = find_files(root)
+t1 = time.perf_counter()
+raws = []
+for path, place in files:
+    with open(root / path, "rb") as f:
+        raws.append((path, place, f.read()))
+t2 = time.perf_counter()
+sources = []
+for path, place, raw in raws:
+    data, problems = safeyaml.parse(raw, path)
+    sources.append(Source(path, place, raw, data))
+t3 = time.perf_counter()
+entries, problems = validate_sources(sources)
+t4 = time.perf_counter()
+from yaml._yaml import CParser
+t5 = time.perf_counter()
+for _, _, raw in raws:
+    p = CParser(raw); p.raw_parse(); p.dispose()
+t6 = time.perf_counter()
+print(json.dumps({"records": len(files), "errors": len(problems), "bytes": sum(len(r[2]) for r in raws),
+                  "walk": t1 - t0, "read": t2 - t1, "parse": t3 - t2, "validate": t4 - t3, "libyaml": t6 - t5}))
+"""
+
+
+def bench_load(orders: int, repeat: int) -> None:
+    """Load + validate per record (issue: ≤ 300 µs per record, one core, cold)."""
+    root = archive(orders)
+    runs = [fresh(LOAD, str(root)) for _ in range(repeat)]
+    n = runs[0]["records"]
+    med = {k: statistics.median(r[k] for r in runs) for k in ("walk", "read", "parse", "validate", "libyaml")}
+    per = {k: v / n * 1e6 for k, v in med.items()}
+    total = per["walk"] + per["read"] + per["parse"] + per["validate"]
+    print(f"load + validate: {n:,} records ({runs[0]['bytes'] / n:,.0f} bytes on average), {runs[0]['errors']} problems")
+    print(f"  find files       {per['walk']:7.1f} µs/record")
+    print(f"  read bytes       {per['read']:7.1f} µs/record")
+    print(f"  parse YAML       {per['parse']:7.1f} µs/record   ({per['parse'] / per['libyaml']:.1f}× libyaml's bare parse, {per['libyaml']:.1f} µs)")
+    print(f"  validate schema  {per['validate']:7.1f} µs/record")
+    print(f"  total            {total:7.1f} µs/record   ({total / 300:.2f}× the 300 µs target; {total * n / 1e6:.1f} s in all)")
+
+
+BENCHMARKS = {"load": bench_load}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--orders", type=int, default=11_200, help="orders in the generated archive (11,200 ≈ 50,000 records)")
+    parser.add_argument("--repeat", type=int, default=3, help="fresh-process runs per figure (median)")
+    parser.add_argument("--only", choices=sorted(BENCHMARKS), action="append", help="run only these")
+    args = parser.parse_args()
+    OUT.mkdir(exist_ok=True)
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores; medians of {args.repeat} fresh processes")
+    for name in args.only or BENCHMARKS:
+        BENCHMARKS[name](args.orders, args.repeat)
+
+
+if __name__ == "__main__":
+    main()
