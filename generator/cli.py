@@ -7,8 +7,10 @@ traceback means a bug in this program.
 
 from __future__ import annotations
 
+import json
 import os
 import sys
+from datetime import date
 from pathlib import Path
 
 import click
@@ -30,8 +32,7 @@ def _shown_under(root: str, problems: list[Problem]) -> list[Problem]:
     if os.path.normpath(root) == ".":
         return problems
     return [
-        Problem(os.path.normpath(os.path.join(root, p.path)).replace(os.sep, "/"), p.line, p.col, p.rule, p.message, p.clause, p.severity)
-        for p in problems
+        Problem(os.path.normpath(os.path.join(root, p.path)).replace(os.sep, "/"), p.line, p.col, p.rule, p.message, p.clause, p.severity) for p in problems
     ]
 
 
@@ -41,23 +42,51 @@ def main() -> None:
     """Order archive: records in git, validated against the order-management regulation."""
 
 
+def _today(value: str | None) -> date:
+    if value is None:
+        return date.today()
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date written YYYY-MM-DD", param_hint="--today") from None
+
+
+TODAY_HELP = "Judge deadlines (overdue loans, late forwarding) as of this date, YYYY-MM-DD; default: today."
+
+
 @main.command()
 @click.argument("root", default=".", type=click.Path(file_okay=False))
 @click.option("--format", "fmt", type=FORMATS, default="text", show_default=True, help="Output format.")
 @click.option("--strict", is_flag=True, help="Warnings fail too.")
-def validate(root: str, fmt: str, strict: bool) -> None:
+@click.option("--today", metavar="DATE", help=TODAY_HELP)
+def validate(root: str, fmt: str, strict: bool, today: str | None) -> None:
     """Check every record under ROOT/records and report all problems."""
-    from .validate import validate_archive
+    from .pipeline import check_archive
 
     path = _archive_root(root)
-    entries, problems = validate_archive(path)
-    problems = _shown_under(root, problems)
+    result = check_archive(path, _today(today))
+    problems = _shown_under(root, result.problems)
     if problems or fmt == "json":
         click.echo(render(problems, fmt))
     errors, warnings = count(problems)
     mark = "✗" if errors or (strict and warnings) else "✓"
-    click.echo(f"{mark} {len(entries)} valid records; {errors} error(s), {warnings} warning(s)", err=True)
+    records = len(result.catalog.entries)
+    click.echo(f"{mark} {records} valid records; {errors} error(s), {warnings} warning(s)", err=True)
     sys.exit(1 if errors or (strict and warnings) else 0)
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def rules(fmt: str) -> None:
+    """List every rule with its clauses, severity and description."""
+    from .rules import REGISTRY
+
+    if fmt == "json":
+        click.echo(json.dumps([r.to_json() for r in REGISTRY.values()], ensure_ascii=False, indent=2))
+        return
+    for r in REGISTRY.values():
+        clauses = ", ".join(r.clauses) or "—"
+        click.echo(f"{r.id:42} {r.severity!s:8} {clauses:24} {r.en} / {r.zh}")
 
 
 @main.command()

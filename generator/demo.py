@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from .calendar import BusinessCalendar
+from .catalog import add_years
 from .problems import UserError
 from .safeyaml import dump
 
@@ -339,6 +340,7 @@ class _Writer:
         self.n = n_orders
         self.files: dict[str, dict[str, Any]] = {}
         self.attachments: dict[str, str] = {}  # path → title of a placeholder document
+        self.invoices = 0  # invoice numbers run in sequence, like a real invoice book
         self.special_done: set[str] = set()
 
     # -- helpers ---------------------------------------------------------
@@ -362,7 +364,7 @@ class _Writer:
     def build(self) -> dict[str, dict[str, Any]]:
         self.files["records/organization.yaml"] = organization()
         self.files["records/policy.yaml"] = policy()
-        years = max(2, -(-self.n // 1000))
+        years = max(2, min(10, -(-self.n // 1000)))  # about 1,000 orders a year, over at most ten years
         first_day = date(TODAY.year - years + 1, 1, 6)
         span = (TODAY - timedelta(days=4) - first_day).days
         # The newest orders are pinned to dates that put them in each early stage.
@@ -389,7 +391,7 @@ class _Writer:
             day = TODAY - timedelta(days=back)
             self.rng = random.Random(f"{self.seed}:{slot}")
             p = self.plan(day, self.basics(slot))
-            if self.stage_of(p) == stage:
+            if self.stage_of(p) == stage and p.forwarded <= TODAY:  # forwarded in time, so never flagged (§2.3)
                 return day
         raise AssertionError(f"no receipt date puts an order at {stage}")  # pragma: no cover
 
@@ -538,9 +540,7 @@ class _Writer:
             start = p.start + timedelta(days=span * i // len(names))
             due = p.start + timedelta(days=span * (i + 1) // len(names))
             status = "done" if reached >= 2 or due <= TODAY else "in_progress" if start <= TODAY else "not_started"
-            tasks.append(
-                {"id": f"T{i + 1}", "title": name, "owner": self.rng.choice([owner, *OPS]), "start": start, "due": due, "status": status}
-            )
+            tasks.append({"id": f"T{i + 1}", "title": name, "owner": self.rng.choice([owner, *OPS]), "start": start, "due": due, "status": status})
         half = p.start + timedelta(days=span // 2)
         milestones = [{"name": "期中檢核 Mid-term review", "due": half}, {"name": "交付 Delivery", "due": p.due}]
         for m in milestones:
@@ -571,8 +571,8 @@ class _Writer:
             cr_id = f"CR-{order_id[4:]}-{seq:02d}"
             title, reason, content, cost_k, delay = rng.choice(CHANGES)
             requested = p.start + self.days(10, 30) * seq
-            if requested > TODAY:
-                break
+            if requested > TODAY or (reached >= 2 and requested > p.delivered - timedelta(days=10)):
+                break  # changes come while the work is under way, not after delivery
             major = cost_k >= 150 or self.once("major-change", 0.05)
             # A change is as far along as the order: still open only while the order is in progress.
             status = "verified" if reached >= 2 else rng.choice(["requested", "assessed", "approved", "implemented"])
@@ -624,11 +624,7 @@ class _Writer:
                 ]
                 deltas.append(cr["cost_delta"])
                 if status in ("implemented", "verified"):
-                    done = (
-                        min(approved + self.days(5, 20), p.delivered - timedelta(days=1))
-                        if reached >= 2
-                        else min(TODAY, approved + timedelta(days=5))
-                    )
+                    done = min(approved + self.days(5, 20), p.delivered - timedelta(days=1)) if reached >= 2 else min(TODAY, approved + timedelta(days=5))
                     done = max(done, approved)
                     cr["implementation"] = {
                         "plan": "依變更計劃分兩階段實施。 Implemented in two steps per the change plan.",
@@ -659,9 +655,7 @@ class _Writer:
             "stage": "inspection" if reached >= 2 else "production",
             "inspected_on": inspected,
             "inspector": rng.choice(INSPECTORS),
-            "standard": {"software_development": "QS-01 軟體交付檢驗規範", "data_analysis": "QS-02 資料分析品質標準"}.get(
-                service, "QS-03 服務品質標準"
-            ),
+            "standard": {"software_development": "QS-01 軟體交付檢驗規範", "data_analysis": "QS-02 資料分析品質標準"}.get(service, "QS-03 服務品質標準"),
             "result": "fail" if fail else "pass",
         }
         if fail:
@@ -688,11 +682,7 @@ class _Writer:
                 {
                     "received_on": inspected,
                     "description": "客戶反映交付品質未達預期。 The client found the quality below expectations.",
-                    **(
-                        {"resolved_on": inspected + timedelta(days=3), "resolution": "完成返工並致歉。 Reworked and apologised."}
-                        if closed
-                        else {}
-                    ),
+                    **({"resolved_on": inspected + timedelta(days=3), "resolution": "完成返工並致歉。 Reworked and apologised."} if closed else {}),
                 }
             ]
         self.files[f"{folder}/quality/{qc_id}.yaml"] = qc
@@ -769,11 +759,10 @@ class _Writer:
                 issued = confirmed + timedelta(days=1 + 20 * i)
                 if issued > TODAY:
                     break
-                number = f"{'AB' if currency == 'TWD' else 'HK'}{rng.randint(10_000_000, 99_999_999)}"
+                self.invoices += 1
+                number = f"{'AB' if currency == 'TWD' else 'HK'}{issued.year % 100:02d}{self.invoices:06d}"
                 tax = (line["amount"] * Decimal("0.05")).quantize(Decimal(1)) if currency == "TWD" else Decimal(0)
-                invoices.append(
-                    {"number": number, "issued_on": issued, "amount": line["amount"], "tax": tax, "due_on": issued + timedelta(days=30)}
-                )
+                invoices.append({"number": number, "issued_on": issued, "amount": line["amount"], "tax": tax, "due_on": issued + timedelta(days=30)})
                 paid_on = issued + self.days(10, 40)
                 if reached >= 4:  # the order is settled, so every instalment was paid by then
                     paid_on = max(issued, min(paid_on, p.settled))
@@ -836,30 +825,76 @@ class _Writer:
             self.files[f"records/archive/borrowing/{loan_id}.yaml"] = loan
 
     def disposals(self, first_day: date) -> None:
-        """Destruction of records from before this archive, whose retention has expired."""
-        count = max(1, self.n // 2000)
-        for i in range(count):
-            proposed = TODAY - timedelta(days=90 + 30 * i)
-            year = proposed.year - 11
-            items = [{"record": f"ORD-{year}-{n:04d}", "retention_until": date(year + 10, 12, 31)} for n in range(1 + 5 * i, 6 + 5 * i)]
-            items.append({"record": f"BR-{proposed.year - 4}-{i + 1:04d}", "retention_until": date(proposed.year - 1, 12, 31)})
-            ds_id = f"DS-{proposed.year}-{i + 1:04d}"
-            self.files[f"records/archive/disposals/{ds_id}.yaml"] = {
-                "kind": "disposal",
-                "schema_version": 1,
-                "id": ds_id,
-                "items": items,
+        """Approved destruction (§8.2): records from before this archive, then every spring what expired.
+
+        A long archive therefore looks like a real one: records are destroyed
+        once their retention ends, and only the last few months' expiries are
+        still waiting for a disposal.
+        """
+        sequence: dict[int, int] = {}
+
+        def dispose(proposed: date, items: list[dict[str, Any]]) -> bool:
+            sequence[proposed.year] = sequence.get(proposed.year, 0) + 1
+            ds_id = f"DS-{proposed.year}-{sequence[proposed.year]:04d}"
+            destroyed = proposed + timedelta(days=10)
+            record: dict[str, Any] = {
+                "kind": "disposal", "schema_version": 1, "id": ds_id, "items": items,
                 "reason": "保存年限屆滿，經核准銷毀。 Retention expired; destruction approved.",
-                "proposed_by": "chou.peichun",
-                "proposed_on": proposed,
+                "proposed_by": "chou.peichun", "proposed_on": proposed,
                 "approvals": [
                     {"by": "chou.peichun", "department": "admin", "on": proposed + timedelta(days=3)},
                     {"by": "hsu.wenpin", "department": "management", "on": proposed + timedelta(days=5)},
                 ],
                 "method": "shredding",
-                "destroyed_on": proposed + timedelta(days=10),
-                "witness": "huang.shuhua",
             }
+            if destroyed <= TODAY:
+                record.update(destroyed_on=destroyed, witness="huang.shuhua")
+            self.files[f"records/archive/disposals/{ds_id}.yaml"] = record
+            return destroyed <= TODAY
+
+        old = first_day.year - 11  # years before this archive's first order
+        dispose(
+            TODAY - timedelta(days=90),
+            [{"record": f"ORD-{old}-{n:04d}", "retention_until": date(old + 10, 12, 31)} for n in range(1, 6)]
+            + [{"record": f"BR-{first_day.year - 4}-0001", "retention_until": date(first_day.year - 1, 12, 31)}],
+        )
+        expiring = self.retention_ends()
+        gone: set[str] = set()
+        for year in range(first_day.year + 1, TODAY.year + 1):
+            proposed = date(year, 3, 2)
+            due = sorted((until, record_id, paths) for record_id, (until, paths) in expiring.items() if until < proposed)
+            for start in range(0, len(due), 5000):
+                batch = due[start : start + 5000]
+                if dispose(proposed, [{"record": record_id, "retention_until": until} for until, record_id, _ in batch]):
+                    for _, record_id, paths in batch:
+                        gone.update(paths)
+                        del expiring[record_id]
+        for path in gone:
+            self.files.pop(path, None)
+        self.attachments = {k: v for k, v in self.attachments.items() if k.rsplit("/attachments/", 1)[0] + "/" not in gone}
+
+    def retention_ends(self) -> dict[str, tuple[date, list[str]]]:
+        """Per record id listed for disposal: the end of its retention, and the files it takes along."""
+        years = policy()["retention_years"]
+        out: dict[str, tuple[date, list[str]]] = {}
+        by_folder: dict[str, list[str]] = {}
+        for path in self.files:
+            if path.startswith("records/orders/") and "/quality/" not in path:
+                by_folder.setdefault(path.rsplit("/", 1)[0].removesuffix("/changes"), []).append(path)
+        for path, data in self.files.items():
+            kind = data["kind"]
+            if kind == "order":
+                closed = data.get("archived_on") or (data["cancellation"]["on"] if "cancellation" in data else None)
+                if closed is not None:
+                    folder = path.rsplit("/", 1)[0]
+                    out[data["id"]] = (add_years(closed, years["order"]), [*by_folder[folder], folder + "/"])
+            elif kind == "quality_record":
+                order = self.files[path.split("/quality/")[0] + "/order.yaml"]
+                if order.get("archived_on"):
+                    out[data["id"]] = (add_years(order["archived_on"], years["quality_record"]), [path])
+            elif kind == "loan" and data.get("returned_on"):
+                out[data["id"]] = (add_years(data["returned_on"], years["loan"]), [path])
+        return out
 
 
 _STAGE_DATE = {

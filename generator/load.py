@@ -71,9 +71,7 @@ def find_files(root: Path) -> tuple[list[tuple[str, Place]], list[Problem]]:
             elif name.endswith(".yaml"):
                 problems.append(_layout(rel, "unknown-path", f"no record kind lives at this path; {EXPECTED_LAYOUT}"))
             else:
-                problems.append(
-                    _layout(rel, "stray-file", "not a record; attachments belong in a dossier's attachments/ folder", Severity.WARNING)
-                )
+                problems.append(_layout(rel, "stray-file", "not a record; attachments belong in a dossier's attachments/ folder", Severity.WARNING))
     for name in REQUIRED:
         if not (base / name).is_file():
             problems.append(_layout(name, "missing", f"the archive needs {RECORDS_DIR}/{name}"))
@@ -96,3 +94,46 @@ def load_records(root: Path) -> tuple[list[Source], list[Problem]]:
         if document is not None:
             sources.append(Source(path, place, data, document))
     return sources, problems
+
+
+def scan_attachments(root: Path) -> dict[str, dict[str, bool]]:
+    """Per order id, the files under its ``attachments/`` folder and whether each stays inside the archive.
+
+    A symbolic link that resolves outside ``records/`` counts as leaving it,
+    so no record can make the site expose another file of the server. Only
+    links are resolved: a large archive has tens of thousands of plain files.
+    """
+    base = records_dir(root).resolve()
+    orders = root / RECORDS_DIR / "orders"
+    out: dict[str, dict[str, bool]] = {}
+    for year in _subfolders(orders):
+        for dossier in _subfolders(year):
+            folder = os.path.join(dossier, "attachments")
+            if not os.path.isdir(folder) or os.path.islink(folder):
+                continue
+            files: dict[str, bool] = {}
+            for current, dirs, names in os.walk(folder):
+                rel = os.path.relpath(current, folder)
+                for name in dirs + names:
+                    path = os.path.join(current, name)
+                    if os.path.islink(path):
+                        target = Path(path).resolve()
+                        inside = target.is_relative_to(base) and target.exists()
+                        if name in dirs:  # a linked folder: never walked into
+                            dirs.remove(name)
+                            continue
+                    elif name in dirs:
+                        continue
+                    else:
+                        inside = True
+                    files[name if rel == "." else f"{rel}/{name}".replace(os.sep, "/")] = inside
+            out[os.path.basename(dossier)] = files
+    return out
+
+
+def _subfolders(folder: Path | str) -> list[str]:
+    try:
+        with os.scandir(folder) as entries:
+            return sorted(e.path for e in entries if e.is_dir(follow_symlinks=False))
+    except FileNotFoundError:
+        return []

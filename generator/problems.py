@@ -48,10 +48,7 @@ class Problem:
         """A GitHub Actions workflow command, so CI shows the problem on the PR's diff."""
         level = "error" if self.severity is Severity.ERROR else "warning"
         title = f"{self.rule} ({self.clause})" if self.clause else self.rule
-        return (
-            f"::{level} file={_gh_property(self.path)},line={self.line},col={self.col},"
-            f"title={_gh_property(title)}::{_gh_data(self.message)}"
-        )
+        return f"::{level} file={_gh_property(self.path)},line={self.line},col={self.col},title={_gh_property(title)}::{_gh_data(self.message)}"
 
 
 def _gh_data(text: str) -> str:

@@ -109,9 +109,7 @@ class Disposal(Record):
                 yield FieldError(("witness",), "a destruction needs a witness", "§8.2")
         for i, item in enumerate(self.items):
             if item.retention_until > self.proposed_on:
-                yield FieldError(
-                    ("items", i, "retention_until"), f"{item.record} is still under retention until {item.retention_until}", "§8.2"
-                )
+                yield FieldError(("items", i, "retention_until"), f"{item.record} is still under retention until {item.retention_until}", "§8.2")
         ids = [item.record for item in self.items]
         for i, rec in enumerate(ids):
             if rec in ids[:i]:

@@ -10,10 +10,13 @@ description that flows into the exported JSON Schema.
 from __future__ import annotations
 
 import re
+import typing
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
+from functools import cache
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
@@ -193,7 +196,22 @@ class Currency(StrEnum):
 # Identifiers
 
 
-def _id_type(pattern: str, example: str, what: str):
+@dataclass(frozen=True)
+class Reference:
+    """Marks an id field that must name something defined elsewhere (a person, a department).
+
+    The archive-wide rules find every such field through ``references``,
+    so a new field of that type is checked without touching the rules.
+    """
+
+    target: str
+
+
+PERSON = Reference("person")
+DEPARTMENT = Reference("department")
+
+
+def _id_type(pattern: str, example: str, what: str, *marks: Reference):
     compiled = re.compile(pattern)
 
     def check(value: str) -> str:
@@ -205,6 +223,7 @@ def _id_type(pattern: str, example: str, what: str):
         str,
         AfterValidator(check),
         WithJsonSchema({"type": "string", "pattern": f"^{pattern}$", "examples": [example]}),
+        *marks,
     ]
 
 
@@ -220,8 +239,8 @@ RecordId = _id_type(
     "ORD-2026-0001",
     "a record number",
 )
-PersonId = _id_type(r"[a-z][a-z0-9]*(\.[a-z0-9]+)*", "lin.yating", "a person id from organization.yaml")
-DepartmentId = _id_type(r"[a-z][a-z0-9_]*", "finance", "a department id from organization.yaml")
+PersonId = _id_type(r"[a-z][a-z0-9]*(\.[a-z0-9]+)*", "lin.yating", "a person id from organization.yaml", PERSON)
+DepartmentId = _id_type(r"[a-z][a-z0-9_]*", "finance", "a department id from organization.yaml", DEPARTMENT)
 
 Count = Annotated[StrictInt, Field(ge=0, le=1_000_000)]
 Percent = Annotated[StrictInt, Field(ge=0, le=100)]
@@ -269,3 +288,63 @@ class Record(Checked):
 
     clause: ClassVar[str | None] = None
     """The clause the record kind implements, for errors that have no field of their own."""
+
+
+# --------------------------------------------------------------------------
+# Walking models
+
+
+def nested_model(annotation: Any) -> type[BaseModel] | None:
+    """The model inside ``X``, ``X | None``, ``list[X]`` or ``Annotated[X, …]``."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in typing.get_args(annotation):
+        found = nested_model(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _reference_in(annotation: Any, metadata: list[Any]) -> Reference | None:
+    for item in metadata:
+        if isinstance(item, Reference):
+            return item
+    for arg in typing.get_args(annotation):
+        if isinstance(arg, Reference):
+            return arg
+        found = _reference_in(arg, [])
+        if found is not None:
+            return found
+    return None
+
+
+@cache
+def _plan(model_cls: type[BaseModel]) -> tuple[tuple[str, Reference | None], ...]:
+    """The fields of a model worth walking: those holding a reference (or None: a nested model)."""
+    plan = []
+    for name, info in model_cls.model_fields.items():
+        reference = _reference_in(info.annotation, info.metadata)
+        if reference or nested_model(info.annotation):
+            plan.append((name, reference))
+    return tuple(plan)
+
+
+def references(model: BaseModel, loc: tuple[str | int, ...] = ()) -> Iterator[tuple[tuple[str | int, ...], Reference, str]]:
+    """Every ``(field path, reference kind, id)`` in a model, nested blocks and lists included."""
+    for name, reference in _plan(type(model)):
+        value = getattr(model, name)
+        if value is None:
+            continue
+        here = (*loc, name)
+        items = enumerate(value) if isinstance(value, (list, tuple)) else None
+        if reference is not None:
+            if items is None:
+                yield here, reference, value
+            else:
+                for i, item in items:
+                    yield (*here, i), reference, item
+        elif items is None:
+            yield from references(value, here)
+        else:
+            for i, item in items:
+                yield from references(item, (*here, i))

@@ -11,6 +11,7 @@ from decimal import Decimal
 import pytest
 
 from schemas import MODELS, TRANSITIONS, OrderStatus
+from schemas.base import nested_model
 from schemas.lifecycle import LABELS_ZH, REGULATION_STATUS_WORDS, can_move
 
 from samples import SAMPLES, check, check_text, sample
@@ -77,9 +78,7 @@ def test_every_field_has_a_bilingual_description(kind):
             english, chinese = info.description.rsplit(" / ", 1)
             assert english.isascii() or any(c.isascii() for c in english)
             assert any("\u4e00" <= c <= "\u9fff" for c in chinese), f"{model.__name__}.{name}: {chinese}"
-            from generator.validate import _nested_model
-
-            nested = _nested_model(info.annotation)
+            nested = nested_model(info.annotation)
             if nested is not None:
                 walk(nested)
 
@@ -388,10 +387,7 @@ def test_verified_change_needs_verification():
     problem = only(change(status="verified", assessment=ASSESSMENT, approvals=APPROVALS, implementation=IMPLEMENTATION))
     assert problem.clause == "§7.4"
     verification = {"by": "liu.yihsuan", "on": "2026-04-21", "result": "confirmed"}
-    assert (
-        change(status="verified", assessment=ASSESSMENT, approvals=APPROVALS, implementation=IMPLEMENTATION, verification=verification)
-        == []
-    )
+    assert change(status="verified", assessment=ASSESSMENT, approvals=APPROVALS, implementation=IMPLEMENTATION, verification=verification) == []
 
 
 def test_change_approved_before_it_was_requested_is_refused():
@@ -510,10 +506,7 @@ def test_settled_only_when_paid_in_full_or_written_off():
     problem = only(settlement(CONFIRMED_PLAN, status="settled", settled_on="2026-08-02", invoices=[INVOICE], payments=[half]))
     assert "660000 is still unpaid" in problem.message
     write_off = {"amount": "660000", "reason": "客戶倒閉", "approved_by": "huang.shuhua", "on": "2026-08-02"}
-    assert (
-        settlement(CONFIRMED_PLAN, status="settled", settled_on="2026-08-02", invoices=[INVOICE], payments=[half], write_off=write_off)
-        == []
-    )
+    assert settlement(CONFIRMED_PLAN, status="settled", settled_on="2026-08-02", invoices=[INVOICE], payments=[half], write_off=write_off) == []
 
 
 def test_settled_needs_settlement_date():

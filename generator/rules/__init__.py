@@ -1,0 +1,156 @@
+"""The regulation as named rules that look across records.
+
+The schema layer checks one file at a time; most of the regulation lives
+*between* records (a change approved before it is implemented, a loan
+approved by the head of the borrower's department …). Each rule here has a
+stable id, the clauses it enforces, a severity (errors block a merge,
+warnings are shown on the site) and a bilingual one-line description, and is
+a pure function from the indexed archive to findings.
+
+Rules are registered by the modules imported at the bottom of this file.
+The checks of the earlier layers (YAML reader, layout, schema) are listed in
+the same registry without a function, so ``orders rules`` and the
+compliance map account for every rule id a user can see.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+
+from ..catalog import Catalog
+from ..problems import Problem, Severity
+from ..validate import Entry, Loc
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """What a rule found: the record, the field (as a path) and what is wrong."""
+
+    entry: Entry
+    loc: Loc
+    message: str
+    clause: str | None = None
+    """The one clause this finding breaks, when the rule covers several."""
+
+
+Check = Callable[[Catalog], Iterable[Finding]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    clauses: tuple[str, ...]
+    severity: Severity
+    en: str
+    zh: str
+    check: Check | None = None
+
+    @property
+    def layer(self) -> str:
+        return "archive" if self.check else self.id.split(".", 1)[0]
+
+    def to_json(self) -> dict:
+        return {
+            "id": self.id,
+            "clauses": list(self.clauses),
+            "severity": str(self.severity),
+            "layer": self.layer,
+            "description": {"en": self.en, "zh-Hant": self.zh},
+        }
+
+
+REGISTRY: dict[str, Rule] = {}
+
+
+def rule(rule_id: str, clauses: str | tuple[str, ...], severity: Severity, en: str, zh: str) -> Callable[[Check], Check]:
+    """Register a rule function under a stable id."""
+
+    def register(check: Check) -> Check:
+        if rule_id in REGISTRY:
+            raise ValueError(f"rule {rule_id} is defined twice")
+        REGISTRY[rule_id] = Rule(rule_id, (clauses,) if isinstance(clauses, str) else clauses, severity, en, zh, check)
+        return check
+
+    return register
+
+
+def _document(rule_id: str, clauses: tuple[str, ...], en: str, zh: str) -> None:
+    REGISTRY[rule_id] = Rule(rule_id, clauses, Severity.ERROR, en, zh)
+
+
+E, W = Severity.ERROR, Severity.WARNING
+
+# Checks made before the archive-wide rules run (reader, layout, schema).
+for _id, _en, _zh in [
+    ("yaml.syntax", "The file is valid YAML", "檔案為有效 YAML"),
+    ("yaml.encoding", "The file is UTF-8", "檔案以 UTF-8 編碼"),
+    ("yaml.character", "No control characters in the file", "檔案不含控制字元"),
+    ("yaml.tab", "Indentation uses spaces, not tabs", "縮排使用空格而非 Tab"),
+    ("yaml.duplicate-key", "A key appears once in a mapping", "同一層鍵值不得重複"),
+    ("yaml.anchor", "No anchors (&name)", "不得使用錨點"),
+    ("yaml.alias", "No aliases (*name)", "不得使用別名"),
+    ("yaml.merge-key", "No merge keys (<<)", "不得使用合併鍵"),
+    ("yaml.tag", "No explicit tags (!!type)", "不得使用明確標籤"),
+    ("yaml.multiple-documents", "One document per file", "每個檔案僅一份文件"),
+    ("yaml.empty", "The file is not empty", "檔案不得為空"),
+    ("yaml.not-mapping", "The top level is a mapping", "最上層須為鍵值對應"),
+    ("yaml.complex-key", "Keys are plain text", "鍵須為純文字"),
+    ("yaml.too-large", "A record file is at most 1 MiB", "記錄檔不得超過 1 MiB"),
+    ("yaml.too-deep", "Nesting is at most 24 levels", "巢狀不得超過 24 層"),
+    ("layout.missing", "organization.yaml and policy.yaml exist", "須有組織檔與政策檔"),
+    ("layout.unknown-path", "Record files live where their kind belongs", "記錄檔置於規定位置"),
+    ("layout.extension", "Record files end in .yaml", "記錄檔副檔名為 .yaml"),
+    ("layout.symlink", "No symbolic links in the archive", "檔案庫內不得有符號連結"),
+    ("record.kind-mismatch", "The kind: of a file matches its place", "記錄類型與位置相符"),
+    ("schema.invalid-choice", "Values come from the closed lists", "欄位值須為既定選項"),
+    ("schema.invalid-value", "Amounts, dates, ids and numbers have their exact form", "金額、日期、編號格式正確"),
+    ("schema.invalid-text", "Text has no control or bidi-override characters", "文字不含控制或雙向覆寫字元"),
+    ("schema.wrong-type", "Each field has the type it needs", "欄位型別正確"),
+    ("schema.unknown-field", "No unknown fields", "不得有未定義欄位"),
+]:
+    _document(_id, (), _en, _zh)
+_document("schema.required", ("§2.2", "§6.2", "§7.1"), "Required fields are present", "必填欄位須填寫")
+_document("schema.cross-field", ("§2.2", "§4.4", "§5.2", "§6.3", "§7.1", "§8.3"), "Fields of one record agree", "同一記錄內各欄位一致")
+_document("record.id-mismatch", ("§2.2",), "A record's id matches its path", "記錄編號與路徑相符")
+_document("record.order-mismatch", ("§8.1",), "A record belongs to the dossier it is in", "記錄屬於所在之訂單檔案夾")
+REGISTRY["layout.stray-file"] = Rule("layout.stray-file", (), W, "No stray files among the records", "記錄區不得有雜項檔案")
+
+
+def run_rules(catalog: Catalog) -> list[Problem]:
+    """Every finding of every archive-wide rule, located at its field."""
+    problems: list[Problem] = []
+    for current in REGISTRY.values():
+        if current.check is None:
+            continue
+        clause = ", ".join(current.clauses) or None
+        for finding in current.check(catalog):
+            line, col = catalog.position(finding.entry, finding.loc)
+            problem = Problem(finding.entry.path, line, col, current.id, finding.message, finding.clause or clause, current.severity)
+            problems.append(problem)
+    return problems
+
+
+def each_order(catalog: Catalog) -> Iterator[tuple]:
+    """``(dossier, order entry, order model)`` for every dossier that has its order.yaml."""
+    for dossier in catalog.dossiers.values():
+        if dossier.order is not None:
+            yield dossier, dossier.order, dossier.order.model
+
+
+# Register the rules: importing a module runs its @rule decorators.
+from . import (  # noqa: E402
+    archive,
+    attachments,
+    changes,
+    delivery,
+    execution,
+    identity,
+    intake,
+    lifecycle,
+    quality,
+    settlement,
+)
+
+__all__ = ["REGISTRY", "Finding", "Rule", "archive", "attachments", "changes", "delivery", "each_order", "execution"]
+__all__ += ["identity", "intake", "lifecycle", "quality", "rule", "run_rules", "settlement"]

@@ -1,0 +1,102 @@
+"""Change management (§3.4, §7): approval before implementation, review of major changes, verification."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from schemas import ChangeStatus
+from schemas.change import ApprovalDecision
+
+from ..catalog import Catalog
+from . import E, Finding, rule
+
+GOING_AHEAD = frozenset({ChangeStatus.APPROVED, ChangeStatus.IMPLEMENTED, ChangeStatus.VERIFIED})
+
+
+def _required_departments(catalog: Catalog) -> list[str]:
+    return list(catalog.policy.approvals.change_request.departments) if catalog.policy else []
+
+
+@rule(
+    "change.missing-approval",
+    "§7.1",
+    E,
+    "A change goes ahead only after every department the policy names approved it",
+    "變更須經政策所列各部門核准始得執行",
+)
+def missing_approval(catalog: Catalog) -> Iterator[Finding]:
+    required = _required_departments(catalog)
+    for dossier in catalog.dossiers.values():
+        for entry in dossier.changes:
+            change = entry.model
+            if change.status not in GOING_AHEAD:
+                continue
+            approved = {a.department for a in change.approvals if a.decision is ApprovalDecision.APPROVED}
+            for department in required:
+                if department not in approved:
+                    yield Finding(entry, ("approvals",), f"the change is {change.status.value} without the approval of {department}")
+
+
+@rule(
+    "change.approver-outside-department",
+    ("§7.1", "§7.2"),
+    E,
+    "A department's approval is given by a person of that department",
+    "部門核准須由該部門人員簽核",
+)
+def approver_outside_department(catalog: Catalog) -> Iterator[Finding]:
+    for dossier in catalog.dossiers.values():
+        for entry in dossier.changes:
+            for i, approval in enumerate(entry.model.approvals):
+                person = catalog.people.get(approval.by)
+                if person is not None and person.department != approval.department:
+                    yield Finding(entry, ("approvals", i, "by"), f"{approval.by} is in {person.department}, not {approval.department}")
+
+
+@rule(
+    "change.major-review-incomplete",
+    "§7.2",
+    E,
+    "A major change is reviewed by every department concerned",
+    "重大變更須經相關各部門評審",
+)
+def major_review_incomplete(catalog: Catalog) -> Iterator[Finding]:
+    required = set(_required_departments(catalog))
+    for dossier in catalog.dossiers.values():
+        for entry in dossier.changes:
+            change = entry.model
+            if change.major and change.major_review is not None:
+                missing = sorted(required - set(change.major_review.departments))
+                if missing:
+                    yield Finding(entry, ("major_review", "departments"), f"the review of a major change lacks {', '.join(missing)}")
+
+
+@rule(
+    "change.unverified-at-delivery",
+    ("§7.3", "§7.4"),
+    E,
+    "Changes are implemented and verified before the order is delivered",
+    "變更須於交付前完成實施並經驗證",
+)
+def unverified_at_delivery(catalog: Catalog) -> Iterator[Finding]:
+    for dossier in catalog.dossiers.values():
+        delivery = dossier.delivery_model
+        if delivery is None:
+            continue
+        for entry in dossier.changes:
+            change = entry.model
+            if change.status in (ChangeStatus.APPROVED, ChangeStatus.IMPLEMENTED):
+                yield Finding(entry, ("status",), f"the order was delivered on {delivery.delivered_on} but this change is still {change.status.value}")
+            elif change.verification is not None and change.verification.on > delivery.delivered_on:
+                yield Finding(entry, ("verification", "on"), f"verified on {change.verification.on}, after the delivery on {delivery.delivered_on}")
+
+
+@rule("change.after-settlement", ("§3.4", "§7.1"), E, "No change is requested after the order was settled", "結算後不得再申請變更")
+def after_settlement(catalog: Catalog) -> Iterator[Finding]:
+    for dossier in catalog.dossiers.values():
+        settlement = dossier.settlement_model
+        if settlement is None or settlement.settled_on is None:
+            continue
+        for entry in dossier.changes:
+            if entry.model.requested_on > settlement.settled_on:
+                yield Finding(entry, ("requested_on",), f"requested after the order was settled on {settlement.settled_on}")

@@ -1,0 +1,51 @@
+"""Work plan, tracking and project review of executed orders (§3)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from schemas import OrderStatus
+from schemas.order import Complexity
+
+from ..catalog import Catalog
+from . import E, Finding, W, each_order, rule
+from .intake import EXECUTED
+
+
+@rule("order.missing-work-plan", "§3.1", E, "An executed order has a work plan with tasks and owners", "執行中之訂單須有工作計劃")
+def missing_work_plan(catalog: Catalog) -> Iterator[Finding]:
+    for _, entry, order in each_order(catalog):
+        if order.status in EXECUTED and order.work_plan is None:
+            yield Finding(entry, ("status",), f"the order is {order.status.value} but has no work_plan (tasks, milestones, owners)")
+
+
+@rule(
+    "order.missing-risk-plan",
+    "§3.3",
+    E,
+    "Complex and major orders have a project review and a risk plan",
+    "複雜或重大訂單須有專案評審與風險控制",
+)
+def missing_risk_plan(catalog: Catalog) -> Iterator[Finding]:
+    for _, entry, order in each_order(catalog):
+        if order.complexity is Complexity.STANDARD or order.status not in EXECUTED:
+            continue
+        if order.project_review is None:
+            yield Finding(entry, ("complexity",), f"a {order.complexity.value} order needs a project_review before execution")
+        if not order.risks:
+            yield Finding(entry, ("complexity",), f"a {order.complexity.value} order needs a risk plan (risks)")
+
+
+@rule("order.milestone-overdue", "§3.2", W, "Milestones of orders in progress are met on time", "執行中訂單之里程碑應如期完成")
+def milestone_overdue(catalog: Catalog) -> Iterator[Finding]:
+    for _, entry, order in each_order(catalog):
+        if order.status is not OrderStatus.IN_PROGRESS or order.work_plan is None:
+            continue
+        for i, milestone in enumerate(order.work_plan.milestones):
+            if milestone.done_on is None and milestone.due < catalog.today:
+                late = (catalog.today - milestone.due).days
+                yield Finding(
+                    entry,
+                    ("work_plan", "milestones", i, "due"),
+                    f"milestone '{milestone.name}' was due on {milestone.due} ({late} days ago)",
+                )

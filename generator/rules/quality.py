@@ -1,0 +1,67 @@
+"""Quality control (§4): inspectors, rectification, the client told, records closed before acceptance."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from schemas import QualityStatus
+from schemas.delivery import AcceptanceResult
+from schemas.organization import Role
+from schemas.quality import Result
+
+from ..catalog import Catalog
+from . import E, Finding, rule
+
+ACCEPTED = frozenset({AcceptanceResult.ACCEPTED, AcceptanceResult.ACCEPTED_WITH_REMARKS})
+
+
+@rule("quality.no-rectification", "§4.4", E, "A failed inspection is rectified by rework, repair or scrap", "檢驗不合格須返工、返修或報廢")
+def no_rectification(catalog: Catalog) -> Iterator[Finding]:
+    for dossier in catalog.dossiers.values():
+        for entry in dossier.quality:
+            if entry.model.result is Result.FAIL and entry.model.rectification is None:
+                yield Finding(entry, ("result",), "the inspection failed but no rectification (rework, repair or scrap) is recorded")
+
+
+@rule("quality.client-not-notified", "§4.4", E, "The client is notified of a quality problem", "品質問題須通知客戶")
+def client_not_notified(catalog: Catalog) -> Iterator[Finding]:
+    for dossier in catalog.dossiers.values():
+        for entry in dossier.quality:
+            rectification = entry.model.rectification
+            if rectification is not None and rectification.client_notified_on is None:
+                yield Finding(entry, ("rectification",), "the rectification does not say when the client was notified (client_notified_on)")
+
+
+@rule(
+    "quality.open-at-acceptance",
+    "§4.4",
+    E,
+    "Quality records are closed before the client accepts the delivery",
+    "客戶驗收前品質記錄須結案",
+)
+def open_at_acceptance(catalog: Catalog) -> Iterator[Finding]:
+    for dossier in catalog.dossiers.values():
+        delivery = dossier.delivery_model
+        acceptance = delivery.acceptance if delivery else None
+        if acceptance is None or acceptance.result not in ACCEPTED or acceptance.accepted_on is None:
+            continue
+        for entry in dossier.quality:
+            record = entry.model
+            if record.status is not QualityStatus.CLOSED:
+                yield Finding(entry, ("status",), f"the client accepted on {acceptance.accepted_on} but this record is still {record.status.value}")
+            elif record.closed_on and record.closed_on > acceptance.accepted_on:
+                yield Finding(entry, ("closed_on",), f"closed on {record.closed_on}, after the client accepted on {acceptance.accepted_on}")
+
+
+@rule("quality.inspector-role", "§4.3", E, "Inspections are made by people with the quality-inspector role", "檢驗須由品檢人員執行")
+def inspector_role(catalog: Catalog) -> Iterator[Finding]:
+    for dossier in catalog.dossiers.values():
+        for entry in dossier.quality:
+            record = entry.model
+            checks = [(("inspector",), record.inspector)]
+            if record.rectification and record.rectification.verified_by:
+                checks.append((("rectification", "verified_by"), record.rectification.verified_by))
+            for loc, person_id in checks:
+                person = catalog.people.get(person_id)
+                if person is not None and Role.QUALITY_INSPECTOR not in person.roles:
+                    yield Finding(entry, loc, f"{person_id} does not have the quality_inspector role")

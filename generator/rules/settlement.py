@@ -1,0 +1,125 @@
+"""Settlement and collection (§6)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+
+from schemas import ChangeStatus, SettlementStatus
+
+from ..catalog import Catalog, Dossier
+from . import E, Finding, W, rule
+
+COUNTED = frozenset({ChangeStatus.APPROVED, ChangeStatus.IMPLEMENTED, ChangeStatus.VERIFIED})
+
+
+def ceiling(dossier: Dossier) -> Decimal | None:
+    """What may be settled: the agreed budget plus the cost of approved changes."""
+    order = dossier.order_model
+    if order is None:
+        return None
+    budget = order.intake.budget
+    review = order.finance_review
+    adjustment = review.budget_adjustment if review else None
+    if adjustment is not None and adjustment.client_agreed_on is not None:
+        budget = adjustment.new_budget
+    return budget + sum((c.cost_delta for c in dossier.change_models if c.status in COUNTED), Decimal(0))
+
+
+def _settlements(catalog: Catalog):
+    for dossier in catalog.dossiers.values():
+        if dossier.settlement is not None:
+            yield dossier, dossier.settlement, dossier.settlement.model
+
+
+def _finance_departments(catalog: Catalog) -> set[str]:
+    return set(catalog.policy.approvals.settlement.departments) if catalog.policy else set()
+
+
+@rule("settlement.currency-mismatch", "§6.2", E, "A settlement is in the order's currency", "結算幣別與訂單相同")
+def currency_mismatch(catalog: Catalog) -> Iterator[Finding]:
+    for dossier, entry, settlement in _settlements(catalog):
+        order = dossier.order_model
+        if order is not None and settlement.currency != order.intake.currency:
+            yield Finding(entry, ("currency",), f"the order is in {order.intake.currency}, the settlement in {settlement.currency}")
+
+
+@rule(
+    "settlement.over-budget",
+    "§6.1",
+    E,
+    "The settled total stays within budget plus approved changes, or Finance approved the excess",
+    "結算金額不得超過預算加核准變更，超出須經財務核准",
+)
+def over_budget(catalog: Catalog) -> Iterator[Finding]:
+    finance = _finance_departments(catalog)
+    for dossier, entry, settlement in _settlements(catalog):
+        limit = ceiling(dossier)
+        total = settlement.plan.total
+        if limit is None or total <= limit or dossier.order_id in catalog.broken_dossiers:
+            continue
+        approval = settlement.excess_approval
+        if approval is None:
+            yield Finding(
+                entry,
+                ("plan", "fee_lines"),
+                f"the fees ({total}) exceed the budget plus approved changes ({limit}) without an excess_approval",
+            )
+            continue
+        person = catalog.people.get(approval.approved_by)
+        if person is not None and finance and person.department not in finance:
+            yield Finding(entry, ("excess_approval", "approved_by"), f"{approval.approved_by} is not in {', '.join(sorted(finance))}")
+
+
+@rule(
+    "settlement.invoiced-before-confirmation",
+    "§6.2",
+    E,
+    "Invoices follow the client's confirmation of the plan",
+    "發票須於客戶確認結算方案後開立",
+)
+def invoiced_before_confirmation(catalog: Catalog) -> Iterator[Finding]:
+    for _, entry, settlement in _settlements(catalog):
+        confirmed = settlement.plan.client_confirmed_on
+        for i, invoice in enumerate(settlement.invoices):
+            if confirmed is not None and invoice.issued_on < confirmed:
+                yield Finding(entry, ("invoices", i, "issued_on"), f"issued before the client confirmed the plan on {confirmed}")
+
+
+@rule("settlement.paid-before-invoiced", "§6.3", E, "A payment follows the invoice it pays", "收款須在對應發票開立之後")
+def paid_before_invoiced(catalog: Catalog) -> Iterator[Finding]:
+    for _, entry, settlement in _settlements(catalog):
+        issued = {i.number: i.issued_on for i in settlement.invoices}
+        for i, payment in enumerate(settlement.payments):
+            day = issued.get(payment.invoice)
+            if day is not None and payment.received_on < day:
+                yield Finding(entry, ("payments", i, "received_on"), f"received before invoice {payment.invoice} was issued on {day}")
+
+
+@rule("settlement.duplicate-invoice", "§6.3", E, "An invoice number is used once in the whole archive", "發票號碼在檔案庫中唯一")
+def duplicate_invoice(catalog: Catalog) -> Iterator[Finding]:
+    first: dict[str, str] = {}
+    for _, entry, settlement in _settlements(catalog):
+        for i, invoice in enumerate(settlement.invoices):
+            seen = first.setdefault(invoice.number, entry.path)
+            if seen != entry.path:
+                yield Finding(entry, ("invoices", i, "number"), f"invoice {invoice.number} is also in {seen}")
+
+
+@rule("settlement.write-off-approver", "§6.3", E, "A write-off is approved by Finance", "呆帳沖銷須經財務核准")
+def write_off_approver(catalog: Catalog) -> Iterator[Finding]:
+    finance = _finance_departments(catalog)
+    for _, entry, settlement in _settlements(catalog):
+        write_off = settlement.write_off
+        if write_off is None or not finance:
+            continue
+        person = catalog.people.get(write_off.approved_by)
+        if person is not None and person.department not in finance:
+            yield Finding(entry, ("write_off", "approved_by"), f"{write_off.approved_by} is not in {', '.join(sorted(finance))}")
+
+
+@rule("settlement.not-notified", "§6.5", W, "Sales and Operations are informed of the settlement", "結算後須通知業務與運營")
+def not_notified(catalog: Catalog) -> Iterator[Finding]:
+    for _, entry, settlement in _settlements(catalog):
+        if settlement.status is SettlementStatus.SETTLED and settlement.notified is None:
+            yield Finding(entry, ("settled_on",), "Sales and Operations are not recorded as informed of the settlement (notified)")

@@ -1,0 +1,44 @@
+"""§4 rules: rectification, client notice, records closed before acceptance, inspector role."""
+
+from __future__ import annotations
+
+from editing import assert_at, dossier, edit, fired
+
+QC3 = f"{dossier('ORD-2026-0003')}/quality/QC-2026-0003-01.yaml"  # the order is accepted
+DEFECT = [{"type": "functional", "severity": "major", "description": "查詢逾時 Lookup times out"}]
+RECT = {
+    "action": "rework",
+    "description": "返工",
+    "client_notified_on": "2026-09-02",
+    "completed_on": "2026-09-03",
+    "verified_by": "liu.yihsuan",
+}
+
+
+def test_failed_inspection_without_rectification(archive):
+    edit(archive, QC3, lambda d: d.update(result="fail", defects=DEFECT))
+    [problem] = fired(archive, "quality.no-rectification")
+    assert_at(problem, archive, QC3, "result", clause="§4.4")
+    edit(archive, QC3, lambda d: d.update(rectification=RECT))
+    assert fired(archive, "quality.no-rectification") == []
+
+
+def test_client_is_notified_of_the_rectification(archive):
+    quiet = {k: v for k, v in RECT.items() if k != "client_notified_on"}
+    edit(archive, QC3, lambda d: d.update(result="fail", defects=DEFECT, rectification=quiet))
+    [problem] = fired(archive, "quality.client-not-notified")
+    assert_at(problem, archive, QC3, "rectification", clause="§4.4")
+
+
+def test_quality_record_closed_before_acceptance(archive):
+    assert fired(archive, "quality.open-at-acceptance") == []
+    edit(archive, QC3, lambda d: (d.update(status="rectifying", result="fail", defects=DEFECT, rectification={**RECT}), d.pop("closed_on")))
+    edit(archive, QC3, lambda d: d["rectification"].pop("completed_on"))
+    [problem] = fired(archive, "quality.open-at-acceptance")
+    assert_at(problem, archive, QC3, "status", clause="§4.4")
+
+
+def test_inspector_holds_the_role(archive):
+    edit(archive, QC3, lambda d: d.update(inspector="lin.yating"))
+    [problem] = fired(archive, "quality.inspector-role")
+    assert_at(problem, archive, QC3, "inspector", clause="§4.3")
