@@ -133,7 +133,7 @@ def bench_rules(orders: int, repeat: int) -> None:
     print(f"  rule layer adds  {added / med['schema'] * 100:6.1f} %  (target ≤ 20%)")
 
 
-def RULE_IDS() -> list[str]:  # noqa: N802 - read lazily, after sys.path is set
+def RULE_IDS() -> list[str]:
     sys.path.insert(0, str(ROOT))
     from generator.rules import REGISTRY
 

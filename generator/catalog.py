@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from functools import cached_property
 from datetime import date
+from functools import cached_property
 from pathlib import Path
 
 from schemas import ChangeRequest, Delivery, Disposal, Loan, Order, Organization, Policy, QualityRecord, Settlement
@@ -87,10 +87,7 @@ class Catalog:
     def references(self) -> list[tuple[Entry, Loc, str, str]]:
         """Every ``(entry, field path, target kind, id)`` reference in the archive, walked once."""
         return [
-            (entry, loc, reference.target, value)
-            for entry in self.entries
-            if entry.kind != "organization"
-            for loc, reference, value in references(entry.model)
+            (entry, loc, reference.target, value) for entry in self.entries if entry.kind != "organization" for loc, reference, value in references(entry.model)
         ]
 
     def is_broken(self, record_id: str) -> bool:

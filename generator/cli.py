@@ -59,20 +59,15 @@ TODAY_HELP = "Judge deadlines (overdue loans, late forwarding) as of this date, 
 @click.option("--format", "fmt", type=FORMATS, default="text", show_default=True, help="Output format.")
 @click.option("--strict", is_flag=True, help="Warnings fail too.")
 @click.option("--today", metavar="DATE", help=TODAY_HELP)
-def validate(root: str, fmt: str, strict: bool, today: str | None) -> None:
-    """Check every record under ROOT/records and report all problems."""
+@click.option("--no-history", is_flag=True, help="Skip the git history layer (approvals, transitions, deletions).")
+def validate(root: str, fmt: str, strict: bool, today: str | None, no_history: bool) -> None:
+    """Check every record under ROOT/records (and its git history) and report all problems."""
     from .pipeline import check_archive
 
     path = _archive_root(root)
-    result = check_archive(path, _today(today))
-    problems = _shown_under(root, result.problems)
-    if problems or fmt == "json":
-        click.echo(render(problems, fmt))
-    errors, warnings = count(problems)
-    mark = "✗" if errors or (strict and warnings) else "✓"
-    records = len(result.catalog.entries)
-    click.echo(f"{mark} {records} valid records; {errors} error(s), {warnings} warning(s)", err=True)
-    sys.exit(1 if errors or (strict and warnings) else 0)
+    result = check_archive(path, _today(today), history=not no_history)
+    layers = "" if result.history is None else f", {len(result.approvals)} approvals in the history"
+    _report(root, result.problems, fmt, strict, f"{len(result.catalog.entries)} valid records{layers}")
 
 
 @main.command()
@@ -125,15 +120,101 @@ def schema(out: Path | None, check: bool) -> None:
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--orders", "n_orders", type=click.IntRange(1, 99_999), default=40, show_default=True, help="How many orders.")
 @click.option("--seed", type=int, default=1, show_default=True, help="Same seed, same archive.")
-def demo(directory: Path, n_orders: int, seed: int) -> None:
-    """Write a synthetic archive of N orders into DIRECTORY (for demos, tests and benchmarks)."""
-    from .demo import write_demo
-
+@click.option("--files-only", is_flag=True, help="Write the records without git history.")
+def demo(directory: Path, n_orders: int, seed: int, files_only: bool) -> None:
+    """Create a synthetic archive repository of N orders in DIRECTORY, with its approval history."""
     try:
-        written = write_demo(directory, n_orders, seed)
+        if files_only:
+            from .demo import write_demo
+
+            written = write_demo(directory, n_orders, seed)
+            click.echo(f"wrote {written} record files to {directory}/records", err=True)
+            return
+        from .demorepo import write_repository
+
+        records, commits = write_repository(directory, n_orders, seed)
     except UserError as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(f"wrote {written} record files to {directory}/records", err=True)
+    click.echo(f"created {directory}: {records} records, {commits} commits (each change merged with Approved-by trailers)", err=True)
+
+
+@main.command()
+@click.argument("record_id")
+@click.option("--root", default=".", type=click.Path(file_okay=False), show_default=True, help="The archive.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def history(record_id: str, root: str, fmt: str) -> None:
+    """Every version of RECORD_ID (e.g. ORD-2026-0001), who wrote it, who approved it, what changed."""
+    from .timeline import record_timeline
+
+    path = _archive_root(root)
+    try:
+        timeline = record_timeline(path, record_id)
+    except UserError as exc:
+        raise click.ClickException(str(exc)) from None
+    if fmt == "json":
+        click.echo(json.dumps(timeline, ensure_ascii=False, indent=2))
+        return
+    for record in timeline["records"]:
+        click.echo(f"{record['path']}")
+        if record["uncommitted"]:
+            click.echo(f"  (uncommitted: {record['uncommitted']})")
+        for version in record["versions"]:
+            approvers = ", ".join(f"{a['name']} <{a['email']}> {'✓ verified' if a['verified'] else '(claimed)'}" for a in version["approvers"]) or "—"
+            label = "" if version["tracked"] else "  [before approval tracking]"
+            click.echo(f"  {version['date']}  {version['commit'][:10]}  {version['change']:8} by {version['author']}; approved by {approvers}{label}")
+            for problem in version["problems"]:
+                click.echo(f"      ✗ {problem}")
+            if version["change"] == "created":
+                click.echo(f"      new record with {len(version['diff'])} fields")
+                continue
+            for change in version["diff"]:
+                click.echo(f"      {change}")
+
+
+@main.command()
+@click.argument("root", default=".", type=click.Path(file_okay=False))
+@click.option("--base", required=True, help="The branch or commit this one will be merged into (e.g. origin/main).")
+@click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
+@click.option("--strict", is_flag=True, help="Warnings fail too.")
+@click.option("--today", metavar="DATE", help=TODAY_HELP)
+def check(root: str, base: str, fmt: str, strict: bool, today: str | None) -> None:
+    """Check the branch checked out in ROOT as a pull request into --base."""
+    from .review import check_branch
+
+    path = _archive_root(root)
+    try:
+        problems = check_branch(path, base, _today(today))
+    except UserError as exc:
+        raise click.ClickException(str(exc)) from None
+    _report(root, problems, fmt, strict, "branch checked")
+
+
+@main.command()
+@click.argument("branch")
+@click.option("--as", "approvers", required=True, multiple=True, metavar="EMAIL", help="Approver's e-mail in organization.yaml (repeat for several).")
+@click.option("--root", default=".", type=click.Path(file_okay=False), show_default=True)
+@click.option("--sign", is_flag=True, help="Sign the merge commit (git merge -S).")
+@click.option("--today", metavar="DATE", help=TODAY_HELP)
+def approve(branch: str, approvers: tuple[str, ...], root: str, sign: bool, today: str | None) -> None:
+    """Merge BRANCH into the current branch as an approval, after checking it and the approvers."""
+    from .review import approve as approve_branch
+
+    path = _archive_root(root)
+    try:
+        sha = approve_branch(path, branch, list(approvers), _today(today), sign)
+    except UserError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"approved {branch}: merge commit {sha[:10]}", err=True)
+
+
+def _report(root: str, problems: list[Problem], fmt: str, strict: bool, what: str) -> None:
+    problems = _shown_under(root, problems)
+    if problems or fmt == "json":
+        click.echo(render(problems, fmt))
+    errors, warnings = count(problems)
+    failed = bool(errors or (strict and warnings))
+    click.echo(f"{'✗' if failed else '✓'} {what}; {errors} error(s), {warnings} warning(s)", err=True)
+    sys.exit(1 if failed else 0)
 
 
 if __name__ == "__main__":  # pragma: no cover

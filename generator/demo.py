@@ -44,7 +44,7 @@ PEOPLE = [
     # id, 姓名, English name, department, roles
     ("hsu.wenpin", "許文彬", "Wen-Pin Hsu", "management", ["head", "approver"]),
     ("lin.yating", "林雅婷", "Ya-Ting Lin", "sales", ["head", "approver"]),
-    ("chang.chiahao", "張家豪", "Chia-Hao Chang", "sales", []),
+    ("chang.chiahao", "張家豪", "Chia-Hao Chang", "sales", ["approver"]),
     ("chen.yichun", "陳怡君", "Yi-Chun Chen", "sales", []),
     ("wong.kaming", "黃家明", "Ka-Ming Wong", "sales", []),
     ("wang.chienhung", "王建宏", "Chien-Hung Wang", "operations", ["head", "approver"]),
@@ -55,8 +55,9 @@ PEOPLE = [
     ("tsai.mingche", "蔡明哲", "Ming-Che Tsai", "finance", ["approver"]),
     ("kuo.peiling", "郭佩玲", "Pei-Ling Kuo", "finance", []),
     ("liu.yihsuan", "劉怡萱", "Yi-Hsuan Liu", "quality", ["head", "approver", "quality_inspector"]),
-    ("cheng.yuhsiang", "鄭宇翔", "Yu-Hsiang Cheng", "quality", ["quality_inspector"]),
+    ("cheng.yuhsiang", "鄭宇翔", "Yu-Hsiang Cheng", "quality", ["approver", "quality_inspector"]),
     ("chou.peichun", "周佩君", "Pei-Chun Chou", "admin", ["head", "approver", "archivist"]),
+    ("tseng.yawen", "曾雅雯", "Ya-Wen Tseng", "admin", ["archivist", "administrator"]),
     ("yang.kaiwen", "楊凱文", "Kai-Wen Yang", "tech_support", ["head", "approver"]),
     ("lai.tingyu", "賴庭妤", "Ting-Yu Lai", "tech_support", []),
 ]
@@ -279,8 +280,14 @@ def organization() -> dict[str, Any]:
     }
 
 
-def policy() -> dict[str, Any]:
-    rule = lambda *depts, **extra: {"departments": list(depts), **extra}  # noqa: E731
+APPROVALS_FROM_STATIC = date(2027, 1, 1)
+"""The bundled records/ were written by developers, not merged through reviews: tracking starts later."""
+
+
+def policy(approvals_from: date = APPROVALS_FROM_STATIC) -> dict[str, Any]:
+    def rule(*departments: str, editors: tuple[str, ...] = (), **extra: Any) -> dict[str, Any]:
+        return {"departments": list(departments), **extra, **({"editors": list(editors)} if editors else {})}
+
     return {
         "kind": "policy",
         "schema_version": 1,
@@ -301,16 +308,17 @@ def policy() -> dict[str, Any]:
             "extra_workdays": EXTRA_WORKDAYS,
         },
         "approvals": {
-            "order": rule("sales"),
-            "change_request": rule("operations", "finance"),
-            "quality_record": rule("quality"),
-            "delivery": rule("operations"),
-            "settlement": rule("finance"),
+            "order": rule("sales", editors=("sales", "operations", "admin")),
+            "change_request": rule("operations", "finance", editors=("sales", "operations")),
+            "quality_record": rule("quality", editors=("quality",)),
+            "delivery": rule("operations", editors=("operations", "sales")),
+            "settlement": rule("finance", editors=("finance",)),
             "loan": {"approvers": ["head_of_borrower_department"]},
-            "disposal": rule("admin", "management", heads_only=True),
-            "organization": rule("management", "admin", heads_only=True),
-            "policy": rule("management", heads_only=True),
+            "disposal": rule("admin", "management", heads_only=True, editors=("admin",)),
+            "organization": rule("management", "admin", heads_only=True, editors=("admin", "management")),
+            "policy": rule("management", heads_only=True, editors=("management", "admin")),
         },
+        "approvals_required_from": approvals_from,
         "allow_committer_as_approver": False,
         "require_signed_approvals": False,
     }
@@ -341,6 +349,8 @@ class _Writer:
         self.files: dict[str, dict[str, Any]] = {}
         self.attachments: dict[str, str] = {}  # path → title of a placeholder document
         self.invoices = 0  # invoice numbers run in sequence, like a real invoice book
+        self.destroyed: dict[str, dict[str, Any]] = {}  # records removed by a carried-out disposal
+        self.destroyed_attachments: dict[str, str] = {}
         self.special_done: set[str] = set()
 
     # -- helpers ---------------------------------------------------------
@@ -838,9 +848,13 @@ class _Writer:
             ds_id = f"DS-{proposed.year}-{sequence[proposed.year]:04d}"
             destroyed = proposed + timedelta(days=10)
             record: dict[str, Any] = {
-                "kind": "disposal", "schema_version": 1, "id": ds_id, "items": items,
+                "kind": "disposal",
+                "schema_version": 1,
+                "id": ds_id,
+                "items": items,
                 "reason": "保存年限屆滿，經核准銷毀。 Retention expired; destruction approved.",
-                "proposed_by": "chou.peichun", "proposed_on": proposed,
+                "proposed_by": "tseng.yawen",
+                "proposed_on": proposed,
                 "approvals": [
                     {"by": "chou.peichun", "department": "admin", "on": proposed + timedelta(days=3)},
                     {"by": "hsu.wenpin", "department": "management", "on": proposed + timedelta(days=5)},
@@ -870,8 +884,12 @@ class _Writer:
                         gone.update(paths)
                         del expiring[record_id]
         for path in gone:
-            self.files.pop(path, None)
-        self.attachments = {k: v for k, v in self.attachments.items() if k.rsplit("/attachments/", 1)[0] + "/" not in gone}
+            removed = self.files.pop(path, None)
+            if removed is not None:
+                self.destroyed[path] = removed
+        kept = {k: v for k, v in self.attachments.items() if k.rsplit("/attachments/", 1)[0] + "/" not in gone}
+        self.destroyed_attachments = {k: v for k, v in self.attachments.items() if k not in kept}
+        self.attachments = kept
 
     def retention_ends(self) -> dict[str, tuple[date, list[str]]]:
         """Per record id listed for disposal: the end of its retention, and the files it takes along."""

@@ -37,6 +37,9 @@ class Person(Part):
     department: DepartmentId = field("Department", "所屬部門", "§1.4")
     emails: list[Email] = field("Git e-mail identities", "Git 電子郵件", min_length=1, max_length=10)
     roles: list[Role] = field("Roles", "角色", default_factory=list, max_length=10)
+    signing_keys: list[Line] = field(
+        "SSH public keys that sign this person's approvals (ssh-ed25519 AAAA…)", "簽章用 SSH 公鑰", default_factory=list, max_length=10
+    )
     active: bool = field("Still with the company", "在職", default=True, strict=True)
 
 

@@ -14,7 +14,7 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field, StrictInt
 
-from .base import Checked, DepartmentId, FieldError, IsoDate, Line, Part, Record, field
+from .base import Checked, DepartmentId, FieldError, IsoDate, Line, Part, PersonId, Record, Text, field
 
 
 class Weekday(StrEnum):
@@ -68,11 +68,23 @@ class Calendar(Checked):
 
 
 class ApprovalRule(Part):
-    """Which departments must approve changes to one record kind."""
+    """Who approves changes to one record kind, and who may make them."""
 
     departments: list[DepartmentId] = field("Departments whose approver must sign off", "需核准之部門", default_factory=list, max_length=20)
     approvers: list[Approver] = field("Other required approvers", "其他核准人", default_factory=list, max_length=5)
     heads_only: bool = field("Only department heads may approve", "僅限部門主管核准", default=False, strict=True)
+    editors: list[DepartmentId] = field(
+        "Departments whose people may write changes to this kind (empty: anyone)", "得編修之部門（空白：不限）", default_factory=list, max_length=20
+    )
+
+
+class Acknowledgement(Part):
+    """A past commit that broke an approval rule, reviewed and accepted: history cannot be rewritten."""
+
+    commit: Line = field("The commit (7 to 40 hex digits)", "提交編號", max_length=40, pattern=r"^[0-9a-f]{7,40}$")
+    reason: Text = field("Why it is accepted", "接受原因")
+    approved_by: PersonId = field("Who accepted it", "核准人")
+    on: IsoDate = field("Date", "日期")
 
 
 class ApprovalRules(Part):
@@ -112,3 +124,6 @@ class Policy(Record):
         strict=True,
     )
     require_signed_approvals: bool = field("Approvals must be signed commits", "核准須簽章", default=False, strict=True)
+    acknowledged: list[Acknowledgement] = field(
+        "Past commits that broke an approval rule and were accepted", "已確認之例外提交", default_factory=list, max_length=1000
+    )

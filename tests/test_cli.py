@@ -97,4 +97,4 @@ def test_demo_writes_a_valid_archive_and_refuses_to_overwrite(tmp_path: Path):
     assert run("validate", str(tmp_path)).exit_code == 0
     again = run("demo", str(tmp_path), "--orders", "12")
     assert again.exit_code == 1
-    assert "already exists" in again.stderr
+    assert "not empty" in again.stderr

@@ -114,6 +114,23 @@ _document("schema.required", ("§2.2", "§6.2", "§7.1"), "Required fields are p
 _document("schema.cross-field", ("§2.2", "§4.4", "§5.2", "§6.3", "§7.1", "§8.3"), "Fields of one record agree", "同一記錄內各欄位一致")
 _document("record.id-mismatch", ("§2.2",), "A record's id matches its path", "記錄編號與路徑相符")
 _document("record.order-mismatch", ("§8.1",), "A record belongs to the dossier it is in", "記錄屬於所在之訂單檔案夾")
+for _id, _clauses, _en, _zh in [
+    ("history.unapproved-change", ("§1.4",), "Records change on the main line only through an approved merge", "記錄僅能經核准之合併變更"),
+    ("history.unknown-approver", ("§1.4",), "Approvers are people in organization.yaml", "核准人須列於組織檔"),
+    ("history.approver-not-authorised", ("§7.2",), "Approvers hold the role the policy requires for each record kind", "核准人須具政策要求之角色"),
+    ("history.self-approval", ("§7.2",), "Nobody approves changes they wrote (four-eyes)", "不得核准自己撰寫之變更（四眼原則）"),
+    ("history.unverified-approval", ("§7.2",), "Approvals are signed when the policy requires it", "政策要求時核准須經簽章"),
+    ("history.invalid-transition", ("§2.3", "§5.4", "§6.5"), "Statuses move only along the lifecycle table", "狀態僅能依生命週期表轉換"),
+    ("history.deleted-without-disposal", ("§8.2",), "A record is deleted only under an approved disposal", "記錄僅能依核准之銷毀刪除"),
+    ("history.rewritten", ("§8.1",), "The published history is never rewritten", "已發布之歷史不得改寫"),
+    ("check.invalid-transition", ("§2.3", "§5.4", "§6.5"), "A branch moves statuses only along the lifecycle table", "分支之狀態變更須依生命週期表"),
+    ("check.deleted-without-disposal", ("§8.2",), "A branch deletes records only under an approved disposal", "分支僅能依核准之銷毀刪除記錄"),
+    ("check.editor-not-allowed", ("§1.4",), "Only the departments the policy names edit each record kind", "僅政策所列部門得編修該類記錄"),
+    ("check.unknown-author", ("§1.4",), "Commits are written by people in organization.yaml", "提交者須列於組織檔"),
+    ("check.id-collision", ("§2.2",), "A new record's number was not taken on the base meanwhile", "新記錄編號未與主線重複"),
+]:
+    _document(_id, _clauses, _en, _zh)
+REGISTRY["history.shallow-clone"] = Rule("history.shallow-clone", (), W, "The whole history is available", "須有完整之版本歷史")
 REGISTRY["layout.stray-file"] = Rule("layout.stray-file", (), W, "No stray files among the records", "記錄區不得有雜項檔案")
 
 
