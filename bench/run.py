@@ -26,6 +26,21 @@ ROOT = HERE.parent
 OUT = HERE / "out"
 
 
+def repository(orders: int, seed: int = 1) -> Path:
+    """A demo repository with its approval history, generated once and kept in bench/out/."""
+    target = OUT / f"repo-{orders}-{seed}"
+    if not (target / ".git").is_dir():
+        sys.path.insert(0, str(ROOT))
+        import shutil
+
+        from generator.demorepo import write_repository
+
+        shutil.rmtree(target, ignore_errors=True)
+        print(f"  generating a demo repository of {orders} orders in {target} …", flush=True)
+        write_repository(target, orders, seed)
+    return target
+
+
 def archive(orders: int, seed: int = 1) -> Path:
     """A demo archive of ``orders`` orders, generated once and kept in bench/out/."""
     target = OUT / f"archive-{orders}-{seed}"
@@ -38,9 +53,9 @@ def archive(orders: int, seed: int = 1) -> Path:
     return target
 
 
-def fresh(code: str, *args: str) -> dict:
-    """Run ``code`` in a new interpreter pinned to one core; it prints one JSON object."""
-    prelude = "import os, sys, json, time\nos.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})\n"
+def fresh(code: str, *args: str, cores: int = 1) -> dict:
+    """Run ``code`` in a new interpreter pinned to ``cores`` cores; it prints one JSON object."""
+    prelude = f"import os, sys, json, time\nos.sched_setaffinity(0, sorted(os.sched_getaffinity(0))[:{cores}])\n"
     proc = subprocess.run(
         [sys.executable, "-c", prelude + textwrap.dedent(code), *args],
         cwd=ROOT,
@@ -140,10 +155,70 @@ def RULE_IDS() -> list[str]:
     return [r for r, rule in REGISTRY.items() if rule.check]
 
 
+HISTORY = """
+import shutil
+from datetime import date
+from pathlib import Path
+from generator.approvals import evaluate
+from generator.catalog import build_catalog
+from generator.history import CACHE_FILE, History, read_history, walk
+from generator.load import load_records
+from generator.validate import validate_sources
+root = Path(sys.argv[1])
+mode = sys.argv[2]
+entries, _ = validate_sources(load_records(root)[0])
+catalog = build_catalog(root, entries, date(2026, 11, 20))
+import git
+repo = git.Repo(root)
+if mode == "cold":
+    shutil.rmtree(root / CACHE_FILE.parent, ignore_errors=True)
+    t0 = time.perf_counter()
+    commits = walk(repo, "HEAD", repo.head.commit.hexsha)
+    t1 = time.perf_counter()
+    approvals = evaluate(History(head="", commits=commits, versions={}), catalog)
+    t2 = time.perf_counter()
+    history = read_history(root)  # walk again + blobs + diffs, and writes the cache
+    t3 = time.perf_counter()
+    versions = sum(len(v) for v in history.versions.values())
+    print(json.dumps({"commits": int(repo.git.rev_list("--count", "HEAD")), "mainline": len(commits), "versions": versions,
+                      "walk": t1 - t0, "approvals": t2 - t1, "full": t3 - t2}))
+else:
+    from generator.pipeline import Checked, _add_history
+    checked = Checked(catalog, [])
+    _add_history(root, checked)  # fills the problem cache if the cold run did not
+    checked = Checked(catalog, [])
+    t0 = time.perf_counter()
+    _add_history(root, checked)  # what orders validate spends on history when nothing changed
+    t1 = time.perf_counter()
+    history = read_history(root)  # what the site spends loading every version from the cache
+    t2 = time.perf_counter()
+    print(json.dumps({"warm": t1 - t0, "approvals": checked.approval_count, "load": t2 - t1}))
+"""
+
+
+def bench_history(orders: int, repeat: int) -> None:
+    """The history layer (issue: walk + approvals ≤ 5 s cold at 10,000 orders; diffs ≤ 300 µs a version; warm ≤ 1 s)."""
+    for size in sorted({max(orders // 5, 1), orders}):
+        root = repository(size)
+        cold = [fresh(HISTORY, str(root), "cold", cores=2) for _ in range(repeat)]  # both cores allowed
+        warm = [fresh(HISTORY, str(root), "warm", cores=2) for _ in range(repeat)]
+        c = {k: statistics.median(r[k] for r in cold) for k in ("walk", "approvals", "full")}
+        first = cold[0]
+        diffs = c["full"] - c["walk"]
+        print(f"history: {size:,} orders, {first['commits']:,} commits ({first['mainline']:,} on the main line), {first['versions']:,} versions")
+        print(f"  walk: git log + changed files + branch authors {c['walk']:6.2f} s")
+        print(f"  approvals checked                              {c['approvals']:6.2f} s")
+        print(f"  walk + approvals, cold                         {c['walk'] + c['approvals']:6.2f} s   (target ≤ 5 s at 10,000 orders)")
+        print(f"  blobs read, parsed and diffed                  {diffs:6.2f} s   = {diffs / first['versions'] * 1e6:.0f} µs a version (target ≤ 300)")
+        print(f"  nothing changed: history layer of validate     {statistics.median(r['warm'] for r in warm):6.2f} s   (target ≤ 1 s)")
+        print(f"  nothing changed: every version from the cache  {statistics.median(r['load'] for r in warm):6.2f} s   (for the site's timelines)")
+
+
 BENCHMARKS = {
     # name: (function, default number of orders)
     "load": (bench_load, 12_500),  # about 50,000 records once expired ones are disposed of
     "rules": (bench_rules, 10_000),
+    "history": (bench_history, 10_000),
 }
 
 

@@ -63,11 +63,18 @@ class People:
     def __init__(self, catalog: Catalog):
         self.catalog = catalog
         self.by_email = {e.lower(): p for p in catalog.people.values() for e in p.emails}
+        self._may: dict[tuple[str, str, bool], bool] = {}
 
     def find(self, email: str) -> Person | None:
         return self.by_email.get(email.lower())
 
     def may_approve(self, person: Person, department: str, heads_only: bool) -> bool:
+        key = (person.id, department, heads_only)
+        if key not in self._may:
+            self._may[key] = self._may_approve(person, department, heads_only)
+        return self._may[key]
+
+    def _may_approve(self, person: Person, department: str, heads_only: bool) -> bool:
         if person.department != department or not person.active:
             return False
         head = self.catalog.departments.get(department)

@@ -66,7 +66,7 @@ def validate(root: str, fmt: str, strict: bool, today: str | None, no_history: b
 
     path = _archive_root(root)
     result = check_archive(path, _today(today), history=not no_history)
-    layers = "" if result.history is None else f", {len(result.approvals)} approvals in the history"
+    layers = f", {result.approval_count} approvals in the history" if result.has_history else ""
     _report(root, result.problems, fmt, strict, f"{len(result.catalog.entries)} valid records{layers}")
 
 
@@ -164,8 +164,7 @@ def history(record_id: str, root: str, fmt: str) -> None:
             click.echo(f"  {version['date']}  {version['commit'][:10]}  {version['change']:8} by {version['author']}; approved by {approvers}{label}")
             for problem in version["problems"]:
                 click.echo(f"      ✗ {problem}")
-            if version["change"] == "created":
-                click.echo(f"      new record with {len(version['diff'])} fields")
+            if version["change"] in ("created", "deleted"):
                 continue
             for change in version["diff"]:
                 click.echo(f"      {change}")

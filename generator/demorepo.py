@@ -115,6 +115,7 @@ def plan_events(writer: _Writer) -> tuple[list[Event], Event]:
             dossiers.setdefault(path.split("/")[3], {}).setdefault(data["kind"], []).append((path, data))
     archived_by_month: dict[tuple[int, int], Event] = {}
     for order_id, records in sorted(dossiers.items()):
+        first_of_order = len(events)
         [(order_path, order)] = records["order"]
         sales = order["intake"]["sales_rep"]
         delivery = dict(records.get("delivery", [(None, None)]))
@@ -201,7 +202,7 @@ def plan_events(writer: _Writer) -> tuple[list[Event], Event]:
                 day = _d(order["cancellation"]["on"])
                 event = Event(day, sales, _approvers(sales, "sales"), f"order/{order_id}-cancel", f"{order_id}: cancelled 已取消", {order_path: _yaml(version)})
             events.append(event)
-        in_events = {p for e in events for p in e.files}
+        in_events = {p for e in events[first_of_order:] for p in e.files}
         for qc_path, qc in records.get("quality_record", []):
             if qc_path not in in_events:
                 author = qc["inspector"]

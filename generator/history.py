@@ -14,13 +14,18 @@ incrementally, so an unchanged archive costs a pickle load.
 
 from __future__ import annotations
 
+import gc
+import marshal
+import multiprocessing
 import os
-import pickle
 import subprocess
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import git
 
@@ -28,17 +33,17 @@ from .layout import RECORDS_DIR, place_of
 from .problems import UserError
 from .safeyaml import parse
 
-CACHE_VERSION = 3
-CACHE_FILE = Path(".cache/order-archive/history.pickle")
+CACHE_VERSION = 4
+CACHE_FILE = Path(".cache/order-archive/history.marshal")
 STATE_FILE = Path(".order-archive/published-head")
 _MAX_SHOWN = 80
+PARALLEL_FROM = 4000  # blobs; below this a second process costs more than it saves
 
 Identity = tuple[str, str]
 """(name, e-mail)."""
 
 
-@dataclass(frozen=True, slots=True)
-class FileChange:
+class FileChange(NamedTuple):
     status: str  # A, M or D
     path: str
     old_blob: str | None
@@ -74,8 +79,7 @@ class Commit:
         return self.sha[:10]
 
 
-@dataclass(frozen=True, slots=True)
-class FieldChange:
+class FieldChange(NamedTuple):
     field: str
     old: str | None
     new: str | None
@@ -88,13 +92,12 @@ class FieldChange:
         return f"{self.field} {self.old} → {self.new}"
 
 
-@dataclass(slots=True)
-class Version:
+class Version(NamedTuple):
     commit: int  # index into History.commits
     change: str  # A, M or D
-    blob: str | None
     status: str | None
     diff: tuple[FieldChange, ...]
+    """Field changes from the previous version; empty when the record was created or deleted."""
 
 
 @dataclass
@@ -138,12 +141,13 @@ def read_history(root: Path, signatures: bool = False, allowed_signers: Path | N
     cached = _load_cache(cache_path, signatures) if use_cache else None
     if cached is not None and cached.head == head:
         history = cached
-    elif cached is not None and _is_ancestor(repo, cached.head, head):
-        history = _extend(repo, cached, head, signatures, allowed_signers)
     else:
-        history = _extend(repo, History(head="", commits=[], versions={}), head, signatures, allowed_signers)
-    if use_cache:
-        _save_cache(cache_path, history, signatures)
+        if cached is not None and _is_ancestor(repo, cached.head, head):
+            history = _extend(repo, cached, head, signatures, allowed_signers)
+        else:
+            history = _extend(repo, History(head="", commits=[], versions={}), head, signatures, allowed_signers)
+        if use_cache:
+            _save_cache(cache_path, history, signatures)
     history.shallow = repo.git.rev_parse("--is-shallow-repository").strip() == "true"
     history.uncommitted = _uncommitted(repo)
     return history
@@ -164,14 +168,18 @@ def read_commits(repo: git.Repo, revisions: str, signatures: bool = False, allow
     """First-parent commits in ``revisions`` that change ``records/``, oldest first, with their file changes."""
     fmt = _FORMAT + ("%G?%x1f%GS%x1f" if signatures else "")
     config = ["-c", f"gpg.ssh.allowedSignersFile={allowed_signers}"] if allowed_signers else []
-    args = ["git", *config, "log", "--first-parent", "-m", "--raw", "--no-abbrev", "--no-renames", "-z", f"--format={fmt}", revisions, "--", RECORDS_DIR + "/"]
+    # No path limit: git would diff every commit twice (measured 5.7 s against 3.3 s for 45,000 merges);
+    # commits that touch nothing under records/ are dropped below instead.
+    args = ["git", *config, "log", "--first-parent", "-m", "--raw", "--no-abbrev", "--no-renames", "-z", f"--format={fmt}", revisions]
     out = subprocess.run(args, cwd=repo.working_tree_dir, capture_output=True, check=True).stdout.decode("utf-8", "replace")
     commits = []
     for chunk in out.split("\x1e")[1:]:
         fields = chunk.split("\x1f")
         sha, parents, an, ae, ad, cn, ce, cd, trailers, subject = fields[:10]
         signature, signer = (fields[10], fields[11]) if signatures else ("N", "")
-        raw = fields[-1]
+        changes = [c for c in _parse_raw(fields[-1]) if c.path.startswith(RECORDS_DIR + "/")]
+        if not changes:
+            continue
         commits.append(
             Commit(
                 sha=sha,
@@ -184,7 +192,7 @@ def read_commits(repo: git.Repo, revisions: str, signatures: bool = False, allow
                 subject=subject,
                 signature=signature,
                 signer=signer,
-                changes=_parse_raw(raw),
+                changes=changes,
             )
         )
     commits.reverse()
@@ -214,17 +222,27 @@ def parse_identity(text: str) -> Identity:
     return text, ""
 
 
-def _branch_authors(repo: git.Repo, commits: list[Commit], revisions: str) -> None:
-    """For each merge, the authors of the commits it brought in (for the four-eyes check), in one git call."""
-    merges = [c for c in commits if c.is_merge]
-    if not merges:
-        return
-    mainline = set(repo.git.rev_list("--first-parent", revisions).split())
+def read_graph(repo: git.Repo, revisions: str) -> dict[str, tuple[list[str], Identity]]:
+    """Every commit in ``revisions`` (all parents, not only the main line): its parents and author."""
     out = repo.git.log("--format=%H%x1f%P%x1f%an%x1f%ae", revisions)
     graph: dict[str, tuple[list[str], Identity]] = {}
     for line in out.splitlines():
         sha, parents, name, email = line.split("\x1f")
         graph[sha] = (parents.split(), (name, email))
+    return graph
+
+
+def _branch_authors(commits: list[Commit], graph: dict[str, tuple[list[str], Identity]], head: str) -> None:
+    """For each merge, the authors of the commits it brought in (for the four-eyes check)."""
+    merges = [c for c in commits if c.is_merge]
+    if not merges:
+        return
+    mainline: set[str] = set()
+    sha: str | None = head
+    while sha in graph and sha not in mainline:
+        mainline.add(sha)
+        parents = graph[sha][0]
+        sha = parents[0] if parents else None
     for merge in merges:
         authors: list[Identity] = []
         stack = list(merge.parents[1:])
@@ -241,34 +259,45 @@ def _branch_authors(repo: git.Repo, commits: list[Commit], revisions: str) -> No
         merge.branch_authors = tuple(authors)
 
 
+def walk(repo: git.Repo, revisions: str, head: str, signatures: bool = False, allowed_signers: Path | None = None) -> list[Commit]:
+    """The main-line commits in ``revisions`` with their changes and branch authors: the one pass over history."""
+    with ThreadPoolExecutor(1) as pool:  # two git processes at once: the whole graph, and the main line's changes
+        graph = pool.submit(read_graph, repo, revisions)
+        commits = read_commits(repo, revisions, signatures, allowed_signers)
+        _branch_authors(commits, graph.result(), head)
+    return commits
+
+
 def _extend(repo: git.Repo, history: History, head: str, signatures: bool, allowed_signers: Path | None) -> History:
     revisions = f"{history.head}..{head}" if history.head else head
-    new = read_commits(repo, revisions, signatures, allowed_signers)
-    _branch_authors(repo, new, revisions)
-    odb = repo.odb
-    latest: dict[str, dict[str, str]] = {}  # path → its newest version, flattened
-
-    def flat(blob: str | None) -> dict[str, str]:
-        if blob is None:
-            return {}
-        data, _ = parse(odb.stream(bytes.fromhex(blob)).read(), "")
-        return flatten(data) if data is not None else {}
-
-    for commit in new:
-        index = len(history.commits)
-        history.commits.append(commit)
+    new = walk(repo, revisions, head, signatures, allowed_signers)
+    # First decide which blobs are needed, in order, so one `git cat-file --batch` streams them all.
+    steps: list[tuple[int, FileChange, bool]] = []  # (commit index, change, read the previous version first)
+    wanted: list[str] = []
+    fresh: set[str] = set()  # paths whose newest version is read in this run
+    for offset, commit in enumerate(new):
         for change in commit.changes:
-            path = change.path
-            if place_of(path.removeprefix(RECORDS_DIR + "/")) is None:
+            if place_of(change.path.removeprefix(RECORDS_DIR + "/")) is None:
                 continue
-            if change.status == "A":
-                before = {}
+            old_needed = change.status == "M" and change.path not in fresh
+            if old_needed:
+                wanted.append(history.last_blob.get(change.path) or change.old_blob or "")
+            if change.new_blob:
+                wanted.append(change.new_blob)
+                fresh.add(change.path)
             else:
-                before = latest.pop(path, None)
-                if before is None:  # last seen in an earlier run: read it again
-                    before = flat(history.last_blob.get(path))
-            after = flat(change.new_blob)
-            history.versions.setdefault(path, []).append(Version(index, change.status, change.new_blob, after.get("status"), diff_fields(before, after)))
+                fresh.discard(change.path)
+            steps.append((len(history.commits) + offset, change, old_needed))
+    history.commits.extend(new)
+    latest: dict[str, dict[str, str]] = {}  # path → its newest version, flattened
+    with _gc_paused(), _BlobReader(repo, wanted) as blobs, _flattener(len(wanted)) as flat_all:
+        flats = flat_all(blobs)
+        for index, change, old_needed in steps:
+            path = change.path
+            before = next(flats) if old_needed else latest.pop(path, {})
+            after = next(flats) if change.new_blob else {}
+            diff = diff_fields(before, after) if change.status == "M" else ()
+            history.versions.setdefault(path, []).append(Version(index, change.status, after.get("status"), diff))
             if change.new_blob:
                 history.last_blob[path] = change.new_blob
                 latest[path] = after
@@ -276,6 +305,72 @@ def _extend(repo: git.Repo, history: History, head: str, signatures: bool, allow
                 history.last_blob.pop(path, None)
     history.head = head
     return history
+
+
+def _flat(raw: bytes) -> dict[str, str]:
+    data, _ = parse(raw, "")
+    return flatten(data) if data is not None else {}
+
+
+@contextmanager
+def _flattener(count: int):
+    """Parse and flatten blobs in order, on both cores when there are enough to pay for a second process."""
+    if count < PARALLEL_FROM or len(os.sched_getaffinity(0)) < 2:
+        yield lambda blobs: map(_flat, blobs)
+        return
+    with multiprocessing.get_context("fork").Pool(2) as pool:
+        yield lambda blobs: pool.imap(_flat, blobs, chunksize=256)
+
+
+class _BlobReader:
+    """Blobs from one ``git cat-file --batch`` process, in the order they were asked for."""
+
+    def __init__(self, repo: git.Repo, shas: list[str]):
+        self.shas = shas
+        self.process = subprocess.Popen(["git", "cat-file", "--batch"], cwd=repo.working_tree_dir, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        self.feeder = threading.Thread(target=self._feed, daemon=True)
+
+    def _feed(self) -> None:
+        try:
+            for start in range(0, len(self.shas), 1000):
+                self.process.stdin.write(("\n".join(self.shas[start : start + 1000]) + "\n").encode())
+            self.process.stdin.close()
+        except (BrokenPipeError, ValueError):
+            pass
+
+    def __enter__(self) -> _BlobReader:
+        self.feeder.start()
+        return self
+
+    def __iter__(self):
+        for _ in self.shas:
+            yield self.next()
+
+    def next(self) -> bytes:
+        header = self.process.stdout.readline().split()
+        if len(header) < 3 or header[1] != b"blob":
+            return b""
+        content = self.process.stdout.read(int(header[2]))
+        self.process.stdout.read(1)
+        return content
+
+    def __exit__(self, *exc: object) -> None:
+        self.process.stdout.close()
+        self.process.kill()
+        self.process.wait()
+        self.feeder.join(timeout=5)
+
+
+@contextmanager
+def _gc_paused():
+    """Reading a long history allocates millions of small objects that all stay alive: keep the collector out."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _uncommitted(repo: git.Repo) -> dict[str, str]:
@@ -326,23 +421,68 @@ def diff_fields(before: dict[str, str], after: dict[str, str]) -> tuple[FieldCha
 
 def _load_cache(path: Path, signatures: bool) -> History | None:
     try:
-        with open(path, "rb") as handle:
-            version, with_signatures, history = pickle.load(handle)
-    except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError, AttributeError):
+        with _gc_paused():
+            data = marshal.loads(path.read_bytes())
+            version, with_signatures, head, commits, versions, last_blob = data
+            if version != CACHE_VERSION or with_signatures != signatures:
+                return None
+            return History(
+                head=head,
+                commits=[_commit_from(c) for c in commits],
+                versions={p: [Version(i, ch, s, tuple(map(FieldChange._make, diff)) if diff else ()) for i, ch, s, diff in vs] for p, vs in versions.items()},
+                last_blob=last_blob,
+            )
+    except (OSError, EOFError, ValueError, TypeError):
         return None
-    if version != CACHE_VERSION or with_signatures != signatures:
-        return None
-    return history
+
+
+def _commit_from(row: tuple) -> Commit:
+    sha, parents, author, authored, committer, committed, trailers, subject, signature, signer, changes, branch = row
+    return Commit(
+        sha,
+        parents,
+        tuple(author),
+        authored,
+        tuple(committer),
+        committed,
+        tuple(map(tuple, trailers)),
+        subject,
+        signature,
+        signer,
+        [FileChange(status, path, None, None) for status, path in changes],
+        tuple(map(tuple, branch)),
+    )
 
 
 def _save_cache(path: Path, history: History, signatures: bool) -> None:
+    """Builtin types only, written with marshal: loading is several times faster than unpickling objects.
+
+    Blob ids are left out (only the newest blob of each path is needed again), which halves the file.
+    """
+    commits = [
+        (
+            c.sha,
+            c.parents,
+            c.author,
+            c.authored,
+            c.committer,
+            c.committed,
+            c.trailers,
+            c.subject,
+            c.signature,
+            c.signer,
+            [(x.status, x.path) for x in c.changes],
+            c.branch_authors,
+        )
+        for c in history.commits
+    ]
+    versions = {p: [(v.commit, v.change, v.status, [tuple(d) for d in v.diff]) for v in vs] for p, vs in history.versions.items()}
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_suffix(".tmp")
-        with open(temporary, "wb") as handle:
-            pickle.dump((CACHE_VERSION, signatures, history), handle, protocol=pickle.HIGHEST_PROTOCOL)
+        temporary.write_bytes(marshal.dumps((CACHE_VERSION, signatures, history.head, commits, versions, history.last_blob)))
         os.replace(temporary, path)
-    except OSError:
+    except (OSError, ValueError):
         pass  # a read-only checkout still works, only slower
 
 

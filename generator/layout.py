@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 RECORDS_DIR = "records"
 
@@ -46,6 +47,7 @@ class Place:
     order_id: str | None
 
 
+@lru_cache(maxsize=1 << 17)
 def place_of(relpath: str) -> Place | None:
     """The kind, id and order a path implies; None when the path fits no pattern.
 

@@ -6,13 +6,18 @@ the site build see exactly the same problems.
 
 from __future__ import annotations
 
+import hashlib
+import marshal
+import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from pathlib import Path
 
 from .approvals import Approval, evaluate, history_problems, write_allowed_signers
 from .catalog import Catalog, build_catalog
-from .history import History, is_rewritten, read_history
+from .history import History, is_rewritten, open_repository, published_head, read_history
 from .layout import place_of
 from .load import load_records, scan_attachments
 from .problems import Problem, Severity
@@ -20,12 +25,35 @@ from .rules import run_rules
 from .validate import validate_sources
 
 
-@dataclass(frozen=True)
+@dataclass
 class Checked:
+    """The result of a check: the indexed archive, every problem, and the history behind them.
+
+    The history and the approvals are loaded only when a caller asks for them
+    (the site, ``orders history``): an unchanged archive's history problems
+    come from a small cache.
+    """
+
     catalog: Catalog
     problems: list[Problem]
-    history: History | None = None
-    approvals: list[Approval] = field(default_factory=list)
+    approval_count: int = 0
+    _load: Callable[[], tuple[History | None, list[Approval]]] | None = field(default=None, repr=False)
+
+    @cached_property
+    def _trail(self) -> tuple[History | None, list[Approval]]:
+        return self._load() if self._load else (None, [])
+
+    @property
+    def history(self) -> History | None:
+        return self._trail[0]
+
+    @property
+    def approvals(self) -> list[Approval]:
+        return self._trail[1]
+
+    @property
+    def has_history(self) -> bool:
+        return self._load is not None
 
 
 def check_archive(root: Path, today: date | None = None, rules: bool = True, history: bool = True) -> Checked:
@@ -39,20 +67,80 @@ def check_archive(root: Path, today: date | None = None, rules: bool = True, his
     catalog = build_catalog(root, entries, today or date.today(), scan_attachments(root), broken, broken_dossiers)
     if rules:
         problems.extend(run_rules(catalog))
-    trail, approvals = None, []
+    checked = Checked(catalog, problems)
     if history:
-        trail, approvals, found = _history(root, catalog)
-        problems.extend(found)
+        _add_history(root, checked)
     problems.sort(key=lambda p: p.sort_key)
-    return Checked(catalog, problems, trail, approvals)
+    return checked
 
 
-def _history(root: Path, catalog: Catalog) -> tuple[History | None, list[Approval], list[Problem]]:
-    """The history layer, when the archive is a git repository with commits."""
-    signed = bool(catalog.policy and catalog.policy.require_signed_approvals)
-    signers = write_allowed_signers(catalog, root / ".cache/order-archive/allowed_signers") if signed else None
-    trail = read_history(root, signatures=signed, allowed_signers=signers)
-    if trail is None:
-        return None, [], []
-    approvals = evaluate(trail, catalog)
-    return trail, approvals, history_problems(trail, catalog, approvals, is_rewritten(root, trail.head))
+TRAIL_CACHE = Path(".cache/order-archive/trail.marshal")
+_TRAIL_VERSION = 1
+
+
+def _add_history(root: Path, checked: Checked) -> None:
+    """The history layer, when the archive is a git repository with commits.
+
+    Its problems depend only on the head, the records and the published head,
+    so they are cached under a key made of those: with nothing changed, no
+    history is read at all.
+    """
+    repo = open_repository(root)
+    if repo is None:
+        return
+    try:
+        head = repo.head.commit.hexsha
+    except ValueError:  # a repository without commits
+        return
+    catalog = checked.catalog
+
+    def load() -> tuple[History | None, list[Approval]]:
+        signed = bool(catalog.policy and catalog.policy.require_signed_approvals)
+        signers = write_allowed_signers(catalog, root / ".cache/order-archive/allowed_signers") if signed else None
+        trail = read_history(root, signatures=signed, allowed_signers=signers)
+        return trail, evaluate(trail, catalog) if trail else []
+
+    checked._load = load
+    key = _trail_key(root, head, catalog)
+    cached = _read_trail_cache(root, key)
+    if cached is not None:
+        problems, checked.approval_count = cached
+    else:
+        trail, approvals = checked._trail
+        if trail is None:
+            return
+        problems = history_problems(trail, catalog, approvals, is_rewritten(root, trail.head))
+        checked.approval_count = len(approvals)
+        _write_trail_cache(root, key, problems, checked.approval_count)
+    checked.problems.extend(problems)
+
+
+def _trail_key(root: Path, head: str, catalog: Catalog) -> str:
+    digest = hashlib.sha1(head.encode())
+    digest.update((published_head(root) or "").encode())
+    for entry in catalog.entries:
+        digest.update(entry.path.encode())
+        digest.update(entry.raw)
+    return digest.hexdigest()
+
+
+def _read_trail_cache(root: Path, key: str) -> tuple[list[Problem], int] | None:
+    try:
+        version, cached_key, rows, count = marshal.loads((root / TRAIL_CACHE).read_bytes())
+    except (OSError, EOFError, ValueError, TypeError):
+        return None
+    if version != _TRAIL_VERSION or cached_key != key:
+        return None
+    return [Problem(*row[:6], Severity(row[6])) for row in rows], count
+
+
+def _write_trail_cache(root: Path, key: str, problems: list[Problem], count: int) -> None:
+    rows = [(p.path, p.line, p.col, p.rule, p.message, p.clause, str(p.severity)) for p in problems]
+    path = root / TRAIL_CACHE
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_suffix(".tmp")
+        temporary.write_bytes(marshal.dumps((_TRAIL_VERSION, key, rows, count)))
+        os.replace(temporary, path)
+    except OSError:
+        pass
