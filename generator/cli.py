@@ -206,6 +206,60 @@ def approve(branch: str, approvers: tuple[str, ...], root: str, sign: bool, toda
     click.echo(f"approved {branch}: merge commit {sha[:10]}", err=True)
 
 
+@main.command()
+@click.argument("root", default=".", type=click.Path(file_okay=False))
+@click.option("--strict", is_flag=True, help="Refuse to build when the archive has errors.")
+@click.option("--today", metavar="DATE", help=TODAY_HELP)
+@click.option("--publish", is_flag=True, help="Remember this head as published (a later rewritten history is then an error).")
+def build(root: str, strict: bool, today: str | None, publish: bool) -> None:
+    """Build the archive's site into ROOT/site (replaced only when the build succeeds)."""
+    from mkdocs.exceptions import MkDocsException
+
+    from . import plugin
+    from .history import mark_published, open_repository
+
+    path = _archive_root(root)
+    os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
+    with click.progressbar(length=1, label="building", file=sys.stderr) as bar:
+
+        def show(stage: str, done: int, total: int) -> None:
+            bar.label = stage
+            bar.length = max(total, 1)
+            bar.pos = done
+            bar.render_progress()
+
+        plugin.progress = show
+        try:
+            result = plugin.build_site(path, strict, _today(today))
+        except (MkDocsException, UserError) as exc:
+            raise click.ClickException(str(exc)) from None
+        finally:
+            plugin.progress = None
+    errors, warnings = count(result.problems)
+    pagefind = result.site / "pagefind"
+    index = sum(f.stat().st_size for f in pagefind.rglob("*") if f.is_file()) if pagefind.is_dir() else 0
+    click.echo(
+        f"✓ built {result.site}: {result.pages} pages in {result.seconds:.1f} s; search index {index / 1e6:.1f} MB; "
+        f"{errors} error(s), {warnings} warning(s) shown on the compliance page",
+        err=True,
+    )
+    if publish:
+        repo = open_repository(path)
+        if repo is not None:
+            mark_published(path, repo.head.commit.hexsha)
+
+
+@main.command()
+@click.argument("root", default=".", type=click.Path(file_okay=False))
+@click.option("--address", default="127.0.0.1:8000", show_default=True)
+def serve(root: str, address: str) -> None:
+    """Serve the site with live reload while records or templates change (search needs `orders build`)."""
+    from . import plugin
+
+    os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
+    plugin.serve_site(_archive_root(root), address)
+
+
 def _report(root: str, problems: list[Problem], fmt: str, strict: bool, what: str) -> None:
     problems = _shown_under(root, problems)
     if problems or fmt == "json":

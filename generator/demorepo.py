@@ -24,6 +24,7 @@ from typing import Any
 from .demo import COMPANY, DEPARTMENTS, PEOPLE, _placeholder_pdf, _Writer, email, organization, policy
 from .problems import UserError
 from .safeyaml import dump
+from .sitecfg import site_files
 
 TAIPEI = timezone(timedelta(hours=8))
 NAMES = {pid: (en or zh) for pid, zh, en, *_ in PEOPLE}
@@ -273,6 +274,7 @@ def write_repository(directory: Path, n_orders: int, seed: int = 1) -> tuple[int
     events, setup = plan_events(writer)
     approvals_from = min(e.day for e in events)
     setup.files = {
+        **site_files(f"{COMPANY[0]} 訂單檔案庫"),
         ".gitignore": REPO_GITIGNORE,
         "records/organization.yaml": _yaml(organization()),
         "records/policy.yaml": _yaml(policy(approvals_from)),

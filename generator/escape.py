@@ -1,0 +1,81 @@
+"""Escaping record text for the contexts the site writes it into.
+
+Record text is untrusted. Probes showed that Jinja's HTML autoescape is not
+enough inside Markdown: ``[x](javascript:…)`` links, ``{: onclick=… }``
+attributes, ``|`` in table cells and ``--8<--`` snippet lines all stay live
+after HTML-escaping. So record values reach pages only two ways:
+
+- inside raw HTML blocks (tables, definition lists), which Markdown leaves
+  alone, as HTML-escaped text: ``text()``;
+- in Markdown headings, HTML-escaped *and* with every Markdown punctuation
+  character backslash-escaped: ``inline()``.
+
+Links are built only from validated ids and quoted attachment names.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from decimal import Decimal
+from urllib.parse import quote
+
+# Exactly the characters Python-Markdown lets a backslash escape; "|" has no escape there, so it
+# becomes an entity (a heading never holds a table, but a "|" must not start one either).
+_MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_{}\[\]()>#+\-.!])")
+_SAFE_HREF = re.compile(r"^(?:\.\./|\./)*[A-Za-z0-9_.~%/-]*(?:#[A-Za-z0-9_-]*)?$")
+
+
+def text(value: object) -> str:
+    """HTML-escaped text for element content or a quoted attribute; line breaks become ``<br>``."""
+    if value is None:
+        return ""
+    escaped = html.escape(str(value), quote=True)
+    return escaped.replace("\r", "").replace("\n", "<br>")
+
+
+def inline(value: object) -> str:
+    """Text for a Markdown line (a heading): nothing in it can become markup, a link or an attribute."""
+    escaped = html.escape(str(value).replace("\r", " ").replace("\n", " "), quote=True)
+    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", escaped).replace("|", "&#124;")
+
+
+def href(path: str) -> str:
+    """A relative link the site itself made; anything else is a bug, not data."""
+    if not _SAFE_HREF.match(path):
+        raise ValueError(f"refusing to link to {path!r}")
+    return path
+
+
+def link(path: str, label: object) -> str:
+    return f'<a href="{href(path)}">{text(label)}</a>'
+
+
+def file_href(folder: str, name: str) -> str:
+    """A link to an attachment whose name passed ``attachment.unsafe-path``: every part percent-quoted."""
+    return href(folder.rstrip("/") + "/" + "/".join(quote(part, safe="") for part in name.split("/")))
+
+
+def money(value: Decimal | int | None, currency: str = "") -> str:
+    if value is None:
+        return ""
+    amount = Decimal(value)
+    shown = f"{amount:,.2f}" if amount != amount.to_integral_value() else f"{amount:,.0f}"
+    return text(f"{currency} {shown}".strip())
+
+
+def table(headers: list[str], rows: list[list[str]], classes: str = "") -> str:
+    """An HTML table. Cells are already-escaped HTML (from ``text``/``link``); headers are escaped here.
+
+    Written on one block with no blank line, so Markdown keeps it as a raw HTML block.
+    """
+    head = "".join(f"<th>{text(h)}</th>" for h in headers)
+    body = "".join("<tr>" + "".join(f"<td>{cell}</td>" for cell in row) + "</tr>" for row in rows)
+    attr = f' class="{text(classes)}"' if classes else ""
+    return f"<table{attr}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def fields(pairs: list[tuple[str, str]]) -> str:
+    """A definition list of (label, escaped HTML value) pairs, as one raw HTML block."""
+    items = "".join(f"<dt>{text(k)}</dt><dd>{v if v else '—'}</dd>" for k, v in pairs)
+    return f'<dl class="oa-fields">{items}</dl>'

@@ -1,0 +1,181 @@
+"""The MkDocs plugin — the only module that imports MkDocs, so a later move is cheap.
+
+In an archive's ``mkdocs.yml``::
+
+    plugins:
+      - order-archive:
+          language: zh-Hant
+
+``mkdocs build`` and ``mkdocs serve`` then check the archive, render every
+page in memory (``File.generated``), copy the dossiers' attachments, and,
+after the build, index the site with Pagefind. ``serve`` reloads when a
+record or template changes. ``build_site`` is what ``orders build`` calls:
+it builds into a temporary folder and swaps it into ``site/`` only when
+everything succeeded, so a failed build never leaves a half-written site.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from mkdocs.config import base, load_config
+from mkdocs.config import config_options as c
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin
+from mkdocs.structure.files import File, Files, InclusionLevel
+
+from .i18n import LANGUAGES, translate
+from .pipeline import Checked, check_archive
+from .problems import Severity
+from .render import TEMPLATES, render_pages
+
+log = logging.getLogger("mkdocs.plugins.order-archive")
+
+ASSETS = TEMPLATES / "assets"
+OVERRIDES = TEMPLATES / "overrides"
+IN_NAV = {"index.md", "orders/index.md", "orders/open.md", "archive/index.md", "archive/retention.md", "archive/disposals.md", "archive/borrowing.md"}
+IN_NAV |= {"reports.md", "compliance.md", "guides/submit.md", "guides/review.md"}
+
+progress: Callable[[str, int, int], None] | None = None
+"""Set by ``orders build`` to show progress: (stage, done, total)."""
+
+
+class OrderArchiveConfig(base.Config):
+    language = c.Choice(LANGUAGES, default="zh-Hant")
+    strict = c.Type(bool, default=False)
+    today = c.Optional(c.Type(str))
+    search = c.Type(bool, default=True)
+
+
+class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
+    def __init__(self) -> None:
+        self.checked: Checked | None = None
+        self.pages_done = 0
+        self.pages_total = 0
+
+    def on_config(self, config):
+        root = Path(config.config_file_path).resolve().parent
+        self.root = root
+        config.theme.dirs.insert(0, str(OVERRIDES))
+        config.extra_css.append("assets/order-archive.css")
+        if self.config.search:
+            config.extra_css.append("pagefind/pagefind-ui.css")
+            config.extra_javascript.append("pagefind/pagefind-ui.js")
+            config.extra_javascript.append("assets/order-archive.js")
+        config.nav = navigation(self.config.language)
+        for folder in (root / "records", TEMPLATES):
+            if str(folder) not in config.watch:
+                config.watch.append(str(folder))
+        return config
+
+    def on_files(self, files: Files, config) -> Files:
+        started = time.perf_counter()
+        today = date.fromisoformat(self.config.today) if self.config.today else None
+        self.checked = check_archive(self.root, today)
+        errors = [p for p in self.checked.problems if p.severity is Severity.ERROR]
+        if errors and self.config.strict:
+            shown = "\n".join(p.format() for p in errors[:20])
+            raise PluginError(f"{len(errors)} error(s) in the archive (strict):\n{shown}")
+        for problem in errors[:50]:
+            log.warning(problem.format())
+        pages = render_pages(self.checked, self.config.language)
+        for path, markdown in pages.items():
+            inclusion = InclusionLevel.INCLUDED if path in IN_NAV else InclusionLevel.NOT_IN_NAV
+            files.append(File.generated(config, path, content=markdown, inclusion=inclusion))
+        for name in ("order-archive.css", "order-archive.js"):
+            files.append(File.generated(config, f"assets/{name}", abs_src_path=str(ASSETS / name)))
+        folder = self.root / "records" / "orders"
+        for order_id, names in self.checked.catalog.attachments.items():
+            for name, inside in names.items():
+                if inside:
+                    source = folder / order_id[4:8] / order_id / "attachments" / name
+                    files.append(File.generated(config, f"attachments/{order_id}/{name}", abs_src_path=str(source)))
+        self.pages_total = len(pages)
+        log.info(f"order-archive: {len(pages)} pages from {len(self.checked.catalog.entries)} records in {time.perf_counter() - started:.1f} s")
+        return files
+
+    def on_post_page(self, output, page, config):
+        self.pages_done += 1
+        if progress is not None:
+            progress("pages", self.pages_done, self.pages_total)
+        return output
+
+    def on_post_build(self, config) -> None:
+        if self.config.search:
+            if progress is not None:
+                progress("search", 0, 1)
+            index_site(Path(config.site_dir))
+
+
+def navigation(language: str) -> list:
+    """The site's few navigation entries, with section titles in the site's language; dossiers stay out."""
+    t = lambda key: translate(key, language)  # noqa: E731
+    return [
+        "index.md",
+        {t("site.orders"): ["orders/index.md", "orders/open.md"]},
+        {t("site.archive"): ["archive/index.md", "archive/retention.md", "archive/disposals.md", "archive/borrowing.md"]},
+        "reports.md",
+        "compliance.md",
+        {t("site.guides"): ["guides/submit.md", "guides/review.md"]},
+    ]
+
+
+def index_site(site: Path) -> None:
+    """Pagefind: a search index the browser fetches in chunks, with Chinese word segmentation."""
+    done = subprocess.run([sys.executable, "-m", "pagefind", "--site", str(site)], capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise PluginError(f"Pagefind could not index the site: {done.stderr.strip() or done.stdout.strip()}")
+
+
+@dataclass
+class BuildResult:
+    site: Path
+    pages: int
+    problems: list
+    seconds: float
+
+
+def build_site(root: Path, strict: bool = False, today: date | None = None, site_dir: Path | None = None) -> BuildResult:
+    """Build the archive's site into a temporary folder, then swap it into place."""
+    from mkdocs.commands.build import build
+
+    config_file = root / "mkdocs.yml"
+    if not config_file.is_file():
+        raise PluginError(f"{root} has no mkdocs.yml")
+    target = (site_dir or root / "site").resolve()
+    temporary = target.with_name(f".{target.name}.building-{os.getpid()}")
+    shutil.rmtree(temporary, ignore_errors=True)
+    started = time.perf_counter()
+    config = load_config(str(config_file), site_dir=str(temporary), strict=strict)
+    plugin = config.plugins.get("order-archive")
+    if plugin is None:
+        raise PluginError("mkdocs.yml does not use the order-archive plugin")
+    plugin.config.strict = strict or plugin.config.strict
+    if today is not None:
+        plugin.config.today = today.isoformat()
+    try:
+        build(config)
+    except BaseException:
+        shutil.rmtree(temporary, ignore_errors=True)
+        raise
+    old = target.with_name(f".{target.name}.old-{os.getpid()}")
+    if target.exists():
+        target.rename(old)
+    temporary.rename(target)
+    shutil.rmtree(old, ignore_errors=True)
+    return BuildResult(target, plugin.pages_total, plugin.checked.problems if plugin.checked else [], time.perf_counter() - started)
+
+
+def serve_site(root: Path, address: str = "127.0.0.1:8000") -> None:
+    from mkdocs.commands.serve import serve
+
+    serve(config_file=str(root / "mkdocs.yml"), livereload=True, dev_addr=address)
