@@ -16,6 +16,7 @@ Links are built only from validated ids and quoted attachment names.
 from __future__ import annotations
 
 import html
+import json
 import re
 from decimal import Decimal
 from urllib.parse import quote
@@ -23,7 +24,7 @@ from urllib.parse import quote
 # Exactly the characters Python-Markdown lets a backslash escape; "|" has no escape there, so it
 # becomes an entity (a heading never holds a table, but a "|" must not start one either).
 _MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_{}\[\]()>#+\-.!])")
-_SAFE_HREF = re.compile(r"^(?:\.\./|\./)*[A-Za-z0-9_.~%/-]*(?:#[A-Za-z0-9_-]*)?$")
+_SAFE_HREF = re.compile(r"^(?:\.\./|\./)*(?!/)(?!.*//)[A-Za-z0-9_.~%/-]*(?:#[A-Za-z0-9_-]*)?$")
 
 
 def text(value: object) -> str:
@@ -38,6 +39,21 @@ def inline(value: object) -> str:
     """Text for a Markdown line (a heading): nothing in it can become markup, a link or an attribute."""
     escaped = html.escape(str(value).replace("\r", " ").replace("\n", " "), quote=True)
     return _MARKDOWN_PUNCTUATION.sub(r"\\\1", escaped).replace("|", "&#124;")
+
+
+_TITLE_SWAP = str.maketrans({"<": "＜", ">": "＞", "&": "＆", '"': "＂", "'": "＇", "`": "｀", "\n": " ", "\r": " ", "\t": " "})
+
+
+def plain(value: object) -> str:
+    """Text with no markup characters at all (full-width look-alikes instead), for titles and search metadata."""
+    return str(value).translate(_TITLE_SWAP)
+
+
+def title(value: object) -> str:
+    """A page title for front matter: MkDocs and the theme put titles into <title>, the nav and the
+    search index without escaping, so markup characters become their full-width look-alikes and the
+    value is written as a quoted YAML string."""
+    return json.dumps(plain(value), ensure_ascii=False)
 
 
 def href(path: str) -> str:

@@ -95,7 +95,7 @@ class Renderer:
             trim_blocks=True,
             lstrip_blocks=True,
         )
-        self.env.filters.update(md=escape.inline, html=escape.text, money=escape.money)
+        self.env.filters.update(md=escape.inline, html=escape.text, money=escape.money, title=escape.title, plain=escape.plain)
         self.problems_by_path: dict[str, list] = defaultdict(list)
         for problem in checked.problems:
             self.problems_by_path[problem.path].append(problem)

@@ -1,0 +1,57 @@
+"""Helpers to build real sites of small archives for tests (MkDocs, Material and Pagefind, for real)."""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from pathlib import Path
+
+from editing import dossier, edit
+
+from generator.plugin import build_site
+from generator.sitecfg import site_files
+
+TODAY = date(2026, 11, 20)
+os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
+
+MARK = "__pwned"
+PAYLOADS = {
+    "script": f"<script>window.{MARK}=1</script>",
+    "img": f'<img src=x onerror="window.{MARK}=2">',
+    "link": f"[click me](javascript:window.{MARK}=3)",
+    "autolink": f"<javascript:window.{MARK}=4>",
+    "attr": f'{{: onclick="window.{MARK}=5" }}',
+    "snippet": f"--8<-- '/etc/passwd' {MARK}",
+    "pipe": f"a | b | {MARK} | c",
+    "jinja": f"{{{{ config }}}} {{% raw %}} {MARK}",
+    "quote": f'"><svg onload=window.{MARK}=6>',
+}
+
+
+def with_site(root: Path, language: str = "zh-Hant") -> Path:
+    for rel, content in site_files("測試檔案庫 Test archive", language).items():
+        target = root / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(content)
+    return root
+
+
+def inject(root: Path) -> None:
+    """Put every payload into the free text of records of every kind."""
+    p = PAYLOADS
+    o5 = f"{dossier('ORD-2026-0005')}/order.yaml"
+    edit(root, o5, lambda d: (
+        d["intake"]["client"].update(name=p["script"], contact=p["img"]),
+        d["intake"].update(project_name=p["link"], service_content=p["attr"] + "\n" + p["snippet"] + "\n# " + p["jinja"]),
+        d["work_plan"]["tasks"][0].update(title=p["pipe"]),
+        d["attachments"].append({"file": "contract.pdf", "title": p["quote"]}) if False else d["attachments"][0].update(title=p["quote"]),
+    ))
+    d3 = dossier("ORD-2026-0003")
+    edit(root, f"{d3}/changes/CR-2026-0003-01.yaml", lambda d: d.update(title=p["autolink"], reason=p["script"], impact=p["pipe"]))
+    edit(root, f"{d3}/quality/QC-2026-0003-01.yaml", lambda d: d.update(standard=p["img"]))
+    edit(root, f"{d3}/delivery.yaml", lambda d: d["documents"][1].update(title=p["link"]))
+    edit(root, "records/archive/borrowing/BR-2026-0001.yaml", lambda d: d.update(purpose=p["quote"] + "\n" + p["attr"]))
+
+
+def build(root: Path, strict: bool = False):
+    return build_site(root, strict=strict, today=TODAY)

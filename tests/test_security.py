@@ -1,0 +1,88 @@
+"""An archive full of injection payloads builds into a site where none of them is live."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+
+import pytest
+from sitebuild import MARK, PAYLOADS, build, inject, with_site
+
+from generator.pipeline import check_archive
+
+
+@pytest.fixture(scope="module")
+def hostile_site(tmp_path_factory, small_demo):
+    root = tmp_path_factory.mktemp("hostile")
+    for rel, content in small_demo.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_bytes(content)
+    with_site(root)
+    inject(root)
+    assert [p.format() for p in check_archive(root).problems if str(p.severity) == "error"] == []  # the payloads are valid records
+    build(root)
+    return root / "site"
+
+
+def _pages(site):
+    return {p: p.read_text(encoding="utf-8") for p in site.rglob("*.html")}
+
+
+def test_payloads_reach_the_pages_as_text(hostile_site):
+    pages = _pages(hostile_site)
+    hits = sum(text.count(MARK) for text in pages.values())
+    assert hits >= len(PAYLOADS)  # they are shown, not dropped
+    dossier = (hostile_site / "dossiers/ORD-2026-0005.html").read_text(encoding="utf-8")
+    assert "&lt;script&gt;window.__pwned=1&lt;/script&gt;" in dossier
+
+
+def test_no_payload_is_inside_a_tag(hostile_site):
+    for path, text in _pages(hostile_site).items():
+        for match in re.finditer(re.escape(MARK), text):
+            before = text[: match.start()]
+            opened, closed = before.rfind("<"), before.rfind(">")
+            if opened > closed:  # inside a tag: only an escaped filter value or a heading's slug may hold it
+                tag = text[opened : text.find(">", match.start()) + 1]
+                attribute = re.search(r'([\w-]+)="([^"]*' + re.escape(MARK) + r'[^"]*)"', tag)
+                assert attribute, (path, tag)
+                name, value = attribute.groups()
+                slug = re.fullmatch(r"#?[a-z0-9_-]+", value)
+                ours = name in ("data-pagefind-filter", "data-pagefind-meta") and "<" not in value and ">" not in value
+                assert slug or ours, (path, tag)
+
+
+def test_no_live_script_handler_or_javascript_link(hostile_site):
+    live = re.compile(r"<[^>]*\son(error|load|click|mouseover)\s*=|href\s*=\s*\"?\s*javascript:", re.IGNORECASE)
+    for path, text in _pages(hostile_site).items():
+        assert not live.search(text), (path, live.search(text).group())
+        scripts = re.findall(r"<script\b[^>]*>(.*?)</script>", text, re.DOTALL)
+        assert not any(MARK in s for s in scripts), path
+
+
+def test_the_pipe_does_not_split_a_table_cell(hostile_site):
+    dossier = (hostile_site / "dossiers/ORD-2026-0005.html").read_text(encoding="utf-8")
+    assert "<td>a | b | __pwned | c</td>" in dossier
+
+
+def test_titles_and_nav_hold_no_markup(hostile_site):
+    for path, text in _pages(hostile_site).items():
+        title = re.search(r"<title>(.*?)</title>", text, re.DOTALL).group(1)
+        assert "<" not in title, (path, title)
+
+
+def test_the_search_index_holds_text_only(hostile_site):
+    fragments = list((hostile_site / "pagefind/fragment").glob("*.pf_fragment"))
+    assert fragments
+    found = False
+    for fragment in fragments:
+        data = json.loads(gzip.decompress(fragment.read_bytes())[12:] if fragment.read_bytes()[:2] == b"\x1f\x8b" else fragment.read_bytes())
+        content = data.get("content", "").replace("\u200b", "")  # Pagefind's word boundaries
+        if MARK in content:
+            found = True
+            assert "&lt;script" not in content  # stored once-decoded, as text: the page showed it as text
+        for key, value in data.get("meta", {}).items():
+            assert "<" not in value and ">" not in value, (fragment, key, value)  # titles carry no markup at all
+        for values in data.get("filters", {}).values():
+            assert all("<" not in v and ">" not in v for v in values)
+    assert found
