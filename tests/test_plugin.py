@@ -1,0 +1,85 @@
+"""The MkDocs plugin and orders build: a real mkdocs build, strict mode, atomic replacement of site/."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+from editing import dossier, edit
+from sitebuild import TODAY, build, with_site
+
+from generator.cli import main
+from generator.demorepo import write_repository
+from mkdocs.exceptions import MkDocsException
+
+
+@pytest.fixture(scope="module")
+def demo_site(tmp_path_factory):
+    root = tmp_path_factory.mktemp("plugin") / "demo"
+    write_repository(root, 12, seed=2)
+    result = build(root)
+    return root, result
+
+
+def test_build_writes_every_page_and_the_search_index(demo_site):
+    root, result = demo_site
+    site = root / "site"
+    assert result.pages > 20
+    assert (site / "index.html").is_file() and (site / "compliance.html").is_file()
+    assert len(list((site / "dossiers").glob("ORD-*.html"))) == 12
+    assert (site / "pagefind/pagefind-ui.js").is_file() and any((site / "pagefind/fragment").iterdir())
+    assert '<html lang="zh-Hant"' in (site / "index.html").read_text(encoding="utf-8")
+
+
+def test_dossiers_stay_out_of_the_navigation(demo_site):
+    root, _ = demo_site
+    home = (root / "site/index.html").read_text(encoding="utf-8")
+    assert "dossiers/ORD-" not in home.split('<div class="md-content"', 1)[0]
+
+
+def test_attachments_are_published_beside_their_dossier(demo_site):
+    root, _ = demo_site
+    pdfs = list((root / "site/attachments").rglob("*.pdf"))
+    assert pdfs and all(p.read_bytes().startswith(b"%PDF") for p in pdfs)
+
+
+def test_no_request_would_leave_the_host(demo_site):
+    root, _ = demo_site
+    for page in (root / "site").rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        assert "fonts.googleapis" not in text and "fonts.gstatic" not in text and "cdn.jsdelivr" not in text, page
+
+
+def test_mkdocs_build_strict_works_in_the_archive(demo_site, tmp_path):
+    root, _ = demo_site
+    out = tmp_path / "strict-site"
+    done = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-d", str(out)], cwd=root, capture_output=True, text=True, env={"NO_MKDOCS_2_WARNING": "1", "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}, check=False)
+    assert done.returncode == 0, done.stderr
+    assert (out / "index.html").is_file()
+
+
+def test_a_build_with_errors_shows_them_unless_strict(tmp_path, small_demo):
+    for rel, content in small_demo.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_bytes(content)
+    with_site(tmp_path)
+    o5 = f"{dossier('ORD-2026-0005')}/order.yaml"
+    edit(tmp_path, o5, lambda d: d.pop("work_plan"))
+    result = build(tmp_path)
+    assert any(p.rule == "order.missing-work-plan" for p in result.problems)
+    assert "order.missing-work-plan" in (tmp_path / "site/compliance.html").read_text(encoding="utf-8")
+    before = (tmp_path / "site/index.html").read_bytes()
+    with pytest.raises(MkDocsException):
+        build(tmp_path, strict=True)
+    assert (tmp_path / "site/index.html").read_bytes() == before  # the old site is untouched
+    assert not list(tmp_path.glob(".site.*"))  # no half-written folder left behind
+
+
+def test_orders_build_command_reports_and_publishes(demo_site):
+    root, _ = demo_site
+    result = CliRunner().invoke(main, ["build", str(root), "--today", str(TODAY), "--publish"])
+    assert result.exit_code == 0, result.stderr
+    assert "pages in" in result.stderr and "search index" in result.stderr
+    assert (root / ".order-archive/published-head").is_file()
