@@ -40,12 +40,16 @@ def inject(root: Path) -> None:
     """Put every payload into the free text of records of every kind."""
     p = PAYLOADS
     o5 = f"{dossier('ORD-2026-0005')}/order.yaml"
-    edit(root, o5, lambda d: (
-        d["intake"]["client"].update(name=p["script"], contact=p["img"]),
-        d["intake"].update(project_name=p["link"], service_content=p["attr"] + "\n" + p["snippet"] + "\n# " + p["jinja"]),
-        d["work_plan"]["tasks"][0].update(title=p["pipe"]),
-        d["attachments"].append({"file": "contract.pdf", "title": p["quote"]}) if False else d["attachments"][0].update(title=p["quote"]),
-    ))
+    edit(
+        root,
+        o5,
+        lambda d: (
+            d["intake"]["client"].update(name=p["script"], contact=p["img"]),
+            d["intake"].update(project_name=p["link"], service_content=p["attr"] + "\n" + p["snippet"] + "\n# " + p["jinja"]),
+            d["work_plan"]["tasks"][0].update(title=p["pipe"]),
+            d["attachments"].append({"file": "contract.pdf", "title": p["quote"]}) if False else d["attachments"][0].update(title=p["quote"]),
+        ),
+    )
     d3 = dossier("ORD-2026-0003")
     edit(root, f"{d3}/changes/CR-2026-0003-01.yaml", lambda d: d.update(title=p["autolink"], reason=p["script"], impact=p["pipe"]))
     edit(root, f"{d3}/quality/QC-2026-0003-01.yaml", lambda d: d.update(standard=p["img"]))

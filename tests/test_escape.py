@@ -14,7 +14,7 @@ PAYLOADS = [
     '<img src=x onerror="window.__pwned=1">',
     "[click](javascript:window.__pwned=1)",
     "<javascript:alert(1)>",
-    "{: onclick=\"window.__pwned=1\" }",
+    '{: onclick="window.__pwned=1" }',
     "--8<-- '/etc/passwd'",
     "a | b | c",
     "line1\n# heading\n---",

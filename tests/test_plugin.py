@@ -8,11 +8,11 @@ import sys
 import pytest
 from click.testing import CliRunner
 from editing import dossier, edit
+from mkdocs.exceptions import MkDocsException
 from sitebuild import TODAY, build, with_site
 
 from generator.cli import main
 from generator.demorepo import write_repository
-from mkdocs.exceptions import MkDocsException
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +55,14 @@ def test_no_request_would_leave_the_host(demo_site):
 def test_mkdocs_build_strict_works_in_the_archive(demo_site, tmp_path):
     root, _ = demo_site
     out = tmp_path / "strict-site"
-    done = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-d", str(out)], cwd=root, capture_output=True, text=True, env={"NO_MKDOCS_2_WARNING": "1", "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-d", str(out)],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        env={"NO_MKDOCS_2_WARNING": "1", "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     assert (out / "index.html").is_file()
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from generator.demorepo import write_repository
-from generator.i18n import LANGUAGES, _TABLE
+from generator.i18n import _TABLE, LANGUAGES
 from generator.pipeline import check_archive
 from generator.render import relative, render_pages
 
@@ -31,8 +31,20 @@ def test_every_page_kind_is_there(pages, fixed_repo):
     checked = check_archive(fixed_repo, TODAY)
     orders = [e.model.id for e in checked.catalog.entries if e.kind == "order"]
     assert {f"dossiers/{o}.md" for o in orders} <= set(pages)
-    for path in ("index.md", "orders/index.md", "orders/open.md", "orders/status/received.md", "archive/index.md", "archive/retention.md",
-                 "archive/disposals.md", "archive/borrowing.md", "reports.md", "compliance.md", "guides/submit.md", "guides/review.md"):
+    for path in (
+        "index.md",
+        "orders/index.md",
+        "orders/open.md",
+        "orders/status/received.md",
+        "archive/index.md",
+        "archive/retention.md",
+        "archive/disposals.md",
+        "archive/borrowing.md",
+        "reports.md",
+        "compliance.md",
+        "guides/submit.md",
+        "guides/review.md",
+    ):
         assert path in pages, path
 
 
