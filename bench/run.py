@@ -56,13 +56,9 @@ def archive(orders: int, seed: int = 1) -> Path:
 def fresh(code: str, *args: str, cores: int = 1) -> dict:
     """Run ``code`` in a new interpreter pinned to ``cores`` cores; it prints one JSON object."""
     prelude = f"import os, sys, json, time\nos.sched_setaffinity(0, sorted(os.sched_getaffinity(0))[:{cores}])\n"
-    proc = subprocess.run(
-        [sys.executable, "-c", prelude + textwrap.dedent(code), *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+    proc = subprocess.run([sys.executable, "-c", prelude + textwrap.dedent(code), *args], cwd=ROOT, capture_output=True, text=True, check=False)
+    if proc.returncode:
+        raise SystemExit(f"benchmark process failed:\n{proc.stderr[-3000:]}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
@@ -214,11 +210,112 @@ def bench_history(orders: int, repeat: int) -> None:
         print(f"  nothing changed: every version from the cache  {statistics.median(r['load'] for r in warm):6.2f} s   (for the site's timelines)")
 
 
+BARE = """
+import resource, shutil, subprocess
+from datetime import date
+from pathlib import Path
+root, out = Path(sys.argv[1]), Path(sys.argv[2])
+from generator.pipeline import check_archive
+from generator.render import render_pages
+from generator.plugin import navigation
+import yaml
+pages = render_pages(check_archive(root, date(2026, 11, 20)), "zh-Hant")
+shutil.rmtree(out, ignore_errors=True)
+docs = out / "docs"
+for path, text in pages.items():
+    (docs / path).parent.mkdir(parents=True, exist_ok=True)
+    (docs / path).write_text(text, encoding="utf-8")
+config = {"site_name": "bare", "use_directory_urls": False, "theme": {"name": "material", "language": "zh-Hant", "font": False},
+          "plugins": [], "markdown_extensions": [{"toc": {"permalink": False}}], "nav": navigation("zh-Hant"),
+          "not_in_nav": "/dossiers/\\n/orders/*/"}
+(out / "mkdocs.yml").write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+print(json.dumps({"pages": len(pages)}))
+"""
+
+MEASURE = """
+import resource, subprocess
+t0 = time.perf_counter()
+done = subprocess.run(sys.argv[1:], capture_output=True, text=True, env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
+seconds = time.perf_counter() - t0
+if done.returncode:
+    raise SystemExit(done.stderr[-2000:])
+peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+print(json.dumps({"seconds": seconds, "peak_mb": peak}))
+"""
+
+
+def _folder_bytes(folder: Path) -> int:
+    return sum(f.stat().st_size for f in folder.rglob("*") if f.is_file())
+
+
+def _query_bytes(site: Path, query: str) -> tuple[int, int]:
+    """Bytes a browser downloads for the search index when one query is typed (Debian's chromium)."""
+    import functools
+    import http.server
+    import threading
+
+    from playwright.sync_api import sync_playwright
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(site)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+    sizes: dict[str, int] = {}
+    args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking"]
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=args)
+        page = browser.new_page()
+        page.goto(f"{url}/index.html")
+        page.wait_for_load_state("networkidle")
+        page.on("response", lambda r: sizes.__setitem__(r.url, len(r.body())) if "/pagefind/" in r.url else None)
+        page.locator("#oa-search input").type(query)
+        page.keyboard.press("End")
+        page.wait_for_selector(".pagefind-ui__result", timeout=20_000)
+        page.wait_for_load_state("networkidle")
+        browser.close()
+    server.shutdown()
+    return sum(sizes.values()), len(sizes)
+
+
+def bench_site(orders: int, repeat: int) -> None:
+    """The site build against a bare mkdocs build of the same pages (issue: overhead ≤ 30% cold, ≤ 10% warm)."""
+    import shutil
+
+    sizes = [1_000, 2_000, 5_000, 10_000] if orders >= 10_000 else sorted({max(orders // 5, 1), orders})
+    rows = []
+    for size in sizes:
+        root = repository(size)
+        bare = OUT / f"bare-{size}"
+        fresh(BARE, str(root), str(bare))
+        bare_run = fresh(MEASURE, sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(bare / "mkdocs.yml"))
+        shutil.rmtree(root / ".cache", ignore_errors=True)
+        cold = fresh(MEASURE, sys.executable, "-m", "generator.cli", "build", str(root), "--today", "2026-11-20", cores=2)
+        warm = fresh(MEASURE, sys.executable, "-m", "generator.cli", "build", str(root), "--today", "2026-11-20", cores=2)
+        bundle = _folder_bytes(root / "site" / "pagefind")
+        rows.append((size, bare_run, cold, warm, bundle))
+        print(
+            f"site: {size:,} orders: bare mkdocs {bare_run['seconds']:.1f} s / {bare_run['peak_mb']:.0f} MB; "
+            f"orders build cold {cold['seconds']:.1f} s ({cold['seconds'] / bare_run['seconds'] - 1:+.0%}), "
+            f"warm {warm['seconds']:.1f} s ({warm['seconds'] / bare_run['seconds'] - 1:+.0%}) / {warm['peak_mb']:.0f} MB; "
+            f"search bundle {bundle / 1e6:.1f} MB",
+            flush=True,
+        )
+    size, *_ = rows[-1]
+    downloaded, files = _query_bytes(repository(size) / "site", "股份")
+    print(f"  one query (股份) at {size:,} orders downloads {downloaded / 1e3:.0f} KB of search index in {files} files (target < 500 KB)")
+    first, last = rows[0], rows[-1]
+    print(f"  growth: {last[0] / first[0]:.0f}× the orders took {last[3]['seconds'] / first[3]['seconds']:.1f}× the warm build time")
+
+
 BENCHMARKS = {
     # name: (function, default number of orders)
     "load": (bench_load, 12_500),  # about 50,000 records once expired ones are disposed of
     "rules": (bench_rules, 10_000),
     "history": (bench_history, 10_000),
+    "site": (bench_site, 10_000),
 }
 
 

@@ -35,7 +35,7 @@ from .pipeline import Checked
 from .problems import Severity
 from .rules import REGISTRY
 from .rules.settlement import ceiling
-from .timeline import versions_of
+from .timeline import approvals_by_commit, versions_of
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 KIND_ORDER = ("order", "change_request", "quality_record", "delivery", "settlement", "loan", "disposal", "organization", "policy")
@@ -100,6 +100,11 @@ class Renderer:
         for problem in checked.problems:
             self.problems_by_path[problem.path].append(problem)
         self.orders = [(d, d.order_model) for d in self.catalog.dossiers.values() if d.order_model is not None]
+        self.approvals = approvals_by_commit(checked.approvals)
+        self.loans_of: dict[str, list] = defaultdict(list)  # order id → loans of its records
+        for entry, loan in self.catalog.loan_models:
+            for order_id in {_order_of(r) for r in loan.records}:
+                self.loans_of[order_id].append((entry, loan))
 
     # -- helpers -----------------------------------------------------------
     def label(self, value: object) -> str:
@@ -287,16 +292,11 @@ class Renderer:
         return self.render("order-list.md.j2", page, title=page.t("index.open_work"), sections=sections, count=len(in_progress), regulation=None)
 
     def dossier(self, page: Page, dossier: Dossier, order) -> str:
-        loans = [
-            (entry, loan)
-            for entry, loan in self.catalog.loan_models
-            if order.id in loan.records
-            or any(r.startswith(("CR-", "QC-", "DLV-", "STL-")) and r[3:].lstrip("-").startswith(order.id[4:]) for r in loan.records)
-        ]
+        loans = self.loans_of.get(order.id, [])
         timeline = []
         history = self.checked.history
         for entry in dossier.entries:
-            for version in versions_of(history, self.checked.approvals, entry.path):
+            for version in versions_of(history, self.approvals, entry.path):
                 timeline.append((entry.path.rsplit("/", 1)[-1], version))
         timeline.sort(key=lambda item: (item[1]["date"], item[0]))
         uncommitted = {p: s for p, s in (history.uncommitted.items() if history else []) if p.startswith(f"records/orders/{order.id[4:8]}/{order.id}/")}
@@ -520,6 +520,12 @@ class Renderer:
             warnings=len(self.checked.problems) - errors,
             title_of=lambda c: c.title_zh if self.language == "zh-Hant" else c.title_en,
         )
+
+
+def _order_of(record_id: str) -> str:
+    """The order a record id belongs to: CR-2026-0001-01 → ORD-2026-0001."""
+    parts = record_id.split("-")
+    return f"ORD-{parts[1]}-{parts[2]}" if parts[0] in ("ORD", "CR", "QC", "DLV", "STL") and len(parts) >= 3 else record_id
 
 
 def _record_date(kind: str, model) -> date | None:

@@ -30,11 +30,14 @@ def paths_of(checked: Checked, record_id: str) -> list[str]:
     return sorted(p for p in known if (place := place_of(p.removeprefix(RECORDS_DIR + "/"))) and place.expected_id == record_id)
 
 
-def versions_of(history: History | None, approvals: list[Approval], path: str) -> list[dict[str, Any]]:
-    """The versions of one file, oldest first, as plain data."""
+def approvals_by_commit(approvals: list[Approval]) -> dict[str, Approval]:
+    return {a.commit.sha: a for a in approvals}
+
+
+def versions_of(history: History | None, by_sha: dict[str, Approval], path: str) -> list[dict[str, Any]]:
+    """The versions of one file, oldest first, as plain data (``by_sha``: ``approvals_by_commit``)."""
     if history is None:
         return []
-    by_sha = {a.commit.sha: a for a in approvals}
     out = []
     for version in history.versions.get(path, []):
         commit = history.commit_of(version)
@@ -65,6 +68,7 @@ def record_timeline(root: Path, record_id: str, today: date | None = None) -> di
     if not paths:
         raise UserError(f"no record {record_id} in {root / RECORDS_DIR}, nor in its history")
     uncommitted = checked.history.uncommitted if checked.history else {}
+    by_sha = approvals_by_commit(checked.approvals)
     return {
         "id": record_id,
         "git": checked.history is not None,
@@ -73,7 +77,7 @@ def record_timeline(root: Path, record_id: str, today: date | None = None) -> di
             {
                 "path": path,
                 "uncommitted": uncommitted.get(path) or ("not in git" if checked.history is None else None),
-                "versions": versions_of(checked.history, checked.approvals, path),
+                "versions": versions_of(checked.history, by_sha, path),
             }
             for path in paths
         ],
