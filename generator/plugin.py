@@ -33,7 +33,9 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files, InclusionLevel
 
+from . import sitecache
 from .i18n import LANGUAGES, translate
+from .load import scan_attachments
 from .pipeline import Checked, check_archive
 from .problems import Severity
 from .render import TEMPLATES, render_pages
@@ -59,6 +61,9 @@ class OrderArchiveConfig(base.Config):
 class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
     def __init__(self) -> None:
         self.checked: Checked | None = None
+        self.problems: list = []
+        self.key = ""
+        self.previous_site: Path | None = None
         self.pages_done = 0
         self.pages_total = 0
 
@@ -79,28 +84,38 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
 
     def on_files(self, files: Files, config) -> Files:
         started = time.perf_counter()
-        today = date.fromisoformat(self.config.today) if self.config.today else None
-        self.checked = check_archive(self.root, today)
-        errors = [p for p in self.checked.problems if p.severity is Severity.ERROR]
+        today = date.fromisoformat(self.config.today) if self.config.today else date.today()
+        attachments = scan_attachments(self.root)
+        self.key = sitecache.inputs_key(self.root, self.config.language, today, attachments)
+        cached = sitecache.load(self.root, self.key)
+        if cached is not None:
+            pages, self.problems = cached
+        else:
+            self.checked = check_archive(self.root, today)
+            self.problems = self.checked.problems
+            pages = render_pages(self.checked, self.config.language)
+        errors = [p for p in self.problems if p.severity is Severity.ERROR]
         if errors and self.config.strict:
             shown = "\n".join(p.format() for p in errors[:20])
             raise PluginError(f"{len(errors)} error(s) in the archive (strict):\n{shown}")
         for problem in errors[:50]:
             log.warning(problem.format())
-        pages = render_pages(self.checked, self.config.language)
+        if cached is None:
+            sitecache.save(self.root, self.key, pages, self.problems)
         for path, markdown in pages.items():
             inclusion = InclusionLevel.INCLUDED if path in IN_NAV else InclusionLevel.NOT_IN_NAV
             files.append(File.generated(config, path, content=markdown, inclusion=inclusion))
         for name in ("order-archive.css", "order-archive.js"):
             files.append(File.generated(config, f"assets/{name}", abs_src_path=str(ASSETS / name)))
         folder = self.root / "records" / "orders"
-        for order_id, names in self.checked.catalog.attachments.items():
+        for order_id, names in attachments.items():
             for name, inside in names.items():
                 if inside:
                     source = folder / order_id[4:8] / order_id / "attachments" / name
                     files.append(File.generated(config, f"attachments/{order_id}/{name}", abs_src_path=str(source)))
         self.pages_total = len(pages)
-        log.info(f"order-archive: {len(pages)} pages from {len(self.checked.catalog.entries)} records in {time.perf_counter() - started:.1f} s")
+        origin = "cache" if cached is not None else "records"
+        log.info(f"order-archive: {len(pages)} pages from the {origin} in {time.perf_counter() - started:.1f} s")
         return files
 
     def on_post_page(self, output, page, config):
@@ -110,10 +125,17 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
         return output
 
     def on_post_build(self, config) -> None:
-        if self.config.search:
-            if progress is not None:
-                progress("search", 0, 1)
+        if not self.config.search:
+            return
+        if progress is not None:
+            progress("search", 0, 1)
+        bundle = Path(config.site_dir) / "pagefind"
+        previous = self.previous_site / "pagefind" if self.previous_site else None
+        if previous is not None and (previous / sitecache.KEY_FILE).is_file() and (previous / sitecache.KEY_FILE).read_text() == self.key:
+            shutil.copytree(previous, bundle)  # same pages as the last build: the same index
+        else:
             index_site(Path(config.site_dir))
+            (bundle / sitecache.KEY_FILE).write_text(self.key)
 
 
 def navigation(language: str) -> list:
@@ -160,6 +182,7 @@ def build_site(root: Path, strict: bool = False, today: date | None = None, site
     if plugin is None:
         raise PluginError("mkdocs.yml does not use the order-archive plugin")
     plugin.config.strict = strict or plugin.config.strict
+    plugin.previous_site = target if target.is_dir() else None
     if today is not None:
         plugin.config.today = today.isoformat()
     try:
@@ -172,7 +195,7 @@ def build_site(root: Path, strict: bool = False, today: date | None = None, site
         target.rename(old)
     temporary.rename(target)
     shutil.rmtree(old, ignore_errors=True)
-    return BuildResult(target, plugin.pages_total, plugin.checked.problems if plugin.checked else [], time.perf_counter() - started)
+    return BuildResult(target, plugin.pages_total, plugin.problems, time.perf_counter() - started)
 
 
 def serve_site(root: Path, address: str = "127.0.0.1:8000") -> None:

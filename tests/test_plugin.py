@@ -90,3 +90,21 @@ def test_orders_build_command_reports_and_publishes(demo_site):
     assert result.exit_code == 0, result.stderr
     assert "pages in" in result.stderr and "search index" in result.stderr
     assert (root / ".order-archive/published-head").is_file()
+
+
+def test_an_unchanged_archive_reuses_pages_and_search_index(tmp_path, small_demo):
+    for rel, content in small_demo.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_bytes(content)
+    with_site(tmp_path)
+    first = build(tmp_path)
+    key = (tmp_path / "site/pagefind/.inputs-key").read_text()
+    second = build(tmp_path)
+    assert [p.format() for p in second.problems] == [p.format() for p in first.problems]
+    assert (tmp_path / "site/pagefind/.inputs-key").read_text() == key
+    assert any((tmp_path / "site/pagefind/fragment").iterdir())
+    o5 = f"{dossier('ORD-2026-0005')}/order.yaml"
+    edit(tmp_path, o5, lambda d: d["intake"].update(project_name="全新專案名稱 Renamed project"))
+    build(tmp_path)
+    assert (tmp_path / "site/pagefind/.inputs-key").read_text() != key
+    assert "全新專案名稱" in (tmp_path / "site/dossiers/ORD-2026-0005.html").read_text(encoding="utf-8")

@@ -1,0 +1,86 @@
+"""Cache of the rendered site, keyed by everything the pages are made from.
+
+An unchanged archive (same records, same head, same code and templates,
+same language and day) renders to the same pages and the same search
+index: ``orders build`` then reuses the pages and the previous site's
+Pagefind bundle, and MkDocs' own page rendering is all that is left.
+Any change to any input changes the key, and everything is made afresh.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import marshal
+import os
+from datetime import date
+from functools import cache
+from pathlib import Path
+
+from .history import open_repository, published_head
+from .layout import RECORDS_DIR
+from .load import find_files
+from .problems import Problem, Severity
+
+SITE_CACHE = Path(".cache/order-archive/site.marshal")
+KEY_FILE = ".inputs-key"
+_VERSION = 1
+
+
+@cache
+def _code_digest() -> str:
+    """The code and templates that turn records into pages, and the versions of MkDocs and Material."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    digest = hashlib.sha1()
+    here = Path(__file__).resolve().parent
+    for folder in (here, here.parent / "schemas", here.parent / "templates"):
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts:
+                digest.update(path.as_posix().encode())
+                digest.update(path.read_bytes())
+    for package in ("mkdocs", "mkdocs-material", "pagefind"):
+        try:
+            digest.update(version(package).encode())
+        except PackageNotFoundError:  # only weakens the key's precision
+            digest.update(package.encode())
+    return digest.hexdigest()
+
+
+def inputs_key(root: Path, language: str, today: date, attachments: dict[str, dict[str, bool]]) -> str:
+    digest = hashlib.sha1(f"{_VERSION}:{_code_digest()}:{language}:{today.isoformat()}".encode())
+    repo = open_repository(root)
+    if repo is not None:
+        with contextlib.suppress(ValueError):  # a repository without commits
+            digest.update(repo.head.commit.hexsha.encode())
+    digest.update((published_head(root) or "").encode())
+    files, _ = find_files(root)
+    for path, _place in files:
+        digest.update(path.encode())
+        digest.update((root / path).read_bytes())
+    for order_id, names in sorted(attachments.items()):
+        digest.update(repr((order_id, sorted(names.items()))).encode())
+    digest.update(RECORDS_DIR.encode())
+    return digest.hexdigest()
+
+
+def load(root: Path, key: str) -> tuple[dict[str, str], list[Problem]] | None:
+    try:
+        version, cached_key, pages, rows = marshal.loads((root / SITE_CACHE).read_bytes())
+    except (OSError, EOFError, ValueError, TypeError):
+        return None
+    if version != _VERSION or cached_key != key:
+        return None
+    return pages, [Problem(*row[:6], Severity(row[6])) for row in rows]
+
+
+def save(root: Path, key: str, pages: dict[str, str], problems: list[Problem]) -> None:
+    rows = [(p.path, p.line, p.col, p.rule, p.message, p.clause, str(p.severity)) for p in problems]
+    path = root / SITE_CACHE
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_suffix(".tmp")
+        temporary.write_bytes(marshal.dumps((_VERSION, key, pages, rows)))
+        os.replace(temporary, path)
+    except OSError:
+        pass
