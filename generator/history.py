@@ -15,7 +15,6 @@ incrementally, so an unchanged archive costs a pickle load.
 from __future__ import annotations
 
 import gc
-import marshal
 import multiprocessing
 import os
 import subprocess
@@ -29,11 +28,12 @@ from typing import Any, NamedTuple
 
 import git
 
+from . import cachefile
 from .layout import RECORDS_DIR, place_of
 from .problems import UserError
 from .safeyaml import parse
 
-CACHE_VERSION = 4
+CACHE_VERSION = 5
 CACHE_FILE = Path(".cache/order-archive/history.marshal")
 STATE_FILE = Path(".order-archive/published-head")
 _MAX_SHOWN = 80
@@ -420,20 +420,17 @@ def diff_fields(before: dict[str, str], after: dict[str, str]) -> tuple[FieldCha
 
 
 def _load_cache(path: Path, signatures: bool) -> History | None:
-    try:
-        with _gc_paused():
-            data = marshal.loads(path.read_bytes())
-            version, with_signatures, head, commits, versions, last_blob = data
-            if version != CACHE_VERSION or with_signatures != signatures:
-                return None
-            return History(
-                head=head,
-                commits=[_commit_from(c) for c in commits],
-                versions={p: [Version(i, ch, s, tuple(map(FieldChange._make, diff)) if diff else ()) for i, ch, s, diff in vs] for p, vs in versions.items()},
-                last_blob=last_blob,
-            )
-    except (OSError, EOFError, ValueError, TypeError):
-        return None
+    with _gc_paused():
+        cached = cachefile.read(path, CACHE_VERSION, str(signatures))
+        if cached is None:
+            return None
+        head, commits, versions, last_blob = cached
+        return History(
+            head=head,
+            commits=[_commit_from(c) for c in commits],
+            versions={p: [Version(i, ch, s, tuple(map(FieldChange._make, diff)) if diff else ()) for i, ch, s, diff in vs] for p, vs in versions.items()},
+            last_blob=last_blob,
+        )
 
 
 def _commit_from(row: tuple) -> Commit:
@@ -477,13 +474,7 @@ def _save_cache(path: Path, history: History, signatures: bool) -> None:
         for c in history.commits
     ]
     versions = {p: [(v.commit, v.change, v.status, [tuple(d) for d in v.diff]) for v in vs] for p, vs in history.versions.items()}
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_suffix(".tmp")
-        temporary.write_bytes(marshal.dumps((CACHE_VERSION, signatures, history.head, commits, versions, history.last_blob)))
-        os.replace(temporary, path)
-    except (OSError, ValueError):
-        pass  # a read-only checkout still works, only slower
+    cachefile.write(path, CACHE_VERSION, str(signatures), (history.head, commits, versions, history.last_blob))
 
 
 def published_head(root: Path) -> str | None:

@@ -7,14 +7,13 @@ the site build see exactly the same problems.
 from __future__ import annotations
 
 import hashlib
-import marshal
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
 from pathlib import Path
 
+from . import cachefile
 from .approvals import Approval, evaluate, history_problems, write_allowed_signers
 from .catalog import Catalog, build_catalog
 from .history import History, is_rewritten, open_repository, published_head, read_history
@@ -125,22 +124,9 @@ def _trail_key(root: Path, head: str, catalog: Catalog) -> str:
 
 
 def _read_trail_cache(root: Path, key: str) -> tuple[list[Problem], int] | None:
-    try:
-        version, cached_key, rows, count = marshal.loads((root / TRAIL_CACHE).read_bytes())
-    except (OSError, EOFError, ValueError, TypeError):
-        return None
-    if version != _TRAIL_VERSION or cached_key != key:
-        return None
-    return [Problem(*row[:6], Severity(row[6])) for row in rows], count
+    cached = cachefile.read(root / TRAIL_CACHE, _TRAIL_VERSION, key)
+    return None if cached is None else (cachefile.problems_from(cached[0]), cached[1])
 
 
 def _write_trail_cache(root: Path, key: str, problems: list[Problem], count: int) -> None:
-    rows = [(p.path, p.line, p.col, p.rule, p.message, p.clause, str(p.severity)) for p in problems]
-    path = root / TRAIL_CACHE
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_suffix(".tmp")
-        temporary.write_bytes(marshal.dumps((_TRAIL_VERSION, key, rows, count)))
-        os.replace(temporary, path)
-    except OSError:
-        pass
+    cachefile.write(root / TRAIL_CACHE, _TRAIL_VERSION, key, (cachefile.problem_rows(problems), count))

@@ -11,16 +11,15 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import marshal
-import os
 from datetime import date
 from functools import cache
 from pathlib import Path
 
+from . import cachefile
 from .history import open_repository, published_head
 from .layout import RECORDS_DIR
 from .load import find_files
-from .problems import Problem, Severity
+from .problems import Problem
 
 SITE_CACHE = Path(".cache/order-archive/site.marshal")
 KEY_FILE = ".inputs-key"
@@ -65,22 +64,9 @@ def inputs_key(root: Path, language: str, today: date, attachments: dict[str, di
 
 
 def load(root: Path, key: str) -> tuple[dict[str, str], list[Problem]] | None:
-    try:
-        version, cached_key, pages, rows = marshal.loads((root / SITE_CACHE).read_bytes())
-    except (OSError, EOFError, ValueError, TypeError):
-        return None
-    if version != _VERSION or cached_key != key:
-        return None
-    return pages, [Problem(*row[:6], Severity(row[6])) for row in rows]
+    cached = cachefile.read(root / SITE_CACHE, _VERSION, key)
+    return None if cached is None else (cached[0], cachefile.problems_from(cached[1]))
 
 
 def save(root: Path, key: str, pages: dict[str, str], problems: list[Problem]) -> None:
-    rows = [(p.path, p.line, p.col, p.rule, p.message, p.clause, str(p.severity)) for p in problems]
-    path = root / SITE_CACHE
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_suffix(".tmp")
-        temporary.write_bytes(marshal.dumps((_VERSION, key, pages, rows)))
-        os.replace(temporary, path)
-    except OSError:
-        pass
+    cachefile.write(root / SITE_CACHE, _VERSION, key, (pages, cachefile.problem_rows(problems)))

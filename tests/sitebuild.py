@@ -57,5 +57,15 @@ def inject(root: Path) -> None:
     edit(root, "records/archive/borrowing/BR-2026-0001.yaml", lambda d: d.update(purpose=p["quote"] + "\n" + p["attr"]))
 
 
+def hostile_archive(root: Path, files: dict[str, bytes]) -> Path:
+    """The demo ``files`` with every payload injected, ready to build."""
+    for rel, content in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_bytes(content)
+    with_site(root)
+    inject(root)
+    return root
+
+
 def build(root: Path, strict: bool = False):
     return build_site(root, strict=strict, today=TODAY)

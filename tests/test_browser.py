@@ -15,7 +15,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from sitebuild import MARK, build, inject, with_site
+from sitebuild import MARK, build, hostile_archive
 
 from generator.demorepo import write_repository
 
@@ -145,12 +145,7 @@ def test_the_compliance_page_lists_a_known_violation(page, site):
 
 @pytest.fixture(scope="module")
 def hostile(tmp_path_factory, small_demo):
-    root = tmp_path_factory.mktemp("hostile-browser")
-    for rel, content in small_demo.items():
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / rel).write_bytes(content)
-    with_site(root)
-    inject(root)
+    root = hostile_archive(tmp_path_factory.mktemp("hostile-browser"), small_demo)
     build(root)
     server, url = serve(root / "site")
     yield url

@@ -7,19 +7,14 @@ import json
 import re
 
 import pytest
-from sitebuild import MARK, PAYLOADS, build, inject, with_site
+from sitebuild import MARK, PAYLOADS, build, hostile_archive
 
 from generator.pipeline import check_archive
 
 
 @pytest.fixture(scope="module")
 def hostile_site(tmp_path_factory, small_demo):
-    root = tmp_path_factory.mktemp("hostile")
-    for rel, content in small_demo.items():
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / rel).write_bytes(content)
-    with_site(root)
-    inject(root)
+    root = hostile_archive(tmp_path_factory.mktemp("hostile"), small_demo)
     assert [p.format() for p in check_archive(root).problems if str(p.severity) == "error"] == []  # the payloads are valid records
     build(root)
     return root / "site"
