@@ -140,7 +140,10 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
 
 def navigation(language: str) -> list:
     """The site's few navigation entries, with section titles in the site's language; dossiers stay out."""
-    t = lambda key: translate(key, language)  # noqa: E731
+
+    def t(key: str) -> str:
+        return translate(key, language)
+
     return [
         "index.md",
         {t("site.orders"): ["orders/index.md", "orders/open.md"]},

@@ -24,7 +24,6 @@ from typing import Any
 import jinja2
 
 from schemas import OrderStatus
-from schemas.delivery import AcceptanceResult
 from schemas.lifecycle import REGULATION_STATUS_WORDS
 
 from . import escape
@@ -350,7 +349,6 @@ class Renderer:
             invoices=[[text(i.number), text(i.issued_on), money(i.amount, cur), money(i.tax, cur)] for i in (settlement.invoices if settlement else [])],
             payments=[[text(p.received_on), money(p.amount, cur), text(p.invoice)] for p in (settlement.payments if settlement else [])],
             attachment_link=attachment_link,
-            accepted=AcceptanceResult,
         )
 
     def archive_pages(self) -> dict[str, str]:

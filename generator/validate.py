@@ -15,7 +15,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -23,7 +22,7 @@ from pydantic import BaseModel, ValidationError
 from schemas import MODELS, Record, RecordErrors
 from schemas.base import explain_text, nested_model
 
-from .load import Source, load_records
+from .load import Source
 from .problems import Problem
 from .safeyaml import locate, position_of
 
@@ -207,12 +206,3 @@ def _clause_at(model_cls: type[BaseModel], names: tuple[str, ...]) -> str | None
 def _fields_at(model_cls: type[BaseModel], names: tuple[str, ...]) -> list[str]:
     model = _walk(model_cls, names)[0]
     return list(model.model_fields) if model else []
-
-
-def validate_archive(root: Path) -> tuple[list[Entry], list[Problem]]:
-    """Load and validate every record of the archive at ``root``; problems sorted by place."""
-    sources, problems = load_records(root)
-    entries, found = validate_sources(sources)
-    problems.extend(found)
-    problems.sort(key=lambda p: p.sort_key)
-    return entries, problems

@@ -47,7 +47,7 @@ def inject(root: Path) -> None:
             d["intake"]["client"].update(name=p["script"], contact=p["img"]),
             d["intake"].update(project_name=p["link"], service_content=p["attr"] + "\n" + p["snippet"] + "\n# " + p["jinja"]),
             d["work_plan"]["tasks"][0].update(title=p["pipe"]),
-            d["attachments"].append({"file": "contract.pdf", "title": p["quote"]}) if False else d["attachments"][0].update(title=p["quote"]),
+            d["attachments"][0].update(title=p["quote"]),
         ),
     )
     d3 = dossier("ORD-2026-0003")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from generator.demo import TODAY, demo_files
-from generator.validate import validate_archive
+from generator.pipeline import check_archive
 from schemas import OrderStatus
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -17,8 +17,9 @@ def test_same_seed_same_archive():
 
 
 def test_bundled_demo_validates_and_shows_every_kind_and_state():
-    entries, problems = validate_archive(ROOT)
-    assert [p.format() for p in problems] == []
+    checked = check_archive(ROOT, TODAY)
+    entries = checked.catalog.entries
+    assert [p.format() for p in checked.problems if p.severity == "error"] == []
     kinds = {e.kind for e in entries}
     assert kinds == {"organization", "policy", "order", "change_request", "quality_record", "delivery", "settlement", "loan", "disposal"}
     statuses = {e.model.status for e in entries if e.kind == "order"}
@@ -29,7 +30,7 @@ def test_bundled_demo_validates_and_shows_every_kind_and_state():
 
 
 def test_bundled_demo_shows_the_special_cases():
-    entries, _ = validate_archive(ROOT)
+    entries = check_archive(ROOT, TODAY).catalog.entries
     models = [e.model for e in entries]
     assert any(m.kind == "change_request" and m.major and m.major_review for m in models)
     assert any(m.kind == "quality_record" and m.result == "fail" and m.rectification and m.rectification.action == "rework" for m in models)
@@ -45,6 +46,7 @@ def test_larger_archives_validate_cleanly(tmp_path: Path):
         target = tmp_path / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(content)
-    entries, problems = validate_archive(tmp_path)
-    assert [p.format() for p in problems] == []
+    checked = check_archive(tmp_path, TODAY)
+    entries = checked.catalog.entries
+    assert [p.format() for p in checked.problems if p.severity == "error"] == []
     assert sum(e.kind == "order" for e in entries) == 120
