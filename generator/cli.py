@@ -260,6 +260,26 @@ def serve(root: str, address: str) -> None:
     plugin.serve_site(_archive_root(root), address)
 
 
+@main.command()
+@click.argument("kind", type=click.Choice(["order", "change", "quality", "delivery", "settlement", "borrowing", "disposal"]))
+@click.option("--order", "order_id", metavar="ORD-YYYY-NNNN", help="The order a change, inspection, delivery or settlement belongs to.")
+@click.option("--root", default=".", type=click.Path(file_okay=False), show_default=True)
+@click.option("--as", "email", metavar="EMAIL", help="Who writes it (default: git config user.email).")
+@click.option("--main", default="main", show_default=True, help="The main line whose numbers are taken too.")
+@click.option("--today", metavar="DATE", help="The date to fill in (default: today).")
+def new(kind: str, order_id: str | None, root: str, email: str | None, main: str, today: str | None) -> None:
+    """Write a new KIND record with the next free number, half filled in, ready to edit."""
+    from .scaffold import create
+
+    path = _archive_root(root)
+    try:
+        target = create(path, kind, _today(today), order_id, email, main)
+    except UserError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(target.relative_to(path).as_posix())
+    click.echo("fill in the empty values, then run `orders validate` / 填寫空白欄位後執行 orders validate", err=True)
+
+
 def _report(root: str, problems: list[Problem], fmt: str, strict: bool, what: str) -> None:
     problems = _shown_under(root, problems)
     if problems or fmt == "json":

@@ -321,7 +321,8 @@ def dump(data: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _scalar(value: Any) -> str:
+def scalar(value: Any) -> str:
+    """One value as YAML that ``parse`` reads back unchanged."""
     if value is None:
         return "null"
     if value is True or value is False:
@@ -368,7 +369,7 @@ def _dump_value(key_prefix: str, value: Any, indent: int, lines: list[str]) -> N
         lines.append(f"{pad}{key_prefix} |{chomp}")
         lines.extend(f"{pad}  {line}" if line else "" for line in value.rstrip("\n").split("\n"))
     else:
-        lines.append(f"{pad}{key_prefix} {_scalar(value)}")
+        lines.append(f"{pad}{key_prefix} {scalar(value)}")
 
 
 def _dump_mapping(data: dict[str, Any], indent: int, lines: list[str]) -> None:

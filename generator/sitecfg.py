@@ -5,6 +5,8 @@ Used by ``orders demo`` (and for new archives); plain text, no MkDocs import.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from .render import TEMPLATES
 
 ROBOTS = b"# An internal archive: not for search engines.\nUser-agent: *\nDisallow: /\n"
@@ -16,5 +18,11 @@ def mkdocs_yml(site_name: str, language: str = "zh-Hant") -> str:
 
 
 def site_files(site_name: str, language: str = "zh-Hant") -> dict[str, bytes]:
-    """``{path: content}`` to add to an archive so that ``mkdocs build`` works in it."""
-    return {"mkdocs.yml": mkdocs_yml(site_name, language).encode(), "records/.site/robots.txt": ROBOTS}
+    """``{path: content}`` to add to an archive so that ``mkdocs build`` works in it, and editors
+    validate records against the JSON Schemas (the files ``orders new`` points its modeline at)."""
+    from schemas.export import json_schemas
+
+    files = {"mkdocs.yml": mkdocs_yml(site_name, language).encode(), "records/.site/robots.txt": ROBOTS}
+    files.update((f"schemas/json/{name}", text.encode()) for name, text in json_schemas().items())
+    files[".vscode/settings.json"] = (Path(__file__).resolve().parent.parent / ".vscode/settings.json").read_bytes()
+    return files
