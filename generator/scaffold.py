@@ -45,7 +45,11 @@ KINDS = {
     "disposal": ("disposal", None),
 }
 NEEDS_ORDER = {"change", "quality", "delivery", "settlement"}
-SCHEMA_DIR = "schemas/json"
+
+
+def schema_dir(root: Path) -> str:
+    """Where the archive keeps its JSON Schemas: records/.schemas, or schemas/json in this repository."""
+    return "schemas/json" if any((root / "schemas/json").glob("*.schema.json")) else "records/.schemas"
 
 
 def used_paths(root: Path, main: str = "main") -> set[str]:
@@ -113,7 +117,7 @@ def person_of(root: Path, email: str | None) -> str | None:
     return None
 
 
-def render(word: str, path: str, record_id: str, known: dict[str, Any], today: date, person: str | None) -> str:
+def render(word: str, path: str, record_id: str, known: dict[str, Any], today: date, person: str | None, schemas: str = "records/.schemas") -> str:
     """The YAML text of the new record, commented field by field."""
     kind, status = KINDS[word]
     model = MODELS[kind]
@@ -121,7 +125,7 @@ def render(word: str, path: str, record_id: str, known: dict[str, Any], today: d
     values: dict[str, Any] = {"kind": kind, "schema_version": 1, "id": record_id, **known}
     if status:
         values["status"] = status
-    lines = [f"# yaml-language-server: $schema={'../' * depth}{SCHEMA_DIR}/{kind}.schema.json"]
+    lines = [f"# yaml-language-server: $schema={'../' * depth}{schemas}/{kind}.schema.json"]
     lines.append(f"# New {kind} {record_id}: fill in every empty value, then run `orders validate`. / 新記錄：請填寫所有空白欄位後執行 orders validate。")
     _emit(model, values, lines, 0, today, person)
     return "\n".join(lines) + "\n"
@@ -177,7 +181,7 @@ def create(root: Path, word: str, today: date, order: str | None = None, email: 
     target = root / path
     if target.exists():
         raise UserError(f"{path} already exists; it is never overwritten")
-    text = render(word, path, record_id, known, today, person_of(root, email))
+    text = render(word, path, record_id, known, today, person_of(root, email), schema_dir(root))
     target.parent.mkdir(parents=True, exist_ok=True)
     with open(target, "x", encoding="utf-8") as handle:  # "x": fails rather than overwrite, even in a race
         handle.write(text)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from .render import TEMPLATES
 
+ARCHIVE_SCHEMAS = "records/.schemas"
 ROBOTS = b"# An internal archive: not for search engines.\nUser-agent: *\nDisallow: /\n"
 
 
@@ -23,6 +24,8 @@ def site_files(site_name: str, language: str = "zh-Hant") -> dict[str, bytes]:
     from schemas.export import json_schemas
 
     files = {"mkdocs.yml": mkdocs_yml(site_name, language).encode(), "records/.site/robots.txt": ROBOTS}
-    files.update((f"schemas/json/{name}", text.encode()) for name, text in json_schemas().items())
-    files[".vscode/settings.json"] = (Path(__file__).resolve().parent.parent / ".vscode/settings.json").read_bytes()
+    # Not a top-level schemas/: in an archive that name would shadow this program's own package.
+    files.update((f"{ARCHIVE_SCHEMAS}/{name}", text.encode()) for name, text in json_schemas().items())
+    settings = (Path(__file__).resolve().parent.parent / ".vscode/settings.json").read_text(encoding="utf-8")
+    files[".vscode/settings.json"] = settings.replace("./schemas/json/", f"./{ARCHIVE_SCHEMAS}/").encode()
     return files

@@ -37,3 +37,14 @@ def test_orders_move_through_every_stage():
     }
     assert [s for s, _ in order_stages(order)] == ["in_progress", "delivered", "accepted", "settled", "archived"]
     assert "archived_on" not in order_stages(order)[1][1]
+
+
+def test_the_archive_carries_its_editor_schemas(tmp_path):
+    import json
+
+    write_repository(tmp_path / "demo", 3, seed=1)
+    root = tmp_path / "demo"
+    settings = json.loads((root / ".vscode/settings.json").read_text(encoding="utf-8"))
+    for schema in settings["yaml.schemas"]:
+        assert (root / schema).is_file(), schema
+    assert not (root / "schemas").exists()  # that name would shadow the program's own package

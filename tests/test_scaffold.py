@@ -56,7 +56,7 @@ def test_never_overwrites(archive):
 def test_new_record_is_commented_and_prefilled(archive):
     target = create(archive, "change", TODAY, "ORD-2026-0005", email="chen.yichun@hongxin.example")
     text = target.read_text(encoding="utf-8")
-    assert text.startswith("# yaml-language-server: $schema=../../../../../schemas/json/change_request.schema.json")
+    assert text.startswith("# yaml-language-server: $schema=../../../../../records/.schemas/change_request.schema.json")
     assert "id: CR-2026-0005-01" in text and "order: ORD-2026-0005" in text and "status: requested" in text
     assert "recorded_by: chen.yichun" in text and "requested_on: 2026-11-27" in text
     assert "變更原因" in text and "(§7.1)" in text
