@@ -178,7 +178,8 @@ def history_problems(history: History, catalog: Catalog, approvals: list[Approva
         commit = approval.commit
         if not approval.problems:
             continue
-        path = next((c.path for c in commit.changes if _id_of(c.path)), commit.changes[0].path)
+        records = [c.path for c in commit.changes if place_of(c.path.removeprefix(RECORDS_DIR + "/"))]
+        path = next((p for p in records if _id_of(p)), records[0] if records else commit.changes[0].path)
         for rule, message in approval.problems:
             text = f"commit {commit.short} ({commit.day}, {commit.subject!r}): {message}"
             if approval.acknowledged:

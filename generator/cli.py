@@ -280,6 +280,65 @@ def new(kind: str, order_id: str | None, root: str, email: str | None, main: str
     click.echo("fill in the empty values, then run `orders validate` / 填寫空白欄位後執行 orders validate", err=True)
 
 
+@main.command()
+@click.argument("root", default=".", type=click.Path(file_okay=False))
+@click.option("--check", is_flag=True, help="Only check that .github/CODEOWNERS is up to date; exit 1 if not.")
+def codeowners(root: str, check: bool) -> None:
+    """Regenerate .github/CODEOWNERS from organization.yaml and policy.yaml."""
+    from .pipeline import check_archive
+    from .workflow import codeowners as generate
+
+    path = _archive_root(root)
+    catalog = check_archive(path, rules=False, history=False).catalog
+    if catalog.organization is None or catalog.policy is None:
+        raise click.ClickException("organization.yaml and policy.yaml must validate first (run orders validate)")
+    text = generate(catalog.organization, catalog.policy)
+    target = path / ".github/CODEOWNERS"
+    if check:
+        current = target.read_text(encoding="utf-8") if target.is_file() else ""
+        if current != text:
+            raise click.ClickException(f"{target} is stale; run `orders codeowners`")
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text, encoding="utf-8")
+    click.echo(f"wrote {target}", err=True)
+
+
+@main.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--company-zh", default="示範外包股份有限公司", show_default=True, help="Company name in Chinese.")
+@click.option("--company-en", default="Example Outsourcing Co., Ltd.", show_default=True, help="Company name in English.")
+@click.option("--admin-id", default="admin", show_default=True, help="Person id of the first administrator.")
+@click.option("--admin-name", help="Their name (default: git config user.name).")
+@click.option("--admin-email", help="Their git e-mail (default: git config user.email).")
+@click.option("--tool", default="order-archive", show_default=True, help="What CI pip-installs to get the `orders` command.")
+def init(directory: Path, company_zh: str, company_en: str, admin_id: str, admin_name: str | None, admin_email: str | None, tool: str) -> None:
+    """Create a new, empty archive repository in DIRECTORY that validates and builds at once."""
+    import subprocess
+    from datetime import date as day
+
+    from .workflow import init_files
+
+    if directory.exists() and any(directory.iterdir()):
+        raise click.ClickException(f"{directory} is not empty; choose a new folder")
+
+    def git_config(key: str) -> str:
+        return subprocess.run(["git", "config", key], capture_output=True, text=True, check=False).stdout.strip()
+
+    name = admin_name or git_config("user.name") or "Administrator"
+    email = admin_email or git_config("user.email") or "admin@example.invalid"
+    files = init_files(company_zh, company_en, (admin_id, name, email), day.today(), tool)
+    for rel, content in files.items():
+        target = directory / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(content)
+    subprocess.run(["git", "init", "-q", "-b", "main", str(directory)], check=True)
+    subprocess.run(["git", "add", "-A"], cwd=directory, check=True)
+    identity = ["-c", f"user.name={name}", "-c", f"user.email={email}"]
+    subprocess.run(["git", *identity, "commit", "-q", "-m", f"Set up the order archive of {company_zh} {company_en}"], cwd=directory, check=True)
+    click.echo(f"created {directory}: a git repository with {len(files)} files; next: cd {directory} && orders validate && orders build", err=True)
+
+
 def _report(root: str, problems: list[Problem], fmt: str, strict: bool, what: str) -> None:
     problems = _shown_under(root, problems)
     if problems or fmt == "json":
