@@ -70,6 +70,36 @@ def validate(root: str, fmt: str, strict: bool, today: str | None, no_history: b
     _report(root, result.problems, fmt, strict, f"{len(result.catalog.entries)} valid records{layers}")
 
 
+@main.command(name="validate-files")
+@click.argument("files", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
+def validate_files(files: tuple[Path, ...], fmt: str) -> None:
+    """Check just these record files (reader, layout, schema, id and path): the pre-commit hook."""
+    from .layout import place_of
+    from .load import Source
+    from .safeyaml import parse
+    from .validate import validate_source
+
+    problems: list[Problem] = []
+    for file in files:
+        resolved = file.resolve()
+        root = next((p for p in resolved.parents if (p / "records").is_dir() and resolved.is_relative_to(p / "records")), None)
+        if root is None:
+            raise click.BadParameter(f"{file} is not inside an archive's records/ folder", param_hint="FILES")
+        rel = resolved.relative_to(root).as_posix()
+        place = place_of(rel.removeprefix("records/"))
+        shown = file.as_posix()
+        if place is None:
+            problems.append(Problem(shown, 1, 1, "layout.unknown-path", "no record kind lives at this path"))
+            continue
+        raw = resolved.read_bytes()
+        data, found = parse(raw, shown)
+        problems += found
+        if data is not None:
+            problems += validate_source(Source(shown, place, raw, data))[1]
+    _report(".", problems, fmt, False, f"{len(files)} file(s) checked")
+
+
 @main.command()
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def rules(fmt: str) -> None:

@@ -136,17 +136,17 @@ pages:
     paths: [public]
 """
 
-PRE_COMMIT = """\
-# pre-commit: refuse a commit whose records do not validate (schema and archive rules; history is CI's).
+PRE_COMMIT = r"""# pre-commit: refuse a commit whose records do not read or fit their schema (the whole archive is CI's).
 repos:
   - repo: local
     hooks:
-      - id: orders-validate
-        name: orders validate
-        entry: orders validate --no-history
+      - id: orders-validate-files
+        name: orders validate-files (the records this commit touches)
+        entry: orders validate-files
         language: system
-        files: ^records/
-        pass_filenames: false
+        files: ^records/.*\.yaml$
+        exclude: ^records/\.
+        pass_filenames: true
 """
 
 PR_TEMPLATE = """\

@@ -54,10 +54,28 @@ def test_generated_ci_files_parse_and_name_the_commands(tmp_path):
     gitlab = yaml.safe_load((target / ".gitlab-ci.yml").read_text())
     assert gitlab["variables"]["GIT_DEPTH"] == 0 and any("orders check --base" in line for line in gitlab["check"]["script"])
     hooks = yaml.safe_load((target / ".pre-commit-config.yaml").read_text())
-    assert hooks["repos"][0]["hooks"][0]["entry"] == "orders validate --no-history"
+    assert hooks["repos"][0]["hooks"][0]["entry"] == "orders validate-files"
     assert os.path.getsize(target / ".github/CODEOWNERS") > 0
 
 
 def test_init_refuses_a_folder_in_use(tmp_path):
     (tmp_path / "x.txt").write_text("x")
     assert CliRunner().invoke(main, ["init", str(tmp_path)]).exit_code == 1
+
+
+def test_pre_commit_passes_on_a_new_archive_and_locates_a_broken_record(tmp_path):
+    import shutil
+    import subprocess
+
+    if shutil.which("pre-commit") is None:
+        raise AssertionError("pre-commit is a test dependency: pip install -e '.[test]'")
+    target = tmp_path / "acme"
+    CliRunner().invoke(main, ["init", str(target), "--admin-email", "boss@acme.example"])
+    env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home")}
+    ok = subprocess.run(["pre-commit", "run", "--all-files"], cwd=target, capture_output=True, text=True, env=env, check=False)
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    policy = target / "records/policy.yaml"
+    policy.write_text(policy.read_text(encoding="utf-8").replace("max_borrowing_days: 30", "max_borrowing_days: thirty"), encoding="utf-8")
+    bad = subprocess.run(["pre-commit", "run", "--all-files"], cwd=target, capture_output=True, text=True, env=env, check=False)
+    assert bad.returncode == 1
+    assert "records/policy.yaml:" in bad.stdout and "error[schema." in bad.stdout and "max_borrowing_days" in bad.stdout
