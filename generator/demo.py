@@ -308,7 +308,7 @@ def policy(approvals_from: date = APPROVALS_FROM_STATIC) -> dict[str, Any]:
             "extra_workdays": EXTRA_WORKDAYS,
         },
         "approvals": {
-            "order": rule("sales", editors=("sales", "operations", "admin")),
+            "order": rule("sales", editors=("sales", "operations", "finance", "admin")),  # finance sets "settled" (§6.5)
             "change_request": rule("operations", "finance", editors=("sales", "operations")),
             "quality_record": rule("quality", editors=("quality",)),
             "delivery": rule("operations", editors=("operations", "sales")),
