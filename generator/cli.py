@@ -297,13 +297,23 @@ def serve(root: str, address: str) -> None:
 @click.option("--as", "email", metavar="EMAIL", help="Who writes it (default: git config user.email).")
 @click.option("--main", default="main", show_default=True, help="The main line whose numbers are taken too.")
 @click.option("--today", metavar="DATE", help="The date to fill in (default: today).")
-def new(kind: str, order_id: str | None, root: str, email: str | None, main: str, today: str | None) -> None:
+@click.option("--interactive", "-i", is_flag=True, help="Ask for the required fields here, checking each answer.")
+@click.option("--lang", type=click.Choice(["zh-Hant", "en"]), default="zh-Hant", show_default=True, help="Language of the questions.")
+def new(kind: str, order_id: str | None, root: str, email: str | None, main: str, today: str | None, interactive: bool, lang: str) -> None:
     """Write a new KIND record with the next free number, half filled in, ready to edit."""
     from .scaffold import create
 
+    def ask(label: str, check):
+        while True:
+            answer = click.prompt(label, err=True)
+            try:
+                return check(answer)
+            except ValueError as exc:
+                click.echo(f"  ✗ {exc}", err=True)
+
     path = _archive_root(root)
     try:
-        target = create(path, kind, _today(today), order_id, email, main)
+        target = create(path, kind, _today(today), order_id, email, main, ask if interactive else None)
     except UserError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(target.relative_to(path).as_posix())

@@ -18,13 +18,14 @@ from __future__ import annotations
 import re
 import subprocess
 import typing
+from collections.abc import Callable
 from datetime import date
 from enum import Enum
 from pathlib import Path
 from typing import Any
 
 import git
-from pydantic import BaseModel
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from schemas import MODELS
 from schemas.base import nested_model
@@ -148,11 +149,15 @@ def _emit(model: type[BaseModel], values: dict[str, Any], lines: list[str], inde
         if choices:
             comment += f" — {' | '.join(choices)}"
         nested = nested_model(info.annotation)
-        if name in values:
-            lines.append(f"{pad}{name}: {scalar(values[name])}  # {comment}")
+        value = values.get(name)
+        if isinstance(value, list):
+            lines.append(f"{pad}{name}:  # {comment}")
+            lines.extend(f"{pad}  - {scalar(item)}" for item in value)
+        elif name in values and not isinstance(value, dict):
+            lines.append(f"{pad}{name}: {scalar(value)}  # {comment}")
         elif nested is not None and typing.get_origin(info.annotation) is not list:
             lines.append(f"{pad}{name}:  # {comment}")
-            _emit(nested, {}, lines, indent + 2, today, person)
+            _emit(nested, value or {}, lines, indent + 2, today, person)
         elif nested is not None:
             lines.append(f"{pad}{name}:  # {comment}")
             lines.append(f"{pad}  - # one entry / 一筆")
@@ -175,12 +180,53 @@ def _choices(annotation: Any) -> list[str]:
     return []
 
 
-def create(root: Path, word: str, today: date, order: str | None = None, email: str | None = None, main: str = "main") -> Path:
+Ask = Callable[[str, Callable[[str], Any]], Any]
+"""``ask(label, check)``: put a question, return ``check(answer)``; ``check`` raises ValueError to ask again."""
+
+
+def ask_required(model: type[BaseModel], known: dict[str, Any], ask: Ask, language: str = "zh-Hant") -> dict[str, Any]:
+    """Values for the required fields nobody filled in yet, each checked against its field's type as it is typed."""
+    answers: dict[str, Any] = {}
+    for name, info in model.model_fields.items():
+        if not info.is_required() or name in known:
+            continue
+        nested = nested_model(info.annotation)
+        if nested is not None:
+            if typing.get_origin(info.annotation) is not list:
+                answers[name] = ask_required(nested, known.get(name, {}), ask, language)
+            continue
+        english, _, chinese = (info.description or name).partition(" / ")
+        label = f"{chinese or english} ({name})" if language == "zh-Hant" else f"{english} ({name})"
+        choices = _choices(info.annotation)
+        if choices:
+            label += f" [{' | '.join(choices)}]"
+        adapter = TypeAdapter(info.annotation)
+        many = typing.get_origin(info.annotation) is list
+        if many:
+            label += " (a, b, …)"
+
+        def check(answer: str, adapter: TypeAdapter = adapter, many: bool = many) -> Any:
+            value: Any = [part for part in re.split(r"[,\s]+", answer) if part] if many else answer
+            try:
+                adapter.validate_python(value)
+            except ValidationError as exc:
+                raise ValueError("; ".join(e["msg"].removeprefix("Value error, ") for e in exc.errors())) from None
+            return value
+
+        answers[name] = ask(label, check)
+    return answers
+
+
+def create(root: Path, word: str, today: date, order: str | None = None, email: str | None = None, main: str = "main", ask: Ask | None = None) -> Path:
     """Write the new record and return its path; refuses to overwrite anything."""
     path, record_id, known = plan(root, word, today, order, main)
     target = root / path
     if target.exists():
         raise UserError(f"{path} already exists; it is never overwritten")
+    if ask is not None:
+        kind = KINDS[word][0]
+        prefilled = {"kind", "schema_version", "id", "status", "order", *known}
+        known = {**known, **ask_required(MODELS[kind], {k: None for k in prefilled}, ask)}
     text = render(word, path, record_id, known, today, person_of(root, email), schema_dir(root))
     target.parent.mkdir(parents=True, exist_ok=True)
     with open(target, "x", encoding="utf-8") as handle:  # "x": fails rather than overwrite, even in a race

@@ -91,3 +91,19 @@ def test_orders_new_command(archive):
     assert result.exit_code == 0, result.stderr
     assert result.stdout.strip() == "records/archive/borrowing/BR-2026-0005.yaml"
     assert "borrower: tsai.mingche" in (archive / result.stdout.strip()).read_text(encoding="utf-8")
+
+
+def test_interactive_asks_each_required_field_and_checks_the_answer(archive):
+    answers = (
+        "\n".join(["tsai.mingche", "finance", "ORD-2026-0001, ORD-2099", "ORD-2026-0001, ORD-2025-0002", "稽核 Audit sample", "2026-02-30", "2026-11-27"])
+        + "\n"
+    )
+    result = CliRunner().invoke(main, ["new", "borrowing", "-i", "--root", str(archive), "--today", "2026-11-27"], input=answers)
+    assert result.exit_code == 0, result.output
+    assert "✗" in result.stderr  # the bad record number and the bad date were asked again
+    text = (archive / result.stdout.strip()).read_text(encoding="utf-8")
+    assert "borrower: tsai.mingche" in text and "department: finance" in text and "requested_on: 2026-11-27" in text
+    assert "- ORD-2025-0002" in text and "稽核 Audit sample" in text
+    from generator.pipeline import check_archive
+
+    assert [p.format() for p in check_archive(archive, TODAY).problems if p.path.endswith("BR-2026-0005.yaml")] == []
