@@ -56,6 +56,15 @@ def archive(tmp_path, monkeypatch) -> Path:
     return root
 
 
+def approve_on(day: str, branch: str, approvers: list[str]) -> None:
+    """orders approve, with the merge dated on ``day`` (git reads the dates from the environment)."""
+    os.environ["GIT_COMMITTER_DATE"] = os.environ["GIT_AUTHOR_DATE"] = f"{day}T16:00:00+08:00"
+    try:
+        orders("approve", branch, *[x for a in approvers for x in ("--as", email(a))], "--today", day)
+    finally:
+        del os.environ["GIT_COMMITTER_DATE"], os.environ["GIT_AUTHOR_DATE"]
+
+
 def step(root: Path, branch: str, author: str, day: str, change, approvers: list[str], message: str) -> None:
     """One reviewed change: a branch commit by ``author``, orders check, orders approve by ``approvers``."""
     git(root, "checkout", "-q", "-b", branch, "main")
@@ -64,11 +73,7 @@ def step(root: Path, branch: str, author: str, day: str, change, approvers: list
     git(root, "commit", "-q", "-m", message, who=author, when=f"{day}T10:00:00+08:00")
     orders("check", "--base", "main", "--today", day)
     git(root, "checkout", "-q", "main")
-    os.environ["GIT_COMMITTER_DATE"] = os.environ["GIT_AUTHOR_DATE"] = f"{day}T16:00:00+08:00"
-    try:
-        orders("approve", branch, *[x for a in approvers for x in ("--as", email(a))], "--today", day)
-    finally:
-        del os.environ["GIT_COMMITTER_DATE"], os.environ["GIT_AUTHOR_DATE"]
+    approve_on(day, branch, approvers)
 
 
 def edit(root: Path, rel: str, change) -> None:
@@ -264,11 +269,7 @@ def test_the_same_number_on_two_branches(archive):
         git(root, "add", "-A")
         git(root, "commit", "-q", "-m", f"{branch} order", who=who, when="2027-01-05T10:00:00+08:00")
         git(root, "checkout", "-q", "main")
-    os.environ["GIT_COMMITTER_DATE"] = os.environ["GIT_AUTHOR_DATE"] = "2027-01-05T16:00:00+08:00"
-    try:
-        orders("approve", "first", "--as", email("lin.yating"), "--today", "2027-01-05")
-    finally:
-        del os.environ["GIT_COMMITTER_DATE"], os.environ["GIT_AUTHOR_DATE"]
+    approve_on("2027-01-05", "first", ["lin.yating"])
     git(root, "checkout", "-q", "second")
     refused = CliRunner().invoke(main, ["check", "--base", "main", "--today", "2027-01-05"])
     assert refused.exit_code == 1

@@ -148,6 +148,11 @@ def run_rules(catalog: Catalog) -> list[Problem]:
     return problems
 
 
+def approving_departments(catalog: Catalog, kind: str) -> list[str]:
+    """The departments policy.yaml requires to approve changes to ``kind`` (none without a valid policy)."""
+    return list(getattr(catalog.policy.approvals, kind).departments) if catalog.policy else []
+
+
 def each_order(catalog: Catalog) -> Iterator[tuple]:
     """``(dossier, order entry, order model)`` for every dossier that has its order.yaml."""
     for dossier in catalog.dossiers.values():

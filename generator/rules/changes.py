@@ -8,13 +8,9 @@ from schemas import ChangeStatus
 from schemas.change import ApprovalDecision
 
 from ..catalog import Catalog
-from . import E, Finding, rule
+from . import E, Finding, approving_departments, rule
 
 GOING_AHEAD = frozenset({ChangeStatus.APPROVED, ChangeStatus.IMPLEMENTED, ChangeStatus.VERIFIED})
-
-
-def _required_departments(catalog: Catalog) -> list[str]:
-    return list(catalog.policy.approvals.change_request.departments) if catalog.policy else []
 
 
 @rule(
@@ -25,7 +21,7 @@ def _required_departments(catalog: Catalog) -> list[str]:
     "變更須經政策所列各部門核准始得執行",
 )
 def missing_approval(catalog: Catalog) -> Iterator[Finding]:
-    required = _required_departments(catalog)
+    required = approving_departments(catalog, "change_request")
     for dossier in catalog.dossiers.values():
         for entry in dossier.changes:
             change = entry.model
@@ -61,7 +57,7 @@ def approver_outside_department(catalog: Catalog) -> Iterator[Finding]:
     "重大變更須經相關各部門評審",
 )
 def major_review_incomplete(catalog: Catalog) -> Iterator[Finding]:
-    required = set(_required_departments(catalog))
+    required = set(approving_departments(catalog, "change_request"))
     for dossier in catalog.dossiers.values():
         for entry in dossier.changes:
             change = entry.model

@@ -8,7 +8,7 @@ from decimal import Decimal
 from schemas import ChangeStatus, SettlementStatus
 
 from ..catalog import Catalog, Dossier
-from . import E, Finding, W, rule
+from . import E, Finding, W, approving_departments, rule
 
 COUNTED = frozenset({ChangeStatus.APPROVED, ChangeStatus.IMPLEMENTED, ChangeStatus.VERIFIED})
 
@@ -32,10 +32,6 @@ def _settlements(catalog: Catalog):
             yield dossier, dossier.settlement, dossier.settlement.model
 
 
-def _finance_departments(catalog: Catalog) -> set[str]:
-    return set(catalog.policy.approvals.settlement.departments) if catalog.policy else set()
-
-
 @rule("settlement.currency-mismatch", "§6.2", E, "A settlement is in the order's currency", "結算幣別與訂單相同")
 def currency_mismatch(catalog: Catalog) -> Iterator[Finding]:
     for dossier, entry, settlement in _settlements(catalog):
@@ -52,7 +48,7 @@ def currency_mismatch(catalog: Catalog) -> Iterator[Finding]:
     "結算金額不得超過預算加核准變更，超出須經財務核准",
 )
 def over_budget(catalog: Catalog) -> Iterator[Finding]:
-    finance = _finance_departments(catalog)
+    finance = set(approving_departments(catalog, "settlement"))
     for dossier, entry, settlement in _settlements(catalog):
         limit = ceiling(dossier)
         total = settlement.plan.total
@@ -108,7 +104,7 @@ def duplicate_invoice(catalog: Catalog) -> Iterator[Finding]:
 
 @rule("settlement.write-off-approver", "§6.3", E, "A write-off is approved by Finance", "呆帳沖銷須經財務核准")
 def write_off_approver(catalog: Catalog) -> Iterator[Finding]:
-    finance = _finance_departments(catalog)
+    finance = set(approving_departments(catalog, "settlement"))
     for _, entry, settlement in _settlements(catalog):
         write_off = settlement.write_off
         if write_off is None or not finance:
