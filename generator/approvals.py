@@ -197,16 +197,10 @@ def history_problems(history: History, catalog: Catalog, approvals: list[Approva
             if approval is None or not approval.tracked:
                 previous = version.status
                 continue
-            if status_type and previous and version.status and previous != version.status:
-                try:
-                    old, new = status_type(previous), status_type(version.status)
-                except ValueError:
-                    old = new = None
-                if old is not None and new not in TRANSITIONS[status_type][old]:
-                    allowed = ", ".join(s.value for s in TRANSITIONS[status_type][old]) or "none: it is final"
-                    moved = f"commit {commit.short} ({commit.day}) moved it {old.value} → {new.value}"
-                    at(path, "history.invalid-transition", f"{moved}; from {old.value} it may go to {allowed}", loc=("status",))
-            if version.change == "D" and not _disposed(path, catalog):
+            broken = invalid_move(status_type, previous, version.status) if status_type and previous and version.status else None
+            if broken:
+                at(path, "history.invalid-transition", f"commit {commit.short} ({commit.day}) moved it {broken}", loc=("status",))
+            if version.change == "D" and not is_disposed(path, catalog):
                 at(path, "history.deleted-without-disposal", f"deleted by commit {commit.short} ({commit.day}) with no disposal record listing it")
             previous = version.status if version.change != "D" else None
     if history.shallow:
@@ -219,7 +213,19 @@ def history_problems(history: History, catalog: Catalog, approvals: list[Approva
     return problems
 
 
-def _disposed(path: str, catalog: Catalog) -> bool:
+def invalid_move(status_type: type, old_value: object, new_value: object) -> str | None:
+    """Why moving from ``old_value`` to ``new_value`` breaks the lifecycle table, or None when it does not."""
+    try:
+        old, new = status_type(old_value), status_type(new_value)
+    except ValueError:
+        return None  # not a status of this kind: the schema layer reports it
+    if new == old or new in TRANSITIONS[status_type][old]:
+        return None
+    allowed = ", ".join(s.value for s in TRANSITIONS[status_type][old]) or "none: it is final"
+    return f"{old.value} → {new.value}; from {old.value} it may go to {allowed}"
+
+
+def is_disposed(path: str, catalog: Catalog) -> bool:
     place = place_of(path.removeprefix(RECORDS_DIR + "/"))
     if place is None:
         return True

@@ -20,9 +20,7 @@ from pathlib import Path
 
 import git
 
-from schemas import TRANSITIONS
-
-from .approvals import STATUS_TYPES, People, _disposed
+from .approvals import STATUS_TYPES, People, invalid_move, is_disposed
 from .catalog import Catalog
 from .history import open_repository, parse_identity
 from .layout import RECORDS_DIR, place_of
@@ -89,7 +87,7 @@ def _transitions(repo: git.Repo, merge_base: str, changes: list[BranchChange], c
     for change in changes:
         place = place_of(change.path.removeprefix(RECORDS_DIR + "/"))
         if change.status == "D":
-            if not _disposed(change.path, catalog):
+            if not is_disposed(change.path, catalog):
                 problems.append(
                     _problem(catalog, change.path, "check.deleted-without-disposal", "the branch deletes this record, but no disposal lists it", "§8.2")
                 )
@@ -101,22 +99,9 @@ def _transitions(repo: git.Repo, merge_base: str, changes: list[BranchChange], c
         entry = next((e for e in catalog.by_id.get(place.expected_id or "", []) if e.path == change.path), None)
         if old_data is None or entry is None:
             continue
-        try:
-            old, new = status_type(old_data.get("status")), status_type(entry.model.status)
-        except ValueError:
-            continue
-        if new != old and new not in TRANSITIONS[status_type][old]:
-            allowed = ", ".join(s.value for s in TRANSITIONS[status_type][old]) or "none: it is final"
-            problems.append(
-                _problem(
-                    catalog,
-                    change.path,
-                    "check.invalid-transition",
-                    f"the branch moves it {old.value} → {new.value}; from {old.value} it may go to {allowed}",
-                    "§2.3, §5.4, §6.5",
-                    ("status",),
-                )
-            )
+        broken = invalid_move(status_type, old_data.get("status"), entry.model.status)
+        if broken:
+            problems.append(_problem(catalog, change.path, "check.invalid-transition", f"the branch moves it {broken}", "§2.3, §5.4, §6.5", ("status",)))
     return problems
 
 

@@ -153,11 +153,17 @@ def approving_departments(catalog: Catalog, kind: str) -> list[str]:
     return list(getattr(catalog.policy.approvals, kind).departments) if catalog.policy else []
 
 
+def each_record(catalog: Catalog, part: str) -> Iterator[tuple]:
+    """``(dossier, entry, model)`` for every dossier that holds ``part`` (order, delivery or settlement)."""
+    for dossier in catalog.dossiers.values():
+        entry = getattr(dossier, part)
+        if entry is not None:
+            yield dossier, entry, entry.model
+
+
 def each_order(catalog: Catalog) -> Iterator[tuple]:
     """``(dossier, order entry, order model)`` for every dossier that has its order.yaml."""
-    for dossier in catalog.dossiers.values():
-        if dossier.order is not None:
-            yield dossier, dossier.order, dossier.order.model
+    return each_record(catalog, "order")
 
 
 # Register the rules: importing a module runs its @rule decorators.
@@ -174,5 +180,5 @@ from . import (  # noqa: E402
     settlement,
 )
 
-__all__ = ["REGISTRY", "Finding", "Rule", "archive", "attachments", "changes", "delivery", "each_order", "execution"]
+__all__ = ["REGISTRY", "Finding", "Rule", "archive", "attachments", "changes", "delivery", "each_order", "each_record", "execution"]
 __all__ += ["identity", "intake", "lifecycle", "quality", "rule", "run_rules", "settlement"]

@@ -7,25 +7,19 @@ from collections.abc import Iterator
 from schemas.delivery import ObjectionStatus
 
 from ..catalog import Catalog
-from . import E, Finding, W, rule
-
-
-def _deliveries(catalog: Catalog):
-    for dossier in catalog.dossiers.values():
-        if dossier.delivery is not None:
-            yield dossier, dossier.delivery, dossier.delivery.model
+from . import E, Finding, W, each_record, rule
 
 
 @rule("delivery.no-documents", "§5.1", E, "A delivery comes with its delivery documents", "交付須附交付文件")
 def no_documents(catalog: Catalog) -> Iterator[Finding]:
-    for _, entry, delivery in _deliveries(catalog):
+    for _, entry, delivery in each_record(catalog, "delivery"):
         if not delivery.documents:
             yield Finding(entry, ("delivered_on",), "the delivery lists no delivery documents (product manual, service report …)")
 
 
 @rule("delivery.objection-open", "§5.3", W, "Client objections are negotiated to a resolution", "客戶異議應協商解決")
 def objection_open(catalog: Catalog) -> Iterator[Finding]:
-    for _, entry, delivery in _deliveries(catalog):
+    for _, entry, delivery in each_record(catalog, "delivery"):
         for i, objection in enumerate(delivery.objections):
             if objection.status is ObjectionStatus.OPEN:
                 days = (catalog.today - objection.raised_on).days
@@ -40,7 +34,7 @@ def objection_open(catalog: Catalog) -> Iterator[Finding]:
     "協商未果之異議須進入爭議處理",
 )
 def escalated_without_dispute(catalog: Catalog) -> Iterator[Finding]:
-    for _, entry, delivery in _deliveries(catalog):
+    for _, entry, delivery in each_record(catalog, "delivery"):
         if delivery.dispute is None:
             for i, objection in enumerate(delivery.objections):
                 if objection.status is ObjectionStatus.ESCALATED:
@@ -49,6 +43,6 @@ def escalated_without_dispute(catalog: Catalog) -> Iterator[Finding]:
 
 @rule("delivery.not-notified", "§5.4", W, "Sales and Finance are informed of a delivery", "交付後須通知業務與財務")
 def not_notified(catalog: Catalog) -> Iterator[Finding]:
-    for _, entry, delivery in _deliveries(catalog):
+    for _, entry, delivery in each_record(catalog, "delivery"):
         if delivery.notified is None:
             yield Finding(entry, ("delivered_on",), "Sales and Finance are not recorded as informed of the delivery (notified)")

@@ -8,7 +8,7 @@ from decimal import Decimal
 from schemas import ChangeStatus, SettlementStatus
 
 from ..catalog import Catalog, Dossier
-from . import E, Finding, W, approving_departments, rule
+from . import E, Finding, W, approving_departments, each_record, rule
 
 COUNTED = frozenset({ChangeStatus.APPROVED, ChangeStatus.IMPLEMENTED, ChangeStatus.VERIFIED})
 
@@ -26,15 +26,9 @@ def ceiling(dossier: Dossier) -> Decimal | None:
     return budget + sum((c.cost_delta for c in dossier.change_models if c.status in COUNTED), Decimal(0))
 
 
-def _settlements(catalog: Catalog):
-    for dossier in catalog.dossiers.values():
-        if dossier.settlement is not None:
-            yield dossier, dossier.settlement, dossier.settlement.model
-
-
 @rule("settlement.currency-mismatch", "§6.2", E, "A settlement is in the order's currency", "結算幣別與訂單相同")
 def currency_mismatch(catalog: Catalog) -> Iterator[Finding]:
-    for dossier, entry, settlement in _settlements(catalog):
+    for dossier, entry, settlement in each_record(catalog, "settlement"):
         order = dossier.order_model
         if order is not None and settlement.currency != order.intake.currency:
             yield Finding(entry, ("currency",), f"the order is in {order.intake.currency}, the settlement in {settlement.currency}")
@@ -49,7 +43,7 @@ def currency_mismatch(catalog: Catalog) -> Iterator[Finding]:
 )
 def over_budget(catalog: Catalog) -> Iterator[Finding]:
     finance = set(approving_departments(catalog, "settlement"))
-    for dossier, entry, settlement in _settlements(catalog):
+    for dossier, entry, settlement in each_record(catalog, "settlement"):
         limit = ceiling(dossier)
         total = settlement.plan.total
         if limit is None or total <= limit or dossier.order_id in catalog.broken_dossiers:
@@ -75,7 +69,7 @@ def over_budget(catalog: Catalog) -> Iterator[Finding]:
     "發票須於客戶確認結算方案後開立",
 )
 def invoiced_before_confirmation(catalog: Catalog) -> Iterator[Finding]:
-    for _, entry, settlement in _settlements(catalog):
+    for _, entry, settlement in each_record(catalog, "settlement"):
         confirmed = settlement.plan.client_confirmed_on
         for i, invoice in enumerate(settlement.invoices):
             if confirmed is not None and invoice.issued_on < confirmed:
@@ -84,7 +78,7 @@ def invoiced_before_confirmation(catalog: Catalog) -> Iterator[Finding]:
 
 @rule("settlement.paid-before-invoiced", "§6.3", E, "A payment follows the invoice it pays", "收款須在對應發票開立之後")
 def paid_before_invoiced(catalog: Catalog) -> Iterator[Finding]:
-    for _, entry, settlement in _settlements(catalog):
+    for _, entry, settlement in each_record(catalog, "settlement"):
         issued = {i.number: i.issued_on for i in settlement.invoices}
         for i, payment in enumerate(settlement.payments):
             day = issued.get(payment.invoice)
@@ -95,7 +89,7 @@ def paid_before_invoiced(catalog: Catalog) -> Iterator[Finding]:
 @rule("settlement.duplicate-invoice", "§6.3", E, "An invoice number is used once in the whole archive", "發票號碼在檔案庫中唯一")
 def duplicate_invoice(catalog: Catalog) -> Iterator[Finding]:
     first: dict[str, str] = {}
-    for _, entry, settlement in _settlements(catalog):
+    for _, entry, settlement in each_record(catalog, "settlement"):
         for i, invoice in enumerate(settlement.invoices):
             seen = first.setdefault(invoice.number, entry.path)
             if seen != entry.path:
@@ -105,7 +99,7 @@ def duplicate_invoice(catalog: Catalog) -> Iterator[Finding]:
 @rule("settlement.write-off-approver", "§6.3", E, "A write-off is approved by Finance", "呆帳沖銷須經財務核准")
 def write_off_approver(catalog: Catalog) -> Iterator[Finding]:
     finance = set(approving_departments(catalog, "settlement"))
-    for _, entry, settlement in _settlements(catalog):
+    for _, entry, settlement in each_record(catalog, "settlement"):
         write_off = settlement.write_off
         if write_off is None or not finance:
             continue
@@ -116,6 +110,6 @@ def write_off_approver(catalog: Catalog) -> Iterator[Finding]:
 
 @rule("settlement.not-notified", "§6.5", W, "Sales and Operations are informed of the settlement", "結算後須通知業務與運營")
 def not_notified(catalog: Catalog) -> Iterator[Finding]:
-    for _, entry, settlement in _settlements(catalog):
+    for _, entry, settlement in each_record(catalog, "settlement"):
         if settlement.status is SettlementStatus.SETTLED and settlement.notified is None:
             yield Finding(entry, ("settled_on",), "Sales and Operations are not recorded as informed of the settlement (notified)")
