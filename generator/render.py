@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -155,11 +156,15 @@ class Renderer:
 
     # -- pages ---------------------------------------------------------------
     def pages(self) -> dict[str, str]:
-        out: dict[str, str] = {}
-        for dossier, order in self.orders:
-            path = dossier_page(order.id)
-            out[path] = self.dossier(Page(path, self.language), dossier, order)
-        out.update(self.order_indexes())
+        return {path: render() for path, render in self.dossier_plan()} | self.index_pages()
+
+    def dossier_plan(self) -> list[tuple[str, Callable[[], str]]]:
+        """Each dossier's page and how to render it: the bulk of the site, which the build renders in a second process."""
+        return [(dossier_page(order.id), partial(self.dossier, Page(dossier_page(order.id), self.language), dossier, order)) for dossier, order in self.orders]
+
+    def index_pages(self) -> dict[str, str]:
+        """Every page but the dossiers: indexes, archive pages, reports, compliance, guides and home."""
+        out = self.order_indexes()
         out.update(self.archive_pages())
         out["reports.md"] = self.reports(Page("reports.md", self.language))
         out["compliance.md"] = self.compliance(Page("compliance.md", self.language))
