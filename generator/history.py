@@ -14,6 +14,7 @@ incrementally, so an unchanged archive costs a pickle load.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import multiprocessing
 import os
@@ -35,6 +36,7 @@ from .safeyaml import parse
 
 CACHE_VERSION = 5
 CACHE_FILE = Path(".cache/order-archive/history.marshal")
+HEAD_FILE = CACHE_FILE.with_suffix(".head")
 STATE_FILE = Path(".order-archive/published-head")
 _MAX_SHOWN = 80
 PARALLEL_FROM = 4000  # blobs; below this a second process costs more than it saves
@@ -151,6 +153,62 @@ def read_history(root: Path, signatures: bool = False, allowed_signers: Path | N
     history.shallow = repo.git.rev_parse("--is-shallow-repository").strip() == "true"
     history.uncommitted = _uncommitted(repo)
     return history
+
+
+class Prefetch:
+    """The history read into its cache by a second process while this one loads and validates the records.
+
+    On a cold cache both take seconds (at 10,000 orders: about 28 s of history
+    against 12 s of records); side by side they take little more than the
+    longer of the two. ``wait`` returns once the cache is written, and
+    ``read_history`` then finds it. Should the second process fail,
+    ``read_history`` simply reads the history itself.
+    """
+
+    def __init__(self, root: Path):
+        context = multiprocessing.get_context("fork")
+        self.process = context.Process(target=_prefetch, args=(root,), name="history-prefetch")
+        self.process.start()
+
+    def wait(self) -> None:
+        self.process.join()
+
+
+def prefetch(root: Path) -> Prefetch | None:
+    """Start reading the history in a second process when it will be read from git (its cache is behind the head)."""
+    from .pagestream import can_fork
+
+    repo = open_repository(root)
+    if repo is None or not can_fork():
+        return None
+    try:
+        head = repo.head.commit.hexsha
+    except ValueError:
+        return None
+    if cached_head(root) == head or _signed_policy(root):  # nothing to read, or a variant this process cannot know
+        return None
+    return Prefetch(root)
+
+
+def _prefetch(root: Path) -> None:
+    with contextlib.suppress(Exception):  # whatever fails here, the caller meets again and reports
+        read_history(root)
+
+
+def _signed_policy(root: Path) -> bool:
+    try:
+        data, _ = parse((root / RECORDS_DIR / "policy.yaml").read_bytes(), "")
+    except OSError:
+        return False
+    return bool(data and data.get("require_signed_approvals") is True)
+
+
+def cached_head(root: Path) -> str | None:
+    """The head the history cache was written for (kept beside it, so checking costs no load)."""
+    try:
+        return (root / HEAD_FILE).read_text(encoding="ascii").strip() or None
+    except OSError:
+        return None
 
 
 def _is_ancestor(repo: git.Repo, old: str, new: str) -> bool:
@@ -475,6 +533,8 @@ def _save_cache(path: Path, history: History, signatures: bool) -> None:
     ]
     versions = {p: [(v.commit, v.change, v.status, [tuple(d) for d in v.diff]) for v in vs] for p, vs in history.versions.items()}
     cachefile.write(path, CACHE_VERSION, str(signatures), (history.head, commits, versions, history.last_blob))
+    with contextlib.suppress(OSError):
+        path.with_suffix(".head").write_text(history.head + "\n", encoding="ascii")
 
 
 def published_head(root: Path) -> str | None:

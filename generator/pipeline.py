@@ -16,7 +16,7 @@ from pathlib import Path
 from . import cachefile
 from .approvals import Approval, evaluate, history_problems, write_allowed_signers
 from .catalog import Catalog, build_catalog
-from .history import History, is_rewritten, open_repository, published_head, read_history
+from .history import History, Prefetch, is_rewritten, open_repository, prefetch, published_head, read_history
 from .layout import place_of
 from .load import load_records, scan_attachments
 from .problems import Problem, Severity
@@ -57,6 +57,7 @@ class Checked:
 
 def check_archive(root: Path, today: date | None = None, rules: bool = True, history: bool = True) -> Checked:
     """Every problem of the archive at ``root``, sorted by place, and the indexed archive with its history."""
+    reading = prefetch(root) if history else None
     sources, problems = load_records(root)
     entries, found = validate_sources(sources)
     problems.extend(found)
@@ -68,7 +69,7 @@ def check_archive(root: Path, today: date | None = None, rules: bool = True, his
         problems.extend(run_rules(catalog))
     checked = Checked(catalog, problems)
     if history:
-        _add_history(root, checked)
+        _add_history(root, checked, reading)
     problems.sort(key=lambda p: p.sort_key)
     return checked
 
@@ -77,7 +78,7 @@ TRAIL_CACHE = Path(".cache/order-archive/trail.marshal")
 _TRAIL_VERSION = 1
 
 
-def _add_history(root: Path, checked: Checked) -> None:
+def _add_history(root: Path, checked: Checked, reading: Prefetch | None = None) -> None:
     """The history layer, when the archive is a git repository with commits.
 
     Its problems depend only on the head, the records and the published head,
@@ -96,6 +97,8 @@ def _add_history(root: Path, checked: Checked) -> None:
     def load() -> tuple[History | None, list[Approval]]:
         signed = bool(catalog.policy and catalog.policy.require_signed_approvals)
         signers = write_allowed_signers(catalog, root / ".cache/order-archive/allowed_signers") if signed else None
+        if reading is not None:
+            reading.wait()
         trail = read_history(root, signatures=signed, allowed_signers=signers)
         return trail, evaluate(trail, catalog) if trail else []
 

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from datetime import date
 
 from editing import dossier, edit, read
 from gitrepo import git, make_repo, merge, on_branch
 
-from generator.history import CACHE_FILE, diff_fields, flatten, mark_published, read_history
+from generator import pipeline
+from generator.history import CACHE_FILE, cached_head, diff_fields, flatten, mark_published, prefetch, read_history
 from generator.pipeline import check_archive
 
 O5 = f"{dossier('ORD-2026-0005')}/order.yaml"
+TODAY_CHECK = date(2026, 3, 1)
 
 
 def raise_budget(root):
@@ -95,3 +98,29 @@ def test_rewritten_history_is_detected(tmp_path):
     [problem] = [p for p in check_archive(root).problems if p.rule == "history.rewritten"]
     assert published[:10] in problem.message
     shutil.rmtree(root / ".cache")
+
+
+def test_prefetch_reads_the_history_beside_the_records_and_gives_the_same_check(tmp_path, monkeypatch):
+    root = make_repo(tmp_path)
+    on_branch(root, "budget", "chen.yichun", "2026-02-02T10:00:00+08:00", "ORD-2026-0005: new budget", raise_budget)
+    merge(root, "budget", ["lin.yating"], "2026-02-02T16:00:00+08:00")
+    started = []
+    monkeypatch.setattr(pipeline, "prefetch", lambda root: started.append(prefetch(root)) or started[-1])
+    alone = check_archive(root, TODAY_CHECK)  # no cache: the history is read in a second process meanwhile
+    assert started and started[0] is not None and started[0].process.exitcode == 0
+    assert cached_head(root) == alone.history.head
+    assert prefetch(root) is None  # the cache is at the head: nothing to read
+    shutil.rmtree(root / CACHE_FILE.parent)
+    reading = prefetch(root)
+    assert reading is not None
+    reading.wait()
+    assert reading.process.exitcode == 0 and (root / CACHE_FILE).is_file()
+    again = check_archive(root, TODAY_CHECK, history=True)
+    assert [p.format() for p in again.problems] == [p.format() for p in alone.problems]
+    assert again.history.versions == read_history(root, use_cache=False).versions
+
+
+def test_no_prefetch_for_a_signed_policy_or_outside_git(tmp_path, archive):
+    assert prefetch(archive) is None
+    root = make_repo(tmp_path, {"require_signed_approvals": True})
+    assert prefetch(root) is None
