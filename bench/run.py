@@ -271,7 +271,7 @@ def _query_bytes(site: Path, query: str) -> tuple[int, int]:
         page.goto(f"{url}/index.html")
         page.wait_for_load_state("networkidle")
         page.on("response", lambda r: sizes.__setitem__(r.url, len(r.body())) if "/pagefind/" in r.url else None)
-        page.locator("#oa-search input").type(query)
+        page.locator("#oa-search input.pagefind-ui__search-input").type(query)
         page.keyboard.press("End")
         page.wait_for_selector(".pagefind-ui__result", timeout=20_000)
         page.wait_for_load_state("networkidle")

@@ -19,10 +19,9 @@ from __future__ import annotations
 import logging
 import os
 import shutil
-import subprocess
-import sys
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -36,9 +35,11 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from . import sitecache
 from .i18n import LANGUAGES, translate
 from .load import scan_attachments
+from .pagestream import PageStream
 from .pipeline import Checked, check_archive
 from .problems import Severity
-from .render import TEMPLATES, render_pages
+from .render import TEMPLATES, Renderer
+from .searchindex import SearchIndex, page_url
 
 log = logging.getLogger("mkdocs.plugins.order-archive")
 
@@ -66,6 +67,10 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
         self.previous_site: Path | None = None
         self.pages_done = 0
         self.pages_total = 0
+        self.pages: dict[str, str] = {}
+        self.stream: PageStream | None = None
+        self.search: SearchIndex | None = None
+        self.reused_bundle: Path | None = None
 
     def on_config(self, config):
         root = Path(config.config_file_path).resolve().parent
@@ -90,10 +95,10 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
         cached = sitecache.load(self.root, self.key)
         if cached is not None:
             pages, self.problems = cached
+            self.stream = PageStream([])
         else:
             self.checked = check_archive(self.root, today)
             self.problems = self.checked.problems
-            pages = render_pages(self.checked, self.config.language)
         errors = [p for p in self.problems if p.severity is Severity.ERROR]
         if errors and self.config.strict:
             shown = "\n".join(p.format() for p in errors[:20])
@@ -101,10 +106,16 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
         for problem in errors[:50]:
             log.warning(problem.format())
         if cached is None:
-            sitecache.save(self.root, self.key, pages, self.problems)
+            renderer = Renderer(self.checked, self.config.language)
+            self.stream = PageStream(renderer.dossier_plan())  # rendered in a second process while MkDocs works
+            pages = dict.fromkeys(self.stream.index, "") | renderer.index_pages()
         for path, markdown in pages.items():
             inclusion = InclusionLevel.INCLUDED if path in IN_NAV else InclusionLevel.NOT_IN_NAV
-            files.append(File.generated(config, path, content=markdown, inclusion=inclusion))
+            if path in self.stream.index:
+                files.append(_StreamedPage.of(config, path, inclusion, self.stream))
+            else:
+                files.append(File.generated(config, path, content=markdown, inclusion=inclusion))
+        self.pages = pages
         for name in ("order-archive.css", "order-archive.js"):
             files.append(File.generated(config, f"assets/{name}", abs_src_path=str(ASSETS / name)))
         folder = self.root / "records" / "orders"
@@ -114,28 +125,87 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
                     source = folder / order_id[4:8] / order_id / "attachments" / name
                     files.append(File.generated(config, f"attachments/{order_id}/{name}", abs_src_path=str(source)))
         self.pages_total = len(pages)
+        self.search = self._search_index(cached is not None)
         origin = "cache" if cached is not None else "records"
         log.info(f"order-archive: {len(pages)} pages from the {origin} in {time.perf_counter() - started:.1f} s")
         return files
 
+    def _search_index(self, from_cache: bool) -> SearchIndex | None:
+        """A Pagefind service to feed while pages are written, unless the last build's bundle fits these pages."""
+        self.reused_bundle = None
+        if not self.config.search:
+            return None
+        previous = self.previous_site / "pagefind" if self.previous_site else None
+        key_file = previous / sitecache.KEY_FILE if previous else None
+        if from_cache and key_file is not None and key_file.is_file() and key_file.read_text() == self.key:
+            self.reused_bundle = previous  # same pages as the last build: the same index
+            return None
+        return SearchIndex()
+
     def on_post_page(self, output, page, config):
         self.pages_done += 1
+        if self.search is not None:
+            self.search.add(page_url(page.file.dest_uri), output)
         if progress is not None:
             progress("pages", self.pages_done, self.pages_total)
         return output
 
     def on_post_build(self, config) -> None:
-        if not self.config.search:
-            return
         if progress is not None:
             progress("search", 0, 1)
         bundle = Path(config.site_dir) / "pagefind"
-        previous = self.previous_site / "pagefind" if self.previous_site else None
-        if previous is not None and (previous / sitecache.KEY_FILE).is_file() and (previous / sitecache.KEY_FILE).read_text() == self.key:
-            shutil.copytree(previous, bundle)  # same pages as the last build: the same index
-        else:
-            index_site(Path(config.site_dir))
-            (bundle / sitecache.KEY_FILE).write_text(self.key)
+        with ThreadPoolExecutor(1) as pool:
+            # Pagefind writes its bundle (its own process) while this one saves the pages for the next build.
+            written = pool.submit(self.search.write, bundle) if self.search is not None else None
+            if self.stream.plan:
+                sitecache.save(self.root, self.key, self.pages | self.stream.pages(), self.problems)
+            self.stream.close()
+            if written is not None:
+                written.result()
+                (bundle / sitecache.KEY_FILE).write_text(self.key)
+        if self.search is not None:
+            self.search.close()
+            self.search = None
+        if self.reused_bundle is not None:
+            shutil.copytree(self.reused_bundle, bundle)
+
+    def on_build_error(self, error) -> None:
+        if self.stream is not None:
+            self.stream.close()
+        if self.search is not None:
+            self.search.close()
+            self.search = None
+
+
+class _StreamedPage(File):
+    """A dossier whose Markdown comes from the second process when MkDocs first reads it."""
+
+    stream: PageStream
+
+    @classmethod
+    def of(cls, config, path: str, inclusion: InclusionLevel, stream: PageStream) -> _StreamedPage:
+        file = cls.generated(config, path, content="", inclusion=inclusion)
+        file._content = None
+        file.stream = stream
+        return file
+
+    @property
+    def content_string(self) -> str:
+        if self._content is None:
+            self._content = self.stream.get(self.src_uri)
+        return self._content
+
+    @content_string.setter
+    def content_string(self, value: str) -> None:
+        self._content = value
+
+    @property
+    def content_bytes(self) -> bytes:
+        return self.content_string.encode()
+
+    @content_bytes.setter
+    def content_bytes(self, value: bytes) -> None:
+        self._content = value.decode()
 
 
 def navigation(language: str) -> list:
@@ -152,13 +222,6 @@ def navigation(language: str) -> list:
         "compliance.md",
         {t("site.guides"): ["guides/submit.md", "guides/review.md"]},
     ]
-
-
-def index_site(site: Path) -> None:
-    """Pagefind: a search index the browser fetches in chunks, with Chinese word segmentation."""
-    done = subprocess.run([sys.executable, "-m", "pagefind", "--site", str(site)], capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        raise PluginError(f"Pagefind could not index the site: {done.stderr.strip() or done.stdout.strip()}")
 
 
 @dataclass

@@ -77,7 +77,7 @@ def page(browser, site):
 
 def search(page, site, query):
     page.goto(f"{site}/index.html")
-    box = page.locator("#oa-search input")
+    box = page.locator("#oa-search input.pagefind-ui__search-input")
     box.click()
     box.type(query)
     page.keyboard.press("End")  # Pagefind listens for key events; typing Chinese sends none
@@ -161,7 +161,7 @@ def test_injected_text_never_runs_in_pages_or_search_results(browser, hostile):
         page.goto(f"{hostile}/{path}")
         assert page.evaluate(f"typeof window.{MARK}") == "undefined", path
     page.goto(f"{hostile}/index.html")
-    page.locator("#oa-search input").type("pwned")
+    page.locator("#oa-search input.pagefind-ui__search-input").type("pwned")
     page.keyboard.press("End")
     page.wait_for_selector(".pagefind-ui__result", timeout=10_000)
     page.wait_for_timeout(500)

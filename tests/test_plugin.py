@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import gzip
+import json
+import re
 import subprocess
 import sys
 
@@ -31,6 +34,22 @@ def test_build_writes_every_page_and_the_search_index(demo_site):
     assert len(list((site / "dossiers").glob("ORD-*.html"))) == 12
     assert (site / "pagefind/pagefind-ui.js").is_file() and any((site / "pagefind/fragment").iterdir())
     assert '<html lang="zh-Hant"' in (site / "index.html").read_text(encoding="utf-8")
+
+
+def test_every_dossier_reaches_its_own_page_and_the_search_index(demo_site):
+    """Dossiers come from a second process and go to Pagefind page by page: none may land in another's place."""
+    root, _ = demo_site
+    site = root / "site"
+    pages = sorted((site / "dossiers").glob("ORD-*.html"))
+    for page in pages:
+        html = page.read_text(encoding="utf-8")
+        assert re.search(rf"<h1[^>]*>{page.stem} ", html), page.name
+        assert f"<title>{page.stem} " in html
+    urls = set()
+    for fragment in (site / "pagefind/fragment").glob("*.pf_fragment"):
+        raw = gzip.decompress(fragment.read_bytes())
+        urls.add(json.loads(raw[raw.index(b"{") :])["url"])
+    assert {f"/dossiers/{page.name}" for page in pages} <= urls
 
 
 def test_dossiers_stay_out_of_the_navigation(demo_site):
@@ -99,8 +118,10 @@ def test_an_unchanged_archive_reuses_pages_and_search_index(tmp_path, small_demo
     with_site(tmp_path)
     first = build(tmp_path)
     key = (tmp_path / "site/pagefind/.inputs-key").read_text()
+    streamed = (tmp_path / "site/dossiers/ORD-2026-0005.html").read_text(encoding="utf-8")
     second = build(tmp_path)
     assert [p.format() for p in second.problems] == [p.format() for p in first.problems]
+    assert (tmp_path / "site/dossiers/ORD-2026-0005.html").read_text(encoding="utf-8") == streamed
     assert (tmp_path / "site/pagefind/.inputs-key").read_text() == key
     assert any((tmp_path / "site/pagefind/fragment").iterdir())
     o5 = f"{dossier('ORD-2026-0005')}/order.yaml"
