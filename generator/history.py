@@ -20,10 +20,12 @@ import multiprocessing
 import os
 import subprocess
 import threading
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -326,43 +328,73 @@ def walk(repo: git.Repo, revisions: str, head: str, signatures: bool = False, al
     return commits
 
 
+Step = tuple[int, str, str | None, str | None]
+"""One change of one record file: (commit index, A/M/D, blob of the version before — only when this run must read it, new blob)."""
+
+
 def _extend(repo: git.Repo, history: History, head: str, signatures: bool, allowed_signers: Path | None) -> History:
     revisions = f"{history.head}..{head}" if history.head else head
     new = walk(repo, revisions, head, signatures, allowed_signers)
-    # First decide which blobs are needed, in order, so one `git cat-file --batch` streams them all.
-    steps: list[tuple[int, FileChange, bool]] = []  # (commit index, change, read the previous version first)
-    wanted: list[str] = []
-    fresh: set[str] = set()  # paths whose newest version is read in this run
+    steps: dict[str, list[Step]] = {}  # by path, oldest first
     for offset, commit in enumerate(new):
         for change in commit.changes:
-            if place_of(change.path.removeprefix(RECORDS_DIR + "/")) is None:
-                continue
-            old_needed = change.status == "M" and change.path not in fresh
-            if old_needed:
-                wanted.append(history.last_blob.get(change.path) or change.old_blob or "")
-            if change.new_blob:
-                wanted.append(change.new_blob)
-                fresh.add(change.path)
-            else:
-                fresh.discard(change.path)
-            steps.append((len(history.commits) + offset, change, old_needed))
-    history.commits.extend(new)
-    latest: dict[str, dict[str, str]] = {}  # path → its newest version, flattened
-    with _gc_paused(), _BlobReader(repo, wanted) as blobs, _flattener(len(wanted)) as flat_all:
-        flats = flat_all(blobs)
-        for index, change, old_needed in steps:
             path = change.path
-            before = next(flats) if old_needed else latest.pop(path, {})
-            after = next(flats) if change.new_blob else {}
-            diff = diff_fields(before, after) if change.status == "M" else ()
-            history.versions.setdefault(path, []).append(Version(index, change.status, after.get("status"), diff))
+            if place_of(path.removeprefix(RECORDS_DIR + "/")) is None:
+                continue
+            earlier = steps.get(path)
+            read_before = change.status == "M" and not (earlier and earlier[-1][3])  # the version before is not read yet
+            before = (history.last_blob.get(path) or change.old_blob or "") if read_before else None
+            steps.setdefault(path, []).append((len(history.commits) + offset, change.status, before, change.new_blob))
             if change.new_blob:
                 history.last_blob[path] = change.new_blob
-                latest[path] = after
             else:
                 history.last_blob.pop(path, None)
+    history.commits.extend(new)
+    with _gc_paused():
+        for path, (statuses, diffs) in _versions(repo.working_tree_dir, steps):
+            versions = history.versions.setdefault(path, [])
+            for (index, change, _, _), status, diff in zip(steps[path], statuses, diffs, strict=True):
+                versions.append(Version(index, change, status, diff))
     history.head = head
     return history
+
+
+def _versions(cwd: str, steps: dict[str, list[Step]]) -> Iterator[tuple[str, tuple[list, list]]]:
+    """Each path's statuses and field diffs, version by version.
+
+    Paths are independent, so they are split into groups that each read their
+    own blobs (one ``git cat-file`` each), parse them and diff them; with
+    enough blobs the groups run on both cores, and only the small diffs come
+    back, never the parsed versions.
+    """
+    blobs = sum(bool(before) + bool(after) for path_steps in steps.values() for _, _, before, after in path_steps)
+    if blobs < PARALLEL_FROM or len(os.sched_getaffinity(0)) < 2:
+        yield from _diff_group(cwd, list(steps.items()))
+        return
+    paths = sorted(steps, key=lambda path: -len(steps[path]))
+    groups = [[(path, steps[path]) for path in paths[i::_GROUPS]] for i in range(_GROUPS)]
+    with multiprocessing.get_context("fork").Pool(2) as pool:
+        for done in pool.imap_unordered(partial(_diff_group, cwd), groups):
+            yield from done
+
+
+_GROUPS = 16  # enough for both processes to finish together
+
+
+def _diff_group(cwd: str, group: list[tuple[str, list[Step]]]) -> list[tuple[str, tuple[list, list]]]:
+    wanted = [sha for _, path_steps in group for _, _, before, after in path_steps for sha in (before, after) if sha is not None]
+    out = []
+    with _BlobReader(cwd, wanted) as blobs:
+        for path, path_steps in group:
+            statuses, diffs = [], []
+            latest: dict[str, str] = {}
+            for _, change, before, after in path_steps:
+                old = _flat(blobs.next()) if before is not None else latest
+                latest = _flat(blobs.next()) if after is not None else {}
+                statuses.append(latest.get("status"))
+                diffs.append(diff_fields(old, latest) if change == "M" else ())
+            out.append((path, (statuses, diffs)))
+    return out
 
 
 def _flat(raw: bytes) -> dict[str, str]:
@@ -370,22 +402,12 @@ def _flat(raw: bytes) -> dict[str, str]:
     return flatten(data) if data is not None else {}
 
 
-@contextmanager
-def _flattener(count: int):
-    """Parse and flatten blobs in order, on both cores when there are enough to pay for a second process."""
-    if count < PARALLEL_FROM or len(os.sched_getaffinity(0)) < 2:
-        yield lambda blobs: map(_flat, blobs)
-        return
-    with multiprocessing.get_context("fork").Pool(2) as pool:
-        yield lambda blobs: pool.imap(_flat, blobs, chunksize=256)
-
-
 class _BlobReader:
-    """Blobs from one ``git cat-file --batch`` process, in the order they were asked for."""
+    """Blobs from one ``git cat-file --batch`` process, in the order they were asked for (``next``)."""
 
-    def __init__(self, repo: git.Repo, shas: list[str]):
+    def __init__(self, cwd: str, shas: list[str]):
         self.shas = shas
-        self.process = subprocess.Popen(["git", "cat-file", "--batch"], cwd=repo.working_tree_dir, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        self.process = subprocess.Popen(["git", "cat-file", "--batch"], cwd=cwd, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
         self.feeder = threading.Thread(target=self._feed, daemon=True)
 
     def _feed(self) -> None:
@@ -399,10 +421,6 @@ class _BlobReader:
     def __enter__(self) -> _BlobReader:
         self.feeder.start()
         return self
-
-    def __iter__(self):
-        for _ in self.shas:
-            yield self.next()
 
     def next(self) -> bytes:
         header = self.process.stdout.readline().split()
@@ -448,17 +466,23 @@ def _uncommitted(repo: git.Repo) -> dict[str, str]:
 def flatten(value: Any, prefix: str = "") -> dict[str, str]:
     """``{"intake.budget": "1200000", "work_plan.tasks[0].status": "done", …}``."""
     out: dict[str, str] = {}
-    if isinstance(value, dict):
+    _flatten_into(out, value, prefix)
+    return out
+
+
+def _flatten_into(out: dict[str, str], value: Any, prefix: str) -> None:
+    if type(value) is dict:
         for key, item in value.items():
-            out.update(flatten(item, f"{prefix}.{key}" if prefix else str(key)))
-    elif isinstance(value, list):
+            _flatten_into(out, item, f"{prefix}.{key}" if prefix else str(key))
+    elif type(value) is list:
         for i, item in enumerate(value):
-            out.update(flatten(item, f"{prefix}[{i}]"))
+            _flatten_into(out, item, f"{prefix}[{i}]")
         if not value:
             out[prefix] = "[]"
+    elif type(value) is str:
+        out[prefix] = value
     else:
         out[prefix] = "" if value is None else str(value).lower() if isinstance(value, bool) else str(value)
-    return out
 
 
 def _shown(text: str) -> str:
