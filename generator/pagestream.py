@@ -74,8 +74,11 @@ class PageStream:
         return {path: self.get(path) for path, _ in self.plan}
 
     def _receive(self) -> str:
-        assert self.connection is not None
+        assert self.connection is not None and self.process is not None
         try:
+            while not self.connection.poll(1):
+                if not self.process.is_alive() and not self.connection.poll(0):  # killed, say, by the kernel for memory
+                    raise EOFError
             data = self.connection.recv_bytes()
         except EOFError:
             self.close()

@@ -50,6 +50,7 @@ class SearchIndex:
         self.process = subprocess.Popen([executable(), "--service"], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
         self.answers: dict[int, dict[str, Any]] = {}
         self.errors: list[str] = []
+        self.ended = False  # Pagefind's output has ended: no more answers will come
         self.arrived = threading.Condition()
         self.outbox: queue.Queue[bytes | None] = queue.Queue(maxsize=64)
         self.sent = 0
@@ -101,36 +102,52 @@ class SearchIndex:
         return self.answers[message_id]
 
     def _wait(self, count: int) -> None:
-        """Until requests 1 … ``count`` are all answered."""
+        """Until requests 1 … ``count`` are all answered, or Pagefind has stopped."""
         with self.arrived:
-            self.arrived.wait_for(lambda: len(self.answers) >= count or self.process.poll() is not None)
+            while len(self.answers) < count and not self.ended:
+                self.arrived.wait(timeout=1)
+                if self.process.poll() is not None and not self.reader.is_alive():
+                    break
             if len(self.answers) < count:
-                raise SearchIndexError(f"Pagefind stopped (exit status {self.process.returncode})")
+                raise SearchIndexError(f"Pagefind stopped (exit status {self.process.poll()})")
 
     def _write(self) -> None:
         stdin = self.process.stdin
         assert stdin is not None
-        with contextlib.suppress(BrokenPipeError, ValueError):  # Pagefind stopped: _wait reports it
+        try:
             while (message := self.outbox.get()) is not None:
                 stdin.write(message)
                 stdin.flush()
-        with contextlib.suppress(BrokenPipeError, ValueError):
-            stdin.close()
+        except (BrokenPipeError, ValueError):  # Pagefind stopped (_wait says so): keep emptying the queue so add() never blocks
+            while self.outbox.get() is not None:
+                pass
+        finally:
+            with contextlib.suppress(BrokenPipeError, ValueError):
+                stdin.close()
 
     def _read(self) -> None:
         stdout = self.process.stdout
         assert stdout is not None
         pending = b""
-        while chunk := stdout.read1(1 << 20):
-            *complete, pending = (pending + chunk).split(b",")
-            for raw in complete:
-                answer = json.loads(base64.b64decode(raw))
-                payload = answer.get("payload") or {}
-                with self.arrived:
-                    if payload.get("type") == "Error":
-                        self.errors.append(str(payload.get("message")))
-                    if answer.get("message_id") is not None:
-                        self.answers[answer["message_id"]] = payload
-                    self.arrived.notify_all()
+        try:
+            while chunk := stdout.read1(1 << 20):
+                *complete, pending = (pending + chunk).split(b",")
+                for raw in complete:
+                    self._answer(raw)
+        finally:
+            with self.arrived:
+                self.ended = True
+                self.arrived.notify_all()
+
+    def _answer(self, raw: bytes) -> None:
+        try:
+            answer = json.loads(base64.b64decode(raw))
+        except ValueError:
+            answer = {"payload": {"type": "Error", "message": f"an answer that is not Pagefind's protocol: {raw[:200]!r}"}}
+        payload = answer.get("payload") or {}
         with self.arrived:
+            if payload.get("type") == "Error":
+                self.errors.append(str(payload.get("message")))
+            if answer.get("message_id") is not None:
+                self.answers[answer["message_id"]] = payload
             self.arrived.notify_all()

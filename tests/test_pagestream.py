@@ -68,3 +68,11 @@ def test_no_fork_while_another_thread_runs():
         thread.join()
     with PageStream(plan(10)) as stream:
         assert stream.parallel
+
+
+def test_a_second_process_that_dies_is_reported_not_waited_for():
+    stream = PageStream(plan(100_000), parallel=True)
+    stream.get("dossiers/P0000.md")
+    stream.process.kill()
+    with pytest.raises(PageStreamError, match="stopped"):
+        stream.pages()
