@@ -6,10 +6,12 @@ In an archive's ``mkdocs.yml``::
       - order-archive:
           language: zh-Hant
 
-``mkdocs build`` and ``mkdocs serve`` then check the archive, render every
-page in memory (``File.generated``), copy the dossiers' attachments, and,
-after the build, index the site with Pagefind. ``serve`` reloads when a
-record or template changes. ``build_site`` is what ``orders build`` calls:
+``mkdocs build`` and ``mkdocs serve`` then check the archive, hand MkDocs
+every page from memory (``File.generated``; dossiers arrive from a second
+process as MkDocs reaches them, see ``pagestream``), copy the dossiers'
+attachments, and give each written page to Pagefind (``searchindex``), which
+writes its bundle at the end. ``serve`` reloads when a record or template
+changes. ``build_site`` is what ``orders build`` calls:
 it builds into a temporary folder and swaps it into ``site/`` only when
 everything succeeded, so a failed build never leaves a half-written site.
 """
@@ -167,7 +169,7 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
             self.search.close()
             self.search = None
         if self.reused_bundle is not None:
-            shutil.copytree(self.reused_bundle, bundle)
+            shutil.copytree(self.reused_bundle, bundle, copy_function=_link_or_copy)
 
     def on_build_error(self, error) -> None:
         if self.stream is not None:
@@ -175,6 +177,14 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
         if self.search is not None:
             self.search.close()
             self.search = None
+
+
+def _link_or_copy(source: str, target: str) -> None:
+    """The old site is deleted once the new one is in place: a hard link is a copy that costs nothing."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
 
 
 class _StreamedPage(File):
