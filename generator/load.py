@@ -48,34 +48,40 @@ def find_files(root: Path) -> tuple[list[tuple[str, Place]], list[Problem]]:
     base = records_dir(root)
     found: list[tuple[str, Place]] = []
     problems: list[Problem] = []
-    for folder, dirs, files in os.walk(base):
-        rel_folder = os.path.relpath(folder, base).replace(os.sep, "/")
-        rel_folder = "" if rel_folder == "." else rel_folder + "/"
-        for name in list(dirs):
-            if os.path.islink(os.path.join(folder, name)):
-                problems.append(_layout(f"{rel_folder}{name}", "symlink", "symbolic links are not allowed in the archive"))
-                dirs.remove(name)
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and not is_attachments_folder(rel_folder + d))
-        for name in sorted(files):
-            rel = rel_folder + name
-            if name in IGNORED_NAMES or name.startswith(".") or is_attachment(rel):
-                continue
-            if os.path.islink(os.path.join(folder, name)):
-                problems.append(_layout(rel, "symlink", "symbolic links are not allowed in the archive"))
-                continue
-            place = place_of(rel)
-            if place is not None:
-                found.append((f"{RECORDS_DIR}/{rel}", place))
-            elif name.endswith(".yml"):
-                problems.append(_layout(rel, "extension", "record files end in .yaml, not .yml"))
-            elif name.endswith(".yaml"):
-                problems.append(_layout(rel, "unknown-path", f"no record kind lives at this path; {EXPECTED_LAYOUT}"))
-            else:
-                problems.append(_layout(rel, "stray-file", "not a record; attachments belong in a dossier's attachments/ folder", Severity.WARNING))
+    _walk(str(base), "", found, problems)
     for name in REQUIRED:
         if not (base / name).is_file():
             problems.append(_layout(name, "missing", f"the archive needs {RECORDS_DIR}/{name}"))
     return found, problems
+
+
+def _walk(folder: str, rel_folder: str, found: list[tuple[str, Place]], problems: list[Problem]) -> None:
+    """One folder: its files in name order, then its subfolders. ``os.scandir`` knows each entry's type
+    without another system call, which matters at tens of thousands of folders."""
+    with os.scandir(folder) as scan:
+        entries = sorted(scan, key=lambda e: e.name)
+    subfolders = []
+    for entry in entries:
+        name, rel = entry.name, rel_folder + entry.name
+        if entry.is_symlink() and entry.is_dir():
+            problems.append(_layout(rel, "symlink", "symbolic links are not allowed in the archive"))
+        elif entry.is_dir(follow_symlinks=False):
+            if not name.startswith(".") and not is_attachments_folder(rel):
+                subfolders.append(entry)
+        elif name in IGNORED_NAMES or name.startswith(".") or is_attachment(rel):
+            continue
+        elif entry.is_symlink():
+            problems.append(_layout(rel, "symlink", "symbolic links are not allowed in the archive"))
+        elif (place := place_of(rel)) is not None:
+            found.append((f"{RECORDS_DIR}/{rel}", place))
+        elif name.endswith(".yml"):
+            problems.append(_layout(rel, "extension", "record files end in .yaml, not .yml"))
+        elif name.endswith(".yaml"):
+            problems.append(_layout(rel, "unknown-path", f"no record kind lives at this path; {EXPECTED_LAYOUT}"))
+        else:
+            problems.append(_layout(rel, "stray-file", "not a record; attachments belong in a dossier's attachments/ folder", Severity.WARNING))
+    for entry in subfolders:
+        _walk(entry.path, f"{rel_folder}{entry.name}/", found, problems)
 
 
 def _layout(rel: str, rule: str, message: str, severity: Severity = Severity.ERROR) -> Problem:
