@@ -36,12 +36,13 @@ def can_fork() -> bool:
 
 class PageStream:
     def __init__(self, plan: Plan, parallel: bool | None = None):
-        self.plan = plan
-        self.index = {path: i for i, (path, _) in enumerate(plan)}
+        self.paths = [path for path, _ in plan]
+        self.index = {path: i for i, path in enumerate(self.paths)}
         self.received: dict[int, str] = {}
         self.next = 0  # the index of the next page the pipe will deliver
         self.process: multiprocessing.process.BaseProcess | None = None
         self.connection: Connection | None = None
+        self.renderers: list[Callable[[], str]] | None = [render for _, render in plan]
         if plan and (can_fork() if parallel is None else parallel):
             context = multiprocessing.get_context("fork")
             receiver, sender = context.Pipe(duplex=False)
@@ -51,6 +52,7 @@ class PageStream:
             gc.unfreeze()
             sender.close()
             self.connection = receiver
+            self.renderers = None  # the child has them: what they hold (the archive, its history) can go from here
 
     @property
     def parallel(self) -> bool:
@@ -61,8 +63,8 @@ class PageStream:
         i = self.index[path]
         if i in self.received:
             return self.received[i]
-        if self.connection is None:
-            self.received[i] = self.plan[i][1]()
+        if self.renderers is not None:
+            self.received[i] = self.renderers[i]()
             return self.received[i]
         while self.next <= i:
             self.received[self.next] = self._receive()
@@ -71,7 +73,7 @@ class PageStream:
 
     def pages(self) -> dict[str, str]:
         """Every page of the plan, rendered (what the page cache keeps)."""
-        return {path: self.get(path) for path, _ in self.plan}
+        return {path: self.get(path) for path in self.paths}
 
     def _receive(self) -> str:
         assert self.connection is not None and self.process is not None

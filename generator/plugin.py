@@ -38,7 +38,7 @@ from . import sitecache
 from .i18n import LANGUAGES, translate
 from .load import scan_attachments
 from .pagestream import PageStream
-from .pipeline import Checked, check_archive
+from .pipeline import check_archive
 from .problems import Severity
 from .render import TEMPLATES, Renderer
 from .searchindex import SearchIndex, page_url
@@ -63,7 +63,6 @@ class OrderArchiveConfig(base.Config):
 
 class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
     def __init__(self) -> None:
-        self.checked: Checked | None = None
         self.problems: list = []
         self.key = ""
         self.previous_site: Path | None = None
@@ -99,8 +98,8 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
             pages, self.problems = cached
             self.stream = PageStream([])
         else:
-            self.checked = check_archive(self.root, today)
-            self.problems = self.checked.problems
+            checked = check_archive(self.root, today)
+            self.problems = checked.problems
         errors = [p for p in self.problems if p.severity is Severity.ERROR]
         if errors and self.config.strict:
             shown = "\n".join(p.format() for p in errors[:20])
@@ -108,8 +107,10 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
         for problem in errors[:50]:
             log.warning(problem.format())
         if cached is None:
-            renderer = Renderer(self.checked, self.config.language)
-            self.stream = PageStream(renderer.dossier_plan())  # rendered in a second process while MkDocs works
+            # Dossiers are rendered in a second process while MkDocs works; once it has them, this process
+            # lets go of the archive and its history (nothing here holds them after this method).
+            renderer = Renderer(checked, self.config.language)
+            self.stream = PageStream(renderer.dossier_plan())
             pages = dict.fromkeys(self.stream.index, "") | renderer.index_pages()
         for path, markdown in pages.items():
             inclusion = InclusionLevel.INCLUDED if path in IN_NAV else InclusionLevel.NOT_IN_NAV
@@ -159,7 +160,7 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
         with ThreadPoolExecutor(1) as pool:
             # Pagefind writes its bundle (its own process) while this one saves the pages for the next build.
             written = pool.submit(self.search.write, bundle) if self.search is not None else None
-            if self.stream.plan:
+            if self.stream.paths:
                 sitecache.save(self.root, self.key, self.pages | self.stream.pages(), self.problems)
             self.stream.close()
             if written is not None:
