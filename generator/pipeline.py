@@ -55,8 +55,13 @@ class Checked:
         return self._load is not None
 
 
-def check_archive(root: Path, today: date | None = None, rules: bool = True, history: bool = True) -> Checked:
-    """Every problem of the archive at ``root``, sorted by place, and the indexed archive with its history."""
+def check_archive(
+    root: Path, today: date | None = None, rules: bool = True, history: bool = True, attachments: dict[str, dict[str, bool]] | None = None
+) -> Checked:
+    """Every problem of the archive at ``root``, sorted by place, and the indexed archive with its history.
+
+    ``attachments`` is ``scan_attachments(root)`` when the caller has it already (the site build does).
+    """
     reading = prefetch(root) if history else None
     sources, problems = load_records(root)
     entries, found = validate_sources(sources)
@@ -64,7 +69,7 @@ def check_archive(root: Path, today: date | None = None, rules: bool = True, his
     places = [place_of(p.path.removeprefix("records/")) for p in problems if p.severity is Severity.ERROR]
     broken = frozenset(p.expected_id for p in places if p and p.expected_id)
     broken_dossiers = frozenset(p.order_id for p in places if p and p.order_id)
-    catalog = build_catalog(root, entries, today or date.today(), scan_attachments(root), broken, broken_dossiers)
+    catalog = build_catalog(root, entries, today or date.today(), scan_attachments(root) if attachments is None else attachments, broken, broken_dossiers)
     if rules:
         problems.extend(run_rules(catalog))
     checked = Checked(catalog, problems)

@@ -98,7 +98,7 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
             pages, self.problems = cached
             self.stream = PageStream([])
         else:
-            checked = check_archive(self.root, today)
+            checked = check_archive(self.root, today, attachments=attachments)
             self.problems = checked.problems
         errors = [p for p in self.problems if p.severity is Severity.ERROR]
         if errors and self.config.strict:
