@@ -15,14 +15,12 @@ incrementally, so an unchanged archive costs a pickle load.
 from __future__ import annotations
 
 import contextlib
-import gc
 import multiprocessing
 import os
 import subprocess
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import partial
@@ -33,6 +31,7 @@ import git
 
 from . import cachefile
 from .layout import RECORDS_DIR, place_of
+from .memory import collector_paused
 from .problems import UserError
 from .safeyaml import parse
 
@@ -350,7 +349,7 @@ def _extend(repo: git.Repo, history: History, head: str, signatures: bool, allow
             else:
                 history.last_blob.pop(path, None)
     history.commits.extend(new)
-    with _gc_paused():
+    with collector_paused():
         for path, (statuses, diffs) in _versions(repo.working_tree_dir, steps):
             versions = history.versions.setdefault(path, [])
             for (index, change, _, _), status, diff in zip(steps[path], statuses, diffs, strict=True):
@@ -437,18 +436,6 @@ class _BlobReader:
         self.feeder.join(timeout=5)
 
 
-@contextmanager
-def _gc_paused():
-    """Reading a long history allocates millions of small objects that all stay alive: keep the collector out."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def _uncommitted(repo: git.Repo) -> dict[str, str]:
     out = repo.git.status("--porcelain=v1", "-z", "--untracked-files=all", "--", RECORDS_DIR)
     changes: dict[str, str] = {}
@@ -502,7 +489,7 @@ def diff_fields(before: dict[str, str], after: dict[str, str]) -> tuple[FieldCha
 
 
 def _load_cache(path: Path, signatures: bool) -> History | None:
-    with _gc_paused():
+    with collector_paused():
         cached = cachefile.read(path, CACHE_VERSION, str(signatures))
         if cached is None:
             return None
