@@ -107,11 +107,10 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
         for problem in errors[:50]:
             log.warning(problem.format())
         if cached is None:
-            # Dossiers are rendered in a second process while MkDocs works; once it has them, this process
+            # Pages are rendered in a second process while MkDocs works; once it has them, this process
             # lets go of the archive and its history (nothing here holds them after this method).
-            renderer = Renderer(checked, self.config.language)
-            self.stream = PageStream(renderer.dossier_plan())
-            pages = dict.fromkeys(self.stream.index, "") | renderer.index_pages()
+            self.stream = PageStream(Renderer(checked, self.config.language).plan())
+            pages = dict.fromkeys(self.stream.index, "")
         for path, markdown in pages.items():
             inclusion = InclusionLevel.INCLUDED if path in IN_NAV else InclusionLevel.NOT_IN_NAV
             if path in self.stream.index:

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from functools import partial
+from functools import cached_property, partial
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +58,17 @@ def relative(from_page: str, to_page: str) -> str:
 def slug(text: str) -> str:
     """A file-name-safe, stable name for free text (a client's name)."""
     return hashlib.sha1(text.encode()).hexdigest()[:12]
+
+
+GROUP_TITLES = {
+    "status": "index.by_status",
+    "service": "index.by_service",
+    "sales": "index.by_sales",
+    "client": "index.by_client",
+    "period": "index.by_period",
+    "department": "index.by_department",
+}
+ARCHIVE_PAGES = ("archive/index.md", "archive/retention.md", "archive/disposals.md", "archive/borrowing.md")
 
 
 def dossier_page(order_id: str) -> str:
@@ -156,23 +167,36 @@ class Renderer:
 
     # -- pages ---------------------------------------------------------------
     def pages(self) -> dict[str, str]:
-        return {path: render() for path, render in self.dossier_plan()} | self.index_pages()
+        return {path: render() for path, render in self.plan()}
+
+    def plan(self) -> list[tuple[str, Callable[[], str]]]:
+        """Every page's path, in order, and how to render it: the paths are known before anything is rendered,
+        so the build can hand MkDocs the whole list while a second process renders the pages."""
+        return self.dossier_plan() + self.index_plan()
 
     def dossier_plan(self) -> list[tuple[str, Callable[[], str]]]:
-        """Each dossier's page and how to render it: the bulk of the site, which the build renders in a second process."""
         return [(dossier_page(order.id), partial(self.dossier, Page(dossier_page(order.id), self.language), dossier, order)) for dossier, order in self.orders]
 
-    def index_pages(self) -> dict[str, str]:
+    def index_plan(self) -> list[tuple[str, Callable[[], str]]]:
         """Every page but the dossiers: indexes, archive pages, reports, compliance, guides and home."""
-        out = self.order_indexes()
-        out.update(self.archive_pages())
-        out["reports.md"] = self.reports(Page("reports.md", self.language))
-        out["compliance.md"] = self.compliance(Page("compliance.md", self.language))
+        plan = self.order_index_plan()
+        plan += [(path, partial(self._archive_page, path)) for path in ARCHIVE_PAGES]
+        plan.append(("reports.md", partial(self.reports, Page("reports.md", self.language))))
+        plan.append(("compliance.md", partial(self.compliance, Page("compliance.md", self.language))))
         for guide in ("submit", "review"):
             path = f"guides/{guide}.md"
-            out[path] = self.render(f"guide-{guide}.md.j2", Page(path, self.language))
-        out["index.md"] = self.home(Page("index.md", self.language))
-        return out
+            plan.append((path, partial(self.render, f"guide-{guide}.md.j2", Page(path, self.language))))
+        plan.append(("index.md", partial(self.home, Page("index.md", self.language))))
+        return plan
+
+    def _archive_page(self, path: str) -> str:
+        return self._archive_pages[path]
+
+    @cached_property
+    def _archive_pages(self) -> dict[str, str]:
+        pages = self.archive_pages()
+        assert list(pages) == list(ARCHIVE_PAGES)
+        return pages
 
     def home(self, page: Page) -> str:
         counts = Counter(order.status for _, order in self.orders)
@@ -195,8 +219,7 @@ class Renderer:
             else (self.catalog.organization.name_en if self.catalog.organization else ""),
         )
 
-    def order_indexes(self) -> dict[str, str]:
-        out: dict[str, str] = {}
+    def order_index_plan(self) -> list[tuple[str, Callable[[], str]]]:
         groups: dict[str, Callable[[Any], tuple[str, str]]] = {
             "status": lambda o: (o.status.value, self.label(o.status)),
             "service": lambda o: (o.intake.service_type.value, self.label(o.intake.service_type)),
@@ -205,14 +228,7 @@ class Renderer:
             "period": lambda o: (str(o.intake.received_on.year), str(o.intake.received_on.year)),
             "department": lambda o: (self._owner_department(o), self._department_name(self._owner_department(o))),
         }
-        titles = {
-            "status": "index.by_status",
-            "service": "index.by_service",
-            "sales": "index.by_sales",
-            "client": "index.by_client",
-            "period": "index.by_period",
-            "department": "index.by_department",
-        }
+        plan: list[tuple[str, Callable[[], str]]] = []
         listing: dict[str, list[tuple[str, str, int]]] = {}
         for group, key_of in groups.items():
             buckets: dict[str, tuple[str, list]] = {}
@@ -225,28 +241,31 @@ class Renderer:
             listing[group] = []
             for key, (name, members) in sorted(buckets.items()):
                 path = f"orders/{group}/{key}.md"
-                page = Page(path, self.language)
-                members.sort(key=lambda item: item[1].id, reverse=True)
-                if group == "period":
-                    months = defaultdict(list)
-                    for item in members:
-                        months[item[1].intake.received_on.strftime("%Y-%m")].append(item)
-                    sections = [(month, self.orders_table(page, items)) for month, items in sorted(months.items(), reverse=True)]
-                else:
-                    sections = [("", self.orders_table(page, members))]
-                word = REGULATION_STATUS_WORDS.get(OrderStatus(key)) if group == "status" else None
-                out[path] = self.render(
-                    "order-list.md.j2", page, title=f"{page.t(titles[group])}: {name}", sections=sections, count=len(members), regulation=word
-                )
+                plan.append((path, partial(self._order_list, Page(path, self.language), group, key, name, members)))
                 listing[group].append((path, name, len(members)))
-        page = Page("orders/index.md", self.language)
+        plan.append(("orders/index.md", partial(self._order_groups, Page("orders/index.md", self.language), listing)))
+        plan.append(("orders/open.md", partial(self.open_work, Page("orders/open.md", self.language))))
+        return plan
+
+    def _order_list(self, page: Page, group: str, key: str, name: str, members: list) -> str:
+        members = sorted(members, key=lambda item: item[1].id, reverse=True)
+        if group == "period":
+            months = defaultdict(list)
+            for item in members:
+                months[item[1].intake.received_on.strftime("%Y-%m")].append(item)
+            sections = [(month, self.orders_table(page, items)) for month, items in sorted(months.items(), reverse=True)]
+        else:
+            sections = [("", self.orders_table(page, members))]
+        word = REGULATION_STATUS_WORDS.get(OrderStatus(key)) if group == "status" else None
+        title = f"{page.t(GROUP_TITLES[group])}: {name}"
+        return self.render("order-list.md.j2", page, title=title, sections=sections, count=len(members), regulation=word)
+
+    def _order_groups(self, page: Page, listing: dict[str, list[tuple[str, str, int]]]) -> str:
         blocks = []
         for group, entries in listing.items():
             rows = [[escape.link(page.to(path), name), escape.text(count)] for path, name, count in entries]
-            blocks.append((page.t(titles[group]), escape.table([page.t("col.value"), page.t("col.count")], rows)))
-        out["orders/index.md"] = self.render("orders.md.j2", page, blocks=blocks)
-        out["orders/open.md"] = self.open_work(Page("orders/open.md", self.language))
-        return out
+            blocks.append((page.t(GROUP_TITLES[group]), escape.table([page.t("col.value"), page.t("col.count")], rows)))
+        return self.render("orders.md.j2", page, blocks=blocks)
 
     def _person_name(self, person_id: str) -> str:
         person = self.catalog.people.get(person_id)
