@@ -18,9 +18,12 @@ everything succeeded, so a failed build never leaves a half-written site.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import shutil
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -125,7 +128,7 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
             for name, inside in names.items():
                 if inside:
                     source = folder / order_id[4:8] / order_id / "attachments" / name
-                    files.append(File.generated(config, f"attachments/{order_id}/{name}", abs_src_path=str(source)))
+                    files.append(_Attachment.of(config, f"attachments/{order_id}/{name}", source, self.previous_site))
         self.pages_total = len(pages)
         self.search = self._search_index(cached is not None)
         origin = "cache" if cached is not None else "records"
@@ -185,6 +188,32 @@ def _link_or_copy(source: str, target: str) -> None:
         os.link(source, target)
     except OSError:
         shutil.copy2(source, target)
+
+
+class _Attachment(File):
+    """A dossier's attachment: hard-linked from the last site when that copy is still the same file (same size
+    and modification time, the quick check rsync makes), copied otherwise. At 10,000 orders there are about
+    20,000 attachments; copying them all again took 5 s."""
+
+    previous: Path | None
+
+    @classmethod
+    def of(cls, config, path: str, source: Path, previous_site: Path | None) -> _Attachment:
+        file = cls.generated(config, path, abs_src_path=str(source))
+        file.previous = previous_site
+        return file
+
+    def copy_file(self, dirty: bool = False) -> None:
+        source, target = Path(self.abs_src_path), Path(self.abs_dest_path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if self.previous is not None:
+            copy = self.previous / self.dest_uri
+            with contextlib.suppress(OSError):
+                now, then = source.stat(), copy.stat()
+                if (now.st_size, now.st_mtime_ns) == (then.st_size, then.st_mtime_ns):
+                    os.link(copy, target)
+                    return
+        shutil.copy2(source, target)  # keeps the time, for the next build's check
 
 
 class _StreamedPage(File):
@@ -270,8 +299,17 @@ def build_site(root: Path, strict: bool = False, today: date | None = None, site
     if target.exists():
         target.rename(old)
     temporary.rename(target)
-    shutil.rmtree(old, ignore_errors=True)
+    for replaced in target.parent.glob(f".{target.name}.old-*"):  # this one, and any a stopped machine left behind
+        _remove_later(replaced)
     return BuildResult(target, plugin.pages_total, plugin.problems, time.perf_counter() - started)
+
+
+def _remove_later(folder: Path) -> None:
+    """Delete a replaced site in a process of its own: the new site is in place already, and deleting
+    the old one (45,000 files at 10,000 orders, about 6 s here) is nothing anyone has to wait for."""
+    code = "import shutil, sys; shutil.rmtree(sys.argv[1], ignore_errors=True)"
+    null = subprocess.DEVNULL
+    subprocess.Popen([sys.executable, "-c", code, str(folder)], stdin=null, stdout=null, stderr=null, start_new_session=True)
 
 
 def serve_site(root: Path, address: str = "127.0.0.1:8000") -> None:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import re
 import subprocess
 import sys
+import time
 
 import pytest
 from click.testing import CliRunner
@@ -129,3 +131,40 @@ def test_an_unchanged_archive_reuses_pages_and_search_index(tmp_path, small_demo
     build(tmp_path)
     assert (tmp_path / "site/pagefind/.inputs-key").read_text() != key
     assert "全新專案名稱" in (tmp_path / "site/dossiers/ORD-2026-0005.html").read_text(encoding="utf-8")
+
+
+def test_the_replaced_site_is_deleted_after_the_new_one_is_in_place(tmp_path, small_demo):
+    for rel, content in small_demo.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_bytes(content)
+    with_site(tmp_path)
+    build(tmp_path)
+    (tmp_path / "site/from-the-last-build.txt").write_text("old")
+    stale = tmp_path / ".site.old-999999999"  # left by a build whose machine stopped
+    stale.mkdir()
+    (stale / "index.html").write_text("stale")
+    build(tmp_path)
+    assert (tmp_path / "site/index.html").is_file() and not (tmp_path / "site/from-the-last-build.txt").exists()
+    deadline = time.monotonic() + 30
+    while any(tmp_path.glob(".site.*")) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(tmp_path.glob(".site.*"))
+
+
+def test_unchanged_attachments_are_linked_from_the_last_site_and_changed_ones_copied(tmp_path, small_demo):
+    for rel, content in small_demo.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_bytes(content)
+    with_site(tmp_path)
+    build(tmp_path)
+    published = sorted((tmp_path / "site/attachments").rglob("*.pdf"))
+    assert len(published) >= 2
+    kept, changed = published[0], published[1]
+    before = {path: path.stat().st_ino for path in (kept, changed)}
+    order_id = changed.parent.name
+    source = tmp_path / dossier(order_id) / "attachments" / changed.name
+    source.write_bytes(source.read_bytes()[:-1] + b"X")  # same size, new content and time
+    os.utime(source, ns=(source.stat().st_atime_ns, source.stat().st_mtime_ns + 1_000_000_000))
+    build(tmp_path)
+    assert kept.stat().st_ino == before[kept]  # the same file, linked: nothing copied
+    assert changed.stat().st_ino != before[changed] and changed.read_bytes() == source.read_bytes()
