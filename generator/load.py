@@ -88,13 +88,39 @@ def _layout(rel: str, rule: str, message: str, severity: Severity = Severity.ERR
     return Problem(f"{RECORDS_DIR}/{rel}", 1, 1, f"layout.{rule}", message, severity=severity)
 
 
-def load_records(root: Path) -> tuple[list[Source], list[Problem]]:
-    """Parse every record file of the archive at ``root``."""
-    files, problems = find_files(root)
-    sources: list[Source] = []
-    for path, place in files:
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """The archive's record files (with their bytes) and attachments, as read at one moment.
+
+    The site build hashes these bytes for its cache key and parses the very
+    same bytes, so cached pages always match the key they are stored under,
+    and no file is read twice.
+    """
+
+    files: list[tuple[str, Place, bytes]]
+    problems: list[Problem]  # with the folder's layout
+    attachments: dict[str, dict[str, bool]]
+
+
+def read_archive(root: Path) -> Snapshot:
+    files, problems = _read_files(root)
+    return Snapshot(files, problems, scan_attachments(root))
+
+
+def _read_files(root: Path) -> tuple[list[tuple[str, Place, bytes]], list[Problem]]:
+    found, problems = find_files(root)
+    files = []
+    for path, place in found:
         with open(root / path, "rb") as handle:
-            data = handle.read(safeyaml.MAX_BYTES + 1)  # bounded: an oversized file is refused unread
+            files.append((path, place, handle.read(safeyaml.MAX_BYTES + 1)))  # bounded: an oversized file is refused unread
+    return files, problems
+
+
+def load_records(root: Path, snapshot: Snapshot | None = None) -> tuple[list[Source], list[Problem]]:
+    """Parse every record file of the archive at ``root``, or of a snapshot already read from it."""
+    files, problems = (snapshot.files, list(snapshot.problems)) if snapshot else _read_files(root)
+    sources: list[Source] = []
+    for path, place, data in files:
         document, found = safeyaml.parse(data, path)
         problems.extend(found)
         if document is not None:

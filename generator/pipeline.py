@@ -18,7 +18,7 @@ from .approvals import Approval, evaluate, history_problems, write_allowed_signe
 from .catalog import Catalog, build_catalog
 from .history import History, Prefetch, is_rewritten, open_repository, prefetch, published_head, read_history
 from .layout import place_of
-from .load import load_records, scan_attachments
+from .load import Snapshot, load_records, scan_attachments
 from .problems import Problem, Severity
 from .rules import run_rules
 from .validate import validate_sources
@@ -56,20 +56,27 @@ class Checked:
 
 
 def check_archive(
-    root: Path, today: date | None = None, rules: bool = True, history: bool = True, attachments: dict[str, dict[str, bool]] | None = None
+    root: Path,
+    today: date | None = None,
+    rules: bool = True,
+    history: bool = True,
+    snapshot: Snapshot | None = None,
+    reading: Prefetch | None = None,
 ) -> Checked:
     """Every problem of the archive at ``root``, sorted by place, and the indexed archive with its history.
 
-    ``attachments`` is ``scan_attachments(root)`` when the caller has it already (the site build does).
+    The site build passes the ``snapshot`` it read for its cache key, and the
+    history ``prefetch`` it started before reading it.
     """
-    reading = prefetch(root) if history else None
-    sources, problems = load_records(root)
+    if history and reading is None:
+        reading = prefetch(root)
+    sources, problems = load_records(root, snapshot)
     entries, found = validate_sources(sources)
     problems.extend(found)
     places = [place_of(p.path.removeprefix("records/")) for p in problems if p.severity is Severity.ERROR]
     broken = frozenset(p.expected_id for p in places if p and p.expected_id)
     broken_dossiers = frozenset(p.order_id for p in places if p and p.order_id)
-    catalog = build_catalog(root, entries, today or date.today(), scan_attachments(root) if attachments is None else attachments, broken, broken_dossiers)
+    catalog = build_catalog(root, entries, today or date.today(), snapshot.attachments if snapshot else scan_attachments(root), broken, broken_dossiers)
     if rules:
         problems.extend(run_rules(catalog))
     checked = Checked(catalog, problems)

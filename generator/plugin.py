@@ -38,8 +38,9 @@ from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files, InclusionLevel
 
 from . import sitecache
+from .history import prefetch
 from .i18n import LANGUAGES, translate
-from .load import scan_attachments
+from .load import read_archive
 from .pagestream import PageStream
 from .pipeline import check_archive
 from .problems import Severity
@@ -94,14 +95,16 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
     def on_files(self, files: Files, config) -> Files:
         started = time.perf_counter()
         today = date.fromisoformat(self.config.today) if self.config.today else date.today()
-        attachments = scan_attachments(self.root)
-        self.key = sitecache.inputs_key(self.root, self.config.language, today, attachments)
+        reading = prefetch(self.root)  # the history, when it must come from git, is read meanwhile
+        snapshot = read_archive(self.root)
+        attachments = snapshot.attachments
+        self.key = sitecache.inputs_key(self.root, self.config.language, today, snapshot)
         cached = sitecache.load(self.root, self.key)
         if cached is not None:
             pages, self.problems = cached
             self.stream = PageStream([])
         else:
-            checked = check_archive(self.root, today, attachments=attachments)
+            checked = check_archive(self.root, today, snapshot=snapshot, reading=reading)
             self.problems = checked.problems
         errors = [p for p in self.problems if p.severity is Severity.ERROR]
         if errors and self.config.strict:

@@ -18,7 +18,7 @@ from pathlib import Path
 from . import cachefile
 from .history import open_repository, published_head
 from .layout import RECORDS_DIR
-from .load import find_files
+from .load import Snapshot
 from .problems import Problem
 
 SITE_CACHE = Path(".cache/order-archive/site.marshal")
@@ -46,18 +46,17 @@ def _code_digest() -> str:
     return digest.hexdigest()
 
 
-def inputs_key(root: Path, language: str, today: date, attachments: dict[str, dict[str, bool]]) -> str:
+def inputs_key(root: Path, language: str, today: date, snapshot: Snapshot) -> str:
     digest = hashlib.sha1(f"{_VERSION}:{_code_digest()}:{language}:{today.isoformat()}".encode())
     repo = open_repository(root)
     if repo is not None:
         with contextlib.suppress(ValueError):  # a repository without commits
             digest.update(repo.head.commit.hexsha.encode())
     digest.update((published_head(root) or "").encode())
-    files, _ = find_files(root)
-    for path, _place in files:
+    for path, _place, raw in snapshot.files:
         digest.update(path.encode())
-        digest.update((root / path).read_bytes())
-    for order_id, names in sorted(attachments.items()):
+        digest.update(raw)
+    for order_id, names in sorted(snapshot.attachments.items()):
         digest.update(repr((order_id, sorted(names.items()))).encode())
     digest.update(RECORDS_DIR.encode())
     return digest.hexdigest()

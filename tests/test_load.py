@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.load import find_files, load_records
+from generator.load import find_files, load_records, read_archive, scan_attachments
 from generator.problems import Severity, UserError
 
 
@@ -83,3 +83,20 @@ def test_unreadable_yaml_does_not_stop_the_others(archive: Path):
     sources, problems = load_records(archive)
     assert [p.rule for p in problems] == ["yaml.syntax"]
     assert len(sources) == len(list(archive.rglob("*.yaml"))) - 1
+
+
+def test_a_snapshot_is_parsed_from_the_bytes_it_read(archive: Path):
+    """The site build hashes a snapshot for its cache key and parses the same bytes: a later edit reaches neither."""
+    snapshot = read_archive(archive)
+    direct, direct_problems = load_records(archive)
+    from_snapshot, problems = load_records(archive, snapshot)
+    assert [(s.path, s.raw) for s in from_snapshot] == [(s.path, s.raw) for s in direct] and problems == direct_problems
+    assert snapshot.attachments == scan_attachments(archive)
+    first = snapshot.files[0][0]
+    original = (archive / first).read_bytes()
+    (archive / first).write_bytes(original + b"\nlate_edit: true\n")
+    try:
+        again, _ = load_records(archive, snapshot)
+        assert next(s for s in again if s.path == first).raw == original
+    finally:
+        (archive / first).write_bytes(original)
