@@ -283,7 +283,7 @@ def build(root: str, strict: bool, today: str | None, publish: bool) -> None:
 @click.argument("root", default=".", type=click.Path(file_okay=False))
 @click.option("--address", default="127.0.0.1:8000", show_default=True)
 def serve(root: str, address: str) -> None:
-    """Serve the site with live reload while records or templates change (search needs `orders build`)."""
+    """Serve the site with live reload while records or templates change (search included)."""
     from . import plugin
 
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
