@@ -26,7 +26,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -45,7 +45,7 @@ from .pagestream import PageStream
 from .pipeline import check_archive
 from .problems import Severity
 from .render import TEMPLATES, Renderer
-from .searchindex import SearchIndex, page_url
+from .searchindex import SearchIndex, page_url, searchable
 
 log = logging.getLogger("mkdocs.plugins.order-archive")
 
@@ -75,6 +75,8 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
         self.pages: dict[str, str] = {}
         self.stream: PageStream | None = None
         self.search: SearchIndex | None = None
+        self.writer: ThreadPoolExecutor | None = None
+        self.written: Future[int] | None = None
         self.reused_bundle: Path | None = None
 
     def on_config(self, config):
@@ -150,39 +152,55 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
             return None
         return SearchIndex()
 
+    def on_page_content(self, html, page, config, files):
+        """Pagefind gets each page's content as soon as MkDocs has converted it: it indexes during the
+        conversion and can write its bundle while MkDocs renders the pages into the theme, where it used
+        to start only after the last page. What it reads is the same: the theme puts this content alone
+        inside ``data-pagefind-body`` (overrides/main.html), under ``<html lang>`` of the site's language."""
+        if self.search is not None and not (page.meta and page.meta.get("search") == "exclude"):
+            self.search.add(page_url(page.file.dest_uri), searchable(html, config.theme["language"] or self.config.language))
+        return html
+
     def on_post_page(self, output, page, config):
         self.pages_done += 1
-        if self.search is not None:
-            self.search.add(page_url(page.file.dest_uri), output)
         if progress is not None:
             progress("pages", self.pages_done, self.pages_total)
         return output
+
+    def on_env(self, env, config, files):
+        """Every page is converted by now, so Pagefind has them all: it writes its bundle (in its own process)
+        while MkDocs renders the pages into the theme."""
+        if self.search is not None:
+            self.writer = ThreadPoolExecutor(1)
+            self.written = self.writer.submit(self.search.write, Path(config.site_dir) / "pagefind")
+        return env
 
     def on_post_build(self, config) -> None:
         if progress is not None:
             progress("search", 0, 1)
         bundle = Path(config.site_dir) / "pagefind"
-        with ThreadPoolExecutor(1) as pool:
-            # Pagefind writes its bundle (its own process) while this one saves the pages for the next build.
-            written = pool.submit(self.search.write, bundle) if self.search is not None else None
-            if self.stream.paths:
-                sitecache.save(self.root, self.key, self.pages | self.stream.pages(), self.problems)
-            self.stream.close()
-            if written is not None:
-                written.result()
-                (bundle / sitecache.KEY_FILE).write_text(self.key)
-        if self.search is not None:
-            self.search.close()
-            self.search = None
+        if self.stream.paths:  # every page arrived: keep them for the next build
+            sitecache.save(self.root, self.key, self.pages | self.stream.pages(), self.problems)
+        self.stream.close()
+        if self.written is not None:
+            self.written.result()
+            (bundle / sitecache.KEY_FILE).write_text(self.key)
+        self._stop_search()
         if self.reused_bundle is not None:
             shutil.copytree(self.reused_bundle, bundle, copy_function=_link_or_copy)
 
     def on_build_error(self, error) -> None:
         if self.stream is not None:
             self.stream.close()
+        self._stop_search()
+
+    def _stop_search(self) -> None:
         if self.search is not None:
             self.search.close()
             self.search = None
+        if self.writer is not None:
+            self.writer.shutdown(wait=True)
+            self.writer = None
 
 
 def _link_or_copy(source: str, target: str) -> None:

@@ -45,6 +45,11 @@ def page_url(dest_uri: str) -> str:
     return url[: -len("index.html")] if url.endswith("/index.html") else url
 
 
+def searchable(content: str, language: str) -> str:
+    """A page's converted content as Pagefind would find it in the built page: the only indexed element."""
+    return f'<!doctype html><html lang="{language}"><head><meta charset="utf-8"></head><body><div data-pagefind-body>{content}</div></body></html>'
+
+
 class SearchIndex:
     def __init__(self) -> None:
         self.process = subprocess.Popen([executable(), "--service"], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
