@@ -7,11 +7,11 @@ In an archive's ``mkdocs.yml``::
           language: zh-Hant
 
 ``mkdocs build`` and ``mkdocs serve`` then check the archive, hand MkDocs
-every page from memory (``File.generated``; dossiers arrive from a second
-process as MkDocs reaches them, see ``pagestream``), copy the dossiers'
-attachments, and give each written page to Pagefind (``searchindex``), which
-writes its bundle at the end. ``serve`` reloads when a record or template
-changes. ``build_site`` is what ``orders build`` calls:
+every page from memory (``File.generated``; the pages arrive from a second
+process as MkDocs reaches them, see ``pagestream``), publish the dossiers'
+attachments, and give each converted page to Pagefind (``searchindex``),
+which writes its bundle while MkDocs renders the pages into the theme.
+``serve`` reloads when a record or template changes. ``build_site`` is what ``orders build`` calls:
 it builds into a temporary folder and swaps it into ``site/`` only when
 everything succeeded, so a failed build never leaves a half-written site.
 """
