@@ -88,21 +88,18 @@ def test_mkdocs_build_strict_works_in_the_archive(demo_site, tmp_path):
     assert (out / "index.html").is_file()
 
 
-def test_a_build_with_errors_shows_them_unless_strict(tmp_path, small_demo):
-    for rel, content in small_demo.items():
-        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / rel).write_bytes(content)
-    with_site(tmp_path)
+def test_a_build_with_errors_shows_them_unless_strict(archive):
+    root = with_site(archive)
     o5 = f"{dossier('ORD-2026-0005')}/order.yaml"
-    edit(tmp_path, o5, lambda d: d.pop("work_plan"))
-    result = build(tmp_path)
+    edit(root, o5, lambda d: d.pop("work_plan"))
+    result = build(root)
     assert any(p.rule == "order.missing-work-plan" for p in result.problems)
-    assert "order.missing-work-plan" in (tmp_path / "site/compliance.html").read_text(encoding="utf-8")
-    before = (tmp_path / "site/index.html").read_bytes()
+    assert "order.missing-work-plan" in (root / "site/compliance.html").read_text(encoding="utf-8")
+    before = (root / "site/index.html").read_bytes()
     with pytest.raises(MkDocsException):
-        build(tmp_path, strict=True)
-    assert (tmp_path / "site/index.html").read_bytes() == before  # the old site is untouched
-    assert not list(tmp_path.glob(".site.*"))  # no half-written folder left behind
+        build(root, strict=True)
+    assert (root / "site/index.html").read_bytes() == before  # the old site is untouched
+    assert not list(root.glob(".site.*"))  # no half-written folder left behind
 
 
 def test_orders_build_command_reports_and_publishes(demo_site):
@@ -113,58 +110,49 @@ def test_orders_build_command_reports_and_publishes(demo_site):
     assert (root / ".order-archive/published-head").is_file()
 
 
-def test_an_unchanged_archive_reuses_pages_and_search_index(tmp_path, small_demo):
-    for rel, content in small_demo.items():
-        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / rel).write_bytes(content)
-    with_site(tmp_path)
-    first = build(tmp_path)
-    key = (tmp_path / "site/pagefind/.inputs-key").read_text()
-    streamed = (tmp_path / "site/dossiers/ORD-2026-0005.html").read_text(encoding="utf-8")
-    second = build(tmp_path)
+def test_an_unchanged_archive_reuses_pages_and_search_index(archive):
+    root = with_site(archive)
+    first = build(root)
+    key = (root / "site/pagefind/.inputs-key").read_text()
+    streamed = (root / "site/dossiers/ORD-2026-0005.html").read_text(encoding="utf-8")
+    second = build(root)
     assert [p.format() for p in second.problems] == [p.format() for p in first.problems]
-    assert (tmp_path / "site/dossiers/ORD-2026-0005.html").read_text(encoding="utf-8") == streamed
-    assert (tmp_path / "site/pagefind/.inputs-key").read_text() == key
-    assert any((tmp_path / "site/pagefind/fragment").iterdir())
+    assert (root / "site/dossiers/ORD-2026-0005.html").read_text(encoding="utf-8") == streamed
+    assert (root / "site/pagefind/.inputs-key").read_text() == key
+    assert any((root / "site/pagefind/fragment").iterdir())
     o5 = f"{dossier('ORD-2026-0005')}/order.yaml"
-    edit(tmp_path, o5, lambda d: d["intake"].update(project_name="全新專案名稱 Renamed project"))
-    build(tmp_path)
-    assert (tmp_path / "site/pagefind/.inputs-key").read_text() != key
-    assert "全新專案名稱" in (tmp_path / "site/dossiers/ORD-2026-0005.html").read_text(encoding="utf-8")
+    edit(root, o5, lambda d: d["intake"].update(project_name="全新專案名稱 Renamed project"))
+    build(root)
+    assert (root / "site/pagefind/.inputs-key").read_text() != key
+    assert "全新專案名稱" in (root / "site/dossiers/ORD-2026-0005.html").read_text(encoding="utf-8")
 
 
-def test_the_replaced_site_is_deleted_after_the_new_one_is_in_place(tmp_path, small_demo):
-    for rel, content in small_demo.items():
-        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / rel).write_bytes(content)
-    with_site(tmp_path)
-    build(tmp_path)
-    (tmp_path / "site/from-the-last-build.txt").write_text("old")
-    stale = tmp_path / ".site.old-999999999"  # left by a build whose machine stopped
+def test_the_replaced_site_is_deleted_after_the_new_one_is_in_place(archive):
+    root = with_site(archive)
+    build(root)
+    (root / "site/from-the-last-build.txt").write_text("old")
+    stale = root / ".site.old-999999999"  # left by a build whose machine stopped
     stale.mkdir()
     (stale / "index.html").write_text("stale")
-    build(tmp_path)
-    assert (tmp_path / "site/index.html").is_file() and not (tmp_path / "site/from-the-last-build.txt").exists()
+    build(root)
+    assert (root / "site/index.html").is_file() and not (root / "site/from-the-last-build.txt").exists()
     deadline = time.monotonic() + 30
-    while any(tmp_path.glob(".site.*")) and time.monotonic() < deadline:
+    while any(root.glob(".site.*")) and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert not any(tmp_path.glob(".site.*"))
+    assert not any(root.glob(".site.*"))
 
 
-def test_unchanged_attachments_are_linked_from_the_last_site_and_changed_ones_copied(tmp_path, small_demo):
-    for rel, content in small_demo.items():
-        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / rel).write_bytes(content)
-    with_site(tmp_path)
-    build(tmp_path)
-    published = sorted((tmp_path / "site/attachments").rglob("*.pdf"))
+def test_unchanged_attachments_are_linked_from_the_last_site_and_changed_ones_copied(archive):
+    root = with_site(archive)
+    build(root)
+    published = sorted((root / "site/attachments").rglob("*.pdf"))
     assert len(published) >= 2
     kept, changed = published[0], published[1]
     before = {path: path.stat().st_ino for path in (kept, changed)}
     order_id = changed.parent.name
-    source = tmp_path / dossier(order_id) / "attachments" / changed.name
+    source = root / dossier(order_id) / "attachments" / changed.name
     source.write_bytes(source.read_bytes()[:-1] + b"X")  # same size, new content and time
     os.utime(source, ns=(source.stat().st_atime_ns, source.stat().st_mtime_ns + 1_000_000_000))
-    build(tmp_path)
+    build(root)
     assert kept.stat().st_ino == before[kept]  # the same file, linked: nothing copied
     assert changed.stat().st_ino != before[changed] and changed.read_bytes() == source.read_bytes()
