@@ -72,7 +72,6 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
         self.previous_site: Path | None = None
         self.pages_done = 0
         self.pages_total = 0
-        self.pages: dict[str, str] = {}
         self.stream: PageStream | None = None
         self.search: SearchIndex | None = None
         self.writer: ThreadPoolExecutor | None = None
@@ -118,14 +117,13 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
             # Pages are rendered in a second process while MkDocs works; once it has them, this process
             # lets go of the archive and its history (nothing here holds them after this method).
             self.stream = PageStream(Renderer(checked, self.config.language).plan())
-            pages = dict.fromkeys(self.stream.index, "")
-        for path, markdown in pages.items():
-            inclusion = InclusionLevel.INCLUDED if path in IN_NAV else InclusionLevel.NOT_IN_NAV
-            if path in self.stream.index:
-                files.append(_StreamedPage.of(config, path, inclusion, self.stream))
-            else:
-                files.append(File.generated(config, path, content=markdown, inclusion=inclusion))
-        self.pages = pages
+            for path in self.stream.paths:
+                files.append(_StreamedPage.of(config, path, _inclusion(path), self.stream))
+            self.pages_total = len(self.stream.paths)
+        else:
+            for path, markdown in pages.items():
+                files.append(File.generated(config, path, content=markdown, inclusion=_inclusion(path)))
+            self.pages_total = len(pages)
         for name in ("order-archive.css", "order-archive.js"):
             files.append(File.generated(config, f"assets/{name}", abs_src_path=str(ASSETS / name)))
         folder = self.root / "records" / "orders"
@@ -134,10 +132,9 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
                 if inside:
                     source = folder / order_id[4:8] / order_id / "attachments" / name
                     files.append(_Attachment.of(config, f"attachments/{order_id}/{name}", source, self.previous_site))
-        self.pages_total = len(pages)
         self.search = self._search_index(cached is not None)
         origin = "cache" if cached is not None else "records"
-        log.info(f"order-archive: {len(pages)} pages from the {origin} in {time.perf_counter() - started:.1f} s")
+        log.info(f"order-archive: {self.pages_total} pages from the {origin} in {time.perf_counter() - started:.1f} s")
         return files
 
     def _search_index(self, from_cache: bool) -> SearchIndex | None:
@@ -180,7 +177,7 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
             progress("search", 0, 1)
         bundle = Path(config.site_dir) / "pagefind"
         if self.stream.paths:  # every page arrived: keep them for the next build
-            sitecache.save(self.root, self.key, self.pages | self.stream.pages(), self.problems)
+            sitecache.save(self.root, self.key, self.stream.pages(), self.problems)
         self.stream.close()
         if self.written is not None:
             self.written.result()
@@ -201,6 +198,10 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
         if self.writer is not None:
             self.writer.shutdown(wait=True)
             self.writer = None
+
+
+def _inclusion(path: str) -> InclusionLevel:
+    return InclusionLevel.INCLUDED if path in IN_NAV else InclusionLevel.NOT_IN_NAV
 
 
 def _link_or_copy(source: str, target: str) -> None:
