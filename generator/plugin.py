@@ -7,10 +7,15 @@ In an archive's ``mkdocs.yml``::
           language: zh-Hant
 
 ``mkdocs build`` and ``mkdocs serve`` then check the archive, hand MkDocs
-every page from memory (``File.generated``; the pages arrive from a second
-process as MkDocs reaches them, see ``pagestream``), publish the dossiers'
+every page from memory (``File.generated``), publish the dossiers'
 attachments, and give each converted page to Pagefind (``searchindex``),
 which writes its bundle while MkDocs renders the pages into the theme.
+
+On a build, the pages arrive from worker processes as MkDocs reaches them
+(``pagestream``), already converted to HTML there by MkDocs' own
+``Page.render`` (``_Converter``): conversion is most of MkDocs' time, and this
+way it runs on every core. The page cache keeps the conversions, so an
+unchanged archive is not converted again.
 ``serve`` reloads when a record or template changes. ``build_site`` is what ``orders build`` calls:
 it builds into a temporary folder and swaps it into ``site/`` only when
 everything succeeded, so a failed build never leaves a half-written site.
@@ -19,6 +24,7 @@ everything succeeded, so a failed build never leaves a half-written site.
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 import shutil
@@ -35,13 +41,16 @@ from mkdocs.config import base, load_config
 from mkdocs.config import config_options as c
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
-from mkdocs.structure.files import File, Files, InclusionLevel
+from mkdocs.structure.files import File, Files, InclusionLevel, set_exclusions
+from mkdocs.structure.pages import Page
+from mkdocs.structure.toc import get_toc
+from mkdocs.utils.meta import get_data
 
 from . import sitecache
 from .history import prefetch
 from .i18n import LANGUAGES, translate
 from .load import read_archive
-from .pagestream import PageStream
+from .pagestream import Delivered, PageStream
 from .pipeline import check_archive
 from .problems import Severity
 from .render import TEMPLATES, Renderer
@@ -99,31 +108,25 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
         reading = prefetch(self.root)  # the history, when it must come from git, is read meanwhile
         snapshot = read_archive(self.root)
         attachments = snapshot.attachments
-        self.key = sitecache.inputs_key(self.root, self.config.language, today, snapshot)
+        self.key = sitecache.inputs_key(self.root, self.config.language, today, snapshot, _conversion_inputs(config, files))
         cached = sitecache.load(self.root, self.key)
         if cached is not None:
             pages, self.problems = cached
-            self.stream = PageStream([])
+            paths, deliver = list(pages), pages.__getitem__
         else:
             checked = check_archive(self.root, today, snapshot=snapshot, reading=reading)
             self.problems = checked.problems
+            plan = Renderer(checked, self.config.language).plan()
+            paths, deliver = [path for path, _ in plan], lambda path: self.stream.get(path)
         errors = [p for p in self.problems if p.severity is Severity.ERROR]
         if errors and self.config.strict:
             shown = "\n".join(p.format() for p in errors[:20])
             raise PluginError(f"{len(errors)} error(s) in the archive (strict):\n{shown}")
         for problem in errors[:50]:
             log.warning(problem.format())
-        if cached is None:
-            # Pages are rendered in a second process while MkDocs works; once it has them, this process
-            # lets go of the archive and its history (nothing here holds them after this method).
-            self.stream = PageStream(Renderer(checked, self.config.language).plan())
-            for path in self.stream.paths:
-                files.append(_StreamedPage.of(config, path, _inclusion(path), self.stream))
-            self.pages_total = len(self.stream.paths)
-        else:
-            for path, markdown in pages.items():
-                files.append(File.generated(config, path, content=markdown, inclusion=_inclusion(path)))
-            self.pages_total = len(pages)
+        for path in paths:
+            files.append(_GeneratedPage.of(config, path, deliver))
+        self.pages_total = len(paths)
         for name in ("order-archive.css", "order-archive.js"):
             files.append(File.generated(config, f"assets/{name}", abs_src_path=str(ASSETS / name)))
         folder = self.root / "records" / "orders"
@@ -132,6 +135,12 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
                 if inside:
                     source = folder / order_id[4:8] / order_id / "attachments" / name
                     files.append(_Attachment.of(config, f"attachments/{order_id}/{name}", source, self.previous_site))
+        set_exclusions(files, config)  # as MkDocs does after this event: the workers convert against the final files
+        if cached is None:
+            # Workers render and convert the pages while MkDocs works; once they have them, this process
+            # lets go of the archive and its history (nothing here holds them after this method).
+            self.stream = PageStream(plan, finish=_Converter(config, files))
+            del plan, checked
         self.search = self._search_index(cached is not None)
         origin = "cache" if cached is not None else "records"
         log.info(f"order-archive: {self.pages_total} pages from the {origin} in {time.perf_counter() - started:.1f} s")
@@ -176,9 +185,10 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
         if progress is not None:
             progress("search", 0, 1)
         bundle = Path(config.site_dir) / "pagefind"
-        if self.stream.paths:  # every page arrived: keep them for the next build
+        if self.stream is not None:  # every page arrived: keep them, converted, for the next build
             sitecache.save(self.root, self.key, self.stream.pages(), self.problems)
-        self.stream.close()
+            self.stream.close()
+            self.stream = None
         if self.written is not None:
             self.written.result()
             (bundle / sitecache.KEY_FILE).write_text(self.key)
@@ -238,22 +248,24 @@ class _Attachment(File):
         shutil.copy2(source, target)  # keeps the time, for the next build's check
 
 
-class _StreamedPage(File):
-    """A dossier whose Markdown comes from the second process when MkDocs first reads it."""
+class _GeneratedPage(File):
+    """A page made from the records: its Markdown, and its conversion when a worker or the cache has one,
+    are delivered when MkDocs first reads it (``deliver``: the page stream or the page cache)."""
 
-    stream: PageStream
+    deliver: Callable[[str], Delivered]
 
     @classmethod
-    def of(cls, config, path: str, inclusion: InclusionLevel, stream: PageStream) -> _StreamedPage:
-        file = cls.generated(config, path, content="", inclusion=inclusion)
+    def of(cls, config, path: str, deliver: Callable[[str], Delivered]) -> _GeneratedPage:
+        file = cls.generated(config, path, content="", inclusion=_inclusion(path))
         file._content = None
-        file.stream = stream
+        file.deliver = deliver
+        _ConvertedPage(None, file, config)
         return file
 
     @property
     def content_string(self) -> str:
         if self._content is None:
-            self._content = self.stream.get(self.src_uri)
+            self._content = self.deliver(self.src_uri)[0]
         return self._content
 
     @content_string.setter
@@ -267,6 +279,85 @@ class _StreamedPage(File):
     @content_bytes.setter
     def content_bytes(self, value: bytes) -> None:
         self._content = value.decode()
+
+
+class _ConvertedPage(Page):
+    """A generated page that takes the HTML a worker (or the cache) made with MkDocs' own ``Page.render``
+    instead of converting it here. If a plugin changed the Markdown in between, MkDocs converts it again."""
+
+    conversion: tuple | None = None
+    delivered: str | None = None
+
+    def read_source(self, config) -> None:
+        source, self.conversion = self.file.deliver(self.file.src_uri)
+        if self.conversion is None:
+            return super().read_source(config)
+        body, self.meta = self.conversion[0], self.conversion[1]
+        self.markdown = self.delivered = source[body:] if isinstance(body, int) else body
+
+    def render(self, config, files: Files) -> None:
+        if self.conversion is None or self.markdown != self.delivered:
+            return super().render(config, files)
+        _, _, self.content, toc, self._title_from_render, anchors, links, logs = self.conversion
+        self.toc = get_toc(toc)
+        self.present_anchor_ids = set(anchors)
+        if links is not None:
+            self.links_to_anchors = {target: anchors for uri, anchors in links.items() if (target := files.get_file_from_path(uri))}
+        for name, level, message in logs:  # what MkDocs said while converting, said here where it counts (--strict)
+            logging.getLogger(name).log(level, message)
+
+
+class _Converter:
+    """In a worker: MkDocs' own conversion of a page, as plain data the pipe and the page cache can carry:
+    (the body — where it starts in the source, as a rule —, meta, HTML, table-of-contents tokens, title,
+    anchor ids, links to anchors, what was logged)."""
+
+    def __init__(self, config, files: Files):
+        self.config, self.files = config, files
+        self.said: list[tuple[str, int, str]] | None = None
+
+    def __call__(self, path: str, source: str) -> tuple:
+        if self.said is None:
+            self.said = _collect_log()
+        page = Page(None, self.files.get_file_from_path(path), self.config)  # in the worker only
+        page.markdown, page.meta = get_data(source)
+        page.render(self.config, self.files)
+        links = None if page.links_to_anchors is None else {f.src_uri: a for f, a in page.links_to_anchors.items()}
+        said, self.said[:] = list(self.said), []
+        toc = _toc_tokens(page.toc)
+        body = len(source) - len(page.markdown) if source.endswith(page.markdown) else page.markdown
+        return (body, page.meta, page.content, toc, page._title_from_render, sorted(page.present_anchor_ids), links, said)
+
+
+def _toc_tokens(items) -> list[dict]:
+    return [{"level": a.level, "id": a.id, "name": a.title, "children": _toc_tokens(a.children)} for a in items]
+
+
+def _collect_log() -> list[tuple[str, int, str]]:
+    """In a worker, log records are kept to be sent with the page instead of printed from this process."""
+    said: list[tuple[str, int, str]] = []
+
+    class Collect(logging.Handler):
+        last: logging.LogRecord | None = None
+
+        def emit(self, record: logging.LogRecord) -> None:
+            if record is not self.last:  # the same record reaches every logger up the tree
+                self.last = record
+                said.append((record.name, record.levelno, record.getMessage()))
+
+    collect = Collect()
+    loggers = [logging.getLogger(), *(x for x in logging.Logger.manager.loggerDict.values() if isinstance(x, logging.Logger))]
+    for logger in loggers:
+        if logger.handlers:
+            logger.handlers = [collect]
+    return said
+
+
+def _conversion_inputs(config, files: Files) -> str:
+    """What a page's conversion depends on besides its Markdown: the Markdown settings, link validation, URL
+    style, and which files exist (links are resolved against them). Part of the page cache's key."""
+    settings = [config["markdown_extensions"], config["mdx_configs"], config["use_directory_urls"], dict(config["validation"])]
+    return json.dumps([settings, sorted(f.src_uri for f in files)], default=repr, sort_keys=True)
 
 
 def navigation(language: str) -> list:

@@ -1,9 +1,11 @@
 """Cache of the rendered site, keyed by everything the pages are made from.
 
 An unchanged archive (same records, same head, same code and templates,
-same language and day) renders to the same pages and the same search
-index: ``orders build`` then reuses the pages and the previous site's
-Pagefind bundle, and MkDocs' own page rendering is all that is left.
+same language and day, same Markdown settings and files) renders to the
+same pages, converted to the same HTML, and the same search index:
+``orders build`` then reuses the pages, their conversions and the previous
+site's Pagefind bundle, and MkDocs' writing of the pages into the theme is
+all that is left.
 Any change to any input changes the key, and everything is made afresh.
 """
 
@@ -14,6 +16,7 @@ import hashlib
 from datetime import date
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from . import cachefile
 from .history import open_repository, published_head
@@ -23,7 +26,7 @@ from .problems import Problem
 
 SITE_CACHE = Path(".cache/order-archive/site.marshal")
 KEY_FILE = ".inputs-key"
-_VERSION = 1
+_VERSION = 2
 
 
 @cache
@@ -46,8 +49,10 @@ def _code_digest() -> str:
     return digest.hexdigest()
 
 
-def inputs_key(root: Path, language: str, today: date, snapshot: Snapshot) -> str:
+def inputs_key(root: Path, language: str, today: date, snapshot: Snapshot, conversion: str = "") -> str:
+    """``conversion``: whatever else the pages' HTML depends on (the plugin gives MkDocs' settings and files)."""
     digest = hashlib.sha1(f"{_VERSION}:{_code_digest()}:{language}:{today.isoformat()}".encode())
+    digest.update(conversion.encode())
     repo = open_repository(root)
     if repo is not None:
         with contextlib.suppress(ValueError):  # a repository without commits
@@ -62,10 +67,14 @@ def inputs_key(root: Path, language: str, today: date, snapshot: Snapshot) -> st
     return digest.hexdigest()
 
 
-def load(root: Path, key: str) -> tuple[dict[str, str], list[Problem]] | None:
+Pages = dict[str, tuple[str, Any]]
+"""Each page's Markdown and its conversion (plain data; None where MkDocs converted it in-process)."""
+
+
+def load(root: Path, key: str) -> tuple[Pages, list[Problem]] | None:
     cached = cachefile.read(root / SITE_CACHE, _VERSION, key)
     return None if cached is None else (cached[0], cachefile.problems_from(cached[1]))
 
 
-def save(root: Path, key: str, pages: dict[str, str], problems: list[Problem]) -> None:
+def save(root: Path, key: str, pages: Pages, problems: list[Problem]) -> None:
     cachefile.write(root / SITE_CACHE, _VERSION, key, (pages, cachefile.problem_rows(problems)))

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import gzip
 import json
+import logging
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -16,6 +19,7 @@ from editing import dossier, edit
 from mkdocs.exceptions import MkDocsException
 from sitebuild import TODAY, build, with_site
 
+from generator import plugin as plugin_module
 from generator.cli import main
 from generator.demorepo import write_repository
 
@@ -125,6 +129,59 @@ def test_an_unchanged_archive_reuses_pages_and_search_index(archive):
     build(root)
     assert (root / "site/pagefind/.inputs-key").read_text() != key
     assert "全新專案名稱" in (root / "site/dossiers/ORD-2026-0005.html").read_text(encoding="utf-8")
+
+
+def html_pages(site) -> dict[str, bytes]:
+    return {page.relative_to(site).as_posix(): page.read_bytes() for page in site.rglob("*.html")}
+
+
+def test_pages_converted_by_the_workers_are_the_pages_mkdocs_converts(archive, monkeypatch):
+    """Workers run MkDocs' own Page.render; the site must not change by a byte for it, nor when the cache
+    gives the conversions back (a warm build)."""
+    root = with_site(archive)
+    converted = []
+    real = plugin_module._ConvertedPage.render
+
+    def render(page, config, files):
+        converted.append(page.conversion is not None)
+        return real(page, config, files)
+
+    monkeypatch.setattr(plugin_module._ConvertedPage, "render", render)
+    build(root)
+    workers = html_pages(root / "site")
+    assert converted and all(converted)  # every generated page came converted
+    converted.clear()
+    build(root)  # warm: from the page cache
+    assert converted and all(converted)
+    assert html_pages(root / "site") == workers
+    converted.clear()
+    shutil.rmtree(root / ".cache")
+    monkeypatch.setattr(plugin_module, "PageStream", functools.partial(plugin_module.PageStream, parallel=False))
+    build(root)  # MkDocs converts every page in this process
+    assert converted and not any(converted)
+    in_process = html_pages(root / "site")
+    assert len(in_process) > 20 and in_process == workers
+
+
+def test_what_mkdocs_says_while_a_worker_converts_is_said_in_the_build(archive, monkeypatch, caplog):
+    """A warning logged in a worker (here: a link to a page that does not exist) must reach the build's log,
+    where --strict counts it, once, and again when the conversion comes from the cache."""
+    root = with_site(archive)
+    real = plugin_module.Renderer.plan
+
+    def plan(renderer):
+        pages = real(renderer)
+        return [(path, (lambda r=render: r() + "\n[gone](missing-page.md)\n") if path == "reports.md" else render) for path, render in pages]
+
+    monkeypatch.setattr(plugin_module.Renderer, "plan", plan)
+    for _ in range(2):  # cold, then warm
+        caplog.clear()
+        with caplog.at_level(logging.INFO, logger="mkdocs"):
+            build(root)
+        said = [r.getMessage() for r in caplog.records if "missing-page.md" in r.getMessage()]
+        assert len(said) == 1 and "reports.md" in said[0], said
+    with pytest.raises(MkDocsException):
+        build(root, strict=True)
 
 
 def test_the_replaced_site_is_deleted_after_the_new_one_is_in_place(archive):
