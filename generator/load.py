@@ -15,6 +15,7 @@ from typing import Any
 
 from . import safeyaml
 from .layout import EXPECTED_LAYOUT, RECORDS_DIR, Place, is_attachment, is_attachments_folder, place_of
+from .memory import collector_paused
 from .problems import Problem, Severity, UserError
 
 IGNORED_NAMES = frozenset({".gitkeep", ".DS_Store", "Thumbs.db", "README.md"})
@@ -120,11 +121,12 @@ def load_records(root: Path, snapshot: Snapshot | None = None) -> tuple[list[Sou
     """Parse every record file of the archive at ``root``, or of a snapshot already read from it."""
     files, problems = (snapshot.files, list(snapshot.problems)) if snapshot else _read_files(root)
     sources: list[Source] = []
-    for path, place, data in files:
-        document, found = safeyaml.parse(data, path)
-        problems.extend(found)
-        if document is not None:
-            sources.append(Source(path, place, data, document))
+    with collector_paused():  # plain values that all stay alive (see memory)
+        for path, place, data in files:
+            document, found = safeyaml.parse(data, path)
+            problems.extend(found)
+            if document is not None:
+                sources.append(Source(path, place, data, document))
     return sources, problems
 
 
