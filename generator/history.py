@@ -192,6 +192,9 @@ def prefetch(root: Path) -> Prefetch | None:
 
 
 def _prefetch(root: Path) -> None:
+    # Lower priority: the records' own check is the shorter chain of work and MkDocs waits for both; run
+    # first, it leaves both cores to the history sooner (measured at 5,000 orders: 20.7 s → 18.6 s before MkDocs).
+    os.nice(5)
     with contextlib.suppress(Exception):  # whatever fails here, the caller meets again and reports
         read_history(root)
 
