@@ -9,9 +9,11 @@ import logging
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import time
+import urllib.request
 
 import pytest
 from click.testing import CliRunner
@@ -182,6 +184,33 @@ def test_what_mkdocs_says_while_a_worker_converts_is_said_in_the_build(archive, 
         assert len(said) == 1 and "reports.md" in said[0], said
     with pytest.raises(MkDocsException):
         build(root, strict=True)
+
+
+def test_orders_serve_serves_the_site_with_its_search(archive, tmp_path):
+    """``orders serve`` is what staff run while they write records: the dossiers and the search bundle are served."""
+    root = with_site(archive)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    command = [sys.executable, "-m", "generator.cli", "serve", str(root), "--address", f"127.0.0.1:{port}"]
+    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        page = None
+        deadline = time.monotonic() + 120
+        while page is None and time.monotonic() < deadline and server.poll() is None:
+            try:
+                page = urllib.request.urlopen(f"{base}/dossiers/ORD-2026-0005.html", timeout=5).read().decode()
+            except OSError:
+                time.sleep(0.5)
+        assert page is not None, server.stderr.read1().decode() if server.poll() is not None else "no answer in 120 s"
+        assert "ORD-2026-0005" in page and "oa-timeline" in page
+        assert urllib.request.urlopen(f"{base}/pagefind/pagefind-ui.js", timeout=5).status == 200
+        assert urllib.request.urlopen(f"{base}/pagefind/pagefind-entry.json", timeout=5).status == 200
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
 
 
 def test_the_replaced_site_is_deleted_after_the_new_one_is_in_place(archive):
