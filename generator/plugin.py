@@ -283,7 +283,8 @@ class _GeneratedPage(File):
 
 class _ConvertedPage(Page):
     """A generated page that takes the HTML a worker (or the cache) made with MkDocs' own ``Page.render``
-    instead of converting it here. If a plugin changed the Markdown in between, MkDocs converts it again."""
+    instead of converting it here. If a plugin changed the Markdown in between, MkDocs converts it again.
+    Its source is made, not read: ``on_page_read_source`` is asked only when no conversion came with it."""
 
     conversion: tuple | None = None
     delivered: str | None = None
@@ -302,7 +303,7 @@ class _ConvertedPage(Page):
         self.toc = get_toc(toc)
         self.present_anchor_ids = set(anchors)
         if links is not None:
-            self.links_to_anchors = {target: anchors for uri, anchors in links.items() if (target := files.get_file_from_path(uri))}
+            self.links_to_anchors = {target: ids for uri, ids in links.items() if (target := files.get_file_from_path(uri))}
         for name, level, message in logs:  # what MkDocs said while converting, said here where it counts (--strict)
             logging.getLogger(name).log(level, message)
 
