@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import multiprocessing
 import os
 import threading
 import time
@@ -11,10 +13,11 @@ import pytest
 from generator.pagestream import PageStream, PageStreamError
 
 
-def plan(count: int, fail_at: int | None = None):
+def plan(count: int, fail_at: int | None = None, pause: float = 0):
     def page(i: int) -> str:
         if i == fail_at:
             raise ValueError(f"page {i} cannot be rendered")
+        time.sleep(pause)
         return f"# Page {i}\n\n{'內容 ' * i}\n"
 
     return [(f"dossiers/P{i:04d}.md", lambda i=i: page(i)) for i in range(count)]
@@ -26,8 +29,8 @@ def shout(path: str, markdown: str) -> tuple[str, int, int]:
 
 @pytest.mark.parametrize("workers", [1, 2, 3])
 def test_workers_give_the_pages_rendered_in_process_and_finish_them(workers):
-    with PageStream(plan(300), parallel=True, finish=shout, workers=workers) as parallel:
-        assert parallel.parallel and len(parallel.workers) == workers
+    with PageStream(plan(300, pause=0.003), parallel=True, finish=shout, workers=workers) as parallel:
+        assert parallel.parallel and len(parallel.processes) == workers
         streamed = parallel.pages()
     with PageStream(plan(300), parallel=False, finish=shout) as sequential:
         assert not sequential.parallel
@@ -39,7 +42,23 @@ def test_workers_give_the_pages_rendered_in_process_and_finish_them(workers):
     finished = [streamed[path][1] for path in streamed]
     assert [(path, size) for path, size, _ in finished] == [(path, len(markdown)) for path, (markdown, _) in streamed.items()]
     pids = {pid for _, _, pid in finished}
-    assert len(pids) == workers and os.getpid() not in pids
+    assert len(pids) == workers and os.getpid() not in pids  # every worker took pages
+
+
+def test_a_slow_page_holds_up_no_other():
+    """A worker busy with one big page (a 3 MB index) must not stop the others: they take every other page."""
+    release = multiprocessing.get_context("fork").Event()
+
+    def page(i: int) -> str:
+        if i == 0 and not release.wait(30):
+            raise TimeoutError("page 0 was never released")
+        return f"# Page {i}\n"
+
+    pages = [(f"P{i:04d}.md", functools.partial(page, i)) for i in range(200)]
+    with PageStream(pages, parallel=True, workers=2) as stream:
+        assert [stream.get(f"P{i:04d}.md")[0] for i in range(1, 200)] == [f"# Page {i}\n" for i in range(1, 200)]
+        release.set()  # only now can page 0 be finished
+        assert stream.get("P0000.md")[0] == "# Page 0\n"
 
 
 def test_pages_asked_for_out_of_order_are_kept_until_asked():
@@ -69,7 +88,7 @@ def test_a_failure_in_finishing_a_page_is_reported_too():
 
 def test_a_build_that_stops_early_leaves_no_process_behind():
     stream = PageStream(plan(5000), parallel=True, workers=2)
-    processes = [worker.process for worker in stream.workers]
+    processes = list(stream.processes)
     stream.get("dossiers/P0000.md")
     started = time.perf_counter()
     stream.close()
@@ -96,6 +115,6 @@ def test_no_fork_while_another_thread_runs():
 def test_a_worker_that_dies_is_reported_not_waited_for():
     stream = PageStream(plan(100_000), parallel=True, workers=2)
     stream.get("dossiers/P0000.md")
-    stream.workers[1].process.kill()
+    stream.processes[1].kill()
     with pytest.raises(PageStreamError, match="stopped"):
         stream.pages()
