@@ -1,7 +1,7 @@
 """Keeping Python's cyclic garbage collector away from objects that live as long as the run.
 
-Validating and reading the history allocate millions of small
-objects that all stay alive; every time the collector runs it walks each of
+Parsing and validating the records and reading the history allocate
+millions of small objects that all stay alive; every time the collector runs it walks each of
 them again (measured: about two thirds of validation time on a large
 archive). These loops make no reference cycles, so the collector is paused
 while they run and resumed after.

@@ -16,12 +16,12 @@ import hashlib
 from datetime import date
 from functools import cache
 from pathlib import Path
-from typing import Any
 
 from . import cachefile
 from .history import open_repository, published_head
 from .layout import RECORDS_DIR
 from .load import Snapshot
+from .pagestream import Delivered
 from .problems import Problem
 
 SITE_CACHE = Path(".cache/order-archive/site.marshal")
@@ -67,8 +67,9 @@ def inputs_key(root: Path, language: str, today: date, snapshot: Snapshot, conve
     return digest.hexdigest()
 
 
-Pages = dict[str, tuple[str, Any]]
-"""Each page's Markdown and its conversion (plain data; None where MkDocs converted it in-process)."""
+Pages = dict[str, Delivered]
+"""Each page as the page stream delivered it: its Markdown and its conversion (plain data; None where MkDocs
+converted it in-process)."""
 
 
 def load(root: Path, key: str) -> tuple[Pages, list[Problem]] | None:
