@@ -33,7 +33,7 @@ def repository(orders: int, seed: int = 1) -> Path:
         sys.path.insert(0, str(ROOT))
         import shutil
 
-        from generator.demorepo import write_repository
+        from generator.demo.repository import write_repository
 
         shutil.rmtree(target, ignore_errors=True)
         print(f"  generating a demo repository of {orders} orders in {target} …", flush=True)
@@ -46,7 +46,7 @@ def archive(orders: int, seed: int = 1) -> Path:
     target = OUT / f"archive-{orders}-{seed}"
     if not (target / "records").is_dir():
         sys.path.insert(0, str(ROOT))
-        from generator.demo import write_demo
+        from generator.demo.archive import write_demo
 
         print(f"  generating a demo archive of {orders} orders in {target} …", flush=True)
         write_demo(target, orders, seed)
@@ -64,9 +64,9 @@ def fresh(code: str, *args: str, cores: int = 1) -> dict:
 
 LOAD = """
 from pathlib import Path
-from generator import safeyaml
-from generator.load import Source, find_files
-from generator.validate import validate_sources
+from generator.records import safeyaml
+from generator.records.load import Source, find_files
+from generator.records.validate import validate_sources
 root = Path(sys.argv[1])
 t0 = time.perf_counter()
 files, _ = find_files(root)
@@ -113,10 +113,10 @@ def bench_load(orders: int, repeat: int) -> None:
 RULES = """
 from datetime import date
 from pathlib import Path
-from generator.catalog import build_catalog
-from generator.load import load_records, scan_attachments
+from generator.records.catalog import build_catalog
+from generator.records.load import load_records, scan_attachments
 from generator.rules import run_rules
-from generator.validate import validate_sources
+from generator.records.validate import validate_sources
 root = Path(sys.argv[1])
 t0 = time.perf_counter()
 sources, problems = load_records(root)
@@ -155,11 +155,14 @@ HISTORY = """
 import shutil
 from datetime import date
 from pathlib import Path
-from generator.approvals import evaluate
-from generator.catalog import build_catalog
-from generator.history import CACHE_FILE, History, read_history, walk
-from generator.load import load_records
-from generator.validate import validate_sources
+from generator.trail.approvals import evaluate
+from generator.records.catalog import build_catalog
+from generator.trail.cache import CACHE_FILE
+from generator.trail.commits import History
+from generator.trail.gitlog import walk
+from generator.trail.history import read_history
+from generator.records.load import load_records
+from generator.records.validate import validate_sources
 root = Path(sys.argv[1])
 mode = sys.argv[2]
 entries, _ = validate_sources(load_records(root)[0])
@@ -216,8 +219,8 @@ from datetime import date
 from pathlib import Path
 root, out = Path(sys.argv[1]), Path(sys.argv[2])
 from generator.pipeline import check_archive
-from generator.render import render_pages
-from generator.plugin import navigation
+from generator.site.render import render_pages
+from generator.site.plugin import navigation
 import yaml
 pages = render_pages(check_archive(root, date(2026, 11, 20)), "zh-Hant")
 shutil.rmtree(out, ignore_errors=True)

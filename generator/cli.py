@@ -15,7 +15,7 @@ from pathlib import Path
 
 import click
 
-from .problems import Problem, UserError, count, render
+from generator.core.problems import Problem, UserError, count, render
 
 FORMATS = click.Choice(["text", "json", "github"])
 
@@ -62,7 +62,7 @@ TODAY_HELP = "Judge deadlines (overdue loans, late forwarding) as of this date, 
 @click.option("--no-history", is_flag=True, help="Skip the git history layer (approvals, transitions, deletions).")
 def validate(root: str, fmt: str, strict: bool, today: str | None, no_history: bool) -> None:
     """Check every record under ROOT/records (and its git history) and report all problems."""
-    from .pipeline import check_archive
+    from generator.pipeline import check_archive
 
     path = _archive_root(root)
     result = check_archive(path, _today(today), history=not no_history)
@@ -75,10 +75,10 @@ def validate(root: str, fmt: str, strict: bool, today: str | None, no_history: b
 @click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
 def validate_files(files: tuple[Path, ...], fmt: str) -> None:
     """Check just these record files (reader, layout, schema, id and path): the pre-commit hook."""
-    from .layout import place_of
-    from .load import Source
-    from .safeyaml import parse
-    from .validate import validate_source
+    from generator.records.layout import place_of
+    from generator.records.load import Source
+    from generator.records.safeyaml import parse
+    from generator.records.validate import validate_source
 
     problems: list[Problem] = []
     for file in files:
@@ -104,7 +104,7 @@ def validate_files(files: tuple[Path, ...], fmt: str) -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def rules(fmt: str) -> None:
     """List every rule with its clauses, severity and description."""
-    from .rules import REGISTRY
+    from generator.rules import REGISTRY
 
     if fmt == "json":
         click.echo(json.dumps([r.to_json() for r in REGISTRY.values()], ensure_ascii=False, indent=2))
@@ -124,9 +124,10 @@ def rules(fmt: str) -> None:
 @click.option("--check", is_flag=True, help="Only check that the folder is up to date; exit 1 if not.")
 def schema(out: Path | None, check: bool) -> None:
     """Export a JSON Schema per record kind (for editors and other tools)."""
+    from generator.core.paths import JSON_SCHEMAS
     from schemas.export import json_schemas
 
-    folder = out or Path(__file__).resolve().parent.parent / "schemas" / "json"
+    folder = out or JSON_SCHEMAS
     stale = []
     for name, text in json_schemas().items():
         target = folder / name
@@ -155,12 +156,12 @@ def demo(directory: Path, n_orders: int, seed: int, files_only: bool) -> None:
     """Create a synthetic archive repository of N orders in DIRECTORY, with its approval history."""
     try:
         if files_only:
-            from .demo import write_demo
+            from generator.demo.archive import write_demo
 
             written = write_demo(directory, n_orders, seed)
             click.echo(f"wrote {written} record files to {directory}/records", err=True)
             return
-        from .demorepo import write_repository
+        from generator.demo.repository import write_repository
 
         records, commits = write_repository(directory, n_orders, seed)
     except UserError as exc:
@@ -174,7 +175,7 @@ def demo(directory: Path, n_orders: int, seed: int, files_only: bool) -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def history(record_id: str, root: str, fmt: str) -> None:
     """Every version of RECORD_ID (e.g. ORD-2026-0001), who wrote it, who approved it, what changed."""
-    from .timeline import record_timeline
+    from generator.pipeline import record_timeline
 
     path = _archive_root(root)
     try:
@@ -208,7 +209,7 @@ def history(record_id: str, root: str, fmt: str) -> None:
 @click.option("--today", metavar="DATE", help=TODAY_HELP)
 def check(root: str, base: str, fmt: str, strict: bool, today: str | None) -> None:
     """Check the branch checked out in ROOT as a pull request into --base."""
-    from .review import check_branch
+    from generator.workflow.check import check_branch
 
     path = _archive_root(root)
     try:
@@ -226,7 +227,7 @@ def check(root: str, base: str, fmt: str, strict: bool, today: str | None) -> No
 @click.option("--today", metavar="DATE", help=TODAY_HELP)
 def approve(branch: str, approvers: tuple[str, ...], root: str, sign: bool, today: str | None) -> None:
     """Merge BRANCH into the current branch as an approval, after checking it and the approvers."""
-    from .review import approve as approve_branch
+    from generator.workflow.approve import approve as approve_branch
 
     path = _archive_root(root)
     try:
@@ -245,8 +246,9 @@ def build(root: str, strict: bool, today: str | None, publish: bool) -> None:
     """Build the archive's site into ROOT/site (replaced only when the build succeeds)."""
     from mkdocs.exceptions import MkDocsException
 
-    from . import plugin
-    from .history import mark_published, open_repository
+    from generator.site import plugin
+    from generator.trail.gitlog import open_repository
+    from generator.trail.published import mark_published
 
     path = _archive_root(root)
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
@@ -284,7 +286,7 @@ def build(root: str, strict: bool, today: str | None, publish: bool) -> None:
 @click.option("--address", default="127.0.0.1:8000", show_default=True)
 def serve(root: str, address: str) -> None:
     """Serve the site with live reload while records or templates change (search included)."""
-    from . import plugin
+    from generator.site import plugin
 
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
     plugin.serve_site(_archive_root(root), address)
@@ -301,7 +303,7 @@ def serve(root: str, address: str) -> None:
 @click.option("--lang", type=click.Choice(["zh-Hant", "en"]), default="zh-Hant", show_default=True, help="Language of the questions.")
 def new(kind: str, order_id: str | None, root: str, email: str | None, main: str, today: str | None, interactive: bool, lang: str) -> None:
     """Write a new KIND record with the next free number, half filled in, ready to edit."""
-    from .scaffold import create
+    from generator.workflow.new import create
 
     def ask(label: str, check):
         while True:
@@ -325,8 +327,8 @@ def new(kind: str, order_id: str | None, root: str, email: str | None, main: str
 @click.option("--check", is_flag=True, help="Only check that .github/CODEOWNERS is up to date; exit 1 if not.")
 def codeowners(root: str, check: bool) -> None:
     """Regenerate .github/CODEOWNERS from organization.yaml and policy.yaml."""
-    from .pipeline import check_archive
-    from .workflow import codeowners as generate
+    from generator.pipeline import check_archive
+    from generator.workflow.codeowners import codeowners as generate
 
     path = _archive_root(root)
     catalog = check_archive(path, rules=False, history=False).catalog
@@ -357,7 +359,7 @@ def init(directory: Path, company_zh: str, company_en: str, admin_id: str, admin
     import subprocess
     from datetime import date as day
 
-    from .workflow import init_files
+    from generator.workflow.init import init_files
 
     if directory.exists() and any(directory.iterdir()):
         raise click.ClickException(f"{directory} is not empty; choose a new folder")

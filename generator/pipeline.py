@@ -12,16 +12,22 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
-from . import cachefile
-from .approvals import Approval, evaluate, history_problems, write_allowed_signers
-from .catalog import Catalog, build_catalog
-from .history import History, Prefetch, is_rewritten, open_repository, prefetch, published_head, read_history
-from .layout import place_of
-from .load import Snapshot, load_records, scan_attachments
-from .problems import Problem, Severity
-from .rules import run_rules
-from .validate import validate_sources
+from generator.core import cachefile
+from generator.core.problems import Problem, Severity, UserError
+from generator.records.catalog import Catalog, build_catalog
+from generator.records.layout import RECORDS_DIR, place_of
+from generator.records.load import Snapshot, load_records, scan_attachments
+from generator.records.validate import validate_sources
+from generator.rules import run_rules
+from generator.trail.approvals import Approval, evaluate, history_problems, write_allowed_signers
+from generator.trail.commits import History
+from generator.trail.gitlog import open_repository
+from generator.trail.history import read_history
+from generator.trail.prefetch import Prefetch, prefetch
+from generator.trail.published import is_rewritten, published_head
+from generator.trail.timeline import approvals_by_commit, versions_of
 
 
 @dataclass
@@ -145,3 +151,37 @@ def _read_trail_cache(root: Path, key: str) -> tuple[list[Problem], int] | None:
 
 def _write_trail_cache(root: Path, key: str, problems: list[Problem], count: int) -> None:
     cachefile.write(root / TRAIL_CACHE, _TRAIL_VERSION, key, (cachefile.problem_rows(problems), count))
+
+
+def paths_of(checked: Checked, record_id: str) -> list[str]:
+    """The files a record id stands for: an order number stands for its whole dossier."""
+    history = checked.history
+    known = set(history.versions) if history else set()
+    known |= {e.path for e in checked.catalog.entries}
+    if record_id.startswith("ORD-"):
+        folder = f"{RECORDS_DIR}/orders/{record_id[4:8]}/{record_id}/"
+        return sorted(p for p in known if p.startswith(folder))
+    return sorted(p for p in known if (place := place_of(p.removeprefix(RECORDS_DIR + "/"))) and place.expected_id == record_id)
+
+
+def record_timeline(root: Path, record_id: str, today: date | None = None) -> dict[str, Any]:
+    """``orders history``: every version of a record (an order number: its whole dossier), as plain data."""
+    checked = check_archive(root, today, rules=False)
+    paths = paths_of(checked, record_id)
+    if not paths:
+        raise UserError(f"no record {record_id} in {root / RECORDS_DIR}, nor in its history")
+    uncommitted = checked.history.uncommitted if checked.history else {}
+    by_sha = approvals_by_commit(checked.approvals)
+    return {
+        "id": record_id,
+        "git": checked.history is not None,
+        "shallow": bool(checked.history and checked.history.shallow),
+        "records": [
+            {
+                "path": path,
+                "uncommitted": uncommitted.get(path) or ("not in git" if checked.history is None else None),
+                "versions": versions_of(checked.history, by_sha, path),
+            }
+            for path in paths
+        ],
+    }

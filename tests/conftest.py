@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.demo import demo_files
+from generator.demo.archive import demo_files
 
 GOLDEN = Path(__file__).parent / "golden"
 

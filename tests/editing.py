@@ -7,9 +7,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from generator.core.problems import Problem
 from generator.pipeline import check_archive
-from generator.problems import Problem
-from generator.safeyaml import dump, locate, parse
+from generator.records.safeyaml import dump, locate, parse
 
 TODAY = date(2026, 11, 20)
 """The demo's own "now": deadlines are judged as of this date in tests."""

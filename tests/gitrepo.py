@@ -9,7 +9,8 @@ from typing import Any
 
 from editing import read, write
 
-from generator.demo import demo_files, email
+from generator.demo.archive import demo_files
+from generator.demo.company import email
 
 SETUP_DATE = "2025-12-01T09:00:00+08:00"
 TRACKING_FROM = "2026-01-01"

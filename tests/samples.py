@@ -5,11 +5,11 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from generator.layout import place_of
-from generator.load import Source
-from generator.problems import Problem
-from generator.safeyaml import dump, parse
-from generator.validate import validate_source
+from generator.core.problems import Problem
+from generator.records.layout import place_of
+from generator.records.load import Source
+from generator.records.safeyaml import dump, parse
+from generator.records.validate import validate_source
 
 ORDER_PATH = "records/orders/2026/ORD-2026-0001/order.yaml"
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from editing import dossier, edit
 
-from generator.plugin import build_site
-from generator.sitecfg import site_files
+from generator.site.plugin import build_site
+from generator.site.sitecfg import site_files
 
 TODAY = date(2026, 11, 20)
 os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")

@@ -18,7 +18,7 @@ from editing import read, write
 from sitebuild import build
 
 from generator.cli import main
-from generator.demo import email, organization, policy
+from generator.demo.company import email, organization, policy
 
 ORDER = "records/orders/2027/ORD-2027-0001"
 

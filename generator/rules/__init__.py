@@ -18,9 +18,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
-from ..catalog import Catalog
-from ..problems import Problem, Severity
-from ..validate import Entry, Loc
+from generator.core.problems import Problem, Severity
+from generator.records.catalog import Catalog
+from generator.records.validate import Entry, Loc
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..catalog import Catalog, retention_until
+from generator.records.catalog import Catalog, retention_until
+
 from . import E, Finding, W, rule
 
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from ..catalog import Catalog
+from generator.records.catalog import Catalog
+
 from . import E, Finding, rule
 
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from generator.records.catalog import Catalog
 from schemas import ChangeStatus
 from schemas.change import ApprovalDecision
 
-from ..catalog import Catalog
 from . import E, Finding, approving_departments, rule
 
 GOING_AHEAD = frozenset({ChangeStatus.APPROVED, ChangeStatus.IMPLEMENTED, ChangeStatus.VERIFIED})

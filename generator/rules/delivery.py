@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from generator.records.catalog import Catalog
 from schemas.delivery import ObjectionStatus
 
-from ..catalog import Catalog
 from . import E, Finding, W, each_record, rule
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from generator.records.catalog import Catalog
 from schemas import OrderStatus
 from schemas.order import Complexity
 
-from ..catalog import Catalog
 from . import E, Finding, W, each_order, rule
 from .intake import EXECUTED
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..catalog import Catalog
+from generator.records.catalog import Catalog
+
 from . import E, Finding, rule
 
 

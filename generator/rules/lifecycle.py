@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from generator.records.catalog import Catalog, Dossier
 from schemas import ChangeStatus, OrderStatus, QualityStatus, SettlementStatus
 from schemas.delivery import DisputeStatus, ObjectionStatus
 
-from ..catalog import Catalog, Dossier
 from . import E, Finding, each_order, rule
 from .quality import ACCEPTED
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from generator.records.catalog import Catalog
 from schemas import QualityStatus
 from schemas.delivery import AcceptanceResult
 from schemas.organization import Role
 from schemas.quality import Result
 
-from ..catalog import Catalog
 from . import E, Finding, rule
 
 ACCEPTED = frozenset({AcceptanceResult.ACCEPTED, AcceptanceResult.ACCEPTED_WITH_REMARKS})

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from decimal import Decimal
 
+from generator.records.catalog import Catalog, Dossier
 from schemas import ChangeStatus, SettlementStatus
 
-from ..catalog import Catalog, Dossier
 from . import E, Finding, W, approving_departments, each_record, rule
 
 COUNTED = frozenset({ChangeStatus.APPROVED, ChangeStatus.IMPLEMENTED, ChangeStatus.VERIFIED})

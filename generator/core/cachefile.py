@@ -1,0 +1,42 @@
+"""Small cache files under ``.cache/order-archive/``: marshal-encoded, versioned, keyed, written atomically.
+
+A cache is only ever an optimisation: a missing, stale or unreadable file
+reads as None, and a folder that cannot be written to is simply not used.
+"""
+
+from __future__ import annotations
+
+import marshal
+import os
+from pathlib import Path
+from typing import Any
+
+from generator.core.problems import Problem, Severity
+
+
+def read(path: Path, version: int, key: str) -> Any | None:
+    """The payload stored under ``key`` by this ``version`` of the writer, or None."""
+    try:
+        stored_version, stored_key, payload = marshal.loads(path.read_bytes())
+    except (OSError, EOFError, ValueError, TypeError):
+        return None
+    return payload if stored_version == version and stored_key == key else None
+
+
+def write(path: Path, version: int, key: str, payload: Any) -> None:
+    """Store ``payload`` (builtin types only) atomically; silently skipped where the folder is read-only."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_suffix(f".{os.getpid()}.tmp")
+        temporary.write_bytes(marshal.dumps((version, key, payload)))
+        os.replace(temporary, path)
+    except (OSError, ValueError):
+        pass
+
+
+def problem_rows(problems: list[Problem]) -> list[tuple]:
+    return [(p.path, p.line, p.col, p.rule, p.message, p.clause, str(p.severity)) for p in problems]
+
+
+def problems_from(rows: list[tuple]) -> list[Problem]:
+    return [Problem(*row[:6], Severity(row[6])) for row in rows]

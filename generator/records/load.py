@@ -1,0 +1,173 @@
+"""Read every record file under ``records/`` into parsed documents with positions.
+
+Loading never stops at a bad file: each file either becomes a ``Source`` or
+yields the problems that explain why it could not be read. Files in the
+wrong place, symlinks and stray files are reported too, so nothing in the
+archive is silently ignored.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from generator.core.memory import collector_paused
+from generator.core.problems import Problem, Severity, UserError
+from generator.records import safeyaml
+from generator.records.layout import EXPECTED_LAYOUT, RECORDS_DIR, Place, is_attachment, is_attachments_folder, place_of
+
+IGNORED_NAMES = frozenset({".gitkeep", ".DS_Store", "Thumbs.db", "README.md"})
+REQUIRED = ("organization.yaml", "policy.yaml")
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """One parsed record file. ``path`` is relative to the archive root, with ``/``.
+
+    The raw bytes are kept so that positions can be computed again when a
+    later stage has to point at a field (see ``safeyaml.locate``).
+    """
+
+    path: str
+    place: Place
+    raw: bytes
+    data: dict[str, Any]
+
+
+def records_dir(root: Path) -> Path:
+    """The ``records/`` folder of an archive, or a clean error saying what is wrong."""
+    folder = root / RECORDS_DIR
+    if not folder.is_dir():
+        raise UserError(f"{root} is not an order archive: it has no {RECORDS_DIR}/ folder")
+    return folder
+
+
+def find_files(root: Path) -> tuple[list[tuple[str, Place]], list[Problem]]:
+    """Every record file under ``records/`` (sorted), and problems with the folder's layout."""
+    base = records_dir(root)
+    found: list[tuple[str, Place]] = []
+    problems: list[Problem] = []
+    _walk(str(base), "", found, problems)
+    for name in REQUIRED:
+        if not (base / name).is_file():
+            problems.append(_layout(name, "missing", f"the archive needs {RECORDS_DIR}/{name}"))
+    return found, problems
+
+
+def _walk(folder: str, rel_folder: str, found: list[tuple[str, Place]], problems: list[Problem]) -> None:
+    """One folder: its files in name order, then its subfolders. ``os.scandir`` knows each entry's type
+    without another system call, which matters at tens of thousands of folders."""
+    with os.scandir(folder) as scan:
+        entries = sorted(scan, key=lambda e: e.name)
+    subfolders = []
+    for entry in entries:
+        name, rel = entry.name, rel_folder + entry.name
+        if entry.is_symlink() and entry.is_dir():
+            problems.append(_layout(rel, "symlink", "symbolic links are not allowed in the archive"))
+        elif entry.is_dir(follow_symlinks=False):
+            if not name.startswith(".") and not is_attachments_folder(rel):
+                subfolders.append(entry)
+        elif name in IGNORED_NAMES or name.startswith(".") or is_attachment(rel):
+            continue
+        elif entry.is_symlink():
+            problems.append(_layout(rel, "symlink", "symbolic links are not allowed in the archive"))
+        elif (place := place_of(rel)) is not None:
+            found.append((f"{RECORDS_DIR}/{rel}", place))
+        elif name.endswith(".yml"):
+            problems.append(_layout(rel, "extension", "record files end in .yaml, not .yml"))
+        elif name.endswith(".yaml"):
+            problems.append(_layout(rel, "unknown-path", f"no record kind lives at this path; {EXPECTED_LAYOUT}"))
+        else:
+            problems.append(_layout(rel, "stray-file", "not a record; attachments belong in a dossier's attachments/ folder", Severity.WARNING))
+    for entry in subfolders:
+        _walk(entry.path, f"{rel_folder}{entry.name}/", found, problems)
+
+
+def _layout(rel: str, rule: str, message: str, severity: Severity = Severity.ERROR) -> Problem:
+    return Problem(f"{RECORDS_DIR}/{rel}", 1, 1, f"layout.{rule}", message, severity=severity)
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """The archive's record files (with their bytes) and attachments, as read at one moment.
+
+    The site build hashes these bytes for its cache key and parses the very
+    same bytes, so cached pages always match the key they are stored under,
+    and no file is read twice.
+    """
+
+    files: list[tuple[str, Place, bytes]]
+    problems: list[Problem]  # with the folder's layout
+    attachments: dict[str, dict[str, bool]]
+
+
+def read_archive(root: Path) -> Snapshot:
+    files, problems = _read_files(root)
+    return Snapshot(files, problems, scan_attachments(root))
+
+
+def _read_files(root: Path) -> tuple[list[tuple[str, Place, bytes]], list[Problem]]:
+    found, problems = find_files(root)
+    files = []
+    for path, place in found:
+        with open(root / path, "rb") as handle:
+            files.append((path, place, handle.read(safeyaml.MAX_BYTES + 1)))  # bounded: an oversized file is refused unread
+    return files, problems
+
+
+def load_records(root: Path, snapshot: Snapshot | None = None) -> tuple[list[Source], list[Problem]]:
+    """Parse every record file of the archive at ``root``, or of a snapshot already read from it."""
+    files, problems = (snapshot.files, list(snapshot.problems)) if snapshot else _read_files(root)
+    sources: list[Source] = []
+    with collector_paused():  # plain values that all stay alive (see memory)
+        for path, place, data in files:
+            document, found = safeyaml.parse(data, path)
+            problems.extend(found)
+            if document is not None:
+                sources.append(Source(path, place, data, document))
+    return sources, problems
+
+
+def scan_attachments(root: Path) -> dict[str, dict[str, bool]]:
+    """Per order id, the files under its ``attachments/`` folder and whether each stays inside the archive.
+
+    A symbolic link that resolves outside ``records/`` counts as leaving it,
+    so no record can make the site expose another file of the server. Only
+    links are resolved: a large archive has tens of thousands of plain files.
+    """
+    base = records_dir(root).resolve()
+    orders = root / RECORDS_DIR / "orders"
+    out: dict[str, dict[str, bool]] = {}
+    for year in _subfolders(orders):
+        for dossier in _subfolders(year):
+            folder = os.path.join(dossier, "attachments")
+            if not os.path.isdir(folder) or os.path.islink(folder):
+                continue
+            files: dict[str, bool] = {}
+            for current, dirs, names in os.walk(folder):
+                rel = os.path.relpath(current, folder)
+                for name in dirs + names:
+                    path = os.path.join(current, name)
+                    if os.path.islink(path):
+                        target = Path(path).resolve()
+                        inside = target.is_relative_to(base) and target.exists()
+                        if name in dirs:  # a linked folder: never walked into
+                            dirs.remove(name)
+                            continue
+                    elif name in dirs:
+                        continue
+                    else:
+                        inside = True
+                    files[name if rel == "." else f"{rel}/{name}".replace(os.sep, "/")] = inside
+            out[os.path.basename(dossier)] = files
+    return out
+
+
+def _subfolders(folder: Path | str) -> list[str]:
+    try:
+        with os.scandir(folder) as entries:
+            return sorted(e.path for e in entries if e.is_dir(follow_symlinks=False))
+    except FileNotFoundError:
+        return []

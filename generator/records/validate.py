@@ -1,0 +1,191 @@
+"""The schema layer: parsed documents → Pydantic models, with every error located.
+
+Pydantic reports errors by field path (``intake.budget``); the loader kept a
+line and column for every path, so each error is mapped back to the YAML
+line of the offending field and to the regulation clause the field
+implements (``x-clause`` in its description). Cross-field errors raised
+inside a model carry their own field path (``schemas.base.FieldError``).
+"""
+
+from __future__ import annotations
+
+import difflib
+import gc
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from generator.core.memory import collector_paused
+from generator.core.problems import Problem
+from generator.records.load import Source
+from generator.records.safeyaml import locate, position_of
+from schemas import MODELS, Record, RecordErrors
+from schemas.base import explain_text, nested_model
+
+Loc = tuple[str | int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """A record that passed the schema: its model, and the file it came from.
+
+    The parsed dictionary is not kept (the model holds the data); positions
+    are recomputed from the raw bytes only when a problem needs one.
+    """
+
+    path: str
+    kind: str
+    raw: bytes
+    model: Record
+
+    def position(self, loc: Loc) -> tuple[int, int]:
+        return position_of(locate(self.raw), loc)
+
+
+def validate_sources(sources: list[Source]) -> tuple[list[Entry], list[Problem]]:
+    """Validate every parsed file; a file with any problem yields no entry."""
+    entries: list[Entry] = []
+    problems: list[Problem] = []
+    with collector_paused():
+        for source in sources:
+            entry, found = validate_source(source)
+            problems.extend(found)
+            if entry is not None:
+                entries.append(entry)
+        # The models live as long as the process; moving them out of the collector's reach
+        # keeps later stages from rescanning millions of objects (measured: attachments scan
+        # 2.7 s → 0.3 s on 42,000 records).
+        gc.freeze()
+    return entries, problems
+
+
+def validate_source(source: Source) -> tuple[Entry | None, list[Problem]]:
+    """Validate one parsed file against the model its path calls for."""
+    place = source.place
+    data = source.data
+    model_cls = MODELS[place.kind]
+    problems: list[Problem] = []
+    positions: dict[Loc, tuple[int, int]] = {}
+
+    def at(loc: Loc, rule: str, message: str, clause: str | None) -> None:
+        if not positions:
+            positions.update(locate(source.raw))
+        line, col = position_of(positions, loc)
+        problems.append(Problem(source.path, line, col, rule, message, clause))
+
+    kind = data.get("kind")
+    if kind != place.kind:
+        if kind is None:
+            at((), "schema.required", f"missing required field 'kind' (this file holds kind: {place.kind})", None)
+        else:
+            at(("kind",), "record.kind-mismatch", f"kind: {kind} cannot live here; this path holds kind: {place.kind}", None)
+        return None, problems
+    # The path is the record's identity: check it on the raw data, so it is reported even
+    # when the rest of the file has errors too.
+    record_id, order = data.get("id"), data.get("order")
+    if place.expected_id is not None and isinstance(record_id, str) and record_id != place.expected_id:
+        at(("id",), "record.id-mismatch", f"id {record_id} does not match its path, which holds {place.expected_id}", model_cls.clause)
+    if place.kind != "order" and place.order_id is not None and isinstance(order, str) and order != place.order_id:
+        at(("order",), "record.order-mismatch", f"order {order} does not match the dossier folder {place.order_id}", model_cls.clause)
+    try:
+        model = model_cls.model_validate(data)
+    except ValidationError as exc:
+        for loc, rule, message, clause in _explain(exc, model_cls):
+            at(loc, rule, message, clause)
+        return None, problems
+    if problems:
+        return None, problems
+    return Entry(source.path, place.kind, source.raw, model), problems
+
+
+# --------------------------------------------------------------------------
+# Pydantic errors → located, readable problems
+
+
+def _explain(exc: ValidationError, model_cls: type[Record]) -> Iterator[tuple[Loc, str, str, str | None]]:
+    for error in exc.errors(include_url=False):
+        loc: Loc = tuple(error["loc"])
+        cause = error.get("ctx", {}).get("error")
+        if isinstance(cause, RecordErrors):
+            for field_error in cause.errors:
+                full = loc + field_error.field_path
+                clause = field_error.clause or _clause_at(model_cls, _names(full))
+                yield full, "schema.cross-field", f"{_dotted(full)}: {field_error}", clause
+            continue
+        rule, message = _describe(error, model_cls, loc)
+        clause = None if rule == "schema.unknown-field" else _clause_at(model_cls, _names(loc))
+        yield loc, rule, f"{_dotted(loc)}: {message}" if loc else message, clause
+
+
+def _describe(error: dict[str, Any], model_cls: type[Record], loc: Loc) -> tuple[str, str]:
+    kind = error["type"]
+    value = error.get("input")
+    if kind == "missing":
+        return "schema.required", "missing required field"
+    if kind == "extra_forbidden":
+        allowed = _fields_at(model_cls, _names(loc[:-1]))
+        hint = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
+        suggestion = f"; did you mean '{hint[0]}'?" if hint else f"; allowed here: {', '.join(allowed)}"
+        return "schema.unknown-field", f"unknown field{suggestion}"
+    if kind in ("enum", "literal_error"):
+        expected = error.get("ctx", {}).get("expected", "")
+        return "schema.invalid-choice", f"{_show(value)} is not allowed; expected {expected}"
+    if kind == "string_pattern_mismatch" and isinstance(value, str):
+        return "schema.invalid-text", explain_text(value, str(error.get("ctx", {}).get("pattern", "")))
+    if kind == "string_too_short" and value == "":
+        return "schema.invalid-text", "must not be empty"
+    if kind == "value_error":
+        return "schema.invalid-value", str(error["msg"]).removeprefix("Value error, ")
+    if kind.endswith("_type") or kind in ("model_attributes_type", "dict_type", "list_type"):
+        return "schema.wrong-type", f"{error['msg'].lower()}, got {_show(value)}"
+    return "schema.invalid-value", f"{error['msg']}, got {_show(value)}"
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if value is None:
+        return "nothing (empty value)"
+    text = repr(value) if isinstance(value, str) else str(value)
+    return text if len(text) <= 60 else text[:57] + "…"
+
+
+def _dotted(loc: Loc) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _names(loc: Loc) -> tuple[str, ...]:
+    return tuple(part for part in loc if isinstance(part, str))
+
+
+@cache
+def _walk(model_cls: type[BaseModel], names: tuple[str, ...]) -> tuple[type[BaseModel] | None, str | None]:
+    """Follow field names into nested models; return the model reached and the deepest clause seen."""
+    clause = getattr(model_cls, "clause", None)
+    current: type[BaseModel] | None = model_cls
+    for name in names:
+        info = current.model_fields.get(name) if current else None
+        if info is None:
+            return None, clause
+        extra = info.json_schema_extra
+        if isinstance(extra, dict) and extra.get("x-clause"):
+            clause = str(extra["x-clause"])
+        current = nested_model(info.annotation)
+    return current, clause
+
+
+def _clause_at(model_cls: type[BaseModel], names: tuple[str, ...]) -> str | None:
+    return _walk(model_cls, names)[1]
+
+
+def _fields_at(model_cls: type[BaseModel], names: tuple[str, ...]) -> list[str]:
+    model = _walk(model_cls, names)[0]
+    return list(model.model_fields) if model else []

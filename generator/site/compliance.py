@@ -1,0 +1,130 @@
+"""The compliance map: every clause of the regulation, and what checks it.
+
+A clause is checked by schema fields (a field carries the clause it
+implements), by archive-wide rules (a rule declares its clauses), or by
+people — with the reason software cannot. The first two are derived from
+the code, so the map cannot drift from what is enforced; only the clauses
+and the human reasons are written here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+
+from pydantic import BaseModel
+
+from generator.rules import REGISTRY
+from schemas import MODELS
+from schemas.base import nested_model
+
+CLAUSES: dict[str, tuple[str, str]] = {
+    "§1.1": ("Purpose: uniform, efficient order handling", "目的"),
+    "§1.2": ("Scope: every kind of outsourced order", "適用範圍"),
+    "§1.3": ("Principles: client first, cooperation, risk control, improvement", "基本原則"),
+    "§1.4": ("Responsibilities of Sales, Operations, Finance and others", "職責分工"),
+    "§2.1": ("Intake channels", "接單管道"),
+    "§2.2": ("The order is recorded and confirmed with the client", "訂單記錄與確認"),
+    "§2.3": ("Forwarded to Operations and Finance within one business day; status received 已接收", "轉交運營與財務"),
+    "§2.4": ("Operations reviews feasibility and resources", "運營審核"),
+    "§2.5": ("Finance reviews the budget; fee adjustments agreed with the client", "財務審核"),
+    "§3.1": ("Work plan: tasks, milestones, responsible people", "工作計劃"),
+    "§3.2": ("Execution is tracked", "執行追蹤"),
+    "§3.3": ("Project review and risk control for complex and major orders", "專案評審與風險控制"),
+    "§3.4": ("Client changes go through change management", "變更管理"),
+    "§3.5": ("Periodic summary of delivery, quality and satisfaction", "定期總結分析"),
+    "§4.1": ("Quality standards and inspection specifications", "品質標準"),
+    "§4.2": ("Quality control at every stage", "全程品質控制"),
+    "§4.3": ("Dedicated quality inspection", "品質檢驗"),
+    "§4.4": ("Rectification (rework, repair, scrap), client notified, recorded", "品質問題整改"),
+    "§4.5": ("Quality statistics: defect types, rates, complaints", "品質統計分析"),
+    "§5.1": ("Delivery on time, in the agreed way, with documents", "交付"),
+    "§5.2": ("Acceptance against the agreed criteria", "驗收"),
+    "§5.3": ("Objections negotiated, or dispute resolution", "異議處理"),
+    "§5.4": ("Sales and Finance informed; status delivered 已交付", "交付通知"),
+    "§6.1": ("Finance drafts the settlement plan from the fee details", "結算方案"),
+    "§6.2": ("Plan states method, cycle and fees; applies once the client confirms", "方案確認"),
+    "§6.3": ("Settlement, collection and formal invoices", "結算收款與發票"),
+    "§6.4": ("Settlement objections negotiated, or dispute resolution", "結算異議"),
+    "§6.5": ("Sales and Operations informed; status settled 已結算", "結算通知"),
+    "§7.1": ("Change request form with reason, content, impact; approved before execution", "變更申請"),
+    "§7.2": ("Approval per company rules; major changes reviewed", "變更審批"),
+    "§7.3": ("Implementation per plan; people notified; adjustments", "變更實施"),
+    "§7.4": ("Result verified and confirmed", "變更確認"),
+    "§8.1": ("Sales, Operations and Finance keep an order archive", "檔案保存"),
+    "§8.2": ("Retention period; destruction only after approval", "保存期限與銷毀"),
+    "§8.3": ("Borrowing register approved by the department head, within a maximum period", "檔案借閱"),
+}
+
+BY_PEOPLE: dict[str, str] = {
+    "§1.1": "A statement of purpose; the archive as a whole serves it.",
+    "§1.3": "Principles guide judgement (client first, cooperation); they are not facts a record can show.",
+    "§1.4": "Who does what is configured in organization.yaml; whether people do their part is for managers.",
+    "§2.1": "Whether the channel recorded is the one the client really used.",
+    "§2.2": "Whether the client really confirmed what was recorded (a signed contract in attachments/ shows it).",
+    "§2.4": "Whether the feasibility assessment is sound.",
+    "§3.2": "Whether tracking entries are frequent and truthful enough.",
+    "§3.5": "The periodic analysis is a report people write from the site's reports.",
+    "§4.1": "The content of the quality standards themselves.",
+    "§4.2": "Whether every stage was actually inspected; records show only the inspections made.",
+    "§4.5": "Interpreting the statistics and acting on them.",
+    "§5.1": "Whether delivery happened in the agreed way and the documents are the right ones.",
+    "§5.2": "Whether the client's inspection really followed the agreed criteria.",
+    "§5.3": "How a negotiation or dispute is conducted.",
+    "§6.4": "How a settlement objection is negotiated.",
+    "§7.3": "Whether implementation followed the change plan.",
+    "§8.1": "Paper originals held by each department, outside this archive.",
+}
+
+
+@dataclass(frozen=True)
+class Coverage:
+    clause: str
+    title_en: str
+    title_zh: str
+    rules: list[str] = field(default_factory=list)
+    fields: list[str] = field(default_factory=list)
+    by_people: str | None = None
+
+    @property
+    def checked(self) -> bool:
+        return bool(self.rules or self.fields or self.by_people)
+
+
+def _fields_by_clause() -> dict[str, list[str]]:
+    """``kind.field.path`` of every model field that carries a clause."""
+    out: dict[str, list[str]] = {}
+    seen: set[tuple[type[BaseModel], str]] = set()
+
+    def walk(model: type[BaseModel], prefix: str) -> None:
+        for name, info in model.model_fields.items():
+            extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+            clause = extra.get("x-clause")
+            path = f"{prefix}.{name}"
+            if clause:
+                out.setdefault(str(clause), []).append(path)
+            nested = nested_model(info.annotation)
+            if nested is not None and (nested, path) not in seen:
+                seen.add((nested, path))
+                walk(nested, path)
+
+    for kind, model in MODELS.items():
+        walk(model, kind)
+    return out
+
+
+@cache
+def compliance_map() -> list[Coverage]:
+    """One row per clause, §1.1 to §8.3, in the regulation's order."""
+    fields = _fields_by_clause()
+    return [
+        Coverage(
+            clause,
+            en,
+            zh,
+            rules=[r.id for r in REGISTRY.values() if clause in r.clauses],
+            fields=fields.get(clause, []),
+            by_people=BY_PEOPLE.get(clause),
+        )
+        for clause, (en, zh) in CLAUSES.items()
+    ]

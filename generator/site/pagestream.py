@@ -1,0 +1,154 @@
+"""Pages rendered in other processes while MkDocs works through the ones before them.
+
+MkDocs is single-threaded, and converting a dossier's Markdown to HTML is most
+of its time (10 of 12 s for 1,000 dossiers here; writing them into the theme
+is the other 2). ``PageStream`` forks one worker per core. Each worker takes
+the next page of the plan that no worker has taken yet (a shared counter),
+renders it, applies ``finish`` to it (the plugin's MkDocs conversion) and
+sends both, numbered, down its own pipe. This process takes in every page
+that arrives, from any worker and in any order, whenever it waits, so no
+worker stands blocked on a full pipe while another converts a 3 MB index
+page; MkDocs asks for a page when it reaches it (``get``) and usually finds
+it there already.
+
+Where forking is not safe or not possible (another thread is running, as
+under ``mkdocs serve``, or a platform without ``fork``) the same object
+renders each page in-process when it is asked for and leaves ``finish`` to
+MkDocs: same pages, one core.
+"""
+
+from __future__ import annotations
+
+import gc
+import multiprocessing
+import pickle
+import traceback
+from collections.abc import Callable
+from multiprocessing.connection import Connection, wait
+from typing import Any
+
+from generator.core.processes import can_fork, usable_cores
+
+Plan = list[tuple[str, Callable[[], str]]]
+"""Pages in the order they will be read: (path, function that renders its Markdown)."""
+
+Finish = Callable[[str, str], Any]
+"""Work a worker does on each rendered page, (path, Markdown) → anything picklable."""
+
+Delivered = tuple[str, Any]
+"""A page as delivered: its Markdown, and what ``finish`` made of it (None when rendered in-process)."""
+
+
+class PageStreamError(RuntimeError):
+    """A page could not be rendered (the worker's traceback is the message)."""
+
+
+class PageStream:
+    def __init__(self, plan: Plan, parallel: bool | None = None, finish: Finish | None = None, workers: int | None = None):
+        self.paths = [path for path, _ in plan]
+        self.index = {path: i for i, path in enumerate(self.paths)}
+        self.received: dict[int, Delivered] = {}
+        self.failed: dict[int, str] = {}  # page number → the worker's traceback
+        self.processes: list[multiprocessing.process.BaseProcess] = []
+        self.open: dict[Connection, multiprocessing.process.BaseProcess] = {}  # pipes still delivering
+        self.renderers: list[Callable[[], str]] | None = [render for _, render in plan]
+        if plan and (can_fork() if parallel is None else parallel):
+            context = multiprocessing.get_context("fork")
+            taken = context.Value("q", 0)  # how many pages of the plan workers have taken
+            gc.freeze()  # workers only read the archive: keep the collector from copying every page of memory
+            for _ in range(max(1, min(workers or usable_cores(), len(plan)))):
+                receiver, sender = context.Pipe(duplex=False)
+                inherited = [receiver, *self.open]
+                process = context.Process(target=_render_taken, args=(plan, taken, finish, sender, inherited), daemon=True)
+                process.start()
+                sender.close()
+                self.processes.append(process)
+                self.open[receiver] = process
+            gc.unfreeze()
+            self.renderers = None  # the workers have them: what they hold (the archive, its history) can go from here
+
+    @property
+    def parallel(self) -> bool:
+        return bool(self.processes)
+
+    def get(self, path: str) -> Delivered:
+        """The page at ``path``; waits for the workers when none has delivered it yet."""
+        i = self.index[path]
+        if self.renderers is not None:
+            if i not in self.received:
+                self.received[i] = (self.renderers[i](), None)
+            return self.received[i]
+        self._take_in(block=False)
+        while i not in self.received:
+            if i in self.failed:
+                self.close()
+                raise PageStreamError(self.failed[i])
+            if not self.open:
+                self.close()
+                raise PageStreamError("the processes rendering the pages ended without this page")
+            self._take_in(block=True)
+        return self.received[i]
+
+    def pages(self) -> dict[str, Delivered]:
+        """Every page of the plan (what the page cache keeps)."""
+        return {path: self.get(path) for path in self.paths}
+
+    def _take_in(self, block: bool) -> None:
+        """Every page waiting in a pipe; with ``block``, at least one page or one ended pipe."""
+        for connection in wait(list(self.open), timeout=1 if block else 0):
+            try:
+                data = connection.recv_bytes()
+            except EOFError:  # this worker is done, or was killed (say, by the kernel for memory)
+                process = self.open.pop(connection)
+                connection.close()
+                process.join(timeout=5)
+                if process.exitcode != 0:
+                    self.close()
+                    raise PageStreamError(f"a process rendering the pages stopped (exit code {process.exitcode})") from None
+                continue
+            number, markdown, finished = pickle.loads(data)
+            if markdown is None:
+                self.failed[number] = finished
+            else:
+                self.received[number] = (markdown, finished)
+
+    def close(self) -> None:
+        for connection in self.open:
+            connection.close()
+        self.open = {}
+        for process in self.processes:
+            process.join(timeout=5)
+            if process.is_alive():
+                process.kill()
+                process.join()
+        self.processes = []
+
+    def __enter__(self) -> PageStream:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _render_taken(plan: Plan, taken: Any, finish: Finish | None, connection: Connection, inherited: list[Connection]) -> None:
+    """In a worker: take the next page nobody has taken, render (and finish) it, send it; until none is left."""
+    for reader in inherited:  # the reading ends of the pipes: held open here, they would hide the build's end
+        reader.close()
+    number = -1
+    try:
+        while True:
+            with taken.get_lock():
+                number = taken.value
+                taken.value += 1
+            if number >= len(plan):
+                return
+            path, render = plan[number]
+            markdown = render()
+            finished = finish(path, markdown) if finish is not None else None
+            connection.send_bytes(pickle.dumps((number, markdown, finished), pickle.HIGHEST_PROTOCOL))
+    except BrokenPipeError:  # the build stopped reading (it failed): nothing left to do
+        return
+    except BaseException:  # reported when that page is asked for; this worker stops taking pages
+        connection.send_bytes(pickle.dumps((number, None, traceback.format_exc())))
+    finally:
+        connection.close()

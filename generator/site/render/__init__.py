@@ -1,0 +1,57 @@
+"""The site's pages as Markdown: a pure function of the checked archive.
+
+``render_pages(checked)`` returns ``{page path: Markdown}`` for every page
+— a dossier per order, the indexes, the archive pages, reports, the
+compliance page and the guides — from Jinja2 templates in ``templates/``.
+It reads no file but the templates and writes nothing: the MkDocs plugin
+hands the result to MkDocs, and tests compare it with golden files.
+
+Record values reach pages only through ``escape`` (see there why).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+
+from generator.pipeline import Checked
+from generator.site.render.archive import ArchivePages
+from generator.site.render.dossier import DossierPages
+from generator.site.render.indexes import OrderIndexes
+from generator.site.render.pages import ARCHIVE_PAGES, TEMPLATES, Page, dossier_page, page_url, relative
+from generator.site.render.reports import ReportPages
+
+
+class Renderer(DossierPages, OrderIndexes, ArchivePages, ReportPages):
+    """Every page of the site; each family of pages is a base class in a module of its own."""
+
+    def pages(self) -> dict[str, str]:
+        return {path: render() for path, render in self.plan()}
+
+    def plan(self) -> list[tuple[str, Callable[[], str]]]:
+        """Every page's path, in order, and how to render it: the paths are known before anything is rendered,
+        so the build can hand MkDocs the whole list while a second process renders the pages."""
+        return self.dossier_plan() + self.index_plan()
+
+    def dossier_plan(self) -> list[tuple[str, Callable[[], str]]]:
+        return [(dossier_page(order.id), partial(self.dossier, Page(dossier_page(order.id), self.language), dossier, order)) for dossier, order in self.orders]
+
+    def index_plan(self) -> list[tuple[str, Callable[[], str]]]:
+        """Every page but the dossiers: indexes, archive pages, reports, compliance, guides and home."""
+        plan = self.order_index_plan()
+        plan += [(path, partial(self._archive_page, path)) for path in ARCHIVE_PAGES]
+        plan.append(("reports.md", partial(self.reports, Page("reports.md", self.language))))
+        plan.append(("compliance.md", partial(self.compliance, Page("compliance.md", self.language))))
+        for guide in ("submit", "review"):
+            path = f"guides/{guide}.md"
+            plan.append((path, partial(self.render, f"guide-{guide}.md.j2", Page(path, self.language))))
+        plan.append(("index.md", partial(self.home, Page("index.md", self.language))))
+        return plan
+
+
+def render_pages(checked: Checked, language: str = "zh-Hant") -> dict[str, str]:
+    """Every page of the site, ``{path: Markdown}``. Pure: the same archive gives the same pages."""
+    return Renderer(checked, language).pages()
+
+
+__all__ = ["TEMPLATES", "Renderer", "page_url", "relative", "render_pages"]

@@ -1,0 +1,72 @@
+"""One page per order: everything on record about it, and the timeline of every version."""
+
+from __future__ import annotations
+
+from generator.records.catalog import Dossier, retention_until
+from generator.rules.settlement import ceiling
+from generator.site import escape
+from generator.site.render.pages import Page, RendererBase
+from generator.trail.timeline import versions_of
+
+
+class DossierPages(RendererBase):
+    def dossier(self, page: Page, dossier: Dossier, order) -> str:
+        loans = self.loans_of.get(order.id, [])
+        timeline = []
+        history = self.checked.history
+        for entry in dossier.entries:
+            for version in versions_of(history, self.approvals, entry.path):
+                timeline.append((entry.path.rsplit("/", 1)[-1], version))
+        timeline.sort(key=lambda item: (item[1]["date"], item[0]))
+        uncommitted = {p: s for p, s in (history.uncommitted.items() if history else []) if p.startswith(f"records/orders/{order.id[4:8]}/{order.id}/")}
+        problems = [p for e in dossier.entries for p in self.problems_by_path.get(e.path, [])]
+        limit = ceiling(dossier)
+        settlement = dossier.settlement_model
+        approved_changes = (limit - (order.intake.budget if limit is not None else 0)) if limit is not None else None
+        retention = retention_until(self.catalog, dossier.order) if dossier.order else None
+        attachments_folder = page.to(f"attachments/{order.id}/x")[:-2]
+        files = self.catalog.attachments.get(order.id, {})
+        text, money = escape.text, escape.money
+
+        def attachment_link(name: str) -> str:
+            return escape.link(escape.file_href(attachments_folder, name), name) if files.get(name) else text(name)
+
+        cur = order.intake.currency.value
+        plan = order.work_plan
+        delivery = dossier.delivery_model
+        return self.render(
+            "dossier.md.j2",
+            page,
+            d=dossier,
+            o=order,
+            e=escape,
+            loans=loans,
+            timeline=timeline,
+            git=history is not None,
+            uncommitted=uncommitted,
+            problems=self.problems_table(page, problems, link_records=False) if problems else "",
+            totals=[
+                (page.t("totals.budget"), escape.money(order.intake.budget, order.intake.currency.value)),
+                (page.t("totals.changes"), escape.money(approved_changes, order.intake.currency.value)),
+                (page.t("totals.ceiling"), escape.money(limit, order.intake.currency.value)),
+                (page.t("totals.settled"), escape.money(settlement.plan.total, settlement.currency.value) if settlement else ""),
+                (page.t("totals.invoiced"), escape.money(settlement.invoiced, settlement.currency.value) if settlement else ""),
+                (page.t("totals.paid"), escape.money(settlement.paid, settlement.currency.value) if settlement else ""),
+            ],
+            retention=retention,
+            loan_ids=", ".join(loan.id for _, loan in loans),
+            tasks=[[text(t.id), text(t.title), self.person(t.owner), text(t.due), text(self.label(t.status))] for t in (plan.tasks if plan else [])],
+            milestones=[[text(m.name), text(m.due), text(m.done_on or "—")] for m in (plan.milestones if plan else [])],
+            tracking=[
+                [text(p.on), text(f"{p.progress}%"), text(self.label(p.quality)), text(" · ".join(x for x in (p.resources, p.note) if x))]
+                for p in order.tracking
+            ],
+            risks=[[text(k.risk), text(self.label(k.likelihood)), text(self.label(k.impact)), text(k.mitigation), self.person(k.owner)] for k in order.risks],
+            documents=[
+                [text(doc.title), text(self.label(doc.type)), attachment_link(doc.file) if doc.file else "—"]
+                for doc in (delivery.documents if delivery else [])
+            ],
+            invoices=[[text(i.number), text(i.issued_on), money(i.amount, cur), money(i.tax, cur)] for i in (settlement.invoices if settlement else [])],
+            payments=[[text(p.received_on), money(p.amount, cur), text(p.invoice)] for p in (settlement.payments if settlement else [])],
+            attachment_link=attachment_link,
+        )

@@ -1,0 +1,120 @@
+"""The home page and the order indexes: by status, service, sales, client, period and department, and open work."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
+from generator.core.problems import Severity
+from generator.site import escape
+from generator.site.render.pages import GROUP_TITLES, Page, RendererBase, slug
+from schemas import OrderStatus
+from schemas.lifecycle import REGULATION_STATUS_WORDS
+
+
+class OrderIndexes(RendererBase):
+    def home(self, page: Page) -> str:
+        counts = Counter(order.status for _, order in self.orders)
+        rows = [[escape.link(page.to(f"orders/status/{s.value}.md"), self.label(s)), escape.text(counts.get(s, 0))] for s in OrderStatus]
+        recent = sorted(self.orders, key=lambda item: item[1].intake.received_on, reverse=True)[:10]
+        errors = sum(1 for p in self.checked.problems if p.severity is Severity.ERROR)
+        warnings = len(self.checked.problems) - errors
+        return self.render(
+            "home.md.j2",
+            page,
+            counts=escape.table([page.t("col.status"), page.t("col.count")], rows),
+            recent=self.orders_table(page, recent),
+            errors=errors,
+            warnings=warnings,
+            records=len(self.catalog.entries),
+            orders=len(self.orders),
+            today=self.catalog.today,
+            company=self.catalog.organization.name_zh
+            if self.catalog.organization and self.language == "zh-Hant"
+            else (self.catalog.organization.name_en if self.catalog.organization else ""),
+        )
+
+    def order_index_plan(self) -> list[tuple[str, Callable[[], str]]]:
+        groups: dict[str, Callable[[Any], tuple[str, str]]] = {
+            "status": lambda o: (o.status.value, self.label(o.status)),
+            "service": lambda o: (o.intake.service_type.value, self.label(o.intake.service_type)),
+            "sales": lambda o: (o.intake.sales_rep, self._person_name(o.intake.sales_rep)),
+            "client": lambda o: (slug(o.intake.client.name), o.intake.client.name),
+            "period": lambda o: (str(o.intake.received_on.year), str(o.intake.received_on.year)),
+            "department": lambda o: (self._owner_department(o), self._department_name(self._owner_department(o))),
+        }
+        plan: list[tuple[str, Callable[[], str]]] = []
+        listing: dict[str, list[tuple[str, str, int]]] = {}
+        for group, key_of in groups.items():
+            buckets: dict[str, tuple[str, list]] = {}
+            for dossier, order in self.orders:
+                key, name = key_of(order)
+                buckets.setdefault(key, (name, []))[1].append((dossier, order))
+            if group == "status":
+                for status in OrderStatus:
+                    buckets.setdefault(status.value, (self.label(status), []))
+            listing[group] = []
+            for key, (name, members) in sorted(buckets.items()):
+                path = f"orders/{group}/{key}.md"
+                plan.append((path, partial(self._order_list, Page(path, self.language), group, key, name, members)))
+                listing[group].append((path, name, len(members)))
+        plan.append(("orders/index.md", partial(self._order_groups, Page("orders/index.md", self.language), listing)))
+        plan.append(("orders/open.md", partial(self.open_work, Page("orders/open.md", self.language))))
+        return plan
+
+    def _order_list(self, page: Page, group: str, key: str, name: str, members: list) -> str:
+        members = sorted(members, key=lambda item: item[1].id, reverse=True)
+        if group == "period":
+            months = defaultdict(list)
+            for item in members:
+                months[item[1].intake.received_on.strftime("%Y-%m")].append(item)
+            sections = [(month, self.orders_table(page, items)) for month, items in sorted(months.items(), reverse=True)]
+        else:
+            sections = [("", self.orders_table(page, members))]
+        word = REGULATION_STATUS_WORDS.get(OrderStatus(key)) if group == "status" else None
+        title = f"{page.t(GROUP_TITLES[group])}: {name}"
+        return self.render("order-list.md.j2", page, title=title, sections=sections, count=len(members), regulation=word)
+
+    def _order_groups(self, page: Page, listing: dict[str, list[tuple[str, str, int]]]) -> str:
+        blocks = []
+        for group, entries in listing.items():
+            rows = [[escape.link(page.to(path), name), escape.text(count)] for path, name, count in entries]
+            blocks.append((page.t(GROUP_TITLES[group]), escape.table([page.t("col.value"), page.t("col.count")], rows)))
+        return self.render("orders.md.j2", page, blocks=blocks)
+
+    def _owner_department(self, order) -> str:
+        owners = Counter(t.owner for t in order.work_plan.tasks) if order.work_plan else Counter([order.intake.sales_rep])
+        person = self.catalog.people.get(owners.most_common(1)[0][0])
+        return person.department if person else "unknown"
+
+    def open_work(self, page: Page) -> str:
+        today = self.catalog.today
+        in_progress = [(d, o) for d, o in self.orders if o.status is OrderStatus.IN_PROGRESS]
+        overdue = []
+        for _, order in in_progress:
+            for milestone in order.work_plan.milestones if order.work_plan else []:
+                if milestone.done_on is None and milestone.due < today:
+                    overdue.append(
+                        [page.order_link(order.id), escape.text(milestone.name), escape.text(milestone.due), escape.text((today - milestone.due).days)]
+                    )
+        awaiting_acceptance = [(d, o) for d, o in self.orders if o.status is OrderStatus.DELIVERED]
+        unpaid = []
+        for dossier, order in self.orders:
+            settlement = dossier.settlement_model
+            if settlement is not None and settlement.invoiced > settlement.paid:
+                unpaid.append(
+                    [
+                        page.order_link(order.id),
+                        escape.text(order.intake.client.name),
+                        escape.money(settlement.invoiced - settlement.paid, settlement.currency.value),
+                    ]
+                )
+        sections = [
+            (page.t("open.in_progress"), self.orders_table(page, in_progress)),
+            (page.t("open.overdue_milestones"), escape.table([page.t("col.order"), page.t("col.milestone"), page.t("col.due"), "days"], overdue)),
+            (page.t("open.awaiting_acceptance"), self.orders_table(page, awaiting_acceptance)),
+            (page.t("open.awaiting_payment"), escape.table([page.t("col.order"), page.t("col.client"), page.t("col.amount")], unpaid)),
+        ]
+        return self.render("order-list.md.j2", page, title=page.t("index.open_work"), sections=sections, count=len(in_progress), regulation=None)

@@ -1,0 +1,187 @@
+"""Page paths, links and the base every page family shares: helpers, tables and templates.
+
+Record values reach pages only through ``escape`` (see there why).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import posixpath
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import jinja2
+
+from generator.core.paths import TEMPLATES
+from generator.pipeline import Checked
+from generator.records.catalog import Dossier
+from generator.site import escape
+from generator.site.i18n import label, translate
+from generator.trail.timeline import approvals_by_commit
+
+KIND_ORDER = ("order", "change_request", "quality_record", "delivery", "settlement", "loan", "disposal", "organization", "policy")
+
+
+def page_url(page: str) -> str:
+    return page[:-3] + ".html" if page.endswith(".md") else page
+
+
+def relative(from_page: str, to_page: str) -> str:
+    """A link between two pages, relative, as the built site (use_directory_urls: false) needs it."""
+    target = page_url(to_page)
+    anchor = ""
+    if "#" in target:
+        target, anchor = target.split("#", 1)
+        anchor = "#" + anchor
+    return posixpath.relpath(target, posixpath.dirname(page_url(from_page)) or ".") + anchor
+
+
+def slug(text: str) -> str:
+    """A file-name-safe, stable name for free text (a client's name)."""
+    return hashlib.sha1(text.encode()).hexdigest()[:12]
+
+
+GROUP_TITLES = {
+    "status": "index.by_status",
+    "service": "index.by_service",
+    "sales": "index.by_sales",
+    "client": "index.by_client",
+    "period": "index.by_period",
+    "department": "index.by_department",
+}
+ARCHIVE_PAGES = ("archive/index.md", "archive/retention.md", "archive/disposals.md", "archive/borrowing.md")
+
+
+def dossier_page(order_id: str) -> str:
+    return f"dossiers/{order_id}.md"
+
+
+@dataclass
+class Page:
+    """What every page template gets: where it is, the language, and the helpers bound to it."""
+
+    path: str
+    language: str
+
+    def t(self, key: str, **values: Any) -> str:
+        text = translate(key, self.language)
+        return text.format(**values) if values else text
+
+    def to(self, page: str) -> str:
+        return relative(self.path, page)
+
+    def order_link(self, order_id: str) -> str:
+        return escape.link(self.to(dossier_page(order_id)), order_id)
+
+
+class RendererBase:
+    """What every page family shares: the checked archive, the language, the templates and the table helpers."""
+
+    def __init__(self, checked: Checked, language: str = "zh-Hant"):
+        self.checked = checked
+        self.catalog = checked.catalog
+        self.language = language
+        self.env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(TEMPLATES),
+            autoescape=False,  # Markdown, not HTML: every value goes through escape.* instead
+            undefined=jinja2.StrictUndefined,
+            keep_trailing_newline=True,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        self.env.filters.update(md=escape.inline, html=escape.text, money=escape.money, title=escape.title, plain=escape.plain)
+        self.problems_by_path: dict[str, list] = defaultdict(list)
+        for problem in checked.problems:
+            self.problems_by_path[problem.path].append(problem)
+        self.orders = [(d, d.order_model) for d in self.catalog.dossiers.values() if d.order_model is not None]
+        self.approvals = approvals_by_commit(checked.approvals)
+        self.loans_of: dict[str, list] = defaultdict(list)  # order id → loans of its records
+        for entry, loan in self.catalog.loan_models:
+            for order_id in {order_of(r) for r in loan.records}:
+                self.loans_of[order_id].append((entry, loan))
+
+    def label(self, value: object) -> str:
+        return label(value, self.language)
+
+    def person(self, person_id: str | None) -> str:
+        if not person_id:
+            return ""
+        person = self.catalog.people.get(person_id)
+        if person is None:
+            return escape.text(person_id)
+        name = person.name if self.language == "zh-Hant" else (person.name_en or person.name)
+        return f"{escape.text(name)} <small>{escape.text(person_id)}</small>"
+
+    def people(self, ids: Iterable[str]) -> str:
+        return ", ".join(self.person(i) for i in ids)
+
+    def orders_table(self, page: Page, orders: Iterable[tuple[Dossier, Any]]) -> str:
+        rows = []
+        for _dossier, order in orders:
+            intake = order.intake
+            rows.append(
+                [
+                    page.order_link(order.id),
+                    escape.text(intake.client.name),
+                    escape.text(intake.project_name),
+                    escape.text(self.label(intake.service_type)),
+                    f'<span class="oa-status oa-{order.status.value}">{escape.text(self.label(order.status))}</span>',
+                    escape.text(intake.received_on),
+                    escape.text(intake.delivery_due),
+                    escape.money(intake.budget, intake.currency.value),
+                ]
+            )
+        headers = [page.t(k) for k in ("col.order", "col.client", "col.project", "col.service", "col.status", "col.received", "col.due", "col.budget")]
+        return escape.table(headers, rows, "oa-orders")
+
+    def problems_table(self, page: Page, problems: list, link_records: bool = True) -> str:
+        rows = []
+        for p in problems:
+            where = escape.text(f"{p.path}:{p.line}")
+            order_id = p.path.split("/")[3] if p.path.startswith("records/orders/") and p.path.count("/") >= 4 else None
+            if link_records and order_id and order_id in self.catalog.dossiers:
+                where = escape.link(page.to(dossier_page(order_id)), f"{p.path}:{p.line}")
+            rows.append([escape.text(page.t(f"severity.{p.severity}")), escape.text(p.rule), escape.text(p.clause or ""), where, escape.text(p.message)])
+        return escape.table([page.t(k) for k in ("col.severity", "col.rule", "col.clause", "col.where", "col.message")], rows, "oa-problems")
+
+    def render(self, template: str, page: Page, **context: Any) -> str:
+        return self.env.get_template(template).render(page=page, r=self, **context)
+
+    def _person_name(self, person_id: str) -> str:
+        person = self.catalog.people.get(person_id)
+        if person is None:
+            return person_id
+        return person.name if self.language == "zh-Hant" else (person.name_en or person.name)
+
+    def _department_name(self, department_id: str) -> str:
+        department = self.catalog.departments.get(department_id)
+        if department is None:
+            return department_id
+        return department.name_zh if self.language == "zh-Hant" else department.name_en
+
+
+def order_of(record_id: str) -> str:
+    """The order a record id belongs to: CR-2026-0001-01 → ORD-2026-0001."""
+    parts = record_id.split("-")
+    return f"ORD-{parts[1]}-{parts[2]}" if parts[0] in ("ORD", "CR", "QC", "DLV", "STL") and len(parts) >= 3 else record_id
+
+
+def record_date(kind: str, model) -> date | None:
+    if kind == "order":
+        return model.intake.received_on
+    if kind == "change_request":
+        return model.requested_on
+    if kind == "quality_record":
+        return model.inspected_on
+    if kind == "delivery":
+        return model.delivered_on
+    if kind == "settlement":
+        return model.plan.drafted_on
+    if kind == "loan":
+        return model.requested_on
+    if kind == "disposal":
+        return model.proposed_on
+    return None

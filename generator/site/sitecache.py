@@ -1,0 +1,82 @@
+"""Cache of the rendered site, keyed by everything the pages are made from.
+
+An unchanged archive (same records, same head, same code and templates,
+same language and day, same Markdown settings and files) renders to the
+same pages, converted to the same HTML, and the same search index:
+``orders build`` then reuses the pages, their conversions and the previous
+site's Pagefind bundle, and MkDocs' writing of the pages into the theme is
+all that is left.
+Any change to any input changes the key, and everything is made afresh.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+from datetime import date
+from functools import cache
+from pathlib import Path
+
+from generator.core import cachefile
+from generator.core.paths import PROGRAM, TEMPLATES
+from generator.core.problems import Problem
+from generator.records.layout import RECORDS_DIR
+from generator.records.load import Snapshot
+from generator.site.pagestream import Delivered
+from generator.trail.gitlog import open_repository
+from generator.trail.published import published_head
+
+SITE_CACHE = Path(".cache/order-archive/site.marshal")
+KEY_FILE = ".inputs-key"
+_VERSION = 2
+
+
+@cache
+def _code_digest() -> str:
+    """The code and templates that turn records into pages, and the versions of MkDocs and Material."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    digest = hashlib.sha1()
+    for folder in (PROGRAM / "generator", PROGRAM / "schemas", TEMPLATES):
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts:
+                digest.update(path.as_posix().encode())
+                digest.update(path.read_bytes())
+    for package in ("mkdocs", "mkdocs-material", "pagefind"):
+        try:
+            digest.update(version(package).encode())
+        except PackageNotFoundError:  # only weakens the key's precision
+            digest.update(package.encode())
+    return digest.hexdigest()
+
+
+def inputs_key(root: Path, language: str, today: date, snapshot: Snapshot, conversion: str = "") -> str:
+    """``conversion``: whatever else the pages' HTML depends on (the plugin gives MkDocs' settings and files)."""
+    digest = hashlib.sha1(f"{_VERSION}:{_code_digest()}:{language}:{today.isoformat()}".encode())
+    digest.update(conversion.encode())
+    repo = open_repository(root)
+    if repo is not None:
+        with contextlib.suppress(ValueError):  # a repository without commits
+            digest.update(repo.head.commit.hexsha.encode())
+    digest.update((published_head(root) or "").encode())
+    for path, _place, raw in snapshot.files:
+        digest.update(path.encode())
+        digest.update(raw)
+    for order_id, names in sorted(snapshot.attachments.items()):
+        digest.update(repr((order_id, sorted(names.items()))).encode())
+    digest.update(RECORDS_DIR.encode())
+    return digest.hexdigest()
+
+
+Pages = dict[str, Delivered]
+"""Each page as the page stream delivered it: its Markdown and its conversion (plain data; None where MkDocs
+converted it in-process)."""
+
+
+def load(root: Path, key: str) -> tuple[Pages, list[Problem]] | None:
+    cached = cachefile.read(root / SITE_CACHE, _VERSION, key)
+    return None if cached is None else (cached[0], cachefile.problems_from(cached[1]))
+
+
+def save(root: Path, key: str, pages: Pages, problems: list[Problem]) -> None:
+    cachefile.write(root / SITE_CACHE, _VERSION, key, (pages, cachefile.problem_rows(problems)))

@@ -1,0 +1,29 @@
+"""The files that make a folder of records a site: mkdocs.yml and the static extras.
+
+Used by ``orders demo`` (and for new archives); plain text, no MkDocs import.
+"""
+
+from __future__ import annotations
+
+from generator.core.paths import EDITOR_SETTINGS, TEMPLATES
+
+ARCHIVE_SCHEMAS = "records/.schemas"
+ROBOTS = b"# An internal archive: not for search engines.\nUser-agent: *\nDisallow: /\n"
+
+
+def mkdocs_yml(site_name: str, language: str = "zh-Hant") -> str:
+    text = (TEMPLATES / "archive-mkdocs.yml").read_text(encoding="utf-8")
+    return text.replace("{site_name}", site_name.replace('"', "'")).replace("{language}", language)
+
+
+def site_files(site_name: str, language: str = "zh-Hant") -> dict[str, bytes]:
+    """``{path: content}`` to add to an archive so that ``mkdocs build`` works in it, and editors
+    validate records against the JSON Schemas (the files ``orders new`` points its modeline at)."""
+    from schemas.export import json_schemas
+
+    files = {"mkdocs.yml": mkdocs_yml(site_name, language).encode(), "records/.site/robots.txt": ROBOTS}
+    # Not a top-level schemas/: in an archive that name would shadow this program's own package.
+    files.update((f"{ARCHIVE_SCHEMAS}/{name}", text.encode()) for name, text in json_schemas().items())
+    settings = EDITOR_SETTINGS.read_text(encoding="utf-8")
+    files[".vscode/settings.json"] = settings.replace("./schemas/json/", f"./{ARCHIVE_SCHEMAS}/").encode()
+    return files

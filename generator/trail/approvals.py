@@ -1,0 +1,251 @@
+"""The approval trail: who approved each change on the main line, checked against the organisation.
+
+A commit on the main line that changes records is an approval event —
+normally a ``--no-ff`` merge whose ``Approved-by: Name <email>`` trailers
+name the approvers. Each approver is checked against ``organization.yaml``
+and ``policy.yaml``, never taken on trust: the person exists, holds the
+role the policy requires for every record kind the commit touched, and did
+not author what they approve (four-eyes). Trailers and author names are
+trivially forged, so an approval counts as *verified* only when git itself
+verified the merge's signature and the signer is the approver.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from generator.core.problems import Problem, Severity
+from generator.records.catalog import Catalog
+from generator.records.layout import RECORDS_DIR, place_of
+from generator.trail.commits import Commit, History
+from schemas import TRANSITIONS, ChangeStatus, OrderStatus, QualityStatus, SettlementStatus
+from schemas.organization import Person, Role
+from schemas.policy import Approver as RequiredApprover
+
+STATUS_TYPES = {
+    "order": OrderStatus,
+    "change_request": ChangeStatus,
+    "quality_record": QualityStatus,
+    "settlement": SettlementStatus,
+}
+DOSSIER_KINDS = frozenset({"order", "change_request", "quality_record", "delivery", "settlement"})
+
+
+@dataclass(frozen=True, slots=True)
+class Approver:
+    name: str
+    email: str
+    person: str | None  # id in organization.yaml, None when unknown
+    verified: bool  # git verified the merge signature, and the signer is this approver
+
+
+@dataclass
+class Approval:
+    """One approval event on the main line and what is wrong with it."""
+
+    commit: Commit
+    kinds: tuple[str, ...]
+    approvers: tuple[Approver, ...]
+    tracked: bool  # False: before the policy's approvals_required_from
+    acknowledged: str | None = None  # the policy's reason, when it accepted this commit
+    problems: list[tuple[str, str]] = field(default_factory=list)  # (rule id, message)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+class People:
+    """Look-ups in organization.yaml by e-mail (case-insensitive) and id."""
+
+    def __init__(self, catalog: Catalog):
+        self.catalog = catalog
+        self.by_email = {e.lower(): p for p in catalog.people.values() for e in p.emails}
+        self._may: dict[tuple[str, str, bool], bool] = {}
+
+    def find(self, email: str) -> Person | None:
+        return self.by_email.get(email.lower())
+
+    def may_approve(self, person: Person, department: str, heads_only: bool) -> bool:
+        key = (person.id, department, heads_only)
+        if key not in self._may:
+            self._may[key] = self._may_approve(person, department, heads_only)
+        return self._may[key]
+
+    def _may_approve(self, person: Person, department: str, heads_only: bool) -> bool:
+        if person.department != department or not person.active:
+            return False
+        head = self.catalog.departments.get(department)
+        is_head = head is not None and head.head == person.id
+        return is_head if heads_only else is_head or Role.APPROVER in person.roles or Role.HEAD in person.roles
+
+
+def evaluate(history: History, catalog: Catalog) -> list[Approval]:
+    """One ``Approval`` per main-line commit that changed records, oldest first."""
+    people = People(catalog)
+    policy = catalog.policy
+    start = policy.approvals_required_from if policy else None
+    acknowledged = {a.commit: a.reason for a in policy.acknowledged} if policy else {}
+    out = []
+    for commit in history.commits:
+        kinds = tuple(sorted({p.kind for c in commit.changes if (p := place_of(c.path.removeprefix(RECORDS_DIR + "/")))}))
+        if not kinds:
+            continue
+        approvers = _approvers(commit, people, policy.allow_committer_as_approver if policy else False)
+        approval = Approval(commit, kinds, approvers, tracked=start is None or commit.day >= start)
+        approval.acknowledged = next((reason for sha, reason in acknowledged.items() if commit.sha.startswith(sha)), None)
+        if approval.tracked and catalog.organization is not None and policy is not None:
+            approval.problems = list(_check(approval, people, catalog))
+        out.append(approval)
+    return out
+
+
+def _approvers(commit: Commit, people: People, committer_fallback: bool) -> tuple[Approver, ...]:
+    named = list(commit.trailers)
+    if not named and commit.is_merge and committer_fallback:
+        named = [commit.committer]
+    out = []
+    for name, email in named:
+        person = people.find(email)
+        verified = commit.signature in ("G", "U") and commit.signer.lower() == email.lower()
+        out.append(Approver(name, email, person.id if person else None, verified))
+    return tuple(out)
+
+
+def _check(approval: Approval, people: People, catalog: Catalog):
+    commit = approval.commit
+    policy = catalog.policy
+    if not commit.is_merge:
+        yield "history.unapproved-change", f"committed straight to the main line by {commit.author[1]}, without a reviewed merge"
+        return
+    if not approval.approvers:
+        yield "history.unapproved-change", "merged without an Approved-by trailer"
+        return
+    authors = {email.lower() for _, email in commit.branch_authors}
+    author_people = {p.id for _, email in commit.branch_authors if (p := people.find(email))}
+    known: list[Person] = []
+    for approver in approval.approvers:
+        person = people.find(approver.email)
+        if person is None:
+            yield "history.unknown-approver", f"{approver.name} <{approver.email}> is not in organization.yaml"
+            continue
+        if approver.email.lower() in authors or person.id in author_people:
+            yield "history.self-approval", f"{person.id} approved changes they wrote themselves"
+            continue
+        known.append(person)
+    for kind in approval.kinds:
+        rule = getattr(policy.approvals, kind)
+        for department in rule.departments:
+            if not any(people.may_approve(p, department, rule.heads_only) for p in known):
+                who = "the head" if rule.heads_only else "an approver"
+                yield "history.approver-not-authorised", f"changes to {kind} need {who} of {department}; approved by {_names(known)}"
+        if RequiredApprover.HEAD_OF_BORROWER_DEPARTMENT in rule.approvers:
+            for change in commit.changes:
+                entry = next(iter(catalog.by_id.get(_id_of(change.path) or "", [])), None)
+                if entry is not None and entry.kind == "loan":
+                    head = catalog.departments.get(entry.model.department)
+                    if head is not None and head.head not in {p.id for p in known}:
+                        yield "history.approver-not-authorised", f"{entry.model.id} needs the approval of {head.head}, head of {head.id}"
+    if policy.require_signed_approvals and not any(a.verified for a in approval.approvers):
+        yield "history.unverified-approval", f"the merge is not signed by an approver (git says {commit.signature!r}); the Approved-by trailer is only a claim"
+
+
+def _names(people: list[Person]) -> str:
+    return ", ".join(p.id for p in people) or "nobody authorised"
+
+
+def _id_of(path: str) -> str | None:
+    place = place_of(path.removeprefix(RECORDS_DIR + "/"))
+    return place.expected_id if place else None
+
+
+# --------------------------------------------------------------------------
+# Problems for orders validate
+
+
+def history_problems(history: History, catalog: Catalog, approvals: list[Approval], rewritten_from: str | None = None) -> list[Problem]:
+    """Approval, lifecycle and deletion problems across the history, located at the record's file."""
+    problems: list[Problem] = []
+
+    def at(path: str, rule: str, message: str, severity: Severity = Severity.ERROR, loc=("id",)) -> None:
+        entry = next((e for e in catalog.by_id.get(_id_of(path) or "", []) if e.path == path), None)
+        line, col = catalog.position(entry, loc) if entry is not None else (1, 1)
+        problems.append(Problem(path, line, col, rule, message, _CLAUSES.get(rule), severity))
+
+    for approval in approvals:
+        commit = approval.commit
+        if not approval.problems:
+            continue
+        records = [c.path for c in commit.changes if place_of(c.path.removeprefix(RECORDS_DIR + "/"))]
+        path = next((p for p in records if _id_of(p)), records[0] if records else commit.changes[0].path)
+        for rule, message in approval.problems:
+            text = f"commit {commit.short} ({commit.day}, {commit.subject!r}): {message}"
+            if approval.acknowledged:
+                at(path, rule, f"{text} — acknowledged in policy.yaml: {approval.acknowledged}", Severity.WARNING)
+            else:
+                at(path, rule, text)
+    tracked = {a.commit.sha: a for a in approvals}
+    for path, versions in history.versions.items():
+        kind = place_of(path.removeprefix(RECORDS_DIR + "/")).kind  # type: ignore[union-attr]
+        status_type = STATUS_TYPES.get(kind)
+        previous = None
+        for version in versions:
+            commit = history.commit_of(version)
+            approval = tracked.get(commit.sha)
+            if approval is None or not approval.tracked:
+                previous = version.status
+                continue
+            broken = invalid_move(status_type, previous, version.status) if status_type and previous and version.status else None
+            if broken:
+                at(path, "history.invalid-transition", f"commit {commit.short} ({commit.day}) moved it {broken}", loc=("status",))
+            if version.change == "D" and not is_disposed(path, catalog):
+                at(path, "history.deleted-without-disposal", f"deleted by commit {commit.short} ({commit.day}) with no disposal record listing it")
+            previous = version.status if version.change != "D" else None
+    if history.shallow:
+        fix = "fetch the whole history (git fetch --unshallow; in GitHub Actions set fetch-depth: 0)"
+        message = f"this is a shallow clone, so the approval trail is incomplete; {fix}"
+        problems.append(Problem(RECORDS_DIR, 1, 1, "history.shallow-clone", message, None, Severity.WARNING))
+    if rewritten_from:
+        message = f"the published head {rewritten_from[:10]} is no longer in this history: the main line was rewritten"
+        problems.append(Problem(RECORDS_DIR, 1, 1, "history.rewritten", message, "§8.1"))
+    return problems
+
+
+def invalid_move(status_type: type, old_value: object, new_value: object) -> str | None:
+    """Why moving from ``old_value`` to ``new_value`` breaks the lifecycle table, or None when it does not."""
+    try:
+        old, new = status_type(old_value), status_type(new_value)
+    except ValueError:
+        return None  # not a status of this kind: the schema layer reports it
+    if new == old or new in TRANSITIONS[status_type][old]:
+        return None
+    allowed = ", ".join(s.value for s in TRANSITIONS[status_type][old]) or "none: it is final"
+    return f"{old.value} → {new.value}; from {old.value} it may go to {allowed}"
+
+
+def is_disposed(path: str, catalog: Catalog) -> bool:
+    place = place_of(path.removeprefix(RECORDS_DIR + "/"))
+    if place is None:
+        return True
+    destroyed = catalog.destroyed()
+    return place.expected_id in destroyed or (place.kind in DOSSIER_KINDS and place.order_id in destroyed)
+
+
+_CLAUSES = {
+    "history.unapproved-change": "§1.4",
+    "history.unknown-approver": "§1.4",
+    "history.self-approval": "§7.2",
+    "history.approver-not-authorised": "§7.2",
+    "history.unverified-approval": "§7.2",
+    "history.invalid-transition": "§2.3, §5.4, §6.5",
+    "history.deleted-without-disposal": "§8.2",
+}
+
+
+def write_allowed_signers(catalog: Catalog, path: Path) -> Path:
+    """git's ``gpg.ssh.allowedSignersFile``, generated from the keys in organization.yaml."""
+    lines = [f'{email} namespaces="git" {key}' for p in catalog.people.values() for email in p.emails for key in p.signing_keys]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path

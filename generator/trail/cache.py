@@ -1,0 +1,86 @@
+"""The history cache: the trail as read for one head, so an unchanged archive costs one load.
+
+Kept under ``.cache/order-archive/``; a later head that descends from the
+cached one is read incrementally (see ``history``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+
+from generator.core import cachefile
+from generator.core.memory import collector_paused
+from generator.trail.commits import Commit, FieldChange, FileChange, History, Version
+
+CACHE_VERSION = 5
+CACHE_FILE = Path(".cache/order-archive/history.marshal")
+HEAD_FILE = CACHE_FILE.with_suffix(".head")
+
+
+def cached_head(root: Path) -> str | None:
+    """The head the history cache was written for (kept beside it, so checking costs no load)."""
+    try:
+        return (root / HEAD_FILE).read_text(encoding="ascii").strip() or None
+    except OSError:
+        return None
+
+
+def load_cache(path: Path, signatures: bool) -> History | None:
+    with collector_paused():
+        cached = cachefile.read(path, CACHE_VERSION, str(signatures))
+        if cached is None:
+            return None
+        head, commits, versions, last_blob = cached
+        return History(
+            head=head,
+            commits=[_commit_from(c) for c in commits],
+            versions={p: [Version(i, ch, s, tuple(map(FieldChange._make, diff)) if diff else ()) for i, ch, s, diff in vs] for p, vs in versions.items()},
+            last_blob=last_blob,
+        )
+
+
+def _commit_from(row: tuple) -> Commit:
+    sha, parents, author, authored, committer, committed, trailers, subject, signature, signer, changes, branch = row
+    return Commit(
+        sha,
+        parents,
+        tuple(author),
+        authored,
+        tuple(committer),
+        committed,
+        tuple(map(tuple, trailers)),
+        subject,
+        signature,
+        signer,
+        [FileChange(status, path, None, None) for status, path in changes],
+        tuple(map(tuple, branch)),
+    )
+
+
+def save_cache(path: Path, history: History, signatures: bool) -> None:
+    """Builtin types only, written with marshal: loading is several times faster than unpickling objects.
+
+    Blob ids are left out (only the newest blob of each path is needed again), which halves the file.
+    """
+    commits = [
+        (
+            c.sha,
+            c.parents,
+            c.author,
+            c.authored,
+            c.committer,
+            c.committed,
+            c.trailers,
+            c.subject,
+            c.signature,
+            c.signer,
+            [(x.status, x.path) for x in c.changes],
+            c.branch_authors,
+        )
+        for c in history.commits
+    ]
+    versions = {p: [(v.commit, v.change, v.status, [tuple(d) for d in v.diff]) for v in vs] for p, vs in history.versions.items()}
+    cachefile.write(path, CACHE_VERSION, str(signatures), (history.head, commits, versions, history.last_blob))
+    with contextlib.suppress(OSError):
+        path.with_suffix(".head").write_text(history.head + "\n", encoding="ascii")

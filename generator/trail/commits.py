@@ -1,0 +1,83 @@
+"""What the trail is made of: commits of the main line, record versions and their field changes.
+
+Plain data, shared by the git reader, the diffs, the cache and the approvals.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import NamedTuple
+
+Identity = tuple[str, str]
+"""(name, e-mail)."""
+
+
+class FileChange(NamedTuple):
+    status: str  # A, M or D
+    path: str
+    old_blob: str | None
+    new_blob: str | None
+
+
+@dataclass(slots=True)
+class Commit:
+    sha: str
+    parents: tuple[str, ...]
+    author: Identity
+    authored: str  # ISO 8601 with offset
+    committer: Identity
+    committed: str
+    trailers: tuple[Identity, ...]
+    subject: str
+    signature: str  # git's %G?: G good, U good but unknown trust, N none, B bad …
+    signer: str
+    changes: list[FileChange]
+    branch_authors: tuple[Identity, ...] = ()
+    """Authors of the commits a merge brought in (empty for a direct commit)."""
+
+    @property
+    def is_merge(self) -> bool:
+        return len(self.parents) > 1
+
+    @property
+    def day(self) -> date:
+        return datetime.fromisoformat(self.committed).date()
+
+    @property
+    def short(self) -> str:
+        return self.sha[:10]
+
+
+class FieldChange(NamedTuple):
+    field: str
+    old: str | None
+    new: str | None
+
+    def __str__(self) -> str:
+        if self.old is None:
+            return f"{self.field}: + {self.new}"
+        if self.new is None:
+            return f"{self.field}: − {self.old}"
+        return f"{self.field} {self.old} → {self.new}"
+
+
+class Version(NamedTuple):
+    commit: int  # index into History.commits
+    change: str  # A, M or D
+    status: str | None
+    diff: tuple[FieldChange, ...]
+    """Field changes from the previous version; empty when the record was created or deleted."""
+
+
+@dataclass
+class History:
+    head: str
+    commits: list[Commit]
+    versions: dict[str, list[Version]]  # by path of the record file, oldest first
+    last_blob: dict[str, str] = field(default_factory=dict)
+    shallow: bool = False
+    uncommitted: dict[str, str] = field(default_factory=dict)  # path → "modified", "new" or "deleted"
+
+    def commit_of(self, version: Version) -> Commit:
+        return self.commits[version.commit]

@@ -1,0 +1,64 @@
+"""Reading the history in a second process while this one loads and validates the records."""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import os
+from pathlib import Path
+
+from generator.core.processes import can_fork
+from generator.records.layout import RECORDS_DIR
+from generator.records.safeyaml import parse
+from generator.trail.cache import cached_head
+from generator.trail.gitlog import open_repository
+from generator.trail.history import read_history
+
+
+class Prefetch:
+    """The history read into its cache by a second process while this one loads and validates the records.
+
+    On a cold cache both take seconds (at 10,000 orders: about 28 s of history
+    against 12 s of records); side by side they take little more than the
+    longer of the two. ``wait`` returns once the cache is written, and
+    ``read_history`` then finds it. Should the second process fail,
+    ``read_history`` simply reads the history itself.
+    """
+
+    def __init__(self, root: Path):
+        context = multiprocessing.get_context("fork")
+        self.process = context.Process(target=_prefetch, args=(root,), name="history-prefetch")
+        self.process.start()
+
+    def wait(self) -> None:
+        self.process.join()
+
+
+def prefetch(root: Path) -> Prefetch | None:
+    """Start reading the history in a second process when it will be read from git (its cache is behind the head)."""
+    repo = open_repository(root)
+    if repo is None or not can_fork():
+        return None
+    try:
+        head = repo.head.commit.hexsha
+    except ValueError:
+        return None
+    if cached_head(root) == head or _signed_policy(root):  # nothing to read, or a variant this process cannot know
+        return None
+    return Prefetch(root)
+
+
+def _prefetch(root: Path) -> None:
+    # Lower priority: the records' own check is the shorter chain of work and MkDocs waits for both; run
+    # first, it leaves both cores to the history sooner (measured at 5,000 orders: 20.7 s → 18.6 s before MkDocs).
+    os.nice(5)
+    with contextlib.suppress(Exception):  # whatever fails here, the caller meets again and reports
+        read_history(root)
+
+
+def _signed_policy(root: Path) -> bool:
+    try:
+        data, _ = parse((root / RECORDS_DIR / "policy.yaml").read_bytes(), "")
+    except OSError:
+        return False
+    return bool(data and data.get("require_signed_approvals") is True)

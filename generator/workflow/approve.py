@@ -1,0 +1,100 @@
+"""``orders approve``: a reviewer merges a branch with ``Approved-by`` trailers, for teams without a platform.
+
+It refuses what the main line's check would flag: approvers not in the
+organisation, approvers who wrote changes on the branch (four-eyes), missing
+departments for a kind, and any error of ``orders check`` on the branch tip.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from datetime import date
+from pathlib import Path
+
+import git
+
+from generator.core.problems import Problem, Severity, UserError
+from generator.pipeline import check_archive
+from generator.records.layout import RECORDS_DIR, place_of
+from generator.trail.approvals import People
+from generator.trail.gitlog import parse_identity
+from generator.workflow.check import check_branch, repository, revision
+
+
+def approve(root: Path, branch: str, approver_emails: list[str], today: date | None = None, sign: bool = False) -> str:
+    """Merge ``branch`` into the current branch with ``Approved-by`` trailers, after checking everything.
+
+    Returns the merge commit; raises ``UserError`` with every reason it refuses.
+    """
+    repo = repository(root)
+    if repo.is_dirty(untracked_files=True):
+        raise UserError("the work tree has uncommitted changes; commit or stash them before approving")
+    target = repo.active_branch.name
+    branch_sha = revision(repo, branch)
+    head_sha = repo.head.commit.hexsha
+    result = check_archive(root, today, history=False)
+    catalog = result.catalog
+    people = People(catalog)
+    reasons: list[str] = []
+    approvers = []
+    for address in approver_emails:
+        person = people.find(address)
+        if person is None:
+            reasons.append(f"{address} is not in organization.yaml")
+        else:
+            approvers.append(person)
+    authors = {parse_identity(a) for a in repo.git.log("--format=%an <%ae>", f"{head_sha}..{branch_sha}").splitlines()}
+    if not authors:
+        raise UserError(f"{branch} has nothing to merge into {target}")
+    author_people = {p.id for _, address in authors if (p := people.find(address))}
+    for person in approvers:
+        if person.id in author_people:
+            reasons.append(f"{person.id} wrote changes on {branch}, so cannot approve them (four-eyes)")
+    kinds = sorted(
+        {
+            p.kind
+            for path in repo.git.diff("--name-only", f"{head_sha}...{branch_sha}", "--", RECORDS_DIR + "/").splitlines()
+            if (p := place_of(path.removeprefix(RECORDS_DIR + "/")))
+        }
+    )
+    if catalog.policy is not None:
+        for kind in kinds:
+            rule = getattr(catalog.policy.approvals, kind)
+            for department in rule.departments:
+                if not any(people.may_approve(p, department, rule.heads_only) and p.id not in author_people for p in approvers):
+                    reasons.append(f"changes to {kind} need {'the head' if rule.heads_only else 'an approver'} of {department}")
+    problems = _check_in_worktree(repo, branch_sha, target, today)
+    errors = [p for p in problems if p.severity is Severity.ERROR]
+    reasons += [f"check: {p.format()}" for p in errors]
+    if reasons:
+        raise UserError("refused to approve " + branch + ":\n  " + "\n  ".join(reasons))
+    trailers = "\n".join(f"Approved-by: {p.name_en or p.name} <{addr}>" for p, addr in zip(approvers, approver_emails, strict=False))
+    message = f"Merge branch '{branch}'\n\nReviewed with orders check: {len(problems)} warning(s), no errors.\n\n{trailers}\n"
+    first = approvers[0]
+    env = {
+        "GIT_AUTHOR_NAME": first.name_en or first.name,
+        "GIT_AUTHOR_EMAIL": approver_emails[0],
+        "GIT_COMMITTER_NAME": first.name_en or first.name,
+        "GIT_COMMITTER_EMAIL": approver_emails[0],
+    }
+    args = ["git", "merge", "--no-ff", "-m", message] + (["-S"] if sign else []) + [branch_sha]
+    merged = subprocess.run(args, cwd=root, env={**os.environ, **env}, capture_output=True, text=True, check=False)
+    if merged.returncode != 0:
+        subprocess.run(["git", "merge", "--abort"], cwd=root, capture_output=True, check=False)
+        raise UserError(f"git could not merge {branch}: {merged.stderr.strip() or merged.stdout.strip()}")
+    return repo.head.commit.hexsha
+
+
+def _check_in_worktree(repo: git.Repo, branch_sha: str, base: str, today: date | None) -> list[Problem]:
+    """``orders check`` of the branch tip, in a temporary work tree, so the reviewer's checkout is untouched."""
+    folder = Path(tempfile.mkdtemp(prefix="orders-approve-"))
+    tree = folder / "tree"
+    try:
+        repo.git.worktree("add", "--detach", "--quiet", str(tree), branch_sha)
+        return check_branch(tree, base, today)
+    finally:
+        subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=repo.working_tree_dir, capture_output=True, check=False)
+        shutil.rmtree(folder, ignore_errors=True)

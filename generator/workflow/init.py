@@ -1,0 +1,207 @@
+"""``orders init``: every file of a new archive repository — records to start from, the site, CI, pre-commit,
+CODEOWNERS and a pull-request template — and the regulation's standard policy they start with."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from generator.records.safeyaml import dump, parse
+from generator.site.sitecfg import site_files
+from generator.workflow.codeowners import codeowners
+from schemas import Organization, Policy
+
+GITHUB_CHECK = """\
+# Every pull request: validate the branch and its changes against the main line.
+name: orders check
+on:
+  pull_request:
+jobs:
+  check:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+        with:
+          fetch-depth: 0   # the approval trail needs the whole history
+      - uses: actions/setup-python@v5
+        with:
+          python-version: "3.11"
+      - run: python -m pip install {tool}
+      - run: orders check --base origin/${{{{ github.base_ref }}}} --format github
+"""
+
+GITHUB_SITE = """\
+# The main line: validate, build the site and publish it to GitHub Pages.
+name: orders site
+on:
+  push:
+    branches: [main]
+permissions:
+  contents: read
+  pages: write
+  id-token: write
+jobs:
+  site:
+    runs-on: ubuntu-latest
+    environment:
+      name: github-pages
+    steps:
+      - uses: actions/checkout@v4
+        with:
+          fetch-depth: 0
+      - uses: actions/setup-python@v5
+        with:
+          python-version: "3.11"
+      - run: python -m pip install {tool}
+      - run: orders validate
+      - run: orders build --strict --publish
+      - uses: actions/upload-pages-artifact@v3
+        with:
+          path: site
+      - uses: actions/deploy-pages@v4
+"""
+
+GITLAB = """\
+# The same two jobs for GitLab: check merge requests, publish the site from main.
+default:
+  image: python:3.11
+variables:
+  GIT_DEPTH: 0   # the approval trail needs the whole history
+before_script:
+  - python -m pip install {tool}
+check:
+  rules:
+    - if: $CI_PIPELINE_SOURCE == "merge_request_event"
+  script:
+    - git fetch origin $CI_MERGE_REQUEST_TARGET_BRANCH_NAME
+    - orders check --base origin/$CI_MERGE_REQUEST_TARGET_BRANCH_NAME
+pages:
+  rules:
+    - if: $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH
+  script:
+    - orders validate
+    - orders build --strict --publish
+    - mv site public
+  artifacts:
+    paths: [public]
+"""
+
+PRE_COMMIT = r"""# pre-commit: refuse a commit whose records do not read or fit their schema (the whole archive is CI's).
+repos:
+  - repo: local
+    hooks:
+      - id: orders-validate-files
+        name: orders validate-files (the records this commit touches)
+        entry: orders validate-files
+        language: system
+        files: ^records/.*\.yaml$
+        exclude: ^records/\.
+        pass_filenames: true
+"""
+
+PR_TEMPLATE = """\
+## 變更內容 What changes
+
+- 記錄 Records:
+- 依據 Why (clause, e.g. §7.1):
+
+## 自我檢查 Checklist
+
+- [ ] `orders validate` 無錯誤 shows no errors
+- [ ] 編號由 `orders new` 產生 numbers come from `orders new`
+- [ ] 審核人將依 CODEOWNERS 指派 reviewers come from CODEOWNERS; nobody approves their own change
+"""
+
+GITIGNORE = "# build output and local state of order-archive\nsite/\n.cache/\n.order-archive/\n"
+
+
+def starter_records(company_zh: str, company_en: str, admin_id: str, admin_name: str, admin_email: str, today: date) -> dict[str, dict[str, Any]]:
+    """organization.yaml and policy.yaml of a new archive: one administrator, the regulation's defaults."""
+    organization = {
+        "kind": "organization",
+        "schema_version": 1,
+        "name_zh": company_zh,
+        "name_en": company_en,
+        "departments": [{"id": "management", "name_zh": "管理部", "name_en": "Management", "head": admin_id}],
+        "people": [{"id": admin_id, "name": admin_name, "department": "management", "emails": [admin_email], "roles": ["head", "approver", "administrator"]}],
+    }
+    policy = standard_policy(today + timedelta(days=1))  # the set-up commit itself comes before approval tracking
+    for rule in policy["approvals"].values():  # until the company adds its departments, management approves all
+        if rule.get("departments"):
+            rule["departments"] = ["management"]
+        rule.pop("editors", None)
+    policy["calendar"]["holidays"] = []
+    policy["calendar"]["extra_workdays"] = []
+    return {"records/organization.yaml": organization, "records/policy.yaml": policy}
+
+
+def init_files(company_zh: str, company_en: str, admin: tuple[str, str, str], today: date, tool: str = "order-archive") -> dict[str, bytes]:
+    """Every file of a new archive repository."""
+    files = {path: dump(data).encode() for path, data in starter_records(company_zh, company_en, *admin, today).items()}
+    files.update(site_files(f"{company_zh} 訂單檔案庫"))
+    organization = Organization.model_validate(_plain(files["records/organization.yaml"]))
+    policy = Policy.model_validate(_plain(files["records/policy.yaml"]))
+    files.update(
+        {
+            ".gitignore": GITIGNORE.encode(),
+            ".github/CODEOWNERS": codeowners(organization, policy).encode(),
+            ".github/workflows/orders-check.yml": GITHUB_CHECK.format(tool=tool).encode(),
+            ".github/workflows/orders-site.yml": GITHUB_SITE.format(tool=tool).encode(),
+            ".github/pull_request_template.md": PR_TEMPLATE.encode(),
+            ".gitlab-ci.yml": GITLAB.format(tool=tool).encode(),
+            ".pre-commit-config.yaml": PRE_COMMIT.encode(),
+            "records/orders/.gitkeep": b"",
+            "records/archive/borrowing/.gitkeep": b"",
+            "records/archive/disposals/.gitkeep": b"",
+        }
+    )
+    return files
+
+
+def _plain(raw: bytes) -> dict[str, Any]:
+    data, problems = parse(raw, "starter")
+    assert data is not None, problems
+    return data
+
+
+def standard_policy(approvals_from: date, holidays: list[tuple[str, str]] = (), extra_workdays: list[str] = ()) -> dict[str, Any]:
+    """The regulation's defaults for a company with sales, operations, finance, quality, admin and management:
+    who approves and who edits each kind, retention, borrowing, forwarding and the business calendar."""
+
+    def rule(*departments: str, editors: tuple[str, ...] = (), **extra: Any) -> dict[str, Any]:
+        return {"departments": list(departments), **extra, **({"editors": list(editors)} if editors else {})}
+
+    return {
+        "kind": "policy",
+        "schema_version": 1,
+        "retention_years": {
+            "order": 10,
+            "change_request": 10,
+            "quality_record": 5,
+            "delivery": 10,
+            "settlement": 10,
+            "loan": 3,
+            "disposal": 30,
+        },
+        "max_borrowing_days": 30,
+        "forwarding_business_days": 1,
+        "calendar": {
+            "weekend": ["saturday", "sunday"],
+            "holidays": [{"on": d, "name": n} for d, n in holidays],
+            "extra_workdays": list(extra_workdays),
+        },
+        "approvals": {
+            "order": rule("sales", editors=("sales", "operations", "finance", "admin")),  # finance sets "settled" (§6.5)
+            "change_request": rule("operations", "finance", editors=("sales", "operations")),
+            "quality_record": rule("quality", editors=("quality",)),
+            "delivery": rule("operations", editors=("operations", "sales")),
+            "settlement": rule("finance", editors=("finance",)),
+            "loan": {"approvers": ["head_of_borrower_department"]},
+            "disposal": rule("admin", "management", heads_only=True, editors=("admin",)),
+            "organization": rule("management", "admin", heads_only=True, editors=("admin", "management")),
+            "policy": rule("management", heads_only=True, editors=("management", "admin")),
+        },
+        "approvals_required_from": approvals_from,
+        "allow_committer_as_approver": False,
+        "require_signed_approvals": False,
+    }

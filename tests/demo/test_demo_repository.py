@@ -1,0 +1,50 @@
+"""orders demo: a repository with a realistic, valid approval trail; same seed, same commits."""
+
+from __future__ import annotations
+
+from gitrepo import git
+
+from generator.demo.repository import order_stages, write_repository
+from generator.pipeline import check_archive
+
+
+def test_demo_repository_validates_with_its_whole_history(tmp_path):
+    records, commits = write_repository(tmp_path / "demo", 25, seed=3)
+    root = tmp_path / "demo"
+    assert int(git(root, "rev-list", "--count", "HEAD")) == commits
+    checked = check_archive(root)
+    errors = [p.format() for p in checked.problems if str(p.severity) == "error"]
+    assert errors == []
+    assert len(checked.catalog.entries) == records
+    tracked = [a for a in checked.approvals if a.tracked]
+    assert tracked and all(a.commit.is_merge and a.approvers for a in tracked)
+    assert git(root, "status", "--porcelain") == ""
+
+
+def test_same_seed_same_commits(tmp_path):
+    write_repository(tmp_path / "a", 12, seed=9)
+    write_repository(tmp_path / "b", 12, seed=9)
+    assert git(tmp_path / "a", "rev-parse", "HEAD") == git(tmp_path / "b", "rev-parse", "HEAD")
+
+
+def test_orders_move_through_every_stage():
+    order = {
+        "status": "archived",
+        "archived_on": "2026-01-01",
+        "operations_review": {},
+        "work_plan": {"tasks": [{"status": "done"}], "milestones": []},
+        "attachments": [1, 2],
+    }
+    assert [s for s, _ in order_stages(order)] == ["in_progress", "delivered", "accepted", "settled", "archived"]
+    assert "archived_on" not in order_stages(order)[1][1]
+
+
+def test_the_archive_carries_its_editor_schemas(tmp_path):
+    import json
+
+    write_repository(tmp_path / "demo", 3, seed=1)
+    root = tmp_path / "demo"
+    settings = json.loads((root / ".vscode/settings.json").read_text(encoding="utf-8"))
+    for schema in settings["yaml.schemas"]:
+        assert (root / schema).is_file(), schema
+    assert not (root / "schemas").exists()  # that name would shadow the program's own package

@@ -1,0 +1,102 @@
+"""Finding and reading record files: layout problems, symlinks, stray files, nothing skipped silently."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from generator.core.problems import Severity, UserError
+from generator.records.load import find_files, load_records, read_archive, scan_attachments
+
+
+def rules(problems):
+    return sorted((p.path, p.rule) for p in problems)
+
+
+def test_demo_archive_loads_every_record(archive: Path):
+    sources, problems = load_records(archive)
+    assert problems == []
+    yaml_files = sorted(str(p.relative_to(archive)) for p in archive.rglob("*.yaml"))
+    assert sorted(s.path for s in sources) == yaml_files
+
+
+def test_attachments_are_not_records(archive: Path):
+    sources, _ = load_records(archive)
+    assert not any("/attachments/" in s.path for s in sources)
+    assert any(archive.rglob("attachments/*.pdf"))
+
+
+def test_a_folder_without_records_is_a_user_error(tmp_path: Path):
+    with pytest.raises(UserError, match="no records/ folder"):
+        find_files(tmp_path)
+
+
+def test_organization_and_policy_are_required(tmp_path: Path):
+    (tmp_path / "records").mkdir()
+    _, problems = find_files(tmp_path)
+    assert rules(problems) == [("records/organization.yaml", "layout.missing"), ("records/policy.yaml", "layout.missing")]
+
+
+def test_misplaced_and_misnamed_files_are_reported(archive: Path):
+    (archive / "records/orders/2026/notes.yaml").write_text("kind: order\n")
+    (archive / "records/archive/borrowing/BR-2026-0099.yml").write_text("kind: loan\n")
+    (archive / "records/orders/2026/readme.txt").write_text("hello\n")
+    (archive / "records/orders/2026/ORD-2026-9999").mkdir()
+    (archive / "records/orders/2026/ORD-2026-9999/order.yaml").write_text("kind: order\n")
+    (archive / "records/orders/2025/ORD-2026-0001").mkdir(parents=True, exist_ok=True)
+    (archive / "records/orders/2025/ORD-2026-0001/order.yaml").write_text("kind: order\n")
+    _, problems = find_files(archive)
+    assert rules(problems) == [
+        ("records/archive/borrowing/BR-2026-0099.yml", "layout.extension"),
+        ("records/orders/2025/ORD-2026-0001/order.yaml", "layout.unknown-path"),
+        ("records/orders/2026/notes.yaml", "layout.unknown-path"),
+        ("records/orders/2026/readme.txt", "layout.stray-file"),
+    ]
+    stray = next(p for p in problems if p.rule == "layout.stray-file")
+    assert stray.severity is Severity.WARNING
+
+
+def test_symlinks_are_refused_not_followed(archive: Path, tmp_path_factory):
+    outside = tmp_path_factory.mktemp("outside")
+    (outside / "secret.yaml").write_text("kind: order\n")
+    os.symlink(outside, archive / "records/orders/linked")
+    os.symlink(outside / "secret.yaml", archive / "records/policy-copy.yaml")
+    files, problems = find_files(archive)
+    assert ("records/orders/linked", "layout.symlink") in rules(problems)
+    assert ("records/policy-copy.yaml", "layout.symlink") in rules(problems)
+    assert not any("secret" in path for path, _ in files)
+
+
+def test_hidden_files_and_folders_are_ignored(archive: Path):
+    (archive / "records/.git-keep-dir").mkdir()
+    (archive / "records/.git-keep-dir/x.yaml").write_text("a: 1\n")
+    (archive / "records/.DS_Store").write_bytes(b"\0\0")
+    _, problems = find_files(archive)
+    assert problems == []
+
+
+def test_unreadable_yaml_does_not_stop_the_others(archive: Path):
+    broken = next(archive.rglob("CR-*.yaml"))
+    broken.write_text("kind: change_request\nid: [\n")
+    sources, problems = load_records(archive)
+    assert [p.rule for p in problems] == ["yaml.syntax"]
+    assert len(sources) == len(list(archive.rglob("*.yaml"))) - 1
+
+
+def test_a_snapshot_is_parsed_from_the_bytes_it_read(archive: Path):
+    """The site build hashes a snapshot for its cache key and parses the same bytes: a later edit reaches neither."""
+    snapshot = read_archive(archive)
+    direct, direct_problems = load_records(archive)
+    from_snapshot, problems = load_records(archive, snapshot)
+    assert [(s.path, s.raw) for s in from_snapshot] == [(s.path, s.raw) for s in direct] and problems == direct_problems
+    assert snapshot.attachments == scan_attachments(archive)
+    first = snapshot.files[0][0]
+    original = (archive / first).read_bytes()
+    (archive / first).write_bytes(original + b"\nlate_edit: true\n")
+    try:
+        again, _ = load_records(archive, snapshot)
+        assert next(s for s in again if s.path == first).raw == original
+    finally:
+        (archive / first).write_bytes(original)

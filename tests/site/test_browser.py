@@ -1,0 +1,171 @@
+"""What people see, in a real browser: Debian's Chromium driven by Playwright, against the built site.
+
+Never `playwright install` (it downloads a browser and cannot here): the tests use /usr/bin/chromium,
+which .ci/run installs with apt-get. Without it they are skipped — unless ORDER_ARCHIVE_REQUIRE_BROWSER
+is set, as in CI, where a missing browser is a failure.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import re
+import threading
+from pathlib import Path
+
+import pytest
+from sitebuild import MARK, build, hostile_archive
+
+from generator.demo.repository import write_repository
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run"]
+ARGS += ["--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+if not CHROMIUM.exists():
+    if os.environ.get("ORDER_ARCHIVE_REQUIRE_BROWSER"):
+        raise RuntimeError("/usr/bin/chromium is missing: apt-get install -y chromium fonts-noto-cjk")
+    pytest.skip("Debian's chromium is not installed", allow_module_level=True)
+
+sync_api = pytest.importorskip("playwright.sync_api")
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+def serve(folder: Path):
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(folder)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    root = tmp_path_factory.mktemp("browser") / "demo"
+    write_repository(root, 30, seed=1)
+    build(root)
+    server, url = serve(root / "site")
+    yield url
+    server.shutdown()
+
+
+@pytest.fixture
+def page(browser, site):
+    """A page that records every request and every script error; both must stay clean."""
+    context = browser.new_context(viewport={"width": 1300, "height": 900})
+    page = context.new_page()
+    page.requests, page.errors = [], []
+    page.on("request", lambda r: page.requests.append(r.url))
+    page.on("pageerror", lambda e: page.errors.append(str(e)))
+    page.on("console", lambda m: page.errors.append(m.text) if m.type == "error" else None)
+    yield page
+    assert [u for u in page.requests if not u.startswith(site) and not u.startswith("data:")] == []
+    assert page.errors == []
+    context.close()
+
+
+def search(page, site, query):
+    page.goto(f"{site}/index.html")
+    box = page.locator("#oa-search input.pagefind-ui__search-input")
+    box.click()
+    box.type(query)
+    page.keyboard.press("End")  # Pagefind listens for key events; typing Chinese sends none
+    page.wait_for_selector(".pagefind-ui__result", timeout=10_000)
+    return page.locator(".pagefind-ui__result")
+
+
+def test_search_an_id_and_open_the_dossier(page, site):
+    results = search(page, site, "ORD-2025-0001")
+    results.first.locator("a").first.click()
+    page.wait_for_load_state()
+    assert page.url.endswith("/dossiers/ORD-2025-0001.html")
+    assert "ORD-2025-0001" in page.locator("h1").inner_text()
+
+
+def test_search_an_english_word(page, site):
+    results = search(page, site, "dashboard")
+    assert results.count() >= 1
+    assert "dashboard" in results.first.inner_text().lower()
+
+
+def test_search_a_chinese_word_from_the_middle_of_a_client_name(page, site):
+    results = search(page, site, "股份")
+    assert results.count() >= 3
+    first = results.first
+    first.locator("a").first.click()
+    page.wait_for_load_state()
+    assert "/dossiers/ORD-" in page.url
+    assert "股份" in page.locator("h1").inner_text()
+
+
+def result_count(page) -> int:
+    return int(re.search(r"(\d+)", page.locator(".pagefind-ui__message").inner_text()).group(1))
+
+
+def test_narrow_results_with_the_status_filter(page, site):
+    search(page, site, "股份")
+    before = result_count(page)
+    page.locator(".pagefind-ui__filter-name", has_text="status").click()
+    page.locator(".pagefind-ui__filter-checkbox + label, .pagefind-ui__filter-label", has_text="已歸檔").first.click()
+    page.wait_for_timeout(800)
+    after = page.locator(".pagefind-ui__result")
+    assert 0 < result_count(page) < before
+    links = [after.nth(i).locator("a").first.get_attribute("href") for i in range(after.count())]
+    for link in links:
+        page.goto(f"{site}{link}")
+        assert "已歸檔" in page.locator(".oa-lead .oa-status").inner_text(), link
+
+
+def test_a_dossier_shows_its_approval_timeline(page, site):
+    page.goto(f"{site}/dossiers/ORD-2025-0001.html")
+    timeline = page.locator(".oa-timeline li")
+    assert timeline.count() >= 3
+    text = timeline.first.inner_text()
+    assert "核准" in text and "僅為聲明，未驗證" in text
+    page.screenshot(path=str(Path(os.environ.get("ORDER_ARCHIVE_SCREENSHOTS", "/tmp")) / "dossier.png"), full_page=False)
+
+
+def test_the_compliance_page_lists_a_known_violation(page, site):
+    page.goto(f"{site}/compliance.html")
+    table = page.locator("table.oa-problems", has_text="loan.overdue")
+    assert table.count() == 1
+    assert "§8.3" in table.inner_text()
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory, small_demo):
+    root = hostile_archive(tmp_path_factory.mktemp("hostile-browser"), small_demo)
+    build(root)
+    server, url = serve(root / "site")
+    yield url
+    server.shutdown()
+
+
+def test_injected_text_never_runs_in_pages_or_search_results(browser, hostile):
+    context = browser.new_context()
+    page = context.new_page()
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    for path in ("dossiers/ORD-2026-0005.html", "dossiers/ORD-2026-0003.html", "archive/borrowing.html", "orders/index.html"):
+        page.goto(f"{hostile}/{path}")
+        assert page.evaluate(f"typeof window.{MARK}") == "undefined", path
+    page.goto(f"{hostile}/index.html")
+    page.locator("#oa-search input.pagefind-ui__search-input").type("pwned")
+    page.keyboard.press("End")
+    page.wait_for_selector(".pagefind-ui__result", timeout=10_000)
+    page.wait_for_timeout(500)
+    assert page.evaluate(f"typeof window.{MARK}") == "undefined"
+    assert page.locator(".pagefind-ui__results script, .pagefind-ui__results img, .pagefind-ui__results svg[onload]").count() == 0
+    assert dialogs == []
+    context.close()

@@ -1,0 +1,120 @@
+"""Pages rendered by worker processes: the same pages as in-process, finished there, failures reported, nothing left running."""
+
+from __future__ import annotations
+
+import functools
+import multiprocessing
+import os
+import threading
+import time
+
+import pytest
+
+from generator.site.pagestream import PageStream, PageStreamError
+
+
+def plan(count: int, fail_at: int | None = None, pause: float = 0):
+    def page(i: int) -> str:
+        if i == fail_at:
+            raise ValueError(f"page {i} cannot be rendered")
+        time.sleep(pause)
+        return f"# Page {i}\n\n{'內容 ' * i}\n"
+
+    return [(f"dossiers/P{i:04d}.md", lambda i=i: page(i)) for i in range(count)]
+
+
+def shout(path: str, markdown: str) -> tuple[str, int, int]:
+    return path, len(markdown), os.getpid()
+
+
+@pytest.mark.parametrize("workers", [1, 2, 3])
+def test_workers_give_the_pages_rendered_in_process_and_finish_them(workers):
+    with PageStream(plan(300, pause=0.003), parallel=True, finish=shout, workers=workers) as parallel:
+        assert parallel.parallel and len(parallel.processes) == workers
+        streamed = parallel.pages()
+    with PageStream(plan(300), parallel=False, finish=shout) as sequential:
+        assert not sequential.parallel
+        in_process = sequential.pages()
+    assert list(streamed) == list(in_process) == [path for path, _ in plan(300)]
+    assert {path: markdown for path, (markdown, _) in streamed.items()} == {path: markdown for path, (markdown, _) in in_process.items()}
+    assert streamed["dossiers/P0002.md"][0] == "# Page 2\n\n內容 內容 \n"
+    assert all(finished is None for _, finished in in_process.values())  # in-process, MkDocs does the finishing
+    finished = [streamed[path][1] for path in streamed]
+    assert [(path, size) for path, size, _ in finished] == [(path, len(markdown)) for path, (markdown, _) in streamed.items()]
+    pids = {pid for _, _, pid in finished}
+    assert len(pids) == workers and os.getpid() not in pids  # every worker took pages
+
+
+def test_a_slow_page_holds_up_no_other():
+    """A worker busy with one big page (a 3 MB index) must not stop the others: they take every other page."""
+    release = multiprocessing.get_context("fork").Event()
+
+    def page(i: int) -> str:
+        if i == 0 and not release.wait(30):
+            raise TimeoutError("page 0 was never released")
+        return f"# Page {i}\n"
+
+    pages = [(f"P{i:04d}.md", functools.partial(page, i)) for i in range(200)]
+    with PageStream(pages, parallel=True, workers=2) as stream:
+        assert [stream.get(f"P{i:04d}.md")[0] for i in range(1, 200)] == [f"# Page {i}\n" for i in range(1, 200)]
+        release.set()  # only now can page 0 be finished
+        assert stream.get("P0000.md")[0] == "# Page 0\n"
+
+
+def test_pages_asked_for_out_of_order_are_kept_until_asked():
+    with PageStream(plan(50), parallel=True) as stream:
+        assert stream.get("dossiers/P0040.md")[0].startswith("# Page 40")
+        assert stream.get("dossiers/P0003.md")[0].startswith("# Page 3")
+        assert stream.get("dossiers/P0041.md")[0].startswith("# Page 41")
+        assert stream.get("dossiers/P0040.md")[0].startswith("# Page 40")
+
+
+@pytest.mark.parametrize("parallel", [True, False])
+def test_a_page_that_fails_reports_the_error_with_its_cause(parallel):
+    with PageStream(plan(20, fail_at=7), parallel=parallel) as stream:
+        assert stream.get("dossiers/P0006.md")[0].startswith("# Page 6")
+        with pytest.raises((PageStreamError, ValueError), match="page 7 cannot be rendered"):
+            stream.get("dossiers/P0007.md")
+
+
+def test_a_failure_in_finishing_a_page_is_reported_too():
+    def finish(path: str, markdown: str) -> None:
+        if path.endswith("P0011.md"):
+            raise KeyError("no such file")
+
+    with PageStream(plan(20), parallel=True, finish=finish) as stream, pytest.raises(PageStreamError, match="no such file"):
+        stream.pages()
+
+
+def test_a_build_that_stops_early_leaves_no_process_behind():
+    stream = PageStream(plan(5000), parallel=True, workers=2)
+    processes = list(stream.processes)
+    stream.get("dossiers/P0000.md")
+    started = time.perf_counter()
+    stream.close()
+    assert time.perf_counter() - started < 4  # they stop on their own: nobody waits out a timeout
+    assert len(processes) == 2 and not any(process.is_alive() for process in processes)
+
+
+def test_no_fork_while_another_thread_runs():
+    """Forking a process with threads (mkdocs serve) can copy a held lock: render in-process instead."""
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        with PageStream(plan(10)) as stream:
+            assert not stream.parallel
+            assert stream.get("dossiers/P0009.md")[0].startswith("# Page 9")
+    finally:
+        stop.set()
+        thread.join()
+    with PageStream(plan(10)) as stream:
+        assert stream.parallel
+
+
+def test_a_worker_that_dies_is_reported_not_waited_for():
+    stream = PageStream(plan(100_000), parallel=True, workers=2)
+    stream.get("dossiers/P0000.md")
+    stream.processes[1].kill()
+    with pytest.raises(PageStreamError, match="stopped"):
+        stream.pages()

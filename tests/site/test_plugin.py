@@ -1,0 +1,244 @@
+"""The MkDocs plugin and orders build: a real mkdocs build, strict mode, atomic replacement of site/."""
+
+from __future__ import annotations
+
+import functools
+import gzip
+import json
+import logging
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+from click.testing import CliRunner
+from editing import dossier, edit
+from mkdocs.exceptions import MkDocsException
+from sitebuild import TODAY, build, with_site
+
+from generator.cli import main
+from generator.demo.repository import write_repository
+from generator.site import plugin as plugin_module
+
+
+@pytest.fixture(scope="module")
+def demo_site(tmp_path_factory):
+    root = tmp_path_factory.mktemp("plugin") / "demo"
+    write_repository(root, 12, seed=2)
+    result = build(root)
+    return root, result
+
+
+def test_build_writes_every_page_and_the_search_index(demo_site):
+    root, result = demo_site
+    site = root / "site"
+    assert result.pages > 20
+    assert (site / "index.html").is_file() and (site / "compliance.html").is_file()
+    assert len(list((site / "dossiers").glob("ORD-*.html"))) == 12
+    assert (site / "pagefind/pagefind-ui.js").is_file() and any((site / "pagefind/fragment").iterdir())
+    assert '<html lang="zh-Hant"' in (site / "index.html").read_text(encoding="utf-8")
+
+
+def test_every_dossier_reaches_its_own_page_and_the_search_index(demo_site):
+    """Dossiers come from a second process and go to Pagefind page by page: none may land in another's place."""
+    root, _ = demo_site
+    site = root / "site"
+    pages = sorted((site / "dossiers").glob("ORD-*.html"))
+    for page in pages:
+        html = page.read_text(encoding="utf-8")
+        assert re.search(rf"<h1[^>]*>{page.stem} ", html), page.name
+        assert f"<title>{page.stem} " in html
+    urls = set()
+    for fragment in (site / "pagefind/fragment").glob("*.pf_fragment"):
+        raw = gzip.decompress(fragment.read_bytes())
+        urls.add(json.loads(raw[raw.index(b"{") :])["url"])
+    assert {f"/dossiers/{page.name}" for page in pages} <= urls
+
+
+def test_dossiers_stay_out_of_the_navigation(demo_site):
+    root, _ = demo_site
+    home = (root / "site/index.html").read_text(encoding="utf-8")
+    assert "dossiers/ORD-" not in home.split('<div class="md-content"', 1)[0]
+
+
+def test_attachments_are_published_beside_their_dossier(demo_site):
+    root, _ = demo_site
+    pdfs = list((root / "site/attachments").rglob("*.pdf"))
+    assert pdfs and all(p.read_bytes().startswith(b"%PDF") for p in pdfs)
+
+
+def test_no_request_would_leave_the_host(demo_site):
+    root, _ = demo_site
+    for page in (root / "site").rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        assert "fonts.googleapis" not in text and "fonts.gstatic" not in text and "cdn.jsdelivr" not in text, page
+
+
+def test_mkdocs_build_strict_works_in_the_archive(demo_site, tmp_path):
+    root, _ = demo_site
+    out = tmp_path / "strict-site"
+    done = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-d", str(out)],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        env={"NO_MKDOCS_2_WARNING": "1", "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert (out / "index.html").is_file()
+
+
+def test_a_build_with_errors_shows_them_unless_strict(archive):
+    root = with_site(archive)
+    o5 = f"{dossier('ORD-2026-0005')}/order.yaml"
+    edit(root, o5, lambda d: d.pop("work_plan"))
+    result = build(root)
+    assert any(p.rule == "order.missing-work-plan" for p in result.problems)
+    assert "order.missing-work-plan" in (root / "site/compliance.html").read_text(encoding="utf-8")
+    before = (root / "site/index.html").read_bytes()
+    with pytest.raises(MkDocsException):
+        build(root, strict=True)
+    assert (root / "site/index.html").read_bytes() == before  # the old site is untouched
+    assert not list(root.glob(".site.*"))  # no half-written folder left behind
+
+
+def test_orders_build_command_reports_and_publishes(demo_site):
+    root, _ = demo_site
+    result = CliRunner().invoke(main, ["build", str(root), "--today", str(TODAY), "--publish"])
+    assert result.exit_code == 0, result.stderr
+    assert "pages in" in result.stderr and "search index" in result.stderr
+    assert (root / ".order-archive/published-head").is_file()
+
+
+def test_an_unchanged_archive_reuses_pages_and_search_index(archive):
+    root = with_site(archive)
+    first = build(root)
+    key = (root / "site/pagefind/.inputs-key").read_text()
+    streamed = (root / "site/dossiers/ORD-2026-0005.html").read_text(encoding="utf-8")
+    second = build(root)
+    assert [p.format() for p in second.problems] == [p.format() for p in first.problems]
+    assert (root / "site/dossiers/ORD-2026-0005.html").read_text(encoding="utf-8") == streamed
+    assert (root / "site/pagefind/.inputs-key").read_text() == key
+    assert any((root / "site/pagefind/fragment").iterdir())
+    o5 = f"{dossier('ORD-2026-0005')}/order.yaml"
+    edit(root, o5, lambda d: d["intake"].update(project_name="全新專案名稱 Renamed project"))
+    build(root)
+    assert (root / "site/pagefind/.inputs-key").read_text() != key
+    assert "全新專案名稱" in (root / "site/dossiers/ORD-2026-0005.html").read_text(encoding="utf-8")
+
+
+def html_pages(site) -> dict[str, bytes]:
+    return {page.relative_to(site).as_posix(): page.read_bytes() for page in site.rglob("*.html")}
+
+
+def test_pages_converted_by_the_workers_are_the_pages_mkdocs_converts(archive, monkeypatch):
+    """Workers run MkDocs' own Page.render; the site must not change by a byte for it, nor when the cache
+    gives the conversions back (a warm build)."""
+    root = with_site(archive)
+    converted = []
+    real = plugin_module._ConvertedPage.render
+
+    def render(page, config, files):
+        converted.append(page.conversion is not None)
+        return real(page, config, files)
+
+    monkeypatch.setattr(plugin_module._ConvertedPage, "render", render)
+    build(root)
+    workers = html_pages(root / "site")
+    assert converted and all(converted)  # every generated page came converted
+    converted.clear()
+    build(root)  # warm: from the page cache
+    assert converted and all(converted)
+    assert html_pages(root / "site") == workers
+    converted.clear()
+    shutil.rmtree(root / ".cache")
+    monkeypatch.setattr(plugin_module, "PageStream", functools.partial(plugin_module.PageStream, parallel=False))
+    build(root)  # MkDocs converts every page in this process
+    assert converted and not any(converted)
+    in_process = html_pages(root / "site")
+    assert len(in_process) > 20 and in_process == workers
+
+
+def test_what_mkdocs_says_while_a_worker_converts_is_said_in_the_build(archive, monkeypatch, caplog):
+    """A warning logged in a worker (here: a link to a page that does not exist) must reach the build's log,
+    where --strict counts it, once, and again when the conversion comes from the cache."""
+    root = with_site(archive)
+    real = plugin_module.Renderer.plan
+
+    def plan(renderer):
+        pages = real(renderer)
+        return [(path, (lambda r=render: r() + "\n[gone](missing-page.md)\n") if path == "reports.md" else render) for path, render in pages]
+
+    monkeypatch.setattr(plugin_module.Renderer, "plan", plan)
+    for _ in range(2):  # cold, then warm
+        caplog.clear()
+        with caplog.at_level(logging.INFO, logger="mkdocs"):
+            build(root)
+        said = [r.getMessage() for r in caplog.records if "missing-page.md" in r.getMessage()]
+        assert len(said) == 1 and "reports.md" in said[0], said
+    with pytest.raises(MkDocsException):
+        build(root, strict=True)
+
+
+def test_orders_serve_serves_the_site_with_its_search(archive, tmp_path):
+    """``orders serve`` is what staff run while they write records: the dossiers and the search bundle are served."""
+    root = with_site(archive)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    command = [sys.executable, "-m", "generator.cli", "serve", str(root), "--address", f"127.0.0.1:{port}"]
+    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        page = None
+        deadline = time.monotonic() + 120
+        while page is None and time.monotonic() < deadline and server.poll() is None:
+            try:
+                page = urllib.request.urlopen(f"{base}/dossiers/ORD-2026-0005.html", timeout=5).read().decode()
+            except OSError:
+                time.sleep(0.5)
+        assert page is not None, server.stderr.read1().decode() if server.poll() is not None else "no answer in 120 s"
+        assert "ORD-2026-0005" in page and "oa-timeline" in page
+        assert urllib.request.urlopen(f"{base}/pagefind/pagefind-ui.js", timeout=5).status == 200
+        assert urllib.request.urlopen(f"{base}/pagefind/pagefind-entry.json", timeout=5).status == 200
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+
+def test_the_replaced_site_is_deleted_after_the_new_one_is_in_place(archive):
+    root = with_site(archive)
+    build(root)
+    (root / "site/from-the-last-build.txt").write_text("old")
+    stale = root / ".site.old-999999999"  # left by a build whose machine stopped
+    stale.mkdir()
+    (stale / "index.html").write_text("stale")
+    build(root)
+    assert (root / "site/index.html").is_file() and not (root / "site/from-the-last-build.txt").exists()
+    deadline = time.monotonic() + 30
+    while any(root.glob(".site.*")) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(root.glob(".site.*"))
+
+
+def test_unchanged_attachments_are_linked_from_the_last_site_and_changed_ones_copied(archive):
+    root = with_site(archive)
+    build(root)
+    published = sorted((root / "site/attachments").rglob("*.pdf"))
+    assert len(published) >= 2
+    kept, changed = published[0], published[1]
+    before = {path: path.stat().st_ino for path in (kept, changed)}
+    order_id = changed.parent.name
+    source = root / dossier(order_id) / "attachments" / changed.name
+    source.write_bytes(source.read_bytes()[:-1] + b"X")  # same size, new content and time
+    os.utime(source, ns=(source.stat().st_atime_ns, source.stat().st_mtime_ns + 1_000_000_000))
+    build(root)
+    assert kept.stat().st_ino == before[kept]  # the same file, linked: nothing copied
+    assert changed.stat().st_ino != before[changed] and changed.read_bytes() == source.read_bytes()

@@ -1,0 +1,86 @@
+"""The rendered Markdown: golden files of a small archive with a fixed history, and page coverage."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from generator.demo.repository import write_repository
+from generator.pipeline import check_archive
+from generator.site.i18n import _TABLE, LANGUAGES
+from generator.site.render import relative, render_pages
+
+TODAY = date(2026, 11, 20)
+
+
+@pytest.fixture(scope="module")
+def fixed_repo(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("site") / "archive"
+    write_repository(root, 8, seed=4)
+    return root
+
+
+@pytest.fixture(scope="module")
+def pages(fixed_repo) -> dict[str, str]:
+    return render_pages(check_archive(fixed_repo, TODAY), "zh-Hant")
+
+
+def test_every_page_kind_is_there(pages, fixed_repo):
+    checked = check_archive(fixed_repo, TODAY)
+    orders = [e.model.id for e in checked.catalog.entries if e.kind == "order"]
+    assert {f"dossiers/{o}.md" for o in orders} <= set(pages)
+    for path in (
+        "index.md",
+        "orders/index.md",
+        "orders/open.md",
+        "orders/status/received.md",
+        "archive/index.md",
+        "archive/retention.md",
+        "archive/disposals.md",
+        "archive/borrowing.md",
+        "reports.md",
+        "compliance.md",
+        "guides/submit.md",
+        "guides/review.md",
+    ):
+        assert path in pages, path
+
+
+@pytest.mark.parametrize("page", ["dossiers/ORD-2025-0001.md", "compliance.md", "orders/status/in_progress.md", "archive/borrowing.md"])
+def test_pages_match_golden_files(pages, golden, page):
+    golden("site/" + page.replace("/", "__"), pages[page])
+
+
+def test_same_archive_same_pages(fixed_repo, pages):
+    assert render_pages(check_archive(fixed_repo, TODAY), "zh-Hant") == pages
+
+
+def test_the_dossier_timeline_names_authors_and_approvers(pages):
+    dossier = pages["dossiers/ORD-2025-0001.md"]
+    assert "oa-timeline" in dossier and "核准" in dossier and "僅為聲明，未驗證" in dossier
+
+
+def test_english_site_uses_the_english_labels(fixed_repo):
+    english = render_pages(check_archive(fixed_repo, TODAY), "en")
+    assert english["compliance.md"].startswith("---\nsearch") is False
+    assert "# Compliance" in english["compliance.md"]
+    assert "claimed, not verified" in english["dossiers/ORD-2025-0001.md"]
+
+
+def test_an_archive_outside_git_says_it_has_no_history(archive):
+    pages = render_pages(check_archive(archive, TODAY), "en")
+    assert "there is no history" in pages["dossiers/ORD-2026-0005.md"]
+
+
+def test_every_label_has_both_languages():
+    assert LANGUAGES == ("zh-Hant", "en")
+    for key, (zh, en) in _TABLE.items():
+        assert zh and en, key
+
+
+def test_relative_links_between_pages():
+    assert relative("orders/status/received.md", "dossiers/ORD-2026-0001.md") == "../../dossiers/ORD-2026-0001.html"
+    assert relative("index.md", "compliance.md") == "compliance.html"
+    assert relative("dossiers/ORD-2026-0001.md", "attachments/ORD-2026-0001/x") == "../attachments/ORD-2026-0001/x"

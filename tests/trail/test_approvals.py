@@ -1,0 +1,187 @@
+"""The approval trail checked against organization.yaml and policy.yaml, in real repositories."""
+
+from __future__ import annotations
+
+import subprocess
+
+import pytest
+from editing import dossier, edit, read, write
+from gitrepo import direct, git, make_repo, merge, on_branch
+
+from generator.demo.company import email
+from generator.pipeline import check_archive
+
+O5 = f"{dossier('ORD-2026-0005')}/order.yaml"
+ST1 = f"{dossier('ORD-2025-0001')}/settlement.yaml"
+T1, T2 = "2026-02-02T10:00:00+08:00", "2026-02-02T16:00:00+08:00"
+
+
+def history_problems(root):
+    return [(p.rule, p.message) for p in check_archive(root).problems if p.rule.startswith("history.")]
+
+
+def new_task(root):
+    edit(root, O5, lambda d: d["work_plan"]["tasks"].append({"id": "T9", "title": "驗收準備 Acceptance prep", "owner": "wu.shufen", "due": "2026-12-15"}))
+
+
+def test_a_valid_approval(tmp_path):
+    root = make_repo(tmp_path)
+    on_branch(root, "task", "huang.chihming", T1, "ORD-2026-0005: add a task", new_task)
+    merge(root, "task", ["lin.yating"], T2)
+    result = check_archive(root)
+    assert history_problems(root) == []
+    approval = result.approvals[-1]
+    assert approval.kinds == ("order",) and approval.tracked and approval.ok
+    assert [(a.person, a.verified) for a in approval.approvers] == [("lin.yating", False)]
+
+
+def test_the_setup_commit_is_before_approval_tracking(tmp_path):
+    root = make_repo(tmp_path)
+    [setup] = check_archive(root).approvals
+    assert not setup.tracked and setup.problems == []
+
+
+def test_direct_commit_to_main_is_unapproved(tmp_path):
+    root = make_repo(tmp_path)
+    direct(root, "huang.chihming", T1, "quick fix", new_task)
+    [(rule, message)] = history_problems(root)
+    assert rule == "history.unapproved-change"
+    assert "committed straight to the main line by huang.chihming@hongxin.example" in message
+
+
+def test_merge_without_trailer_is_unapproved_unless_policy_allows_the_committer(tmp_path):
+    root = make_repo(tmp_path)
+    on_branch(root, "task", "huang.chihming", T1, "add a task", new_task)
+    merge(root, "task", [], T2, committer="lin.yating")
+    assert history_problems(root) == [("history.unapproved-change", history_problems(root)[0][1])]
+    edit(root, "records/policy.yaml", lambda d: d.update(allow_committer_as_approver=True))
+    assert history_problems(root) == []
+
+
+def test_approver_from_the_wrong_department(tmp_path):
+    root = make_repo(tmp_path)
+    on_branch(root, "settle", "kuo.peiling", T1, "fix a settlement", lambda r: edit(r, ST1, lambda d: d["plan"].update(method="cheque")))
+    merge(root, "settle", ["lin.yating"], T2)
+    [(rule, message)] = history_problems(root)
+    assert rule == "history.approver-not-authorised"
+    assert "changes to settlement need an approver of finance; approved by lin.yating" in message
+
+
+def test_a_person_without_the_approver_role(tmp_path):
+    root = make_repo(tmp_path)
+    on_branch(root, "task", "huang.chihming", T1, "add a task", new_task)
+    merge(root, "task", ["chen.yichun"], T2)  # in sales, but no approver role
+    assert [r for r, _ in history_problems(root)] == ["history.approver-not-authorised"]
+
+
+def test_self_approval_is_refused(tmp_path):
+    root = make_repo(tmp_path)
+    on_branch(root, "task", "lin.yating", T1, "add a task", new_task)
+    merge(root, "task", ["lin.yating"], T2)
+    rules = sorted(r for r, _ in history_problems(root))
+    assert rules == ["history.approver-not-authorised", "history.self-approval"]
+
+
+def test_unknown_approver(tmp_path):
+    root = make_repo(tmp_path)
+    on_branch(root, "task", "huang.chihming", T1, "add a task", new_task)
+    git(root, "merge", "-q", "--no-ff", "-m", "Merge\n\nApproved-by: Mallory <mallory@evil.example>\n", "task", who="lin.yating", when=T2)
+    assert sorted(r for r, _ in history_problems(root)) == ["history.approver-not-authorised", "history.unknown-approver"]
+
+
+def test_changes_needing_two_departments(tmp_path):
+    root = make_repo(tmp_path)
+    cr = f"{dossier('ORD-2026-0005')}/changes/CR-2026-0005-01.yaml"
+    change = {
+        "kind": "change_request",
+        "schema_version": 1,
+        "id": "CR-2026-0005-01",
+        "order": "ORD-2026-0005",
+        "status": "requested",
+        "title": "新增報表",
+        "requested_on": "2026-01-20",
+        "requested_by": "客戶",
+        "recorded_by": "chen.yichun",
+        "reason": "需求",
+        "content": "月報",
+        "impact": "+60k",
+        "major": False,
+        "cost_delta": "60000",
+    }
+    on_branch(root, "cr", "chen.yichun", T1, "change request", lambda r: write(r, cr, change))
+    merge(root, "cr", ["wang.chienhung"], T2)
+    [(rule, message)] = history_problems(root)
+    assert rule == "history.approver-not-authorised" and "need an approver of finance" in message
+    git(root, "reset", "-q", "--hard", "HEAD~1")
+    merge(root, "cr", ["wang.chienhung", "huang.shuhua"], T2)
+    assert history_problems(root) == []
+
+
+def test_backwards_transition(tmp_path):
+    root = make_repo(tmp_path)
+    o3 = f"{dossier('ORD-2026-0003')}/order.yaml"  # accepted
+    on_branch(root, "back", "chen.yichun", T1, "reopen", lambda r: edit(r, o3, lambda d: d.update(status="in_progress")))
+    merge(root, "back", ["lin.yating"], T2)
+    found = [(r, m) for r, m in history_problems(root)]
+    assert found[0][0] == "history.invalid-transition"
+    assert "accepted → in_progress; from accepted it may go to" in found[0][1]
+
+
+def test_deletion_without_disposal(tmp_path):
+    root = make_repo(tmp_path)
+    loan = "records/archive/borrowing/BR-2026-0001.yaml"
+    on_branch(root, "rm", "tsai.mingche", T1, "remove", lambda r: (r / loan).unlink())
+    merge(root, "rm", ["huang.shuhua"], T2)
+    assert [r for r, _ in history_problems(root)] == ["history.deleted-without-disposal"]
+
+
+def test_acknowledged_commit_becomes_a_warning(tmp_path):
+    root = make_repo(tmp_path)
+    direct(root, "huang.chihming", T1, "quick fix", new_task)
+    sha = git(root, "rev-parse", "HEAD").strip()[:12]
+    ack = {"commit": sha, "reason": "緊急修正，事後補審 Emergency fix reviewed afterwards", "approved_by": "hsu.wenpin", "on": "2026-02-05"}
+    policy = read(root, "records/policy.yaml")
+    policy["acknowledged"] = [ack]
+    write(root, "records/policy.yaml", policy)  # uncommitted: the policy read is the work tree's
+    [problem] = [p for p in check_archive(root).problems if p.rule.startswith("history.")]
+    assert str(problem.severity) == "warning" and "acknowledged in policy.yaml" in problem.message
+
+
+@pytest.fixture
+def signing_key(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("keys")
+    key = folder / "lin"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "lin", "-f", str(key)], check=True)
+    return key
+
+
+def test_signed_approvals_are_verified_and_forged_trailers_are_not(tmp_path, signing_key):
+    root = make_repo(tmp_path, {"require_signed_approvals": True})
+    public = signing_key.with_suffix(".pub").read_text().split()
+    edit(root, "records/organization.yaml", lambda d: next(p for p in d["people"] if p["id"] == "lin.yating").update(signing_keys=[" ".join(public[:2])]))
+    git(root, "commit", "-q", "-am", "keys")  # setup, before tracking
+    git(root, "config", "gpg.format", "ssh")
+    git(root, "config", "user.signingkey", str(signing_key))
+    on_branch(root, "task", "huang.chihming", T1, "add a task", new_task)
+    git(root, "merge", "-q", "--no-ff", "-S", "-m", f"Merge\n\nApproved-by: lin.yating <{email('lin.yating')}>\n", "task", who="lin.yating", when=T2)
+    result = check_archive(root)
+    assert [p.rule for p in result.problems if p.rule.startswith("history.")] == []
+    assert [a.verified for a in result.approvals[-1].approvers] == [True]
+    # A forged approval: same trailer, but the merge is not signed by lin.yating.
+    on_branch(root, "task2", "huang.chihming", "2026-02-03T10:00:00+08:00", "another task", new_task)
+    git(
+        root,
+        "merge",
+        "-q",
+        "--no-ff",
+        "--no-gpg-sign",
+        "-m",
+        f"Merge\n\nApproved-by: lin.yating <{email('lin.yating')}>\n",
+        "task2",
+        who="huang.chihming",
+        when="2026-02-03T16:00:00+08:00",
+    )
+    result = check_archive(root)
+    [problem] = [p for p in result.problems if p.rule.startswith("history.")]
+    assert problem.rule == "history.unverified-approval" and "only a claim" in problem.message
+    assert [a.verified for a in result.approvals[-1].approvers] == [False]

@@ -1,0 +1,130 @@
+"""Reading the history: one pass, versions with field diffs, cache, shallow clones, rewritten history."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from datetime import date
+
+from editing import dossier, edit, read
+from gitrepo import git, make_repo, merge, on_branch
+
+from generator import pipeline
+from generator.pipeline import check_archive
+from generator.trail.cache import CACHE_FILE, cached_head
+from generator.trail.diffs import diff_fields, flatten
+from generator.trail.history import read_history
+from generator.trail.prefetch import prefetch
+from generator.trail.published import mark_published
+
+O5 = f"{dossier('ORD-2026-0005')}/order.yaml"
+TODAY_CHECK = date(2026, 3, 1)
+
+
+def raise_budget(root):
+    edit(root, O5, lambda d: d["intake"].update(budget="2000000"))
+
+
+def test_versions_and_field_diffs(tmp_path):
+    root = make_repo(tmp_path)
+    budget = read(root, O5)["intake"]["budget"]
+    on_branch(root, "budget", "chen.yichun", "2026-02-02T10:00:00+08:00", "ORD-2026-0005: new budget", raise_budget)
+    merge(root, "budget", ["lin.yating"], "2026-02-02T16:00:00+08:00")
+    history = read_history(root, use_cache=False)
+    versions = history.versions[O5]
+    assert [v.change for v in versions] == ["A", "M"]
+    first, second = (history.commit_of(v) for v in versions)
+    assert not first.is_merge and second.is_merge
+    assert second.trailers == (("lin.yating", "lin.yating@hongxin.example"),)
+    assert second.branch_authors == (("chen.yichun", "chen.yichun@hongxin.example"),)
+    assert versions[0].diff == ()  # a new record: the record itself says what it holds
+    assert [str(c) for c in versions[1].diff] == [f"intake.budget {budget} → 2000000"]
+
+
+def test_flatten_and_diff_name_every_field():
+    before = flatten({"a": {"b": 1, "c": [{"d": "x"}, {"d": "y"}]}, "e": True})
+    after = flatten({"a": {"b": 2, "c": [{"d": "x"}]}, "f": "new"})
+    assert [str(c) for c in diff_fields(before, after)] == ["a.b 1 → 2", "f: + new", "a.c[1].d: − y", "e: − true"]
+
+
+def test_long_values_are_shortened_in_diffs():
+    [change] = diff_fields({"t": "a"}, {"t": "x" * 200 + "\nmore"})
+    assert len(change.new) == 80 and change.new.endswith("…")
+
+
+def test_cache_gives_the_same_history_and_extends_incrementally(tmp_path):
+    root = make_repo(tmp_path)
+    cold = read_history(root)
+    assert (root / CACHE_FILE).is_file()
+    warm = read_history(root)
+    assert warm.head == cold.head and len(warm.commits) == len(cold.commits)
+    on_branch(root, "budget", "chen.yichun", "2026-02-02T10:00:00+08:00", "budget", raise_budget)
+    merge(root, "budget", ["lin.yating"], "2026-02-02T16:00:00+08:00")
+    extended = read_history(root)
+    fresh = read_history(root, use_cache=False)
+    assert len(extended.commits) == len(fresh.commits) == 2
+    assert [str(c) for c in extended.versions[O5][-1].diff] == [str(c) for c in fresh.versions[O5][-1].diff]
+
+
+def test_uncommitted_records_are_reported(tmp_path):
+    root = make_repo(tmp_path)
+    raise_budget(root)
+    (root / "records/archive/borrowing/BR-2026-0099.yaml").write_text("kind: loan\n")
+    history = read_history(root)
+    assert history.uncommitted == {O5: "modified", "records/archive/borrowing/BR-2026-0099.yaml": "new"}
+
+
+def test_an_archive_outside_git_has_no_history(archive):
+    assert read_history(archive) is None
+    assert check_archive(archive).history is None
+
+
+def test_shallow_clone_is_reported_with_the_fix(tmp_path):
+    root = make_repo(tmp_path / "origin")
+    on_branch(root, "budget", "chen.yichun", "2026-02-02T10:00:00+08:00", "budget", raise_budget)
+    merge(root, "budget", ["lin.yating"], "2026-02-02T16:00:00+08:00")
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", "--depth", "1", f"file://{root}", str(clone)], check=True)
+    [problem] = [p for p in check_archive(clone).problems if p.rule == "history.shallow-clone"]
+    assert "fetch-depth: 0" in problem.message and str(problem.severity) == "warning"
+
+
+def test_rewritten_history_is_detected(tmp_path):
+    root = make_repo(tmp_path)
+    on_branch(root, "budget", "chen.yichun", "2026-02-02T10:00:00+08:00", "budget", raise_budget)
+    merge(root, "budget", ["lin.yating"], "2026-02-02T16:00:00+08:00")
+    published = git(root, "rev-parse", "HEAD").strip()
+    mark_published(root, published)
+    assert not [p for p in check_archive(root).problems if p.rule == "history.rewritten"]
+    git(root, "reset", "-q", "--hard", "HEAD~1")
+    on_branch(root, "quiet", "chen.yichun", "2026-02-03T10:00:00+08:00", "budget again", raise_budget)
+    merge(root, "quiet", ["lin.yating"], "2026-02-03T16:00:00+08:00")
+    [problem] = [p for p in check_archive(root).problems if p.rule == "history.rewritten"]
+    assert published[:10] in problem.message
+    shutil.rmtree(root / ".cache")
+
+
+def test_prefetch_reads_the_history_beside_the_records_and_gives_the_same_check(tmp_path, monkeypatch):
+    root = make_repo(tmp_path)
+    on_branch(root, "budget", "chen.yichun", "2026-02-02T10:00:00+08:00", "ORD-2026-0005: new budget", raise_budget)
+    merge(root, "budget", ["lin.yating"], "2026-02-02T16:00:00+08:00")
+    started = []
+    monkeypatch.setattr(pipeline, "prefetch", lambda root: started.append(prefetch(root)) or started[-1])
+    alone = check_archive(root, TODAY_CHECK)  # no cache: the history is read in a second process meanwhile
+    assert started and started[0] is not None and started[0].process.exitcode == 0
+    assert cached_head(root) == alone.history.head
+    assert prefetch(root) is None  # the cache is at the head: nothing to read
+    shutil.rmtree(root / CACHE_FILE.parent)
+    reading = prefetch(root)
+    assert reading is not None
+    reading.wait()
+    assert reading.process.exitcode == 0 and (root / CACHE_FILE).is_file()
+    again = check_archive(root, TODAY_CHECK, history=True)
+    assert [p.format() for p in again.problems] == [p.format() for p in alone.problems]
+    assert again.history.versions == read_history(root, use_cache=False).versions
+
+
+def test_no_prefetch_for_a_signed_policy_or_outside_git(tmp_path, archive):
+    assert prefetch(archive) is None
+    root = make_repo(tmp_path, {"require_signed_approvals": True})
+    assert prefetch(root) is None

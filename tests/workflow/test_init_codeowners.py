@@ -1,0 +1,81 @@
+"""orders init and orders codeowners: a new archive validates and builds at once; CI files name the right commands."""
+
+from __future__ import annotations
+
+import os
+
+import yaml
+from click.testing import CliRunner
+from sitebuild import build
+
+from generator.cli import main
+from generator.demo.company import organization, policy
+from generator.pipeline import check_archive
+from generator.workflow.codeowners import codeowners
+from schemas import Organization, Policy
+
+
+def test_codeowners_follow_the_policy():
+    text = codeowners(Organization.model_validate(_plain(organization())), Policy.model_validate(_plain(policy())))
+    lines = dict(line.split(" ", 1) for line in text.splitlines() if line.startswith("/"))
+    assert lines["/records/orders/*/*/settlement.yaml"] == "huang.shuhua@hongxin.example tsai.mingche@hongxin.example"
+    changes = lines["/records/orders/*/*/changes/"].split()
+    assert "wang.chienhung@hongxin.example" in changes and "huang.shuhua@hongxin.example" in changes and "lin.yating@hongxin.example" not in changes
+    assert lines["/records/archive/disposals/"] == "chou.peichun@hongxin.example hsu.wenpin@hongxin.example"  # heads only
+    assert "lin.yating@hongxin.example" in lines["/records/archive/borrowing/"]  # every head approves loans of their department
+
+
+def _plain(data):
+    from generator.records.safeyaml import dump, parse
+
+    return parse(dump(data).encode(), "x")[0]
+
+
+def test_init_creates_an_archive_that_validates_and_builds(tmp_path):
+    target = tmp_path / "acme"
+    result = CliRunner().invoke(main, ["init", str(target), "--admin-email", "boss@acme.example", "--admin-name", "王大明"])
+    assert result.exit_code == 0, result.stderr
+    assert (target / ".git").is_dir()
+    checked = check_archive(target)
+    assert [p.format() for p in checked.problems] == []
+    assert build(target).pages > 5
+    assert CliRunner().invoke(main, ["codeowners", str(target), "--check"]).exit_code == 0
+
+
+def test_generated_ci_files_parse_and_name_the_commands(tmp_path):
+    target = tmp_path / "acme"
+    CliRunner().invoke(main, ["init", str(target), "--admin-email", "boss@acme.example"])
+    check = yaml.safe_load((target / ".github/workflows/orders-check.yml").read_text())
+    steps = check["jobs"]["check"]["steps"]
+    assert steps[0]["with"]["fetch-depth"] == 0
+    assert any("orders check --base origin/${{ github.base_ref }} --format github" in s.get("run", "") for s in steps)
+    site = yaml.safe_load((target / ".github/workflows/orders-site.yml").read_text())
+    assert any("orders build --strict --publish" in s.get("run", "") for s in site["jobs"]["site"]["steps"])
+    gitlab = yaml.safe_load((target / ".gitlab-ci.yml").read_text())
+    assert gitlab["variables"]["GIT_DEPTH"] == 0 and any("orders check --base" in line for line in gitlab["check"]["script"])
+    hooks = yaml.safe_load((target / ".pre-commit-config.yaml").read_text())
+    assert hooks["repos"][0]["hooks"][0]["entry"] == "orders validate-files"
+    assert os.path.getsize(target / ".github/CODEOWNERS") > 0
+
+
+def test_init_refuses_a_folder_in_use(tmp_path):
+    (tmp_path / "x.txt").write_text("x")
+    assert CliRunner().invoke(main, ["init", str(tmp_path)]).exit_code == 1
+
+
+def test_pre_commit_passes_on_a_new_archive_and_locates_a_broken_record(tmp_path):
+    import shutil
+    import subprocess
+
+    if shutil.which("pre-commit") is None:
+        raise AssertionError("pre-commit is a test dependency: pip install -e '.[test]'")
+    target = tmp_path / "acme"
+    CliRunner().invoke(main, ["init", str(target), "--admin-email", "boss@acme.example"])
+    env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home")}
+    ok = subprocess.run(["pre-commit", "run", "--all-files"], cwd=target, capture_output=True, text=True, env=env, check=False)
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    policy = target / "records/policy.yaml"
+    policy.write_text(policy.read_text(encoding="utf-8").replace("max_borrowing_days: 30", "max_borrowing_days: thirty"), encoding="utf-8")
+    bad = subprocess.run(["pre-commit", "run", "--all-files"], cwd=target, capture_output=True, text=True, env=env, check=False)
+    assert bad.returncode == 1
+    assert "records/policy.yaml:" in bad.stdout and "error[schema." in bad.stdout and "max_borrowing_days" in bad.stdout
