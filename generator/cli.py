@@ -15,6 +15,7 @@ from pathlib import Path
 
 import click
 
+from generator.core.printable import printable
 from generator.core.problems import Problem, UserError, count, render
 
 FORMATS = click.Choice(["text", "json", "github"])
@@ -186,19 +187,19 @@ def history(record_id: str, root: str, fmt: str) -> None:
         click.echo(json.dumps(timeline, ensure_ascii=False, indent=2))
         return
     for record in timeline["records"]:
-        click.echo(f"{record['path']}")
+        _say(f"{record['path']}")
         if record["uncommitted"]:
-            click.echo(f"  (uncommitted: {record['uncommitted']})")
+            _say(f"  (uncommitted: {record['uncommitted']})")
         for version in record["versions"]:
             approvers = ", ".join(f"{a['name']} <{a['email']}> {'✓ verified' if a['verified'] else '(claimed)'}" for a in version["approvers"]) or "—"
             label = "" if version["tracked"] else "  [before approval tracking]"
-            click.echo(f"  {version['date']}  {version['commit'][:10]}  {version['change']:8} by {version['author']}; approved by {approvers}{label}")
+            _say(f"  {version['date']}  {version['commit'][:10]}  {version['change']:8} by {version['author']}; approved by {approvers}{label}")
             for problem in version["problems"]:
-                click.echo(f"      ✗ {problem}")
+                _say(f"      ✗ {problem}")
             if version["change"] in ("created", "deleted"):
                 continue
             for change in version["diff"]:
-                click.echo(f"      {change}")
+                _say(f"      {change}")
 
 
 @main.command()
@@ -389,6 +390,11 @@ def _report(root: str, problems: list[Problem], fmt: str, strict: bool, what: st
     failed = bool(errors or (strict and warnings))
     click.echo(f"{'✗' if failed else '✓'} {what}; {errors} error(s), {warnings} warning(s)", err=True)
     sys.exit(1 if failed else 0)
+
+
+def _say(text: str) -> None:
+    """One line of output that shows text from records or git (names, subjects, paths): escaped, never raw."""
+    click.echo(printable(text))
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -119,7 +119,7 @@ Text = _text(4000, TEXT_PATTERN, "Free text, may span lines / 多行文字")
 # --------------------------------------------------------------------------
 # Dates
 
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def _parse_date(value: Any) -> date:
@@ -136,7 +136,7 @@ def _parse_date(value: Any) -> date:
 IsoDate = Annotated[
     date,
     BeforeValidator(_parse_date),
-    WithJsonSchema({"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"}),
+    WithJsonSchema({"type": "string", "format": "date", "pattern": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}),
 ]
 
 
@@ -227,15 +227,15 @@ def _id_type(pattern: str, example: str, what: str, *marks: Reference):
     ]
 
 
-OrderId = _id_type(r"ORD-\d{4}-\d{4}", "ORD-2026-0001", "an order number")
-ChangeId = _id_type(r"CR-\d{4}-\d{4}-\d{2}", "CR-2026-0001-01", "a change request number")
-QualityId = _id_type(r"QC-\d{4}-\d{4}-\d{2}", "QC-2026-0001-01", "a quality record number")
-DeliveryId = _id_type(r"DLV-\d{4}-\d{4}", "DLV-2026-0001", "a delivery record number")
-SettlementId = _id_type(r"STL-\d{4}-\d{4}", "STL-2026-0001", "a settlement number")
-LoanId = _id_type(r"BR-\d{4}-\d{4}", "BR-2026-0001", "a borrowing register number")
-DisposalId = _id_type(r"DS-\d{4}-\d{4}", "DS-2027-0001", "a disposal number")
+OrderId = _id_type(r"ORD-[0-9]{4}-[0-9]{4}", "ORD-2026-0001", "an order number")
+ChangeId = _id_type(r"CR-[0-9]{4}-[0-9]{4}-[0-9]{2}", "CR-2026-0001-01", "a change request number")
+QualityId = _id_type(r"QC-[0-9]{4}-[0-9]{4}-[0-9]{2}", "QC-2026-0001-01", "a quality record number")
+DeliveryId = _id_type(r"DLV-[0-9]{4}-[0-9]{4}", "DLV-2026-0001", "a delivery record number")
+SettlementId = _id_type(r"STL-[0-9]{4}-[0-9]{4}", "STL-2026-0001", "a settlement number")
+LoanId = _id_type(r"BR-[0-9]{4}-[0-9]{4}", "BR-2026-0001", "a borrowing register number")
+DisposalId = _id_type(r"DS-[0-9]{4}-[0-9]{4}", "DS-2027-0001", "a disposal number")
 RecordId = _id_type(
-    r"(ORD-\d{4}-\d{4}|(CR|QC)-\d{4}-\d{4}-\d{2}|(DLV|STL|BR|DS)-\d{4}-\d{4})",
+    r"(ORD-[0-9]{4}-[0-9]{4}|(CR|QC)-[0-9]{4}-[0-9]{4}-[0-9]{2}|(DLV|STL|BR|DS)-[0-9]{4}-[0-9]{4})",
     "ORD-2026-0001",
     "a record number",
 )

@@ -13,6 +13,8 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from enum import StrEnum
 
+from generator.core.printable import printable
+
 
 class Severity(StrEnum):
     ERROR = "error"
@@ -36,7 +38,7 @@ class Problem:
     def format(self) -> str:
         """``path:line:col: error[rule] message (§clause)``."""
         clause = f" ({self.clause})" if self.clause else ""
-        return f"{self.path}:{self.line}:{self.col}: {self.severity}[{self.rule}] {self.message}{clause}"
+        return printable(f"{self.path}:{self.line}:{self.col}: {self.severity}[{self.rule}] {self.message}{clause}")
 
     def to_json(self) -> dict:
         data = asdict(self)
@@ -52,7 +54,8 @@ class Problem:
 
 
 def _gh_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    """GitHub's own escapes for its workflow commands, then ``printable`` for the controls they leave."""
+    return printable(text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
 
 
 def _gh_property(text: str) -> str:

@@ -14,19 +14,19 @@ from functools import lru_cache
 
 RECORDS_DIR = "records"
 
-_ORDER_DIR = r"orders/(?P<year>\d{4})/ORD-(?P=year)-(?P<num>\d{4})"
+_ORDER_DIR = r"orders/(?P<year>[0-9]{4})/ORD-(?P=year)-(?P<num>[0-9]{4})"
 
 _PATTERNS: list[tuple[str, re.Pattern[str], str | None]] = [
     # kind, path pattern (relative to records/), id template (None: no id key)
     ("organization", re.compile(r"organization\.yaml"), None),
     ("policy", re.compile(r"policy\.yaml"), None),
     ("order", re.compile(_ORDER_DIR + r"/order\.yaml"), "ORD-{year}-{num}"),
-    ("change_request", re.compile(_ORDER_DIR + r"/changes/CR-(?P=year)-(?P=num)-(?P<seq>\d{2})\.yaml"), "CR-{year}-{num}-{seq}"),
-    ("quality_record", re.compile(_ORDER_DIR + r"/quality/QC-(?P=year)-(?P=num)-(?P<seq>\d{2})\.yaml"), "QC-{year}-{num}-{seq}"),
+    ("change_request", re.compile(_ORDER_DIR + r"/changes/CR-(?P=year)-(?P=num)-(?P<seq>[0-9]{2})\.yaml"), "CR-{year}-{num}-{seq}"),
+    ("quality_record", re.compile(_ORDER_DIR + r"/quality/QC-(?P=year)-(?P=num)-(?P<seq>[0-9]{2})\.yaml"), "QC-{year}-{num}-{seq}"),
     ("delivery", re.compile(_ORDER_DIR + r"/delivery\.yaml"), "DLV-{year}-{num}"),
     ("settlement", re.compile(_ORDER_DIR + r"/settlement\.yaml"), "STL-{year}-{num}"),
-    ("loan", re.compile(r"archive/borrowing/BR-(?P<year>\d{4})-(?P<num>\d{4})\.yaml"), "BR-{year}-{num}"),
-    ("disposal", re.compile(r"archive/disposals/DS-(?P<year>\d{4})-(?P<num>\d{4})\.yaml"), "DS-{year}-{num}"),
+    ("loan", re.compile(r"archive/borrowing/BR-(?P<year>[0-9]{4})-(?P<num>[0-9]{4})\.yaml"), "BR-{year}-{num}"),
+    ("disposal", re.compile(r"archive/disposals/DS-(?P<year>[0-9]{4})-(?P<num>[0-9]{4})\.yaml"), "DS-{year}-{num}"),
 ]
 
 _ATTACHMENTS = re.compile(_ORDER_DIR + r"/attachments/.+")

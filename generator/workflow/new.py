@@ -78,7 +78,7 @@ def plan(root: Path, word: str, today: date, order: str | None = None, main: str
     if word not in KINDS:
         raise UserError(f"unknown kind {word!r}; one of: {', '.join(KINDS)}")
     if word in NEEDS_ORDER:
-        if not order or not re.fullmatch(r"ORD-\d{4}-\d{4}", order):
+        if not order or not re.fullmatch(r"ORD-[0-9]{4}-[0-9]{4}", order):
             raise UserError(f"orders new {word} needs --order ORD-YYYY-NNNN")
         folder = f"{RECORDS_DIR}/orders/{order[4:8]}/{order}"
         if not (root / folder / "order.yaml").is_file():
@@ -86,19 +86,19 @@ def plan(root: Path, word: str, today: date, order: str | None = None, main: str
     paths = used_paths(root, main)
     year = today.year
     if word == "order":
-        number = next_number(paths, rf"/ORD-{year}-(\d{{4}})/order\.yaml$")
+        number = next_number(paths, rf"/ORD-{year}-([0-9]{{4}})/order\.yaml$")
         record_id = f"ORD-{year}-{number:04d}"
         return f"{RECORDS_DIR}/orders/{year}/{record_id}/order.yaml", record_id, {}
     if word in ("change", "quality"):
         prefix, sub = ("CR", "changes") if word == "change" else ("QC", "quality")
-        number = next_number(paths, rf"/{prefix}-{order[4:]}-(\d{{2}})\.yaml$")
+        number = next_number(paths, rf"/{prefix}-{order[4:]}-([0-9]{{2}})\.yaml$")
         record_id = f"{prefix}-{order[4:]}-{number:02d}"
         return f"{folder}/{sub}/{record_id}.yaml", record_id, {"order": order}
     if word in ("delivery", "settlement"):
         prefix = "DLV" if word == "delivery" else "STL"
         return f"{folder}/{word}.yaml", f"{prefix}-{order[4:]}", {"order": order}
     prefix, sub = ("BR", "borrowing") if word == "borrowing" else ("DS", "disposals")
-    number = next_number(paths, rf"/{prefix}-{year}-(\d{{4}})\.yaml$")
+    number = next_number(paths, rf"/{prefix}-{year}-([0-9]{{4}})\.yaml$")
     record_id = f"{prefix}-{year}-{number:04d}"
     return f"{RECORDS_DIR}/archive/{sub}/{record_id}.yaml", record_id, {}
 
