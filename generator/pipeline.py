@@ -23,7 +23,7 @@ from generator.records.validate import validate_sources
 from generator.rules import run_rules
 from generator.trail.approvals import Approval, evaluate, history_problems, write_allowed_signers
 from generator.trail.commits import History
-from generator.trail.gitlog import open_repository
+from generator.trail.gitlog import UnreadableHistory, open_repository
 from generator.trail.history import read_history
 from generator.trail.prefetch import Prefetch, prefetch
 from generator.trail.published import is_rewritten, published_head
@@ -93,7 +93,7 @@ def check_archive(
 
 
 TRAIL_CACHE = Path(".cache/order-archive/trail.marshal")
-_TRAIL_VERSION = 1
+_TRAIL_VERSION = 2
 
 
 def _add_history(root: Path, checked: Checked, reading: Prefetch | None = None) -> None:
@@ -126,7 +126,11 @@ def _add_history(root: Path, checked: Checked, reading: Prefetch | None = None) 
     if cached is not None:
         problems, checked.approval_count = cached
     else:
-        trail, approvals = checked._trail
+        try:
+            trail, approvals = checked._trail
+        except UnreadableHistory as exc:  # never a smaller set of findings: the whole trail is reported unjudged
+            checked.problems.append(Problem(RECORDS_DIR, 1, 1, "history.unreadable", f"the history cannot be read, so no approval is judged: {exc}", "§8.1"))
+            return
         if trail is None:
             return
         problems = history_problems(trail, catalog, approvals, is_rewritten(root, trail.head))

@@ -116,14 +116,21 @@ def _approvers(commit: Commit, people: People, committer_fallback: bool) -> tupl
 def _check(approval: Approval, people: People, catalog: Catalog):
     commit = approval.commit
     policy = catalog.policy
+    for fault in commit.faults:
+        yield "history.malformed-commit", f"commit {commit.short} is not as git writes it: {fault}"
     if not commit.is_merge:
         yield "history.unapproved-change", f"committed straight to the main line by {commit.author[1]}, without a reviewed merge"
+        return
+    if commit.brought_in == 0:
+        yield "history.fake-merge", "a merge that brings in no commit: its changes were made in the merge itself, and it approves nothing"
         return
     if not approval.approvers:
         yield "history.unapproved-change", "merged without an Approved-by trailer"
         return
-    authors = {email.lower() for _, email in commit.branch_authors}
-    author_people = {p.id for _, email in commit.branch_authors if (p := people.find(email))}
+    # Four-eyes against every hand on the change: authors, committers and co-authors of the commits it brings in
+    # and the merge's own co-authors — compared as people (any of their addresses) and as addresses.
+    authors = {email.lower() for _, email in commit.hands}
+    author_people = {p.id for _, email in commit.hands if (p := people.find(email))}
     known: list[Person] = []
     for approver in approval.approvers:
         person = people.find(approver.email)
@@ -131,7 +138,7 @@ def _check(approval: Approval, people: People, catalog: Catalog):
             yield "history.unknown-approver", f"{approver.name} <{approver.email}> is not in organization.yaml"
             continue
         if approver.email.lower() in authors or person.id in author_people:
-            yield "history.self-approval", f"{person.id} approved changes they wrote themselves"
+            yield "history.self-approval", f"{person.id} approved changes they wrote, committed or co-authored themselves"
             continue
         known.append(person)
     for kind in approval.kinds:
@@ -240,6 +247,8 @@ _CLAUSES = {
     "history.unverified-approval": "§7.2",
     "history.invalid-transition": "§2.3, §5.4, §6.5",
     "history.deleted-without-disposal": "§8.2",
+    "history.malformed-commit": "§1.4",
+    "history.fake-merge": "§1.4",
 }
 
 

@@ -13,7 +13,7 @@ from generator.core import cachefile
 from generator.core.memory import collector_paused
 from generator.trail.commits import Commit, FieldChange, FileChange, History, Version
 
-CACHE_VERSION = 5
+CACHE_VERSION = 6
 CACHE_FILE = Path(".cache/order-archive/history.marshal")
 HEAD_FILE = CACHE_FILE.with_suffix(".head")
 
@@ -41,7 +41,7 @@ def load_cache(path: Path, signatures: bool) -> History | None:
 
 
 def _commit_from(row: tuple) -> Commit:
-    sha, parents, author, authored, committer, committed, trailers, subject, signature, signer, changes, branch = row
+    sha, parents, author, authored, committer, committed, trailers, subject, signature, signer, changes, branch, co, hands, brought_in, faults = row
     return Commit(
         sha,
         parents,
@@ -55,6 +55,10 @@ def _commit_from(row: tuple) -> Commit:
         signer,
         [FileChange(status, path, None, None) for status, path in changes],
         tuple(map(tuple, branch)),
+        tuple(map(tuple, co)),
+        tuple(map(tuple, hands)),
+        brought_in,
+        tuple(faults),
     )
 
 
@@ -77,6 +81,10 @@ def save_cache(path: Path, history: History, signatures: bool) -> None:
             c.signer,
             [(x.status, x.path) for x in c.changes],
             c.branch_authors,
+            c.co_authors,
+            c.hands,
+            c.brought_in,
+            c.faults,
         )
         for c in history.commits
     ]

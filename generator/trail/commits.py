@@ -35,6 +35,14 @@ class Commit:
     changes: list[FileChange]
     branch_authors: tuple[Identity, ...] = ()
     """Authors of the commits a merge brought in (empty for a direct commit)."""
+    co_authors: tuple[Identity, ...] = ()
+    """``Co-authored-by`` trailers of this commit's own message."""
+    hands: tuple[Identity, ...] = ()
+    """For a merge: every author, committer and co-author of the commits it brought in, and its own co-authors."""
+    brought_in: int = 0
+    """For a merge: how many commits it brought in (none: a commit dressed up as a merge)."""
+    faults: tuple[str, ...] = ()
+    """What in this commit (or one it brought in) is not as git writes it: bad addresses, dates, trailers."""
 
     @property
     def is_merge(self) -> bool:

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import subprocess
-import threading
 from collections.abc import Iterator
 from functools import partial
 from typing import Any
 
 from generator.records.safeyaml import parse
 from generator.trail.commits import FieldChange
+from generator.trail.gitlog import ObjectReader
 
 _MAX_SHOWN = 80
 PARALLEL_FROM = 4000  # blobs; below this a second process costs more than it saves
@@ -50,7 +49,7 @@ _GROUPS = 16  # enough for both processes to finish together
 def _diff_group(cwd: str, group: list[tuple[str, list[Step]]]) -> list[tuple[str, tuple[list, list]]]:
     wanted = [sha for _, path_steps in group for _, _, before, after in path_steps for sha in (before, after) if sha is not None]
     out = []
-    with _BlobReader(cwd, wanted) as blobs:
+    with ObjectReader(cwd, wanted) as blobs:
         for path, path_steps in group:
             statuses, diffs = [], []
             latest: dict[str, str] = {}
@@ -66,41 +65,6 @@ def _diff_group(cwd: str, group: list[tuple[str, list[Step]]]) -> list[tuple[str
 def _flat(raw: bytes) -> dict[str, str]:
     data, _ = parse(raw, "")
     return flatten(data) if data is not None else {}
-
-
-class _BlobReader:
-    """Blobs from one ``git cat-file --batch`` process, in the order they were asked for (``next``)."""
-
-    def __init__(self, cwd: str, shas: list[str]):
-        self.shas = shas
-        self.process = subprocess.Popen(["git", "cat-file", "--batch"], cwd=cwd, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
-        self.feeder = threading.Thread(target=self._feed, daemon=True)
-
-    def _feed(self) -> None:
-        try:
-            for start in range(0, len(self.shas), 1000):
-                self.process.stdin.write(("\n".join(self.shas[start : start + 1000]) + "\n").encode())
-            self.process.stdin.close()
-        except (BrokenPipeError, ValueError):
-            pass
-
-    def __enter__(self) -> _BlobReader:
-        self.feeder.start()
-        return self
-
-    def next(self) -> bytes:
-        header = self.process.stdout.readline().split()
-        if len(header) < 3 or header[1] != b"blob":
-            return b""
-        content = self.process.stdout.read(int(header[2]))
-        self.process.stdout.read(1)
-        return content
-
-    def __exit__(self, *exc: object) -> None:
-        self.process.stdout.close()
-        self.process.kill()
-        self.process.wait()
-        self.feeder.join(timeout=5)
 
 
 def flatten(value: Any, prefix: str = "") -> dict[str, str]:

@@ -20,7 +20,7 @@ from generator.core.problems import Problem, Severity, UserError
 from generator.pipeline import check_archive
 from generator.records.layout import RECORDS_DIR, place_of
 from generator.trail.approvals import People
-from generator.trail.gitlog import parse_identity
+from generator.trail.gitlog import hands_of, read_commit_objects
 from generator.workflow.check import check_branch, repository, revision
 
 
@@ -46,13 +46,15 @@ def approve(root: Path, branch: str, approver_emails: list[str], today: date | N
             reasons.append(f"{address} is not in organization.yaml")
         else:
             approvers.append(person)
-    authors = {parse_identity(a) for a in repo.git.log("--format=%an <%ae>", f"{head_sha}..{branch_sha}").splitlines()}
-    if not authors:
+    brought_in = repo.git.rev_list(f"{head_sha}..{branch_sha}").split()
+    if not brought_in:
         raise UserError(f"{branch} has nothing to merge into {target}")
-    author_people = {p.id for _, address in authors if (p := people.find(address))}
+    objects = read_commit_objects(repo.working_tree_dir, brought_in)
+    hands = {who for raw in objects.values() for who in hands_of(raw)}
+    author_people = {p.id for _, address in hands if (p := people.find(address))}
     for person in approvers:
         if person.id in author_people:
-            reasons.append(f"{person.id} wrote changes on {branch}, so cannot approve them (four-eyes)")
+            reasons.append(f"{person.id} wrote or committed changes on {branch}, so cannot approve them (four-eyes)")
     kinds = sorted(
         {
             p.kind

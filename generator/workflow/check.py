@@ -22,7 +22,7 @@ from generator.records.catalog import Catalog
 from generator.records.layout import RECORDS_DIR, place_of
 from generator.records.safeyaml import parse
 from generator.trail.approvals import STATUS_TYPES, People, invalid_move, is_disposed
-from generator.trail.gitlog import open_repository, parse_identity
+from generator.trail.gitlog import open_repository, read_changes, read_commit_objects
 
 
 @dataclass(frozen=True)
@@ -106,15 +106,14 @@ def _editors(repo: git.Repo, merge_base: str, catalog: Catalog) -> list[Problem]
     if catalog.policy is None or catalog.organization is None:
         return []
     people = People(catalog)
-    out = repo.git.log("--format=%x1e%H%x1f%an <%ae>", "--name-only", "--no-renames", f"{merge_base}..HEAD", "--", RECORDS_DIR + "/")
+    changed = read_changes(repo, f"{merge_base}..HEAD", first_parent=False)
+    objects = read_commit_objects(repo.working_tree_dir, [sha for sha, _ in changed])
     problems = []
     seen: set[tuple[str, str]] = set()
-    for chunk in out.split("\x1e")[1:]:
-        header, _, names = chunk.partition("\n")
-        sha, identity = header.split("\x1f")
-        name, address = parse_identity(identity)
+    for sha, changes in changed:
+        name, address = objects[sha].author
         person = people.find(address)
-        for path in filter(None, (n.strip() for n in names.splitlines())):
+        for path in (change.path for change in changes):
             place = place_of(path.removeprefix(RECORDS_DIR + "/"))
             if place is None or (address, place.kind) in seen:
                 continue
