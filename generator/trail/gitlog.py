@@ -173,21 +173,11 @@ class RawCommit:
     committer: Identity
     committed: str
     subject: str
-    trailers: list[tuple[str, str]]  # (key in lower case, value) of the message's trailer block
-    faults: list[str] = field(default_factory=list)
-
-    def named(self, key: str) -> list[Identity]:
-        """The identities of one trailer key (``approved-by``); a value that is not one plain address is a fault."""
-        out = []
-        for k, value in self.trailers:
-            if k != key:
-                continue
-            identity = parse_identity(value)
-            if identity is None:
-                self.faults.append(f"the {key} trailer {value!r} is not one name and one plain e-mail address")
-            else:
-                out.append(identity)
-        return out
+    approvers: list[Identity]  # Approved-by trailers
+    co_authors: list[Identity]  # Co-authored-by trailers
+    faults: list[str] = field(default_factory=list)  # of its author and committer lines
+    approver_faults: list[str] = field(default_factory=list)  # count only on the main line, where Approved-by approves
+    co_author_faults: list[str] = field(default_factory=list)
 
 
 def parse_commit(raw: bytes) -> RawCommit:
@@ -200,7 +190,7 @@ def parse_commit(raw: bytes) -> RawCommit:
             parents.append(value.decode("ascii", "replace"))
         elif key in idents:
             idents[key].append(value)
-    commit = RawCommit(parents, ("", ""), EPOCH, ("", ""), EPOCH, "", [])
+    commit = RawCommit(parents, ("", ""), EPOCH, ("", ""), EPOCH, "", [], [])
     for key in (b"author", b"committer"):
         values = idents[key]
         if len(values) != 1:
@@ -215,7 +205,14 @@ def parse_commit(raw: bytes) -> RawCommit:
             commit.committer, commit.committed = identity, when
     message = body.decode("utf-8", "replace")
     commit.subject = message.split("\n", 1)[0]
-    commit.trailers = _trailer_block(message)
+    trailers = _trailer_block(message)
+    for key, named, faults in (("approved-by", commit.approvers, commit.approver_faults), ("co-authored-by", commit.co_authors, commit.co_author_faults)):
+        for value in (value for k, value in trailers if k == key):
+            identity = parse_identity(value)
+            if identity is None:
+                faults.append(f"the {key} trailer {value!r} is not one name and one plain e-mail address")
+            else:
+                named.append(identity)
     return commit
 
 
@@ -279,31 +276,22 @@ def read_commit_objects(cwd: str, shas: list[str]) -> dict[str, RawCommit]:
 
 def hands_of(raw: RawCommit) -> list[Identity]:
     """Everyone who put a hand on a commit: its author, its committer and its co-authors."""
-    return list(dict.fromkeys((raw.author, raw.committer, *raw.named("co-authored-by"))))
+    return list(dict.fromkeys((raw.author, raw.committer, *raw.co_authors)))
 
 
 def _hands(merge: Commit, graph: dict[str, list[str]], mainline: set[str], objects: dict[str, RawCommit]) -> None:
     """For a merge: the commits it brings in, and every hand on them (authors, committers, co-authors)."""
+    brought = _off_mainline(merge.parents[1:], graph, mainline)
     authors: list[Identity] = []
     hands: list[Identity] = []
-    stack = list(merge.parents[1:])
-    seen: set[str] = set()
-    while stack:
-        sha = stack.pop()
-        if sha in seen or sha in mainline or sha not in graph:
-            continue
-        seen.add(sha)
+    for sha in brought:
         raw = objects[sha]
-        if raw.author not in authors:
-            authors.append(raw.author)
-        for who in hands_of(raw):
-            if who not in hands:
-                hands.append(who)
-        merge.faults += tuple(f"brought-in commit {sha[:10]}: {fault}" for fault in raw.faults)
-        stack.extend(graph[sha])
-    merge.branch_authors = tuple(authors)
+        authors.append(raw.author)
+        hands += hands_of(raw)
+        merge.faults += tuple(f"brought-in commit {sha[:10]}: {fault}" for fault in raw.faults + raw.co_author_faults)
+    merge.branch_authors = tuple(dict.fromkeys(authors))
     merge.hands = tuple(dict.fromkeys(hands + list(merge.co_authors)))
-    merge.brought_in = len(seen)
+    merge.brought_in = len(brought)
 
 
 def walk(repo: git.Repo, revisions: str, head: str, signatures: bool = False, allowed_signers: Path | None = None) -> list[Commit]:
@@ -322,13 +310,11 @@ def walk(repo: git.Repo, revisions: str, head: str, signatures: bool = False, al
         sha = graph[sha][0] if graph[sha] else None
     wanted = [sha for sha, _ in changed]
     merges = [sha for sha in wanted if len(graph.get(sha, ())) > 1]
-    branch = _brought_in(merges, graph, mainline)
+    branch = sorted(_off_mainline([parent for sha in merges for parent in graph[sha][1:]], graph, mainline))
     objects = read_commit_objects(repo.working_tree_dir, wanted + branch)
     commits = []
     for sha, changes in reversed(changed):
         raw = objects[sha]
-        approvers = raw.named("approved-by")
-        co_authors = raw.named("co-authored-by")
         signature, signer = signed.get(sha, ("N", ""))
         commit = Commit(
             sha=sha,
@@ -337,13 +323,13 @@ def walk(repo: git.Repo, revisions: str, head: str, signatures: bool = False, al
             authored=raw.authored,
             committer=raw.committer,
             committed=raw.committed,
-            trailers=tuple(approvers),
+            trailers=tuple(raw.approvers),
             subject=raw.subject,
             signature=signature,
             signer=signer,
             changes=changes,
-            co_authors=tuple(co_authors),
-            faults=tuple(raw.faults),
+            co_authors=tuple(raw.co_authors),
+            faults=tuple(raw.faults + raw.approver_faults + raw.co_author_faults),
         )
         if commit.is_merge:
             _hands(commit, graph, mainline, objects)
@@ -351,17 +337,19 @@ def walk(repo: git.Repo, revisions: str, head: str, signatures: bool = False, al
     return commits
 
 
-def _brought_in(merges: list[str], graph: dict[str, list[str]], mainline: set[str]) -> list[str]:
-    """Every commit off the main line that one of ``merges`` brings in."""
+def _off_mainline(starts: list[str], graph: dict[str, list[str]], mainline: set[str]) -> list[str]:
+    """The commits reachable from ``starts`` without entering the main line (what a merge brings in), in visit order."""
     seen: set[str] = set()
-    stack = [parent for sha in merges for parent in graph[sha][1:]]
+    order: list[str] = []
+    stack = list(starts)
     while stack:
         sha = stack.pop()
         if sha in seen or sha in mainline or sha not in graph:
             continue
         seen.add(sha)
+        order.append(sha)
         stack.extend(graph[sha])
-    return sorted(seen)
+    return order
 
 
 def uncommitted_records(repo: git.Repo) -> dict[str, str]:
