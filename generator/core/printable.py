@@ -13,11 +13,14 @@ from __future__ import annotations
 
 import re
 
-_UNSAFE = re.compile(
-    "[\x00-\x1f\x7f-\x9f"  # C0 and C1 controls, DEL (newline, tab, escape …)
+INVISIBLE = (
+    "\x00-\x09\x0b-\x1f\x7f-\x9f"  # C0 and C1 controls but the newline, DEL (tab, escape, NEL …)
     "\u061c\u200b-\u200f\u202a-\u202e\u2066-\u2069"  # bidi marks, embeddings, overrides and isolates; zero-width
-    "\u2028\u2029\u0085\ufeff]"  # line and paragraph separators, byte-order mark
+    "\u2028\u2029\ufeff"  # line and paragraph separators, byte-order mark
 )
+"""A regex character class of what hides or disguises text (``safeyaml.dump`` writes these as escapes too)."""
+
+_UNSAFE = re.compile(f"[\n{INVISIBLE}]")
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 

@@ -37,6 +37,7 @@ from yaml.events import (
 )
 from yaml.reader import ReaderError
 
+from generator.core.printable import INVISIBLE
 from generator.core.problems import Problem
 
 try:  # libyaml is part of every PyYAML wheel; fall back so a source build still works.
@@ -304,7 +305,7 @@ def _kind_of(value: Any) -> str:
 
 _PLAIN_SAFE = re.compile(r"[^\s\-?:,\[\]{}#&*!|>'\"%@`][^\n:#]*")
 # Characters written as escapes, so a reader of the file sees that they are there.
-_INVISIBLE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]")
+_INVISIBLE = re.compile(f"[{INVISIBLE}]")
 # Plain text that other YAML 1.1 tools would still misread (booleans, octals): quote it for them.
 _YAML11_TRAP = re.compile(r"(?i:y|n|yes|no|on|off)|[-+]?(0x)?[0-9a-fA-F._]*[0-9][0-9a-fA-F._]*([eE][-+]?[0-9]+)?")
 

@@ -116,7 +116,6 @@ def test_bidi_and_control_characters_are_shown_escaped():
 def test_control_characters_in_an_author_name_do_not_crash_and_are_judged(tmp_path):
     root = make_repo(tmp_path)
     on_branch(root, "task", "huang.chihming", T1, "add a task", new_task)
-    tip = git(root, "rev-parse", "task").strip()
     tree = git(root, "rev-parse", "task^{tree}").strip()
     base = git(root, "rev-parse", "main").strip()
     # Field separators and a fake second commit inside the author's name and the subject.
@@ -130,7 +129,6 @@ def test_control_characters_in_an_author_name_do_not_crash_and_are_judged(tmp_pa
     )
     git(root, "update-ref", "refs/heads/main", evil)
     git(root, "reset", "-q", "--hard", "main")
-    assert tip  # the honest commit exists but was replaced by the crafted one
     for args in (("validate", "."), ("history", "ORD-2026-0005", "--root", "."), ("build", ".")):
         result = orders(root, *args)
         assert "Traceback" not in result.stderr, (args, result.stderr)
