@@ -225,13 +225,21 @@ def check(root: str, base: str, fmt: str, strict: bool, today: str | None) -> No
 @click.option("--as", "approvers", required=True, multiple=True, metavar="EMAIL", help="Approver's e-mail in organization.yaml (repeat for several).")
 @click.option("--root", default=".", type=click.Path(file_okay=False), show_default=True)
 @click.option("--sign", is_flag=True, help="Sign the merge commit (git merge -S).")
+@click.option("--on-branch", is_flag=True, help="Signed mode, for a second department: sign an approval commit on BRANCH's tip; no merge.")
 @click.option("--today", metavar="DATE", help=TODAY_HELP)
-def approve(branch: str, approvers: tuple[str, ...], root: str, sign: bool, today: str | None) -> None:
+def approve(branch: str, approvers: tuple[str, ...], root: str, sign: bool, on_branch: bool, today: str | None) -> None:
     """Merge BRANCH into the current branch as an approval, after checking it and the approvers."""
     from generator.workflow.approve import approve as approve_branch
+    from generator.workflow.approve import sign_on_branch
 
     path = _archive_root(root)
     try:
+        if on_branch:
+            if len(approvers) != 1:
+                raise UserError("--on-branch signs for one approver: give --as once")
+            sha = sign_on_branch(path, branch, approvers[0])
+            click.echo(f"signed an approval of {branch}: commit {sha[:10]} (merge it with orders approve --sign)", err=True)
+            return
         sha = approve_branch(path, branch, list(approvers), _today(today), sign)
     except UserError as exc:
         raise click.ClickException(str(exc)) from None

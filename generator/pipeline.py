@@ -21,9 +21,9 @@ from generator.records.layout import RECORDS_DIR, place_of
 from generator.records.load import Snapshot, load_records, scan_attachments
 from generator.records.validate import validate_sources
 from generator.rules import run_rules
-from generator.trail.approvals import Approval, evaluate, history_problems, write_allowed_signers
-from generator.trail.commits import History
-from generator.trail.gitlog import UnreadableHistory, open_repository
+from generator.trail.approvals import Approval, evaluate, history_problems
+from generator.trail.commits import History, UnreadableHistory
+from generator.trail.gitlog import open_repository
 from generator.trail.history import read_history
 from generator.trail.prefetch import Prefetch, prefetch
 from generator.trail.published import is_rewritten, published_head
@@ -114,14 +114,13 @@ def _add_history(root: Path, checked: Checked, reading: Prefetch | None = None) 
 
     def load() -> tuple[History | None, list[Approval]]:
         signed = bool(catalog.policy and catalog.policy.require_signed_approvals)
-        signers = write_allowed_signers(catalog, root / ".cache/order-archive/allowed_signers") if signed else None
         if reading is not None:
             reading.wait()
-        trail = read_history(root, signatures=signed, allowed_signers=signers)
+        trail = read_history(root, signatures=signed)
         return trail, evaluate(trail, catalog) if trail else []
 
     checked._load = load
-    key = _trail_key(root, head, catalog)
+    key = _trail_key(root, head, catalog, (Path(repo.git_dir) / "shallow").exists())
     cached = _read_trail_cache(root, key)
     if cached is not None:
         problems, checked.approval_count = cached
@@ -139,8 +138,10 @@ def _add_history(root: Path, checked: Checked, reading: Prefetch | None = None) 
     checked.problems.extend(problems)
 
 
-def _trail_key(root: Path, head: str, catalog: Catalog) -> str:
-    digest = hashlib.sha1(head.encode())
+def _trail_key(root: Path, head: str, catalog: Catalog, shallow: bool) -> str:
+    """Everything the history problems depend on besides the program (``cachefile`` adds that): the head,
+    the published head, whether the clone is shallow, and every record (organization and policy among them)."""
+    digest = hashlib.sha1(f"{head} {shallow}".encode())
     digest.update((published_head(root) or "").encode())
     for entry in catalog.entries:
         digest.update(entry.path.encode())

@@ -14,7 +14,7 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field, StrictInt
 
-from .base import Checked, DepartmentId, FieldError, IsoDate, Line, Part, PersonId, Record, Text, field
+from .base import Checked, DepartmentId, Email, FieldError, IsoDate, Line, Part, PersonId, Record, Text, field
 
 
 class Weekday(StrEnum):
@@ -124,6 +124,13 @@ class Policy(Record):
         strict=True,
     )
     require_signed_approvals: bool = field("Approvals must be signed commits", "核准須簽章", default=False, strict=True)
+    platform_committers: list[Email] = field(
+        "Committer addresses of the hosting platform's merge button (e.g. noreply@github.com); any other unsigned merge "
+        "must be committed by one of its approvers",
+        "代管平台合併按鈕之提交者地址；其他未簽章之合併須由核准人提交",
+        default_factory=list,
+        max_length=10,
+    )
     acknowledged: list[Acknowledgement] = field(
         "Past commits that broke an approval rule and were accepted", "已確認之例外提交", default_factory=list, max_length=1000
     )

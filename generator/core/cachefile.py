@@ -6,6 +6,7 @@ reads as None, and a folder that cannot be written to is simply not used.
 
 from __future__ import annotations
 
+import hashlib
 import marshal
 import os
 from pathlib import Path
@@ -14,13 +15,30 @@ from typing import Any
 from generator.core.problems import Problem, Severity
 
 
+def _code_fingerprint() -> str:
+    """A hash of the program's own source (``generator/`` and ``schemas/``): another program never reads this cache.
+
+    A cache format version alone misses a fix that changes a verdict but not the format; this costs about 2 ms.
+    """
+    digest = hashlib.sha1()
+    top = Path(__file__).resolve().parents[2]
+    for package in ("generator", "schemas"):
+        for source in sorted((top / package).rglob("*.py")):
+            digest.update(source.relative_to(top).as_posix().encode())
+            digest.update(source.read_bytes())
+    return digest.hexdigest()
+
+
+CODE = _code_fingerprint()
+
+
 def read(path: Path, version: int, key: str) -> Any | None:
-    """The payload stored under ``key`` by this ``version`` of the writer, or None."""
+    """The payload stored under ``key`` by this ``version`` of the writer and this program, or None."""
     try:
-        stored_version, stored_key, payload = marshal.loads(path.read_bytes())
+        stored_version, stored_code, stored_key, payload = marshal.loads(path.read_bytes())
     except (OSError, EOFError, ValueError, TypeError):
         return None
-    return payload if stored_version == version and stored_key == key else None
+    return payload if stored_version == version and stored_code == CODE and stored_key == key else None
 
 
 def write(path: Path, version: int, key: str, payload: Any) -> None:
@@ -28,7 +46,7 @@ def write(path: Path, version: int, key: str, payload: Any) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_suffix(f".{os.getpid()}.tmp")
-        temporary.write_bytes(marshal.dumps((version, key, payload)))
+        temporary.write_bytes(marshal.dumps((version, CODE, key, payload)))
         os.replace(temporary, path)
     except (OSError, ValueError):
         pass

@@ -4,16 +4,18 @@ A commit on the main line that changes records is an approval event —
 normally a ``--no-ff`` merge whose ``Approved-by: Name <email>`` trailers
 name the approvers. Each approver is checked against ``organization.yaml``
 and ``policy.yaml``, never taken on trust: the person exists, holds the
-role the policy requires for every record kind the commit touched, and did
-not author what they approve (four-eyes). Trailers and author names are
-trivially forged, so an approval counts as *verified* only when git itself
-verified the merge's signature and the signer is the approver.
+role the policy requires for every record kind the commit touched, and put
+no hand on what they approve (four-eyes). Trailers and author names are
+trivially forged: unsigned, the merge's committer must be one of its
+approvers (or the platform's merge button) so a trailer at least names who
+merged; signed, an approval counts only when git verified a signature of
+that very person, on the merge or on an approval commit at the branch's tip,
+with the keys in force at the merge's base.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from generator.core.problems import Problem, Severity
 from generator.records.catalog import Catalog
@@ -92,7 +94,7 @@ def evaluate(history: History, catalog: Catalog) -> list[Approval]:
         kinds = tuple(sorted({p.kind for c in commit.changes if (p := place_of(c.path.removeprefix(RECORDS_DIR + "/")))}))
         if not kinds:
             continue
-        approvers = _approvers(commit, people, policy.allow_committer_as_approver if policy else False)
+        approvers = _approvers(commit, people, policy)
         approval = Approval(commit, kinds, approvers, tracked=start is None or commit.day >= start)
         approval.acknowledged = next((reason for sha, reason in acknowledged.items() if commit.sha.startswith(sha)), None)
         if approval.tracked and catalog.organization is not None and policy is not None:
@@ -101,15 +103,25 @@ def evaluate(history: History, catalog: Catalog) -> list[Approval]:
     return out
 
 
-def _approvers(commit: Commit, people: People, committer_fallback: bool) -> tuple[Approver, ...]:
+def _approvers(commit: Commit, people: People, policy) -> tuple[Approver, ...]:
+    """The merge's Approved-by trailers (and, signed, whoever signed an approval commit), named as organization.yaml
+    names them: a trailer's display name is never shown, only its address counts."""
     named = list(commit.trailers)
-    if not named and commit.is_merge and committer_fallback:
+    if not named and commit.is_merge and policy is not None and policy.allow_committer_as_approver:
         named = [commit.committer]
-    out = []
+    signed = policy is not None and policy.require_signed_approvals
+    if signed:
+        named += [("", address) for address in commit.cosigned]
+    verified_people = {p.id for address in (commit.signer if commit.signature == "G" else "", *commit.cosigned) if (p := people.find(address))}
+    out: list[Approver] = []
+    seen: set[str] = set()
     for name, email in named:
         person = people.find(email)
-        verified = commit.signature in ("G", "U") and commit.signer.lower() == email.lower()
-        out.append(Approver(name, email, person.id if person else None, verified))
+        if (person.id if person else email.lower()) in seen:
+            continue
+        seen.add(person.id if person else email.lower())
+        shown = " ".join(dict.fromkeys((person.name, person.name_en or person.name))) if person else name
+        out.append(Approver(shown, email, person.id if person else None, person is not None and person.id in verified_people))
     return tuple(out)
 
 
@@ -124,9 +136,17 @@ def _check(approval: Approval, people: People, catalog: Catalog):
     if commit.brought_in == 0:
         yield "history.fake-merge", "a merge that brings in no commit: its changes were made in the merge itself, and it approves nothing"
         return
+    if commit.own_changes:
+        yield "history.evil-merge", f"{commit.own_changes}; what the merge itself changed was never on the reviewed branch"
     if not approval.approvers:
         yield "history.unapproved-change", "merged without an Approved-by trailer"
         return
+    signed = policy.require_signed_approvals
+    if not signed:
+        committer = people.find(commit.committer[1])
+        platform = commit.committer[1].lower() in {a.lower() for a in policy.platform_committers}
+        if not platform and (committer is None or committer.id not in {a.person for a in approval.approvers}):
+            yield "history.committer-not-approver", f"committed by {commit.committer[1]}, who is not among its approvers: anyone can type a trailer"
     # Four-eyes against every hand on the change: authors, committers and co-authors of the commits it brings in
     # and the merge's own co-authors — compared as people (any of their addresses) and as addresses.
     authors = {email.lower() for _, email in commit.hands}
@@ -139,6 +159,10 @@ def _check(approval: Approval, people: People, catalog: Catalog):
             continue
         if approver.email.lower() in authors or person.id in author_people:
             yield "history.self-approval", f"{person.id} approved changes they wrote, committed or co-authored themselves"
+            continue
+        if signed and not approver.verified:
+            claim = "no signature of theirs that git verified with the keys in force at the merge's base"
+            yield "history.unverified-approval", f"{person.id}'s approval is only a claim: {claim} is on the merge or on an approval commit at the branch's tip"
             continue
         known.append(person)
     for kind in approval.kinds:
@@ -154,8 +178,6 @@ def _check(approval: Approval, people: People, catalog: Catalog):
                     head = catalog.departments.get(entry.model.department)
                     if head is not None and head.head not in {p.id for p in known}:
                         yield "history.approver-not-authorised", f"{entry.model.id} needs the approval of {head.head}, head of {head.id}"
-    if policy.require_signed_approvals and not any(a.verified for a in approval.approvers):
-        yield "history.unverified-approval", f"the merge is not signed by an approver (git says {commit.signature!r}); the Approved-by trailer is only a claim"
 
 
 def _names(people: list[Person]) -> str:
@@ -249,12 +271,6 @@ _CLAUSES = {
     "history.deleted-without-disposal": "§8.2",
     "history.malformed-commit": "§1.4",
     "history.fake-merge": "§1.4",
+    "history.evil-merge": "§7.2",
+    "history.committer-not-approver": "§7.2",
 }
-
-
-def write_allowed_signers(catalog: Catalog, path: Path) -> Path:
-    """git's ``gpg.ssh.allowedSignersFile``, generated from the keys in organization.yaml."""
-    lines = [f'{email} namespaces="git" {key}' for p in catalog.people.values() for email in p.emails for key in p.signing_keys]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path

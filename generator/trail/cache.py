@@ -13,7 +13,7 @@ from generator.core import cachefile
 from generator.core.memory import collector_paused
 from generator.trail.commits import Commit, FieldChange, FileChange, History, Version
 
-CACHE_VERSION = 6
+CACHE_VERSION = 7
 CACHE_FILE = Path(".cache/order-archive/history.marshal")
 HEAD_FILE = CACHE_FILE.with_suffix(".head")
 
@@ -41,7 +41,26 @@ def load_cache(path: Path, signatures: bool) -> History | None:
 
 
 def _commit_from(row: tuple) -> Commit:
-    sha, parents, author, authored, committer, committed, trailers, subject, signature, signer, changes, branch, co, hands, brought_in, faults = row
+    (
+        sha,
+        parents,
+        author,
+        authored,
+        committer,
+        committed,
+        trailers,
+        subject,
+        signature,
+        signer,
+        changes,
+        branch,
+        co,
+        hands,
+        brought_in,
+        faults,
+        own,
+        cosigned,
+    ) = row
     return Commit(
         sha,
         parents,
@@ -59,6 +78,8 @@ def _commit_from(row: tuple) -> Commit:
         tuple(map(tuple, hands)),
         brought_in,
         tuple(faults),
+        own,
+        tuple(cosigned),
     )
 
 
@@ -85,6 +106,8 @@ def save_cache(path: Path, history: History, signatures: bool) -> None:
             c.hands,
             c.brought_in,
             c.faults,
+            c.own_changes,
+            c.cosigned,
         )
         for c in history.commits
     ]

@@ -43,6 +43,10 @@ class Commit:
     """For a merge: how many commits it brought in (none: a commit dressed up as a merge)."""
     faults: tuple[str, ...] = ()
     """What in this commit (or one it brought in) is not as git writes it: bad addresses, dates, trailers."""
+    own_changes: str = ""
+    """For a merge: why its tree is not what merging its parents gives (an "evil merge"); empty when it is."""
+    cosigned: tuple[str, ...] = ()
+    """For a merge: addresses whose signed approval commits on the branch git verified (keys in force at the base)."""
 
     @property
     def is_merge(self) -> bool:
@@ -55,6 +59,14 @@ class Commit:
     @property
     def short(self) -> str:
         return self.sha[:10]
+
+
+class UnreadableHistory(Exception):
+    """git's output was not what it must be: the history cannot be judged (never a partial verdict)."""
+
+
+class NotOnMainLine(Exception):
+    """The cached head is not on the first-parent line of the new head: the trail must be read afresh."""
 
 
 class FieldChange(NamedTuple):

@@ -12,7 +12,12 @@ becomes a fault the approvals report; git failing stops the read.
 
 from __future__ import annotations
 
+import contextlib
+import gc
+import marshal
+import multiprocessing
 import re
+import signal
 import subprocess
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -22,8 +27,11 @@ from pathlib import Path
 
 import git
 
+from generator.core.memory import collector_paused
+from generator.core.processes import can_fork
 from generator.records.layout import RECORDS_DIR
-from generator.trail.commits import Commit, FileChange, Identity
+from generator.trail.commits import Commit, FileChange, Identity, NotOnMainLine, UnreadableHistory
+from generator.trail.signatures import ORGANIZATION, SSH_SIGNATURE, verify
 
 
 def open_repository(root: Path) -> git.Repo | None:
@@ -45,7 +53,7 @@ def is_ancestor(repo: git.Repo, old: str, new: str) -> bool:
         return False
 
 
-def read_changes(repo: git.Repo, revisions: str, first_parent: bool = True) -> list[tuple[str, list[FileChange]]]:
+def read_changes(repo: git.Repo, revisions: str, first_parent: bool = True, limit: tuple[str, ...] | list[str] = ()) -> list[tuple[str, list[FileChange]]]:
     """Commits in ``revisions`` (the first-parent line, or all of them) that change ``records/``, newest first,
     with their file changes.
 
@@ -55,7 +63,7 @@ def read_changes(repo: git.Repo, revisions: str, first_parent: bool = True) -> l
     # No path limit: git would diff every commit twice (measured 5.7 s against 3.3 s for 45,000 merges);
     # commits that touch nothing under records/ are dropped below instead.
     line = ["--first-parent", "-m"] if first_parent else []
-    args = ["git", "log", *line, "--raw", "--no-abbrev", "--no-renames", "-z", "--format=%H", revisions]
+    args = ["git", "log", *line, *limit, "--raw", "--no-abbrev", "--no-renames", "-z", "--format=%H", revisions]
     out = _git(repo, args)
     found: list[tuple[str, list[FileChange]]] = []
     changes: list[FileChange] | None = None
@@ -82,19 +90,6 @@ def _is_zero(sha: str) -> bool:
     return not sha.strip("0")
 
 
-def read_signatures(repo: git.Repo, revisions: str, allowed_signers: Path | None) -> dict[str, tuple[str, str]]:
-    """``sha → (git's %G?, the signer's principal)`` for the first-parent commits in ``revisions``, verified by git."""
-    config = ["-c", f"gpg.ssh.allowedSignersFile={allowed_signers}"] if allowed_signers else []
-    out = _git(repo, ["git", *config, "log", "--first-parent", "--format=%H%x00%G?%x00%GS%x00", revisions])
-    fields = out.split(b"\0")
-    signed = {}
-    for i in range(0, len(fields) - 3, 3):
-        sha = fields[i].lstrip(b"\n")
-        if _HEX.fullmatch(sha):
-            signed[sha.decode("ascii")] = (fields[i + 1].decode("ascii", "replace"), fields[i + 2].decode("utf-8", "replace"))
-    return signed
-
-
 def read_graph(repo: git.Repo, revisions: str) -> dict[str, list[str]]:
     """Every commit in ``revisions`` (all parents, not only the main line) and its parents: hex ids only."""
     graph: dict[str, list[str]] = {}
@@ -102,10 +97,6 @@ def read_graph(repo: git.Repo, revisions: str) -> dict[str, list[str]]:
         sha, *parents = line.split()
         graph[sha] = parents
     return graph
-
-
-class UnreadableHistory(Exception):
-    """git's output was not what it must be: the history cannot be judged (never a partial verdict)."""
 
 
 def _git(repo: git.Repo, args: list[str]) -> bytes:
@@ -121,7 +112,7 @@ class ObjectReader:
     def __init__(self, cwd: str, shas: list[str], kind: bytes = b"blob"):
         self.shas = shas
         self.kind = kind
-        self.process = subprocess.Popen(["git", "cat-file", "--batch"], cwd=cwd, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        self.process = subprocess.Popen(["git", "cat-file", "--batch", "--buffer"], cwd=cwd, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
         self.feeder = threading.Thread(target=self._feed, daemon=True)
 
     def _feed(self) -> None:
@@ -163,34 +154,53 @@ _NAMED_ADDRESS = re.compile(r"([^<>]*?)\s*<([^<>]*)>")
 EPOCH = "1970-01-01T00:00:00+00:00"
 
 
+Moment = tuple[int, bytes] | None
+"""Seconds since the epoch and git's ``+0800`` zone; None where the commit's date is not one git writes."""
+
+
 @dataclass
 class RawCommit:
     """What a commit object says, decoded defensively; ``faults`` lists what is not as git writes it."""
 
+    tree: str
     parents: list[str]
     author: Identity
-    authored: str
+    authored_at: Moment
     committer: Identity
-    committed: str
+    committed_at: Moment
     subject: str
     approvers: list[Identity]  # Approved-by trailers
     co_authors: list[Identity]  # Co-authored-by trailers
+    signature: str = ""  # "ssh", "other" (GPG, X.509: never verified here) or "" (unsigned)
     faults: list[str] = field(default_factory=list)  # of its author and committer lines
     approver_faults: list[str] = field(default_factory=list)  # count only on the main line, where Approved-by approves
     co_author_faults: list[str] = field(default_factory=list)
 
+    @property
+    def authored(self) -> str:
+        return iso_time(self.authored_at)
+
+    @property
+    def committed(self) -> str:
+        return iso_time(self.committed_at)
+
+
+# The shape git writes: tree, parents, one author, one committer. Anything else takes the careful path.
+_HEADER = re.compile(rb"tree ([0-9a-f]{40}(?:[0-9a-f]{24})?)\n((?:parent [0-9a-f]{40}(?:[0-9a-f]{24})?\n)*)author ([^\n]*)\ncommitter ([^\n]*)")
+
 
 def parse_commit(raw: bytes) -> RawCommit:
     header, _, body = raw.partition(b"\n\n")
-    parents: list[str] = []
-    idents: dict[bytes, list[bytes]] = {b"author": [], b"committer": []}
-    for line in header.split(b"\n"):
-        key, _, value = line.partition(b" ")
-        if key == b"parent":
-            parents.append(value.decode("ascii", "replace"))
-        elif key in idents:
-            idents[key].append(value)
-    commit = RawCommit(parents, ("", ""), EPOCH, ("", ""), EPOCH, "", [], [])
+    match = _HEADER.match(header)
+    rest = header[match.end() :] if match else b""
+    if match and b"\nauthor " not in rest and b"\ncommitter " not in rest:
+        tree = match.group(1).decode("ascii")
+        parents = match.group(2).decode("ascii").replace("parent ", "").split()
+        idents = {b"author": [match.group(3)], b"committer": [match.group(4)]}
+        signature = _signature_kind(rest)
+    else:
+        tree, parents, idents, signature = _careful_header(header)
+    commit = RawCommit(tree, parents, ("", ""), None, ("", ""), None, "", [], [], signature)
     for key in (b"author", b"committer"):
         values = idents[key]
         if len(values) != 1:
@@ -200,42 +210,86 @@ def parse_commit(raw: bytes) -> RawCommit:
         if fault:
             commit.faults.append(f"its {key.decode()} {fault}")
         if key == b"author":
-            commit.author, commit.authored = identity, when
+            commit.author, commit.authored_at = identity, when
         else:
-            commit.committer, commit.committed = identity, when
+            commit.committer, commit.committed_at = identity, when
     message = body.decode("utf-8", "replace")
     commit.subject = message.split("\n", 1)[0]
-    trailers = _trailer_block(message)
-    for key, named, faults in (("approved-by", commit.approvers, commit.approver_faults), ("co-authored-by", commit.co_authors, commit.co_author_faults)):
-        for value in (value for k, value in trailers if k == key):
-            identity = parse_identity(value)
-            if identity is None:
-                faults.append(f"the {key} trailer {value!r} is not one name and one plain e-mail address")
-            else:
-                named.append(identity)
+    if "-by:" in message.lower():  # both trailers read here end so; most branch commits have neither
+        trailers = _trailer_block(message)
+        for key, named, faults in (("approved-by", commit.approvers, commit.approver_faults), ("co-authored-by", commit.co_authors, commit.co_author_faults)):
+            for value in (value for k, value in trailers if k == key):
+                identity = parse_identity(value)
+                if identity is None:
+                    faults.append(f"the {key} trailer {value!r} is not one name and one plain e-mail address")
+                else:
+                    named.append(identity)
     return commit
 
 
-def _signature_line(value: bytes) -> tuple[Identity, str, str | None]:
-    """``Name <email> 1770000000 +0800`` → ((name, email), ISO time, fault or None)."""
+def _careful_header(header: bytes) -> tuple[str, list[str], dict[bytes, list[bytes]], str]:
+    tree = ""
+    parents: list[str] = []
+    idents: dict[bytes, list[bytes]] = {b"author": [], b"committer": []}
+    for line in header.split(b"\n"):
+        key, _, value = line.partition(b" ")
+        if key == b"parent":
+            parents.append(value.decode("ascii", "replace"))
+        elif key in idents:
+            idents[key].append(value)
+        elif key == b"tree":
+            tree = value.decode("ascii", "replace")
+    return tree, parents, idents, _signature_kind(b"\n" + header)
+
+
+def _signature_kind(lines: bytes) -> str:
+    for key in (b"\ngpgsig ", b"\ngpgsig-sha256 "):
+        at = lines.find(key)
+        if at >= 0:
+            return "ssh" if lines.startswith(SSH_SIGNATURE, at + len(key)) else "other"
+    return ""
+
+
+_IDENT_LINE = re.compile(rb"([^<>]*?) ?<([^<>]*)> ([0-9]{1,11}) ([+-][0-9]{4})")  # 11 digits: up to the year 5138
+_WHEN = re.compile(rb" ([0-9]{1,11}) ([+-][0-9]{4})")
+_ZONES: dict[bytes, timezone] = {}
+_IDENTITIES: dict[bytes, tuple[Identity, str | None]] = {}  # "Name <email>" as git wrote it → decoded, checked
+
+
+def _signature_line(value: bytes) -> tuple[Identity, Moment, str | None]:
+    """``Name <email> 1770000000 +0800`` → ((name, email), (seconds, zone), fault or None)."""
+    gt = value.rfind(b">") + 1
+    known = _IDENTITIES.get(value[:gt])
+    when = _WHEN.fullmatch(value, gt) if known else None
+    if known and when:  # a few hundred people write tens of thousands of commits
+        return known[0], (int(when.group(1)), when.group(2)), known[1]
+    match = _IDENT_LINE.fullmatch(value)
+    if match is not None:
+        name, address, seconds, zone = match.groups()
+        identity = (name.strip().decode("utf-8", "replace"), address.decode("utf-8", "replace"))
+        fault = None if _PLAIN_ADDRESS.fullmatch(identity[1]) else f"e-mail {identity[1]!r} is not one plain address"
+        if len(_IDENTITIES) < 100_000:
+            _IDENTITIES[value[:gt]] = (identity, fault)
+        return identity, (int(seconds), zone), fault
     lt = value.find(b"<")
     gt = value.find(b">", lt + 1)
     if lt < 0 or gt < 0:
-        return (value.decode("utf-8", "replace"), ""), EPOCH, "is not a name with an <e-mail>"
-    name = value[:lt].strip().decode("utf-8", "replace")
-    address = value[lt + 1 : gt].decode("utf-8", "replace")
-    rest = value[gt + 1 :].split()
-    fault = None if _PLAIN_ADDRESS.fullmatch(address) else f"e-mail {address!r} is not one plain address"
-    when = EPOCH
-    try:
-        seconds, zone = int(rest[0]), rest[1].decode("ascii")
-        if len(rest) != 2 or not re.fullmatch(r"[+-][0-9]{4}", zone):
-            raise ValueError(zone)
-        offset = timedelta(hours=int(zone[1:3]), minutes=int(zone[3:5])) * (-1 if zone[0] == "-" else 1)
-        when = datetime.fromtimestamp(seconds, timezone(offset)).isoformat()
-    except (ValueError, IndexError, OverflowError, OSError):
-        fault = fault or f"date {value[gt + 1 :].strip().decode('utf-8', 'replace')!r} is not a time git writes"
-    return (name, address), when, fault
+        return (value.decode("utf-8", "replace"), ""), None, "is not a name with an <e-mail>"
+    identity = (value[:lt].strip().decode("utf-8", "replace"), value[lt + 1 : gt].decode("utf-8", "replace"))
+    fault = None if _PLAIN_ADDRESS.fullmatch(identity[1]) else f"e-mail {identity[1]!r} is not one plain address"
+    return identity, None, fault or f"date {value[gt + 1 :].strip().decode('utf-8', 'replace')!r} is not a time git writes"
+
+
+def iso_time(moment: Moment) -> str:
+    """ISO 8601 with the commit's own offset; the epoch for a date git would not write."""
+    if moment is None:
+        return EPOCH
+    seconds, zone = moment
+    tz = _ZONES.get(zone)
+    if tz is None:
+        offset = timedelta(hours=int(zone[1:3]), minutes=int(zone[3:5])) * (-1 if zone[:1] == b"-" else 1)
+        tz = _ZONES[zone] = timezone(offset)
+    return datetime.fromtimestamp(seconds, tz).isoformat()
 
 
 def _trailer_block(message: str) -> list[tuple[str, str]]:
@@ -279,43 +333,74 @@ def hands_of(raw: RawCommit) -> list[Identity]:
     return list(dict.fromkeys((raw.author, raw.committer, *raw.co_authors)))
 
 
-def _hands(merge: Commit, graph: dict[str, list[str]], mainline: set[str], objects: dict[str, RawCommit]) -> None:
-    """For a merge: the commits it brings in, and every hand on them (authors, committers, co-authors)."""
+def is_empty(raw: RawCommit, objects: dict[str, RawCommit]) -> bool:
+    """A commit with one parent and its parent's tree: it changes nothing (an approval commit, for one)."""
+    return len(raw.parents) == 1 and raw.parents[0] in objects and objects[raw.parents[0]].tree == raw.tree
+
+
+def _bring_in(merge: Commit, raw: RawCommit, graph: dict[str, list[str]], mainline: set[str], objects: dict[str, RawCommit]) -> tuple[list[str], bool]:
+    """For a merge: the commits it brings in and every hand on them (authors, committers, co-authors).
+
+    Commits that change nothing put no hand on the change. Returns the signed ones among them whose tree is
+    the branch's final tree (approval commits, whose signatures are checked with the merge's), and whether
+    the branch starts at the merge's first parent (else only git can say what merging them gives).
+    """
     brought = _off_mainline(merge.parents[1:], graph, mainline)
+    tip = objects[merge.parents[1]]
     authors: list[Identity] = []
     hands: list[Identity] = []
+    approvals: list[str] = []
     for sha in brought:
-        raw = objects[sha]
-        authors.append(raw.author)
-        hands += hands_of(raw)
-        merge.faults += tuple(f"brought-in commit {sha[:10]}: {fault}" for fault in raw.faults + raw.co_author_faults)
+        other = objects[sha]
+        if other.faults or other.co_author_faults:
+            merge.faults += tuple(f"brought-in commit {sha[:10]}: {fault}" for fault in other.faults + other.co_author_faults)
+        if is_empty(other, objects):
+            if other.signature == "ssh" and other.tree == tip.tree:
+                approvals.append(sha)
+            continue
+        authors.append(other.author)
+        hands += hands_of(other)
     merge.branch_authors = tuple(dict.fromkeys(authors))
     merge.hands = tuple(dict.fromkeys(hands + list(merge.co_authors)))
     merge.brought_in = len(brought)
+    from_base = any(merge.parents[0] in graph[sha] for sha in brought)
+    if from_base and raw.tree != tip.tree:  # merging a branch that starts at the first parent gives the branch's tree
+        merge.own_changes = "its tree is not the tree of the branch it merges, which starts where it is merged"
+    return approvals, from_base
 
 
-def walk(repo: git.Repo, revisions: str, head: str, signatures: bool = False, allowed_signers: Path | None = None) -> list[Commit]:
+def walk(repo: git.Repo, revisions: str, head: str, signatures: bool = False, since: str | None = None, organization: str | None = None) -> list[Commit]:
     """The main-line commits in ``revisions`` that change records, oldest first, each with its changes, what its
-    commit object says and, for a merge, every hand on the commits it brings in: the one pass over history."""
-    with ThreadPoolExecutor(2) as pool:  # git processes at once: the whole graph, signatures, the main line's changes
-        graph_job = pool.submit(read_graph, repo, revisions)
-        signed_job = pool.submit(read_signatures, repo, revisions, allowed_signers) if signatures else None
-        changed = read_changes(repo, revisions)
-        graph = graph_job.result()
-        signed = signed_job.result() if signed_job else {}
-    mainline: set[str] = set()
+    commit object says and, for a merge, every hand on the commits it brings in: the one pass over history.
+
+    ``since`` is the head an earlier read ended at (``revisions`` is then ``since..head``); ``organization`` the
+    blob of organization.yaml in force there. Raises ``NotOnMainLine`` when ``since`` is not on the new first-parent line.
+    """
+    with collector_paused():  # tens of thousands of small objects that all stay alive, and no cycles
+        return _walk(repo, revisions, head, signatures, since, organization)
+
+
+def _walk(repo: git.Repo, revisions: str, head: str, signatures: bool, since: str | None, organization: str | None) -> list[Commit]:
+    cwd = repo.working_tree_dir
+    changes = _ChangesReader(repo, revisions)  # git diffs the main line meanwhile, in another process
+    graph = read_graph(repo, revisions)
+    line: list[str] = []  # the main line, newest first
     sha: str | None = head
-    while sha in graph and sha not in mainline:
-        mainline.add(sha)
+    while sha in graph and (not line or sha != line[-1]):
+        line.append(sha)
         sha = graph[sha][0] if graph[sha] else None
-    wanted = [sha for sha, _ in changed]
-    merges = [sha for sha in wanted if len(graph.get(sha, ())) > 1]
-    branch = sorted(_off_mainline([parent for sha in merges for parent in graph[sha][1:]], graph, mainline))
-    objects = read_commit_objects(repo.working_tree_dir, wanted + branch)
+    if since is not None and sha != since:
+        changes.result()
+        raise NotOnMainLine(since)
+    mainline = set(line)
+    objects = read_commit_objects(cwd, list(graph))
+    changed = changes.result()
     commits = []
+    in_force: dict[str, str | None] = {}  # merge → the organization.yaml blob at its first parent
+    approval_commits: dict[str, list[str]] = {}
+    candidates: list[Commit] = []  # merges whose branch starts before their first parent: git merges them again
     for sha, changes in reversed(changed):
         raw = objects[sha]
-        signature, signer = signed.get(sha, ("N", ""))
         commit = Commit(
             sha=sha,
             parents=tuple(graph.get(sha, raw.parents)),
@@ -325,16 +410,120 @@ def walk(repo: git.Repo, revisions: str, head: str, signatures: bool = False, al
             committed=raw.committed,
             trailers=tuple(raw.approvers),
             subject=raw.subject,
-            signature=signature,
-            signer=signer,
+            signature="U" if raw.signature else "N",
+            signer="",
             changes=changes,
             co_authors=tuple(raw.co_authors),
             faults=tuple(raw.faults + raw.approver_faults + raw.co_author_faults),
         )
         if commit.is_merge:
-            _hands(commit, graph, mainline, objects)
+            in_force[sha] = organization
+            approval_commits[sha], from_base = _bring_in(commit, raw, graph, mainline, objects) if commit.parents[1] in objects else ([], True)
+            if len(commit.parents) > 2:
+                commit.own_changes = f"it merges {len(commit.parents) - 1} branches at once; each is approved by a merge of its own"
+            elif commit.brought_in and not from_base:
+                candidates.append(commit)
+        organization = next((c.new_blob for c in changes if c.path == ORGANIZATION), organization)
         commits.append(commit)
+    _remerge(cwd, candidates, objects)
+    if signatures:
+        _verify(cwd, commits, objects, in_force, approval_commits)
     return commits
+
+
+class _ChangesReader:
+    """``read_changes`` of the main line, in two halves (two git processes), parsed in a forked process so that
+    parsing git log's output and parsing the commit objects use both cores (one process would hold the GIL in turns)."""
+
+    def __init__(self, repo: git.Repo, revisions: str):
+        self.repo, self.revisions = repo, revisions
+        self.process = None
+        if can_fork():
+            context = multiprocessing.get_context("fork")
+            self.receiver, sender = context.Pipe(duplex=False)
+            self.process = context.Process(target=self._send, args=(sender,), name="history-changes", daemon=True)
+            self.process.start()
+            sender.close()
+
+    def _read(self) -> list[tuple[str, list[FileChange]]]:
+        length = int(_git(self.repo, ["git", "rev-list", "--first-parent", "--count", self.revisions]) or 0)
+        if length < 2000:
+            return read_changes(self.repo, self.revisions)
+        halves = [[f"--max-count={length // 2}"], [f"--skip={length // 2}"]]
+        with ThreadPoolExecutor(2) as pool:
+            jobs = [pool.submit(read_changes, self.repo, self.revisions, limit=half) for half in halves]
+            return [found for job in jobs for found in job.result()]
+
+    def _send(self, sender) -> None:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent reports an interrupt, and stops this process
+        gc.disable()  # a collection would walk (and copy, page by page) every object inherited from the parent
+        try:
+            answer: tuple = ("ok", [(sha, [tuple(c) for c in changes]) for sha, changes in self._read()])
+        except Exception as exc:  # whatever it is, the parent reports the history unread: never a partial answer
+            answer = ("unreadable", f"{exc.__class__.__name__}: {exc}")
+        with contextlib.suppress(OSError):
+            sender.send_bytes(marshal.dumps(answer))
+
+    def result(self) -> list[tuple[str, list[FileChange]]]:
+        if self.process is None:
+            return self._read()
+        try:
+            status, payload = marshal.loads(self.receiver.recv_bytes())
+        except (EOFError, OSError, ValueError) as exc:
+            raise UnreadableHistory(f"the process reading git log ended without an answer ({exc.__class__.__name__})") from exc
+        finally:
+            self.receiver.close()
+            self.process.join()
+        if status != "ok":
+            raise UnreadableHistory(payload)
+        return [(sha, [FileChange(*c) for c in changes]) for sha, changes in payload]
+
+
+def _remerge(cwd: str, merges: list[Commit], objects: dict[str, RawCommit]) -> None:
+    """Merge each merge's parents again (``git merge-tree``, one process) and compare with the tree it recorded."""
+    if not merges:
+        return
+    args = ["git", "merge-tree", "--write-tree", "--stdin", "--name-only", "--no-messages"]
+    lines = "".join(f"{m.parents[0]} {m.parents[1]}\n" for m in merges).encode()
+    result = subprocess.run(args, cwd=cwd, input=lines, capture_output=True, check=False)
+    tokens = result.stdout.split(b"\0")
+    i = 0
+    for merge in merges:  # each: status, tree, conflicted paths, an empty token
+        if i + 1 >= len(tokens) or tokens[i] not in (b"0", b"1"):
+            raise UnreadableHistory(f"git merge-tree could not merge the parents of {merge.short} again: {result.stderr.decode('utf-8', 'replace').strip()}")
+        clean, tree = tokens[i] == b"1", tokens[i + 1].decode("ascii", "replace")
+        i += 2
+        while i < len(tokens) and tokens[i]:
+            i += 1
+        i += 1
+        if not clean:
+            merge.own_changes = "its branch conflicts with the main line and the conflict was resolved inside the merge, where no reviewer saw it"
+        elif tree != objects[merge.sha].tree:
+            merge.own_changes = "its tree is not what merging its parents gives"
+
+
+def _verify(cwd: str, commits: list[Commit], objects: dict[str, RawCommit], in_force: dict[str, str | None], approvals: dict[str, list[str]]) -> None:
+    """Verify each signed merge and its approval commits with the keys of the organization.yaml at its base."""
+    groups: dict[str | None, list[str]] = {}
+    for commit in commits:
+        if commit.sha not in in_force:
+            continue
+        signed = [sha for sha in [commit.sha, *approvals[commit.sha]] if objects[sha].signature == "ssh"]
+        groups.setdefault(in_force[commit.sha], []).extend(signed)
+    if not any(groups.values()):
+        return
+    signers = verify(cwd, groups, lambda blob: _read_blob(cwd, blob))
+    for commit in commits:
+        if commit.sha in signers:
+            commit.signature, commit.signer = "G", signers[commit.sha]
+        commit.cosigned = tuple(dict.fromkeys(signers[sha] for sha in approvals.get(commit.sha, ()) if sha in signers))
+
+
+def _read_blob(cwd: str, blob: str) -> bytes:
+    result = subprocess.run(["git", "cat-file", "blob", blob], cwd=cwd, capture_output=True, check=False)
+    if result.returncode != 0:
+        raise UnreadableHistory(f"blob {blob} of {ORGANIZATION} cannot be read (a missing or damaged object)")
+    return result.stdout
 
 
 def _off_mainline(starts: list[str], graph: dict[str, list[str]], mainline: set[str]) -> list[str]:

@@ -21,12 +21,13 @@ import git
 from generator.core.memory import collector_paused
 from generator.records.layout import RECORDS_DIR, place_of
 from generator.trail.cache import CACHE_FILE, load_cache, save_cache
-from generator.trail.commits import History, Version
+from generator.trail.commits import History, NotOnMainLine, Version
 from generator.trail.diffs import Step, read_versions
 from generator.trail.gitlog import is_ancestor, open_repository, uncommitted_records, walk
+from generator.trail.signatures import ORGANIZATION
 
 
-def read_history(root: Path, signatures: bool = False, allowed_signers: Path | None = None, use_cache: bool = True) -> History | None:
+def read_history(root: Path, signatures: bool = False, use_cache: bool = True) -> History | None:
     """The whole history of ``records/`` on the current branch, or None without git or commits."""
     repo = open_repository(root)
     if repo is None:
@@ -40,10 +41,14 @@ def read_history(root: Path, signatures: bool = False, allowed_signers: Path | N
     if cached is not None and cached.head == head:
         history = cached
     else:
+        history = None
         if cached is not None and is_ancestor(repo, cached.head, head):
-            history = _extend(repo, cached, head, signatures, allowed_signers)
-        else:
-            history = _extend(repo, History(head="", commits=[], versions={}), head, signatures, allowed_signers)
+            try:
+                history = _extend(repo, cached, head, signatures)
+            except NotOnMainLine:  # read on another branch: its main line is not this one
+                history = None
+        if history is None:
+            history = _extend(repo, History(head="", commits=[], versions={}), head, signatures)
         if use_cache:
             save_cache(cache_path, history, signatures)
     history.shallow = repo.git.rev_parse("--is-shallow-repository").strip() == "true"
@@ -51,9 +56,9 @@ def read_history(root: Path, signatures: bool = False, allowed_signers: Path | N
     return history
 
 
-def _extend(repo: git.Repo, history: History, head: str, signatures: bool, allowed_signers: Path | None) -> History:
+def _extend(repo: git.Repo, history: History, head: str, signatures: bool) -> History:
     revisions = f"{history.head}..{head}" if history.head else head
-    new = walk(repo, revisions, head, signatures, allowed_signers)
+    new = walk(repo, revisions, head, signatures, since=history.head or None, organization=history.last_blob.get(ORGANIZATION))
     steps: dict[str, list[Step]] = {}  # by path, oldest first
     for offset, commit in enumerate(new):
         for change in commit.changes:

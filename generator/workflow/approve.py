@@ -3,6 +3,11 @@
 It refuses what the main line's check would flag: approvers not in the
 organisation, approvers who wrote changes on the branch (four-eyes), missing
 departments for a kind, and any error of ``orders check`` on the branch tip.
+
+Where the policy requires signed approvals, one merge carries one signature;
+the other approvers each sign an *approval commit* first (``--on-branch``): an
+empty commit on the branch's tip, signed by them, which the trail counts
+while nothing on the branch changes after it.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from generator.core.problems import Problem, Severity, UserError
 from generator.pipeline import check_archive
 from generator.records.layout import RECORDS_DIR, place_of
 from generator.trail.approvals import People
-from generator.trail.gitlog import hands_of, read_commit_objects
+from generator.trail.gitlog import hands_of, is_empty, read_commit_objects
 from generator.workflow.check import check_branch, repository, revision
 
 
@@ -50,7 +55,7 @@ def approve(root: Path, branch: str, approver_emails: list[str], today: date | N
     if not brought_in:
         raise UserError(f"{branch} has nothing to merge into {target}")
     objects = read_commit_objects(repo.working_tree_dir, brought_in)
-    hands = {who for raw in objects.values() for who in hands_of(raw)}
+    hands = {who for raw in objects.values() if not is_empty(raw, objects) for who in hands_of(raw)}  # approval commits change nothing
     author_people = {p.id for _, address in hands if (p := people.find(address))}
     for person in approvers:
         if person.id in author_people:
@@ -88,6 +93,27 @@ def approve(root: Path, branch: str, approver_emails: list[str], today: date | N
         subprocess.run(["git", "merge", "--abort"], cwd=root, capture_output=True, check=False)
         raise UserError(f"git could not merge {branch}: {merged.stderr.strip() or merged.stdout.strip()}")
     return repo.head.commit.hexsha
+
+
+def sign_on_branch(root: Path, branch: str, approver_email: str) -> str:
+    """A signed, empty approval commit by ``approver_email`` on the tip of the local ``branch``; returns its id."""
+    repo = repository(root)
+    person = People(check_archive(root, history=False).catalog).find(approver_email)
+    if person is None:
+        raise UserError(f"{approver_email} is not in organization.yaml")
+    if f"refs/heads/{branch}" not in {ref.path for ref in repo.references}:
+        raise UserError(f"{branch} is not a local branch")
+    tip = revision(repo, branch)
+    name = person.name_en or person.name
+    message = f"Approve {branch}\n\nApproved-by: {name} <{approver_email}>\n"
+    env = {"GIT_AUTHOR_NAME": name, "GIT_AUTHOR_EMAIL": approver_email, "GIT_COMMITTER_NAME": name, "GIT_COMMITTER_EMAIL": approver_email}
+    args = ["git", "commit-tree", "-S", "-p", tip, "-m", message, f"{tip}^{{tree}}"]
+    made = subprocess.run(args, cwd=root, env={**os.environ, **env}, capture_output=True, text=True, check=False)
+    if made.returncode != 0:
+        raise UserError(f"git could not sign an approval commit: {made.stderr.strip()}")
+    sha = made.stdout.strip()
+    repo.git.update_ref(f"refs/heads/{branch}", sha, tip)  # only if nobody moved the branch meanwhile
+    return sha
 
 
 def _check_in_worktree(repo: git.Repo, branch_sha: str, base: str, today: date | None) -> list[Problem]:

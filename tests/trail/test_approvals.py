@@ -86,7 +86,8 @@ def test_unknown_approver(tmp_path):
     root = make_repo(tmp_path)
     on_branch(root, "task", "huang.chihming", T1, "add a task", new_task)
     git(root, "merge", "-q", "--no-ff", "-m", "Merge\n\nApproved-by: Mallory <mallory@evil.example>\n", "task", who="lin.yating", when=T2)
-    assert sorted(r for r, _ in history_problems(root)) == ["history.approver-not-authorised", "history.unknown-approver"]
+    rules = sorted(r for r, _ in history_problems(root))
+    assert rules == ["history.approver-not-authorised", "history.committer-not-approver", "history.unknown-approver"]
 
 
 def test_changes_needing_two_departments(tmp_path):
@@ -182,6 +183,7 @@ def test_signed_approvals_are_verified_and_forged_trailers_are_not(tmp_path, sig
         when="2026-02-03T16:00:00+08:00",
     )
     result = check_archive(root)
-    [problem] = [p for p in result.problems if p.rule.startswith("history.")]
-    assert problem.rule == "history.unverified-approval" and "only a claim" in problem.message
+    found = sorted((p.rule, p.message) for p in result.problems if p.rule.startswith("history."))
+    assert [rule for rule, _ in found] == ["history.approver-not-authorised", "history.unverified-approval"]
+    assert "only a claim" in found[1][1]
     assert [a.verified for a in result.approvals[-1].approvers] == [False]

@@ -8,13 +8,14 @@ beside each attack must still pass.
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from editing import dossier, edit
-from gitrepo import git, make_repo, merge, on_branch
+from editing import dossier, edit, read
+from gitrepo import direct, git, make_repo, merge, on_branch
 
 from generator.demo.company import email
 from generator.pipeline import check_archive
@@ -183,3 +184,251 @@ def test_an_approved_by_with_two_addresses_is_an_error_never_split(tmp_path):
     on_branch(root, "task", "huang.chihming", T1, "add a task", new_task)
     merge(root, "task", [], T2, committer="lin.yating", extra=[f"Approved-by: Lin <{email('lin.yating')}>, Chang <{email('chang.chiahao')}>"])
     assert history_rules(root) == ["history.malformed-commit", "history.unapproved-change"]
+
+
+# --------------------------------------------------------------------------
+# 3. Evil merges: a merge whose tree is not what merging its parents gives
+
+
+def change_settlement(root: Path) -> None:
+    edit(root, ST1, lambda d: d.update(notes="已核對 checked"))
+
+
+ST1 = f"{dossier('ORD-2025-0001')}/settlement.yaml"
+
+
+def test_a_merge_that_adds_its_own_change_is_an_evil_merge(tmp_path):
+    root = make_repo(tmp_path)
+    on_branch(root, "task", "huang.chihming", T1, "add a task", new_task)
+    git(root, "merge", "-q", "--no-ff", "--no-commit", "task", who="lin.yating", when=T2)
+    change_settlement(root)  # slipped into the merge: never on the reviewed branch
+    git(root, "commit", "-q", "-a", "-m", f"Merge branch 'task'\n\nApproved-by: Lin <{email('lin.yating')}>\n", who="lin.yating", when=T2)
+    assert "history.evil-merge" in history_rules(root)
+
+
+def main_moves_on(root: Path) -> None:
+    """Another reviewed change lands on main after ``task`` branched off."""
+    on_branch(root, "other", "kuo.peiling", T1, "settlement note", change_settlement)
+    merge(root, "other", ["huang.shuhua"], T2)
+
+
+def test_a_clean_three_way_merge_passes_and_an_evil_one_does_not(tmp_path):
+    root = make_repo(tmp_path)
+    on_branch(root, "task", "huang.chihming", T1, "add a task", new_task)
+    main_moves_on(root)
+    merge(root, "task", ["lin.yating"], T3)
+    assert history_rules(root) == []
+    on_branch(root, "task2", "huang.chihming", T3, "another task", lambda r: edit(r, O5, lambda d: d["work_plan"]["tasks"][-1].update(due="2026-12-20")))
+    on_branch(root, "other2", "kuo.peiling", T3, "settlement note", lambda r: edit(r, ST1, lambda d: d.update(notes="再核對 checked again")))
+    merge(root, "other2", ["huang.shuhua"], T3)
+    git(root, "merge", "-q", "--no-ff", "--no-commit", "task2", who="lin.yating", when=T3)
+    edit(root, O5, lambda d: d["intake"].update(budget=d["intake"]["budget"] * 2))  # not on the branch
+    git(root, "commit", "-q", "-a", "-m", f"Merge branch 'task2'\n\nApproved-by: Lin <{email('lin.yating')}>\n", who="lin.yating", when=T3)
+    assert history_rules(root) == ["history.evil-merge"]
+
+
+def test_a_conflict_resolved_inside_the_merge_is_reported(tmp_path):
+    root = make_repo(tmp_path)
+    on_branch(root, "task", "huang.chihming", T1, "rename", lambda r: edit(r, O5, lambda d: d["work_plan"]["tasks"][0].update(title="A")))
+    on_branch(root, "other", "wu.shufen", T1, "rename", lambda r: edit(r, O5, lambda d: d["work_plan"]["tasks"][0].update(title="B")))
+    merge(root, "other", ["lin.yating"], T2)
+    git(root, "merge", "-q", "--no-ff", "--no-commit", "task", who="lin.yating", when=T3, check=False)
+    git(root, "checkout", "--theirs", "--", O5)
+    edit(root, O5, lambda d: d["work_plan"]["tasks"][0].update(title="A+B"))
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", f"Merge branch 'task'\n\nApproved-by: Lin <{email('lin.yating')}>\n", who="lin.yating", when=T3)
+    rules = history_rules(root)
+    assert rules == ["history.evil-merge"]
+    [message] = [p.message for p in check_archive(root).problems if p.rule == "history.evil-merge"]
+    assert "conflict" in message
+
+
+# --------------------------------------------------------------------------
+# 5. The committer of an unsigned merge must be an approver or the platform
+
+
+def test_an_unsigned_merge_committed_by_someone_else_than_its_approvers_is_reported(tmp_path):
+    root = make_repo(tmp_path)
+    on_branch(root, "task", "huang.chihming", T1, "add a task", new_task)
+    merge(root, "task", ["lin.yating"], T2, committer="tsai.mingche")  # tsai typed lin's trailer
+    assert history_rules(root) == ["history.committer-not-approver"]
+    edit(root, "records/policy.yaml", lambda d: d.update(platform_committers=[email("tsai.mingche")]))
+    assert history_rules(root) == []
+
+
+# --------------------------------------------------------------------------
+# 4. Signatures prove every approval
+
+
+@pytest.fixture(scope="module")
+def keys(tmp_path_factory) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("keys")
+    out = {}
+    for who in ("lin.yating", "huang.shuhua", "huang.chihming", "hsu.wenpin", "chou.peichun"):
+        out[who] = folder / who
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", who, "-f", str(out[who])], check=True)
+    return out
+
+
+def public(key: Path) -> str:
+    return " ".join(Path(f"{key}.pub").read_text().split()[:2])
+
+
+def signing(key: Path) -> list[str]:
+    return ["-c", "gpg.format=ssh", "-c", f"user.signingkey={key}"]
+
+
+def signed_repo(tmp_path: Path, keys: dict[str, Path], order_departments: list[str] | None = None) -> Path:
+    root = make_repo(tmp_path, {"require_signed_approvals": True})
+    registered = {who: key for who, key in keys.items() if who != "huang.chihming"}
+    edit(root, "records/organization.yaml", lambda d: [p.update(signing_keys=[public(registered[p["id"]])]) for p in d["people"] if p["id"] in registered])
+    if order_departments:
+        edit(root, "records/policy.yaml", lambda d: d["approvals"]["order"].update(departments=order_departments))
+    git(root, "commit", "-q", "-am", "keys")  # set-up, before tracking
+    return root
+
+
+def signed_merge(root: Path, keys: dict[str, Path], signer: str, branch: str, approvers: list[str], when: str = T2) -> None:
+    trailers = "\n".join(f"Approved-by: {p} <{email(p)}>" for p in approvers)
+    git(root, *signing(keys[signer]), "merge", "-q", "--no-ff", "-S", "-m", f"Merge branch '{branch}'\n\n{trailers}\n", branch, who=signer, when=when)
+
+
+def test_one_signature_does_not_prove_two_departments(tmp_path, keys):
+    root = signed_repo(tmp_path, keys, ["sales", "finance"])
+    on_branch(root, "task", "huang.chihming", T1, "add a task", new_task)
+    signed_merge(root, keys, "lin.yating", "task", ["lin.yating", "huang.shuhua"])  # huang.shuhua never signed
+    assert history_rules(root) == ["history.approver-not-authorised", "history.unverified-approval"]
+    [approval] = [a for a in check_archive(root).approvals if a.tracked]
+    assert [(a.person, a.verified) for a in approval.approvers] == [("lin.yating", True), ("huang.shuhua", False)]
+
+
+def test_a_second_department_signs_with_an_approval_commit_on_the_branch(tmp_path, keys):
+    root = signed_repo(tmp_path, keys, ["sales", "finance"])
+    on_branch(root, "task", "huang.chihming", T1, "add a task", new_task)
+    git(root, "checkout", "-q", "task")
+    message = f"Approve\n\nApproved-by: huang.shuhua <{email('huang.shuhua')}>\n"
+    git(root, *signing(keys["huang.shuhua"]), "commit", "-q", "--allow-empty", "-S", "-m", message, who="huang.shuhua", when=T2)
+    git(root, "checkout", "-q", "main")
+    signed_merge(root, keys, "lin.yating", "task", ["lin.yating", "huang.shuhua"], when=T3)
+    assert history_rules(root) == []
+    [approval] = [a for a in check_archive(root).approvals if a.tracked]
+    assert [(a.person, a.verified) for a in approval.approvers] == [("lin.yating", True), ("huang.shuhua", True)]
+
+
+def test_an_approval_commit_before_a_later_change_proves_nothing(tmp_path, keys):
+    root = signed_repo(tmp_path, keys, ["sales", "finance"])
+    on_branch(root, "task", "huang.chihming", T1, "add a task", new_task)
+    git(root, "checkout", "-q", "task")
+    message = f"Approve\n\nApproved-by: huang.shuhua <{email('huang.shuhua')}>\n"
+    git(root, *signing(keys["huang.shuhua"]), "commit", "-q", "--allow-empty", "-S", "-m", message, who="huang.shuhua", when=T2)
+    edit(root, O5, lambda d: d["intake"].update(budget=d["intake"]["budget"] * 2))  # after finance signed
+    git(root, "commit", "-q", "-am", "budget", who="huang.chihming", when=T2)
+    git(root, "checkout", "-q", "main")
+    signed_merge(root, keys, "lin.yating", "task", ["lin.yating", "huang.shuhua"], when=T3)
+    assert "history.unverified-approval" in history_rules(root)
+
+
+def test_a_key_added_by_the_merge_it_signs_never_verifies_it(tmp_path, keys):
+    root = signed_repo(tmp_path, keys)
+
+    def plant_key(r: Path) -> None:
+        new_task(r)
+        edit(
+            r,
+            "records/organization.yaml",
+            lambda d: next(p for p in d["people"] if p["id"] == "lin.yating")["signing_keys"].append(public(keys["huang.chihming"])),
+        )
+
+    on_branch(root, "task", "huang.chihming", T1, "add a task", plant_key)
+    # huang.chihming signs the merge with his own key, now listed under lin.yating, and types her trailer.
+    git(
+        root,
+        *signing(keys["huang.chihming"]),
+        "merge",
+        "-q",
+        "--no-ff",
+        "-S",
+        "-m",
+        f"Merge\n\nApproved-by: Lin <{email('lin.yating')}>\n",
+        "task",
+        who="lin.yating",
+        when=T2,
+    )
+    checked = check_archive(root)
+    approval = checked.approvals[-1]
+    assert [a.verified for a in approval.approvers] == [False]
+    assert "history.unverified-approval" in history_rules(root)
+
+
+def test_the_display_name_of_a_trailer_is_never_shown(tmp_path):
+    root = make_repo(tmp_path)
+    on_branch(root, "task", "huang.chihming", T1, "add a task", new_task)
+    merge(root, "task", [], T2, committer="lin.yating", extra=[f"Approved-by: 董事長 The Chairman <{email('lin.yating')}>"])
+    approval = check_archive(root).approvals[-1]
+    assert [a.name for a in approval.approvers] == ["林雅婷 Ya-Ting Lin"]
+    shown = orders(root, "history", "ORD-2026-0005", "--root", ".").stdout
+    assert "林雅婷" in shown and "Chairman" not in shown
+
+
+# --------------------------------------------------------------------------
+# 6. Caches never change a verdict
+
+
+def same_as_fresh(root: Path) -> list[tuple[str, str]]:
+    """The history problems with every cache in place, after checking they equal a run without caches."""
+    cached = [(p.rule, p.message) for p in check_archive(root).problems if p.rule.startswith("history.")]
+    shutil.move(root / ".cache", root / ".cache-aside")
+    try:
+        fresh = [(p.rule, p.message) for p in check_archive(root).problems if p.rule.startswith("history.")]
+    finally:
+        shutil.rmtree(root / ".cache")
+        shutil.move(root / ".cache-aside", root / ".cache")
+    assert cached == fresh
+    return cached
+
+
+def test_a_validate_on_a_branch_does_not_change_the_verdict_on_main(tmp_path):
+    root = make_repo(tmp_path)
+    on_branch(root, "task", "huang.chihming", T1, "add a task", new_task)
+    git(root, "checkout", "-q", "task")
+    check_archive(root)  # the branch's main line: the branch commit is a direct commit there
+    git(root, "checkout", "-q", "main")
+    merge(root, "task", ["lin.yating"], T2)
+    assert same_as_fresh(root) == []
+
+
+def test_a_changed_organisation_or_policy_is_never_judged_from_the_cache(tmp_path):
+    root = make_repo(tmp_path)
+    on_branch(root, "task", "huang.chihming", T1, "add a task", new_task)
+    merge(root, "task", ["lin.yating"], T2)
+    assert same_as_fresh(root) == []
+    edit(root, "records/organization.yaml", lambda d: next(p for p in d["people"] if p["id"] == "lin.yating").update(roles=[]))
+    department = read(root, "records/organization.yaml")
+    edit(root, "records/organization.yaml", lambda d: next(x for x in d["departments"] if x["id"] == "sales").update(head="chang.chiahao"))
+    assert department  # the sales head moves away from lin.yating
+    assert [r for r, _ in same_as_fresh(root)] == ["history.approver-not-authorised"]
+    edit(root, "records/policy.yaml", lambda d: d.update(allow_committer_as_approver=True))
+    same_as_fresh(root)
+
+
+def test_a_changed_published_head_or_shallow_state_is_never_judged_from_the_cache(tmp_path):
+    root = make_repo(tmp_path)
+    on_branch(root, "task", "huang.chihming", T1, "add a task", new_task)
+    merge(root, "task", ["lin.yating"], T2)
+    assert same_as_fresh(root) == []
+    from generator.trail.published import mark_published
+
+    mark_published(root, "1" * 40)
+    assert [r for r, _ in same_as_fresh(root)] == ["history.rewritten"]
+
+
+def test_a_cache_written_by_other_code_is_never_read(tmp_path, monkeypatch):
+    from generator.core import cachefile
+
+    root = make_repo(tmp_path)
+    direct(root, "huang.chihming", T1, "quick fix", new_task)
+    assert [r for r, _ in same_as_fresh(root)] == ["history.unapproved-change"]
+    stored = (root / ".cache/order-archive/trail.marshal").read_bytes()
+    monkeypatch.setattr(cachefile, "CODE", "another version of the program")
+    assert cachefile.read(root / ".cache/order-archive/trail.marshal", 2, "x") is None
+    assert stored == (root / ".cache/order-archive/trail.marshal").read_bytes()

@@ -158,3 +158,39 @@ def test_approve_merges_with_the_trailer(tmp_path):
     checked = check_archive(root)
     assert [p.rule for p in checked.problems if p.rule.startswith("history.")] == []
     assert checked.approvals[-1].approvers[0].person == "chang.chiahao"
+
+
+def test_two_departments_sign_through_orders_approve(tmp_path):
+    """Signed mode: finance signs an approval commit on the branch, sales signs the merge; the trail verifies both."""
+    import subprocess
+
+    root = make_repo(tmp_path / "repo", {"require_signed_approvals": True})
+    keys = {}
+    for who in ("lin.yating", "huang.shuhua"):
+        keys[who] = tmp_path / who
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(keys[who])], check=True)
+
+    def register(data):
+        for person in data["people"]:
+            if person["id"] in keys:
+                person["signing_keys"] = [" ".join((tmp_path / f"{person['id']}.pub").read_text().split()[:2])]
+
+    edit(root, "records/organization.yaml", register)
+    edit(root, "records/policy.yaml", lambda d: d["approvals"]["order"].update(departments=["sales", "finance"]))
+    git(root, "commit", "-q", "-am", "keys")
+    git(root, "config", "gpg.format", "ssh")
+    start(root, "task", "huang.chihming", add_task)
+    git(root, "checkout", "-q", "main")
+    runner = CliRunner()
+    git(root, "config", "user.signingkey", str(keys["huang.shuhua"]))
+    result = runner.invoke(main, ["approve", "task", "--on-branch", "--as", "huang.shuhua@hongxin.example", "--root", str(root)])
+    assert result.exit_code == 0, result.output
+    git(root, "config", "user.signingkey", str(keys["lin.yating"]))
+    args = ["approve", "task", "--sign", "--as", "lin.yating@hongxin.example", "--as", "huang.shuhua@hongxin.example", "--root", str(root)]
+    result = runner.invoke(main, args)
+    assert result.exit_code == 0, result.output
+    from generator.pipeline import check_archive
+
+    checked = check_archive(root)
+    assert [p.rule for p in checked.problems if p.rule.startswith("history.")] == []
+    assert [(a.person, a.verified) for a in checked.approvals[-1].approvers] == [("lin.yating", True), ("huang.shuhua", True)]

@@ -1,0 +1,65 @@
+"""Signatures on the trail, verified with the keys that were in force where each approval was given.
+
+A merge is judged by the ``organization.yaml`` of its first parent, so a key
+that a branch adds (or swaps) never verifies the merge that brings it in, and
+a key rotated away later still verifies what it signed while it was in force.
+Only SSH signatures count: the keys live in ``organization.yaml``; a GPG
+signature would be checked against whatever keyring the machine has, and a
+GPG key can claim anyone's address.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from generator.records.safeyaml import parse
+from schemas.organization import Organization
+
+ORGANIZATION = "records/organization.yaml"
+SSH_SIGNATURE = b"-----BEGIN SSH SIGNATURE-----"
+
+
+def allowed_signers(organization: bytes | None) -> str:
+    """git's ``gpg.ssh.allowedSignersFile`` for one version of organization.yaml: every key of every active person.
+
+    A version that does not validate lists no key, so nothing signed under it verifies.
+    """
+    data, _ = parse(organization, ORGANIZATION) if organization else (None, [])
+    try:
+        model = Organization.model_validate(data)
+    except ValidationError:
+        return ""
+    return "".join(f'{address} namespaces="git" {key}\n' for p in model.people if p.active for address in p.emails for key in p.signing_keys)
+
+
+def verify(cwd: str, groups: dict[str | None, list[str]], read_blob: Callable[[str], bytes]) -> dict[str, str]:
+    """``sha → the verified signer's address`` for the commits git verifies under the keys of their group.
+
+    ``groups`` maps the blob id of the organization.yaml in force (None: none) to the commits judged under it.
+    A commit absent from the answer carries no signature git could verify with those keys.
+    """
+    out: dict[str, str] = {}
+    with tempfile.TemporaryDirectory(prefix="orders-signers-") as folder:
+        for index, (blob, shas) in enumerate(groups.items()):
+            signers = allowed_signers(read_blob(blob) if blob else None)
+            if not signers or not shas:
+                continue
+            path = Path(folder) / f"allowed_signers.{index}"
+            path.write_text(signers, encoding="utf-8")
+            args = ["git", "-c", f"gpg.ssh.allowedSignersFile={path}", "log", "--no-walk=unsorted", "--stdin", "--format=%H%x00%G?%x00%GS%x00"]
+            result = subprocess.run(args, cwd=cwd, input="\n".join(shas).encode() + b"\n", capture_output=True, check=False)
+            if result.returncode != 0:
+                from generator.trail.gitlog import UnreadableHistory
+
+                raise UnreadableHistory(f"git could not verify signatures: {result.stderr.decode('utf-8', 'replace').strip()}")
+            fields = result.stdout.split(b"\0")
+            for i in range(0, len(fields) - 3, 3):
+                sha, status, signer = fields[i].strip().decode("ascii", "replace"), fields[i + 1], fields[i + 2]
+                if status == b"G" and signer:
+                    out[sha] = signer.decode("utf-8", "replace").splitlines()[0]
+    return out
