@@ -432,3 +432,23 @@ def test_a_cache_written_by_other_code_is_never_read(tmp_path, monkeypatch):
     monkeypatch.setattr(cachefile, "CODE", "another version of the program")
     assert cachefile.read(root / ".cache/order-archive/trail.marshal", 2, "x") is None
     assert stored == (root / ".cache/order-archive/trail.marshal").read_bytes()
+
+
+def test_an_author_cannot_approve_under_a_second_address(tmp_path):
+    root = make_repo(tmp_path)
+    edit(root, "records/organization.yaml", lambda d: next(p for p in d["people"] if p["id"] == "lin.yating")["emails"].append("yating@home.example"))
+    git(root, "commit", "-q", "-am", "second address")  # set-up, before tracking
+    on_branch(root, "task", "lin.yating", T1, "add a task", new_task)  # written as lin.yating@hongxin.example
+    merge(root, "task", [], T2, committer="lin.yating", extra=["Approved-by: Ya-Ting <yating@home.example>"])
+    assert "history.self-approval" in history_rules(root)
+
+
+def test_changed_keys_in_the_work_tree_never_change_a_signed_verdict(tmp_path, keys):
+    root = signed_repo(tmp_path, keys)
+    on_branch(root, "task", "huang.chihming", T1, "add a task", new_task)
+    signed_merge(root, keys, "lin.yating", "task", ["lin.yating"])
+    assert same_as_fresh(root) == []
+    # The key is rotated away afterwards (uncommitted here): what it signed while in force stays verified.
+    edit(root, "records/organization.yaml", lambda d: next(p for p in d["people"] if p["id"] == "lin.yating").update(signing_keys=[public(keys["hsu.wenpin"])]))
+    assert same_as_fresh(root) == []
+    assert [a.verified for a in check_archive(root).approvals[-1].approvers] == [True]
