@@ -41,6 +41,9 @@ def _shown_under(root: str, problems: list[Problem]) -> list[Problem]:
 @click.version_option(package_name="order-archive")
 def main() -> None:
     """Order archive: records in git, validated against the order-management regulation."""
+    for stream in (sys.stdout, sys.stderr):  # a Big5, Latin-1 or ASCII terminal gets escapes, never a crash
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
 
 
 def _today(value: str | None) -> date:
@@ -92,6 +95,9 @@ def validate_files(files: tuple[Path, ...], fmt: str) -> None:
         shown = file.as_posix()
         if place is None:
             problems.append(Problem(shown, 1, 1, "layout.unknown-path", "no record kind lives at this path"))
+            continue
+        if not resolved.is_file():  # a named pipe would block the read forever
+            problems.append(Problem(shown, 1, 1, "layout.special-file", "not a regular file (a named pipe, socket or device): never opened"))
             continue
         raw = resolved.read_bytes()
         data, found = parse(raw, shown)

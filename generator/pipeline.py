@@ -23,7 +23,7 @@ from generator.records.validate import validate_sources
 from generator.rules import run_rules
 from generator.trail.approvals import Approval, evaluate, history_problems
 from generator.trail.commits import History, UnreadableHistory
-from generator.trail.gitlog import open_repository
+from generator.trail.gitlog import head_of, open_repository
 from generator.trail.history import read_history
 from generator.trail.prefetch import Prefetch, prefetch
 from generator.trail.published import is_rewritten, published_head
@@ -46,7 +46,15 @@ class Checked:
 
     @cached_property
     def _trail(self) -> tuple[History | None, list[Approval]]:
-        return self._load() if self._load else (None, [])
+        """Read on first use; a history git cannot read is reported once among the problems, never shown in part."""
+        if self._load is None:
+            return None, []
+        try:
+            return self._load()
+        except UnreadableHistory as exc:
+            if not any(p.rule == "history.unreadable" for p in self.problems):
+                self.problems.append(_unreadable(exc))
+            return None, []
 
     @property
     def history(self) -> History | None:
@@ -107,8 +115,11 @@ def _add_history(root: Path, checked: Checked, reading: Prefetch | None = None) 
     if repo is None:
         return
     try:
-        head = repo.head.commit.hexsha
-    except ValueError:  # a repository without commits
+        head = head_of(repo)
+    except UnreadableHistory as exc:
+        checked.problems.append(_unreadable(exc))
+        return
+    if head is None:  # a repository without commits
         return
     catalog = checked.catalog
 
@@ -125,17 +136,17 @@ def _add_history(root: Path, checked: Checked, reading: Prefetch | None = None) 
     if cached is not None:
         problems, checked.approval_count = cached
     else:
-        try:
-            trail, approvals = checked._trail
-        except UnreadableHistory as exc:  # never a smaller set of findings: the whole trail is reported unjudged
-            checked.problems.append(Problem(RECORDS_DIR, 1, 1, "history.unreadable", f"the history cannot be read, so no approval is judged: {exc}", "§8.1"))
-            return
+        trail, approvals = checked._trail  # never a smaller set of findings: an unreadable trail is reported unjudged
         if trail is None:
             return
         problems = history_problems(trail, catalog, approvals, is_rewritten(root, trail.head))
         checked.approval_count = len(approvals)
         _write_trail_cache(root, key, problems, checked.approval_count)
     checked.problems.extend(problems)
+
+
+def _unreadable(exc: UnreadableHistory) -> Problem:
+    return Problem(RECORDS_DIR, 1, 1, "history.unreadable", f"the history cannot be read, so no approval is judged: {exc}", "§8.1")
 
 
 def _trail_key(root: Path, head: str, catalog: Catalog, shallow: bool) -> str:

@@ -56,33 +56,45 @@ def find_files(root: Path) -> tuple[list[tuple[str, Place]], list[Problem]]:
     return found, problems
 
 
-def _walk(folder: str, rel_folder: str, found: list[tuple[str, Place]], problems: list[Problem]) -> None:
-    """One folder: its files in name order, then its subfolders. ``os.scandir`` knows each entry's type
-    without another system call, which matters at tens of thousands of folders."""
-    with os.scandir(folder) as scan:
-        entries = sorted(scan, key=lambda e: e.name)
-    subfolders = []
-    for entry in entries:
-        name, rel = entry.name, rel_folder + entry.name
-        if entry.is_symlink() and entry.is_dir():
-            problems.append(_layout(rel, "symlink", "symbolic links are not allowed in the archive"))
-        elif entry.is_dir(follow_symlinks=False):
-            if not name.startswith(".") and not is_attachments_folder(rel):
-                subfolders.append(entry)
-        elif name in IGNORED_NAMES or name.startswith(".") or is_attachment(rel):
+MAX_FOLDER_DEPTH = 12
+"""records/orders/2026/ORD-2026-0001/attachments/… is five deep; past this a tree is refused, never walked."""
+
+
+def _walk(top: str, rel_top: str, found: list[tuple[str, Place]], problems: list[Problem]) -> None:
+    """Each folder's files in name order, then its subfolders, depth first — with a stack, not recursion, so no
+    tree is too deep to report. ``os.scandir`` knows each entry's type without another system call, which
+    matters at tens of thousands of folders; nothing but a regular file is ever opened."""
+    stack = [(top, rel_top)]
+    while stack:
+        folder, rel_folder = stack.pop()
+        if rel_folder.count("/") >= MAX_FOLDER_DEPTH:
+            problems.append(_layout(rel_folder.rstrip("/"), "too-deep", f"folders nest more than {MAX_FOLDER_DEPTH} deep here; nothing below is read"))
             continue
-        elif entry.is_symlink():
-            problems.append(_layout(rel, "symlink", "symbolic links are not allowed in the archive"))
-        elif (place := place_of(rel)) is not None:
-            found.append((f"{RECORDS_DIR}/{rel}", place))
-        elif name.endswith(".yml"):
-            problems.append(_layout(rel, "extension", "record files end in .yaml, not .yml"))
-        elif name.endswith(".yaml"):
-            problems.append(_layout(rel, "unknown-path", f"no record kind lives at this path; {EXPECTED_LAYOUT}"))
-        else:
-            problems.append(_layout(rel, "stray-file", "not a record; attachments belong in a dossier's attachments/ folder", Severity.WARNING))
-    for entry in subfolders:
-        _walk(entry.path, f"{rel_folder}{entry.name}/", found, problems)
+        with os.scandir(folder) as scan:
+            entries = sorted(scan, key=lambda e: e.name)
+        subfolders = []
+        for entry in entries:
+            name, rel = entry.name, rel_folder + entry.name
+            if entry.is_symlink() and entry.is_dir():
+                problems.append(_layout(rel, "symlink", "symbolic links are not allowed in the archive"))
+            elif entry.is_dir(follow_symlinks=False):
+                if not name.startswith(".") and not is_attachments_folder(rel):
+                    subfolders.append((entry.path, f"{rel}/"))
+            elif name in IGNORED_NAMES or name.startswith(".") or is_attachment(rel):
+                continue
+            elif entry.is_symlink():
+                problems.append(_layout(rel, "symlink", "symbolic links are not allowed in the archive"))
+            elif not entry.is_file(follow_symlinks=False):
+                problems.append(_layout(rel, "special-file", "not a regular file (a named pipe, socket or device): never opened"))
+            elif (place := place_of(rel)) is not None:
+                found.append((f"{RECORDS_DIR}/{rel}", place))
+            elif name.endswith(".yml"):
+                problems.append(_layout(rel, "extension", "record files end in .yaml, not .yml"))
+            elif name.endswith(".yaml"):
+                problems.append(_layout(rel, "unknown-path", f"no record kind lives at this path; {EXPECTED_LAYOUT}"))
+            else:
+                problems.append(_layout(rel, "stray-file", "not a record; attachments belong in a dossier's attachments/ folder", Severity.WARNING))
+        stack.extend(reversed(subfolders))
 
 
 def _layout(rel: str, rule: str, message: str, severity: Severity = Severity.ERROR) -> Problem:
@@ -148,6 +160,8 @@ def scan_attachments(root: Path) -> dict[str, dict[str, bool]]:
             files: dict[str, bool] = {}
             for current, dirs, names in os.walk(folder):
                 rel = os.path.relpath(current, folder)
+                if rel.count(os.sep) >= MAX_FOLDER_DEPTH:  # os.walk recurses: never into a tree deeper than the archive allows
+                    dirs.clear()
                 for name in dirs + names:
                     path = os.path.join(current, name)
                     if os.path.islink(path):

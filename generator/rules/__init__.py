@@ -102,6 +102,8 @@ for _id, _en, _zh in [
     ("layout.unknown-path", "Record files live where their kind belongs", "記錄檔置於規定位置"),
     ("layout.extension", "Record files end in .yaml", "記錄檔副檔名為 .yaml"),
     ("layout.symlink", "No symbolic links in the archive", "檔案庫內不得有符號連結"),
+    ("layout.special-file", "Only regular files and folders in the archive", "檔案庫內僅可有一般檔案與資料夾"),
+    ("layout.too-deep", "Folders nest no deeper than the archive's layout", "資料夾層數不得超過規定"),
     ("record.kind-mismatch", "The kind: of a file matches its place", "記錄類型與位置相符"),
     ("schema.invalid-choice", "Values come from the closed lists", "欄位值須為既定選項"),
     ("schema.invalid-value", "Amounts, dates, ids and numbers have their exact form", "金額、日期、編號格式正確"),

@@ -11,7 +11,6 @@ Any change to any input changes the key, and everything is made afresh.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 from datetime import date
 from functools import cache
@@ -23,7 +22,8 @@ from generator.core.problems import Problem
 from generator.records.layout import RECORDS_DIR
 from generator.records.load import Snapshot
 from generator.site.pagestream import Delivered
-from generator.trail.gitlog import open_repository
+from generator.trail.commits import UnreadableHistory
+from generator.trail.gitlog import head_of, open_repository
 from generator.trail.published import published_head
 
 SITE_CACHE = Path(".cache/order-archive/site.marshal")
@@ -56,8 +56,10 @@ def inputs_key(root: Path, language: str, today: date, snapshot: Snapshot, conve
     digest.update(conversion.encode())
     repo = open_repository(root)
     if repo is not None:
-        with contextlib.suppress(ValueError):  # a repository without commits
-            digest.update(repo.head.commit.hexsha.encode())
+        try:
+            digest.update((head_of(repo) or "no commits").encode())
+        except UnreadableHistory:
+            digest.update(b"unreadable")
     digest.update((published_head(root) or "").encode())
     for path, _place, raw in snapshot.files:
         digest.update(path.encode())

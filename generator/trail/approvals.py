@@ -249,7 +249,8 @@ def invalid_move(status_type: type, old_value: object, new_value: object) -> str
         return None  # not a status of this kind: the schema layer reports it
     if new == old or new in TRANSITIONS[status_type][old]:
         return None
-    allowed = ", ".join(s.value for s in TRANSITIONS[status_type][old]) or "none: it is final"
+    order = list(status_type)  # the lifecycle's own order: a set's order changes from run to run
+    allowed = ", ".join(s.value for s in sorted(TRANSITIONS[status_type][old], key=order.index)) or "none: it is final"
     return f"{old.value} → {new.value}; from {old.value} it may go to {allowed}"
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from generator.core import cachefile
 from generator.core.memory import collector_paused
 from generator.trail.commits import Commit, FieldChange, FileChange, History, Version
+from generator.trail.gitlog import read_commit_id
 
 CACHE_VERSION = 7
 CACHE_FILE = Path(".cache/order-archive/history.marshal")
@@ -20,10 +21,7 @@ HEAD_FILE = CACHE_FILE.with_suffix(".head")
 
 def cached_head(root: Path) -> str | None:
     """The head the history cache was written for (kept beside it, so checking costs no load)."""
-    try:
-        return (root / HEAD_FILE).read_text(encoding="ascii").strip() or None
-    except OSError:
-        return None
+    return read_commit_id(root / HEAD_FILE)
 
 
 def load_cache(path: Path, signatures: bool) -> History | None:

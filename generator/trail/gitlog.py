@@ -19,6 +19,7 @@ import multiprocessing
 import re
 import signal
 import subprocess
+import tempfile
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -43,6 +44,32 @@ def open_repository(root: Path) -> git.Repo | None:
     if repo.bare or Path(repo.working_tree_dir).resolve() != root.resolve():
         return None
     return repo
+
+
+def read_commit_id(path: Path) -> str | None:
+    """A commit id kept in a small state file, or None when the file is missing, unreadable or not one id."""
+    try:
+        text = path.read_bytes().strip()
+    except OSError:
+        return None
+    return text.decode("ascii") if _HEX.fullmatch(text) else None
+
+
+def head_of(repo: git.Repo) -> str | None:
+    """The id of the commit HEAD names; None before the first commit. A head that names a commit git cannot
+    read (a damaged repository) raises ``UnreadableHistory``: that is never "no history"."""
+
+    def rev_parse(name: str) -> subprocess.CompletedProcess:
+        return subprocess.run(["git", "rev-parse", "-q", "--verify", name], cwd=repo.working_tree_dir, capture_output=True, check=False)
+
+    peeled = rev_parse("HEAD^{commit}")  # reads the commit object itself
+    if peeled.returncode == 0:
+        return peeled.stdout.strip().decode("ascii")
+    named = rev_parse("HEAD")
+    if named.returncode != 0:
+        return None
+    head = named.stdout.strip().decode("ascii", "replace")
+    raise UnreadableHistory(f"HEAD names commit {head}, which git cannot read: {peeled.stderr.decode('utf-8', 'replace').strip() or 'a missing object'}")
 
 
 def is_ancestor(repo: git.Repo, old: str, new: str) -> bool:
@@ -107,20 +134,26 @@ def _git(repo: git.Repo, args: list[str]) -> bytes:
 
 
 class ObjectReader:
-    """Objects from one ``git cat-file --batch`` process, in the order they were asked for (``next``)."""
+    """Objects from one ``git cat-file --batch`` process, in the order they were asked for (``next``).
+
+    Any object git cannot give — missing, damaged, of another kind, cut short, or git gone — raises
+    ``UnreadableHistory`` with git's own words: a history is read whole or not at all.
+    """
 
     def __init__(self, cwd: str, shas: list[str], kind: bytes = b"blob"):
         self.shas = shas
         self.kind = kind
-        self.process = subprocess.Popen(["git", "cat-file", "--batch", "--buffer"], cwd=cwd, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        self.errors = tempfile.TemporaryFile()  # noqa: SIM115 (closed on exit) — never a pipe: git cannot block on it
+        self.process = subprocess.Popen(["git", "cat-file", "--batch"], cwd=cwd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.errors)
         self.feeder = threading.Thread(target=self._feed, daemon=True)
+        self.position = 0
 
     def _feed(self) -> None:
         try:
             for start in range(0, len(self.shas), 1000):
                 self.process.stdin.write(("\n".join(self.shas[start : start + 1000]) + "\n").encode())
             self.process.stdin.close()
-        except (BrokenPipeError, ValueError):
+        except (BrokenPipeError, ValueError, OSError):
             pass
 
     def __enter__(self) -> ObjectReader:
@@ -128,19 +161,35 @@ class ObjectReader:
         return self
 
     def next(self) -> bytes:
-        """The next object's content; b"" for a missing object or one of another kind."""
+        """The next object's content."""
+        sha = self.shas[self.position] if self.position < len(self.shas) else "?"
+        self.position += 1
         header = self.process.stdout.readline().split()
-        if len(header) < 3 or header[1] != self.kind:
-            return b""
-        content = self.process.stdout.read(int(header[2]))
-        self.process.stdout.read(1)
+        if len(header) != 3 or header[1] != self.kind or not header[2].isdigit():
+            raise UnreadableHistory(f"git cannot read {self.kind.decode()} {sha}: {self._why(header)}")
+        size = int(header[2])
+        content = self.process.stdout.read(size)
+        if len(content) != size or self.process.stdout.read(1) != b"\n":
+            raise UnreadableHistory(f"git cannot read {self.kind.decode()} {sha}: it was cut short")
         return content
+
+    def _why(self, header: list[bytes]) -> str:
+        if len(header) == 2 and header[1] == b"missing":
+            return "the object is missing"
+        if len(header) == 3 and header[1] != self.kind:
+            return f"it is a {header[1].decode('ascii', 'replace')}"
+        self.process.stdout.close()
+        self.process.wait()
+        self.errors.seek(0)
+        said = self.errors.read(2000).decode("utf-8", "replace").strip()
+        return " ".join(said.split()) or "git ended without an answer"
 
     def __exit__(self, *exc: object) -> None:
         self.process.stdout.close()
         self.process.kill()
         self.process.wait()
         self.feeder.join(timeout=5)
+        self.errors.close()
 
 
 # --------------------------------------------------------------------------
@@ -321,10 +370,7 @@ def read_commit_objects(cwd: str, shas: list[str]) -> dict[str, RawCommit]:
     out: dict[str, RawCommit] = {}
     with ObjectReader(cwd, shas, b"commit") as objects:
         for sha in shas:
-            raw = objects.next()
-            if not raw:
-                raise UnreadableHistory(f"commit {sha} cannot be read (a missing or damaged object)")
-            out[sha] = parse_commit(raw)
+            out[sha] = parse_commit(objects.next())
     return out
 
 

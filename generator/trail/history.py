@@ -23,7 +23,7 @@ from generator.records.layout import RECORDS_DIR, place_of
 from generator.trail.cache import CACHE_FILE, load_cache, save_cache
 from generator.trail.commits import History, NotOnMainLine, Version
 from generator.trail.diffs import Step, read_versions
-from generator.trail.gitlog import is_ancestor, open_repository, uncommitted_records, walk
+from generator.trail.gitlog import head_of, is_ancestor, open_repository, uncommitted_records, walk
 from generator.trail.signatures import ORGANIZATION
 
 
@@ -32,9 +32,8 @@ def read_history(root: Path, signatures: bool = False, use_cache: bool = True) -
     repo = open_repository(root)
     if repo is None:
         return None
-    try:
-        head = repo.head.commit.hexsha
-    except ValueError:  # no commits yet
+    head = head_of(repo)
+    if head is None:  # no commits yet
         return None
     cache_path = root / CACHE_FILE
     cached = load_cache(cache_path, signatures) if use_cache else None

@@ -11,7 +11,8 @@ from generator.core.processes import can_fork
 from generator.records.layout import RECORDS_DIR
 from generator.records.safeyaml import parse
 from generator.trail.cache import cached_head
-from generator.trail.gitlog import open_repository
+from generator.trail.commits import UnreadableHistory
+from generator.trail.gitlog import head_of, open_repository
 from generator.trail.history import read_history
 
 
@@ -40,8 +41,10 @@ def prefetch(root: Path) -> Prefetch | None:
     if repo is None or not can_fork():
         return None
     try:
-        head = repo.head.commit.hexsha
-    except ValueError:
+        head = head_of(repo)
+    except UnreadableHistory:  # the caller reads it and reports
+        return None
+    if head is None:
         return None
     if cached_head(root) == head or _signed_policy(root):  # nothing to read, or a variant this process cannot know
         return None

@@ -2,26 +2,26 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from generator.core.problems import UserError
-from generator.trail.gitlog import is_ancestor, open_repository
+from generator.trail.gitlog import is_ancestor, open_repository, read_commit_id
 
 STATE_FILE = Path(".order-archive/published-head")
 
 
 def published_head(root: Path) -> str | None:
-    try:
-        return (root / STATE_FILE).read_text(encoding="ascii").strip() or None
-    except OSError:
-        return None
+    return read_commit_id(root / STATE_FILE)
 
 
 def mark_published(root: Path, head: str) -> None:
-    """Remember ``head`` as published: a later history that drops it was rewritten."""
+    """Remember ``head`` as published: a later history that drops it was rewritten. Written whole or not at all."""
     path = root / STATE_FILE
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(head + "\n", encoding="ascii")
+    temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    temporary.write_text(head + "\n", encoding="ascii")
+    os.replace(temporary, path)
 
 
 def is_rewritten(root: Path, head: str) -> str | None:
