@@ -111,3 +111,17 @@ def test_any_locale_prints_without_crashing(tmp_path):
         )
         assert b"Traceback" not in result.stderr, (encoding, result.stderr[-500:])
         assert result.returncode == 1 and b"history.invalid-transition" in result.stdout
+
+
+def test_a_damaged_search_bundle_is_never_reused(archive):
+    from sitebuild import build, with_site
+
+    root = with_site(archive)
+    build(root)
+    script = root / "site/pagefind/pagefind.js"
+    intact = script.read_bytes()
+    script.write_bytes(b"")  # as a killed build once left it
+    build(root)  # unchanged archive: pages come from the cache, the bundle must not
+    assert (root / "site/pagefind/pagefind.js").read_bytes() == intact
+    build(root)  # and a sound bundle is reused again
+    assert (root / "site/pagefind/pagefind.js").read_bytes() == intact

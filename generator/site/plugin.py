@@ -152,8 +152,7 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
         if not self.config.search:
             return None
         previous = self.previous_site / "pagefind" if self.previous_site else None
-        key_file = previous / sitecache.KEY_FILE if previous else None
-        if from_cache and key_file is not None and key_file.is_file() and key_file.read_text() == self.key:
+        if from_cache and previous is not None and sitecache.bundle_fits(previous, self.key):
             self.reused_bundle = previous  # same pages as the last build: the same index
             return None
         return SearchIndex()
@@ -191,7 +190,7 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
             self.stream = None
         if self.written is not None:
             self.written.result()
-            (bundle / sitecache.KEY_FILE).write_text(self.key)
+            sitecache.seal_bundle(bundle, self.key)
         self._stop_search()
         if self.reused_bundle is not None:
             shutil.copytree(self.reused_bundle, bundle, copy_function=_link_or_copy)

@@ -31,6 +31,29 @@ KEY_FILE = ".inputs-key"
 _VERSION = 2
 
 
+def seal_bundle(bundle: Path, key: str) -> None:
+    """Write the bundle's manifest: the key it was made for, then each file's path, size and hash."""
+    (bundle / KEY_FILE).write_text("\n".join([key, *_manifest(bundle)]) + "\n", encoding="utf-8")
+
+
+def bundle_fits(bundle: Path, key: str) -> bool:
+    """A previous search bundle is reused only for the same key and only while every file is as it was
+    written: a file emptied or cut short by a killed build is never published again."""
+    try:
+        stored = (bundle / KEY_FILE).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return False
+    return bool(stored) and stored[0] == key and stored[1:] == _manifest(bundle)
+
+
+def _manifest(bundle: Path) -> list[str]:
+    lines = []
+    for path in sorted(p for p in bundle.rglob("*") if p.is_file() and p.name != KEY_FILE):
+        data = path.read_bytes()
+        lines.append(f"{path.relative_to(bundle).as_posix()}\t{len(data)}\t{hashlib.sha1(data).hexdigest()}")
+    return lines
+
+
 @cache
 def _code_digest() -> str:
     """The code and templates that turn records into pages, and the versions of MkDocs and Material."""
