@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+import pytest
 from editing import dossier, edit
 from gitrepo import git, make_repo, merge, on_branch
 
@@ -125,3 +128,73 @@ def test_a_damaged_search_bundle_is_never_reused(archive):
     assert (root / "site/pagefind/pagefind.js").read_bytes() == intact
     build(root)  # and a sound bundle is reused again
     assert (root / "site/pagefind/pagefind.js").read_bytes() == intact
+
+
+def site_files(site: Path) -> dict[str, bytes]:
+    return {p.relative_to(site).as_posix(): p.read_bytes() for p in site.rglob("*") if p.is_file() and "pagefind" not in p.parts}
+
+
+def test_a_kill_at_either_side_of_the_swap_never_loses_the_site(archive, tmp_path):
+    from sitebuild import with_site
+
+    root = with_site(archive)
+    assert orders(root, "build", ".", "--today", "2026-11-20").returncode in (0, 1)
+    before = site_files(root / "site")
+    edit(root, O5, lambda d: d["intake"].update(project_name="改名 Renamed"))
+    killed = orders(root, "build", ".", "--today", "2026-11-20", env={"ORDERS_FAULT": "site.before-swap"})
+    assert killed.returncode == -9
+    assert site_files(root / "site") == before  # the previous site, whole
+    assert list(root.glob(".site.building-*"))  # what the kill left …
+    killed = orders(root, "build", ".", "--today", "2026-11-20", env={"ORDERS_FAULT": "site.after-swap"})
+    assert killed.returncode == -9 and "改名" in (root / "site/dossiers/ORD-2026-0005.html").read_text(encoding="utf-8")
+    assert orders(root, "build", ".", "--today", "2026-11-20").returncode in (0, 1)
+    deadline = time.monotonic() + 30
+    while (list(root.glob(".site.building-*")) or list(root.glob(".site.old-*"))) and time.monotonic() < deadline:
+        time.sleep(0.2)  # … is removed by the next build, in a process of its own
+    assert not list(root.glob(".site.building-*")) and not list(root.glob(".site.old-*"))
+
+
+def test_a_kill_while_a_cache_is_written_leaves_nothing_behind_for_long(tmp_path):
+    root = with_invalid_move(tmp_path)
+    killed = orders(root, "validate", ".", env={"ORDERS_FAULT": "cache.before-rename"})
+    assert killed.returncode == -9
+    assert list((root / ".cache/order-archive").glob("*.tmp"))
+    result = orders(root, "validate", ".")
+    assert rules(result) == ["history.invalid-transition"]
+    assert not list((root / ".cache/order-archive").glob("*.tmp"))
+
+
+def group_alive(pgid: int) -> list[str]:
+    out = subprocess.run(["ps", "-o", "pid=,stat=,args=", "-g", str(pgid)], capture_output=True, text=True, check=False).stdout
+    return [line for line in out.splitlines() if line.split()[1][0] != "Z"]
+
+
+@pytest.fixture(scope="module")
+def larger_archive(tmp_path_factory):
+    from generator.demo.repository import write_repository
+
+    root = tmp_path_factory.mktemp("interrupt") / "demo"
+    write_repository(root, 150, seed=3)
+    assert orders(root, "build", ".", "--today", "2026-11-20", timeout=600).returncode in (0, 1)
+    return root
+
+
+@pytest.mark.parametrize(("signum", "to_group", "code"), [(signal.SIGINT, True, 130), (signal.SIGTERM, False, 143), (signal.SIGHUP, False, 129)])
+def test_an_interrupted_build_ends_promptly_and_cleanly(larger_archive, signum, to_group, code):
+    root = larger_archive
+    before = site_files(root / "site")
+    shutil.rmtree(root / ".cache", ignore_errors=True)  # a cold build: seconds of page writing to interrupt
+    command = [sys.executable, "-m", "generator.cli", "build", ".", "--today", "2026-11-20"]
+    process = subprocess.Popen(command, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    deadline = time.monotonic() + 60
+    while not any(root.glob(".site.building-*/dossiers/*.html")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    os.killpg(process.pid, signum) if to_group else os.kill(process.pid, signum)
+    _out, err = process.communicate(timeout=20)
+    assert process.returncode == code, err
+    assert "Traceback" not in err and err.strip().splitlines()[-1] == "interrupted; the previous site is unchanged", err
+    assert site_files(root / "site") == before
+    deadline = time.monotonic() + 20
+    while (group_alive(process.pid) or list(root.glob(".site.building-*"))) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert group_alive(process.pid) == [] and not list(root.glob(".site.building-*"))

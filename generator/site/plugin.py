@@ -46,6 +46,7 @@ from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import get_toc
 from mkdocs.utils.meta import get_data
 
+from generator.core.files import fault_point, leftovers, replace_folder
 from generator.core.problems import Severity
 from generator.pipeline import check_archive
 from generator.records.load import read_archive
@@ -196,8 +197,13 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
             shutil.copytree(self.reused_bundle, bundle, copy_function=_link_or_copy)
 
     def on_build_error(self, error) -> None:
+        self.abort()
+
+    def abort(self) -> None:
+        """Stop the page workers and Pagefind (MkDocs calls ``on_build_error`` for errors, not for an interrupt)."""
         if self.stream is not None:
             self.stream.close()
+            self.stream = None
         self._stop_search()
 
     def _stop_search(self) -> None:
@@ -392,6 +398,8 @@ def build_site(root: Path, strict: bool = False, today: date | None = None, site
     if not config_file.is_file():
         raise PluginError(f"{root} has no mkdocs.yml")
     target = (site_dir or root / "site").resolve()
+    for stale in leftovers(target.parent, f".{target.name}.building-*") + leftovers(target.parent, f".{target.name}.old-*"):
+        _remove_later(stale)  # what a killed build left: its process is gone
     temporary = target.with_name(f".{target.name}.building-{os.getpid()}")
     shutil.rmtree(temporary, ignore_errors=True)
     started = time.perf_counter()
@@ -405,15 +413,16 @@ def build_site(root: Path, strict: bool = False, today: date | None = None, site
         plugin.config.today = today.isoformat()
     try:
         build(config)
-    except BaseException:
+    except BaseException:  # an error or an interrupt: nothing keeps writing into the folder deleted here
+        plugin.abort()
         shutil.rmtree(temporary, ignore_errors=True)
         raise
+    fault_point("site.before-swap")
     old = target.with_name(f".{target.name}.old-{os.getpid()}")
-    if target.exists():
-        target.rename(old)
-    temporary.rename(target)
-    for replaced in target.parent.glob(f".{target.name}.old-*"):  # this one, and any a stopped machine left behind
-        _remove_later(replaced)
+    replace_folder(temporary, target, old)
+    fault_point("site.after-swap")
+    if old.exists():
+        _remove_later(old)
     return BuildResult(target, plugin.pages_total, plugin.problems, time.perf_counter() - started)
 
 
