@@ -48,16 +48,17 @@ def main() -> None:
             stream.reconfigure(errors="backslashreplace")
 
 
-def _today(value: str | None) -> date:
+def _today(value: str | None) -> date | None:
+    """``--today``, or None: the archive's own day, in its policy's time zone (``archive_today``)."""
     if value is None:
-        return date.today()
+        return None
     try:
         return date.fromisoformat(value)
     except ValueError:
         raise click.BadParameter(f"{value!r} is not a date written YYYY-MM-DD", param_hint="--today") from None
 
 
-TODAY_HELP = "Judge deadlines (overdue loans, late forwarding) as of this date, YYYY-MM-DD; default: today."
+TODAY_HELP = "Judge deadlines (overdue loans, late forwarding) as of this date, YYYY-MM-DD; default: today in the policy's time zone."
 
 
 @main.command()

@@ -16,6 +16,7 @@ from typing import Any
 
 from generator.core import cachefile
 from generator.core.problems import Problem, Severity, UserError
+from generator.records.calendar import archive_today
 from generator.records.catalog import Catalog, build_catalog
 from generator.records.layout import RECORDS_DIR, place_of
 from generator.records.load import Snapshot, load_records, scan_attachments
@@ -90,7 +91,7 @@ def check_archive(
     places = [place_of(p.path.removeprefix("records/")) for p in problems if p.severity is Severity.ERROR]
     broken = frozenset(p.expected_id for p in places if p and p.expected_id)
     broken_dossiers = frozenset(p.order_id for p in places if p and p.order_id)
-    catalog = build_catalog(root, entries, today or date.today(), snapshot.attachments if snapshot else scan_attachments(root), broken, broken_dossiers)
+    catalog = build_catalog(root, entries, today or archive_today(root), snapshot.attachments if snapshot else scan_attachments(root), broken, broken_dossiers)
     if rules:
         problems.extend(run_rules(catalog))
     checked = Checked(catalog, problems)

@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from enum import StrEnum
 from typing import Annotated, ClassVar, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, StrictInt
+from pydantic import AfterValidator, Field, StrictInt
 
 from .base import Checked, DepartmentId, Email, FieldError, IsoDate, Line, Part, PersonId, Record, Text, field
 
@@ -34,6 +35,17 @@ class Approver(StrEnum):
 
 
 Years = Annotated[StrictInt, Field(ge=1, le=100)]
+
+
+def _known_zone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"{name!r} is not an IANA time zone such as Asia/Taipei") from exc
+    return name
+
+
+TimeZone = Annotated[str, Field(max_length=64, pattern=r"^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+){0,2}$"), AfterValidator(_known_zone)]
 
 
 class Retention(Part):
@@ -124,6 +136,11 @@ class Policy(Record):
         strict=True,
     )
     require_signed_approvals: bool = field("Approvals must be signed commits", "核准須簽章", default=False, strict=True)
+    time_zone: TimeZone = field(
+        "The archive's time zone: what day it is for deadlines and reports, wherever the machine is",
+        "檔案庫時區：期限與報表所用之日期，不論機器位於何處",
+        default="Asia/Taipei",
+    )
     platform_committers: list[Email] = field(
         "Committer addresses of the hosting platform's merge button (e.g. noreply@github.com); any other unsigned merge "
         "must be committed by one of its approvers",

@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import UTC
 from pathlib import Path
 
 import pytest
@@ -198,3 +199,25 @@ def test_an_interrupted_build_ends_promptly_and_cleanly(larger_archive, signum, 
     while (group_alive(process.pid) or list(root.glob(".site.building-*"))) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert group_alive(process.pid) == [] and not list(root.glob(".site.building-*"))
+
+
+def test_the_day_is_the_archives_wherever_the_machine_is(tmp_path):
+    from datetime import date, datetime
+
+    from generator.records.calendar import archive_today
+
+    root = make_repo(tmp_path)
+    instant = datetime(2026, 11, 29, 20, 30, tzinfo=UTC)  # already 30 November in Taipei
+    assert archive_today(root, instant) == date(2026, 11, 30)
+    edit(root, "records/policy.yaml", lambda d: d.update(time_zone="America/Los_Angeles"))
+    assert archive_today(root, instant) == date(2026, 11, 29)
+    outputs = {zone: orders(root, "validate", ".", "--no-history", env={"TZ": zone}).stdout for zone in ("Pacific/Kiritimati", "Etc/GMT+12", "UTC")}
+    assert len(set(outputs.values())) == 1, outputs
+
+
+def test_an_unknown_time_zone_is_a_located_error(tmp_path):
+    root = make_repo(tmp_path)
+    edit(root, "records/policy.yaml", lambda d: d.update(time_zone="Mars/Olympus_Mons"))
+    result = orders(root, "validate", ".", "--no-history")
+    assert result.returncode == 1 and "records/policy.yaml" in result.stdout and "time_zone" in result.stdout
+    assert "Traceback" not in result.stderr

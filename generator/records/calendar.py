@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
@@ -50,3 +52,26 @@ class BusinessCalendar:
             if self.is_business_day(current):
                 count += 1
         return count
+
+
+DEFAULT_TIME_ZONE = "Asia/Taipei"
+
+
+def archive_today(root: Path, now: datetime | None = None) -> date:
+    """What day it is for the archive: now, in the time zone its policy names (default Asia/Taipei), so that
+    every rule and page judges the same day wherever the machine stands and whatever its own zone."""
+    from generator.records.layout import RECORDS_DIR
+    from generator.records.safeyaml import parse
+
+    zone = DEFAULT_TIME_ZONE
+    try:
+        data, _ = parse((root / RECORDS_DIR / "policy.yaml").read_bytes(), "policy.yaml")
+    except OSError:
+        data = None
+    if isinstance(data, dict) and isinstance(data.get("time_zone"), str):
+        zone = data["time_zone"]
+    try:
+        tz = ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):  # the schema reports it; the day is still the company's
+        tz = ZoneInfo(DEFAULT_TIME_ZONE)
+    return (now or datetime.now(UTC)).astimezone(tz).date()

@@ -49,6 +49,7 @@ from mkdocs.utils.meta import get_data
 from generator.core.files import fault_point, leftovers, replace_folder
 from generator.core.problems import Severity
 from generator.pipeline import check_archive
+from generator.records.calendar import archive_today
 from generator.records.load import read_archive
 from generator.site import sitecache
 from generator.site.i18n import LANGUAGES, translate
@@ -105,7 +106,7 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
 
     def on_files(self, files: Files, config) -> Files:
         started = time.perf_counter()
-        today = date.fromisoformat(self.config.today) if self.config.today else date.today()
+        today = date.fromisoformat(self.config.today) if self.config.today else archive_today(self.root)
         reading = prefetch(self.root)  # the history, when it must come from git, is read meanwhile
         snapshot = read_archive(self.root)
         attachments = snapshot.attachments

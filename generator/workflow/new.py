@@ -28,6 +28,7 @@ import git
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from generator.core.problems import UserError
+from generator.records.calendar import archive_today
 from generator.records.layout import RECORDS_DIR
 from generator.records.safeyaml import parse, scalar
 from generator.trail.gitlog import open_repository
@@ -216,8 +217,9 @@ def ask_required(model: type[BaseModel], known: dict[str, Any], ask: Ask, langua
     return answers
 
 
-def create(root: Path, word: str, today: date, order: str | None = None, email: str | None = None, main: str = "main", ask: Ask | None = None) -> Path:
+def create(root: Path, word: str, today: date | None, order: str | None = None, email: str | None = None, main: str = "main", ask: Ask | None = None) -> Path:
     """Write the new record and return its path; refuses to overwrite anything."""
+    today = today or archive_today(root)
     path, record_id, known = plan(root, word, today, order, main)
     target = root / path
     if target.exists():
