@@ -221,3 +221,43 @@ def test_an_unknown_time_zone_is_a_located_error(tmp_path):
     result = orders(root, "validate", ".", "--no-history")
     assert result.returncode == 1 and "records/policy.yaml" in result.stdout and "time_zone" in result.stdout
     assert "Traceback" not in result.stderr
+
+
+def test_orders_new_racing_gives_each_run_its_own_number(tmp_path):
+    root = make_repo(tmp_path)
+    command = [sys.executable, "-m", "generator.cli", "new", "order", "--as", "lin.yating@hongxin.example", "--today", "2026-03-02"]
+    runs = [subprocess.Popen(command, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(4)]
+    results = [(run.wait(timeout=120), run.stderr.read()) for run in runs]
+    assert all(code == 0 and "Traceback" not in err for code, err in results), results
+    made = sorted(p.parent.name for p in (root / "records/orders/2026").glob("*/order.yaml") if not git(root, "ls-files", str(p)).strip())
+    assert len(made) == 4 and len(set(made)) == 4
+    assert not list((root / "records").rglob("*.tmp"))
+
+
+def test_a_full_disk_leaves_no_partial_record(tmp_path, monkeypatch):
+    import errno
+
+    from generator.core.problems import UserError
+    from generator.workflow import new
+
+    root = make_repo(tmp_path)
+    before = sorted(p for p in (root / "records").rglob("*") if p.is_file())
+
+    def full(_fd: int) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(new.os, "fsync", full)
+    with pytest.raises(UserError, match="No space left on device; nothing was written"):
+        new.create(root, "order", None, email="lin.yating@hongxin.example")
+    assert sorted(p for p in (root / "records").rglob("*") if p.is_file()) == before
+
+
+def test_approve_refuses_while_git_holds_the_index_lock(tmp_path):
+    root = make_repo(tmp_path)
+    on_branch(root, "task", "huang.chihming", T1, "add a task", lambda r: edit(r, O5, lambda d: d["work_plan"]["tasks"][0].update(title="X")))
+    (root / ".git/index.lock").write_text("")
+    result = orders(root, "approve", "task", "--as", "lin.yating@hongxin.example")
+    assert result.returncode == 1 and "index.lock" in result.stderr and "Traceback" not in result.stderr
+    assert not (root / ".git/MERGE_HEAD").exists()
+    (root / ".git/index.lock").unlink()
+    assert orders(root, "approve", "task", "--as", "lin.yating@hongxin.example").returncode == 0

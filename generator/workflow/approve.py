@@ -35,6 +35,9 @@ def approve(root: Path, branch: str, approver_emails: list[str], today: date | N
     Returns the merge commit; raises ``UserError`` with every reason it refuses.
     """
     repo = repository(root)
+    lock = Path(repo.git_dir) / "index.lock"
+    if lock.exists():  # git would stop half-way and leave a merge in progress behind
+        raise UserError(f"another git command is running here ({lock} exists); wait for it, or remove the lock if none is")
     if repo.is_dirty(untracked_files=True):
         raise UserError("the work tree has uncommitted changes; commit or stash them before approving")
     target = repo.active_branch.name
@@ -91,6 +94,8 @@ def approve(root: Path, branch: str, approver_emails: list[str], today: date | N
     merged = subprocess.run(args, cwd=root, env={**os.environ, **env}, capture_output=True, text=True, check=False)
     if merged.returncode != 0:
         subprocess.run(["git", "merge", "--abort"], cwd=root, capture_output=True, check=False)
+        for state in ("MERGE_HEAD", "MERGE_MSG", "MERGE_MODE"):  # whatever --abort could not undo
+            (Path(repo.git_dir) / state).unlink(missing_ok=True)
         raise UserError(f"git could not merge {branch}: {merged.stderr.strip() or merged.stdout.strip()}")
     return repo.head.commit.hexsha
 

@@ -15,6 +15,7 @@ branch and on the main line, so two people rarely take the same one;
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import typing
@@ -218,18 +219,47 @@ def ask_required(model: type[BaseModel], known: dict[str, Any], ask: Ask, langua
 
 
 def create(root: Path, word: str, today: date | None, order: str | None = None, email: str | None = None, main: str = "main", ask: Ask | None = None) -> Path:
-    """Write the new record and return its path; refuses to overwrite anything."""
+    """Write the new record and return its path; refuses to overwrite anything.
+
+    The record appears whole or not at all (written beside it, then linked into place, which fails if the name
+    exists). Should another ``orders new`` take the number meanwhile, the next free number is planned again.
+    """
     today = today or archive_today(root)
-    path, record_id, known = plan(root, word, today, order, main)
-    target = root / path
-    if target.exists():
-        raise UserError(f"{path} already exists; it is never overwritten")
-    if ask is not None:
-        kind = KINDS[word][0]
-        prefilled = {"kind", "schema_version", "id", "status", "order", *known}
-        known = {**known, **ask_required(MODELS[kind], {k: None for k in prefilled}, ask)}
-    text = render(word, path, record_id, known, today, person_of(root, email), schema_dir(root))
+    answers: dict[str, Any] | None = None
+    for _attempt in range(5):
+        path, record_id, known = plan(root, word, today, order, main)
+        target = root / path
+        if word in ONE_PER_ORDER and target.exists():
+            raise UserError(f"{path} already exists; it is never overwritten")
+        if ask is not None and answers is None:
+            kind = KINDS[word][0]
+            prefilled = {"kind", "schema_version", "id", "status", "order", *known}
+            answers = ask_required(MODELS[kind], {k: None for k in prefilled}, ask)
+        text = render(word, path, record_id, {**known, **(answers or {})}, today, person_of(root, email), schema_dir(root))
+        try:
+            _create_whole(target, text.encode("utf-8"))
+        except FileExistsError:
+            if word in ONE_PER_ORDER:
+                raise UserError(f"{path} was written by someone else just now; it is never overwritten") from None
+            continue  # the number was taken by another run just now: plan the next one
+        except OSError as exc:
+            raise UserError(f"could not write {path}: {exc.strerror or exc}; nothing was written") from None
+        return target
+    raise UserError(f"the {word} numbers kept being taken by other runs; nothing was written, try again")
+
+
+ONE_PER_ORDER = frozenset({"delivery", "settlement"})
+"""Kinds a dossier holds one of, at a fixed name: never renumbered."""
+
+
+def _create_whole(target: Path, data: bytes) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
-    with open(target, "x", encoding="utf-8") as handle:  # "x": fails rather than overwrite, even in a race
-        handle.write(text)
-    return target
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        with open(temporary, "xb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.link(temporary, target)  # fails if the name exists: never overwrites, never half-written
+    finally:
+        temporary.unlink(missing_ok=True)
