@@ -261,3 +261,18 @@ def test_approve_refuses_while_git_holds_the_index_lock(tmp_path):
     assert not (root / ".git/MERGE_HEAD").exists()
     (root / ".git/index.lock").unlink()
     assert orders(root, "approve", "task", "--as", "lin.yating@hongxin.example").returncode == 0
+
+
+def test_no_command_leaks_a_file_or_a_process(archive):
+    """``python -X dev -W error``: an unclosed file or a child left running is a warning, and an error here."""
+    from sitebuild import with_site
+
+    root = with_site(archive)
+    runs = [("build", ".", "--today", "2026-11-20"), ("build", ".", "--today", "2026-11-20"), ("validate", "."), ("history", "ORD-2026-0005", "--root", ".")]
+    for index, args in enumerate(runs):
+        if index == 1:
+            shutil.rmtree(root / ".cache", ignore_errors=True)  # a cold build that replaces a site
+        command = [sys.executable, "-X", "dev", "-W", "error", "-m", "generator.cli", *args]
+        result = subprocess.run(command, cwd=root, capture_output=True, text=True, check=False, timeout=300)
+        for sign in ("Warning", "Exception ignored", "Traceback"):
+            assert sign not in result.stderr, (args, result.stderr[-2000:])

@@ -89,6 +89,9 @@ class SearchIndex:
             self.process.kill()
         self.process.wait()
         self.reader.join(timeout=5)
+        for stream in (self.process.stdin, self.process.stdout):
+            with contextlib.suppress(OSError, ValueError):
+                stream.close()
 
     def __enter__(self) -> SearchIndex:
         return self
