@@ -276,3 +276,31 @@ def test_no_command_leaks_a_file_or_a_process(archive):
         result = subprocess.run(command, cwd=root, capture_output=True, text=True, check=False, timeout=300)
         for sign in ("Warning", "Exception ignored", "Traceback"):
             assert sign not in result.stderr, (args, result.stderr[-2000:])
+
+
+def test_special_files_and_deep_trees_among_attachments_neither_block_nor_crash(archive):
+    from sitebuild import with_site
+
+    root = with_site(archive)
+    attachments = root / dossier("ORD-2026-0005") / "attachments"
+    attachments.mkdir(exist_ok=True)
+    os.mkfifo(attachments / "pipe.pdf")
+    deep = attachments
+    for _ in range(1200):
+        deep = deep / "d"
+        deep.mkdir()
+    for args in (("validate", "."), ("build", ".", "--today", "2026-11-20")):
+        result = orders(root, *args, timeout=300)
+        assert "Traceback" not in result.stderr and result.returncode in (0, 1), (args, result.stderr[-2000:])
+    assert not (root / "site/attachments/ORD-2026-0005/pipe.pdf").exists()
+
+
+def test_a_folder_tree_too_deep_under_records_is_a_located_error(tmp_path):
+    root = make_repo(tmp_path)
+    deep = root / "records/archive"
+    for _ in range(1200):
+        deep = deep / "d"
+        deep.mkdir()
+    result = orders(root, "validate", ".", "--no-history")
+    assert "Traceback" not in result.stderr and result.returncode == 1
+    assert "layout.too-deep" in result.stdout

@@ -170,7 +170,7 @@ def scan_attachments(root: Path) -> dict[str, dict[str, bool]]:
                         if name in dirs:  # a linked folder: never walked into
                             dirs.remove(name)
                             continue
-                    elif name in dirs:
+                    elif name in dirs or not os.path.isfile(path):  # a folder, or a pipe, socket or device: never read
                         continue
                     else:
                         inside = True
