@@ -142,6 +142,8 @@ def test_a_kill_at_either_side_of_the_swap_never_loses_the_site(archive, tmp_pat
     assert orders(root, "build", ".", "--today", "2026-11-20").returncode in (0, 1)
     before = site_files(root / "site")
     edit(root, O5, lambda d: d["intake"].update(project_name="改名 Renamed"))
+    killed = orders(root, "build", ".", "--today", "2026-11-20", env={"ORDERS_FAULT": "site.writing-pages"})
+    assert killed.returncode == -9 and site_files(root / "site") == before
     killed = orders(root, "build", ".", "--today", "2026-11-20", env={"ORDERS_FAULT": "site.before-swap"})
     assert killed.returncode == -9
     assert site_files(root / "site") == before  # the previous site, whole

@@ -170,6 +170,8 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
 
     def on_post_page(self, output, page, config):
         self.pages_done += 1
+        if self.pages_done == 10:
+            fault_point("site.writing-pages")
         if progress is not None:
             progress("pages", self.pages_done, self.pages_total)
         return output
