@@ -306,3 +306,15 @@ def test_a_folder_tree_too_deep_under_records_is_a_located_error(tmp_path):
     result = orders(root, "validate", ".", "--no-history")
     assert "Traceback" not in result.stderr and result.returncode == 1
     assert "layout.too-deep" in result.stdout
+
+
+def test_a_state_file_left_half_written_by_a_killed_run_is_removed(tmp_path):
+    from generator.trail.published import mark_published, published_head
+
+    root = make_repo(tmp_path)
+    (root / ".order-archive").mkdir()
+    stale = root / ".order-archive/published-head.99999999.tmp"  # no such process
+    stale.write_text("0123")
+    head = git(root, "rev-parse", "HEAD").strip()
+    mark_published(root, head)
+    assert published_head(root) == head and not stale.exists()

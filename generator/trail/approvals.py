@@ -65,9 +65,19 @@ class People:
         self.catalog = catalog
         self.by_email = {e.lower(): p for p in catalog.people.values() for e in p.emails}
         self._may: dict[tuple[str, str, bool], bool] = {}
+        self._found: dict[str, Person | None] = {}
+        self.platforms = {a.lower() for a in catalog.policy.platform_committers} if catalog.policy else set()
 
     def find(self, email: str) -> Person | None:
-        return self.by_email.get(email.lower())
+        found = self._found.get(email, self)  # tens of thousands of look-ups of a few hundred addresses
+        if found is self:
+            found = self._found[email] = self.by_email.get(email.lower())
+        return found  # type: ignore[return-value]
+
+    @staticmethod
+    def shown(person: Person) -> str:
+        """How the site names a person: as organization.yaml does, in both scripts when it has both."""
+        return person.name if not person.name_en or person.name_en == person.name else f"{person.name} {person.name_en}"
 
     def may_approve(self, person: Person, department: str, heads_only: bool) -> bool:
         key = (person.id, department, heads_only)
@@ -112,7 +122,8 @@ def _approvers(commit: Commit, people: People, policy) -> tuple[Approver, ...]:
     signed = policy is not None and policy.require_signed_approvals
     if signed:
         named += [("", address) for address in commit.cosigned]
-    verified_people = {p.id for address in (commit.signer if commit.signature == "G" else "", *commit.cosigned) if (p := people.find(address))}
+    signers = (commit.signer if commit.signature == "G" else "", *commit.cosigned) if signed else ()
+    verified_people = {p.id for address in signers if (p := people.find(address))}
     out: list[Approver] = []
     seen: set[str] = set()
     for name, email in named:
@@ -120,8 +131,8 @@ def _approvers(commit: Commit, people: People, policy) -> tuple[Approver, ...]:
         if (person.id if person else email.lower()) in seen:
             continue
         seen.add(person.id if person else email.lower())
-        shown = " ".join(dict.fromkeys((person.name, person.name_en or person.name))) if person else name
-        out.append(Approver(shown, email, person.id if person else None, person is not None and person.id in verified_people))
+        verified = person is not None and person.id in verified_people
+        out.append(Approver(people.shown(person) if person else name, email, person.id if person else None, verified))
     return tuple(out)
 
 
@@ -144,7 +155,7 @@ def _check(approval: Approval, people: People, catalog: Catalog):
     signed = policy.require_signed_approvals
     if not signed:
         committer = people.find(commit.committer[1])
-        platform = commit.committer[1].lower() in {a.lower() for a in policy.platform_committers}
+        platform = commit.committer[1].lower() in people.platforms
         if not platform and (committer is None or committer.id not in {a.person for a in approval.approvers}):
             yield "history.committer-not-approver", f"committed by {commit.committer[1]}, who is not among its approvers: anyone can type a trailer"
     # Four-eyes against every hand on the change: authors, committers and co-authors of the commits it brings in

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from generator.core.files import leftovers
 from generator.core.problems import UserError
 from generator.trail.gitlog import is_ancestor, open_repository, read_commit_id
 
@@ -22,6 +23,8 @@ def mark_published(root: Path, head: str) -> None:
     temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     temporary.write_text(head + "\n", encoding="ascii")
     os.replace(temporary, path)
+    for stale in leftovers(path.parent, f"{path.name}.*.tmp"):  # what a killed run left behind
+        stale.unlink(missing_ok=True)
 
 
 def is_rewritten(root: Path, head: str) -> str | None:
