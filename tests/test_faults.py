@@ -280,6 +280,24 @@ def test_no_command_leaks_a_file_or_a_process(archive):
             assert sign not in result.stderr, (args, result.stderr[-2000:])
 
 
+def deep_tree(top: Path, depth: int = 1200) -> Path:
+    """A chain of ``depth`` folders under ``top`` (deeper than Python's recursion limit)."""
+    deep = top
+    for _ in range(depth):
+        deep = deep / "d"
+        deep.mkdir()
+    return deep
+
+
+def remove_deep_tree(top: Path) -> None:
+    """Bottom up, without recursion: ``shutil.rmtree`` (and pytest's clean-up) cannot remove such a tree."""
+    chain = [top / "d"]
+    while (chain[-1] / "d").is_dir():
+        chain.append(chain[-1] / "d")
+    for folder in reversed(chain):
+        folder.rmdir()
+
+
 def test_special_files_and_deep_trees_among_attachments_neither_block_nor_crash(archive):
     from sitebuild import with_site
 
@@ -287,25 +305,25 @@ def test_special_files_and_deep_trees_among_attachments_neither_block_nor_crash(
     attachments = root / dossier("ORD-2026-0005") / "attachments"
     attachments.mkdir(exist_ok=True)
     os.mkfifo(attachments / "pipe.pdf")
-    deep = attachments
-    for _ in range(1200):
-        deep = deep / "d"
-        deep.mkdir()
-    for args in (("validate", "."), ("build", ".", "--today", "2026-11-20")):
-        result = orders(root, *args, timeout=300)
-        assert "Traceback" not in result.stderr and result.returncode in (0, 1), (args, result.stderr[-2000:])
-    assert not (root / "site/attachments/ORD-2026-0005/pipe.pdf").exists()
+    deep_tree(attachments)
+    try:
+        for args in (("validate", "."), ("build", ".", "--today", "2026-11-20")):
+            result = orders(root, *args, timeout=300)
+            assert "Traceback" not in result.stderr and result.returncode in (0, 1), (args, result.stderr[-2000:])
+        assert not (root / "site/attachments/ORD-2026-0005/pipe.pdf").exists()
+    finally:
+        remove_deep_tree(attachments)
 
 
 def test_a_folder_tree_too_deep_under_records_is_a_located_error(tmp_path):
     root = make_repo(tmp_path)
-    deep = root / "records/archive"
-    for _ in range(1200):
-        deep = deep / "d"
-        deep.mkdir()
-    result = orders(root, "validate", ".", "--no-history")
-    assert "Traceback" not in result.stderr and result.returncode == 1
-    assert "layout.too-deep" in result.stdout
+    deep_tree(root / "records/archive")
+    try:
+        result = orders(root, "validate", ".", "--no-history")
+        assert "Traceback" not in result.stderr and result.returncode == 1
+        assert "layout.too-deep" in result.stdout
+    finally:
+        remove_deep_tree(root / "records/archive")
 
 
 def test_a_state_file_left_half_written_by_a_killed_run_is_removed(tmp_path):
