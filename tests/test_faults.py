@@ -88,6 +88,11 @@ def test_a_named_pipe_under_records_is_refused_without_being_opened(tmp_path):
         assert "Traceback" not in result.stderr
         assert result.returncode == 1
         assert "BR-2026-0009.yaml" in result.stdout and "not a regular file" in result.stdout
+    from sitebuild import with_site
+
+    with_site(root)
+    result = orders(root, "build", ".", "--today", "2026-11-20", timeout=300)
+    assert "Traceback" not in result.stderr and result.returncode == 0, result.stderr[-2000:]
 
 
 def test_garbled_cache_and_state_files_are_ignored(tmp_path):
@@ -236,7 +241,8 @@ def test_orders_new_racing_gives_each_run_its_own_number(tmp_path):
     assert not list((root / "records").rglob("*.tmp"))
 
 
-def test_a_full_disk_leaves_no_partial_record(tmp_path, monkeypatch):
+@pytest.mark.parametrize("error", ["ENOSPC", "EACCES", "EROFS"])
+def test_a_full_disk_or_read_only_folder_leaves_no_partial_record(tmp_path, monkeypatch, error):
     import errno
 
     from generator.core.problems import UserError
@@ -245,11 +251,13 @@ def test_a_full_disk_leaves_no_partial_record(tmp_path, monkeypatch):
     root = make_repo(tmp_path)
     before = sorted(p for p in (root / "records").rglob("*") if p.is_file())
 
-    def full(_fd: int) -> None:
-        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+    code = getattr(errno, error)
 
-    monkeypatch.setattr(new.os, "fsync", full)
-    with pytest.raises(UserError, match="No space left on device; nothing was written"):
+    def fail(_fd: int) -> None:  # as root in CI, permissions cannot be taken away for real
+        raise OSError(code, os.strerror(code))
+
+    monkeypatch.setattr(new.os, "fsync", fail)
+    with pytest.raises(UserError, match=f"{os.strerror(code)}; nothing was written"):
         new.create(root, "order", None, email="lin.yating@hongxin.example")
     assert sorted(p for p in (root / "records").rglob("*") if p.is_file()) == before
 
