@@ -245,6 +245,7 @@ def test_orders_new_racing_gives_each_run_its_own_number(tmp_path):
 def test_a_full_disk_or_read_only_folder_leaves_no_partial_record(tmp_path, monkeypatch, error):
     import errno
 
+    from generator.core import files
     from generator.core.problems import UserError
     from generator.workflow import new
 
@@ -256,7 +257,7 @@ def test_a_full_disk_or_read_only_folder_leaves_no_partial_record(tmp_path, monk
     def fail(_fd: int) -> None:  # as root in CI, permissions cannot be taken away for real
         raise OSError(code, os.strerror(code))
 
-    monkeypatch.setattr(new.os, "fsync", fail)
+    monkeypatch.setattr(files.os, "fsync", fail)
     with pytest.raises(UserError, match=f"{os.strerror(code)}; nothing was written"):
         new.create(root, "order", None, email="lin.yating@hongxin.example")
     assert sorted(p for p in (root / "records").rglob("*") if p.is_file()) == before
@@ -339,7 +340,7 @@ def test_a_state_file_left_half_written_by_a_killed_run_is_removed(tmp_path):
 
     root = make_repo(tmp_path)
     (root / ".order-archive").mkdir()
-    stale = root / ".order-archive/published-head.99999999.tmp"  # no such process
+    stale = root / ".order-archive/.published-head.99999999.tmp"  # no such process
     stale.write_text("0123")
     head = git(root, "rev-parse", "HEAD").strip()
     mark_published(root, head)

@@ -6,14 +6,12 @@ reads as None, and a folder that cannot be written to is simply not used.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import marshal
-import os
 from pathlib import Path
 from typing import Any
 
-from generator.core.files import fault_point, leftovers, remove
+from generator.core.files import leftovers, remove, write_whole
 from generator.core.problems import Problem, Severity
 
 
@@ -45,17 +43,13 @@ def read(path: Path, version: int, key: str) -> Any | None:
 
 def write(path: Path, version: int, key: str, payload: Any) -> None:
     """Store ``payload`` (builtin types only) atomically; silently skipped where the folder is read-only."""
-    temporary = path.with_suffix(f".{os.getpid()}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        temporary.write_bytes(marshal.dumps((version, CODE, key, payload)))
-        fault_point("cache.before-rename")
-        os.replace(temporary, path)
+        write_whole(path, marshal.dumps((version, CODE, key, payload)), fault="cache.before-rename")
         for stale in leftovers(path.parent, "*.tmp"):  # what killed runs left behind
             remove(stale)
     except (OSError, ValueError):
-        with contextlib.suppress(OSError):
-            temporary.unlink(missing_ok=True)
+        pass
 
 
 def problem_rows(problems: list[Problem]) -> list[tuple]:

@@ -26,18 +26,24 @@ def fault_point(name: str) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
-def write_atomically(path: Path, data: bytes) -> None:
-    """``path`` holds the old bytes or all of ``data``, never a part: written beside it, then renamed over it."""
-    temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+def write_whole(path: Path, data: bytes, overwrite: bool = True, fault: str = "") -> None:
+    """``path`` holds its old bytes (or nothing) or all of ``data``, never a part: written and synced beside it,
+    then renamed over it — or, with ``overwrite=False``, linked into place, which raises ``FileExistsError``
+    rather than replace a file that appeared meanwhile. ``fault`` names the kill point between the two steps."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         with open(temporary, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    except BaseException:
+        if fault:
+            fault_point(fault)
+        if overwrite:
+            os.replace(temporary, path)
+        else:
+            os.link(temporary, path)
+    finally:
         temporary.unlink(missing_ok=True)
-        raise
 
 
 def exchange(new: Path, current: Path) -> bool:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-from generator.core.files import leftovers
+from generator.core.files import leftovers, write_whole
 from generator.core.problems import UserError
 from generator.trail.gitlog import is_ancestor, open_repository, read_commit_id
 
@@ -20,10 +19,8 @@ def mark_published(root: Path, head: str) -> None:
     """Remember ``head`` as published: a later history that drops it was rewritten. Written whole or not at all."""
     path = root / STATE_FILE
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    temporary.write_text(head + "\n", encoding="ascii")
-    os.replace(temporary, path)
-    for stale in leftovers(path.parent, f"{path.name}.*.tmp"):  # what a killed run left behind
+    write_whole(path, (head + "\n").encode("ascii"))
+    for stale in leftovers(path.parent, f".{path.name}.*.tmp"):  # what a killed run left behind
         stale.unlink(missing_ok=True)
 
 

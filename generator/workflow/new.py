@@ -15,7 +15,6 @@ branch and on the main line, so two people rarely take the same one;
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import typing
@@ -28,6 +27,7 @@ from typing import Any
 import git
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from generator.core.files import write_whole
 from generator.core.problems import UserError
 from generator.records.calendar import archive_today
 from generator.records.layout import RECORDS_DIR
@@ -254,12 +254,4 @@ ONE_PER_ORDER = frozenset({"delivery", "settlement"})
 
 def _create_whole(target: Path, data: bytes) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    try:
-        with open(temporary, "xb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.link(temporary, target)  # fails if the name exists: never overwrites, never half-written
-    finally:
-        temporary.unlink(missing_ok=True)
+    write_whole(target, data, overwrite=False)  # fails if the name exists: never overwrites, never half-written

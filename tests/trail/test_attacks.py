@@ -293,34 +293,42 @@ def signed_merge(root: Path, keys: dict[str, Path], signer: str, branch: str, ap
     git(root, *signing(keys[signer]), "merge", "-q", "--no-ff", "-S", "-m", f"Merge branch '{branch}'\n\n{trailers}\n", branch, who=signer, when=when)
 
 
+def verified_approvers(root: Path) -> list[tuple[str | None, bool]]:
+    """Who approved the one tracked merge, and whether git verified each one's own signature."""
+    [approval] = [a for a in check_archive(root).approvals if a.tracked]
+    return [(a.person, a.verified) for a in approval.approvers]
+
+
+def approval_commit(root: Path, keys: dict[str, Path], who: str, branch: str) -> None:
+    """``who`` signs an empty approval commit on the tip of ``branch`` (what ``orders approve --on-branch`` makes)."""
+    git(root, "checkout", "-q", branch)
+    message = f"Approve\n\nApproved-by: {who} <{email(who)}>\n"
+    git(root, *signing(keys[who]), "commit", "-q", "--allow-empty", "-S", "-m", message, who=who, when=T2)
+    git(root, "checkout", "-q", "main")
+
+
 def test_one_signature_does_not_prove_two_departments(tmp_path, keys):
     root = signed_repo(tmp_path, keys, ["sales", "finance"])
     on_branch(root, "task", "huang.chihming", T1, "add a task", new_task)
     signed_merge(root, keys, "lin.yating", "task", ["lin.yating", "huang.shuhua"])  # huang.shuhua never signed
     assert history_rules(root) == ["history.approver-not-authorised", "history.unverified-approval"]
-    [approval] = [a for a in check_archive(root).approvals if a.tracked]
-    assert [(a.person, a.verified) for a in approval.approvers] == [("lin.yating", True), ("huang.shuhua", False)]
+    assert verified_approvers(root) == [("lin.yating", True), ("huang.shuhua", False)]
 
 
 def test_a_second_department_signs_with_an_approval_commit_on_the_branch(tmp_path, keys):
     root = signed_repo(tmp_path, keys, ["sales", "finance"])
     on_branch(root, "task", "huang.chihming", T1, "add a task", new_task)
-    git(root, "checkout", "-q", "task")
-    message = f"Approve\n\nApproved-by: huang.shuhua <{email('huang.shuhua')}>\n"
-    git(root, *signing(keys["huang.shuhua"]), "commit", "-q", "--allow-empty", "-S", "-m", message, who="huang.shuhua", when=T2)
-    git(root, "checkout", "-q", "main")
+    approval_commit(root, keys, "huang.shuhua", "task")
     signed_merge(root, keys, "lin.yating", "task", ["lin.yating", "huang.shuhua"], when=T3)
     assert history_rules(root) == []
-    [approval] = [a for a in check_archive(root).approvals if a.tracked]
-    assert [(a.person, a.verified) for a in approval.approvers] == [("lin.yating", True), ("huang.shuhua", True)]
+    assert verified_approvers(root) == [("lin.yating", True), ("huang.shuhua", True)]
 
 
 def test_an_approval_commit_before_a_later_change_proves_nothing(tmp_path, keys):
     root = signed_repo(tmp_path, keys, ["sales", "finance"])
     on_branch(root, "task", "huang.chihming", T1, "add a task", new_task)
+    approval_commit(root, keys, "huang.shuhua", "task")
     git(root, "checkout", "-q", "task")
-    message = f"Approve\n\nApproved-by: huang.shuhua <{email('huang.shuhua')}>\n"
-    git(root, *signing(keys["huang.shuhua"]), "commit", "-q", "--allow-empty", "-S", "-m", message, who="huang.shuhua", when=T2)
     edit(root, O5, lambda d: d["intake"].update(budget=d["intake"]["budget"] * 2))  # after finance signed
     git(root, "commit", "-q", "-am", "budget", who="huang.chihming", when=T2)
     git(root, "checkout", "-q", "main")
