@@ -78,7 +78,9 @@ def _walk(top: str, rel_top: str, found: list[tuple[str, Place]], problems: list
             if entry.is_symlink() and entry.is_dir():
                 problems.append(_layout(rel, "symlink", "symbolic links are not allowed in the archive"))
             elif entry.is_dir(follow_symlinks=False):
-                if not name.startswith(".") and not is_attachments_folder(rel):
+                if rel == SITE_FOLDER:
+                    problems += _site_symlinks(entry.path, rel)
+                elif not name.startswith(".") and not is_attachments_folder(rel):
                     subfolders.append((entry.path, f"{rel}/"))
             elif name in IGNORED_NAMES or name.startswith(".") or is_attachment(rel):
                 continue
@@ -95,6 +97,29 @@ def _walk(top: str, rel_top: str, found: list[tuple[str, Place]], problems: list
             else:
                 problems.append(_layout(rel, "stray-file", "not a record; attachments belong in a dossier's attachments/ folder", Severity.WARNING))
         stack.extend(reversed(subfolders))
+
+
+SITE_FOLDER = ".site"
+"""``records/.site/``: MkDocs' docs_dir, static files published as they are (robots.txt, logos)."""
+
+
+def _site_symlinks(top: str, rel_top: str) -> list[Problem]:
+    """Every symbolic link among the site's static files: the build would publish what it points at."""
+    found = []
+    stack = [(top, rel_top)]
+    while stack:
+        folder, rel_folder = stack.pop()
+        if rel_folder.count("/") >= MAX_FOLDER_DEPTH:
+            found.append(_layout(rel_folder, "too-deep", f"folders nest more than {MAX_FOLDER_DEPTH} deep here; nothing below is read"))
+            continue
+        with os.scandir(folder) as scan:
+            for entry in sorted(scan, key=lambda e: e.name):
+                rel = f"{rel_folder}/{entry.name}"
+                if entry.is_symlink():
+                    found.append(_layout(rel, "symlink", "symbolic links are not allowed in the archive: the site would publish what it points at"))
+                elif entry.is_dir(follow_symlinks=False):
+                    stack.append((entry.path, rel))
+    return found
 
 
 def _layout(rel: str, rule: str, message: str, severity: Severity = Severity.ERROR) -> Problem:

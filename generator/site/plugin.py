@@ -106,6 +106,11 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
 
     def on_files(self, files: Files, config) -> Files:
         started = time.perf_counter()
+        docs = os.path.abspath(config.docs_dir)
+        for file in list(files):  # records/.site: a symlink would publish what it points at (validate reports it)
+            source = file.abs_src_path
+            if source and os.path.abspath(source).startswith(docs + os.sep) and os.path.realpath(source) != os.path.join(os.path.realpath(docs), file.src_uri):
+                files.remove(file)
         today = date.fromisoformat(self.config.today) if self.config.today else archive_today(self.root)
         reading = prefetch(self.root)  # the history, when it must come from git, is read meanwhile
         snapshot = read_archive(self.root)

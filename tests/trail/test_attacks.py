@@ -460,3 +460,22 @@ def test_changed_keys_in_the_work_tree_never_change_a_signed_verdict(tmp_path, k
     edit(root, "records/organization.yaml", lambda d: next(p for p in d["people"] if p["id"] == "lin.yating").update(signing_keys=[public(keys["hsu.wenpin"])]))
     assert same_as_fresh(root) == []
     assert [a.verified for a in check_archive(root).approvals[-1].approvers] == [True]
+
+
+# --------------------------------------------------------------------------
+# Nothing outside the archive is published (a symlink among the site's static files)
+
+
+def test_a_symlink_among_the_sites_static_files_is_an_error_and_never_published(tmp_path):
+    from sitebuild import with_site
+
+    root = with_site(make_repo(tmp_path))
+    (root / "records/.site/passwd.txt").symlink_to("/etc/passwd")
+    (root / "records/.site/extra").mkdir()
+    (root / "records/.site/extra/hosts.txt").symlink_to("/etc/hosts")
+    problems = [(p.path, p.rule) for p in check_archive(root).problems if p.rule == "layout.symlink"]
+    assert ("records/.site/passwd.txt", "layout.symlink") in problems and ("records/.site/extra/hosts.txt", "layout.symlink") in problems
+    result = orders(root, "build", ".", "--today", "2026-11-20")
+    assert "Traceback" not in result.stderr
+    assert not (root / "site/passwd.txt").exists() and not (root / "site/extra/hosts.txt").exists()
+    assert (root / "site/robots.txt").is_file() and any((root / "site/assets/javascripts").iterdir())  # the real files still are
