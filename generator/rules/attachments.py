@@ -71,3 +71,21 @@ def missing(catalog: Catalog) -> Iterator[Finding]:
             yield Finding(entry, loc, f"{name} is not in the dossier's attachments/ folder")
         elif not files[name]:
             yield Finding(entry, loc, f"{name} is a link that leaves the archive")
+
+
+@rule(
+    "attachment.unlisted",
+    "§8.1",
+    E,
+    "Every file in a dossier's attachments/ folder is listed by one of its records",
+    "附件資料夾內之檔案皆須列於記錄中",
+)
+def unlisted(catalog: Catalog) -> Iterator[Finding]:
+    listed: dict[str, set[str]] = {}
+    for dossier, _, _, name in attachment_refs(catalog):
+        listed.setdefault(dossier.order_id, set()).add(name)
+    for dossier in catalog.dossiers.values():
+        if dossier.order is None:
+            continue
+        for name in sorted(set(catalog.attachments.get(dossier.order_id, {})) - listed.get(dossier.order_id, set())):
+            yield Finding(dossier.order, ("id",), f"{name!r} is in the dossier's attachments/ folder, but no record lists it")

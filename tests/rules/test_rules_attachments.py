@@ -65,3 +65,13 @@ def test_control_characters_never_reach_the_rule(archive):
     from editing import problems
 
     assert [p.rule for p in problems(archive) if p.severity == "error"] == ["schema.invalid-text"]
+
+
+def test_a_file_no_record_lists_is_reported(archive):
+    assert fired(archive, "attachment.unlisted") == []
+    (archive / D3 / "attachments/unreviewed.pdf").write_bytes(b"%PDF-1.4\n")
+    [problem] = fired(archive, "attachment.unlisted")
+    assert_at(problem, archive, O3, "id", clause="§8.1")
+    assert "unreviewed.pdf" in problem.message
+    edit(archive, O3, lambda d: d["attachments"].append({"file": "unreviewed.pdf", "title": "補充文件"}))
+    assert fired(archive, "attachment.unlisted") == []
