@@ -372,12 +372,19 @@ def codeowners(root: str, check: bool) -> None:
 @click.option("--admin-name", help="Their name (default: git config user.name).")
 @click.option("--admin-email", help="Their git e-mail (default: git config user.email).")
 @click.option("--tool", default="order-archive", show_default=True, help="What CI pip-installs to get the `orders` command.")
-def init(directory: Path, company_zh: str, company_en: str, admin_id: str, admin_name: str | None, admin_email: str | None, tool: str) -> None:
+@click.option("--time-zone", default="Asia/Taipei", show_default=True, help="The company's IANA time zone: what day it is for deadlines.")
+def init(directory: Path, company_zh: str, company_en: str, admin_id: str, admin_name: str | None, admin_email: str | None, tool: str, time_zone: str) -> None:
     """Create a new, empty archive repository in DIRECTORY that validates and builds at once."""
     import subprocess
-    from datetime import date as day
+    from datetime import datetime
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
     from generator.workflow.init import init_files
+
+    try:
+        today = datetime.now(ZoneInfo(time_zone)).date()
+    except (ZoneInfoNotFoundError, ValueError):
+        raise click.BadParameter(f"{time_zone!r} is not an IANA time zone such as Asia/Taipei", param_hint="--time-zone") from None
 
     if directory.exists() and any(directory.iterdir()):
         raise click.ClickException(f"{directory} is not empty; choose a new folder")
@@ -387,7 +394,7 @@ def init(directory: Path, company_zh: str, company_en: str, admin_id: str, admin
 
     name = admin_name or git_config("user.name") or "Administrator"
     email = admin_email or git_config("user.email") or "admin@example.invalid"
-    files = init_files(company_zh, company_en, (admin_id, name, email), day.today(), tool)
+    files = init_files(company_zh, company_en, (admin_id, name, email), today, tool, time_zone)
     for rel, content in files.items():
         target = directory / rel
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -115,7 +115,9 @@ PR_TEMPLATE = """\
 GITIGNORE = "# build output and local state of order-archive\nsite/\n.cache/\n.order-archive/\n"
 
 
-def starter_records(company_zh: str, company_en: str, admin_id: str, admin_name: str, admin_email: str, today: date) -> dict[str, dict[str, Any]]:
+def starter_records(
+    company_zh: str, company_en: str, admin_id: str, admin_name: str, admin_email: str, today: date, time_zone: str = "Asia/Taipei"
+) -> dict[str, dict[str, Any]]:
     """organization.yaml and policy.yaml of a new archive: one administrator, the regulation's defaults."""
     organization = {
         "kind": "organization",
@@ -132,12 +134,15 @@ def starter_records(company_zh: str, company_en: str, admin_id: str, admin_name:
         rule.pop("editors", None)
     policy["calendar"]["holidays"] = []
     policy["calendar"]["extra_workdays"] = []
+    policy["time_zone"] = time_zone
     return {"records/organization.yaml": organization, "records/policy.yaml": policy}
 
 
-def init_files(company_zh: str, company_en: str, admin: tuple[str, str, str], today: date, tool: str = "order-archive") -> dict[str, bytes]:
+def init_files(
+    company_zh: str, company_en: str, admin: tuple[str, str, str], today: date, tool: str = "order-archive", time_zone: str = "Asia/Taipei"
+) -> dict[str, bytes]:
     """Every file of a new archive repository."""
-    files = {path: dump(data).encode() for path, data in starter_records(company_zh, company_en, *admin, today).items()}
+    files = {path: dump(data).encode() for path, data in starter_records(company_zh, company_en, *admin, today, time_zone).items()}
     files.update(site_files(f"{company_zh} 訂單檔案庫"))
     organization = Organization.model_validate(_plain(files["records/organization.yaml"]))
     policy = Policy.model_validate(_plain(files["records/policy.yaml"]))

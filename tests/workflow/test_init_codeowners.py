@@ -79,3 +79,13 @@ def test_pre_commit_passes_on_a_new_archive_and_locates_a_broken_record(tmp_path
     bad = subprocess.run(["pre-commit", "run", "--all-files"], cwd=target, capture_output=True, text=True, env=env, check=False)
     assert bad.returncode == 1
     assert "records/policy.yaml:" in bad.stdout and "error[schema." in bad.stdout and "max_borrowing_days" in bad.stdout
+
+
+def test_init_writes_the_companys_time_zone_and_refuses_an_unknown_one(tmp_path):
+    target = tmp_path / "acme"
+    result = CliRunner().invoke(main, ["init", str(target), "--admin-email", "boss@acme.example", "--time-zone", "Asia/Hong_Kong"])
+    assert result.exit_code == 0, result.stderr
+    assert "time_zone: Asia/Hong_Kong" in (target / "records/policy.yaml").read_text(encoding="utf-8")
+    refused = CliRunner().invoke(main, ["init", str(tmp_path / "other"), "--time-zone", "Mars/Olympus_Mons"])
+    assert refused.exit_code == 2 and "IANA time zone" in refused.output
+    assert not (tmp_path / "other").exists()
