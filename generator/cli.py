@@ -433,7 +433,7 @@ def run() -> None:
         received.append(signum)
         raise KeyboardInterrupt
 
-    for signum in (signal.SIGTERM, signal.SIGHUP):
+    for signum in _SIGNALS:
         signal.signal(signum, interrupt)
     try:
         code = main(standalone_mode=False)  # returns ctx.exit's code (--help, --version)
@@ -442,7 +442,10 @@ def run() -> None:
         sys.exit(exc.exit_code)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
-    except (click.exceptions.Abort, KeyboardInterrupt):
+    except (click.exceptions.Abort, KeyboardInterrupt) as exc:
+        if not received and not isinstance(exc, KeyboardInterrupt):  # a prompt met the end of its input, no signal
+            click.echo("Aborted: no more input.", err=True)
+            sys.exit(1)
         for signum in _SIGNALS:
             signal.signal(signum, signal.SIG_IGN)  # a second Ctrl-C must not interrupt the clean-up
         for child in multiprocessing.active_children():
@@ -450,7 +453,7 @@ def run() -> None:
         for child in multiprocessing.active_children():
             child.join(timeout=5)
         click.echo("interrupted; the previous site is unchanged" if "build" in sys.argv[1:] else "interrupted", err=True)
-        sys.exit(_SIGNALS.get(received[0] if received else signal.SIGINT, 130))
+        sys.exit(_SIGNALS[received[0]] if received else 130)
     sys.exit(code if isinstance(code, int) else 0)
 
 

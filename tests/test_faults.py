@@ -345,3 +345,11 @@ def test_a_state_file_left_half_written_by_a_killed_run_is_removed(tmp_path):
     head = git(root, "rev-parse", "HEAD").strip()
     mark_published(root, head)
     assert published_head(root) == head and not stale.exists()
+
+
+def test_the_end_of_input_at_a_question_is_not_an_interrupt(tmp_path):
+    root = make_repo(tmp_path)
+    command = [sys.executable, "-m", "generator.cli", "new", "order", "-i", "--as", "lin.yating@hongxin.example"]
+    result = subprocess.run(command, cwd=root, input="", capture_output=True, text=True, check=False, timeout=60)
+    assert result.returncode == 1 and result.stderr.strip().endswith("Aborted: no more input.")
+    assert "Traceback" not in result.stderr and not list((root / "records/orders").rglob("*.tmp"))
