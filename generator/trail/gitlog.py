@@ -82,14 +82,15 @@ def is_ancestor(repo: git.Repo, old: str, new: str) -> bool:
 
 def read_changes(repo: git.Repo, revisions: str, first_parent: bool = True, limit: tuple[str, ...] | list[str] = ()) -> list[tuple[str, list[FileChange]]]:
     """Commits in ``revisions`` (the first-parent line, or all of them) that change ``records/``, newest first,
-    with their file changes.
+    with their file changes (against the first parent; of a merge among all commits, only its own changes).
 
     The format holds nothing but the commit id, so no message, name or path can be read as another
     field: after ``-z`` every token is a hex id, a ``:meta`` entry, or the path that follows one.
     """
     # No path limit: git would diff every commit twice (measured 5.7 s against 3.3 s for 45,000 merges);
     # commits that touch nothing under records/ are dropped below instead.
-    line = ["--first-parent", "-m"] if first_parent else []
+    # All commits: a merge shows what it changed itself beyond merging its parents (git merges them again).
+    line = ["--first-parent", "-m"] if first_parent else ["--diff-merges=remerge"]
     args = ["git", "log", *line, *limit, "--raw", "--no-abbrev", "--no-renames", "-z", "--format=%H", revisions]
     out = _git(repo, args)
     found: list[tuple[str, list[FileChange]]] = []

@@ -194,3 +194,22 @@ def test_two_departments_sign_through_orders_approve(tmp_path):
     checked = check_archive(root)
     assert [p.rule for p in checked.problems if p.rule.startswith("history.")] == []
     assert [(a.person, a.verified) for a in checked.approvals[-1].approvers] == [("lin.yating", True), ("huang.shuhua", True)]
+
+
+def test_check_sees_what_a_merge_on_the_branch_changed_itself(tmp_path):
+    """A sales person merges main into the branch and slips a settlement change into that merge."""
+    root = make_repo(tmp_path)
+    start(root, "task", "huang.chihming", add_task)
+    git(root, "checkout", "-q", "main")
+    merge_main = "2026-02-03T10:00:00+08:00"
+    start(root, "other", "wu.shufen", lambda r: edit(r, O3, lambda d: d["intake"].update(project_name="改名")))
+    git(root, "checkout", "-q", "main")
+    merge(root, "other", ["lin.yating"], T2)
+    git(root, "checkout", "-q", "task")
+    git(root, "merge", "-q", "--no-ff", "--no-commit", "main", who="chen.yichun", when=merge_main)
+    edit(root, ST1, lambda d: d["plan"].update(method="cheque"))
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "Merge main into task", who="chen.yichun", when=merge_main)
+    problems = check_branch(root, "main")
+    assert "check.editor-not-allowed" in rules(problems)
+    assert any(p.path == ST1 and "chen.yichun" in p.message for p in problems)
