@@ -15,6 +15,7 @@ with the keys in force at the merge's base.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from generator.core.problems import Problem, Severity
@@ -101,7 +102,7 @@ def evaluate(history: History, catalog: Catalog) -> list[Approval]:
     acknowledged = {a.commit: a.reason for a in policy.acknowledged} if policy else {}
     out = []
     for commit in history.commits:
-        kinds = tuple(sorted({p.kind for c in commit.changes if (p := place_of(c.path.removeprefix(RECORDS_DIR + "/")))}))
+        kinds = kinds_changed(commit)
         if not kinds:
             continue
         approvers = _approvers(commit, people, policy)
@@ -111,6 +112,32 @@ def evaluate(history: History, catalog: Catalog) -> list[Approval]:
             approval.problems = list(_check(approval, people, catalog))
         out.append(approval)
     return out
+
+
+_ATTACHMENT = re.compile(r"orders/[0-9]{4}/(ORD-[0-9]{4}-[0-9]{4})/attachments/.+")
+
+
+def kinds_changed(commit: Commit) -> tuple[str, ...]:
+    """The record kinds whose approval a commit needs. An attachment is judged with the records of its dossier
+    that change beside it, else as a change to the order; the site's static files (``records/.site``) as a
+    change to the organisation file (administration)."""
+    kinds: set[str] = set()
+    by_dossier: dict[str, set[str]] = {}
+    attachments: set[str] = set()
+    for change in commit.changes:
+        rel = change.path.removeprefix(RECORDS_DIR + "/")
+        place = place_of(rel)
+        if place is not None:
+            kinds.add(place.kind)
+            if place.order_id:
+                by_dossier.setdefault(place.order_id, set()).add(place.kind)
+        elif match := _ATTACHMENT.fullmatch(rel):
+            attachments.add(match.group(1))
+        elif rel.startswith(".site/"):
+            kinds.add("organization")
+    for order_id in attachments:
+        kinds |= by_dossier.get(order_id) or {"order"}
+    return tuple(sorted(kinds))
 
 
 def _approvers(commit: Commit, people: People, policy) -> tuple[Approver, ...]:

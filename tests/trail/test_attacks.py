@@ -479,3 +479,39 @@ def test_a_symlink_among_the_sites_static_files_is_an_error_and_never_published(
     assert "Traceback" not in result.stderr
     assert not (root / "site/passwd.txt").exists() and not (root / "site/extra/hosts.txt").exists()
     assert (root / "site/robots.txt").is_file() and any((root / "site/assets/javascripts").iterdir())  # the real files still are
+
+
+# --------------------------------------------------------------------------
+# Attachments and the site's static files are on the trail (issue 13, point 3)
+
+CONTRACT = f"{dossier('ORD-2026-0001')}/attachments/contract.pdf"
+
+
+def replace_contract(root: Path) -> None:
+    (root / CONTRACT).write_bytes(b"%PDF-1.4\n% a different contract\n")
+
+
+def test_an_attachment_replaced_straight_on_main_is_an_unapproved_change(tmp_path):
+    root = make_repo(tmp_path)
+    direct(root, "chen.yichun", T1, "fix the contract scan", replace_contract)
+    assert history_rules(root) == ["history.unapproved-change"]
+
+
+def test_an_attachment_needs_the_approval_its_dossier_needs(tmp_path):
+    root = make_repo(tmp_path)
+    on_branch(root, "scan", "chen.yichun", T1, "new contract scan", replace_contract)
+    merge(root, "scan", ["huang.shuhua"], T2)  # finance: not who approves an order's documents
+    assert history_rules(root) == ["history.approver-not-authorised"]
+    on_branch(root, "scan2", "chen.yichun", T1, "newer contract scan", lambda r: (r / CONTRACT).write_bytes(b"%PDF-1.4\n% v3\n"))
+    merge(root, "scan2", ["lin.yating"], T3)  # sales approves orders
+    assert history_rules(root) == ["history.approver-not-authorised"]  # only the first one
+
+
+def test_a_site_file_changed_straight_on_main_is_an_unapproved_change(tmp_path):
+    from sitebuild import with_site
+
+    root = with_site(make_repo(tmp_path))
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "site files")  # set-up, before tracking
+    direct(root, "chen.yichun", T1, "robots", lambda r: (r / "records/.site/robots.txt").write_text("User-agent: *\nAllow: /\n"))
+    assert history_rules(root) == ["history.unapproved-change"]
