@@ -430,17 +430,20 @@ def walk(repo: git.Repo, revisions: str, head: str, signatures: bool = False, si
 def _walk(repo: git.Repo, revisions: str, head: str, signatures: bool, since: str | None, organization: str | None) -> list[Commit]:
     cwd = repo.working_tree_dir
     changes = _ChangesReader(repo, revisions)  # git diffs the main line meanwhile, in another process
-    graph = read_graph(repo, revisions)
-    line: list[str] = []  # the main line, newest first
-    sha: str | None = head
-    while sha in graph and (not line or sha != line[-1]):
-        line.append(sha)
-        sha = graph[sha][0] if graph[sha] else None
-    if since is not None and sha != since:
-        changes.result()
-        raise NotOnMainLine(since)
-    mainline = set(line)
-    objects = read_commit_objects(cwd, list(graph))
+    try:
+        graph = read_graph(repo, revisions)
+        line: list[str] = []  # the main line, newest first
+        sha: str | None = head
+        while sha in graph and (not line or sha != line[-1]):
+            line.append(sha)
+            sha = graph[sha][0] if graph[sha] else None
+        if since is not None and sha != since:
+            raise NotOnMainLine(since)
+        mainline = set(line)
+        objects = read_commit_objects(cwd, list(graph))
+    except BaseException:
+        changes.abandon()
+        raise
     changed = changes.result()
     commits = []
     in_force: dict[str, str | None] = {}  # merge → the organization.yaml blob at its first parent
@@ -510,6 +513,13 @@ class _ChangesReader:
             answer = ("unreadable", f"{exc.__class__.__name__}: {exc}")
         with contextlib.suppress(OSError):
             sender.send_bytes(marshal.dumps(answer))
+
+    def abandon(self) -> None:
+        """Stop the reader: the walk failed before it needed the answer."""
+        if self.process is not None:
+            self.process.terminate()
+            self.process.join()
+            self.receiver.close()
 
     def result(self) -> list[tuple[str, list[FileChange]]]:
         if self.process is None:
