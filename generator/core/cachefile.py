@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.core.files import leftovers, remove, write_whole
+from generator.core.paths import PROGRAM
 from generator.core.problems import Problem, Severity
 
 
@@ -21,10 +22,9 @@ def _code_fingerprint() -> str:
     A cache format version alone misses a fix that changes a verdict but not the format; this costs about 2 ms.
     """
     digest = hashlib.sha1()
-    top = Path(__file__).resolve().parents[2]
     for package in ("generator", "schemas"):
-        for source in sorted((top / package).rglob("*.py")):
-            digest.update(source.relative_to(top).as_posix().encode())
+        for source in sorted((PROGRAM / package).rglob("*.py")):
+            digest.update(source.relative_to(PROGRAM).as_posix().encode())
             digest.update(source.read_bytes())
     return digest.hexdigest()
 

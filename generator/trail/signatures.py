@@ -18,6 +18,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from generator.records.safeyaml import parse
+from generator.trail.commits import UnreadableHistory
 from schemas.organization import Organization
 
 ORGANIZATION = "records/organization.yaml"
@@ -54,8 +55,6 @@ def verify(cwd: str, groups: dict[str | None, list[str]], read_blob: Callable[[s
             args = ["git", "-c", f"gpg.ssh.allowedSignersFile={path}", "log", "--no-walk=unsorted", "--stdin", "--format=%H%x00%G?%x00%GS%x00"]
             result = subprocess.run(args, cwd=cwd, input="\n".join(shas).encode() + b"\n", capture_output=True, check=False)
             if result.returncode != 0:
-                from generator.trail.gitlog import UnreadableHistory
-
                 raise UnreadableHistory(f"git could not verify signatures: {result.stderr.decode('utf-8', 'replace').strip()}")
             fields = result.stdout.split(b"\0")
             for i in range(0, len(fields) - 3, 3):

@@ -27,6 +27,7 @@ from generator.records.layout import RECORDS_DIR, place_of
 from generator.trail.approvals import People
 from generator.trail.gitlog import hands_of, is_empty, read_commit_objects
 from generator.workflow.check import check_branch, repository, revision
+from schemas.organization import Person
 
 
 def approve(root: Path, branch: str, approver_emails: list[str], today: date | None = None, sign: bool = False) -> str:
@@ -83,13 +84,7 @@ def approve(root: Path, branch: str, approver_emails: list[str], today: date | N
         raise UserError("refused to approve " + branch + ":\n  " + "\n  ".join(reasons))
     trailers = "\n".join(f"Approved-by: {p.name_en or p.name} <{addr}>" for p, addr in zip(approvers, approver_emails, strict=False))
     message = f"Merge branch '{branch}'\n\nReviewed with orders check: {len(problems)} warning(s), no errors.\n\n{trailers}\n"
-    first = approvers[0]
-    env = {
-        "GIT_AUTHOR_NAME": first.name_en or first.name,
-        "GIT_AUTHOR_EMAIL": approver_emails[0],
-        "GIT_COMMITTER_NAME": first.name_en or first.name,
-        "GIT_COMMITTER_EMAIL": approver_emails[0],
-    }
+    env = _as_person(approvers[0], approver_emails[0])
     args = ["git", "merge", "--no-ff", "-m", message] + (["-S"] if sign else []) + [branch_sha]
     merged = subprocess.run(args, cwd=root, env={**os.environ, **env}, capture_output=True, text=True, check=False)
     if merged.returncode != 0:
@@ -109,9 +104,8 @@ def sign_on_branch(root: Path, branch: str, approver_email: str) -> str:
     if f"refs/heads/{branch}" not in {ref.path for ref in repo.references}:
         raise UserError(f"{branch} is not a local branch")
     tip = revision(repo, branch)
-    name = person.name_en or person.name
-    message = f"Approve {branch}\n\nApproved-by: {name} <{approver_email}>\n"
-    env = {"GIT_AUTHOR_NAME": name, "GIT_AUTHOR_EMAIL": approver_email, "GIT_COMMITTER_NAME": name, "GIT_COMMITTER_EMAIL": approver_email}
+    env = _as_person(person, approver_email)
+    message = f"Approve {branch}\n\nApproved-by: {env['GIT_AUTHOR_NAME']} <{approver_email}>\n"
     args = ["git", "commit-tree", "-S", "-p", tip, "-m", message, f"{tip}^{{tree}}"]
     made = subprocess.run(args, cwd=root, env={**os.environ, **env}, capture_output=True, text=True, check=False)
     if made.returncode != 0:
@@ -119,6 +113,12 @@ def sign_on_branch(root: Path, branch: str, approver_email: str) -> str:
     sha = made.stdout.strip()
     repo.git.update_ref(f"refs/heads/{branch}", sha, tip)  # only if nobody moved the branch meanwhile
     return sha
+
+
+def _as_person(person: Person, address: str) -> dict[str, str]:
+    """git's environment for a commit authored and committed by ``person`` under ``address``."""
+    name = person.name_en or person.name
+    return {"GIT_AUTHOR_NAME": name, "GIT_AUTHOR_EMAIL": address, "GIT_COMMITTER_NAME": name, "GIT_COMMITTER_EMAIL": address}
 
 
 def _check_in_worktree(repo: git.Repo, branch_sha: str, base: str, today: date | None) -> list[Problem]:
