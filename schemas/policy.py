@@ -13,7 +13,7 @@ from enum import StrEnum
 from typing import Annotated, ClassVar, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, Field, StrictInt
+from pydantic import AfterValidator, Field, StrictInt, WithJsonSchema
 
 from .base import Checked, DepartmentId, Email, FieldError, IsoDate, Line, Part, PersonId, Record, Text, field
 
@@ -90,6 +90,35 @@ class ApprovalRule(Part):
     )
 
 
+def _inside_repository(pattern: str) -> str:
+    if pattern.startswith("/") or ".." in pattern.split("/"):
+        raise ValueError(f"{pattern!r} must be a path inside the repository, from its root, without '..'")
+    return pattern
+
+
+PathPattern = Annotated[
+    str,
+    Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9_.*?/-]+$"),
+    AfterValidator(_inside_repository),
+    WithJsonSchema(
+        {"type": "string", "minLength": 1, "maxLength": 200, "description": "A path from the repository root; * within a folder, ** across folders"}
+    ),
+]
+"""A path pattern from the repository's root: ``mkdocs.yml``, ``.github/**``, ``records/.site/**``."""
+
+PROTECTED_FILES = (".github/**", ".gitlab-ci.yml", ".gitlab/**", "CODEOWNERS", "docs/CODEOWNERS", ".pre-commit-config.yaml", "mkdocs.yml", "records/.site/**")
+"""Files outside the record kinds that change what is published or how it is checked. A path here that no
+``files`` rule of the policy names needs the approval of the organisation file."""
+
+
+class FileRule(ApprovalRule):
+    """Who approves changes to files that are not records: the site's configuration and static files, CI, code owners."""
+
+    paths: list[PathPattern] = field(
+        "Paths from the repository root (* within a folder, ** across folders)", "路徑（自儲存庫根目錄）", min_length=1, max_length=50
+    )
+
+
 class Acknowledgement(Part):
     """A past commit that broke an approval rule, reviewed and accepted: history cannot be rewritten."""
 
@@ -109,6 +138,12 @@ class ApprovalRules(Part):
     disposal: ApprovalRule = field("Disposals", "銷毀", "§8.2")
     organization: ApprovalRule = field("The organization file", "組織檔")
     policy: ApprovalRule = field("This policy", "本政策")
+    files: list[FileRule] = field(
+        "Files that are not records (site configuration, CI, code owners); the default files not listed here need the organisation file's approval",
+        "非記錄檔案（網站設定、CI、程式碼負責人）；未列出之預設檔案依組織檔之核准規則",
+        default_factory=list,
+        max_length=20,
+    )
 
 
 class Policy(Record):
@@ -124,10 +159,12 @@ class Policy(Record):
     )
     calendar: Calendar = field("Business calendar", "工作日曆", "§2.3")
     approvals: ApprovalRules = field("Who approves changes to each record kind", "各類記錄之核准規則")
-    approvals_required_from: IsoDate | None = field(
-        "Date from which git approvals are enforced; earlier history is shown as before approval tracking",
-        "開始要求核准之日期",
-        default=None,
+    approvals_required: bool = field(
+        "Merges into the main line must be approved. Judged per commit by the policy at its base: the commit that "
+        "switches this on or off is judged by the policy before it, and dates play no part",
+        "合併至主線須經核准；每個提交依其基底之政策判定，開關本項之提交依變更前之政策判定，與日期無關",
+        default=True,
+        strict=True,
     )
     allow_committer_as_approver: bool = field(
         "Accept the merge committer as approver when a merge has no Approved-by trailer",

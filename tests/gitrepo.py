@@ -13,7 +13,6 @@ from generator.demo.archive import demo_files
 from generator.demo.company import email
 
 SETUP_DATE = "2025-12-01T09:00:00+08:00"
-TRACKING_FROM = "2026-01-01"
 
 
 def git(root: Path, *args: str, who: str = "tseng.yawen", when: str = SETUP_DATE, check: bool = True) -> str:
@@ -33,13 +32,12 @@ def git(root: Path, *args: str, who: str = "tseng.yawen", when: str = SETUP_DATE
 
 
 def make_repo(root: Path, policy_changes: dict[str, Any] | None = None) -> Path:
-    """The 10-order demo archive committed once, before approval tracking starts on 2026-01-01."""
+    """The 10-order demo archive committed once: the root commit, judged by no policy; its policy tracks every commit after it."""
     for rel, content in demo_files(10, seed=7).items():
         target = root / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(content)
     policy = read(root, "records/policy.yaml")
-    policy["approvals_required_from"] = TRACKING_FROM
     policy.update(policy_changes or {})
     write(root, "records/policy.yaml", policy)
     (root / ".gitignore").write_text(".cache/\n.order-archive/\nsite/\n")
@@ -49,6 +47,12 @@ def make_repo(root: Path, policy_changes: dict[str, Any] | None = None) -> Path:
     git(root, "add", "-A")
     git(root, "commit", "-q", "-m", "Set up the archive")
     return root
+
+
+def amend_setup(root: Path) -> None:
+    """Fold the work tree into the set-up commit: the root commit, which no policy judges."""
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "--amend", "--no-edit")
 
 
 def on_branch(root: Path, branch: str, who: str, when: str, message: str, change) -> None:

@@ -270,10 +270,6 @@ def organization() -> dict[str, Any]:
     }
 
 
-APPROVALS_FROM_STATIC = date(2027, 1, 1)
-"""The bundled records/ were written by developers, not merged through reviews: tracking starts later."""
-
-
-def policy(approvals_from: date = APPROVALS_FROM_STATIC) -> dict[str, Any]:
+def policy(approvals_required: bool = True) -> dict[str, Any]:
     """The standard policy with the demo company's holidays."""
-    return standard_policy(approvals_from, HOLIDAYS, EXTRA_WORKDAYS)
+    return standard_policy(approvals_required, HOLIDAYS, EXTRA_WORKDAYS)

@@ -273,12 +273,11 @@ def write_repository(directory: Path, n_orders: int, seed: int = 1) -> tuple[int
     writer = _Writer(n_orders, seed)
     writer.build()
     events, setup = plan_events(writer)
-    approvals_from = min(e.day for e in events)
     setup.files = {
         **site_files(f"{COMPANY[0]} 訂單檔案庫"),
         ".gitignore": REPO_GITIGNORE,
         "records/organization.yaml": _yaml(organization()),
-        "records/policy.yaml": _yaml(policy(approvals_from)),
+        "records/policy.yaml": _yaml(policy()),
     }
     directory.mkdir(parents=True, exist_ok=True)
     subprocess.run(["git", "init", "-q", "-b", "main", str(directory)], check=True)

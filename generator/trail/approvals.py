@@ -16,14 +16,16 @@ with the keys in force at the merge's base.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from generator.core.problems import Problem, Severity
 from generator.records.catalog import Catalog
 from generator.records.layout import RECORDS_DIR, place_of
 from generator.trail.commits import Commit, History
+from generator.trail.rules import ORGANIZATION, POLICY, RULE_FILES, Rules, RulesBook
 from schemas import TRANSITIONS, ChangeStatus, OrderStatus, QualityStatus, SettlementStatus
-from schemas.organization import Person, Role
+from schemas.organization import Person
 from schemas.policy import Approver as RequiredApprover
 
 STATUS_TYPES = {
@@ -50,8 +52,9 @@ class Approval:
     commit: Commit
     kinds: tuple[str, ...]
     approvers: tuple[Approver, ...]
-    tracked: bool  # False: before the policy's approvals_required_from
+    tracked: bool  # False: the policy at its base does not require approvals
     acknowledged: str | None = None  # the policy's reason, when it accepted this commit
+    rules: Rules | None = None  # the organisation and policy in force at its base
     problems: list[tuple[str, str]] = field(default_factory=list)  # (rule id, message)
 
     @property
@@ -59,73 +62,92 @@ class Approval:
         return not self.problems
 
 
-class People:
-    """Look-ups in organization.yaml by e-mail (case-insensitive) and id."""
-
-    def __init__(self, catalog: Catalog):
-        self.catalog = catalog
-        self.by_email = {e.lower(): p for p in catalog.people.values() for e in p.emails}
-        self._may: dict[tuple[str, str, bool], bool] = {}
-        self._found: dict[str, Person | None] = {}
-        self.platforms = {a.lower() for a in catalog.policy.platform_committers} if catalog.policy else set()
-
-    def find(self, email: str) -> Person | None:
-        found = self._found.get(email, self)  # tens of thousands of look-ups of a few hundred addresses
-        if found is self:
-            found = self._found[email] = self.by_email.get(email.lower())
-        return found  # type: ignore[return-value]
-
-    @staticmethod
-    def shown(person: Person) -> str:
-        """How the site names a person: as organization.yaml does, in both scripts when it has both."""
-        return person.name if not person.name_en or person.name_en == person.name else f"{person.name} {person.name_en}"
-
-    def may_approve(self, person: Person, department: str, heads_only: bool) -> bool:
-        key = (person.id, department, heads_only)
-        if key not in self._may:
-            self._may[key] = self._may_approve(person, department, heads_only)
-        return self._may[key]
-
-    def _may_approve(self, person: Person, department: str, heads_only: bool) -> bool:
-        if person.department != department or not person.active:
-            return False
-        head = self.catalog.departments.get(department)
-        is_head = head is not None and head.head == person.id
-        return is_head if heads_only else is_head or Role.APPROVER in person.roles or Role.HEAD in person.roles
-
-
 def evaluate(history: History, catalog: Catalog) -> list[Approval]:
-    """One ``Approval`` per main-line commit that changed records, oldest first."""
-    people = People(catalog)
-    policy = catalog.policy
-    start = policy.approvals_required_from if policy else None
-    acknowledged = {a.commit: a.reason for a in policy.acknowledged} if policy else {}
+    """One ``Approval`` per main-line commit that changed records or protected files, oldest first, each judged
+    by the rules in force at its base."""
+    book = RulesBook(history.rule_texts)
     out = []
     for commit in history.commits:
-        kinds = kinds_changed(commit)
+        rules = book.at(commit.rules)
+        kinds = kinds_changed((c.path for c in commit.changes), rules)
         if not kinds:
             continue
-        approvers = _approvers(commit, people, policy)
-        approval = Approval(commit, kinds, approvers, tracked=start is None or commit.day >= start)
-        approval.acknowledged = next((reason for sha, reason in acknowledged.items() if commit.sha.startswith(sha)), None)
-        if approval.tracked and catalog.organization is not None and policy is not None:
-            approval.problems = list(_check(approval, people, catalog))
+        approval = Approval(commit, kinds, _approvers(commit, rules), tracked=rules.tracked, rules=rules)
+        if approval.tracked:
+            approval.problems = list(_check(approval, rules, catalog))
+            broken = [path for path in RULE_FILES if not book.valid(_new_blob(commit, path), path)]
+            approval.problems += [
+                ("history.invalid-rules", f"it brings a {p.rsplit('/', 1)[1]} that does not validate; the last valid one stays in force") for p in broken
+            ]
         out.append(approval)
+    _acknowledge(out, book, book.at((history.last_blob.get(ORGANIZATION), history.last_blob.get(POLICY))))
     return out
+
+
+def _new_blob(commit: Commit, path: str) -> str | None:
+    return next((c.new_blob for c in commit.changes if c.path == path and c.status != "D"), None)
+
+
+def _acknowledge(approvals: list[Approval], book: RulesBook, final: Rules) -> None:
+    """Accept the exceptions the committed policy lists — each only when the merge that added it was approved
+    under the policy in force then, by people none of whom put a hand on the commit it excuses."""
+    if final.policy is None or not final.policy.acknowledged:
+        return
+    added: dict[str, Approval] = {}  # acknowledged commit → the approval of the commit that first listed it
+    listed: set[str] = set()
+    for approval in approvals:
+        if POLICY in {c.path for c in approval.commit.changes}:
+            policy = book.model(_new_blob(approval.commit, POLICY), POLICY)
+            now = {a.commit for a in policy.acknowledged} if policy else set()
+            for sha in now - listed:
+                added.setdefault(sha, approval)
+            listed = now
+    for entry in final.policy.acknowledged:
+        if len(entry.commit) < 7:
+            continue
+        excused = next((a for a in approvals if a.problems and a.commit.sha.startswith(entry.commit)), None)
+        if excused is None:
+            continue
+        why = _refused(entry, excused, added.get(entry.commit))
+        if why:
+            excused.problems.append(("history.acknowledgement-refused", f"the exception in policy.yaml does not count: {why}"))
+        else:
+            excused.acknowledged = entry.reason
+
+
+def _refused(entry, excused: Approval, adding: Approval | None) -> str | None:
+    """Why an acknowledgement does not excuse a commit, or None when it does."""
+    if adding is None:
+        return "no merge on the main line added it"
+    if not adding.tracked or adding.problems:
+        return f"commit {adding.commit.short}, which added it, is not an approved change"
+    approvers = {a.person for a in adding.approvers if a.person}
+    if entry.approved_by not in approvers:
+        return f"{entry.approved_by}, named as approving it, did not approve commit {adding.commit.short}, which added it"
+    people = adding.rules.people
+    touched = (excused.commit.author, excused.commit.committer, *excused.commit.hands, *((a.name, a.email) for a in excused.approvers))
+    hands = {p.id for _, address in touched if (p := people.find(address))}
+    if approvers & hands:
+        return f"{', '.join(sorted(approvers & hands))} approved the exception for a commit of their own"
+    return None
 
 
 _ATTACHMENT = re.compile(r"orders/[0-9]{4}/(ORD-[0-9]{4}-[0-9]{4})/attachments/.+")
 
 
-def kinds_changed(commit: Commit) -> tuple[str, ...]:
-    """The record kinds whose approval a commit needs. An attachment is judged with the records of its dossier
-    that change beside it, else as a change to the order; the site's static files (``records/.site``) as a
-    change to the organisation file (administration)."""
+def kinds_changed(paths: Iterable[str], rules: Rules) -> tuple[str, ...]:
+    """What changed files need approval as: record kinds, and ``file:<pattern>`` for protected files (see
+    ``Rules.file_subject``). An attachment is judged with the records of its dossier that change beside it,
+    else as a change to the order."""
     kinds: set[str] = set()
     by_dossier: dict[str, set[str]] = {}
     attachments: set[str] = set()
-    for change in commit.changes:
-        rel = change.path.removeprefix(RECORDS_DIR + "/")
+    for path in paths:
+        if not path.startswith(RECORDS_DIR + "/"):
+            if subject := rules.file_subject(path):
+                kinds.add(subject)
+            continue
+        rel = path.removeprefix(RECORDS_DIR + "/")
         place = place_of(rel)
         if place is not None:
             kinds.add(place.kind)
@@ -133,16 +155,17 @@ def kinds_changed(commit: Commit) -> tuple[str, ...]:
                 by_dossier.setdefault(place.order_id, set()).add(place.kind)
         elif match := _ATTACHMENT.fullmatch(rel):
             attachments.add(match.group(1))
-        elif rel.startswith(".site/"):
-            kinds.add("organization")
+        elif subject := rules.file_subject(path):
+            kinds.add(subject)
     for order_id in attachments:
         kinds |= by_dossier.get(order_id) or {"order"}
     return tuple(sorted(kinds))
 
 
-def _approvers(commit: Commit, people: People, policy) -> tuple[Approver, ...]:
+def _approvers(commit: Commit, rules: Rules) -> tuple[Approver, ...]:
     """The merge's Approved-by trailers (and, signed, whoever signed an approval commit), named as organization.yaml
     names them: a trailer's display name is never shown, only its address counts."""
+    people, policy = rules.people, rules.policy
     named = list(commit.trailers)
     if not named and commit.is_merge and policy is not None and policy.allow_committer_as_approver:
         named = [commit.committer]
@@ -163,9 +186,10 @@ def _approvers(commit: Commit, people: People, policy) -> tuple[Approver, ...]:
     return tuple(out)
 
 
-def _check(approval: Approval, people: People, catalog: Catalog):
+def _check(approval: Approval, rules: Rules, catalog: Catalog):
     commit = approval.commit
-    policy = catalog.policy
+    people, policy = rules.people, rules.policy
+    assert policy is not None
     for fault in commit.faults:
         yield "history.malformed-commit", f"commit {commit.short} is not as git writes it: {fault}"
     if not commit.is_merge:
@@ -193,7 +217,7 @@ def _check(approval: Approval, people: People, catalog: Catalog):
     for approver in approval.approvers:
         person = people.find(approver.email)
         if person is None:
-            yield "history.unknown-approver", f"{approver.name} <{approver.email}> is not in organization.yaml"
+            yield "history.unknown-approver", f"{approver.name} <{approver.email}> is not in the organization.yaml in force at the merge's base"
             continue
         if approver.email.lower() in authors or person.id in author_people:
             yield "history.self-approval", f"{person.id} approved changes they wrote, committed or co-authored themselves"
@@ -204,18 +228,23 @@ def _check(approval: Approval, people: People, catalog: Catalog):
             continue
         known.append(person)
     for kind in approval.kinds:
-        rule = getattr(policy.approvals, kind)
+        rule = rules.rule(kind)
         for department in rule.departments:
             if not any(people.may_approve(p, department, rule.heads_only) for p in known):
                 who = "the head" if rule.heads_only else "an approver"
-                yield "history.approver-not-authorised", f"changes to {kind} need {who} of {department}; approved by {_names(known)}"
+                yield "history.approver-not-authorised", f"changes to {subject_name(kind)} need {who} of {department}; approved by {_names(known)}"
         if RequiredApprover.HEAD_OF_BORROWER_DEPARTMENT in rule.approvers:
             for change in commit.changes:
                 entry = next(iter(catalog.by_id.get(_id_of(change.path) or "", [])), None)
                 if entry is not None and entry.kind == "loan":
-                    head = catalog.departments.get(entry.model.department)
+                    head = people.departments.get(entry.model.department)
                     if head is not None and head.head not in {p.id for p in known}:
                         yield "history.approver-not-authorised", f"{entry.model.id} needs the approval of {head.head}, head of {head.id}"
+
+
+def subject_name(kind: str) -> str:
+    """A subject of ``kinds_changed`` as a message names it."""
+    return f"files matching {kind.removeprefix('file:')}" if kind.startswith("file:") else kind
 
 
 def _names(people: list[Person]) -> str:
@@ -245,7 +274,8 @@ def history_problems(history: History, catalog: Catalog, approvals: list[Approva
         if not approval.problems:
             continue
         records = [c.path for c in commit.changes if place_of(c.path.removeprefix(RECORDS_DIR + "/"))]
-        path = next((p for p in records if _id_of(p)), records[0] if records else commit.changes[0].path)
+        protected = [c.path for c in commit.changes if approval.rules and approval.rules.file_subject(c.path)]
+        path = next((p for p in records if _id_of(p)), (records or protected or [commit.changes[0].path])[0])
         for rule, message in approval.problems:
             text = f"commit {commit.short} ({commit.day}, {commit.subject!r}): {message}"
             if approval.acknowledged:
@@ -312,4 +342,6 @@ _CLAUSES = {
     "history.fake-merge": "§1.4",
     "history.evil-merge": "§7.2",
     "history.committer-not-approver": "§7.2",
+    "history.invalid-rules": "§1.4",
+    "history.acknowledgement-refused": "§7.2",
 }

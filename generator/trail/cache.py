@@ -13,8 +13,9 @@ from generator.core import cachefile
 from generator.core.memory import collector_paused
 from generator.trail.commits import Commit, FieldChange, FileChange, History, Version
 from generator.trail.gitlog import read_commit_id
+from generator.trail.rules import RULE_FILES
 
-CACHE_VERSION = 7
+CACHE_VERSION = 8
 CACHE_FILE = Path(".cache/order-archive/history.marshal")
 HEAD_FILE = CACHE_FILE.with_suffix(".head")
 
@@ -29,12 +30,13 @@ def load_cache(path: Path, signatures: bool) -> History | None:
         cached = cachefile.read(path, CACHE_VERSION, str(signatures))
         if cached is None:
             return None
-        head, commits, versions, last_blob = cached
+        head, commits, versions, last_blob, rule_texts = cached
         return History(
             head=head,
             commits=[_commit_from(c) for c in commits],
             versions={p: [Version(i, ch, s, tuple(map(FieldChange._make, diff)) if diff else ()) for i, ch, s, diff in vs] for p, vs in versions.items()},
             last_blob=last_blob,
+            rule_texts=rule_texts,
         )
 
 
@@ -58,6 +60,7 @@ def _commit_from(row: tuple) -> Commit:
         faults,
         own,
         cosigned,
+        rules,
     ) = row
     return Commit(
         sha,
@@ -70,7 +73,7 @@ def _commit_from(row: tuple) -> Commit:
         subject,
         signature,
         signer,
-        [FileChange(status, path, None, None) for status, path in changes],
+        [FileChange(status, path, None, blob) for status, path, blob in changes],
         tuple(map(tuple, branch)),
         tuple(map(tuple, co)),
         tuple(map(tuple, hands)),
@@ -78,13 +81,15 @@ def _commit_from(row: tuple) -> Commit:
         tuple(faults),
         own,
         tuple(cosigned),
+        tuple(rules),
     )
 
 
 def save_cache(path: Path, history: History, signatures: bool) -> None:
     """Builtin types only, written with marshal: loading is several times faster than unpickling objects.
 
-    Blob ids are left out (only the newest blob of each path is needed again), which halves the file.
+    Blob ids are left out (only the newest blob of each path is needed again), which halves the file; those of
+    organization.yaml and policy.yaml stay, with their texts: the rules each commit is judged by.
     """
     commits = [
         (
@@ -98,7 +103,7 @@ def save_cache(path: Path, history: History, signatures: bool) -> None:
             c.subject,
             c.signature,
             c.signer,
-            [(x.status, x.path) for x in c.changes],
+            [(x.status, x.path, x.new_blob if x.path in RULE_FILES else None) for x in c.changes],
             c.branch_authors,
             c.co_authors,
             c.hands,
@@ -106,10 +111,11 @@ def save_cache(path: Path, history: History, signatures: bool) -> None:
             c.faults,
             c.own_changes,
             c.cosigned,
+            c.rules,
         )
         for c in history.commits
     ]
     versions = {p: [(v.commit, v.change, v.status, [tuple(d) for d in v.diff]) for v in vs] for p, vs in history.versions.items()}
-    cachefile.write(path, CACHE_VERSION, str(signatures), (history.head, commits, versions, history.last_blob))
+    cachefile.write(path, CACHE_VERSION, str(signatures), (history.head, commits, versions, history.last_blob, history.rule_texts))
     with contextlib.suppress(OSError):
         path.with_suffix(".head").write_text(history.head + "\n", encoding="ascii")

@@ -47,6 +47,8 @@ class Commit:
     """For a merge: why its tree is not what merging its parents gives (an "evil merge"); empty when it is."""
     cosigned: tuple[str, ...] = ()
     """For a merge: addresses whose signed approval commits on the branch git verified (keys in force at the base)."""
+    rules: tuple[str | None, str | None] = (None, None)
+    """Blobs of organization.yaml and policy.yaml at the first parent: the rules this commit is judged by."""
 
     @property
     def is_merge(self) -> bool:
@@ -96,6 +98,8 @@ class History:
     commits: list[Commit]
     versions: dict[str, list[Version]]  # by path of the record file, oldest first
     last_blob: dict[str, str] = field(default_factory=dict)
+    rule_texts: dict[str, bytes] = field(default_factory=dict)
+    """Every version of organization.yaml and policy.yaml the commits were judged by, by blob id."""
     shallow: bool = False
     uncommitted: dict[str, str] = field(default_factory=dict)  # path → "modified", "new" or "deleted"
 

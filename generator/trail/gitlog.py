@@ -32,7 +32,8 @@ from generator.core.memory import collector_paused
 from generator.core.processes import can_fork
 from generator.records.layout import RECORDS_DIR
 from generator.trail.commits import Commit, FileChange, Identity, NotOnMainLine, UnreadableHistory
-from generator.trail.signatures import ORGANIZATION, SSH_SIGNATURE, verify
+from generator.trail.rules import ORGANIZATION, RULE_FILES, Blobs
+from generator.trail.signatures import SSH_SIGNATURE, verify
 
 
 def open_repository(root: Path) -> git.Repo | None:
@@ -80,9 +81,12 @@ def is_ancestor(repo: git.Repo, old: str, new: str) -> bool:
         return False
 
 
-def read_changes(repo: git.Repo, revisions: str, first_parent: bool = True, limit: tuple[str, ...] | list[str] = ()) -> list[tuple[str, list[FileChange]]]:
+def read_changes(
+    repo: git.Repo, revisions: str, first_parent: bool = True, limit: tuple[str, ...] | list[str] = (), shas: list[str] | None = None
+) -> list[tuple[str, list[FileChange]]]:
     """Commits in ``revisions`` (the first-parent line, or all of them) that change ``records/``, newest first,
     with their file changes (against the first parent; of a merge among all commits, only its own changes).
+    With ``shas``, exactly those commits (``revisions`` is ignored).
 
     The format holds nothing but the commit id, so no message, name or path can be read as another
     field: after ``-z`` every token is a hex id, a ``:meta`` entry, or the path that follows one.
@@ -91,8 +95,8 @@ def read_changes(repo: git.Repo, revisions: str, first_parent: bool = True, limi
     # commits that touch nothing under records/ are dropped below instead.
     # All commits: a merge shows what it changed itself beyond merging its parents (git merges them again).
     line = ["--first-parent", "-m"] if first_parent else ["--diff-merges=remerge"]
-    args = ["git", "log", *line, *limit, "--raw", "--no-abbrev", "--no-renames", "-z", "--format=%H", revisions]
-    out = _git(repo, args)
+    args = ["git", "log", *line, *limit, "--raw", "--no-abbrev", "--no-renames", "-z", "--format=%H"]
+    out = _git(repo, [*args, revisions] if shas is None else [*args, "--no-walk=unsorted", "--stdin"], "".join(f"{sha}\n" for sha in shas or ()))
     found: list[tuple[str, list[FileChange]]] = []
     changes: list[FileChange] | None = None
     tokens = out.split(b"\0")
@@ -104,7 +108,7 @@ def read_changes(repo: git.Repo, revisions: str, first_parent: bool = True, limi
             path = tokens[i].decode("utf-8", "replace") if i < len(tokens) else ""
             i += 1
             _, _, old, new, status = token[1:].decode("ascii").split(" ")
-            if changes is not None and path.startswith(RECORDS_DIR + "/"):
+            if changes is not None:
                 changes.append(FileChange(status[0], path, None if _is_zero(old) else old, None if _is_zero(new) else new))
         elif _HEX.fullmatch(token):
             changes = []
@@ -127,8 +131,8 @@ def read_graph(repo: git.Repo, revisions: str) -> dict[str, list[str]]:
     return graph
 
 
-def _git(repo: git.Repo, args: list[str]) -> bytes:
-    result = subprocess.run(args, cwd=repo.working_tree_dir, capture_output=True, check=False)
+def _git(repo: git.Repo, args: list[str], given: str = "") -> bytes:
+    result = subprocess.run(args, cwd=repo.working_tree_dir, input=given.encode("ascii"), capture_output=True, check=False)
     if result.returncode != 0:
         raise UnreadableHistory(f"{' '.join(args[:4])} … failed: {result.stderr.decode('utf-8', 'replace').strip()}")
     return result.stdout
@@ -416,18 +420,18 @@ def _bring_in(merge: Commit, raw: RawCommit, graph: dict[str, list[str]], mainli
     return approvals, from_base
 
 
-def walk(repo: git.Repo, revisions: str, head: str, signatures: bool = False, since: str | None = None, organization: str | None = None) -> list[Commit]:
+def walk(repo: git.Repo, revisions: str, head: str, signatures: bool = False, since: str | None = None, rules: Blobs = (None, None)) -> list[Commit]:
     """The main-line commits in ``revisions`` that change records, oldest first, each with its changes, what its
     commit object says and, for a merge, every hand on the commits it brings in: the one pass over history.
 
-    ``since`` is the head an earlier read ended at (``revisions`` is then ``since..head``); ``organization`` the
-    blob of organization.yaml in force there. Raises ``NotOnMainLine`` when ``since`` is not on the new first-parent line.
+    ``since`` is the head an earlier read ended at (``revisions`` is then ``since..head``); ``rules`` the blobs of
+    organization.yaml and policy.yaml in force there. Raises ``NotOnMainLine`` when ``since`` is not on the new first-parent line.
     """
     with collector_paused():  # tens of thousands of small objects that all stay alive, and no cycles
-        return _walk(repo, revisions, head, signatures, since, organization)
+        return _walk(repo, revisions, head, signatures, since, rules)
 
 
-def _walk(repo: git.Repo, revisions: str, head: str, signatures: bool, since: str | None, organization: str | None) -> list[Commit]:
+def _walk(repo: git.Repo, revisions: str, head: str, signatures: bool, since: str | None, rules: Blobs) -> list[Commit]:
     cwd = repo.working_tree_dir
     changes = _ChangesReader(repo, revisions)  # git diffs the main line meanwhile, in another process
     try:
@@ -446,7 +450,6 @@ def _walk(repo: git.Repo, revisions: str, head: str, signatures: bool, since: st
         raise
     changed = changes.result()
     commits = []
-    in_force: dict[str, str | None] = {}  # merge → the organization.yaml blob at its first parent
     approval_commits: dict[str, list[str]] = {}
     candidates: list[Commit] = []  # merges whose branch starts before their first parent: git merges them again
     for sha, changes in reversed(changed):
@@ -465,19 +468,21 @@ def _walk(repo: git.Repo, revisions: str, head: str, signatures: bool, since: st
             changes=changes,
             co_authors=tuple(raw.co_authors),
             faults=tuple(raw.faults + raw.approver_faults + raw.co_author_faults),
+            rules=rules,
         )
         if commit.is_merge:
-            in_force[sha] = organization
             approval_commits[sha], from_base = _bring_in(commit, raw, graph, mainline, objects) if commit.parents[1] in objects else ([], True)
             if len(commit.parents) > 2:
                 commit.own_changes = f"it merges {len(commit.parents) - 1} branches at once; each is approved by a merge of its own"
             elif commit.brought_in and not from_base:
                 candidates.append(commit)
-        organization = next((c.new_blob for c in changes if c.path == ORGANIZATION), organization)
+        for change in changes:
+            if change.path in RULE_FILES:
+                rules = (change.new_blob, rules[1]) if change.path == ORGANIZATION else (rules[0], change.new_blob)
         commits.append(commit)
     _remerge(cwd, candidates, objects)
     if signatures:
-        _verify(cwd, commits, objects, in_force, approval_commits)
+        _verify(cwd, commits, objects, approval_commits)
     return commits
 
 
@@ -559,14 +564,14 @@ def _remerge(cwd: str, merges: list[Commit], objects: dict[str, RawCommit]) -> N
             merge.own_changes = "its tree is not what merging its parents gives"
 
 
-def _verify(cwd: str, commits: list[Commit], objects: dict[str, RawCommit], in_force: dict[str, str | None], approvals: dict[str, list[str]]) -> None:
+def _verify(cwd: str, commits: list[Commit], objects: dict[str, RawCommit], approvals: dict[str, list[str]]) -> None:
     """Verify each signed merge and its approval commits with the keys of the organization.yaml at its base."""
     groups: dict[str | None, list[str]] = {}
     for commit in commits:
-        if commit.sha not in in_force:
+        if not commit.is_merge:
             continue
         signed = [sha for sha in [commit.sha, *approvals[commit.sha]] if objects[sha].signature == "ssh"]
-        groups.setdefault(in_force[commit.sha], []).extend(signed)
+        groups.setdefault(commit.rules[0], []).extend(signed)
     if not any(groups.values()):
         return
     signers = verify(cwd, groups, lambda blob: _read_blob(cwd, blob))

@@ -23,8 +23,8 @@ from generator.records.layout import RECORDS_DIR, place_of
 from generator.trail.cache import CACHE_FILE, load_cache, save_cache
 from generator.trail.commits import History, NotOnMainLine, Version
 from generator.trail.diffs import Step, read_versions
-from generator.trail.gitlog import head_of, is_ancestor, open_repository, uncommitted_records, walk
-from generator.trail.signatures import ORGANIZATION
+from generator.trail.gitlog import ObjectReader, head_of, is_ancestor, open_repository, uncommitted_records, walk
+from generator.trail.rules import ORGANIZATION, POLICY, RULE_FILES
 
 
 def read_history(root: Path, signatures: bool = False, use_cache: bool = True) -> History | None:
@@ -57,7 +57,8 @@ def read_history(root: Path, signatures: bool = False, use_cache: bool = True) -
 
 def _extend(repo: git.Repo, history: History, head: str, signatures: bool) -> History:
     revisions = f"{history.head}..{head}" if history.head else head
-    new = walk(repo, revisions, head, signatures, since=history.head or None, organization=history.last_blob.get(ORGANIZATION))
+    rules = (history.last_blob.get(ORGANIZATION), history.last_blob.get(POLICY))
+    new = walk(repo, revisions, head, signatures, since=history.head or None, rules=rules)
     steps: dict[str, list[Step]] = {}  # by path, oldest first
     for offset, commit in enumerate(new):
         for change in commit.changes:
@@ -73,6 +74,7 @@ def _extend(repo: git.Repo, history: History, head: str, signatures: bool) -> Hi
             else:
                 history.last_blob.pop(path, None)
     history.commits.extend(new)
+    _read_rule_texts(repo, history, new)
     with collector_paused():
         for path, (statuses, diffs) in read_versions(repo.working_tree_dir, steps):
             versions = history.versions.setdefault(path, [])
@@ -80,3 +82,13 @@ def _extend(repo: git.Repo, history: History, head: str, signatures: bool) -> Hi
                 versions.append(Version(index, change, status, diff))
     history.head = head
     return history
+
+
+def _read_rule_texts(repo: git.Repo, history: History, new: list) -> None:
+    """Keep the text of every version of organization.yaml and policy.yaml the new commits are judged by or bring."""
+    blobs = {b for c in new for b in c.rules if b} | {x.new_blob for c in new for x in c.changes if x.path in RULE_FILES and x.new_blob}
+    wanted = sorted(blobs - history.rule_texts.keys())
+    if wanted:
+        with ObjectReader(repo.working_tree_dir, wanted) as reader:
+            for blob in wanted:
+                history.rule_texts[blob] = reader.next()

@@ -19,9 +19,9 @@ from pydantic import ValidationError
 
 from generator.records.safeyaml import parse
 from generator.trail.commits import UnreadableHistory
+from generator.trail.rules import ORGANIZATION
 from schemas.organization import Organization
 
-ORGANIZATION = "records/organization.yaml"
 SSH_SIGNATURE = b"-----BEGIN SSH SIGNATURE-----"
 
 

@@ -23,9 +23,9 @@ import git
 
 from generator.core.problems import Problem, Severity, UserError
 from generator.pipeline import check_archive
-from generator.records.layout import RECORDS_DIR, place_of
-from generator.trail.approvals import People
+from generator.trail.approvals import kinds_changed, subject_name
 from generator.trail.gitlog import hands_of, is_empty, read_commit_objects
+from generator.trail.rules import People, Rules
 from generator.workflow.check import check_branch, repository, revision
 from schemas.organization import Person
 
@@ -46,7 +46,8 @@ def approve(root: Path, branch: str, approver_emails: list[str], today: date | N
     head_sha = repo.head.commit.hexsha
     result = check_archive(root, today, history=False)
     catalog = result.catalog
-    people = People(catalog)
+    rules = Rules(catalog.organization, catalog.policy, People.of(catalog))  # the target is checked out: its rules are in force
+    people = rules.people
     reasons: list[str] = []
     approvers = []
     for address in approver_emails:
@@ -64,19 +65,13 @@ def approve(root: Path, branch: str, approver_emails: list[str], today: date | N
     for person in approvers:
         if person.id in author_people:
             reasons.append(f"{person.id} wrote or committed changes on {branch}, so cannot approve them (four-eyes)")
-    kinds = sorted(
-        {
-            p.kind
-            for path in repo.git.diff("--name-only", f"{head_sha}...{branch_sha}", "--", RECORDS_DIR + "/").splitlines()
-            if (p := place_of(path.removeprefix(RECORDS_DIR + "/")))
-        }
-    )
+    changed = repo.git.diff("--name-only", "--no-renames", "-z", f"{head_sha}...{branch_sha}").split("\0")
     if catalog.policy is not None:
-        for kind in kinds:
-            rule = getattr(catalog.policy.approvals, kind)
+        for kind in kinds_changed(filter(None, changed), rules):
+            rule = rules.rule(kind)
             for department in rule.departments:
                 if not any(people.may_approve(p, department, rule.heads_only) and p.id not in author_people for p in approvers):
-                    reasons.append(f"changes to {kind} need {'the head' if rule.heads_only else 'an approver'} of {department}")
+                    reasons.append(f"changes to {subject_name(kind)} need {'the head' if rule.heads_only else 'an approver'} of {department}")
     problems = _check_in_worktree(repo, branch_sha, target, today)
     errors = [p for p in problems if p.severity is Severity.ERROR]
     reasons += [f"check: {p.format()}" for p in errors]
@@ -98,7 +93,7 @@ def approve(root: Path, branch: str, approver_emails: list[str], today: date | N
 def sign_on_branch(root: Path, branch: str, approver_email: str) -> str:
     """A signed, empty approval commit by ``approver_email`` on the tip of the local ``branch``; returns its id."""
     repo = repository(root)
-    person = People(check_archive(root, history=False).catalog).find(approver_email)
+    person = People.of(check_archive(root, history=False).catalog).find(approver_email)
     if person is None:
         raise UserError(f"{approver_email} is not in organization.yaml")
     if f"refs/heads/{branch}" not in {ref.path for ref in repo.references}:

@@ -21,8 +21,9 @@ from generator.pipeline import check_archive
 from generator.records.catalog import Catalog
 from generator.records.layout import RECORDS_DIR, place_of
 from generator.records.safeyaml import parse
-from generator.trail.approvals import STATUS_TYPES, People, invalid_move, is_disposed
+from generator.trail.approvals import STATUS_TYPES, invalid_move, is_disposed
 from generator.trail.gitlog import open_repository, read_changes, read_commit_objects
+from generator.trail.rules import People
 
 
 @dataclass(frozen=True)
@@ -105,7 +106,7 @@ def _editors(repo: git.Repo, merge_base: str, catalog: Catalog) -> list[Problem]
     """Each commit on the branch is written by someone whose department may edit what it touches."""
     if catalog.policy is None or catalog.organization is None:
         return []
-    people = People(catalog)
+    people = People.of(catalog)
     changed = read_changes(repo, f"{merge_base}..HEAD", first_parent=False)
     objects = read_commit_objects(repo.working_tree_dir, [sha for sha, _ in changed])
     problems = []

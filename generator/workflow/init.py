@@ -3,13 +3,14 @@ CODEOWNERS and a pull-request template — and the regulation's standard policy 
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from generator.records.safeyaml import dump, parse
 from generator.site.sitecfg import site_files
 from generator.workflow.codeowners import codeowners
 from schemas import Organization, Policy
+from schemas.policy import PROTECTED_FILES
 
 GITHUB_CHECK = """\
 # Every pull request: validate the branch and its changes against the main line.
@@ -127,8 +128,13 @@ def starter_records(
         "departments": [{"id": "management", "name_zh": "管理部", "name_en": "Management", "head": admin_id}],
         "people": [{"id": admin_id, "name": admin_name, "department": "management", "emails": [admin_email], "roles": ["head", "approver", "administrator"]}],
     }
-    policy = standard_policy(today + timedelta(days=1))  # the set-up commit itself comes before approval tracking
-    for rule in policy["approvals"].values():  # until the company adds its departments, management approves all
+    # Tracking starts with the commit after the one that switches it on: the company first commits its people and
+    # policy, with approvals_required: true (that commit is judged by this policy, which tracks nothing yet).
+    policy = standard_policy(approvals_required=False)
+    for rule in [
+        *(r for k, r in policy["approvals"].items() if k != "files"),
+        *policy["approvals"]["files"],
+    ]:  # until the company adds its departments, management approves all
         if rule.get("departments"):
             rule["departments"] = ["management"]
         rule.pop("editors", None)
@@ -169,7 +175,7 @@ def _plain(raw: bytes) -> dict[str, Any]:
     return data
 
 
-def standard_policy(approvals_from: date, holidays: list[tuple[str, str]] = (), extra_workdays: list[str] = ()) -> dict[str, Any]:
+def standard_policy(approvals_required: bool = True, holidays: list[tuple[str, str]] = (), extra_workdays: list[str] = ()) -> dict[str, Any]:
     """The regulation's defaults for a company with sales, operations, finance, quality, admin and management:
     who approves and who edits each kind, retention, borrowing, forwarding and the business calendar."""
 
@@ -205,9 +211,10 @@ def standard_policy(approvals_from: date, holidays: list[tuple[str, str]] = (), 
             "disposal": rule("admin", "management", heads_only=True, editors=("admin",)),
             "organization": rule("management", "admin", heads_only=True, editors=("admin", "management")),
             "policy": rule("management", heads_only=True, editors=("management", "admin")),
+            "files": [{"paths": list(PROTECTED_FILES), **rule("admin", editors=("admin",))}],
         },
         "time_zone": "Asia/Taipei",
-        "approvals_required_from": approvals_from,
+        "approvals_required": approvals_required,
         "allow_committer_as_approver": False,
         "require_signed_approvals": False,
     }

@@ -18,7 +18,7 @@ def test_same_seed_same_archive():
 
 
 def test_bundled_demo_validates_and_shows_every_kind_and_state():
-    checked = check_archive(ROOT, TODAY)
+    checked = check_archive(ROOT, TODAY, history=False)
     entries = checked.catalog.entries
     assert [p.format() for p in checked.problems if p.severity == "error"] == []
     kinds = {e.kind for e in entries}
@@ -31,7 +31,7 @@ def test_bundled_demo_validates_and_shows_every_kind_and_state():
 
 
 def test_bundled_demo_shows_the_special_cases():
-    entries = check_archive(ROOT, TODAY).catalog.entries
+    entries = check_archive(ROOT, TODAY, history=False).catalog.entries
     models = [e.model for e in entries]
     assert any(m.kind == "change_request" and m.major and m.major_review for m in models)
     assert any(m.kind == "quality_record" and m.result == "fail" and m.rectification and m.rectification.action == "rework" for m in models)

@@ -14,8 +14,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from editing import dossier, edit, read
-from gitrepo import direct, git, make_repo, merge, on_branch
+from editing import dossier, edit
+from gitrepo import amend_setup, direct, git, make_repo, merge, on_branch
 
 from generator.demo.company import email
 from generator.pipeline import check_archive
@@ -253,6 +253,10 @@ def test_an_unsigned_merge_committed_by_someone_else_than_its_approvers_is_repor
     merge(root, "task", ["lin.yating"], T2, committer="tsai.mingche")  # tsai typed lin's trailer
     assert history_rules(root) == ["history.committer-not-approver"]
     edit(root, "records/policy.yaml", lambda d: d.update(platform_committers=[email("tsai.mingche")]))
+    assert history_rules(root) == ["history.committer-not-approver"]  # only a committed policy judges later merges
+    root = make_repo(tmp_path / "platform", {"platform_committers": [email("tsai.mingche")]})
+    on_branch(root, "task", "huang.chihming", T1, "add a task", new_task)
+    merge(root, "task", ["lin.yating"], T2, committer="tsai.mingche")  # the platform's merge button
     assert history_rules(root) == []
 
 
@@ -284,7 +288,7 @@ def signed_repo(tmp_path: Path, keys: dict[str, Path], order_departments: list[s
     edit(root, "records/organization.yaml", lambda d: [p.update(signing_keys=[public(registered[p["id"]])]) for p in d["people"] if p["id"] in registered])
     if order_departments:
         edit(root, "records/policy.yaml", lambda d: d["approvals"]["order"].update(departments=order_departments))
-    git(root, "commit", "-q", "-am", "keys")  # set-up, before tracking
+    amend_setup(root)
     return root
 
 
@@ -411,12 +415,13 @@ def test_a_changed_organisation_or_policy_is_never_judged_from_the_cache(tmp_pat
     merge(root, "task", ["lin.yating"], T2)
     assert same_as_fresh(root) == []
     edit(root, "records/organization.yaml", lambda d: next(p for p in d["people"] if p["id"] == "lin.yating").update(roles=[]))
-    department = read(root, "records/organization.yaml")
     edit(root, "records/organization.yaml", lambda d: next(x for x in d["departments"] if x["id"] == "sales").update(head="chang.chiahao"))
-    assert department  # the sales head moves away from lin.yating
-    assert [r for r, _ in same_as_fresh(root)] == ["history.approver-not-authorised"]
-    edit(root, "records/policy.yaml", lambda d: d.update(allow_committer_as_approver=True))
-    same_as_fresh(root)
+    assert same_as_fresh(root) == []  # uncommitted: no commit is judged by it
+    git(root, "commit", "-q", "-am", "lin.yating steps down", who="tseng.yawen", when=T3)
+    assert [r for r, _ in same_as_fresh(root)] == ["history.unapproved-change"]  # the change itself, not lin's past approval
+    on_branch(root, "task2", "huang.chihming", T3, "add a task", lambda r: new_task(r))
+    merge(root, "task2", ["lin.yating"], "2026-02-03T16:00:00+08:00")
+    assert sorted(r for r, _ in same_as_fresh(root)) == ["history.approver-not-authorised", "history.unapproved-change"]
 
 
 def test_a_changed_published_head_or_shallow_state_is_never_judged_from_the_cache(tmp_path):
@@ -445,7 +450,7 @@ def test_a_cache_written_by_other_code_is_never_read(tmp_path, monkeypatch):
 def test_an_author_cannot_approve_under_a_second_address(tmp_path):
     root = make_repo(tmp_path)
     edit(root, "records/organization.yaml", lambda d: next(p for p in d["people"] if p["id"] == "lin.yating")["emails"].append("yating@home.example"))
-    git(root, "commit", "-q", "-am", "second address")  # set-up, before tracking
+    amend_setup(root)
     on_branch(root, "task", "lin.yating", T1, "add a task", new_task)  # written as lin.yating@hongxin.example
     merge(root, "task", [], T2, committer="lin.yating", extra=["Approved-by: Ya-Ting <yating@home.example>"])
     assert "history.self-approval" in history_rules(root)
@@ -511,7 +516,6 @@ def test_a_site_file_changed_straight_on_main_is_an_unapproved_change(tmp_path):
     from sitebuild import with_site
 
     root = with_site(make_repo(tmp_path))
-    git(root, "add", "-A")
-    git(root, "commit", "-q", "-m", "site files")  # set-up, before tracking
+    amend_setup(root)
     direct(root, "chen.yichun", T1, "robots", lambda r: (r / "records/.site/robots.txt").write_text("User-agent: *\nAllow: /\n"))
     assert history_rules(root) == ["history.unapproved-change"]

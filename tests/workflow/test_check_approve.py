@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 from editing import dossier, edit, write
-from gitrepo import git, make_repo, merge
+from gitrepo import amend_setup, git, make_repo, merge
 
 from generator.cli import main
 from generator.core.problems import UserError
@@ -177,7 +177,7 @@ def test_two_departments_sign_through_orders_approve(tmp_path):
 
     edit(root, "records/organization.yaml", register)
     edit(root, "records/policy.yaml", lambda d: d["approvals"]["order"].update(departments=["sales", "finance"]))
-    git(root, "commit", "-q", "-am", "keys")
+    amend_setup(root)
     git(root, "config", "gpg.format", "ssh")
     start(root, "task", "huang.chihming", add_task)
     git(root, "checkout", "-q", "main")

@@ -1,0 +1,174 @@
+"""The rules in force: ``organization.yaml`` and ``policy.yaml`` as they stood at each commit's base.
+
+A main-line commit is judged by the organisation and policy of its first
+parent — the line it was merged into. A change to either takes effect for
+the commits after it; the commit that makes it is judged by the old ones,
+so a branch cannot promote its own approver, loosen the rule it needs, or
+switch tracking off for itself, and a person who leaves or moves later
+keeps every approval they gave while in office. Whether a commit is
+tracked at all is decided the same way — by the policy at its base, never
+by a date, which anyone can write into a commit.
+
+A version that does not validate leaves the last valid one in force (the
+commit that brought it is reported), so breaking a file never loosens it.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+
+from pydantic import ValidationError
+
+from generator.records.safeyaml import parse
+from schemas.organization import Department, Organization, Person, Role
+from schemas.policy import PROTECTED_FILES, ApprovalRule, Policy
+
+ORGANIZATION = "records/organization.yaml"
+POLICY = "records/policy.yaml"
+RULE_FILES = (ORGANIZATION, POLICY)
+
+Blobs = tuple[str | None, str | None]
+"""Blob ids of (organization.yaml, policy.yaml) in one commit's tree; None where the file is absent."""
+
+
+class People:
+    """Look-ups in one version of organization.yaml by e-mail (case-insensitive) and id."""
+
+    def __init__(self, organization: Organization | None, policy: Policy | None):
+        self.organization = organization
+        self.people: dict[str, Person] = {p.id: p for p in organization.people} if organization else {}
+        self.departments: dict[str, Department] = {d.id: d for d in organization.departments} if organization else {}
+        self.by_email = {e.lower(): p for p in self.people.values() for e in p.emails}
+        self._may: dict[tuple[str, str, bool], bool] = {}
+        self._found: dict[str, Person | None] = {}
+        self.platforms = {a.lower() for a in policy.platform_committers} if policy else set()
+
+    @classmethod
+    def of(cls, catalog) -> People:
+        """The people of the work tree's organisation (what a branch is checked against before it is merged)."""
+        return cls(catalog.organization, catalog.policy)
+
+    def find(self, email: str) -> Person | None:
+        found = self._found.get(email, self)  # tens of thousands of look-ups of a few hundred addresses
+        if found is self:
+            found = self._found[email] = self.by_email.get(email.lower())
+        return found  # type: ignore[return-value]
+
+    @staticmethod
+    def shown(person: Person) -> str:
+        """How the site names a person: as organization.yaml does, in both scripts when it has both."""
+        return person.name if not person.name_en or person.name_en == person.name else f"{person.name} {person.name_en}"
+
+    def may_approve(self, person: Person, department: str, heads_only: bool) -> bool:
+        key = (person.id, department, heads_only)
+        if key not in self._may:
+            self._may[key] = self._may_approve(person, department, heads_only)
+        return self._may[key]
+
+    def _may_approve(self, person: Person, department: str, heads_only: bool) -> bool:
+        if person.department != department or not person.active:
+            return False
+        head = self.departments.get(department)
+        is_head = head is not None and head.head == person.id
+        return is_head if heads_only else is_head or Role.APPROVER in person.roles or Role.HEAD in person.roles
+
+
+@dataclass(frozen=True)
+class Rules:
+    """One organisation and policy, as they were in force for some commits."""
+
+    organization: Organization | None
+    policy: Policy | None
+    people: People
+
+    @property
+    def tracked(self) -> bool:
+        """Whether merges under these rules must be approved; without an organisation nobody can approve (fail closed)."""
+        return self.policy is not None and self.policy.approvals_required
+
+    def rule(self, subject: str) -> ApprovalRule:
+        """The approval rule for a record kind, or for a protected file pattern (see ``subjects_of``)."""
+        assert self.policy is not None
+        if not subject.startswith("file:"):
+            return getattr(self.policy.approvals, subject)
+        pattern = subject.removeprefix("file:")
+        return next((r for r in self.policy.approvals.files if pattern in r.paths), self.policy.approvals.organization)
+
+    def file_subject(self, path: str) -> str | None:
+        """``file:<pattern>`` for a path the policy (or the default list) protects, else None."""
+        patterns = [p for r in self.policy.approvals.files for p in r.paths] if self.policy else []
+        return next((f"file:{p}" for p in (*patterns, *PROTECTED_FILES) if glob(p).fullmatch(path)), None)
+
+
+class RulesBook:
+    """The rules for each commit, from the texts of every version of the two files (parsed once each)."""
+
+    def __init__(self, texts: dict[str, bytes]):
+        self.texts = texts
+        self._models: dict[str | None, Organization | Policy | None] = {}
+        self._rules: dict[tuple[int, int], Rules] = {}
+        self._last: tuple[Organization | None, Policy | None] = (None, None)
+
+    def valid(self, blob: str | None, path: str) -> bool:
+        return blob is None or self.model(blob, path) is not None
+
+    def at(self, blobs: Blobs) -> Rules:
+        """The rules for blobs met in history order: a version that does not validate keeps the last valid one."""
+        organization = self.model(blobs[0], ORGANIZATION) if blobs[0] else None
+        policy = self.model(blobs[1], POLICY) if blobs[1] else None
+        if blobs[0] and organization is None:
+            organization = self._last[0]
+        if blobs[1] and policy is None:
+            policy = self._last[1]
+        self._last = (organization, policy)  # type: ignore[assignment]
+        key = (id(organization), id(policy))
+        if key not in self._rules:
+            self._rules[key] = Rules(organization, policy, People(organization, policy))  # type: ignore[arg-type]
+        return self._rules[key]
+
+    def model(self, blob: str | None, path: str):
+        """One version's model, or None when it is absent or does not validate."""
+        if blob is None:
+            return None
+        if blob not in self._models:
+            self._models[blob] = read_model(self.texts.get(blob), path)
+        return self._models[blob]
+
+
+def read_model(content: bytes | None, path: str) -> Organization | Policy | None:
+    """One version of organization.yaml or policy.yaml, or None when it is absent or does not validate."""
+    if content is None:
+        return None
+    data, problems = parse(content, path)
+    if data is None or problems:
+        return None
+    try:
+        return (Organization if path == ORGANIZATION else Policy).model_validate(data)
+    except ValidationError:
+        return None
+
+
+@functools.cache
+def glob(pattern: str) -> re.Pattern[str]:
+    """A path pattern as a regular expression: ``*`` and ``?`` stay within a folder, ``**`` crosses folders."""
+    out = []
+    i = 0
+    while i < len(pattern):
+        if pattern.startswith("**/", i):
+            out.append("(?:.*/)?")
+            i += 3
+        elif pattern.startswith("**", i):
+            out.append(".*")
+            i += 2
+        elif pattern[i] == "*":
+            out.append("[^/]*")
+            i += 1
+        elif pattern[i] == "?":
+            out.append("[^/]")
+            i += 1
+        else:
+            out.append(re.escape(pattern[i]))
+            i += 1
+    return re.compile("".join(out), re.DOTALL)

