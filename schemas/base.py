@@ -338,7 +338,11 @@ def references(model: BaseModel, loc: tuple[str | int, ...] = ()) -> Iterator[tu
         here = (*loc, name)
         items = enumerate(value) if isinstance(value, (list, tuple)) else None
         if reference is not None:
-            if items is None:
+            if isinstance(value, dict):  # e.g. departments per state: {state: [department, …]}
+                for key, listed in value.items():
+                    for i, item in enumerate(listed if isinstance(listed, (list, tuple)) else [listed]):
+                        yield (*here, key, i), reference, item
+            elif items is None:
                 yield here, reference, value
             else:
                 for i, item in items:

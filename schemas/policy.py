@@ -16,6 +16,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import AfterValidator, Field, StrictInt, WithJsonSchema
 
 from .base import Checked, DepartmentId, Email, FieldError, IsoDate, Line, Part, PersonId, Record, Text, field
+from .lifecycle import ChangeStatus, OrderStatus, QualityStatus, SettlementStatus
+
+STATES = {
+    kind: [s.value for s in status_type]
+    for kind, status_type in (("order", OrderStatus), ("change_request", ChangeStatus), ("quality_record", QualityStatus), ("settlement", SettlementStatus))
+}
 
 
 class Weekday(StrEnum):
@@ -79,6 +85,9 @@ class Calendar(Checked):
                 yield FieldError(("holidays", i, "on"), f"{day} is listed twice")
 
 
+StateName = Annotated[str, Field(pattern=r"^[a-z][a-z_]{0,39}$")]
+
+
 class ApprovalRule(Part):
     """Who approves changes to one record kind, and who may make them."""
 
@@ -87,6 +96,12 @@ class ApprovalRule(Part):
     heads_only: bool = field("Only department heads may approve", "僅限部門主管核准", default=False, strict=True)
     editors: list[DepartmentId] = field(
         "Departments whose people may write changes to this kind (empty: anyone)", "得編修之部門（空白：不限）", default_factory=list, max_length=20
+    )
+    states: dict[StateName, list[DepartmentId]] = field(
+        "Departments whose approver must also sign off a record entering each state, also when it is created in it or past it",
+        "記錄進入各狀態（含建立時即在該狀態或越過該狀態）時另須核准之部門",
+        default_factory=dict,
+        max_length=20,
     )
 
 
@@ -138,6 +153,12 @@ class ApprovalRules(Part):
     disposal: ApprovalRule = field("Disposals", "銷毀", "§8.2")
     organization: ApprovalRule = field("The organization file", "組織檔")
     policy: ApprovalRule = field("This policy", "本政策")
+    closed_dossier: ApprovalRule | None = field(
+        "Changes to an order's amounts, client, settlement or change requests after it was settled (absent: as for this policy)",
+        "訂單結算或歸檔後，變更其金額、客戶、結算或變更申請（未設定：同本政策之核准規則）",
+        "§6.5",
+        default=None,
+    )
     files: list[FileRule] = field(
         "Files that are not records (site configuration, CI, code owners); the default files not listed here need the organisation file's approval",
         "非記錄檔案（網站設定、CI、程式碼負責人）；未列出之預設檔案依組織檔之核准規則",
@@ -188,3 +209,14 @@ class Policy(Record):
     acknowledged: list[Acknowledgement] = field(
         "Past commits that broke an approval rule and were accepted", "已確認之例外提交", default_factory=list, max_length=1000
     )
+
+    def checks(self) -> Iterator[FieldError]:
+        for kind in ApprovalRules.model_fields:
+            rule = getattr(self.approvals, kind)
+            if not isinstance(rule, ApprovalRule):
+                continue
+            states = STATES.get(kind)
+            for state in rule.states:
+                if states is None or state not in states:
+                    allowed = f"its states are {', '.join(states)}" if states else "it has no states"
+                    yield FieldError(("approvals", kind, "states", state), f"{state} is not a state of {kind}; {allowed}")

@@ -118,7 +118,14 @@ def start_work(root: Path) -> None:
 def test_the_whole_life_of_an_order(archive):
     root = archive
     step(root, "order/new", "chen.yichun", "2027-01-05", fill_order, ["lin.yating"], "ORD-2027-0001: intake")
-    step(root, "order/start", "wang.chienhung", "2027-01-07", start_work, ["lin.yating"], "ORD-2027-0001: reviews and work plan")
+    # Work starts only with the approval of the reviewing departments (the policy's order states: in_progress).
+    git(root, "checkout", "-q", "-b", "order/start", "main")
+    start_work(root)
+    git(root, "commit", "-q", "-am", "ORD-2027-0001: reviews and work plan", who="wang.chienhung", when="2027-01-07T10:00:00+08:00")
+    git(root, "checkout", "-q", "main")
+    refused = CliRunner().invoke(main, ["approve", "order/start", "--as", email("lin.yating"), "--today", "2027-01-07"])
+    assert refused.exit_code != 0 and "changes to order entering in_progress need an approver of operations" in refused.output
+    approve_on("2027-01-07", "order/start", ["lin.yating", "lee.chiawei", "huang.shuhua"])
 
     cr = f"{ORDER}/changes/CR-2027-0001-01.yaml"
 

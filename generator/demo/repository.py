@@ -23,7 +23,7 @@ from typing import Any
 
 from generator.core.problems import UserError
 from generator.demo.archive import _placeholder_pdf, _Writer
-from generator.demo.company import COMPANY, DEPARTMENTS, PEOPLE, email, organization, policy
+from generator.demo.company import COMPANY, DEPARTMENTS, OPS, PEOPLE, email, organization, policy
 from generator.records.safeyaml import dump
 from generator.site.sitecfg import site_files
 
@@ -44,6 +44,8 @@ class Event:
     branch: str
     message: str
     files: dict[str, bytes | None] = field(default_factory=dict)  # None: delete
+    others: list[tuple[str, dict[str, bytes | None]]] = field(default_factory=list)
+    """Further commits on the branch by other people (an inspector's quality record on a delivery branch)."""
 
 
 def _pick(department: str, not_: set[str], heads_only: bool = False) -> str:
@@ -86,6 +88,10 @@ def order_stages(order: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     else:
         first["status"] = "received"
     stages = [(first["status"], first)]
+    if started:  # confirmed and forwarded first; the reviews and the work plan follow on their own branch (§2.3–§2.5)
+        received = {k: copy.deepcopy(v) for k, v in first.items() if k not in ("operations_review", "finance_review", "work_plan", "tracking")}
+        received["status"] = "received"
+        stages.insert(0, ("received", received))
     path = {
         "delivered": ["delivered"],
         "accepted": ["delivered", "accepted"],
@@ -127,17 +133,20 @@ def plan_events(writer: _Writer) -> tuple[list[Event], Event]:
         contract = {p: pdfs[p] for p in mine if "/attachments/contract" in p}
         report = {p: pdfs[p] for p in mine if "/attachments/delivery" in p}
         for stage, version in order_stages(order):
-            if stage in ("received", "in_progress"):
+            if stage == "received":
                 day = _d(order["forwarding"]["operations_on"] if "forwarding" in order else order["intake"]["confirmed_on"])
-                if stage == "in_progress":
-                    day = max(_d(order["operations_review"]["reviewed_on"]), _d(order["finance_review"]["reviewed_on"]))
+                event = Event(day, sales, _approvers(sales, "sales"), f"order/{order_id}", f"{order_id}: intake 接單", {order_path: _yaml(version), **contract})
+            elif stage == "in_progress":
+                day = max(_d(order["operations_review"]["reviewed_on"]), _d(order["finance_review"]["reviewed_on"]))
+                reviewer = order["operations_review"]["reviewer"]
+                author = reviewer if reviewer in OPS else OPS[-1]
                 event = Event(
                     day,
-                    sales,
-                    _approvers(sales, "sales"),
-                    f"order/{order_id}",
-                    f"{order_id}: intake and reviews 接單與審核",
-                    {order_path: _yaml(version), **contract},
+                    author,
+                    _approvers(author, "sales", "operations", "finance"),
+                    f"review/{order_id}",
+                    f"{order_id}: reviews and work plan 審核與工作計劃",
+                    {order_path: _yaml(version)},
                 )
             elif stage == "delivered":
                 author = delivery_data["delivered_by"]
@@ -155,10 +164,15 @@ def plan_events(writer: _Writer) -> tuple[list[Event], Event]:
                     f"{order_id}: delivered 已交付",
                     {order_path: _yaml(version), delivery_path: _yaml(pending), **report},
                 )
+                inspectors: set[str] = set()
                 for qc_path, qc in records.get("quality_record", []):
-                    if _d(qc.get("closed_on") or qc["inspected_on"]) <= event.day:
-                        event.files[qc_path] = _yaml(qc)
-                        event.approvers += [p for p in _approvers(qc["inspector"], "quality") if p not in event.approvers and p != author]
+                    free = [p for p in APPROVERS["quality"] if p not in inspectors | {qc["inspector"]}]
+                    if _d(qc.get("closed_on") or qc["inspected_on"]) <= event.day and free:  # else merged on its own
+                        inspectors.add(qc["inspector"])
+                        event.others.append((qc["inspector"], {qc_path: _yaml(qc)}))  # the inspector writes it (editors: quality)
+                quality = [p for p in APPROVERS["quality"] if p not in inspectors]
+                if inspectors:
+                    event.approvers.append(quality[0])
             elif stage == "accepted":
                 day = _d(delivery_data["acceptance"]["accepted_on"])
                 event = Event(
@@ -285,7 +299,7 @@ def write_repository(directory: Path, n_orders: int, seed: int = 1) -> tuple[int
     subprocess.run(["git", "fast-import", "--quiet", "--done"], cwd=directory, input=stream, check=True)
     subprocess.run(["git", "checkout", "-q", "-f", "main"], cwd=directory, check=True)
     records = sum(1 for p in directory.joinpath("records").rglob("*.yaml"))
-    return records, 1 + 2 * len(events)
+    return records, 1 + sum(2 + len(e.others) for e in events)
 
 
 def _fast_import_stream(setup: Event, events: list[Event]) -> bytes:
@@ -336,9 +350,13 @@ def _fast_import_stream(setup: Event, events: list[Event]) -> bytes:
         step = minute[event.day] = minute.get(event.day, 0) + 1
         start = datetime.combine(event.day, datetime.min.time(), TAIPEI).replace(hour=9) + timedelta(minutes=step)
         branch = commit("refs/heads/review", event.author, event.author, start, event.message + "\n", event.files, main, None)
+        merged = dict(event.files)
+        for offset, (author, files) in enumerate(event.others, 1):
+            branch = commit("refs/heads/review", author, author, start + timedelta(minutes=offset), event.message + "\n", files, branch, None)
+            merged.update(files)
         trailers = "\n".join(f"Approved-by: {NAMES[p]} <{email(p)}>" for p in event.approvers)
         message = f"Merge branch '{event.branch}'\n\n{event.message}\n\n{trailers}\n"
         approver = event.approvers[0]
-        main = commit("refs/heads/main", approver, approver, start + timedelta(hours=6), message, event.files, main, branch)
+        main = commit("refs/heads/main", approver, approver, start + timedelta(hours=6), message, merged, main, branch)
     out.append(b"reset refs/heads/review\nfrom 0000000000000000000000000000000000000000\n\ndone\n")
     return b"".join(out)

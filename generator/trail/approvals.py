@@ -66,12 +66,14 @@ def evaluate(history: History, catalog: Catalog) -> list[Approval]:
     """One ``Approval`` per main-line commit that changed records or protected files, oldest first, each judged
     by the rules in force at its base."""
     book = RulesBook(history.rule_texts)
+    lifecycle = lifecycle_subjects(history)
     out = []
-    for commit in history.commits:
+    for index, commit in enumerate(history.commits):
         rules = book.at(commit.rules)
         kinds = kinds_changed((c.path for c in commit.changes), rules)
         if not kinds:
             continue
+        kinds += tuple(sorted(s for s in lifecycle.get(index, ()) if rules.policy is not None and rules.needs(s)))
         approval = Approval(commit, kinds, _approvers(commit, rules), tracked=rules.tracked, rules=rules)
         if approval.tracked:
             approval.problems = list(_check(approval, rules, catalog))
@@ -82,6 +84,70 @@ def evaluate(history: History, catalog: Catalog) -> list[Approval]:
         out.append(approval)
     _acknowledge(out, book, book.at((history.last_blob.get(ORGANIZATION), history.last_blob.get(POLICY))))
     return out
+
+
+CLOSED = frozenset({"settled", "archived"})
+STILL_OPEN_WHEN_CLOSED = ("status", "archived_on")
+"""What may change on a settled order's own file without the closed-dossier route: archiving it."""
+
+
+def lifecycle_subjects(history: History) -> dict[int, set[str]]:
+    """Per commit (index): the states records enter in it (``order→in_progress``; a record created in a later
+    state enters every state on the way) and ``closed_dossier`` when it changes an order's amounts, client,
+    settlement or change requests after the commit that settled the order — judged by where a change enters
+    the history, never by the dates written inside it."""
+    closed_from: dict[str, int] = {}
+    for path, versions in history.versions.items():
+        place = place_of(path.removeprefix(RECORDS_DIR + "/"))
+        if place is not None and place.kind == "order" and place.order_id:
+            settled = next((v.commit for v in versions if v.status in CLOSED), None)
+            if settled is not None:
+                closed_from[place.order_id] = settled
+    out: dict[int, set[str]] = {}
+    for path, versions in history.versions.items():
+        place = place_of(path.removeprefix(RECORDS_DIR + "/"))
+        if place is None:
+            continue
+        status_type = STATUS_TYPES.get(place.kind)
+        closed = closed_from.get(place.order_id or "")
+        previous = None
+        for version in versions:
+            subjects = out.setdefault(version.commit, set())
+            if status_type is not None and version.change != "D" and version.status:
+                entered = states_on_the_way(status_type, version.status) if previous is None else (version.status,) if version.status != previous else ()
+                subjects.update(f"{place.kind}→{state}" for state in entered)
+            if closed is not None and version.commit > closed and version.change != "D":
+                changed_fields = [c.field for c in version.diff] if version.change == "M" else ["(created)"]
+                if place.kind in ("settlement", "change_request") or (
+                    place.kind == "order" and any(not f.startswith(STILL_OPEN_WHEN_CLOSED) for f in changed_fields)
+                ):
+                    subjects.add("closed_dossier")
+            previous = version.status if version.change != "D" else None
+    return out
+
+
+def states_on_the_way(status_type: type, target: str) -> tuple[str, ...]:
+    """The states a record passes from its kind's first state to ``target`` (the shortest way), without the first."""
+    try:
+        goal = status_type(target)
+    except ValueError:
+        return ()
+    start = next(iter(status_type))
+    came_from = {start: None}
+    queue = [start]
+    for state in queue:
+        for following in sorted(TRANSITIONS[status_type][state], key=list(status_type).index):
+            if following not in came_from:
+                came_from[following] = state
+                queue.append(following)
+    if goal not in came_from:
+        return (goal.value,)
+    path = []
+    state = goal
+    while state is not None and state != start:
+        path.append(state.value)
+        state = came_from[state]
+    return tuple(reversed(path))
 
 
 def _new_blob(commit: Commit, path: str) -> str | None:
@@ -227,6 +293,7 @@ def _check(approval: Approval, rules: Rules, catalog: Catalog):
             yield "history.unverified-approval", f"{person.id}'s approval is only a claim: {claim} is on the merge or on an approval commit at the branch's tip"
             continue
         known.append(person)
+    yield from _editors(commit, rules)
     for kind in approval.kinds:
         rule = rules.rule(kind)
         for department in rule.departments:
@@ -242,9 +309,28 @@ def _check(approval: Approval, rules: Rules, catalog: Catalog):
                         yield "history.approver-not-authorised", f"{entry.model.id} needs the approval of {head.head}, head of {head.id}"
 
 
+def _editors(commit: Commit, rules: Rules):
+    """Who wrote each change on the merged branch may edit what they changed (``editors:`` per kind, §1.4)."""
+    reported: set[tuple[str, str]] = set()
+    for address, paths in commit.edited():
+        author = rules.people.find(address)
+        for kind in kinds_changed(paths, rules):
+            editors = rules.rule(kind).editors
+            key = (author.id if author else address.lower(), kind)
+            if not editors or key in reported or (author is not None and author.department in editors):
+                continue
+            reported.add(key)
+            who = f"{author.id} ({author.department})" if author else f"{address}, who is not in the organization.yaml in force,"
+            yield "history.editor-not-allowed", f"{who} wrote changes to {subject_name(kind)} on the merged branch; only {', '.join(editors)} may"
+
+
 def subject_name(kind: str) -> str:
-    """A subject of ``kinds_changed`` as a message names it."""
-    return f"files matching {kind.removeprefix('file:')}" if kind.startswith("file:") else kind
+    """A subject of ``kinds_changed`` or ``lifecycle_subjects`` as a message names it."""
+    if kind.startswith("file:"):
+        return f"files matching {kind.removeprefix('file:')}"
+    if "→" in kind:
+        return "{} entering {}".format(*kind.split("→"))
+    return "a settled or archived dossier" if kind == "closed_dossier" else kind
 
 
 def _names(people: list[Person]) -> str:
@@ -343,5 +429,6 @@ _CLAUSES = {
     "history.evil-merge": "§7.2",
     "history.committer-not-approver": "§7.2",
     "history.invalid-rules": "§1.4",
+    "history.editor-not-allowed": "§1.4",
     "history.acknowledgement-refused": "§7.2",
 }

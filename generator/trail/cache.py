@@ -60,6 +60,7 @@ def _commit_from(row: tuple) -> Commit:
         faults,
         own,
         cosigned,
+        edits,
         rules,
     ) = row
     return Commit(
@@ -81,6 +82,7 @@ def _commit_from(row: tuple) -> Commit:
         tuple(faults),
         own,
         tuple(cosigned),
+        tuple(map(tuple, edits)),
         tuple(rules),
     )
 
@@ -111,6 +113,7 @@ def save_cache(path: Path, history: History, signatures: bool) -> None:
             c.faults,
             c.own_changes,
             c.cosigned,
+            c.edits,
             c.rules,
         )
         for c in history.commits

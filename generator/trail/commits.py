@@ -47,12 +47,22 @@ class Commit:
     """For a merge: why its tree is not what merging its parents gives (an "evil merge"); empty when it is."""
     cosigned: tuple[str, ...] = ()
     """For a merge: addresses whose signed approval commits on the branch git verified (keys in force at the base)."""
+    edits: tuple[tuple[str, str], ...] = ()
+    """For a merge of a branch with several authors: (author's address, the paths they changed, NUL-separated)."""
     rules: tuple[str | None, str | None] = (None, None)
     """Blobs of organization.yaml and policy.yaml at the first parent: the rules this commit is judged by."""
 
     @property
     def is_merge(self) -> bool:
         return len(self.parents) > 1
+
+    def edited(self) -> list[tuple[str, list[str]]]:
+        """Who wrote which of the paths a merge brings in: (author's address, paths)."""
+        if self.edits:
+            return [(address, paths.split("\0")) for address, paths in self.edits]
+        if len(self.branch_authors) == 1:
+            return [(self.branch_authors[0][1], [c.path for c in self.changes])]
+        return [(address, [c.path for c in self.changes]) for _, address in self.branch_authors]  # the same person under two names
 
     @property
     def day(self) -> date:

@@ -412,6 +412,8 @@ def _bring_in(merge: Commit, raw: RawCommit, graph: dict[str, list[str]], mainli
         authors.append(other.author)
         hands += hands_of(other)
     merge.branch_authors = tuple(dict.fromkeys(authors))
+    if len({address.lower() for _, address in merge.branch_authors}) > 1:
+        merge.edits = tuple((sha, "") for sha in brought if not is_empty(objects[sha], objects))  # filled in by _read_edits
     merge.hands = tuple(dict.fromkeys(hands + list(merge.co_authors)))
     merge.brought_in = len(brought)
     from_base = any(merge.parents[0] in graph[sha] for sha in brought)
@@ -481,6 +483,7 @@ def _walk(repo: git.Repo, revisions: str, head: str, signatures: bool, since: st
                 rules = (change.new_blob, rules[1]) if change.path == ORGANIZATION else (rules[0], change.new_blob)
         commits.append(commit)
     _remerge(cwd, candidates, objects)
+    _read_edits(repo, [c for c in commits if c.edits], objects)
     if signatures:
         _verify(cwd, commits, objects, approval_commits)
     return commits
@@ -539,6 +542,18 @@ class _ChangesReader:
         if status != "ok":
             raise UnreadableHistory(payload)
         return [(sha, [FileChange(*c) for c in changes]) for sha, changes in payload]
+
+
+def _read_edits(repo: git.Repo, merges: list[Commit], objects: dict[str, RawCommit]) -> None:
+    """For merges of branches with several authors: which author changed which paths (one git log for all)."""
+    if not merges:
+        return
+    changed = dict(read_changes(repo, "", first_parent=False, shas=[sha for merge in merges for sha, _ in merge.edits]))
+    for merge in merges:
+        by_author: dict[str, set[str]] = {}
+        for sha, _ in merge.edits:
+            by_author.setdefault(objects[sha].author[1], set()).update(change.path for change in changed.get(sha, ()))
+        merge.edits = tuple((address, "\0".join(sorted(paths))) for address, paths in by_author.items())
 
 
 def _remerge(cwd: str, merges: list[Commit], objects: dict[str, RawCommit]) -> None:

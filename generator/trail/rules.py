@@ -88,9 +88,22 @@ class Rules:
         """Whether merges under these rules must be approved; without an organisation nobody can approve (fail closed)."""
         return self.policy is not None and self.policy.approvals_required
 
-    def rule(self, subject: str) -> ApprovalRule:
-        """The approval rule for a record kind, or for a protected file pattern (see ``subjects_of``)."""
+    def needs(self, subject: str) -> bool:
+        """Whether a lifecycle subject (``order→in_progress``, ``closed_dossier``) asks for approvals here."""
         assert self.policy is not None
+        if "→" in subject:
+            kind, state = subject.split("→")
+            return bool(getattr(self.policy.approvals, kind).states.get(state))
+        return True
+
+    def rule(self, subject: str) -> ApprovalRule:
+        """The approval rule for a record kind, a state entered, a closed dossier or a protected file pattern."""
+        assert self.policy is not None
+        if "→" in subject:
+            kind, state = subject.split("→")
+            return ApprovalRule(departments=getattr(self.policy.approvals, kind).states.get(state, []))
+        if subject == "closed_dossier":
+            return self.policy.approvals.closed_dossier or self.policy.approvals.policy
         if not subject.startswith("file:"):
             return getattr(self.policy.approvals, subject)
         pattern = subject.removeprefix("file:")

@@ -23,7 +23,9 @@ import git
 
 from generator.core.problems import Problem, Severity, UserError
 from generator.pipeline import check_archive
-from generator.trail.approvals import kinds_changed, subject_name
+from generator.records.layout import RECORDS_DIR, place_of
+from generator.records.safeyaml import parse
+from generator.trail.approvals import CLOSED, STATUS_TYPES, STILL_OPEN_WHEN_CLOSED, kinds_changed, states_on_the_way, subject_name
 from generator.trail.gitlog import hands_of, is_empty, read_commit_objects
 from generator.trail.rules import People, Rules
 from generator.workflow.check import check_branch, repository, revision
@@ -67,7 +69,8 @@ def approve(root: Path, branch: str, approver_emails: list[str], today: date | N
             reasons.append(f"{person.id} wrote or committed changes on {branch}, so cannot approve them (four-eyes)")
     changed = repo.git.diff("--name-only", "--no-renames", "-z", f"{head_sha}...{branch_sha}").split("\0")
     if catalog.policy is not None:
-        for kind in kinds_changed(filter(None, changed), rules):
+        subjects = kinds_changed(filter(None, changed), rules) + _lifecycle(repo, head_sha, branch_sha, [p for p in changed if p], rules)
+        for kind in subjects:
             rule = rules.rule(kind)
             for department in rule.departments:
                 if not any(people.may_approve(p, department, rule.heads_only) and p.id not in author_people for p in approvers):
@@ -88,6 +91,37 @@ def approve(root: Path, branch: str, approver_emails: list[str], today: date | N
             (Path(repo.git_dir) / state).unlink(missing_ok=True)
         raise UserError(f"git could not merge {branch}: {merged.stderr.strip() or merged.stdout.strip()}")
     return repo.head.commit.hexsha
+
+
+def _lifecycle(repo: git.Repo, head: str, branch: str, paths: list[str], rules: Rules) -> tuple[str, ...]:
+    """The states the branch's records enter, and ``closed_dossier`` when it reopens a settled order's amounts,
+    client, settlement or change requests — what the trail will ask of this merge (``lifecycle_subjects``)."""
+    base = repo.git.merge_base(head, branch).strip()
+
+    def version(rev: str, path: str) -> dict | None:
+        try:
+            data, _ = parse(repo.git.show(f"{rev}:{path}", stdout_as_string=False), path)
+        except git.GitCommandError:
+            return None
+        return data if isinstance(data, dict) else None
+
+    subjects: set[str] = set()
+    for path in paths:
+        place = place_of(path.removeprefix(RECORDS_DIR + "/"))
+        if place is None or (new := version(branch, path)) is None:
+            continue
+        old = version(base, path)
+        if place.kind in STATUS_TYPES and isinstance(new.get("status"), str):
+            if old is None:
+                subjects.update(f"{place.kind}→{state}" for state in states_on_the_way(STATUS_TYPES[place.kind], new["status"]))
+            elif new["status"] != old.get("status"):
+                subjects.add(f"{place.kind}→{new['status']}")
+        order = version(head, f"{RECORDS_DIR}/orders/{place.order_id[4:8]}/{place.order_id}/order.yaml") if place.order_id else None
+        if order is not None and order.get("status") in CLOSED:
+            reopened = {k for k in {*(old or {}), *new} if (old or {}).get(k) != new.get(k)} - set(STILL_OPEN_WHEN_CLOSED)
+            if place.kind in ("settlement", "change_request") or (place.kind == "order" and reopened):
+                subjects.add("closed_dossier")
+    return tuple(sorted(s for s in subjects if rules.needs(s)))
 
 
 def sign_on_branch(root: Path, branch: str, approver_email: str) -> str:

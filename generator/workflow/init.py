@@ -137,6 +137,8 @@ def starter_records(
     ]:  # until the company adds its departments, management approves all
         if rule.get("departments"):
             rule["departments"] = ["management"]
+        if rule.get("states"):
+            rule["states"] = {state: ["management"] for state in rule["states"]}
         rule.pop("editors", None)
     policy["calendar"]["holidays"] = []
     policy["calendar"]["extra_workdays"] = []
@@ -202,15 +204,19 @@ def standard_policy(approvals_required: bool = True, holidays: list[tuple[str, s
             "extra_workdays": list(extra_workdays),
         },
         "approvals": {
-            "order": rule("sales", editors=("sales", "operations", "finance", "admin")),  # finance sets "settled" (§6.5)
+            # finance sets "settled" (§6.5); operations and finance review before work starts (§2.4, §2.5)
+            "order": rule(
+                "sales", editors=("sales", "operations", "finance", "admin"), states={"in_progress": ["operations", "finance"], "settled": ["finance"]}
+            ),
             "change_request": rule("operations", "finance", editors=("sales", "operations")),
             "quality_record": rule("quality", editors=("quality",)),
             "delivery": rule("operations", editors=("operations", "sales")),
-            "settlement": rule("finance", editors=("finance",)),
+            "settlement": rule("finance", editors=("finance",), states={"settled": ["finance"]}),
             "loan": {"approvers": ["head_of_borrower_department"]},
             "disposal": rule("admin", "management", heads_only=True, editors=("admin",)),
             "organization": rule("management", "admin", heads_only=True, editors=("admin", "management")),
             "policy": rule("management", heads_only=True, editors=("management", "admin")),
+            "closed_dossier": rule("management", heads_only=True),
             "files": [{"paths": list(PROTECTED_FILES), **rule("admin", editors=("admin",))}],
         },
         "time_zone": "Asia/Taipei",

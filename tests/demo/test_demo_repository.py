@@ -35,8 +35,8 @@ def test_orders_move_through_every_stage():
         "work_plan": {"tasks": [{"status": "done"}], "milestones": []},
         "attachments": [1, 2],
     }
-    assert [s for s, _ in order_stages(order)] == ["in_progress", "delivered", "accepted", "settled", "archived"]
-    assert "archived_on" not in order_stages(order)[1][1]
+    assert [s for s, _ in order_stages(order)] == ["received", "in_progress", "delivered", "accepted", "settled", "archived"]
+    assert "operations_review" not in order_stages(order)[0][1] and "archived_on" not in order_stages(order)[2][1]
 
 
 def test_the_archive_carries_its_editor_schemas(tmp_path):

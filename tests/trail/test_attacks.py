@@ -194,7 +194,7 @@ def change_settlement(root: Path) -> None:
     edit(root, ST1, lambda d: d.update(notes="已核對 checked"))
 
 
-ST1 = f"{dossier('ORD-2025-0001')}/settlement.yaml"
+ST1 = f"{dossier('ORD-2026-0003')}/settlement.yaml"  # the order is accepted: its settlement is open
 
 
 def test_a_merge_that_adds_its_own_change_is_an_evil_merge(tmp_path):
@@ -338,6 +338,26 @@ def test_an_approval_commit_before_a_later_change_proves_nothing(tmp_path, keys)
     git(root, "checkout", "-q", "main")
     signed_merge(root, keys, "lin.yating", "task", ["lin.yating", "huang.shuhua"], when=T3)
     assert "history.unverified-approval" in history_rules(root)
+
+
+def test_a_committed_key_rotation_keeps_earlier_signed_approvals_verified(tmp_path, keys):
+    root = signed_repo(tmp_path, keys)
+    on_branch(root, "task", "huang.chihming", T1, "add a task", new_task)
+    signed_merge(root, keys, "lin.yating", "task", ["lin.yating"])
+
+    def rotate(r: Path) -> None:
+        edit(
+            r,
+            "records/organization.yaml",
+            lambda d: next(p for p in d["people"] if p["id"] == "lin.yating").update(signing_keys=[public(keys["huang.chihming"])]),
+        )
+
+    on_branch(root, "rotate", "tseng.yawen", T3, "Rotate lin.yating's key", rotate)
+    approval_commit(root, keys, "chou.peichun", "rotate")
+    signed_merge(root, keys, "hsu.wenpin", "rotate", ["hsu.wenpin", "chou.peichun"], when="2026-02-03T16:00:00+08:00")
+    assert history_rules(root) == []
+    first = next(a for a in check_archive(root).approvals if a.tracked)
+    assert [(a.person, a.verified) for a in first.approvers] == [("lin.yating", True)]
 
 
 def test_a_key_added_by_the_merge_it_signs_never_verifies_it(tmp_path, keys):

@@ -204,11 +204,13 @@ def test_a_ci_file_needs_the_approval_the_policy_names_for_it(tmp_path):
     root = make_repo(tmp_path)
     on_branch(root, "ci", "chen.yichun", T1, "faster CI", ci_step)
     merge(root, "ci", ["lin.yating"], T2)  # sales approves orders, not the CI
-    [problem] = [p for p in check_archive(root).problems if p.rule.startswith("history.")]
-    assert problem.rule == "history.approver-not-authorised" and "files matching .github/**" in problem.message and "of admin" in problem.message
+    problems = {p.rule: p.message for p in check_archive(root).problems if p.rule.startswith("history.")}
+    assert problems.keys() == {"history.approver-not-authorised", "history.editor-not-allowed"}
+    assert "files matching .github/**" in problems["history.approver-not-authorised"] and "of admin" in problems["history.approver-not-authorised"]
+    assert "chen.yichun (sales) wrote changes to files matching .github/**" in problems["history.editor-not-allowed"]
     on_branch(root, "site", "tseng.yawen", T3, "site name", lambda r: (r / "mkdocs.yml").write_text("site_name: 宏信 Archive\n"))
     merge(root, "site", ["chou.peichun"], T4)  # the head of administration
-    assert history_rules(root) == ["history.approver-not-authorised"]  # the first one only
+    assert history_rules(root) == ["history.approver-not-authorised", "history.editor-not-allowed"]  # the first one only
 
 
 def test_the_policy_can_give_a_path_to_another_department(tmp_path):
@@ -224,3 +226,85 @@ def test_the_policy_can_give_a_path_to_another_department(tmp_path):
     merge(root, "owners", ["yang.kaiwen"], T4)  # CODEOWNERS is not theirs: the organisation file's rule applies
     messages = [p.message for p in check_archive(root).problems if p.rule == "history.approver-not-authorised"]
     assert len(messages) == 2 and all("files matching CODEOWNERS need the head of" in m for m in messages)
+
+
+# --------------------------------------------------------------------------
+# 5. Who may edit which kind, over the whole history
+
+
+def test_a_branch_written_by_two_departments_is_judged_commit_by_commit(tmp_path):
+    settlement = f"{dossier('ORD-2026-0003')}/settlement.yaml"  # accepted, not yet settled
+    root = make_repo(tmp_path)
+    git(root, "checkout", "-q", "-b", "both")
+    direct(root, "chen.yichun", T1, "a task", new_task)  # sales may edit orders
+    direct(root, "kuo.peiling", T1, "payment note", lambda r: edit(r, settlement, lambda d: d["plan"].update(method="cheque")))  # finance: settlements
+    git(root, "checkout", "-q", "main")
+    merge(root, "both", ["lin.yating", "huang.shuhua"], T2)
+    assert history_rules(root) == []
+    git(root, "checkout", "-q", "-b", "swapped")
+    direct(root, "kuo.peiling", T3, "a task", lambda r: new_task(r, "T10"))
+    direct(root, "chen.yichun", T3, "payment note", lambda r: edit(r, settlement, lambda d: d["plan"].update(method="bank_transfer")))
+    git(root, "checkout", "-q", "main")
+    merge(root, "swapped", ["lin.yating", "huang.shuhua"], T4)
+    messages = sorted(p.message.split("): ", 1)[1] for p in check_archive(root).problems if p.rule == "history.editor-not-allowed")
+    assert len(messages) == 1 and messages[0].startswith("chen.yichun (sales) wrote changes to settlement")  # finance may edit orders (§6.5)
+
+
+# --------------------------------------------------------------------------
+# 4. Closed records stay closed; a record is never born past the approvals of its earlier states
+
+A1 = dossier("ORD-2025-0001")  # archived and settled in the set-up commit
+
+
+def bump(order: dict) -> None:
+    order["intake"]["budget"] = str(int(order["intake"]["budget"]) + 1)
+
+
+def test_a_settled_orders_budget_changes_only_with_the_approval_for_closed_dossiers(tmp_path):
+    root = make_repo(tmp_path)
+    on_branch(root, "budget", "chen.yichun", T1, "budget", lambda r: edit(r, f"{A1}/order.yaml", bump))
+    merge(root, "budget", ["lin.yating"], T2)  # enough for an open order
+    [problem] = [p for p in check_archive(root).problems if p.rule.startswith("history.")]
+    assert problem.rule == "history.approver-not-authorised" and "a settled or archived dossier need the head of management" in problem.message
+    assert problem.path == f"{A1}/order.yaml"
+    on_branch(root, "budget2", "chen.yichun", T3, "budget", lambda r: edit(r, f"{A1}/order.yaml", bump))
+    merge(root, "budget2", ["lin.yating", "hsu.wenpin"], T4)  # the route the policy names: management's head
+    assert history_rules(root) == ["history.approver-not-authorised"]  # the first one only
+
+
+def test_a_back_dated_change_form_added_after_settlement_is_caught(tmp_path):
+    root = make_repo(tmp_path)
+    old = f"{A1}/changes/CR-2025-0001-01.yaml"
+
+    def add_form(r: Path) -> None:
+        text = (r / old).read_text(encoding="utf-8").replace("CR-2025-0001-01", "CR-2025-0001-02")
+        (r / f"{A1}/changes/CR-2025-0001-02.yaml").write_text(text, encoding="utf-8")  # dated in 2025, self-consistent
+
+    on_branch(root, "late-form", "chen.yichun", T1, "a change form", add_form)
+    merge(root, "late-form", ["wang.chienhung", "huang.shuhua"], T2)  # what a change form needs while the order is open
+    problems = [p for p in check_archive(root).problems if p.rule.startswith("history.")]
+    assert [p.rule for p in problems] == ["history.approver-not-authorised"]
+    assert problems[0].path.endswith("CR-2025-0001-02.yaml") and "settled or archived dossier" in problems[0].message
+
+
+def born_in_progress(root: Path) -> None:
+    source = root / dossier("ORD-2026-0005")
+    target = root / dossier("ORD-2026-0009")
+    target.mkdir(parents=True)
+    (target / "order.yaml").write_text((source / "order.yaml").read_text(encoding="utf-8").replace("ORD-2026-0005", "ORD-2026-0009"), encoding="utf-8")
+
+
+def test_an_order_born_in_progress_needs_the_approvals_of_the_reviews_it_skipped(tmp_path):
+    root = make_repo(tmp_path)
+    on_branch(root, "born", "chen.yichun", T1, "a new order", born_in_progress)
+    merge(root, "born", ["lin.yating"], T2)  # sales alone approves an order that is only received
+    messages = sorted(p.message for p in check_archive(root).problems if p.rule.startswith("history."))
+    assert len(messages) == 2 and all("entering in_progress need an approver of" in m for m in messages)
+    assert "operations" in messages[0] + messages[1] and "finance" in messages[0] + messages[1]
+
+
+def test_an_order_born_in_progress_with_its_reviewers_approval_passes(tmp_path):
+    root = make_repo(tmp_path)
+    on_branch(root, "born", "chen.yichun", T1, "a new order", born_in_progress)
+    merge(root, "born", ["lin.yating", "wang.chienhung", "huang.shuhua"], T2)
+    assert history_rules(root) == []

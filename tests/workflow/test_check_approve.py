@@ -14,7 +14,7 @@ from generator.workflow.check import check_branch
 
 O5 = f"{dossier('ORD-2026-0005')}/order.yaml"
 O3 = f"{dossier('ORD-2026-0003')}/order.yaml"
-ST1 = f"{dossier('ORD-2025-0001')}/settlement.yaml"
+ST1 = f"{dossier('ORD-2026-0003')}/settlement.yaml"  # the order is accepted: its settlement is open
 T1, T2 = "2026-02-02T10:00:00+08:00", "2026-02-02T16:00:00+08:00"
 
 
@@ -213,3 +213,11 @@ def test_check_sees_what_a_merge_on_the_branch_changed_itself(tmp_path):
     problems = check_branch(root, "main")
     assert "check.editor-not-allowed" in rules(problems)
     assert any(p.path == ST1 and "chen.yichun" in p.message for p in problems)
+    # Merged anyway, with every approval the change needs: orders validate finds the breach in the history.
+    git(root, "checkout", "-q", "main")
+    merge(root, "task", ["lin.yating", "huang.shuhua", "wang.chienhung"], "2026-02-04T10:00:00+08:00")
+    from generator.pipeline import check_archive
+
+    history = [p for p in check_archive(root).problems if p.rule.startswith("history.")]
+    assert [p.rule for p in history] == ["history.editor-not-allowed"]
+    assert "chen.yichun (sales) wrote changes to settlement" in history[0].message and "huang.chihming" not in history[0].message
