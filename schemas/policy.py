@@ -134,6 +134,14 @@ class FileRule(ApprovalRule):
     )
 
 
+class Platform(Part):
+    """A hosting platform whose merge button commits (and signs) merges: GitHub, a GitLab instance."""
+
+    name: Line = field("Name", "名稱", max_length=60)
+    committer: Email = field("The committer address of its merges (e.g. noreply@github.com)", "其合併之提交者地址")
+    signing_keys: list[Line] = field("Its public SSH signing keys ('ssh-ed25519 AAAA…')", "其公開 SSH 簽章金鑰", default_factory=list, max_length=10)
+
+
 class Acknowledgement(Part):
     """A past commit that broke an approval rule, reviewed and accepted: history cannot be rewritten."""
 
@@ -205,6 +213,13 @@ class Policy(Record):
         "代管平台合併按鈕之提交者地址；其他未簽章之合併須由核准人提交",
         default_factory=list,
         max_length=10,
+    )
+    platforms: list[Platform] = field(
+        "Platforms whose merge button merges: a merge they commit counts as approved by its author (the reviewer who "
+        "pressed it); signed, with their key vouching for it",
+        "代管平台：其合併按鈕所建立之合併視為其作者（按下合併之審核人）之核准；簽章模式下由平台金鑰擔保",
+        default_factory=list,
+        max_length=5,
     )
     acknowledged: list[Acknowledgement] = field(
         "Past commits that broke an approval rule and were accepted", "已確認之例外提交", default_factory=list, max_length=1000

@@ -70,7 +70,7 @@ def evaluate(history: History, catalog: Catalog) -> list[Approval]:
     out = []
     for index, commit in enumerate(history.commits):
         rules = book.at(commit.rules)
-        kinds = kinds_changed((c.path for c in commit.changes), rules)
+        kinds = kinds_changed(_judged_paths(commit), rules)
         if not kinds:
             continue
         kinds += tuple(sorted(s for s in lifecycle.get(index, ()) if rules.policy is not None and rules.needs(s)))
@@ -148,6 +148,14 @@ def states_on_the_way(status_type: type, target: str) -> tuple[str, ...]:
         path.append(state.value)
         state = came_from[state]
     return tuple(reversed(path))
+
+
+def _judged_paths(commit: Commit) -> list[str]:
+    """The paths whose kinds a commit needs approval for. Records deleted beside a disposal record are its
+    destruction (§8.2): the disposal's approvers decide it, and every deletion must be listed by a disposal
+    (``history.deleted-without-disposal``)."""
+    disposing = any(c.status != "D" and c.path.startswith(f"{RECORDS_DIR}/archive/disposals/") for c in commit.changes)
+    return [c.path for c in commit.changes if not (disposing and c.status == "D")]
 
 
 def _new_blob(commit: Commit, path: str) -> str | None:
@@ -233,12 +241,17 @@ def _approvers(commit: Commit, rules: Rules) -> tuple[Approver, ...]:
     names them: a trailer's display name is never shown, only its address counts."""
     people, policy = rules.people, rules.policy
     named = list(commit.trailers)
+    by_platform = commit.committer[1].lower() in people.platforms
+    if not named and commit.is_merge and by_platform:
+        named = [commit.author]  # the merge button: its author is the reviewer who pressed it
     if not named and commit.is_merge and policy is not None and policy.allow_committer_as_approver:
         named = [commit.committer]
     signed = policy is not None and policy.require_signed_approvals
     if signed:
         named += [("", address) for address in commit.cosigned]
     signers = (commit.signer if commit.signature == "G" else "", *commit.cosigned) if signed else ()
+    if signed and by_platform and commit.is_merge and commit.signature == "G" and commit.signer.lower() == commit.committer[1].lower():
+        signers += (commit.author[1],)  # the platform's own key vouches for who merged
     verified_people = {p.id for address in signers if (p := people.find(address))}
     out: list[Approver] = []
     seen: set[str] = set()
@@ -258,10 +271,15 @@ def _check(approval: Approval, rules: Rules, catalog: Catalog):
     assert policy is not None
     for fault in commit.faults:
         yield "history.malformed-commit", f"commit {commit.short} is not as git writes it: {fault}"
-    if not commit.is_merge:
-        yield "history.unapproved-change", f"committed straight to the main line by {commit.author[1]}, without a reviewed merge"
+    by_platform = commit.committer[1].lower() in people.platforms
+    if not commit.is_merge and not (by_platform and commit.trailers):
+        if by_platform:
+            how = "enable 'Create a merge commit' on the platform, or have squash and rebase merges carry Approved-by trailers"
+            yield "history.unapproved-change", f"a squash or rebase merge by {commit.committer[1]} that names no approver: {how}"
+        else:
+            yield "history.unapproved-change", f"committed straight to the main line by {commit.author[1]}, without a reviewed merge"
         return
-    if commit.brought_in == 0:
+    if commit.is_merge and commit.brought_in == 0:
         yield "history.fake-merge", "a merge that brings in no commit: its changes were made in the merge itself, and it approves nothing"
         return
     if commit.own_changes:
@@ -277,8 +295,9 @@ def _check(approval: Approval, rules: Rules, catalog: Catalog):
             yield "history.committer-not-approver", f"committed by {commit.committer[1]}, who is not among its approvers: anyone can type a trailer"
     # Four-eyes against every hand on the change: authors, committers and co-authors of the commits it brings in
     # and the merge's own co-authors — compared as people (any of their addresses) and as addresses.
-    authors = {email.lower() for _, email in commit.hands}
-    author_people = {p.id for _, email in commit.hands if (p := people.find(email))}
+    hands = commit.hands if commit.is_merge else (commit.author, *commit.co_authors)  # a squash merge: its author wrote it
+    authors = {email.lower() for _, email in hands}
+    author_people = {p.id for _, email in hands if (p := people.find(email))}
     known: list[Person] = []
     for approver in approval.approvers:
         person = people.find(approver.email)
@@ -312,9 +331,10 @@ def _check(approval: Approval, rules: Rules, catalog: Catalog):
 def _editors(commit: Commit, rules: Rules):
     """Who wrote each change on the merged branch may edit what they changed (``editors:`` per kind, §1.4)."""
     reported: set[tuple[str, str]] = set()
+    judged = set(_judged_paths(commit))
     for address, paths in commit.edited():
         author = rules.people.find(address)
-        for kind in kinds_changed(paths, rules):
+        for kind in kinds_changed([p for p in paths if p in judged], rules):
             editors = rules.rule(kind).editors
             key = (author.id if author else address.lower(), kind)
             if not editors or key in reported or (author is not None and author.department in editors):

@@ -58,6 +58,8 @@ class Commit:
 
     def edited(self) -> list[tuple[str, list[str]]]:
         """Who wrote which of the paths a merge brings in: (author's address, paths)."""
+        if not self.is_merge:
+            return [(self.author[1], [c.path for c in self.changes])]
         if self.edits:
             return [(address, paths.split("\0")) for address, paths in self.edits]
         if len(self.branch_authors) == 1:

@@ -32,7 +32,7 @@ from generator.core.memory import collector_paused
 from generator.core.processes import can_fork
 from generator.records.layout import RECORDS_DIR
 from generator.trail.commits import Commit, FileChange, Identity, NotOnMainLine, UnreadableHistory
-from generator.trail.rules import ORGANIZATION, RULE_FILES, Blobs
+from generator.trail.rules import ORGANIZATION, POLICY, RULE_FILES, Blobs
 from generator.trail.signatures import SSH_SIGNATURE, verify
 
 
@@ -581,12 +581,11 @@ def _remerge(cwd: str, merges: list[Commit], objects: dict[str, RawCommit]) -> N
 
 def _verify(cwd: str, commits: list[Commit], objects: dict[str, RawCommit], approvals: dict[str, list[str]]) -> None:
     """Verify each signed merge and its approval commits with the keys of the organization.yaml at its base."""
-    groups: dict[str | None, list[str]] = {}
+    groups: dict[tuple[str | None, str | None], list[str]] = {}
     for commit in commits:
-        if not commit.is_merge:
-            continue
-        signed = [sha for sha in [commit.sha, *approvals[commit.sha]] if objects[sha].signature == "ssh"]
-        groups.setdefault(commit.rules[0], []).extend(signed)
+        signed = [sha for sha in [commit.sha, *approvals.get(commit.sha, ())] if objects[sha].signature == "ssh"]
+        if signed:
+            groups.setdefault(commit.rules, []).extend(signed)
     if not any(groups.values()):
         return
     signers = verify(cwd, groups, lambda blob: _read_blob(cwd, blob))
@@ -599,7 +598,7 @@ def _verify(cwd: str, commits: list[Commit], objects: dict[str, RawCommit], appr
 def _read_blob(cwd: str, blob: str) -> bytes:
     result = subprocess.run(["git", "cat-file", "blob", blob], cwd=cwd, capture_output=True, check=False)
     if result.returncode != 0:
-        raise UnreadableHistory(f"blob {blob} of {ORGANIZATION} cannot be read (a missing or damaged object)")
+        raise UnreadableHistory(f"blob {blob} of {ORGANIZATION} or {POLICY} cannot be read (a missing or damaged object)")
     return result.stdout
 
 

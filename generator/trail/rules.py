@@ -43,7 +43,8 @@ class People:
         self.by_email = {e.lower(): p for p in self.people.values() for e in p.emails}
         self._may: dict[tuple[str, str, bool], bool] = {}
         self._found: dict[str, Person | None] = {}
-        self.platforms = {a.lower() for a in policy.platform_committers} if policy else set()
+        self.platforms = {a.lower() for a in policy.platform_committers} | {p.committer.lower() for p in policy.platforms} if policy else set()
+        """Committer addresses of merge buttons."""
 
     @classmethod
     def of(cls, catalog) -> People:

@@ -10,6 +10,7 @@ GPG key can claim anyone's address.
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 import tempfile
 from collections.abc import Callable
@@ -19,35 +20,41 @@ from pydantic import ValidationError
 
 from generator.records.safeyaml import parse
 from generator.trail.commits import UnreadableHistory
-from generator.trail.rules import ORGANIZATION
+from generator.trail.rules import ORGANIZATION, POLICY
 from schemas.organization import Organization
+from schemas.policy import Policy
 
 SSH_SIGNATURE = b"-----BEGIN SSH SIGNATURE-----"
 
 
-def allowed_signers(organization: bytes | None) -> str:
-    """git's ``gpg.ssh.allowedSignersFile`` for one version of organization.yaml: every key of every active person.
+def allowed_signers(organization: bytes | None, policy: bytes | None = None) -> str:
+    """git's ``gpg.ssh.allowedSignersFile`` for one version of organization.yaml and policy.yaml: every key of
+    every active person, and the keys of the platforms whose merge buttons merge (under their committer address).
 
     A version that does not validate lists no key, so nothing signed under it verifies.
     """
+    out = ""
     data, _ = parse(organization, ORGANIZATION) if organization else (None, [])
-    try:
+    with contextlib.suppress(ValidationError):
         model = Organization.model_validate(data)
-    except ValidationError:
-        return ""
-    return "".join(f'{address} namespaces="git" {key}\n' for p in model.people if p.active for address in p.emails for key in p.signing_keys)
+        out += "".join(f'{address} namespaces="git" {key}\n' for p in model.people if p.active for address in p.emails for key in p.signing_keys)
+    data, _ = parse(policy, POLICY) if policy else (None, [])
+    with contextlib.suppress(ValidationError):
+        rules = Policy.model_validate(data)
+        out += "".join(f'{p.committer} namespaces="git" {key}\n' for p in rules.platforms for key in p.signing_keys)
+    return out
 
 
-def verify(cwd: str, groups: dict[str | None, list[str]], read_blob: Callable[[str], bytes]) -> dict[str, str]:
+def verify(cwd: str, groups: dict[tuple[str | None, str | None], list[str]], read_blob: Callable[[str], bytes]) -> dict[str, str]:
     """``sha → the verified signer's address`` for the commits git verifies under the keys of their group.
 
-    ``groups`` maps the blob id of the organization.yaml in force (None: none) to the commits judged under it.
+    ``groups`` maps the blob ids of the organization.yaml and policy.yaml in force (None: absent) to the commits judged under them.
     A commit absent from the answer carries no signature git could verify with those keys.
     """
     out: dict[str, str] = {}
     with tempfile.TemporaryDirectory(prefix="orders-signers-") as folder:
         for index, (blob, shas) in enumerate(groups.items()):
-            signers = allowed_signers(read_blob(blob) if blob else None)
+            signers = allowed_signers(*(read_blob(b) if b else None for b in blob))
             if not signers or not shas:
                 continue
             path = Path(folder) / f"allowed_signers.{index}"

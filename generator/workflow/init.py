@@ -146,6 +146,34 @@ def starter_records(
     return {"records/organization.yaml": organization, "records/policy.yaml": policy}
 
 
+ARCHIVE_README = """# {company_zh} {company_en} — order archive 訂單檔案庫
+
+Records live in `records/`; every change is a pull request, and merging it is the approval
+(`orders validate` checks the whole approval trail). 每項變更以合併請求提出，合併即核准。
+
+## First steps 第一步
+
+1. Complete `records/organization.yaml` (departments, people, heads, approvers) and
+   `records/policy.yaml`, set `approvals_required: true` in it, and commit both. That commit is
+   the last one no policy judges: every commit after it is tracked.
+2. `pre-commit install` in every clone, so a broken record is caught before it is committed.
+
+## Platform settings the trail relies on 代管平台設定
+
+The trail proves what git can prove; these settings close the rest:
+
+- **Protect `main`**: no direct pushes, **no force pushes**, no deletion; require pull requests,
+  the `orders check` status and reviews from code owners (CODEOWNERS).
+- **Merge method**: enable *Create a merge commit*. Squash and rebase merges count only when their
+  message carries `Approved-by:` trailers of people other than the author.
+- **Name the platform** in `policy.yaml` (`platforms:` with its merge committer address and its
+  public SSH signing key) so that its merge button counts as the approval of the reviewer who
+  pressed it; with `require_signed_approvals: true` the platform's signature vouches for it.
+- **Full history in CI** (`fetch-depth: 0`, already in the generated workflows): a shallow clone
+  cannot see the approvals.
+"""
+
+
 def init_files(
     company_zh: str, company_en: str, admin: tuple[str, str, str], today: date, tool: str = "order-archive", time_zone: str = "Asia/Taipei"
 ) -> dict[str, bytes]:
@@ -163,6 +191,7 @@ def init_files(
             ".github/pull_request_template.md": PR_TEMPLATE.encode(),
             ".gitlab-ci.yml": GITLAB.format(tool=tool).encode(),
             ".pre-commit-config.yaml": PRE_COMMIT.encode(),
+            "README.md": ARCHIVE_README.format(company_zh=company_zh, company_en=company_en).encode(),
             "records/orders/.gitkeep": b"",
             "records/archive/borrowing/.gitkeep": b"",
             "records/archive/disposals/.gitkeep": b"",

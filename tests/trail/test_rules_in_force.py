@@ -7,6 +7,8 @@ decided from commit dates what was tracked, and seen to pass unnoticed there; ea
 
 from __future__ import annotations
 
+import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -308,3 +310,85 @@ def test_an_order_born_in_progress_with_its_reviewers_approval_passes(tmp_path):
     on_branch(root, "born", "chen.yichun", T1, "a new order", born_in_progress)
     merge(root, "born", ["lin.yating", "wang.chienhung", "huang.shuhua"], T2)
     assert history_rules(root) == []
+
+
+# --------------------------------------------------------------------------
+# 7. The platform's merge button
+
+
+@pytest.fixture(scope="module")
+def platform_key(tmp_path_factory) -> Path:
+    key = tmp_path_factory.mktemp("platform") / "web-flow"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "web-flow", "-f", str(key)], check=True)
+    return key
+
+
+def as_platform(root: Path, args: list[str], reviewer: str, when: str, key: Path | None = None) -> None:
+    """A git command run by the platform: author the reviewer who pressed the button, committer the platform."""
+    env = {**os.environ, "GIT_AUTHOR_NAME": reviewer, "GIT_AUTHOR_EMAIL": email(reviewer), "GIT_COMMITTER_NAME": "GitHub", "GIT_COMMITTER_EMAIL": GITHUB}
+    env |= {"GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when}
+    signing = ["-c", "gpg.format=ssh", "-c", f"user.signingkey={key}"] if key else []
+    subprocess.run(["git", *signing, *args, *(["-S"] if key else [])], cwd=root, env=env, check=True, capture_output=True)
+
+
+GITHUB = "noreply@github.com"
+
+
+def github(key: Path, signed: bool = True) -> dict:
+    public = " ".join(Path(f"{key}.pub").read_text().split()[:2])
+    return {"platforms": [{"name": "GitHub", "committer": GITHUB, "signing_keys": [public]}], "require_signed_approvals": signed}
+
+
+def test_a_merge_made_by_the_platforms_button_counts_as_approved_by_its_author(tmp_path, platform_key):
+    root = make_repo(tmp_path, github(platform_key))
+    on_branch(root, "task", "chen.yichun", T1, "add a task", new_task)
+    as_platform(root, ["merge", "-q", "--no-ff", "-m", "Merge pull request #7 from hongxin/task", "task"], "lin.yating", T2, platform_key)
+    assert history_rules(root) == []
+    [approval] = [a for a in check_archive(root).approvals if a.tracked]
+    assert [(a.person, a.verified) for a in approval.approvers] == [("lin.yating", True)]
+
+
+def test_a_merge_claiming_the_platform_without_its_signature_proves_nothing(tmp_path, platform_key):
+    other = tmp_path / "other-key"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(other)], check=True)
+    root = make_repo(tmp_path / "repo", github(platform_key))
+    on_branch(root, "task", "chen.yichun", T1, "add a task", new_task)
+    as_platform(root, ["merge", "-q", "--no-ff", "-m", "Merge pull request #7 from hongxin/task", "task"], "lin.yating", T2, other)
+    assert "history.unverified-approval" in history_rules(root)
+
+
+def test_a_squash_merge_counts_only_with_trailers_of_someone_else(tmp_path, platform_key):
+    root = make_repo(tmp_path, github(platform_key, signed=False))
+
+    def squash(branch: str, author: str, trailers: str, when: str) -> None:
+        on_branch(root, branch, author, when, "a task", lambda r: new_task(r, branch.upper()))
+        git(root, "merge", "-q", "--squash", branch)
+        env = {"GIT_AUTHOR_NAME": author, "GIT_AUTHOR_EMAIL": email(author), "GIT_COMMITTER_NAME": "GitHub", "GIT_COMMITTER_EMAIL": GITHUB}
+        env |= {"GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when}
+        message = f"Add a task (#8)\n\n{trailers}".strip() + "\n"
+        subprocess.run(["git", "commit", "-q", "-m", message], cwd=root, env={**os.environ, **env}, check=True)
+
+    squash("t10", "chen.yichun", "", T1)
+    [problem] = [p for p in check_archive(root).problems if p.rule.startswith("history.")]
+    assert problem.rule == "history.unapproved-change" and "enable 'Create a merge commit'" in problem.message
+    squash("t11", "chen.yichun", f"Approved-by: Lin <{email('lin.yating')}>", T3)
+    assert history_rules(root) == ["history.unapproved-change"]  # the first one only
+    squash("t12", "chen.yichun", f"Approved-by: Chen <{email('chen.yichun')}>", T5)
+    assert history_rules(root) == ["history.approver-not-authorised", "history.self-approval", "history.unapproved-change"]
+
+
+def test_records_destroyed_beside_their_disposal_need_only_the_disposals_approvers(tmp_path):
+    qc = f"{dossier('ORD-2026-0005')}/quality/QC-2026-0005-01.yaml"
+    root = make_repo(tmp_path)
+
+    def destroy(r: Path) -> None:
+        edit(r, "records/archive/disposals/DS-2026-0001.yaml", lambda d: d["items"].append({"record": "QC-2026-0005-01", "retention_until": "2024-12-31"}))
+        (r / qc).unlink()
+
+    on_branch(root, "dispose", "tseng.yawen", T1, "Destroy a quality record", destroy)
+    merge(root, "dispose", ["chou.peichun", "hsu.wenpin"], T2, committer="hsu.wenpin")
+    assert history_rules(root) == []  # no quality approver: the destruction is the disposal's
+    direct_delete = f"{dossier('ORD-2026-0007')}/order.yaml"
+    on_branch(root, "quiet", "tseng.yawen", T3, "Remove an order", lambda r: (r / direct_delete).unlink())
+    merge(root, "quiet", ["chou.peichun", "hsu.wenpin"], T4, committer="hsu.wenpin")
+    assert history_rules(root) == ["history.approver-not-authorised", "history.deleted-without-disposal"]

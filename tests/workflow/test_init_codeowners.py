@@ -40,6 +40,9 @@ def test_init_creates_an_archive_that_validates_and_builds(tmp_path):
     assert [p.format() for p in checked.problems] == []
     assert build(target).pages > 5
     assert CliRunner().invoke(main, ["codeowners", str(target), "--check"]).exit_code == 0
+    readme = (target / "README.md").read_text(encoding="utf-8")
+    assert "no force pushes" in readme and "Create a merge commit" in readme and "approvals_required: true" in readme
+    assert not next(a for a in checked.approvals).tracked  # init's policy tracks nothing until the company switches it on
 
 
 def test_generated_ci_files_parse_and_name_the_commands(tmp_path):
