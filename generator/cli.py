@@ -260,7 +260,12 @@ def approve(branch: str, approvers: tuple[str, ...], root: str, sign: bool, on_b
 @click.option("--strict", is_flag=True, help="Refuse to build when the archive has errors.")
 @click.option("--today", metavar="DATE", help=TODAY_HELP)
 @click.option("--publish", is_flag=True, help="Remember this head as published (a later rewritten history is then an error).")
-def build(root: str, strict: bool, today: str | None, publish: bool) -> None:
+@click.option(
+    "--previous",
+    metavar="URL|DIR",
+    help="The deployed site (its URL, or a folder): refuse to build when this history no longer contains the head it was built from.",
+)
+def build(root: str, strict: bool, today: str | None, publish: bool, previous: str | None) -> None:
     """Build the archive's site into ROOT/site (replaced only when the build succeeds)."""
     from mkdocs.exceptions import MkDocsException
 
@@ -270,6 +275,13 @@ def build(root: str, strict: bool, today: str | None, publish: bool) -> None:
 
     path = _archive_root(root)
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
+    if previous:
+        from generator.trail.published import refuse_rewritten
+
+        try:
+            refuse_rewritten(path, previous)
+        except UserError as exc:
+            raise click.ClickException(str(exc)) from None
     with click.progressbar(length=1, label="building", file=sys.stderr) as bar:
 
         def show(stage: str, done: int, total: int) -> None:

@@ -56,7 +56,9 @@ from generator.site.i18n import LANGUAGES, translate
 from generator.site.pagestream import Delivered, PageStream
 from generator.site.render import TEMPLATES, Renderer
 from generator.site.searchindex import SearchIndex, page_url, searchable
+from generator.trail.gitlog import head_of, open_repository
 from generator.trail.prefetch import prefetch
+from generator.trail.published import SITE_FILE
 
 log = logging.getLogger("mkdocs.plugins.order-archive")
 
@@ -425,6 +427,7 @@ def build_site(root: Path, strict: bool = False, today: date | None = None, site
         plugin.abort()
         shutil.rmtree(temporary, ignore_errors=True)
         raise
+    _write_head(root, temporary)
     fault_point("site.before-swap")
     old = target.with_name(f".{target.name}.old-{os.getpid()}")
     replace_folder(temporary, target, old)
@@ -432,6 +435,14 @@ def build_site(root: Path, strict: bool = False, today: date | None = None, site
     if old.exists():
         _remove_later(old)
     return BuildResult(target, plugin.pages_total, plugin.problems, time.perf_counter() - started)
+
+
+def _write_head(root: Path, site: Path) -> None:
+    """The commit the site was built from, for the next publish to compare with (``trail.published``)."""
+    repo = open_repository(root)
+    head = head_of(repo) if repo is not None else None
+    if head is not None:
+        (site / SITE_FILE).write_text(head + "\n", encoding="ascii")
 
 
 def _remove_later(folder: Path) -> None:

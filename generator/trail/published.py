@@ -1,7 +1,16 @@
-"""The last published head: a history that no longer contains it was rewritten."""
+"""The last published head: a history that no longer contains it was rewritten.
+
+Two records of it: the state file beside the archive (``.order-archive/published-head``, ignored by git:
+a local check), and ``published-head.txt`` in every built site. A fresh clone in CI has no state file, so
+``orders build --publish --previous URL`` reads the head the *deployed* site was built from — out of reach
+of whoever pushes — and refuses to publish a history that no longer contains it.
+"""
 
 from __future__ import annotations
 
+import re
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 from generator.core.files import leftovers, write_whole
@@ -9,6 +18,8 @@ from generator.core.problems import UserError
 from generator.trail.gitlog import is_ancestor, open_repository, read_commit_id
 
 STATE_FILE = Path(".order-archive/published-head")
+SITE_FILE = "published-head.txt"
+_COMMIT_ID = re.compile(r"[0-9a-f]{40}(?:[0-9a-f]{24})?")
 
 
 def published_head(root: Path) -> str | None:
@@ -33,3 +44,46 @@ def is_rewritten(root: Path, head: str) -> str | None:
     if repo is None:
         raise UserError(f"{root} is not a git repository")
     return None if is_ancestor(repo, published, head) else published
+
+
+def previous_head(source: str) -> str | None:
+    """The head a deployed site (a URL or a folder) was built from; None when there is no site there yet."""
+    where = f"{source.rstrip('/')}/{SITE_FILE}"
+    if source.startswith(("http://", "https://")):
+        try:
+            with urllib.request.urlopen(where, timeout=30) as answer:  # http and https only: checked above
+                raw = answer.read(200)
+        except urllib.error.HTTPError as exc:
+            if exc.code == 404:
+                return None
+            raise UserError(f"cannot read {where}: HTTP {exc.code}; a publish must know the head it replaces") from None
+        except (urllib.error.URLError, OSError) as exc:
+            raise UserError(f"cannot read {where}: {exc}; a publish must know the head it replaces") from None
+    else:
+        path = Path(where)
+        if not path.is_file():
+            return None
+        raw = path.read_bytes()[:200]
+    text = raw.decode("ascii", "replace").strip()
+    if not _COMMIT_ID.fullmatch(text):
+        raise UserError(f"{where} does not hold a commit id; the deployed site cannot say what it was built from")
+    return text
+
+
+def refuse_rewritten(root: Path, source: str) -> str | None:
+    """Check the work tree's head against the deployed site's; remember the deployed head; raise if rewritten."""
+    previous = previous_head(source)
+    if previous is None:
+        return None
+    repo = open_repository(root)
+    if repo is None:
+        raise UserError(f"{root} is not a git repository")
+    head = repo.head.commit.hexsha
+    if previous != head and not is_ancestor(repo, previous, head):
+        why = "reset, amended or force-pushed"
+        raise UserError(
+            f"refused to publish: the deployed site was built from {previous[:10]}, which this history no longer contains — "
+            f"the main line was rewritten ({why}); restore it, or have it reviewed as history.rewritten"
+        )
+    mark_published(root, previous)
+    return previous

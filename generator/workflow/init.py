@@ -54,8 +54,11 @@ jobs:
         with:
           python-version: "3.11"
       - run: python -m pip install {tool}
+      - id: pages
+        uses: actions/configure-pages@v5
       - run: orders validate
-      - run: orders build --strict --publish
+      # refuses a history that no longer contains the head the deployed site was built from (reset, force-push)
+      - run: orders build --strict --publish --previous "${{{{ steps.pages.outputs.base_url }}}}"
       - uses: actions/upload-pages-artifact@v3
         with:
           path: site
@@ -81,7 +84,7 @@ pages:
     - if: $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH
   script:
     - orders validate
-    - orders build --strict --publish
+    - orders build --strict --publish --previous "$CI_PAGES_URL"
     - mv site public
   artifacts:
     paths: [public]

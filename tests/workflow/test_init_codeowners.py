@@ -53,9 +53,10 @@ def test_generated_ci_files_parse_and_name_the_commands(tmp_path):
     assert steps[0]["with"]["fetch-depth"] == 0
     assert any("orders check --base origin/${{ github.base_ref }} --format github" in s.get("run", "") for s in steps)
     site = yaml.safe_load((target / ".github/workflows/orders-site.yml").read_text())
-    assert any("orders build --strict --publish" in s.get("run", "") for s in site["jobs"]["site"]["steps"])
+    assert any("orders build --strict --publish --previous" in s.get("run", "") for s in site["jobs"]["site"]["steps"])
     gitlab = yaml.safe_load((target / ".gitlab-ci.yml").read_text())
     assert gitlab["variables"]["GIT_DEPTH"] == 0 and any("orders check --base" in line for line in gitlab["check"]["script"])
+    assert any('--previous "$CI_PAGES_URL"' in line for line in gitlab["pages"]["script"])
     hooks = yaml.safe_load((target / ".pre-commit-config.yaml").read_text())
     assert hooks["repos"][0]["hooks"][0]["entry"] == "orders validate-files"
     assert os.path.getsize(target / ".github/CODEOWNERS") > 0
