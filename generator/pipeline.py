@@ -125,10 +125,9 @@ def _add_history(root: Path, checked: Checked, reading: Prefetch | None = None) 
     catalog = checked.catalog
 
     def load() -> tuple[History | None, list[Approval]]:
-        signed = bool(catalog.policy and catalog.policy.require_signed_approvals)
         if reading is not None:
             reading.wait()
-        trail = read_history(root, signatures=signed)
+        trail = read_history(root)
         return trail, evaluate(trail, catalog) if trail else []
 
     checked._load = load

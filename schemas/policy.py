@@ -134,12 +134,21 @@ class FileRule(ApprovalRule):
     )
 
 
-class Platform(Part):
+class Platform(Checked):
     """A hosting platform whose merge button commits (and signs) merges: GitHub, a GitLab instance."""
 
     name: Line = field("Name", "名稱", max_length=60)
     committer: Email = field("The committer address of its merges (e.g. noreply@github.com)", "其合併之提交者地址")
     signing_keys: list[Line] = field("Its public SSH signing keys ('ssh-ed25519 AAAA…')", "其公開 SSH 簽章金鑰", default_factory=list, max_length=10)
+    gpg_key: Text | None = field(
+        "Its public GPG key, ASCII-armored (GitHub signs its merges with GPG: github.com/web-flow.gpg)",
+        "其公開 GPG 金鑰（ASCII 格式；GitHub 以 GPG 簽署合併）",
+        default=None,
+    )
+
+    def checks(self) -> Iterator[FieldError]:
+        if self.gpg_key is not None and not self.gpg_key.lstrip().startswith("-----BEGIN PGP PUBLIC KEY BLOCK-----"):
+            yield FieldError(("gpg_key",), "must be an ASCII-armored public key (-----BEGIN PGP PUBLIC KEY BLOCK-----)")
 
 
 class Acknowledgement(Part):

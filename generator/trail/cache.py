@@ -25,9 +25,9 @@ def cached_head(root: Path) -> str | None:
     return read_commit_id(root / HEAD_FILE)
 
 
-def load_cache(path: Path, signatures: bool) -> History | None:
+def load_cache(path: Path) -> History | None:
     with collector_paused():
-        cached = cachefile.read(path, CACHE_VERSION, str(signatures))
+        cached = cachefile.read(path, CACHE_VERSION, "")
         if cached is None:
             return None
         head, commits, versions, last_blob, rule_texts = cached
@@ -87,7 +87,7 @@ def _commit_from(row: tuple) -> Commit:
     )
 
 
-def save_cache(path: Path, history: History, signatures: bool) -> None:
+def save_cache(path: Path, history: History) -> None:
     """Builtin types only, written with marshal: loading is several times faster than unpickling objects.
 
     Blob ids are left out (only the newest blob of each path is needed again), which halves the file; those of
@@ -119,6 +119,6 @@ def save_cache(path: Path, history: History, signatures: bool) -> None:
         for c in history.commits
     ]
     versions = {p: [(v.commit, v.change, v.status, [tuple(d) for d in v.diff]) for v in vs] for p, vs in history.versions.items()}
-    cachefile.write(path, CACHE_VERSION, str(signatures), (history.head, commits, versions, history.last_blob, history.rule_texts))
+    cachefile.write(path, CACHE_VERSION, "", (history.head, commits, versions, history.last_blob, history.rule_texts))
     with contextlib.suppress(OSError):
         path.with_suffix(".head").write_text(history.head + "\n", encoding="ascii")

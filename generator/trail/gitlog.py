@@ -32,8 +32,8 @@ from generator.core.memory import collector_paused
 from generator.core.processes import can_fork
 from generator.records.layout import RECORDS_DIR
 from generator.trail.commits import Commit, FileChange, Identity, NotOnMainLine, UnreadableHistory
-from generator.trail.rules import ORGANIZATION, POLICY, RULE_FILES, Blobs
-from generator.trail.signatures import SSH_SIGNATURE, verify
+from generator.trail.rules import ORGANIZATION, POLICY, RULE_FILES, Blobs, read_model
+from generator.trail.signatures import SSH_SIGNATURE, verify, verify_platforms
 
 
 def open_repository(root: Path) -> git.Repo | None:
@@ -300,7 +300,9 @@ def _signature_kind(lines: bytes) -> str:
     for key in (b"\ngpgsig ", b"\ngpgsig-sha256 "):
         at = lines.find(key)
         if at >= 0:
-            return "ssh" if lines.startswith(SSH_SIGNATURE, at + len(key)) else "other"
+            if lines.startswith(SSH_SIGNATURE, at + len(key)):
+                return "ssh"
+            return "gpg" if lines.startswith(b"-----BEGIN PGP SIGNATURE-----", at + len(key)) else "other"
     return ""
 
 
@@ -422,7 +424,7 @@ def _bring_in(merge: Commit, raw: RawCommit, graph: dict[str, list[str]], mainli
     return approvals, from_base
 
 
-def walk(repo: git.Repo, revisions: str, head: str, signatures: bool = False, since: str | None = None, rules: Blobs = (None, None)) -> list[Commit]:
+def walk(repo: git.Repo, revisions: str, head: str, since: str | None = None, rules: Blobs = (None, None)) -> list[Commit]:
     """The main-line commits in ``revisions`` that change records, oldest first, each with its changes, what its
     commit object says and, for a merge, every hand on the commits it brings in: the one pass over history.
 
@@ -430,10 +432,10 @@ def walk(repo: git.Repo, revisions: str, head: str, signatures: bool = False, si
     organization.yaml and policy.yaml in force there. Raises ``NotOnMainLine`` when ``since`` is not on the new first-parent line.
     """
     with collector_paused():  # tens of thousands of small objects that all stay alive, and no cycles
-        return _walk(repo, revisions, head, signatures, since, rules)
+        return _walk(repo, revisions, head, since, rules)
 
 
-def _walk(repo: git.Repo, revisions: str, head: str, signatures: bool, since: str | None, rules: Blobs) -> list[Commit]:
+def _walk(repo: git.Repo, revisions: str, head: str, since: str | None, rules: Blobs) -> list[Commit]:
     cwd = repo.working_tree_dir
     changes = _ChangesReader(repo, revisions)  # git diffs the main line meanwhile, in another process
     try:
@@ -484,8 +486,9 @@ def _walk(repo: git.Repo, revisions: str, head: str, signatures: bool, since: st
         commits.append(commit)
     _remerge(cwd, candidates, objects)
     _read_edits(repo, [c for c in commits if c.edits], objects)
-    if signatures:
-        _verify(cwd, commits, objects, approval_commits)
+    signed = _signed_policies(cwd, {c.rules[1] for c in commits})
+    if signed:
+        _verify(cwd, [c for c in commits if c.rules[1] in signed], objects, approval_commits)
     return commits
 
 
@@ -586,13 +589,25 @@ def _verify(cwd: str, commits: list[Commit], objects: dict[str, RawCommit], appr
         signed = [sha for sha in [commit.sha, *approvals.get(commit.sha, ())] if objects[sha].signature == "ssh"]
         if signed:
             groups.setdefault(commit.rules, []).extend(signed)
-    if not any(groups.values()):
-        return
     signers = verify(cwd, groups, lambda blob: _read_blob(cwd, blob))
+    by_policy: dict[str | None, list[str]] = {}  # merges signed with GPG: only a platform's own key can verify them
+    for commit in commits:
+        if objects[commit.sha].signature == "gpg":
+            by_policy.setdefault(commit.rules[1], []).append(commit.sha)
+    if by_policy:
+        signers |= verify_platforms(
+            cwd, by_policy, {sha: objects[sha].committer[1] for shas in by_policy.values() for sha in shas}, lambda b: _read_blob(cwd, b)
+        )
     for commit in commits:
         if commit.sha in signers:
             commit.signature, commit.signer = "G", signers[commit.sha]
         commit.cosigned = tuple(dict.fromkeys(signers[sha] for sha in approvals.get(commit.sha, ()) if sha in signers))
+
+
+def _signed_policies(cwd: str, blobs: set[str | None]) -> set[str]:
+    """The versions of policy.yaml that require signed approvals: only commits judged under them are verified
+    (each signature costs git an ssh-keygen or gpg process)."""
+    return {b for b in blobs if b and (policy := read_model(_read_blob(cwd, b), POLICY)) is not None and policy.require_signed_approvals}
 
 
 def _read_blob(cwd: str, blob: str) -> bytes:

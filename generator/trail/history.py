@@ -27,7 +27,7 @@ from generator.trail.gitlog import ObjectReader, head_of, is_ancestor, open_repo
 from generator.trail.rules import ORGANIZATION, POLICY, RULE_FILES
 
 
-def read_history(root: Path, signatures: bool = False, use_cache: bool = True) -> History | None:
+def read_history(root: Path, use_cache: bool = True) -> History | None:
     """The whole history of ``records/`` on the current branch, or None without git or commits."""
     repo = open_repository(root)
     if repo is None:
@@ -36,29 +36,29 @@ def read_history(root: Path, signatures: bool = False, use_cache: bool = True) -
     if head is None:  # no commits yet
         return None
     cache_path = root / CACHE_FILE
-    cached = load_cache(cache_path, signatures) if use_cache else None
+    cached = load_cache(cache_path) if use_cache else None
     if cached is not None and cached.head == head:
         history = cached
     else:
         history = None
         if cached is not None and is_ancestor(repo, cached.head, head):
             try:
-                history = _extend(repo, cached, head, signatures)
+                history = _extend(repo, cached, head)
             except NotOnMainLine:  # read on another branch: its main line is not this one
                 history = None
         if history is None:
-            history = _extend(repo, History(head="", commits=[], versions={}), head, signatures)
+            history = _extend(repo, History(head="", commits=[], versions={}), head)
         if use_cache:
-            save_cache(cache_path, history, signatures)
+            save_cache(cache_path, history)
     history.shallow = repo.git.rev_parse("--is-shallow-repository").strip() == "true"
     history.uncommitted = uncommitted_records(repo)
     return history
 
 
-def _extend(repo: git.Repo, history: History, head: str, signatures: bool) -> History:
+def _extend(repo: git.Repo, history: History, head: str) -> History:
     revisions = f"{history.head}..{head}" if history.head else head
     rules = (history.last_blob.get(ORGANIZATION), history.last_blob.get(POLICY))
-    new = walk(repo, revisions, head, signatures, since=history.head or None, rules=rules)
+    new = walk(repo, revisions, head, since=history.head or None, rules=rules)
     steps: dict[str, list[Step]] = {}  # by path, oldest first
     for offset, commit in enumerate(new):
         for change in commit.changes:

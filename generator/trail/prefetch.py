@@ -8,8 +8,6 @@ import os
 from pathlib import Path
 
 from generator.core.processes import can_fork
-from generator.records.layout import RECORDS_DIR
-from generator.records.safeyaml import parse
 from generator.trail.cache import cached_head
 from generator.trail.commits import UnreadableHistory
 from generator.trail.gitlog import head_of, open_repository
@@ -46,7 +44,7 @@ def prefetch(root: Path) -> Prefetch | None:
         return None
     if head is None:
         return None
-    if cached_head(root) == head or _signed_policy(root):  # nothing to read, or a variant this process cannot know
+    if cached_head(root) == head:  # nothing to read
         return None
     return Prefetch(root)
 
@@ -57,11 +55,3 @@ def _prefetch(root: Path) -> None:
     os.nice(5)
     with contextlib.suppress(Exception):  # whatever fails here, the caller meets again and reports
         read_history(root)
-
-
-def _signed_policy(root: Path) -> bool:
-    try:
-        data, _ = parse((root / RECORDS_DIR / "policy.yaml").read_bytes(), "")
-    except OSError:
-        return False
-    return bool(data and data.get("require_signed_approvals") is True)

@@ -11,6 +11,7 @@ GPG key can claim anyone's address.
 from __future__ import annotations
 
 import contextlib
+import os
 import subprocess
 import tempfile
 from collections.abc import Callable
@@ -68,4 +69,39 @@ def verify(cwd: str, groups: dict[tuple[str | None, str | None], list[str]], rea
                 sha, status, signer = fields[i].strip().decode("ascii", "replace"), fields[i + 1], fields[i + 2]
                 if status == b"G" and signer:
                     out[sha] = signer.decode("utf-8", "replace").splitlines()[0]
+    return out
+
+
+def verify_platforms(cwd: str, groups: dict[str | None, list[str]], committers: dict[str, str], read_blob: Callable[[str], bytes]) -> dict[str, str]:
+    """``sha → platform address`` for GPG-signed commits that the GPG key of the platform they name as committer
+    verifies, the key taken from the policy.yaml in force (``groups``: policy blob → commits judged under it).
+
+    Each key is imported into a keyring of its own, holding nothing else, so a signature verifies only if that
+    very key made it: another key with the platform's name and address verifies nothing (GPG's trust levels
+    mean nothing here, so "good, unknown trust" counts as good).
+    """
+    out: dict[str, str] = {}
+    for blob, shas in groups.items():
+        data, _ = parse(read_blob(blob), POLICY) if blob else (None, [])
+        try:
+            platforms = Policy.model_validate(data).platforms
+        except ValidationError:
+            continue
+        for platform in platforms:
+            mine = [sha for sha in shas if committers[sha].lower() == platform.committer.lower()]
+            if platform.gpg_key is None or not mine:
+                continue
+            with tempfile.TemporaryDirectory(prefix="orders-gpg-") as home:
+                env = {**os.environ, "GNUPGHOME": home}
+                imported = subprocess.run(["gpg", "--batch", "--quiet", "--import"], input=platform.gpg_key.encode(), env=env, capture_output=True, check=False)
+                if imported.returncode != 0:
+                    continue  # a key that does not import verifies nothing
+                args = ["git", "-c", "gpg.program=gpg", "log", "--no-walk=unsorted", "--stdin", "--format=%H%x00%G?%x00"]
+                result = subprocess.run(args, cwd=cwd, input="\n".join(mine).encode() + b"\n", env=env, capture_output=True, check=False)
+                if result.returncode != 0:
+                    raise UnreadableHistory(f"git could not verify signatures: {result.stderr.decode('utf-8', 'replace').strip()}")
+                fields = result.stdout.split(b"\0")
+                for i in range(0, len(fields) - 2, 2):
+                    if fields[i + 1] in (b"G", b"U"):
+                        out[fields[i].strip().decode("ascii", "replace")] = platform.committer
     return out

@@ -8,6 +8,7 @@ decided from commit dates what was tracked, and seen to pass unnoticed there; ea
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -392,3 +393,36 @@ def test_records_destroyed_beside_their_disposal_need_only_the_disposals_approve
     on_branch(root, "quiet", "tseng.yawen", T3, "Remove an order", lambda r: (r / direct_delete).unlink())
     merge(root, "quiet", ["chou.peichun", "hsu.wenpin"], T4, committer="hsu.wenpin")
     assert history_rules(root) == ["history.approver-not-authorised", "history.deleted-without-disposal"]
+
+
+def gpg_key(folder: Path) -> tuple[dict, str]:
+    """A GPG key that says it is GitHub's web-flow key, in a keyring of its own: (environment, armored public key)."""
+    folder.mkdir(mode=0o700)
+    env = {**os.environ, "GNUPGHOME": str(folder)}
+    args = ["gpg", "--batch", "--quiet", "--passphrase", "", "--quick-gen-key", f"GitHub <{GITHUB}>", "ed25519", "sign", "never"]
+    subprocess.run(args, env=env, check=True, capture_output=True)
+    public = subprocess.run(["gpg", "--batch", "--armor", "--export", GITHUB], env=env, check=True, capture_output=True, text=True).stdout
+    return env, public
+
+
+@pytest.mark.skipif(shutil.which("gpg") is None, reason="gpg is not installed")
+def test_githubs_gpg_signed_merge_button_counts_and_a_look_alike_key_does_not(tmp_path):
+    web_flow, public = gpg_key(tmp_path / "web-flow")
+    impostor, _ = gpg_key(tmp_path / "impostor")  # the same name and address, another key
+    policy = {"platforms": [{"name": "GitHub", "committer": GITHUB, "gpg_key": public}], "require_signed_approvals": True}
+    for keyring, verified in ((web_flow, True), (impostor, False)):
+        root = make_repo(tmp_path / f"repo-{verified}", policy)
+        on_branch(root, "task", "chen.yichun", T1, "add a task", new_task)
+        env = {
+            **keyring,
+            "GIT_AUTHOR_NAME": "lin.yating",
+            "GIT_AUTHOR_EMAIL": email("lin.yating"),
+            "GIT_COMMITTER_NAME": "GitHub",
+            "GIT_COMMITTER_EMAIL": GITHUB,
+        }
+        env |= {"GIT_AUTHOR_DATE": T2, "GIT_COMMITTER_DATE": T2}
+        args = ["git", "-c", "gpg.format=openpgp", "-c", f"user.signingkey={GITHUB}", "merge", "-q", "--no-ff", "-S", "-m", "Merge pull request #9", "task"]
+        subprocess.run(args, cwd=root, env=env, check=True, capture_output=True)
+        [approval] = [a for a in check_archive(root).approvals if a.tracked]
+        assert [(a.person, a.verified) for a in approval.approvers] == [("lin.yating", verified)]
+        assert history_rules(root) == ([] if verified else ["history.approver-not-authorised", "history.unverified-approval"])
