@@ -109,6 +109,89 @@ def order_stages(order: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     return stages
 
 
+_CHANGE_FIELDS = {  # what a change request holds once it reached each state
+    "requested": (),
+    "assessed": ("assessment",),
+    "approved": ("assessment", "approvals", "major_review"),
+    "rejected": ("assessment", "approvals", "major_review"),
+    "implemented": ("assessment", "approvals", "major_review", "implementation"),
+    "verified": ("assessment", "approvals", "major_review", "implementation", "verification"),
+}
+
+
+def change_stages(cr: dict[str, Any]) -> list[tuple[str, date, dict[str, Any]]]:
+    """The versions of a change request as it moved through its states, each on the day it got there (§7.1–§7.4)."""
+    from generator.trail.approvals import states_on_the_way
+    from schemas import ChangeStatus
+
+    def on(stage: str) -> date:
+        dates = {
+            "requested": [cr["requested_on"]],
+            "assessed": [cr.get("assessment", {}).get("on")],
+            "approved": [a["on"] for a in cr.get("approvals", [])] + [cr.get("major_review", {}).get("on")],
+            "implemented": [cr.get("implementation", {}).get("completed_on")],
+            "verified": [cr.get("verification", {}).get("on")],
+        }
+        dates["rejected"] = dates["approved"]
+        return max((_d(d) for d in dates[stage] if d), default=_d(cr["requested_on"]))
+
+    out = []
+    day = _d(cr["requested_on"])
+    for stage in ("requested", *states_on_the_way(ChangeStatus, cr["status"])):
+        version = {k: copy.deepcopy(v) for k, v in cr.items() if k not in _CHANGE_FIELDS["verified"] or k in _CHANGE_FIELDS[stage]}
+        version["status"] = stage
+        day = max(day, on(stage))
+        out.append((stage, day, version))
+    return out
+
+
+def settlement_stages(stl: dict[str, Any]) -> list[tuple[str, date, dict[str, Any]]]:
+    """The versions of a settlement as finance moved it along (§6.1–§6.5): drafted, confirmed by the client,
+    invoiced and paid, then settled (or disputed), each on the day it got there."""
+    from generator.trail.approvals import states_on_the_way
+    from schemas import SettlementStatus
+
+    plan = stl["plan"]
+    invoiced = [_d(i["issued_on"]) for i in stl.get("invoices", [])] + [_d(p["received_on"]) for p in stl.get("payments", [])]
+    days = {
+        "draft": _d(plan["drafted_on"]),
+        "confirmed": _d(plan.get("client_confirmed_on") or plan["drafted_on"]),
+        "invoicing": max(invoiced, default=_d(plan.get("client_confirmed_on") or plan["drafted_on"])),
+        "disputed": max((_d(d["raised_on"]) for d in stl.get("disputes", []) if d.get("raised_on")), default=_d(plan["drafted_on"])),
+        "settled": _d(stl.get("settled_on") or plan["drafted_on"]),
+    }
+    later = ("invoices", "payments", "write_off", "disputes", "settled_on", "notified")
+    keeps = {"draft": (), "confirmed": (), "invoicing": ("invoices", "payments"), "disputed": ("invoices", "payments", "disputes"), "settled": later}
+    out = []
+    day = days["draft"]
+    for stage in ("draft", *states_on_the_way(SettlementStatus, stl["status"])):
+        version = {k: copy.deepcopy(v) for k, v in stl.items() if k not in later or k in keeps[stage]}
+        version["status"] = stage
+        if stage == "draft":
+            version["plan"] = {k: v for k, v in plan.items() if k not in ("client_confirmed_on", "client_confirmed_by")}
+        day = max(day, days[stage])
+        out.append((stage, day, version))
+    return out
+
+
+def quality_stages(qc: dict[str, Any]) -> list[tuple[str, date, dict[str, Any]]]:
+    """The versions of a quality record: an inspection that passed is written once; one that found defects is
+    open, then rectifying, then closed (§4.3–§4.4). The last version is the record as it stands."""
+    rectification = qc.get("rectification")
+    if not rectification or qc["status"] == "open":
+        return [(qc["status"], _d(qc.get("closed_on") or qc["inspected_on"]), qc)]
+    inspected = _d(qc["inspected_on"])
+    found = {k: copy.deepcopy(v) for k, v in qc.items() if k not in ("rectification", "complaints", "satisfaction", "closed_on")}
+    found["status"] = "open"
+    out = [("open", inspected, found)]
+    if qc["status"] == "closed":
+        working = {**copy.deepcopy(found), "status": "rectifying"}
+        working["rectification"] = {k: v for k, v in rectification.items() if k not in ("completed_on", "verified_by")}
+        out.append(("rectifying", max(inspected, _d(rectification.get("client_notified_on") or inspected)), working))
+    out.append((qc["status"], _d(qc.get("closed_on") or inspected), qc))
+    return out
+
+
 def plan_events(writer: _Writer) -> tuple[list[Event], Event]:
     """Every reviewed change of the archive, oldest first, and the set-up commit before them."""
     files = {**writer.files, **writer.destroyed}
@@ -132,6 +215,19 @@ def plan_events(writer: _Writer) -> tuple[list[Event], Event]:
         mine = pdfs_by_order.get(order_id, [])
         contract = {p: pdfs[p] for p in mine if "/attachments/contract" in p}
         report = {p: pdfs[p] for p in mine if "/attachments/delivery" in p}
+        for qc_path, qc in records.get("quality_record", []):  # found defects first, rectified later (§4.4)
+            for step, step_day, step_version in quality_stages(qc)[:-1]:
+                author = qc["inspector"]
+                events.append(
+                    Event(
+                        step_day,
+                        author,
+                        _approvers(author, "quality"),
+                        f"quality/{qc['id']}-{step}",
+                        f"{qc['id']}: {step} 品質檢驗",
+                        {qc_path: _yaml(step_version)},
+                    )
+                )
         for stage, version in order_stages(order):
             if stage == "received":
                 day = _d(order["forwarding"]["operations_on"] if "forwarding" in order else order["intake"]["confirmed_on"])
@@ -186,6 +282,17 @@ def plan_events(writer: _Writer) -> tuple[list[Event], Event]:
             elif stage == "settled":
                 stl_path, stl = settlement
                 author = stl["plan"]["drafted_by"]
+                for step, step_day, step_version in settlement_stages(stl)[:-1]:  # the last one settles beside the order
+                    events.append(
+                        Event(
+                            step_day,
+                            author,
+                            _approvers(author, "finance"),
+                            f"settlement/{order_id}-{step}",
+                            f"{order_id}: settlement {step} 結算",
+                            {stl_path: _yaml(step_version)},
+                        )
+                    )
                 event = Event(
                     _d(stl["settled_on"]),
                     author,
@@ -228,27 +335,31 @@ def plan_events(writer: _Writer) -> tuple[list[Event], Event]:
                 )
         for cr_path, cr in records.get("change_request", []):
             author = cr["recorded_by"]
-            dates = [cr["requested_on"], cr.get("assessment", {}).get("on"), *(a["on"] for a in cr.get("approvals", []))]
-            dates += [cr.get("implementation", {}).get("completed_on"), cr.get("verification", {}).get("on")]
-            day = max(_d(d) for d in dates if d)
-            events.append(
-                Event(day, author, _approvers(author, "operations", "finance"), f"change/{cr['id']}", f"{cr['id']}: {cr['title']}", {cr_path: _yaml(cr)})
-            )
+            for stage, day, version in change_stages(cr):
+                events.append(
+                    Event(
+                        day,
+                        author,
+                        _approvers(author, "operations", "finance"),
+                        f"change/{cr['id']}-{stage}",
+                        f"{cr['id']}: {stage} · {cr['title']}",
+                        {cr_path: _yaml(version)},
+                    )
+                )
         if settlement[0] and order["status"] not in ("settled", "archived"):
             stl_path, stl = settlement
             author = stl["plan"]["drafted_by"]
-            dates = [stl["plan"]["drafted_on"], stl["plan"].get("client_confirmed_on")] + [i["issued_on"] for i in stl.get("invoices", [])]
-            dates += [p["received_on"] for p in stl.get("payments", [])]
-            events.append(
-                Event(
-                    max(_d(d) for d in dates if d),
-                    author,
-                    _approvers(author, "finance"),
-                    f"settlement/{order_id}",
-                    f"{order_id}: settlement 結算",
-                    {stl_path: _yaml(stl)},
+            for step, step_day, step_version in settlement_stages(stl):
+                events.append(
+                    Event(
+                        step_day,
+                        author,
+                        _approvers(author, "finance"),
+                        f"settlement/{order_id}-{step}",
+                        f"{order_id}: settlement {step} 結算",
+                        {stl_path: _yaml(step_version)},
+                    )
                 )
-            )
     events.extend(archived_by_month.values())
     for path, loan in files.items():
         if loan["kind"] == "loan":
@@ -274,7 +385,7 @@ def plan_events(writer: _Writer) -> tuple[list[Event], Event]:
                         event.files[gone] = None
                 event.files.update((p, None) for o in listed for p in pdfs_by_order.get(o, []))
             events.append(event)
-    events.sort(key=lambda e: (e.day, e.branch))
+    events.sort(key=lambda e: e.day)  # stable: the steps of one record on one day stay in order
     first_day = min(e.day for e in events) - timedelta(days=14)
     setup = Event(first_day, "tseng.yawen", [], "setup", f"Set up the archive of {COMPANY[0]} {COMPANY[1]}")
     return events, setup
