@@ -24,7 +24,7 @@ from generator.records.validate import validate_sources
 from generator.rules import run_rules
 from generator.trail.approvals import Approval, evaluate, history_problems
 from generator.trail.commits import History, UnreadableHistory
-from generator.trail.gitlog import head_of, open_repository
+from generator.trail.gitlog import head_of, is_shallow, open_repository
 from generator.trail.history import read_history
 from generator.trail.prefetch import Prefetch, prefetch
 from generator.trail.published import is_rewritten, published_head
@@ -131,7 +131,7 @@ def _add_history(root: Path, checked: Checked, reading: Prefetch | None = None) 
         return trail, evaluate(trail, catalog) if trail else []
 
     checked._load = load
-    key = _trail_key(root, head, catalog, (Path(repo.git_dir) / "shallow").exists())
+    key = _trail_key(root, head, catalog, is_shallow(repo))
     cached = _read_trail_cache(root, key)
     if cached is not None:
         problems, checked.approval_count = cached

@@ -17,7 +17,7 @@ from functools import cache
 from pathlib import Path
 
 from generator.core import cachefile
-from generator.core.paths import PROGRAM, TEMPLATES
+from generator.core.paths import TEMPLATES
 from generator.core.problems import Problem
 from generator.records.layout import RECORDS_DIR
 from generator.records.load import Snapshot
@@ -59,12 +59,11 @@ def _code_digest() -> str:
     """The code and templates that turn records into pages, and the versions of MkDocs and Material."""
     from importlib.metadata import PackageNotFoundError, version
 
-    digest = hashlib.sha1()
-    for folder in (PROGRAM / "generator", PROGRAM / "schemas", TEMPLATES):
-        for path in sorted(folder.rglob("*")):
-            if path.is_file() and "__pycache__" not in path.parts:
-                digest.update(path.as_posix().encode())
-                digest.update(path.read_bytes())
+    digest = hashlib.sha1(cachefile.CODE.encode())  # generator/ and schemas/, hashed once per process
+    for path in sorted(TEMPLATES.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            digest.update(path.as_posix().encode())
+            digest.update(path.read_bytes())
     for package in ("mkdocs", "mkdocs-material", "pagefind"):
         try:
             digest.update(version(package).encode())

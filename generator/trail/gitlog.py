@@ -73,6 +73,11 @@ def head_of(repo: git.Repo) -> str | None:
     raise UnreadableHistory(f"HEAD names commit {head}, which git cannot read: {peeled.stderr.decode('utf-8', 'replace').strip() or 'a missing object'}")
 
 
+def is_shallow(repo: git.Repo) -> bool:
+    """Whether the clone is shallow (git keeps the cut-off commits in ``shallow``, in the common git folder)."""
+    return (Path(repo.common_dir) / "shallow").exists()
+
+
 def is_ancestor(repo: git.Repo, old: str, new: str) -> bool:
     try:
         repo.git.merge_base("--is-ancestor", old, new)

@@ -23,7 +23,7 @@ from generator.records.layout import RECORDS_DIR, place_of
 from generator.trail.cache import CACHE_FILE, load_cache, save_cache
 from generator.trail.commits import History, NotOnMainLine, Version
 from generator.trail.diffs import Step, read_versions
-from generator.trail.gitlog import ObjectReader, head_of, is_ancestor, open_repository, uncommitted_records, walk
+from generator.trail.gitlog import ObjectReader, head_of, is_ancestor, is_shallow, open_repository, uncommitted_records, walk
 from generator.trail.rules import ORGANIZATION, POLICY, RULE_FILES
 
 
@@ -50,7 +50,7 @@ def read_history(root: Path, use_cache: bool = True) -> History | None:
             history = _extend(repo, History(head="", commits=[], versions={}), head)
         if use_cache:
             save_cache(cache_path, history)
-    history.shallow = repo.git.rev_parse("--is-shallow-repository").strip() == "true"
+    history.shallow = is_shallow(repo)
     history.uncommitted = uncommitted_records(repo)
     return history
 
