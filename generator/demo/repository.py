@@ -100,9 +100,11 @@ def order_stages(order: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
         "disputed": ["delivered", "disputed"],
         "cancelled": ["cancelled"],
     }.get(final, [])
+    if final == "in_progress" and started and order != stages[-1][1]:
+        path = ["progress"]  # work under way: the tasks and tracking as they stand today (§3.3)
     for stage in path:
         version = copy.deepcopy(order)
-        version["status"] = stage
+        version["status"] = "in_progress" if stage == "progress" else stage
         if stage != "archived":
             version.pop("archived_on", None)
         stages.append((stage, version))
@@ -244,6 +246,12 @@ def plan_events(writer: _Writer) -> tuple[list[Event], Event]:
                     f"{order_id}: reviews and work plan 審核與工作計劃",
                     {order_path: _yaml(version)},
                 )
+            elif stage == "progress":
+                dates = [t["on"] for t in order.get("tracking", [])] + [m.get("done_on") for m in order["work_plan"]["milestones"]]
+                day = max([_d(d) for d in dates if d] + [events[-1].day])
+                owners = [t["owner"] for t in order["work_plan"]["tasks"] if t["owner"] in OPS]
+                author = owners[0] if owners else OPS[-1]
+                event = Event(day, author, _approvers(author, "sales"), f"progress/{order_id}", f"{order_id}: progress 執行追蹤", {order_path: _yaml(version)})
             elif stage == "delivered":
                 author = delivery_data["delivered_by"]
                 pending = copy.deepcopy(delivery_data)
@@ -325,7 +333,7 @@ def plan_events(writer: _Writer) -> tuple[list[Event], Event]:
                 day = _d(order["cancellation"]["on"])
                 event = Event(day, sales, _approvers(sales, "sales"), f"order/{order_id}-cancel", f"{order_id}: cancelled 已取消", {order_path: _yaml(version)})
             events.append(event)
-        in_events = {p for e in events[first_of_order:] for p in e.files}
+        in_events = {p for e in events[first_of_order:] for _, files in e.others for p in files}  # final versions on delivery branches
         for qc_path, qc in records.get("quality_record", []):
             if qc_path not in in_events:
                 author = qc["inspector"]

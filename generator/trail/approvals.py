@@ -15,6 +15,7 @@ with the keys in force at the merge's base.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -70,13 +71,14 @@ def evaluate(history: History, catalog: Catalog) -> list[Approval]:
     out = []
     for index, commit in enumerate(history.commits):
         rules = book.at(commit.rules)
-        kinds = kinds_changed(_judged_paths(commit), rules)
-        if not kinds:
+        judged = _judged_paths(commit)
+        changed = kinds_changed(judged, rules)
+        if not changed:
             continue
-        kinds += tuple(sorted(s for s in lifecycle.get(index, ()) if rules.policy is not None and rules.needs(s)))
+        kinds = changed + tuple(sorted(s for s in lifecycle.get(index, ()) if rules.policy is not None and rules.needs(s)))
         approval = Approval(commit, kinds, _approvers(commit, rules), tracked=rules.tracked, rules=rules)
         if approval.tracked:
-            approval.problems = list(_check(approval, rules, catalog))
+            approval.problems = list(_check(approval, rules, catalog, judged, changed))
             broken = [path for path in RULE_FILES if not book.valid(_new_blob(commit, path), path)]
             approval.problems += [
                 ("history.invalid-rules", f"it brings a {p.rsplit('/', 1)[1]} that does not validate; the last valid one stays in force") for p in broken
@@ -126,6 +128,7 @@ def lifecycle_subjects(history: History) -> dict[int, set[str]]:
     return out
 
 
+@functools.cache
 def states_on_the_way(status_type: type, target: str) -> tuple[str, ...]:
     """The states a record passes from its kind's first state to ``target`` (the shortest way), without the first."""
     try:
@@ -265,7 +268,7 @@ def _approvers(commit: Commit, rules: Rules) -> tuple[Approver, ...]:
     return tuple(out)
 
 
-def _check(approval: Approval, rules: Rules, catalog: Catalog):
+def _check(approval: Approval, rules: Rules, catalog: Catalog, judged: list[str], changed: tuple[str, ...]):
     commit = approval.commit
     people, policy = rules.people, rules.policy
     assert policy is not None
@@ -312,7 +315,7 @@ def _check(approval: Approval, rules: Rules, catalog: Catalog):
             yield "history.unverified-approval", f"{person.id}'s approval is only a claim: {claim} is on the merge or on an approval commit at the branch's tip"
             continue
         known.append(person)
-    yield from _editors(commit, rules)
+    yield from _editors(commit, rules, judged, changed)
     for kind in approval.kinds:
         rule = rules.rule(kind)
         for department in rule.departments:
@@ -328,13 +331,19 @@ def _check(approval: Approval, rules: Rules, catalog: Catalog):
                         yield "history.approver-not-authorised", f"{entry.model.id} needs the approval of {head.head}, head of {head.id}"
 
 
-def _editors(commit: Commit, rules: Rules):
-    """Who wrote each change on the merged branch may edit what they changed (``editors:`` per kind, §1.4)."""
+def _editors(commit: Commit, rules: Rules, judged: list[str], changed: tuple[str, ...]):
+    """Who wrote each change on the merged branch may edit what they changed (``editors:`` per kind, §1.4).
+    ``judged`` and ``changed``: the commit's paths that need approval and their kinds (one author wrote them all
+    on most branches, so their kinds are known already)."""
     reported: set[tuple[str, str]] = set()
-    judged = set(_judged_paths(commit))
-    for address, paths in commit.edited():
+    if not commit.edits and (not commit.is_merge or len(commit.branch_authors) == 1):  # one author wrote it all
+        edited: list[tuple[str, list[str] | None]] = [(commit.branch_authors[0][1] if commit.is_merge else commit.author[1], None)]
+    else:
+        edited = list(commit.edited())
+    judged_set = set(judged)
+    for address, paths in edited:
         author = rules.people.find(address)
-        for kind in kinds_changed([p for p in paths if p in judged], rules):
+        for kind in changed if paths is None else kinds_changed([p for p in paths if p in judged_set], rules):
             editors = rules.rule(kind).editors
             key = (author.id if author else address.lower(), kind)
             if not editors or key in reported or (author is not None and author.department in editors):

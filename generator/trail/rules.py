@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from pydantic import ValidationError
 
@@ -83,6 +83,7 @@ class Rules:
     organization: Organization | None
     policy: Policy | None
     people: People
+    _state_rules: dict[str, ApprovalRule] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def tracked(self) -> bool:
@@ -101,8 +102,10 @@ class Rules:
         """The approval rule for a record kind, a state entered, a closed dossier or a protected file pattern."""
         assert self.policy is not None
         if "→" in subject:
-            kind, state = subject.split("→")
-            return ApprovalRule(departments=getattr(self.policy.approvals, kind).states.get(state, []))
+            if subject not in self._state_rules:
+                kind, state = subject.split("→")
+                self._state_rules[subject] = ApprovalRule(departments=getattr(self.policy.approvals, kind).states.get(state, []))
+            return self._state_rules[subject]
         if subject == "closed_dossier":
             return self.policy.approvals.closed_dossier or self.policy.approvals.policy
         if not subject.startswith("file:"):

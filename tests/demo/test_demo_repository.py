@@ -48,3 +48,16 @@ def test_the_archive_carries_its_editor_schemas(tmp_path):
     for schema in settings["yaml.schemas"]:
         assert (root / schema).is_file(), schema
     assert not (root / "schemas").exists()  # that name would shadow the program's own package
+
+
+def test_every_record_ends_as_the_archive_writer_wrote_it(tmp_path):
+    """Each record's last merged version is its final one: no stage of its life is left as the current record."""
+    from generator.demo.archive import demo_files
+
+    root = tmp_path / "demo"
+    write_repository(root, 60, seed=5)
+    expected = {p: c for p, c in demo_files(60, seed=5).items() if p.endswith(".yaml")}
+    actual = {p.relative_to(root).as_posix(): p.read_bytes() for p in (root / "records").rglob("*.yaml")}
+    policy_and_people = {"records/policy.yaml", "records/organization.yaml"}
+    assert sorted(set(actual) - policy_and_people) == sorted(set(expected) - policy_and_people)
+    assert [p for p in expected if p not in policy_and_people and actual[p] != expected[p]] == []
