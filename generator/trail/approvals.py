@@ -180,9 +180,8 @@ def _acknowledge(approvals: list[Approval], book: RulesBook, final: Rules) -> No
                 added.setdefault(sha, approval)
             listed = now
     for entry in final.policy.acknowledged:
-        if len(entry.commit) < 7:
-            continue
-        excused = next((a for a in approvals if a.problems and a.commit.sha.startswith(entry.commit)), None)
+        matching = [a for a in approvals if a.commit.sha.startswith(entry.commit)] if len(entry.commit) >= 7 else []
+        excused = matching[0] if len(matching) == 1 and matching[0].problems else None  # a prefix names one commit or none
         if excused is None:
             continue
         why = _refused(entry, excused, added.get(entry.commit))
