@@ -426,3 +426,17 @@ def test_githubs_gpg_signed_merge_button_counts_and_a_look_alike_key_does_not(tm
         [approval] = [a for a in check_archive(root).approvals if a.tracked]
         assert [(a.person, a.verified) for a in approval.approvers] == [("lin.yating", verified)]
         assert history_rules(root) == ([] if verified else ["history.approver-not-authorised", "history.unverified-approval"])
+
+
+def test_switching_signatures_off_is_judged_by_the_policy_that_required_them(tmp_path):
+    root = make_repo(tmp_path, {"require_signed_approvals": True})
+
+    def unsign(r: Path) -> None:
+        edit(r, POLICY, lambda p: p.update(require_signed_approvals=False))
+        new_task(r)
+
+    on_branch(root, "policy/unsigned", "tseng.yawen", T1, "No more signatures", unsign)
+    merge(root, "policy/unsigned", ["hsu.wenpin", "lin.yating"], T2, committer="hsu.wenpin")  # unsigned
+    assert "history.unverified-approval" in history_rules(root)
+    approved_order_change(root, "order/later")  # after it, unsigned approvals count
+    assert history_rules(root).count("history.unverified-approval") == 2  # both approvers of the first merge only
