@@ -233,7 +233,12 @@ class Order(Record):
     forwarding: Forwarding | None = field("Forwarding to Operations and Finance", "轉交運營與財務", "§2.3", default=None)
     operations_review: OperationsReview | None = field("Operations review", "運營審核", "§2.4", default=None)
     finance_review: FinanceReview | None = field("Finance review", "財務審核", "§2.5", default=None)
-    complexity: Complexity = field("Complexity of the order", "訂單複雜度", "§3.3", default=Complexity.STANDARD)
+    complexity: Complexity | None = field(
+        "Complexity of the order (standard, complex, major), decided by the reviews; required before execution",
+        "訂單複雜度（審核時決定；執行前必填）",
+        "§3.3",
+        default=None,
+    )
     project_review: ProjectReview | None = field("Project review", "專案評審", "§3.3", default=None)
     risks: list[Risk] = field("Risk plan", "風險控制", "§3.3", default_factory=list, max_length=200)
     work_plan: WorkPlan | None = field("Work plan", "工作計劃", "§3.1", default=None)

@@ -160,6 +160,15 @@ class Acknowledgement(Part):
     on: IsoDate = field("Date", "日期")
 
 
+class Steps(Part):
+    """Which department does each step the regulation assigns (absent: the regulation's own)."""
+
+    intake: DepartmentId | None = field("Takes orders (sales_rep); absent: sales", "接單（預設：sales）", "§2.2", default=None)
+    operations_review: DepartmentId | None = field("Reviews feasibility; absent: operations", "運營審核（預設：operations）", "§2.4", default=None)
+    finance_review: DepartmentId | None = field("Reviews cost and budget; absent: finance", "財務審核（預設：finance）", "§2.5", default=None)
+    settlement_plan: DepartmentId | None = field("Drafts the settlement plan; absent: finance", "擬定結算方案（預設：finance）", "§6.1", default=None)
+
+
 class ApprovalRules(Part):
     order: ApprovalRule = field("Orders", "訂單", "§2.3")
     change_request: ApprovalRule = field("Change requests", "變更申請", "§7.1")
@@ -197,6 +206,14 @@ class Policy(Record):
     )
     calendar: Calendar = field("Business calendar", "工作日曆", "§2.3")
     approvals: ApprovalRules = field("Who approves changes to each record kind", "各類記錄之核准規則")
+    steps: Steps | None = field("Which department does each step (absent: as the regulation says)", "各步驟之負責部門（未設定：依制度）", default=None)
+    project_review_departments: list[DepartmentId] | None = field(
+        "Departments that take part in the project review of a complex or major order (absent: sales, operations, finance)",
+        "複雜或重大訂單專案評審之參與部門（未設定：sales、operations、finance）",
+        "§3.3",
+        default=None,
+        max_length=20,
+    )
     approvals_required: bool = field(
         "Merges into the main line must be approved. Judged per commit by the policy at its base: the commit that "
         "switches this on or off is judged by the policy before it, and dates play no part",

@@ -105,6 +105,7 @@ def fill_order(root: Path) -> None:
 def start_work(root: Path) -> None:
     def go(d):
         d["status"] = "in_progress"
+        d["complexity"] = "standard"  # decided by the reviews (§3.3)
         d["operations_review"] = {"reviewer": "wang.chienhung", "reviewed_on": "2027-01-07", "decision": "approved", "feasibility": "可行 Feasible"}
         d["finance_review"] = {"reviewer": "huang.shuhua", "reviewed_on": "2027-01-07", "decision": "approved"}
         d["work_plan"] = {

@@ -205,8 +205,8 @@ class _Writer:
                 "decision": "approved",
                 "notes": "預算合理，分期請款。 Budget reasonable; invoiced in instalments.",
             }
+            order["complexity"] = complexity  # decided by the reviews (§3.3)
             if complexity != "standard":
-                order["complexity"] = complexity
                 order["project_review"] = {
                     "held_on": p.reviewed,
                     "participants": ["wang.chienhung", "huang.shuhua", sales],

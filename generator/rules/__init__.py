@@ -185,7 +185,8 @@ from . import (  # noqa: E402
     lifecycle,
     quality,
     settlement,
+    steps,
 )
 
 __all__ = ["REGISTRY", "Finding", "Rule", "archive", "attachments", "changes", "delivery", "each_order", "each_record", "execution"]
-__all__ += ["identity", "intake", "lifecycle", "quality", "rule", "run_rules", "settlement"]
+__all__ += ["identity", "intake", "lifecycle", "quality", "rule", "run_rules", "settlement", "steps"]

@@ -28,7 +28,7 @@ def missing_work_plan(catalog: Catalog) -> Iterator[Finding]:
 )
 def missing_risk_plan(catalog: Catalog) -> Iterator[Finding]:
     for _, entry, order in each_order(catalog):
-        if order.complexity is Complexity.STANDARD or order.status not in EXECUTED:
+        if order.complexity in (None, Complexity.STANDARD) or order.status not in EXECUTED:
             continue
         if order.project_review is None:
             yield Finding(entry, ("complexity",), f"a {order.complexity.value} order needs a project_review before execution")

@@ -1,0 +1,93 @@
+"""Who did each step (§1.4, §2.2, §2.4, §2.5, §3.3, §6.1): the regulation gives every step to a department.
+
+Companies rename departments, so ``policy.steps`` may give a step to another one; absent, the
+regulation's own department is expected — when the organisation has it (a new archive starts with
+one department, and is not flagged for the ones it has yet to add).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from generator.records.catalog import Catalog
+from schemas.order import Complexity
+
+from . import E, Finding, each_order, each_record, rule
+from .intake import EXECUTED
+
+STEPS = {  # step → (the regulation's department, clause, how a message names it)
+    "intake": ("sales", "§2.2", "take the order"),
+    "operations_review": ("operations", "§2.4", "do the operations review"),
+    "finance_review": ("finance", "§2.5", "do the finance review"),
+    "settlement_plan": ("finance", "§6.1", "draft the settlement plan"),
+}
+PROJECT_REVIEW = ("sales", "operations", "finance")
+
+
+def department_for(catalog: Catalog, step: str) -> str | None:
+    """The department the policy (or the regulation) gives ``step``, or None when the organisation has no such department."""
+    chosen = getattr(catalog.policy.steps, step) if catalog.policy and catalog.policy.steps else None
+    department = chosen or STEPS[step][0]
+    return department if department in catalog.departments else None
+
+
+@rule(
+    "step.wrong-department",
+    ("§1.4", "§2.2", "§2.4", "§2.5", "§6.1"),
+    E,
+    "Each step is done by the department the regulation gives it to",
+    "各步驟由制度指定之部門執行",
+)
+def wrong_department(catalog: Catalog) -> Iterator[Finding]:
+    if catalog.organization is None:
+        return
+    for _, entry, order in each_order(catalog):
+        named = [("intake", ("intake", "sales_rep"), order.intake.sales_rep)]
+        named += [(part, (part, "reviewer"), getattr(order, part).reviewer) for part in ("operations_review", "finance_review") if getattr(order, part)]
+        yield from _check(catalog, entry, named)
+    for _, entry, settlement in each_record(catalog, "settlement"):
+        yield from _check(catalog, entry, [("settlement_plan", ("plan", "drafted_by"), settlement.plan.drafted_by)])
+
+
+def _check(catalog: Catalog, entry, named) -> Iterator[Finding]:
+    for step, loc, person_id in named:
+        department = department_for(catalog, step)
+        person = catalog.people.get(person_id)
+        if department is None or person is None or person.department == department:
+            continue  # an unknown person is reference.unknown-person
+        _, clause, doing = STEPS[step]
+        yield Finding(entry, loc, f"{person.id} ({person.department}) cannot {doing}: it is the work of {department}", clause)
+
+
+@rule(
+    "order.project-review-incomplete",
+    "§3.3",
+    E,
+    "The project review of a complex or major order brings together the departments concerned",
+    "複雜或重大訂單之專案評審須有相關部門參與",
+)
+def project_review_incomplete(catalog: Catalog) -> Iterator[Finding]:
+    if catalog.organization is None:
+        return
+    wanted = catalog.policy.project_review_departments if catalog.policy and catalog.policy.project_review_departments else PROJECT_REVIEW
+    wanted = [d for d in wanted if d in catalog.departments]
+    for _, entry, order in each_order(catalog):
+        if order.complexity in (None, Complexity.STANDARD) or order.project_review is None:
+            continue
+        present = {p.department for pid in order.project_review.participants if (p := catalog.people.get(pid))}
+        missing = [d for d in wanted if d not in present]
+        if missing:
+            yield Finding(
+                entry,
+                ("project_review", "participants"),
+                f"no one of {', '.join(missing)} took part; a project review brings the departments concerned together, one department is not a review",
+            )
+
+
+@rule("order.complexity-undecided", "§3.3", E, "An order in execution says how complex it is", "執行中之訂單須載明複雜度")
+def complexity_undecided(catalog: Catalog) -> Iterator[Finding]:
+    for _, entry, order in each_order(catalog):
+        if order.complexity is None and order.status in EXECUTED:
+            yield Finding(
+                entry, ("status",), "set complexity (standard, complex or major) before execution: skipping the project review must be a decision on record"
+            )
