@@ -122,6 +122,7 @@ class OperationsReview(Part):
     feasibility: Text = field("Feasibility assessment", "可行性評估", "§2.4")
     resources: Text | None = field("Resources needed", "所需資源", "§2.4", default=None)
     issues: Text | None = field("Problems settled with the sales representative", "與業務協調之問題", "§2.4", default=None)
+    feedback_to_sales_on: IsoDate | None = field("Date the result was fed back to sales", "審核結果反饋業務日期", "§2.4", default=None)
 
 
 class BudgetAdjustment(Part):
@@ -141,6 +142,7 @@ class FinanceReview(Part):
     decision: Decision = field("Review decision", "審核結論", "§2.5")
     notes: Text | None = field("Review notes", "審核意見", "§2.5", default=None)
     budget_adjustment: BudgetAdjustment | None = field("Agreed fee adjustment", "費用調整", "§2.5", default=None)
+    feedback_to_sales_on: IsoDate | None = field("Date the result was fed back to sales", "審核結果反饋業務日期", "§2.5", default=None)
 
 
 class ProjectReview(Part):

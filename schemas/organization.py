@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from enum import StrEnum
 from typing import ClassVar, Literal
 
-from .base import DepartmentId, Email, FieldError, Line, Part, PersonId, Record, field
+from .base import DepartmentId, Email, FieldError, IsoDate, Line, Part, PersonId, Record, field
 
 
 class Role(StrEnum):
@@ -41,6 +41,7 @@ class Person(Part):
         "SSH public keys that sign this person's approvals (ssh-ed25519 AAAA…)", "簽章用 SSH 公鑰", default_factory=list, max_length=10
     )
     active: bool = field("Still with the company", "在職", default=True, strict=True)
+    left_on: IsoDate | None = field("Last day with the company: no step dated after it can be theirs", "離職日期", "§1.4", default=None)
 
 
 class Organization(Record):

@@ -198,12 +198,14 @@ class _Writer:
                 "decision": "approved",
                 "feasibility": f"可行；由 {ops_lead} 負責執行。 Feasible; {ops_lead} leads the work.",
                 "resources": f"{rng.randint(2, 6)} 人 / people, {rng.randint(1, 5)} 個月 / months",
+                "feedback_to_sales_on": p.reviewed,
             }
             order["finance_review"] = {
                 "reviewer": rng.choice(FIN[:2]),
                 "reviewed_on": p.reviewed,
                 "decision": "approved",
                 "notes": "預算合理，分期請款。 Budget reasonable; invoiced in instalments.",
+                "feedback_to_sales_on": p.reviewed,
             }
             order["complexity"] = complexity  # decided by the reviews (§3.3)
             if complexity != "standard":

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from generator.records.catalog import Catalog
 from schemas.order import Complexity
 
-from . import E, Finding, each_order, each_record, rule
+from . import E, Finding, W, each_order, each_record, rule
 from .intake import EXECUTED
 
 STEPS = {  # step → (the regulation's department, clause, how a message names it)
@@ -91,3 +91,53 @@ def complexity_undecided(catalog: Catalog) -> Iterator[Finding]:
             yield Finding(
                 entry, ("status",), "set complexity (standard, complex or major) before execution: skipping the project review must be a decision on record"
             )
+
+
+@rule(
+    "review.feedback-to-sales",
+    ("§2.4", "§2.5"),
+    W,
+    "The results of the operations and the finance review are fed back to sales",
+    "運營與財務審核結果須反饋業務部門",
+)
+def feedback_to_sales(catalog: Catalog) -> Iterator[Finding]:
+    for entry, part, clause, review in _reviews(catalog):
+        if review.feedback_to_sales_on is None:
+            yield Finding(entry, (part, "reviewed_on"), "no date the result was fed back to sales (feedback_to_sales_on)", clause)
+
+
+@rule("review.feedback-before-review", ("§2.4", "§2.5"), E, "Review results are fed back after the review", "審核結果於審核後反饋")
+def feedback_before_review(catalog: Catalog) -> Iterator[Finding]:
+    for entry, part, clause, review in _reviews(catalog):
+        if review.feedback_to_sales_on is not None and review.feedback_to_sales_on < review.reviewed_on:
+            message = f"fed back to sales on {review.feedback_to_sales_on}, before the review on {review.reviewed_on}"
+            yield Finding(entry, (part, "feedback_to_sales_on"), message, clause)
+
+
+def _reviews(catalog: Catalog) -> Iterator[tuple]:
+    for _, entry, order in each_order(catalog):
+        for part, clause in (("operations_review", "§2.4"), ("finance_review", "§2.5")):
+            if (review := getattr(order, part)) is not None:
+                yield entry, part, clause, review
+
+
+@rule("step.after-leaving", "§1.4", E, "Nobody is named for a step dated after they left the company", "離職後之日期不得列其為執行人")
+def after_leaving(catalog: Catalog) -> Iterator[Finding]:
+    left = {p.id: p.left_on for p in catalog.people.values() if p.left_on is not None}
+    if not left:
+        return
+    for _, entry, order in each_order(catalog):
+        steps = [(("intake", "sales_rep"), order.intake.sales_rep, order.intake.confirmed_on)]
+        steps += [((part, "reviewer"), r.reviewer, r.reviewed_on) for part in ("operations_review", "finance_review") if (r := getattr(order, part))]
+        yield from _after(entry, steps, left)
+    for _, entry, settlement in each_record(catalog, "settlement"):
+        yield from _after(entry, [(("plan", "drafted_by"), settlement.plan.drafted_by, settlement.plan.drafted_on)], left)
+    for dossier in catalog.dossiers.values():
+        for qc in dossier.quality:
+            yield from _after(qc, [(("inspector",), qc.model.inspector, qc.model.inspected_on)], left)
+
+
+def _after(entry, steps, left) -> Iterator[Finding]:
+    for loc, person_id, day in steps:
+        if person_id in left and day is not None and day > left[person_id]:
+            yield Finding(entry, loc, f"{person_id} left the company on {left[person_id]}, before this step on {day}")

@@ -556,7 +556,10 @@ def _read_edits(repo: git.Repo, merges: list[Commit], objects: dict[str, RawComm
     """For merges of branches with several authors: which author changed which paths (one git log for all)."""
     if not merges:
         return
-    changed = dict(read_changes(repo, "", first_parent=False, shas=[sha for merge in merges for sha, _ in merge.edits]))
+    shas = [sha for merge in merges for sha, _ in merge.edits]
+    halves = [shas[: len(shas) // 2], shas[len(shas) // 2 :]] if len(shas) >= 2000 else [shas]  # two git processes: both cores
+    with ThreadPoolExecutor(len(halves)) as pool:
+        changed = {sha: c for found in pool.map(lambda half: read_changes(repo, "", first_parent=False, shas=half), halves) for sha, c in found}
     for merge in merges:
         by_author: dict[str, set[str]] = {}
         for sha, _ in merge.edits:

@@ -48,3 +48,23 @@ def test_an_executed_order_must_say_how_complex_it_is(archive):
     edit(archive, O5, lambda d: d.pop("complexity"))
     [problem] = fired(archive, "order.complexity-undecided")
     assert_at(problem, archive, O5, "status", clause="§3.3")
+
+
+def test_the_review_results_go_back_to_sales(archive):
+    assert fired(archive, "review.feedback-to-sales") == []
+    edit(archive, O5, lambda d: d["operations_review"].pop("feedback_to_sales_on"))
+    [problem] = fired(archive, "review.feedback-to-sales")
+    assert str(problem.severity) == "warning"
+    assert_at(problem, archive, O5, "operations_review", "reviewed_on", clause="§2.4")
+    edit(archive, O5, lambda d: d["finance_review"].update(feedback_to_sales_on="2020-01-01"))
+    [problem] = fired(archive, "review.feedback-before-review")
+    assert "before the review" in problem.message
+    assert_at(problem, archive, O5, "finance_review", "feedback_to_sales_on", clause="§2.5")
+
+
+def test_nobody_does_a_step_after_leaving_the_company(archive):
+    reviewer = read(archive, O5)["operations_review"]["reviewer"]
+    edit(archive, "records/organization.yaml", lambda d: next(p for p in d["people"] if p["id"] == reviewer).update(active=False, left_on="2026-01-31"))
+    [problem] = [p for p in fired(archive, "step.after-leaving") if p.path == O5]
+    assert_at(problem, archive, O5, "operations_review", "reviewer", clause="§1.4")
+    assert f"{reviewer} left the company on 2026-01-31" in problem.message
