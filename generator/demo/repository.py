@@ -194,6 +194,17 @@ def quality_stages(qc: dict[str, Any]) -> list[tuple[str, date, dict[str, Any]]]
     return out
 
 
+def _settlement_events(order_id: str, path: str, stages: list[tuple[str, date, dict[str, Any]]]) -> list[Event]:
+    """One reviewed merge per state of a settlement, written by the finance person who drafted it."""
+    out = []
+    for step, day, version in stages:
+        author = version["plan"]["drafted_by"]
+        out.append(
+            Event(day, author, _approvers(author, "finance"), f"settlement/{order_id}-{step}", f"{order_id}: settlement {step} 結算", {path: _yaml(version)})
+        )
+    return out
+
+
 def plan_events(writer: _Writer) -> tuple[list[Event], Event]:
     """Every reviewed change of the archive, oldest first, and the set-up commit before them."""
     files = {**writer.files, **writer.destroyed}
@@ -290,17 +301,7 @@ def plan_events(writer: _Writer) -> tuple[list[Event], Event]:
             elif stage == "settled":
                 stl_path, stl = settlement
                 author = stl["plan"]["drafted_by"]
-                for step, step_day, step_version in settlement_stages(stl)[:-1]:  # the last one settles beside the order
-                    events.append(
-                        Event(
-                            step_day,
-                            author,
-                            _approvers(author, "finance"),
-                            f"settlement/{order_id}-{step}",
-                            f"{order_id}: settlement {step} 結算",
-                            {stl_path: _yaml(step_version)},
-                        )
-                    )
+                events += _settlement_events(order_id, stl_path, settlement_stages(stl)[:-1])  # the last one settles beside the order
                 event = Event(
                     _d(stl["settled_on"]),
                     author,
@@ -356,18 +357,7 @@ def plan_events(writer: _Writer) -> tuple[list[Event], Event]:
                 )
         if settlement[0] and order["status"] not in ("settled", "archived"):
             stl_path, stl = settlement
-            author = stl["plan"]["drafted_by"]
-            for step, step_day, step_version in settlement_stages(stl):
-                events.append(
-                    Event(
-                        step_day,
-                        author,
-                        _approvers(author, "finance"),
-                        f"settlement/{order_id}-{step}",
-                        f"{order_id}: settlement {step} 結算",
-                        {stl_path: _yaml(step_version)},
-                    )
-                )
+            events += _settlement_events(order_id, stl_path, settlement_stages(stl))
     events.extend(archived_by_month.values())
     for path, loan in files.items():
         if loan["kind"] == "loan":
