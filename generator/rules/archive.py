@@ -115,3 +115,13 @@ def overdue(catalog: Catalog) -> Iterator[Finding]:
     for entry, loan in catalog.loan_models:
         if loan.borrowed_on is not None and loan.returned_on is None and loan.due_on is not None and loan.due_on < catalog.today:
             yield Finding(entry, ("due_on",), f"due back on {loan.due_on}, {(catalog.today - loan.due_on).days} days ago, and not returned")
+
+
+@rule("loan.destroyed-record", "§8.3", E, "A destroyed record is never lent", "已銷毀之檔案不得借閱")
+def destroyed_record(catalog: Catalog) -> Iterator[Finding]:
+    destroyed = catalog.destroyed()
+    for entry, loan in catalog.loan_models:
+        for i, record in enumerate(loan.records):
+            disposal = destroyed.get(record)
+            if disposal is not None and loan.requested_on >= disposal.model.destroyed_on:
+                yield Finding(entry, ("records", i), f"{record} was destroyed on {disposal.model.destroyed_on} ({disposal.model.id}) and cannot be lent")

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from generator.records.catalog import Catalog
 from schemas import ChangeStatus
-from schemas.change import ApprovalDecision
+from schemas.change import ApprovalDecision, VerificationResult
 
 from . import E, Finding, approving_departments, rule
 
@@ -96,3 +96,34 @@ def after_settlement(catalog: Catalog) -> Iterator[Finding]:
         for entry in dossier.changes:
             if entry.model.requested_on > settlement.settled_on:
                 yield Finding(entry, ("requested_on",), f"requested after the order was settled on {settlement.settled_on}")
+
+
+@rule(
+    "change.out-of-order",
+    ("§7.2", "§7.3", "§7.4"),
+    E,
+    "A change is reviewed (if major) before its approval, implemented after it, and verified after its implementation",
+    "變更依序：重大變更先評審後核准、核准後實施、實施後驗證",
+)
+def out_of_order(catalog: Catalog) -> Iterator[Finding]:
+    for dossier in catalog.dossiers.values():
+        for entry in dossier.changes:
+            cr = entry.model
+            approved = max((a.on for a in cr.approvals), default=None)
+            if cr.major_review is not None and approved is not None and cr.major_review.held_on > approved:
+                yield Finding(entry, ("major_review", "held_on"), f"reviewed on {cr.major_review.held_on}, after its approval on {approved}", "§7.2")
+            implemented = cr.implementation
+            if implemented is not None and approved is not None and implemented.started_on < approved:
+                yield Finding(entry, ("implementation", "started_on"), f"implemented from {implemented.started_on}, before its approval on {approved}", "§7.3")
+            done = implemented.completed_on or implemented.started_on if implemented is not None else None
+            if cr.verification is not None and done is not None and cr.verification.on < done:
+                yield Finding(entry, ("verification", "on"), f"verified on {cr.verification.on}, before its implementation ({done})", "§7.4")
+
+
+@rule("change.verification-failed", "§7.4", E, "A change whose verification failed is not marked verified", "驗證未通過之變更不得標示為已驗證")
+def verification_failed(catalog: Catalog) -> Iterator[Finding]:
+    for dossier in catalog.dossiers.values():
+        for entry in dossier.changes:
+            cr = entry.model
+            if cr.status is ChangeStatus.VERIFIED and cr.verification is not None and cr.verification.result is VerificationResult.FAILED:
+                yield Finding(entry, ("status",), "marked verified, but its verification failed: rework it and verify again")

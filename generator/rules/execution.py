@@ -49,3 +49,17 @@ def milestone_overdue(catalog: Catalog) -> Iterator[Finding]:
                     ("work_plan", "milestones", i, "due"),
                     f"milestone '{milestone.name}' was due on {milestone.due} ({late} days ago)",
                 )
+
+
+@rule("order.work-before-review", "§3.1", E, "No work is reported before the reviews allowed it", "審核通過前不得執行")
+def work_before_review(catalog: Catalog) -> Iterator[Finding]:
+    for _, entry, order in each_order(catalog):
+        if order.operations_review is None or order.finance_review is None:
+            continue  # order.executed-without-review
+        allowed = max(order.operations_review.reviewed_on, order.finance_review.reviewed_on)
+        dated = [(("tracking", i, "on"), p.on) for i, p in enumerate(order.tracking)]
+        if order.work_plan is not None:
+            dated += [(("work_plan", "milestones", i, "done_on"), m.done_on) for i, m in enumerate(order.work_plan.milestones) if m.done_on]
+        for loc, day in dated:
+            if day < allowed:
+                yield Finding(entry, loc, f"work reported on {day}, before the reviews allowed work on {allowed}")
