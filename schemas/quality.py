@@ -65,6 +65,7 @@ class Rectification(Part):
     description: Text = field("What was done", "整改內容", "§4.4")
     client_notified_on: IsoDate | None = field("Date the client was notified", "通知客戶日期", "§4.4", default=None)
     completed_on: IsoDate | None = field("Date the rectification was completed", "整改完成日期", "§4.4", default=None)
+    done_by: PersonId | None = field("Who carried out the rectification", "整改執行人", "§4.4", default=None)
     verified_by: PersonId | None = field("Inspector who verified the rectification", "整改驗證人", "§4.3", default=None)
 
 

@@ -402,6 +402,7 @@ class _Writer:
             }
             if closed:
                 rect["completed_on"] = inspected + timedelta(days=2)
+                rect["done_by"] = "wang.chienhung"
                 rect["verified_by"] = "liu.yihsuan"
             qc["rectification"] = rect
         if closed:

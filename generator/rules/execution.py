@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 
 from generator.records.catalog import Catalog
 from schemas import OrderStatus
 from schemas.order import Complexity
 
 from . import E, Finding, W, each_order, rule
+from .changes import GOING_AHEAD
 from .intake import EXECUTED
 
 
@@ -63,3 +65,29 @@ def work_before_review(catalog: Catalog) -> Iterator[Finding]:
         for loc, day in dated:
             if day < allowed:
                 yield Finding(entry, loc, f"work reported on {day}, before the reviews allowed work on {allowed}")
+
+
+@rule(
+    "order.plan-after-due",
+    "§3.1",
+    E,
+    "Tasks and milestones end by the delivery date, as approved changes moved it",
+    "任務與里程碑不得晚於（經核准變更後之）交付日期",
+)
+def plan_after_due(catalog: Catalog) -> Iterator[Finding]:
+    for dossier, entry, order in each_order(catalog):
+        if order.work_plan is None:
+            continue
+        due = delivery_due(dossier)
+        planned = [(("work_plan", "tasks", i, "due"), t.due) for i, t in enumerate(order.work_plan.tasks)]
+        planned += [(("work_plan", "milestones", i, "due"), m.due) for i, m in enumerate(order.work_plan.milestones)]
+        for loc, day in planned:
+            if day > due:
+                yield Finding(entry, loc, f"due on {day}, after the delivery date {due}; move it, or approve a change that moves delivery")
+
+
+def delivery_due(dossier) -> date:
+    """The agreed delivery date, as the latest approved change (§7.1) moved it."""
+    moved = [c.model for c in dossier.changes if c.model.status in GOING_AHEAD and c.model.new_delivery_due is not None]
+    latest = max(moved, key=lambda cr: cr.requested_on, default=None)
+    return latest.new_delivery_due if latest is not None else dossier.order.model.intake.delivery_due

@@ -65,3 +65,25 @@ def inspector_role(catalog: Catalog) -> Iterator[Finding]:
                 person = catalog.people.get(person_id)
                 if person is not None and Role.QUALITY_INSPECTOR not in person.roles:
                     yield Finding(entry, loc, f"{person_id} does not have the quality_inspector role")
+
+
+@rule(
+    "quality.rectification-out-of-order",
+    "§4.4",
+    E,
+    "The client hears of a defect after the inspection found it, and a completed rectification is verified by someone else",
+    "缺陷經檢驗發現後始通知客戶；整改完成後由他人驗證",
+)
+def rectification_out_of_order(catalog: Catalog) -> Iterator[Finding]:
+    for dossier in catalog.dossiers.values():
+        for entry in dossier.quality:
+            qc, rect = entry.model, entry.model.rectification
+            if rect is None:
+                continue
+            if rect.client_notified_on is not None and rect.client_notified_on < qc.inspected_on:
+                message = f"the client was notified on {rect.client_notified_on}, before the inspection on {qc.inspected_on} found the defect"
+                yield Finding(entry, ("rectification", "client_notified_on"), message)
+            if rect.completed_on is not None and rect.verified_by is None:
+                yield Finding(entry, ("rectification", "completed_on"), "a completed rectification names who verified it (verified_by)")
+            elif rect.verified_by is not None and rect.verified_by == rect.done_by:
+                yield Finding(entry, ("rectification", "verified_by"), f"verified by the person who did it ({rect.done_by}): another inspector verifies")

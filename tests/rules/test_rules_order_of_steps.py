@@ -41,3 +41,27 @@ def test_a_destroyed_record_cannot_be_lent(archive):
     edit(archive, loan, lambda d: d.update(records=[destroyed]))
     [problem] = fired(archive, "loan.destroyed-record")
     assert_at(problem, archive, loan, "records", 0, clause="§8.3")
+
+
+def test_the_plan_ends_by_the_delivery_date_as_approved_changes_moved_it(archive):
+    assert fired(archive, "order.plan-after-due") == []
+    due = read(archive, O5)["intake"]["delivery_due"]
+    edit(archive, O5, lambda d: d["work_plan"]["milestones"][-1].update(due="2027-06-30"))
+    [problem] = fired(archive, "order.plan-after-due")
+    assert_at(problem, archive, O5, "work_plan", "milestones", 1, "due", clause="§3.1")
+    assert f"after the delivery date {due}" in problem.message
+
+
+def test_a_rectification_follows_its_inspection_and_is_verified_by_someone_else(archive):
+    qc = f"{dossier('ORD-2025-0001')}/quality/QC-2025-0001-01.yaml"
+    assert fired(archive, "quality.rectification-out-of-order") == []
+    edit(archive, qc, lambda d: d["rectification"].update(client_notified_on="2025-01-01"))
+    [problem] = fired(archive, "quality.rectification-out-of-order")
+    assert_at(problem, archive, qc, "rectification", "client_notified_on", clause="§4.4")
+    edit(archive, qc, lambda d: d["rectification"].update(client_notified_on=d["inspected_on"], done_by=d["rectification"]["verified_by"]))
+    [problem] = fired(archive, "quality.rectification-out-of-order")
+    assert_at(problem, archive, qc, "rectification", "verified_by", clause="§4.4")
+    assert "verified by the person who did it" in problem.message
+    edit(archive, qc, lambda d: d["rectification"].pop("verified_by"))
+    [problem] = fired(archive, "quality.rectification-out-of-order")
+    assert "names who verified it" in problem.message

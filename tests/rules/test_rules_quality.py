@@ -9,8 +9,8 @@ DEFECT = [{"type": "functional", "severity": "major", "description": "查詢逾�
 RECT = {
     "action": "rework",
     "description": "返工",
-    "client_notified_on": "2026-09-02",
-    "completed_on": "2026-09-03",
+    "client_notified_on": "2026-11-06",  # the day of the inspection that found the defect
+    "completed_on": "2026-11-06",
     "verified_by": "liu.yihsuan",
 }
 
