@@ -201,8 +201,11 @@ class Policy(Record):
     kind: Literal["policy"] = field("Record kind", "記錄類型")
     retention_years: Retention = field("Retention period per record kind", "各類檔案保存年限", "§8.2")
     max_borrowing_days: Annotated[StrictInt, Field(ge=1, le=3650)] = field("Longest allowed loan, days", "最長借閱天數", "§8.3")
-    forwarding_business_days: Annotated[StrictInt, Field(ge=0, le=30)] = field(
-        "Business days after confirmation to forward an order to Operations and Finance", "轉交期限（工作天）", "§2.3", default=1
+    forwarding_business_days: Annotated[StrictInt, Field(ge=0, le=1)] = field(
+        "Business days after confirmation to forward an order to Operations and Finance: the regulation's one day is the most a policy may allow",
+        "轉交期限（工作天）：制度規定一日為上限，政策僅得縮短",
+        "§2.3",
+        default=1,
     )
     calendar: Calendar = field("Business calendar", "工作日曆", "§2.3")
     approvals: ApprovalRules = field("Who approves changes to each record kind", "各類記錄之核准規則")

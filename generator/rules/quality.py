@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from generator.records.catalog import Catalog
-from schemas import QualityStatus
+from schemas import OrderStatus, QualityStatus
 from schemas.delivery import AcceptanceResult
 from schemas.organization import Role
 from schemas.quality import Result
@@ -87,3 +87,19 @@ def rectification_out_of_order(catalog: Catalog) -> Iterator[Finding]:
                 yield Finding(entry, ("rectification", "completed_on"), "a completed rectification names who verified it (verified_by)")
             elif rect.verified_by is not None and rect.verified_by == rect.done_by:
                 yield Finding(entry, ("rectification", "verified_by"), f"verified by the person who did it ({rect.done_by}): another inspector verifies")
+
+
+@rule("quality.complaint-open-at-close", "§4.5", E, "A settled or archived dossier has no unresolved complaint", "結算或歸檔之訂單不得有未處理之投訴")
+def complaint_open_at_close(catalog: Catalog) -> Iterator[Finding]:
+    for dossier in catalog.dossiers.values():
+        order = dossier.order.model if dossier.order is not None else None
+        if order is None or order.status not in (OrderStatus.SETTLED, OrderStatus.ARCHIVED):
+            continue
+        for entry in dossier.quality:
+            for i, complaint in enumerate(entry.model.complaints):
+                if complaint.resolved_on is None:
+                    yield Finding(
+                        entry,
+                        ("complaints", i, "received_on"),
+                        f"a complaint received on {complaint.received_on} is unresolved, and the order is {order.status.value}",
+                    )
