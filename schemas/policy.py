@@ -160,6 +160,15 @@ class Acknowledgement(Part):
     on: IsoDate = field("Date", "日期")
 
 
+class Deadlines(Part):
+    """How long the company lets a step wait before it is flagged (days; the regulation sets none)."""
+
+    tracking_interval_days: Annotated[StrictInt, Field(ge=1, le=365)] = field("Longest gap between progress reports", "執行回報最長間隔", "§3.2", default=30)
+    invoice_payment_days: Annotated[StrictInt, Field(ge=1, le=365)] = field(
+        "Days to pay an invoice that states no due date", "未載付款期限之發票付款天數", "§6.3", default=30
+    )
+
+
 class Steps(Part):
     """Which department does each step the regulation assigns (absent: the regulation's own)."""
 
@@ -209,6 +218,7 @@ class Policy(Record):
     )
     calendar: Calendar = field("Business calendar", "工作日曆", "§2.3")
     approvals: ApprovalRules = field("Who approves changes to each record kind", "各類記錄之核准規則")
+    deadlines: Deadlines = field("Days a step may wait before it is flagged", "各步驟之等候期限", default_factory=Deadlines)
     steps: Steps | None = field("Which department does each step (absent: as the regulation says)", "各步驟之負責部門（未設定：依制度）", default=None)
     project_review_departments: list[DepartmentId] | None = field(
         "Departments that take part in the project review of a complex or major order (absent: sales, operations, finance)",

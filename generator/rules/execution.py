@@ -91,3 +91,22 @@ def delivery_due(dossier) -> date:
     moved = [c.model for c in dossier.changes if c.model.status in GOING_AHEAD and c.model.new_delivery_due is not None]
     latest = max(moved, key=lambda cr: cr.requested_on, default=None)
     return latest.new_delivery_due if latest is not None else dossier.order.model.intake.delivery_due
+
+
+@rule(
+    "order.tracking-gap", "§3.2", W, "Orders in execution report progress regularly, and a risk reported is followed up", "執行中訂單定期回報，所報風險須有後續"
+)
+def tracking_gap(catalog: Catalog) -> Iterator[Finding]:
+    interval = catalog.policy.deadlines.tracking_interval_days if catalog.policy else 30
+    for _, entry, order in each_order(catalog):
+        if order.status is not OrderStatus.IN_PROGRESS or order.operations_review is None or order.finance_review is None:
+            continue
+        last = order.tracking[-1] if order.tracking else None
+        since = last.on if last else max(order.operations_review.reviewed_on, order.finance_review.reviewed_on)
+        if (catalog.today - since).days > interval:
+            where = ("tracking", len(order.tracking) - 1, "on") if last else ("status",)
+            yield Finding(entry, where, f"no progress report for {(catalog.today - since).days} days (since {since}); the policy asks one every {interval}")
+        if last is not None and last.quality.value != "on_track":
+            yield Finding(
+                entry, ("tracking", len(order.tracking) - 1, "quality"), f"the last progress report says {last.quality.value}: report how it was handled"
+            )

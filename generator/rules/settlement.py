@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from decimal import Decimal
 
 from generator.records.catalog import Catalog, Dossier
@@ -113,3 +114,17 @@ def not_notified(catalog: Catalog) -> Iterator[Finding]:
     for _, entry, settlement in each_record(catalog, "settlement"):
         if settlement.status is SettlementStatus.SETTLED and settlement.notified is None:
             yield Finding(entry, ("settled_on",), "Sales and Operations are not recorded as informed of the settlement (notified)")
+
+
+@rule("settlement.unpaid-invoice", "§6.3", W, "Invoices are paid by their due date", "發票應於付款期限內收款")
+def unpaid_invoice(catalog: Catalog) -> Iterator[Finding]:
+    days = catalog.policy.deadlines.invoice_payment_days if catalog.policy else 30
+    for _, entry, settlement in each_record(catalog, "settlement"):
+        if settlement.write_off is not None:
+            continue
+        for i, invoice in enumerate(settlement.invoices):
+            paid = sum((p.amount for p in settlement.payments if p.invoice == invoice.number), start=Decimal(0))
+            due = invoice.due_on or invoice.issued_on + timedelta(days=days)
+            if paid < invoice.amount + invoice.tax and catalog.today > due:
+                where = ("invoices", i, "due_on") if invoice.due_on else ("invoices", i, "issued_on")
+                yield Finding(entry, where, f"invoice {invoice.number} is unpaid, {(catalog.today - due).days} days past its due date {due}")

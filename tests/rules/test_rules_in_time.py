@@ -55,3 +55,29 @@ def test_a_closed_dossier_has_no_open_complaint(archive, resolved):
     else:
         [problem] = found
         assert_at(problem, archive, QC1, "complaints", 0, "received_on", clause="§4.5")
+
+
+D4 = f"{dossier('ORD-2026-0004')}/delivery.yaml"
+ST3 = f"{dossier('ORD-2026-0003')}/settlement.yaml"
+
+
+def test_an_order_in_execution_reports_its_progress_at_the_policys_interval(archive):
+    edit(archive, O5, lambda d: d.update(tracking=[{"on": d["finance_review"]["reviewed_on"], "progress": 5, "quality": "at_risk"}]))
+    found = fired(archive, "order.tracking-gap", today=date(2026, 11, 20))
+    assert [p.message.split(":")[0] for p in found] == ["the last progress report says at_risk"]
+    assert_at(found[0], archive, O5, "tracking", 0, "quality", clause="§3.2")
+    later = fired(archive, "order.tracking-gap", today=date(2027, 1, 4))
+    assert any("no progress report for" in p.message for p in later)
+
+
+def test_pending_acceptance_and_unpaid_invoices_are_flagged_past_the_policys_days(archive):
+    def invoiced(settlement: dict) -> None:
+        settlement["status"] = "invoicing"
+        settlement["plan"].update(client_confirmed_on="2026-11-19", client_confirmed_by="王經理")
+        settlement["invoices"] = [{"number": "AB12345678", "issued_on": "2026-11-19", "amount": "403200", "due_on": "2026-11-20"}]
+
+    edit(archive, ST3, invoiced)
+    assert fired(archive, "settlement.unpaid-invoice", today=date(2026, 11, 20)) == []
+    [problem] = fired(archive, "settlement.unpaid-invoice", today=date(2026, 12, 9))
+    assert "unpaid, 19 days past its due date 2026-11-20" in problem.message
+    assert_at(problem, archive, ST3, "invoices", 0, "due_on", clause="§6.3")
