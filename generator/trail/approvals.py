@@ -110,22 +110,33 @@ def lifecycle_subjects(history: History) -> dict[int, set[str]]:
         place = place_of(path.removeprefix(RECORDS_DIR + "/"))
         if place is None:
             continue
-        status_type = STATUS_TYPES.get(place.kind)
         closed = closed_from.get(place.order_id or "")
         previous = None
         for version in versions:
             subjects = out.setdefault(version.commit, set())
-            if status_type is not None and version.change != "D" and version.status:
-                entered = states_on_the_way(status_type, version.status) if previous is None else (version.status,) if version.status != previous else ()
-                subjects.update(f"{place.kind}→{state}" for state in entered)
-            if closed is not None and version.commit > closed and version.change != "D":
-                changed_fields = [c.field for c in version.diff] if version.change == "M" else ["(created)"]
-                if place.kind in ("settlement", "change_request") or (
-                    place.kind == "order" and any(not f.startswith(STILL_OPEN_WHEN_CLOSED) for f in changed_fields)
-                ):
-                    subjects.add("closed_dossier")
+            if version.change != "D":
+                subjects.update(entered_states(place.kind, previous, version.status))
+                if closed is not None and version.commit > closed:
+                    changed_fields = [c.field for c in version.diff] if version.change == "M" else ["(created)"]
+                    if reopens(place.kind, changed_fields):
+                        subjects.add("closed_dossier")
             previous = version.status if version.change != "D" else None
     return out
+
+
+def entered_states(kind: str, old: object, new: object) -> tuple[str, ...]:
+    """``kind→state`` for each state a record enters moving from status ``old`` (None: it is created) to ``new``:
+    a record created in a later state enters every state on the way."""
+    status_type = STATUS_TYPES.get(kind)
+    if status_type is None or not isinstance(new, str) or new == old:
+        return ()
+    return tuple(f"{kind}→{state}" for state in (states_on_the_way(status_type, new) if old is None else (new,)))
+
+
+def reopens(kind: str, changed_fields: Iterable[str]) -> bool:
+    """Whether a change to a record of a settled dossier reopens it: its settlement or change requests, or any
+    field of its order but the archiving ones."""
+    return kind in ("settlement", "change_request") or (kind == "order" and any(not f.startswith(STILL_OPEN_WHEN_CLOSED) for f in changed_fields))
 
 
 @functools.cache
@@ -292,8 +303,7 @@ def _check(approval: Approval, rules: Rules, catalog: Catalog, judged: list[str]
     signed = policy.require_signed_approvals
     if not signed:
         committer = people.find(commit.committer[1])
-        platform = commit.committer[1].lower() in people.platforms
-        if not platform and (committer is None or committer.id not in {a.person for a in approval.approvers}):
+        if not by_platform and (committer is None or committer.id not in {a.person for a in approval.approvers}):
             yield "history.committer-not-approver", f"committed by {commit.committer[1]}, who is not among its approvers: anyone can type a trailer"
     # Four-eyes against every hand on the change: authors, committers and co-authors of the commits it brings in
     # and the merge's own co-authors — compared as people (any of their addresses) and as addresses.

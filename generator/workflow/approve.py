@@ -25,7 +25,7 @@ from generator.core.problems import Problem, Severity, UserError
 from generator.pipeline import check_archive
 from generator.records.layout import RECORDS_DIR, place_of
 from generator.records.safeyaml import parse
-from generator.trail.approvals import CLOSED, STATUS_TYPES, STILL_OPEN_WHEN_CLOSED, kinds_changed, states_on_the_way, subject_name
+from generator.trail.approvals import CLOSED, entered_states, kinds_changed, reopens, subject_name
 from generator.trail.gitlog import hands_of, is_empty, read_commit_objects
 from generator.trail.rules import People, Rules
 from generator.workflow.check import check_branch, repository, revision
@@ -111,15 +111,11 @@ def _lifecycle(repo: git.Repo, head: str, branch: str, paths: list[str], rules: 
         if place is None or (new := version(branch, path)) is None:
             continue
         old = version(base, path)
-        if place.kind in STATUS_TYPES and isinstance(new.get("status"), str):
-            if old is None:
-                subjects.update(f"{place.kind}→{state}" for state in states_on_the_way(STATUS_TYPES[place.kind], new["status"]))
-            elif new["status"] != old.get("status"):
-                subjects.add(f"{place.kind}→{new['status']}")
+        subjects.update(entered_states(place.kind, old.get("status") if old is not None else None, new.get("status")))
         order = version(head, f"{RECORDS_DIR}/orders/{place.order_id[4:8]}/{place.order_id}/order.yaml") if place.order_id else None
         if order is not None and order.get("status") in CLOSED:
-            reopened = {k for k in {*(old or {}), *new} if (old or {}).get(k) != new.get(k)} - set(STILL_OPEN_WHEN_CLOSED)
-            if place.kind in ("settlement", "change_request") or (place.kind == "order" and reopened):
+            changed_fields = [k for k in {*(old or {}), *new} if (old or {}).get(k) != new.get(k)]
+            if reopens(place.kind, changed_fields):
                 subjects.add("closed_dossier")
     return tuple(sorted(s for s in subjects if rules.needs(s)))
 
