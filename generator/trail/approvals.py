@@ -345,12 +345,8 @@ def _editors(commit: Commit, rules: Rules, judged: list[str], changed: tuple[str
     ``judged`` and ``changed``: the commit's paths that need approval and their kinds (one author wrote them all
     on most branches, so their kinds are known already)."""
     reported: set[tuple[str, str]] = set()
-    if not commit.edits and (not commit.is_merge or len(commit.branch_authors) == 1):  # one author wrote it all
-        edited: list[tuple[str, list[str] | None]] = [(commit.branch_authors[0][1] if commit.is_merge else commit.author[1], None)]
-    else:
-        edited = list(commit.edited())
     judged_set = set(judged)
-    for address, paths in edited:
+    for address, paths in commit.edited():
         author = rules.people.find(address)
         for kind in changed if paths is None else kinds_changed([p for p in paths if p in judged_set], rules):
             editors = rules.rule(kind).editors

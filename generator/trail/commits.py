@@ -56,15 +56,13 @@ class Commit:
     def is_merge(self) -> bool:
         return len(self.parents) > 1
 
-    def edited(self) -> list[tuple[str, list[str]]]:
-        """Who wrote which of the paths a merge brings in: (author's address, paths)."""
+    def edited(self) -> list[tuple[str, list[str] | None]]:
+        """Who wrote which of the paths this commit changes: (author's address, paths; None: all of them)."""
         if not self.is_merge:
-            return [(self.author[1], [c.path for c in self.changes])]
+            return [(self.author[1], None)]
         if self.edits:
             return [(address, paths.split("\0")) for address, paths in self.edits]
-        if len(self.branch_authors) == 1:
-            return [(self.branch_authors[0][1], [c.path for c in self.changes])]
-        return [(address, [c.path for c in self.changes]) for _, address in self.branch_authors]  # the same person under two names
+        return [(address, None) for _, address in self.branch_authors]  # one author, or one person under several names
 
     @property
     def day(self) -> date:

@@ -396,18 +396,22 @@ def is_empty(raw: RawCommit, objects: dict[str, RawCommit]) -> bool:
     return len(raw.parents) == 1 and raw.parents[0] in objects and objects[raw.parents[0]].tree == raw.tree
 
 
-def _bring_in(merge: Commit, raw: RawCommit, graph: dict[str, list[str]], mainline: set[str], objects: dict[str, RawCommit]) -> tuple[list[str], bool]:
+def _bring_in(
+    merge: Commit, raw: RawCommit, graph: dict[str, list[str]], mainline: set[str], objects: dict[str, RawCommit]
+) -> tuple[list[str], bool, list[str]]:
     """For a merge: the commits it brings in and every hand on them (authors, committers, co-authors).
 
     Commits that change nothing put no hand on the change. Returns the signed ones among them whose tree is
-    the branch's final tree (approval commits, whose signatures are checked with the merge's), and whether
-    the branch starts at the merge's first parent (else only git can say what merging them gives).
+    the branch's final tree (approval commits, whose signatures are checked with the merge's), whether
+    the branch starts at the merge's first parent (else only git can say what merging them gives), and the
+    brought-in commits that change something.
     """
     brought = _off_mainline(merge.parents[1:], graph, mainline)
     tip = objects[merge.parents[1]]
     authors: list[Identity] = []
     hands: list[Identity] = []
     approvals: list[str] = []
+    written: list[str] = []
     for sha in brought:
         other = objects[sha]
         if other.faults or other.co_author_faults:
@@ -416,17 +420,16 @@ def _bring_in(merge: Commit, raw: RawCommit, graph: dict[str, list[str]], mainli
             if other.signature == "ssh" and other.tree == tip.tree:
                 approvals.append(sha)
             continue
+        written.append(sha)
         authors.append(other.author)
         hands += hands_of(other)
     merge.branch_authors = tuple(dict.fromkeys(authors))
-    if len({address.lower() for _, address in merge.branch_authors}) > 1:
-        merge.edits = tuple((sha, "") for sha in brought if not is_empty(objects[sha], objects))  # filled in by _read_edits
     merge.hands = tuple(dict.fromkeys(hands + list(merge.co_authors)))
     merge.brought_in = len(brought)
     from_base = any(merge.parents[0] in graph[sha] for sha in brought)
     if from_base and raw.tree != tip.tree:  # merging a branch that starts at the first parent gives the branch's tree
         merge.own_changes = "its tree is not the tree of the branch it merges, which starts where it is merged"
-    return approvals, from_base
+    return approvals, from_base, written
 
 
 def walk(repo: git.Repo, revisions: str, head: str, since: str | None = None, rules: Blobs = (None, None)) -> list[Commit]:
@@ -461,6 +464,7 @@ def _walk(repo: git.Repo, revisions: str, head: str, since: str | None, rules: B
     commits = []
     approval_commits: dict[str, list[str]] = {}
     candidates: list[Commit] = []  # merges whose branch starts before their first parent: git merges them again
+    several: list[tuple[Commit, list[str]]] = []  # merges of branches with several authors, and their commits
     for sha, changes in reversed(changed):
         raw = objects[sha]
         commit = Commit(
@@ -480,7 +484,9 @@ def _walk(repo: git.Repo, revisions: str, head: str, since: str | None, rules: B
             rules=rules,
         )
         if commit.is_merge:
-            approval_commits[sha], from_base = _bring_in(commit, raw, graph, mainline, objects) if commit.parents[1] in objects else ([], True)
+            approval_commits[sha], from_base, written = _bring_in(commit, raw, graph, mainline, objects) if commit.parents[1] in objects else ([], True, [])
+            if len({address.lower() for _, address in commit.branch_authors}) > 1:
+                several.append((commit, written))
             if len(commit.parents) > 2:
                 commit.own_changes = f"it merges {len(commit.parents) - 1} branches at once; each is approved by a merge of its own"
             elif commit.brought_in and not from_base:
@@ -490,7 +496,7 @@ def _walk(repo: git.Repo, revisions: str, head: str, since: str | None, rules: B
                 rules = (change.new_blob, rules[1]) if change.path == ORGANIZATION else (rules[0], change.new_blob)
         commits.append(commit)
     _remerge(cwd, candidates, objects)
-    _read_edits(repo, [c for c in commits if c.edits], objects)
+    _read_edits(repo, several, objects)
     signed = _signed_policies(cwd, {c.rules[1] for c in commits})
     if signed:
         _verify(cwd, [c for c in commits if c.rules[1] in signed], objects, approval_commits)
@@ -552,17 +558,17 @@ class _ChangesReader:
         return [(sha, [FileChange(*c) for c in changes]) for sha, changes in payload]
 
 
-def _read_edits(repo: git.Repo, merges: list[Commit], objects: dict[str, RawCommit]) -> None:
+def _read_edits(repo: git.Repo, merges: list[tuple[Commit, list[str]]], objects: dict[str, RawCommit]) -> None:
     """For merges of branches with several authors: which author changed which paths (one git log for all)."""
     if not merges:
         return
-    shas = [sha for merge in merges for sha, _ in merge.edits]
+    shas = [sha for _, written in merges for sha in written]
     halves = [shas[: len(shas) // 2], shas[len(shas) // 2 :]] if len(shas) >= 2000 else [shas]  # two git processes: both cores
     with ThreadPoolExecutor(len(halves)) as pool:
         changed = {sha: c for found in pool.map(lambda half: read_changes(repo, "", first_parent=False, shas=half), halves) for sha, c in found}
-    for merge in merges:
+    for merge, written in merges:
         by_author: dict[str, set[str]] = {}
-        for sha, _ in merge.edits:
+        for sha in written:
             by_author.setdefault(objects[sha].author[1], set()).update(change.path for change in changed.get(sha, ()))
         merge.edits = tuple((address, "\0".join(sorted(paths))) for address, paths in by_author.items())
 
