@@ -432,18 +432,21 @@ def _bring_in(
     return approvals, from_base, written
 
 
-def walk(repo: git.Repo, revisions: str, head: str, since: str | None = None, rules: Blobs = (None, None)) -> list[Commit]:
+def walk(
+    repo: git.Repo, revisions: str, head: str, since: str | None = None, rules: Blobs = (None, None), texts: dict[str, bytes] | None = None
+) -> list[Commit]:
     """The main-line commits in ``revisions`` that change records, oldest first, each with its changes, what its
     commit object says and, for a merge, every hand on the commits it brings in: the one pass over history.
 
     ``since`` is the head an earlier read ended at (``revisions`` is then ``since..head``); ``rules`` the blobs of
-    organization.yaml and policy.yaml in force there. Raises ``NotOnMainLine`` when ``since`` is not on the new first-parent line.
+    organization.yaml and policy.yaml in force there. ``texts`` (blob id → content) gains every version of the
+    two files the new commits are judged by or bring. Raises ``NotOnMainLine`` when ``since`` is not on the new first-parent line.
     """
     with collector_paused():  # tens of thousands of small objects that all stay alive, and no cycles
-        return _walk(repo, revisions, head, since, rules)
+        return _walk(repo, revisions, head, since, rules, {} if texts is None else texts)
 
 
-def _walk(repo: git.Repo, revisions: str, head: str, since: str | None, rules: Blobs) -> list[Commit]:
+def _walk(repo: git.Repo, revisions: str, head: str, since: str | None, rules: Blobs, texts: dict[str, bytes]) -> list[Commit]:
     cwd = repo.working_tree_dir
     changes = _ChangesReader(repo, revisions)  # git diffs the main line meanwhile, in another process
     try:
@@ -497,9 +500,10 @@ def _walk(repo: git.Repo, revisions: str, head: str, since: str | None, rules: B
         commits.append(commit)
     _remerge(cwd, candidates, objects)
     _read_edits(repo, several, objects)
-    signed = _signed_policies(cwd, {c.rules[1] for c in commits})
+    _read_rule_texts(cwd, commits, texts)
+    signed = _signed_policies(texts, {c.rules[1] for c in commits})
     if signed:
-        _verify(cwd, [c for c in commits if c.rules[1] in signed], objects, approval_commits)
+        _verify(cwd, [c for c in commits if c.rules[1] in signed], objects, approval_commits, texts)
     return commits
 
 
@@ -596,39 +600,41 @@ def _remerge(cwd: str, merges: list[Commit], objects: dict[str, RawCommit]) -> N
             merge.own_changes = "its tree is not what merging its parents gives"
 
 
-def _verify(cwd: str, commits: list[Commit], objects: dict[str, RawCommit], approvals: dict[str, list[str]]) -> None:
+def _verify(cwd: str, commits: list[Commit], objects: dict[str, RawCommit], approvals: dict[str, list[str]], texts: dict[str, bytes]) -> None:
     """Verify each signed merge and its approval commits with the keys of the organization.yaml at its base."""
     groups: dict[tuple[str | None, str | None], list[str]] = {}
     for commit in commits:
         signed = [sha for sha in [commit.sha, *approvals.get(commit.sha, ())] if objects[sha].signature == "ssh"]
         if signed:
             groups.setdefault(commit.rules, []).extend(signed)
-    signers = verify(cwd, groups, lambda blob: _read_blob(cwd, blob))
+    signers = verify(cwd, groups, texts.__getitem__)
     by_policy: dict[str | None, list[str]] = {}  # merges signed with GPG: only a platform's own key can verify them
     for commit in commits:
         if objects[commit.sha].signature == "gpg":
             by_policy.setdefault(commit.rules[1], []).append(commit.sha)
     if by_policy:
-        signers |= verify_platforms(
-            cwd, by_policy, {sha: objects[sha].committer[1] for shas in by_policy.values() for sha in shas}, lambda b: _read_blob(cwd, b)
-        )
+        committers = {sha: objects[sha].committer[1] for shas in by_policy.values() for sha in shas}
+        signers |= verify_platforms(cwd, by_policy, committers, texts.__getitem__)
     for commit in commits:
         if commit.sha in signers:
             commit.signature, commit.signer = "G", signers[commit.sha]
         commit.cosigned = tuple(dict.fromkeys(signers[sha] for sha in approvals.get(commit.sha, ()) if sha in signers))
 
 
-def _signed_policies(cwd: str, blobs: set[str | None]) -> set[str]:
+def _signed_policies(texts: dict[str, bytes], blobs: set[str | None]) -> set[str]:
     """The versions of policy.yaml that require signed approvals: only commits judged under them are verified
     (each signature costs git an ssh-keygen or gpg process)."""
-    return {b for b in blobs if b and (policy := read_model(_read_blob(cwd, b), POLICY)) is not None and policy.require_signed_approvals}
+    return {b for b in blobs if b and (policy := read_model(texts[b], POLICY)) is not None and policy.require_signed_approvals}
 
 
-def _read_blob(cwd: str, blob: str) -> bytes:
-    result = subprocess.run(["git", "cat-file", "blob", blob], cwd=cwd, capture_output=True, check=False)
-    if result.returncode != 0:
-        raise UnreadableHistory(f"blob {blob} of {ORGANIZATION} or {POLICY} cannot be read (a missing or damaged object)")
-    return result.stdout
+def _read_rule_texts(cwd: str, commits: list[Commit], texts: dict[str, bytes]) -> None:
+    """Read every version of organization.yaml and policy.yaml the commits are judged by or bring, once (one git process)."""
+    blobs = {b for c in commits for b in c.rules if b} | {x.new_blob for c in commits for x in c.changes if x.path in RULE_FILES and x.new_blob}
+    wanted = sorted(blobs - texts.keys())
+    if wanted:
+        with ObjectReader(cwd, wanted) as reader:
+            for blob in wanted:
+                texts[blob] = reader.next()
 
 
 def _off_mainline(starts: list[str], graph: dict[str, list[str]], mainline: set[str]) -> list[str]:

@@ -23,8 +23,8 @@ from generator.records.layout import RECORDS_DIR, place_of
 from generator.trail.cache import CACHE_FILE, load_cache, save_cache
 from generator.trail.commits import History, NotOnMainLine, Version
 from generator.trail.diffs import Step, read_versions
-from generator.trail.gitlog import ObjectReader, head_of, is_ancestor, is_shallow, open_repository, uncommitted_records, walk
-from generator.trail.rules import ORGANIZATION, POLICY, RULE_FILES
+from generator.trail.gitlog import head_of, is_ancestor, is_shallow, open_repository, uncommitted_records, walk
+from generator.trail.rules import ORGANIZATION, POLICY
 
 
 def read_history(root: Path, use_cache: bool = True) -> History | None:
@@ -58,7 +58,7 @@ def read_history(root: Path, use_cache: bool = True) -> History | None:
 def _extend(repo: git.Repo, history: History, head: str) -> History:
     revisions = f"{history.head}..{head}" if history.head else head
     rules = (history.last_blob.get(ORGANIZATION), history.last_blob.get(POLICY))
-    new = walk(repo, revisions, head, since=history.head or None, rules=rules)
+    new = walk(repo, revisions, head, since=history.head or None, rules=rules, texts=history.rule_texts)
     steps: dict[str, list[Step]] = {}  # by path, oldest first
     for offset, commit in enumerate(new):
         for change in commit.changes:
@@ -74,7 +74,6 @@ def _extend(repo: git.Repo, history: History, head: str) -> History:
             else:
                 history.last_blob.pop(path, None)
     history.commits.extend(new)
-    _read_rule_texts(repo, history, new)
     with collector_paused():
         for path, (statuses, diffs) in read_versions(repo.working_tree_dir, steps):
             versions = history.versions.setdefault(path, [])
@@ -82,13 +81,3 @@ def _extend(repo: git.Repo, history: History, head: str) -> History:
                 versions.append(Version(index, change, status, diff))
     history.head = head
     return history
-
-
-def _read_rule_texts(repo: git.Repo, history: History, new: list) -> None:
-    """Keep the text of every version of organization.yaml and policy.yaml the new commits are judged by or bring."""
-    blobs = {b for c in new for b in c.rules if b} | {x.new_blob for c in new for x in c.changes if x.path in RULE_FILES and x.new_blob}
-    wanted = sorted(blobs - history.rule_texts.keys())
-    if wanted:
-        with ObjectReader(repo.working_tree_dir, wanted) as reader:
-            for blob in wanted:
-                history.rule_texts[blob] = reader.next()
