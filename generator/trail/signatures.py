@@ -10,20 +10,14 @@ GPG key can claim anyone's address.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import subprocess
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from pydantic import ValidationError
-
-from generator.records.safeyaml import parse
 from generator.trail.commits import UnreadableHistory
-from generator.trail.rules import ORGANIZATION, POLICY
-from schemas.organization import Organization
-from schemas.policy import Policy
+from generator.trail.rules import ORGANIZATION, POLICY, read_model
 
 SSH_SIGNATURE = b"-----BEGIN SSH SIGNATURE-----"
 
@@ -34,16 +28,10 @@ def allowed_signers(organization: bytes | None, policy: bytes | None = None) -> 
 
     A version that does not validate lists no key, so nothing signed under it verifies.
     """
-    out = ""
-    data, _ = parse(organization, ORGANIZATION) if organization else (None, [])
-    with contextlib.suppress(ValidationError):
-        model = Organization.model_validate(data)
-        out += "".join(f'{address} namespaces="git" {key}\n' for p in model.people if p.active for address in p.emails for key in p.signing_keys)
-    data, _ = parse(policy, POLICY) if policy else (None, [])
-    with contextlib.suppress(ValidationError):
-        rules = Policy.model_validate(data)
-        out += "".join(f'{p.committer} namespaces="git" {key}\n' for p in rules.platforms for key in p.signing_keys)
-    return out
+    people = read_model(organization, ORGANIZATION)
+    rules = read_model(policy, POLICY)
+    out = "".join(f'{address} namespaces="git" {key}\n' for p in people.people if p.active for address in p.emails for key in p.signing_keys) if people else ""
+    return out + ("".join(f'{p.committer} namespaces="git" {key}\n' for p in rules.platforms for key in p.signing_keys) if rules else "")
 
 
 def verify(cwd: str, groups: dict[tuple[str | None, str | None], list[str]], read_blob: Callable[[str], bytes]) -> dict[str, str]:
@@ -60,13 +48,7 @@ def verify(cwd: str, groups: dict[tuple[str | None, str | None], list[str]], rea
                 continue
             path = Path(folder) / f"allowed_signers.{index}"
             path.write_text(signers, encoding="utf-8")
-            args = ["git", "-c", f"gpg.ssh.allowedSignersFile={path}", "log", "--no-walk=unsorted", "--stdin", "--format=%H%x00%G?%x00%GS%x00"]
-            result = subprocess.run(args, cwd=cwd, input="\n".join(shas).encode() + b"\n", capture_output=True, check=False)
-            if result.returncode != 0:
-                raise UnreadableHistory(f"git could not verify signatures: {result.stderr.decode('utf-8', 'replace').strip()}")
-            fields = result.stdout.split(b"\0")
-            for i in range(0, len(fields) - 3, 3):
-                sha, status, signer = fields[i].strip().decode("ascii", "replace"), fields[i + 1], fields[i + 2]
+            for sha, status, signer in _signatures(cwd, shas, ["-c", f"gpg.ssh.allowedSignersFile={path}"]):
                 if status == b"G" and signer:
                     out[sha] = signer.decode("utf-8", "replace").splitlines()[0]
     return out
@@ -82,12 +64,8 @@ def verify_platforms(cwd: str, groups: dict[str | None, list[str]], committers: 
     """
     out: dict[str, str] = {}
     for blob, shas in groups.items():
-        data, _ = parse(read_blob(blob), POLICY) if blob else (None, [])
-        try:
-            platforms = Policy.model_validate(data).platforms
-        except ValidationError:
-            continue
-        for platform in platforms:
+        policy = read_model(read_blob(blob) if blob else None, POLICY)
+        for platform in policy.platforms if policy else ():
             mine = [sha for sha in shas if committers[sha].lower() == platform.committer.lower()]
             if platform.gpg_key is None or not mine:
                 continue
@@ -96,12 +74,17 @@ def verify_platforms(cwd: str, groups: dict[str | None, list[str]], committers: 
                 imported = subprocess.run(["gpg", "--batch", "--quiet", "--import"], input=platform.gpg_key.encode(), env=env, capture_output=True, check=False)
                 if imported.returncode != 0:
                     continue  # a key that does not import verifies nothing
-                args = ["git", "-c", "gpg.program=gpg", "log", "--no-walk=unsorted", "--stdin", "--format=%H%x00%G?%x00"]
-                result = subprocess.run(args, cwd=cwd, input="\n".join(mine).encode() + b"\n", env=env, capture_output=True, check=False)
-                if result.returncode != 0:
-                    raise UnreadableHistory(f"git could not verify signatures: {result.stderr.decode('utf-8', 'replace').strip()}")
-                fields = result.stdout.split(b"\0")
-                for i in range(0, len(fields) - 2, 2):
-                    if fields[i + 1] in (b"G", b"U"):
-                        out[fields[i].strip().decode("ascii", "replace")] = platform.committer
+                for sha, status, _ in _signatures(cwd, mine, ["-c", "gpg.program=gpg"], env):
+                    if status in (b"G", b"U"):
+                        out[sha] = platform.committer
     return out
+
+
+def _signatures(cwd: str, shas: list[str], config: list[str], env: dict[str, str] | None = None) -> list[tuple[str, bytes, bytes]]:
+    """git's verdict on each commit's signature: (sha, %G? status, %GS signer), with the given configuration."""
+    args = ["git", *config, "log", "--no-walk=unsorted", "--stdin", "--format=%H%x00%G?%x00%GS%x00"]
+    result = subprocess.run(args, cwd=cwd, input="\n".join(shas).encode() + b"\n", env=env, capture_output=True, check=False)
+    if result.returncode != 0:
+        raise UnreadableHistory(f"git could not verify signatures: {result.stderr.decode('utf-8', 'replace').strip()}")
+    fields = result.stdout.split(b"\0")
+    return [(fields[i].strip().decode("ascii", "replace"), fields[i + 1], fields[i + 2]) for i in range(0, len(fields) - 3, 3)]
