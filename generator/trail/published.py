@@ -78,12 +78,11 @@ def refuse_rewritten(root: Path, source: str) -> str | None:
     repo = open_repository(root)
     if repo is None:
         raise UserError(f"{root} is not a git repository")
-    head = repo.head.commit.hexsha
-    if previous != head and not is_ancestor(repo, previous, head):
+    mark_published(root, previous)  # what is deployed is what was published, whatever this clone holds
+    if is_rewritten(root, repo.head.commit.hexsha):
         why = "reset, amended or force-pushed"
         raise UserError(
             f"refused to publish: the deployed site was built from {previous[:10]}, which this history no longer contains — "
             f"the main line was rewritten ({why}); restore it, or have it reviewed as history.rewritten"
         )
-    mark_published(root, previous)
     return previous
