@@ -56,9 +56,9 @@ def milestone_overdue(catalog: Catalog) -> Iterator[Finding]:
 @rule("order.work-before-review", "§3.1", E, "No work is reported before the reviews allowed it", "審核通過前不得執行")
 def work_before_review(catalog: Catalog) -> Iterator[Finding]:
     for _, entry, order in each_order(catalog):
-        if order.operations_review is None or order.finance_review is None:
+        allowed = work_allowed_from(order)
+        if allowed is None:
             continue  # order.executed-without-review
-        allowed = max(order.operations_review.reviewed_on, order.finance_review.reviewed_on)
         dated = [(("tracking", i, "on"), p.on) for i, p in enumerate(order.tracking)]
         if order.work_plan is not None:
             dated += [(("work_plan", "milestones", i, "done_on"), m.done_on) for i, m in enumerate(order.work_plan.milestones) if m.done_on]
@@ -86,6 +86,13 @@ def plan_after_due(catalog: Catalog) -> Iterator[Finding]:
                 yield Finding(entry, loc, f"due on {day}, after the delivery date {due}; move it, or approve a change that moves delivery")
 
 
+def work_allowed_from(order) -> date | None:
+    """The day both reviews were done (§2.4, §2.5), from which work may be reported; None before both."""
+    if order.operations_review is None or order.finance_review is None:
+        return None
+    return max(order.operations_review.reviewed_on, order.finance_review.reviewed_on)
+
+
 def delivery_due(dossier) -> date:
     """The agreed delivery date, as the latest approved change (§7.1) moved it."""
     moved = [c.model for c in dossier.changes if c.model.status in GOING_AHEAD and c.model.new_delivery_due is not None]
@@ -99,10 +106,11 @@ def delivery_due(dossier) -> date:
 def tracking_gap(catalog: Catalog) -> Iterator[Finding]:
     interval = catalog.policy.deadlines.tracking_interval_days if catalog.policy else 30
     for _, entry, order in each_order(catalog):
-        if order.status is not OrderStatus.IN_PROGRESS or order.operations_review is None or order.finance_review is None:
+        allowed = work_allowed_from(order)
+        if order.status is not OrderStatus.IN_PROGRESS or allowed is None:
             continue
         last = order.tracking[-1] if order.tracking else None
-        since = last.on if last else max(order.operations_review.reviewed_on, order.finance_review.reviewed_on)
+        since = last.on if last else allowed
         if (catalog.today - since).days > interval:
             where = ("tracking", len(order.tracking) - 1, "on") if last else ("status",)
             yield Finding(entry, where, f"no progress report for {(catalog.today - since).days} days (since {since}); the policy asks one every {interval}")

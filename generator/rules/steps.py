@@ -41,22 +41,24 @@ def department_for(catalog: Catalog, step: str) -> str | None:
 def wrong_department(catalog: Catalog) -> Iterator[Finding]:
     if catalog.organization is None:
         return
-    for _, entry, order in each_order(catalog):
-        named = [("intake", ("intake", "sales_rep"), order.intake.sales_rep)]
-        named += [(part, (part, "reviewer"), getattr(order, part).reviewer) for part in ("operations_review", "finance_review") if getattr(order, part)]
-        yield from _check(catalog, entry, named)
-    for _, entry, settlement in each_record(catalog, "settlement"):
-        yield from _check(catalog, entry, [("settlement_plan", ("plan", "drafted_by"), settlement.plan.drafted_by)])
-
-
-def _check(catalog: Catalog, entry, named) -> Iterator[Finding]:
-    for step, loc, person_id in named:
+    for entry, step, loc, person_id, _ in _steps(catalog):
         department = department_for(catalog, step)
         person = catalog.people.get(person_id)
         if department is None or person is None or person.department == department:
             continue  # an unknown person is reference.unknown-person
         _, clause, doing = STEPS[step]
         yield Finding(entry, loc, f"{person.id} ({person.department}) cannot {doing}: it is the work of {department}", clause)
+
+
+def _steps(catalog: Catalog) -> Iterator[tuple]:
+    """``(entry, step, field, person id, date)`` for each step of ``STEPS`` a record names someone for."""
+    for _, entry, order in each_order(catalog):
+        yield entry, "intake", ("intake", "sales_rep"), order.intake.sales_rep, order.intake.confirmed_on
+        for part in ("operations_review", "finance_review"):
+            if (review := getattr(order, part)) is not None:
+                yield entry, part, (part, "reviewer"), review.reviewer, review.reviewed_on
+    for _, entry, settlement in each_record(catalog, "settlement"):
+        yield entry, "settlement_plan", ("plan", "drafted_by"), settlement.plan.drafted_by, settlement.plan.drafted_on
 
 
 @rule(
@@ -126,18 +128,8 @@ def after_leaving(catalog: Catalog) -> Iterator[Finding]:
     left = {p.id: p.left_on for p in catalog.people.values() if p.left_on is not None}
     if not left:
         return
-    for _, entry, order in each_order(catalog):
-        steps = [(("intake", "sales_rep"), order.intake.sales_rep, order.intake.confirmed_on)]
-        steps += [((part, "reviewer"), r.reviewer, r.reviewed_on) for part in ("operations_review", "finance_review") if (r := getattr(order, part))]
-        yield from _after(entry, steps, left)
-    for _, entry, settlement in each_record(catalog, "settlement"):
-        yield from _after(entry, [(("plan", "drafted_by"), settlement.plan.drafted_by, settlement.plan.drafted_on)], left)
-    for dossier in catalog.dossiers.values():
-        for qc in dossier.quality:
-            yield from _after(qc, [(("inspector",), qc.model.inspector, qc.model.inspected_on)], left)
-
-
-def _after(entry, steps, left) -> Iterator[Finding]:
-    for loc, person_id, day in steps:
-        if person_id in left and day is not None and day > left[person_id]:
+    named = [(entry, loc, person_id, day) for entry, _, loc, person_id, day in _steps(catalog)]
+    named += [(qc, ("inspector",), qc.model.inspector, qc.model.inspected_on) for dossier in catalog.dossiers.values() for qc in dossier.quality]
+    for entry, loc, person_id, day in named:
+        if person_id in left and day > left[person_id]:
             yield Finding(entry, loc, f"{person_id} left the company on {left[person_id]}, before this step on {day}")
