@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import copy
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -121,9 +122,26 @@ _CHANGE_FIELDS = {  # what a change request holds once it reached each state
 }
 
 
+def _staged(
+    record: dict[str, Any], status_type: type, later: tuple[str, ...], keeps: dict[str, tuple[str, ...]], on: Callable[[str], date]
+) -> list[tuple[str, date, dict[str, Any]]]:
+    """The versions of a record as it moved from its kind's first state to the one it is in, each holding of the
+    ``later`` fields only those its state ``keeps``, each on the day it got there (``on``; never before the last)."""
+    from generator.trail.approvals import states_on_the_way
+
+    first = next(iter(status_type)).value
+    out = []
+    day = on(first)
+    for stage in (first, *states_on_the_way(status_type, record["status"])):
+        version = {k: copy.deepcopy(v) for k, v in record.items() if k not in later or k in keeps[stage]}
+        version["status"] = stage
+        day = max(day, on(stage))
+        out.append((stage, day, version))
+    return out
+
+
 def change_stages(cr: dict[str, Any]) -> list[tuple[str, date, dict[str, Any]]]:
     """The versions of a change request as it moved through its states, each on the day it got there (§7.1–§7.4)."""
-    from generator.trail.approvals import states_on_the_way
     from schemas import ChangeStatus
 
     def on(stage: str) -> date:
@@ -137,20 +155,12 @@ def change_stages(cr: dict[str, Any]) -> list[tuple[str, date, dict[str, Any]]]:
         dates["rejected"] = dates["approved"]
         return max((_d(d) for d in dates[stage] if d), default=_d(cr["requested_on"]))
 
-    out = []
-    day = _d(cr["requested_on"])
-    for stage in ("requested", *states_on_the_way(ChangeStatus, cr["status"])):
-        version = {k: copy.deepcopy(v) for k, v in cr.items() if k not in _CHANGE_FIELDS["verified"] or k in _CHANGE_FIELDS[stage]}
-        version["status"] = stage
-        day = max(day, on(stage))
-        out.append((stage, day, version))
-    return out
+    return _staged(cr, ChangeStatus, _CHANGE_FIELDS["verified"], _CHANGE_FIELDS, on)
 
 
 def settlement_stages(stl: dict[str, Any]) -> list[tuple[str, date, dict[str, Any]]]:
     """The versions of a settlement as finance moved it along (§6.1–§6.5): drafted, confirmed by the client,
     invoiced and paid, then settled (or disputed), each on the day it got there."""
-    from generator.trail.approvals import states_on_the_way
     from schemas import SettlementStatus
 
     plan = stl["plan"]
@@ -164,15 +174,8 @@ def settlement_stages(stl: dict[str, Any]) -> list[tuple[str, date, dict[str, An
     }
     later = ("invoices", "payments", "write_off", "disputes", "settled_on", "notified")
     keeps = {"draft": (), "confirmed": (), "invoicing": ("invoices", "payments"), "disputed": ("invoices", "payments", "disputes"), "settled": later}
-    out = []
-    day = days["draft"]
-    for stage in ("draft", *states_on_the_way(SettlementStatus, stl["status"])):
-        version = {k: copy.deepcopy(v) for k, v in stl.items() if k not in later or k in keeps[stage]}
-        version["status"] = stage
-        if stage == "draft":
-            version["plan"] = {k: v for k, v in plan.items() if k not in ("client_confirmed_on", "client_confirmed_by")}
-        day = max(day, days[stage])
-        out.append((stage, day, version))
+    out = _staged(stl, SettlementStatus, later, keeps, days.__getitem__)
+    out[0][2]["plan"] = {k: v for k, v in plan.items() if k not in ("client_confirmed_on", "client_confirmed_by")}  # not yet confirmed
     return out
 
 
