@@ -160,12 +160,48 @@ class Acknowledgement(Part):
     on: IsoDate = field("Date", "日期")
 
 
+TIMELY_RULES = (
+    "order.forwarded-late",
+    "order.milestone-overdue",
+    "order.tracking-gap",
+    "delivery.late",
+    "delivery.acceptance-pending",
+    "delivery.objection-open",
+    "delivery.not-notified",
+    "settlement.not-settled",
+    "settlement.unpaid-invoice",
+    "settlement.dispute-open",
+    "settlement.not-notified",
+    "loan.overdue",
+)
+"""The rules that measure time against a deadline: warnings unless ``deadlines.as_errors`` names them."""
+
+TimelyRule = StrEnum("TimelyRule", {name.replace(".", "_").replace("-", "_").upper(): name for name in TIMELY_RULES})
+
+Days = Annotated[StrictInt, Field(ge=1, le=365)]
+
+
 class Deadlines(Part):
     """How long the company lets a step wait before it is flagged (days; the regulation sets none)."""
 
-    tracking_interval_days: Annotated[StrictInt, Field(ge=1, le=365)] = field("Longest gap between progress reports", "執行回報最長間隔", "§3.2", default=30)
-    invoice_payment_days: Annotated[StrictInt, Field(ge=1, le=365)] = field(
-        "Days to pay an invoice that states no due date", "未載付款期限之發票付款天數", "§6.3", default=30
+    tracking_interval_days: Days = field("Longest gap between progress reports", "執行回報最長間隔", "§3.2", default=30)
+    invoice_payment_days: Days = field("Days to pay an invoice that states no due date", "未載付款期限之發票付款天數", "§6.3", default=30)
+    acceptance_days: Days = field("Days the client has to accept a delivery", "客戶驗收期限（交付後天數）", "§5.2", default=30)
+    settlement_days: Days = field("Days from the client's acceptance to the order being settled", "驗收後完成結算之天數", "§6.5", default=60)
+    objection_days: Days = field(
+        "Days a delivery objection, a dispute or a settlement objection may stay open", "交付異議、爭議或結算異議得未結之天數", "§5.3", default=30
+    )
+    notice_business_days: Annotated[StrictInt, Field(ge=0, le=5)] = field(
+        "Business days to inform the other departments after a delivery (§5.4) or a settlement (§6.5)",
+        "交付或結算後通知其他部門之工作天數",
+        "§5.4",
+        default=1,
+    )
+    as_errors: list[TimelyRule] = field(
+        "Deadline rules whose breach is an error that blocks a merge (absent: warnings, shown on the site's attention list)",
+        "逾期即列為錯誤（阻擋合併）之期限規則（未列：警告，列於網站待辦清單）",
+        default_factory=list,
+        max_length=len(TIMELY_RULES),
     )
 
 

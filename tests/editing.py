@@ -59,3 +59,24 @@ def assert_at(problem: Problem, root: Path, rel: str, *loc: str | int, clause: s
     assert problem.line == line_of(root, rel, *loc), problem.format()
     if clause is not None:
         assert clause in (problem.clause or ""), problem.format()
+
+
+def reinspected(root: Path, order_id: str, on: str, inspector: str = "cheng.yuhsiang") -> str:
+    """Add a passing final inspection to a dossier, so a test may break its other quality records without leaving it uninspected (§4.3)."""
+    number = order_id.removeprefix("ORD-")
+    rel = f"{dossier(order_id)}/quality/QC-{number}-09.yaml"
+    record = {
+        "kind": "quality_record",
+        "schema_version": 1,
+        "id": f"QC-{number}-09",
+        "order": order_id,
+        "status": "closed",
+        "stage": "inspection",
+        "inspected_on": on,
+        "inspector": inspector,
+        "standard": "QS-01 軟體交付檢驗規範",
+        "result": "pass",
+        "closed_on": on,
+    }
+    write(root, rel, record)
+    return rel

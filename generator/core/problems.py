@@ -30,6 +30,8 @@ class Problem:
     message: str
     clause: str | None = None
     severity: Severity = Severity.ERROR
+    attention: bool = False
+    """A deadline passed: the site's attention list shows it."""
 
     @property
     def sort_key(self) -> tuple[str, int, int, str]:

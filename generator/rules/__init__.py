@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from generator.core.problems import Problem, Severity
 from generator.records.catalog import Catalog
 from generator.records.validate import Entry, Loc
+from schemas.policy import Deadlines
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +46,8 @@ class Rule:
     en: str
     zh: str
     check: Check | None = None
+    timely: bool = False
+    """Measures time against a deadline: its findings feed the attention list, and the policy may make them errors."""
 
     @property
     def layer(self) -> str:
@@ -56,6 +59,7 @@ class Rule:
             "clauses": list(self.clauses),
             "severity": str(self.severity),
             "layer": self.layer,
+            "timely": self.timely,
             "description": {"en": self.en, "zh-Hant": self.zh},
         }
 
@@ -63,13 +67,13 @@ class Rule:
 REGISTRY: dict[str, Rule] = {}
 
 
-def rule(rule_id: str, clauses: str | tuple[str, ...], severity: Severity, en: str, zh: str) -> Callable[[Check], Check]:
+def rule(rule_id: str, clauses: str | tuple[str, ...], severity: Severity, en: str, zh: str, timely: bool = False) -> Callable[[Check], Check]:
     """Register a rule function under a stable id."""
 
     def register(check: Check) -> Check:
         if rule_id in REGISTRY:
             raise ValueError(f"rule {rule_id} is defined twice")
-        REGISTRY[rule_id] = Rule(rule_id, (clauses,) if isinstance(clauses, str) else clauses, severity, en, zh, check)
+        REGISTRY[rule_id] = Rule(rule_id, (clauses,) if isinstance(clauses, str) else clauses, severity, en, zh, check, timely)
         return check
 
     return register
@@ -144,20 +148,26 @@ REGISTRY["layout.stray-file"] = Rule("layout.stray-file", (), W, "No stray files
 def run_rules(catalog: Catalog) -> list[Problem]:
     """Every finding of every archive-wide rule, located at its field."""
     problems: list[Problem] = []
+    as_errors = {str(name) for name in catalog.policy.deadlines.as_errors} if catalog.policy else set()
     for current in REGISTRY.values():
         if current.check is None:
             continue
         clause = ", ".join(current.clauses) or None
+        severity = Severity.ERROR if current.id in as_errors else current.severity
         for finding in current.check(catalog):
             line, col = catalog.position(finding.entry, finding.loc)
-            problem = Problem(finding.entry.path, line, col, current.id, finding.message, finding.clause or clause, current.severity)
-            problems.append(problem)
+            problems.append(Problem(finding.entry.path, line, col, current.id, finding.message, finding.clause or clause, severity, current.timely))
     return problems
 
 
 def approving_departments(catalog: Catalog, kind: str) -> list[str]:
     """The departments policy.yaml requires to approve changes to ``kind`` (none without a valid policy)."""
     return list(getattr(catalog.policy.approvals, kind).departments) if catalog.policy else []
+
+
+def deadlines(catalog: Catalog) -> Deadlines:
+    """The policy's deadlines, or the defaults while the policy is missing or invalid."""
+    return catalog.policy.deadlines if catalog.policy else Deadlines()
 
 
 def each_record(catalog: Catalog, part: str) -> Iterator[tuple]:

@@ -110,7 +110,7 @@ def too_long(catalog: Catalog) -> Iterator[Finding]:
             yield Finding(entry, ("returned_on",), f"kept {(loan.returned_on - loan.borrowed_on).days} days; the most is {limit}")
 
 
-@rule("loan.overdue", "§8.3", W, "Borrowed records are returned by their due date", "借閱檔案應於期限內歸還")
+@rule("loan.overdue", "§8.3", W, "Borrowed records are returned by their due date", "借閱檔案應於期限內歸還", timely=True)
 def overdue(catalog: Catalog) -> Iterator[Finding]:
     for entry, loan in catalog.loan_models:
         if loan.borrowed_on is not None and loan.returned_on is None and loan.due_on is not None and loan.due_on < catalog.today:

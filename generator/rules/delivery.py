@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 
 from generator.records.catalog import Catalog
+from generator.records.validate import Loc
 from schemas import OrderStatus
-from schemas.delivery import ObjectionStatus
+from schemas.delivery import AcceptanceResult, DisputeStatus, ObjectionStatus
 
-from . import E, Finding, W, each_order, each_record, rule
+from . import E, Finding, W, deadlines, each_order, each_record, rule
 from .execution import delivery_due
+
+ACCEPTED = frozenset({AcceptanceResult.ACCEPTED, AcceptanceResult.ACCEPTED_WITH_REMARKS})
 
 
 @rule("delivery.no-documents", "§5.1", E, "A delivery comes with its delivery documents", "交付須附交付文件")
@@ -19,13 +23,51 @@ def no_documents(catalog: Catalog) -> Iterator[Finding]:
             yield Finding(entry, ("delivered_on",), "the delivery lists no delivery documents (product manual, service report …)")
 
 
-@rule("delivery.objection-open", "§5.3", W, "Client objections are negotiated to a resolution", "客戶異議應協商解決")
+@rule(
+    "delivery.objection-open",
+    "§5.3",
+    W,
+    "Client objections and disputes are resolved within the policy's days",
+    "客戶異議與爭議於政策規定天數內解決",
+    timely=True,
+)
 def objection_open(catalog: Catalog) -> Iterator[Finding]:
+    days = deadlines(catalog).objection_days
     for _, entry, delivery in each_record(catalog, "delivery"):
         for i, objection in enumerate(delivery.objections):
-            if objection.status is ObjectionStatus.OPEN:
-                days = (catalog.today - objection.raised_on).days
-                yield Finding(entry, ("objections", i, "status"), f"objection raised on {objection.raised_on} is open ({days} days)")
+            waited = (catalog.today - objection.raised_on).days
+            if objection.status is ObjectionStatus.OPEN and waited > days:
+                yield Finding(
+                    entry, ("objections", i, "status"), f"the objection raised on {objection.raised_on} is open after {waited} days; the policy allows {days}"
+                )
+        dispute = delivery.dispute
+        if dispute is not None and dispute.status is DisputeStatus.OPEN and (catalog.today - dispute.opened_on).days > days:
+            waited = (catalog.today - dispute.opened_on).days
+            yield Finding(entry, ("dispute", "status"), f"the dispute opened on {dispute.opened_on} is open after {waited} days; the policy allows {days}")
+
+
+@rule(
+    "delivery.acceptance-pending",
+    "§5.2",
+    W,
+    "The client accepts a delivery within the policy's days",
+    "客戶於政策規定天數內完成驗收",
+    timely=True,
+)
+def acceptance_pending(catalog: Catalog) -> Iterator[Finding]:
+    days = deadlines(catalog).acceptance_days
+    for dossier, entry, delivery in each_record(catalog, "delivery"):
+        order = dossier.order_model
+        acceptance = delivery.acceptance
+        if (order is not None and order.status is OrderStatus.CANCELLED) or delivery.dispute is not None:
+            continue  # a dispute has its own clock (delivery.objection-open)
+        if acceptance is not None and acceptance.result in ACCEPTED:
+            continue
+        waited = (catalog.today - delivery.delivered_on).days
+        if waited > days:
+            state = acceptance.result.value if acceptance is not None else "not recorded"
+            where = ("acceptance", "result") if acceptance is not None else ("delivered_on",)
+            yield Finding(entry, where, f"delivered on {delivery.delivered_on}, acceptance {state} after {waited} days; the policy allows {days}")
 
 
 @rule(
@@ -43,14 +85,47 @@ def escalated_without_dispute(catalog: Catalog) -> Iterator[Finding]:
                     yield Finding(entry, ("objections", i, "status"), "the objection was escalated but no dispute is recorded")
 
 
-@rule("delivery.not-notified", "§5.4", W, "Sales and Finance are informed of a delivery", "交付後須通知業務與財務")
+@rule(
+    "delivery.not-notified",
+    "§5.4",
+    W,
+    "Sales and Finance are informed of a delivery within the policy's business days",
+    "交付後於規定工作天內通知業務與財務",
+    timely=True,
+)
 def not_notified(catalog: Catalog) -> Iterator[Finding]:
+    days = deadlines(catalog).notice_business_days
     for _, entry, delivery in each_record(catalog, "delivery"):
-        if delivery.notified is None:
-            yield Finding(entry, ("delivered_on",), "Sales and Finance are not recorded as informed of the delivery (notified)")
+        since = (("delivered_on",), delivery.delivered_on)
+        yield from late_notices(catalog, entry, since, delivery.notified, days, "delivery", {"sales_on": "Sales", "finance_on": "Finance"})
 
 
-@rule("delivery.late", "§5.1", W, "Orders are delivered by their delivery date, as approved changes moved it", "訂單依（經核准變更後之）交付日期準時交付")
+def late_notices(catalog: Catalog, entry, since: tuple[Loc, date], notice, days: int, event: str, departments: dict[str, str]) -> Iterator[Finding]:
+    """Each department told later than ``days`` business days after the event, or not yet told once that deadline passed."""
+    where, since = since
+    deadline = catalog.calendar.add(since, days)
+    if notice is None:
+        if catalog.today > deadline:
+            names = " and ".join(departments.values())
+            yield Finding(entry, where, f"{names} are not recorded as informed of the {event} (notified), due by {deadline}")
+        return
+    for name, department in departments.items():
+        day = getattr(notice, name)
+        if day > deadline:
+            taken = catalog.calendar.between(since, day)
+            yield Finding(
+                entry, ("notified", name), f"{department} was informed on {day}, {taken} business days after the {event} on {since}; due by {deadline}"
+            )
+
+
+@rule(
+    "delivery.late",
+    "§5.1",
+    W,
+    "Orders are delivered by their delivery date, as approved changes moved it",
+    "訂單依（經核准變更後之）交付日期準時交付",
+    timely=True,
+)
 def late(catalog: Catalog) -> Iterator[Finding]:
     for dossier, entry, order in each_order(catalog):
         if order.status in (OrderStatus.CANCELLED, OrderStatus.RECEIVED) and dossier.delivery is None:

@@ -9,7 +9,7 @@ from generator.records.catalog import Catalog
 from schemas import OrderStatus
 from schemas.order import Complexity
 
-from . import E, Finding, W, each_order, rule
+from . import E, Finding, W, deadlines, each_order, rule
 from .changes import GOING_AHEAD
 from .intake import EXECUTED
 
@@ -38,7 +38,7 @@ def missing_risk_plan(catalog: Catalog) -> Iterator[Finding]:
             yield Finding(entry, ("complexity",), f"a {order.complexity.value} order needs a risk plan (risks)")
 
 
-@rule("order.milestone-overdue", "§3.2", W, "Milestones of orders in progress are met on time", "執行中訂單之里程碑應如期完成")
+@rule("order.milestone-overdue", "§3.2", W, "Milestones of orders in progress are met on time", "執行中訂單之里程碑應如期完成", timely=True)
 def milestone_overdue(catalog: Catalog) -> Iterator[Finding]:
     for _, entry, order in each_order(catalog):
         if order.status is not OrderStatus.IN_PROGRESS or order.work_plan is None:
@@ -101,10 +101,15 @@ def delivery_due(dossier) -> date:
 
 
 @rule(
-    "order.tracking-gap", "§3.2", W, "Orders in execution report progress regularly, and a risk reported is followed up", "執行中訂單定期回報，所報風險須有後續"
+    "order.tracking-gap",
+    "§3.2",
+    W,
+    "Orders in execution report progress regularly, and a risk reported is followed up",
+    "執行中訂單定期回報，所報風險須有後續",
+    timely=True,
 )
 def tracking_gap(catalog: Catalog) -> Iterator[Finding]:
-    interval = catalog.policy.deadlines.tracking_interval_days if catalog.policy else 30
+    interval = deadlines(catalog).tracking_interval_days
     for _, entry, order in each_order(catalog):
         allowed = work_allowed_from(order)
         if order.status is not OrderStatus.IN_PROGRESS or allowed is None:

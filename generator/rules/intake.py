@@ -25,6 +25,7 @@ def _deadline(catalog: Catalog, order):
     W,
     "Orders reach Operations and Finance within the business days the policy allows",
     "訂單於規定工作天內轉交運營與財務",
+    timely=True,
 )
 def forwarded_late(catalog: Catalog) -> Iterator[Finding]:
     for _, entry, order in each_order(catalog):

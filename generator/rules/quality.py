@@ -6,13 +6,11 @@ from collections.abc import Iterator
 
 from generator.records.catalog import Catalog
 from schemas import OrderStatus, QualityStatus
-from schemas.delivery import AcceptanceResult
 from schemas.organization import Role
-from schemas.quality import Result
+from schemas.quality import Result, Stage
 
 from . import E, Finding, rule
-
-ACCEPTED = frozenset({AcceptanceResult.ACCEPTED, AcceptanceResult.ACCEPTED_WITH_REMARKS})
+from .delivery import ACCEPTED
 
 
 @rule("quality.no-rectification", "§4.4", E, "A failed inspection is rectified by rework, repair or scrap", "檢驗不合格須返工、返修或報廢")
@@ -103,3 +101,31 @@ def complaint_open_at_close(catalog: Catalog) -> Iterator[Finding]:
                         ("complaints", i, "received_on"),
                         f"a complaint received on {complaint.received_on} is unresolved, and the order is {order.status.value}",
                     )
+
+
+@rule(
+    "quality.no-final-inspection",
+    "§4.3",
+    E,
+    "An order is delivered only after a final inspection passed (or its rectification was verified)",
+    "交付前須經最終檢驗合格（或整改經驗證）",
+)
+def no_final_inspection(catalog: Catalog) -> Iterator[Finding]:
+    for dossier in catalog.dossiers.values():
+        delivery = dossier.delivery_model
+        if delivery is None:
+            continue
+        if not any(_passed_by(entry.model, delivery.delivered_on) for entry in dossier.quality):
+            stages = sorted({entry.model.stage.value for entry in dossier.quality}) or ["none"]
+            message = f"no final inspection (stage inspection) passed on or before the delivery on {delivery.delivered_on}; inspections: {', '.join(stages)}"
+            yield Finding(dossier.delivery, ("delivered_on",), message)
+
+
+def _passed_by(record, day) -> bool:
+    """A final-stage inspection that passed by ``day``, or failed and had its rectification completed and verified by then."""
+    if record.stage is not Stage.INSPECTION or record.inspected_on > day:
+        return False
+    if record.result is Result.PASS:
+        return True
+    rect = record.rectification
+    return rect is not None and rect.verified_by is not None and rect.completed_on is not None and rect.completed_on <= day

@@ -9,7 +9,8 @@ from decimal import Decimal
 from generator.records.catalog import Catalog, Dossier
 from schemas import ChangeStatus, SettlementStatus
 
-from . import E, Finding, W, approving_departments, each_record, rule
+from . import E, Finding, W, approving_departments, deadlines, each_record, rule
+from .delivery import ACCEPTED, late_notices
 
 COUNTED = frozenset({ChangeStatus.APPROVED, ChangeStatus.IMPLEMENTED, ChangeStatus.VERIFIED})
 
@@ -109,16 +110,70 @@ def write_off_approver(catalog: Catalog) -> Iterator[Finding]:
             yield Finding(entry, ("write_off", "approved_by"), f"{write_off.approved_by} is not in {', '.join(sorted(finance))}")
 
 
-@rule("settlement.not-notified", "§6.5", W, "Sales and Operations are informed of the settlement", "結算後須通知業務與運營")
+@rule(
+    "settlement.not-notified",
+    "§6.5",
+    W,
+    "Sales and Operations are informed of the settlement within the policy's business days",
+    "結算後於規定工作天內通知業務與運營",
+    timely=True,
+)
 def not_notified(catalog: Catalog) -> Iterator[Finding]:
+    days = deadlines(catalog).notice_business_days
     for _, entry, settlement in each_record(catalog, "settlement"):
-        if settlement.status is SettlementStatus.SETTLED and settlement.notified is None:
-            yield Finding(entry, ("settled_on",), "Sales and Operations are not recorded as informed of the settlement (notified)")
+        if settlement.status is SettlementStatus.SETTLED and settlement.settled_on is not None:
+            since = (("settled_on",), settlement.settled_on)
+            yield from late_notices(catalog, entry, since, settlement.notified, days, "settlement", {"sales_on": "Sales", "operations_on": "Operations"})
 
 
-@rule("settlement.unpaid-invoice", "§6.3", W, "Invoices are paid by their due date", "發票應於付款期限內收款")
+@rule(
+    "settlement.not-settled",
+    ("§6.3", "§6.5"),
+    W,
+    "An accepted order is settled within the policy's days",
+    "驗收後於政策規定天數內完成結算",
+    timely=True,
+)
+def not_settled(catalog: Catalog) -> Iterator[Finding]:
+    days = deadlines(catalog).settlement_days
+    for dossier, entry, delivery in each_record(catalog, "delivery"):
+        acceptance = delivery.acceptance
+        if acceptance is None or acceptance.result not in ACCEPTED or acceptance.accepted_on is None:
+            continue
+        settlement = dossier.settlement
+        if settlement is not None and settlement.model.status is SettlementStatus.SETTLED:
+            continue
+        waited = (catalog.today - acceptance.accepted_on).days
+        if waited > days:
+            message = f"accepted on {acceptance.accepted_on}, not settled after {waited} days; the policy allows {days}"
+            if settlement is None:
+                yield Finding(entry, ("acceptance", "accepted_on"), message + " (no settlement record)")
+            else:
+                yield Finding(settlement, ("status",), f"{message} (the settlement is {settlement.model.status.value})")
+
+
+@rule(
+    "settlement.dispute-open",
+    "§6.4",
+    W,
+    "Settlement objections are resolved within the policy's days",
+    "結算異議於政策規定天數內解決",
+    timely=True,
+)
+def dispute_open(catalog: Catalog) -> Iterator[Finding]:
+    days = deadlines(catalog).objection_days
+    for _, entry, settlement in each_record(catalog, "settlement"):
+        for i, dispute in enumerate(settlement.disputes):
+            waited = (catalog.today - dispute.raised_on).days
+            if dispute.resolved_on is None and waited > days:
+                yield Finding(
+                    entry, ("disputes", i, "raised_on"), f"the objection raised on {dispute.raised_on} is open after {waited} days; the policy allows {days}"
+                )
+
+
+@rule("settlement.unpaid-invoice", "§6.3", W, "Invoices are paid by their due date", "發票應於付款期限內收款", timely=True)
 def unpaid_invoice(catalog: Catalog) -> Iterator[Finding]:
-    days = catalog.policy.deadlines.invoice_payment_days if catalog.policy else 30
+    days = deadlines(catalog).invoice_payment_days
     for _, entry, settlement in each_record(catalog, "settlement"):
         if settlement.write_off is not None:
             continue

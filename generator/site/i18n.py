@@ -38,6 +38,7 @@ _TABLE: dict[str, tuple[str, str]] = {
     "index.by_department": ("依負責部門", "By owner department"),
     "index.open_work": ("待辦事項", "Open work"),
     "index.all": ("全部訂單", "All orders"),
+    "open.attention": ("逾期待辦（已過政策期限）", "Past a deadline (the policy's days)"),
     "open.in_progress": ("執行中", "In progress"),
     "open.overdue_milestones": ("逾期里程碑", "Overdue milestones"),
     "open.awaiting_acceptance": ("待驗收", "Awaiting acceptance"),

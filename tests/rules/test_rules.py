@@ -61,8 +61,15 @@ def test_orders_rules_lists_every_rule():
         "clauses": ["§2.3"],
         "severity": "warning",
         "layer": "archive",
+        "timely": True,
         "description": {"en": forwarded["description"]["en"], "zh-Hant": forwarded["description"]["zh-Hant"]},
     }
+
+
+def test_the_policy_names_exactly_the_rules_that_measure_a_deadline():
+    from schemas.policy import TIMELY_RULES
+
+    assert sorted(TIMELY_RULES) == sorted(r.id for r in REGISTRY.values() if r.timely)
     text = CliRunner().invoke(main, ["rules"]).stdout
     assert "order.forwarded-late" in text and "§2.3" in text
 

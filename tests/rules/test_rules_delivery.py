@@ -15,11 +15,11 @@ def test_delivery_needs_documents(archive):
     assert_at(problem, archive, DL3, "delivered_on", clause="§5.1")
 
 
-def test_open_objection_is_a_warning(archive):
-    objection = {"raised_on": "2026-11-01", "description": "報表缺漏", "status": "open"}
+def test_open_objection_past_the_policys_days_is_a_warning(archive):
+    objection = {"raised_on": "2026-10-01", "description": "報表缺漏", "status": "open"}
     edit(archive, DL3, lambda d: d.update(objections=[objection]))
     [problem] = fired(archive, "delivery.objection-open")
-    assert str(problem.severity) == "warning" and "19 days" in problem.message
+    assert str(problem.severity) == "warning" and "open after 50 days" in problem.message
     assert_at(problem, archive, DL3, "objections", 0, "status", clause="§5.3")
 
 

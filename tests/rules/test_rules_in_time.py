@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from editing import assert_at, dossier, edit, fired, problems
+from editing import assert_at, dossier, edit, fired, problems, read
 
 O3 = f"{dossier('ORD-2026-0003')}/order.yaml"  # delivered 2026-11-14, due 2026-11-17
 D3 = f"{dossier('ORD-2026-0003')}/delivery.yaml"
@@ -81,3 +81,113 @@ def test_pending_acceptance_and_unpaid_invoices_are_flagged_past_the_policys_day
     [problem] = fired(archive, "settlement.unpaid-invoice", today=date(2026, 12, 9))
     assert "unpaid, 19 days past its due date 2026-11-20" in problem.message
     assert_at(problem, archive, ST3, "invoices", 0, "due_on", clause="§6.3")
+
+
+O3_ORDER = O3
+ST1 = f"{dossier('ORD-2026-0001')}/settlement.yaml"  # settled 2026-06-12 (a Friday), told the same day
+QC3 = f"{dossier('ORD-2026-0003')}/quality/QC-2026-0003-01.yaml"  # final inspection passed 2026-11-06
+
+
+def _unaccepted(root) -> None:
+    edit(root, D3, lambda d: d["acceptance"].update(result="pending", accepted_on=None, accepted_by=None))
+    edit(root, O3_ORDER, lambda d: d.update(status="delivered"))
+
+
+def test_a_delivery_waits_for_acceptance_no_longer_than_the_policy_allows(archive):
+    _unaccepted(archive)
+    assert fired(archive, "delivery.acceptance-pending", today=date(2026, 12, 14)) == []  # 30 days after 2026-11-14
+    [problem] = fired(archive, "delivery.acceptance-pending", today=date(2026, 12, 15))
+    assert_at(problem, archive, D3, "acceptance", "result", clause="§5.2")
+    assert "acceptance pending after 31 days; the policy allows 30" in problem.message
+    assert problem.attention and str(problem.severity) == "warning"
+    edit(archive, "records/policy.yaml", lambda d: d.setdefault("deadlines", {}).update(acceptance_days=40))
+    assert fired(archive, "delivery.acceptance-pending", today=date(2026, 12, 15)) == []
+
+
+def test_an_accepted_order_is_settled_within_the_policys_days(archive):
+    assert fired(archive, "settlement.not-settled", today=date(2027, 1, 18)) == []  # 60 days after acceptance on 2026-11-19
+    [problem] = fired(archive, "settlement.not-settled", today=date(2027, 1, 19))
+    assert_at(problem, archive, ST3, "status", clause="§6.5")
+    assert "accepted on 2026-11-19, not settled after 61 days" in problem.message and "the settlement is draft" in problem.message
+
+
+def test_open_objections_and_disputes_are_flagged_past_the_policys_days(archive):
+    def objected(delivery: dict) -> None:
+        delivery["objections"] = [{"raised_on": "2026-11-15", "description": "缺頁 Pages missing", "status": "open"}]
+
+    edit(archive, D3, objected)
+    assert fired(archive, "delivery.objection-open", today=date(2026, 12, 15)) == []
+    [problem] = fired(archive, "delivery.objection-open", today=date(2026, 12, 16))
+    assert_at(problem, archive, D3, "objections", 0, "status", clause="§5.3")
+    assert "open after 31 days; the policy allows 30" in problem.message
+    # the dispute of ORD-2026-0004, opened 2026-12-02, has its own clock
+    [dispute] = [p for p in fired(archive, "delivery.objection-open", today=date(2027, 1, 2)) if p.path == D4]
+    assert_at(dispute, archive, D4, "dispute", "status", clause="§5.3")
+
+
+def test_an_open_settlement_objection_is_flagged_past_the_policys_days(archive):
+    edit(archive, ST3, lambda d: d.update(disputes=[{"raised_on": "2026-11-01", "description": "費用有誤 Wrong fee"}]))
+    assert fired(archive, "settlement.dispute-open", today=date(2026, 12, 1)) == []
+    [problem] = fired(archive, "settlement.dispute-open", today=date(2026, 12, 2))
+    assert_at(problem, archive, ST3, "disputes", 0, "raised_on", clause="§6.4")
+    edit(archive, ST3, lambda d: d["disputes"][0].update(resolved_on="2026-11-05", outcome="更正 Corrected"))
+    assert fired(archive, "settlement.dispute-open", today=date(2026, 12, 2)) == []
+
+
+def test_departments_are_told_of_a_delivery_within_the_policys_business_days(archive):
+    # delivered on Saturday 2026-11-14: one business day later is Monday 2026-11-16
+    edit(archive, D3, lambda d: d["notified"].update(sales_on="2026-11-16"))
+    assert fired(archive, "delivery.not-notified") == []
+    edit(archive, D3, lambda d: d["notified"].update(sales_on="2026-11-17"))
+    [problem] = fired(archive, "delivery.not-notified")
+    assert_at(problem, archive, D3, "notified", "sales_on", clause="§5.4")
+    assert "Sales was informed on 2026-11-17, 2 business days after the delivery on 2026-11-14; due by 2026-11-16" in problem.message
+    edit(archive, D3, lambda d: d.pop("notified"))
+    assert fired(archive, "delivery.not-notified", today=date(2026, 11, 16)) == []
+    [missing] = fired(archive, "delivery.not-notified", today=date(2026, 11, 17))
+    assert_at(missing, archive, D3, "delivered_on", clause="§5.4")
+
+
+def test_departments_are_told_of_a_settlement_within_the_policys_business_days(archive):
+    edit(archive, ST1, lambda d: d["notified"].update(operations_on="2026-06-16"))  # Fri → Tue: two business days
+    [problem] = fired(archive, "settlement.not-notified")
+    assert_at(problem, archive, ST1, "notified", "operations_on", clause="§6.5")
+    edit(archive, "records/policy.yaml", lambda d: d.setdefault("deadlines", {}).update(notice_business_days=2))
+    assert fired(archive, "settlement.not-notified") == []
+
+
+def test_the_policy_makes_a_deadline_an_error(archive):
+    _unaccepted(archive)
+    edit(archive, "records/policy.yaml", lambda d: d.setdefault("deadlines", {}).update(as_errors=["delivery.acceptance-pending"]))
+    found = [p for p in problems(archive, date(2026, 12, 15)) if p.rule == "delivery.acceptance-pending"]
+    assert [str(p.severity) for p in found] == ["error"]
+    edit(archive, "records/policy.yaml", lambda d: d["deadlines"].update(as_errors=["order.complexity-undecided"]))
+    [problem] = [p for p in problems(archive) if p.path == "records/policy.yaml"]
+    assert problem.rule == "schema.invalid-choice"
+
+
+@pytest.mark.parametrize(
+    ("change", "fires"),
+    [
+        ({"stage": "production"}, True),  # no final-stage inspection at all
+        ({"inspected_on": "2026-11-15", "closed_on": "2026-11-15"}, True),  # inspected the day after delivery
+        ({}, False),
+    ],
+)
+def test_a_delivery_follows_a_passed_final_inspection(archive, change, fires):
+    edit(archive, QC3, lambda d: d.update(change))
+    found = fired(archive, "quality.no-final-inspection")
+    if not fires:
+        assert found == []
+        return
+    [problem] = found
+    assert_at(problem, archive, D3, "delivered_on", clause="§4.3")
+
+
+def test_a_failed_final_inspection_counts_once_its_rectification_was_verified(archive):
+    qc1 = f"{dossier('ORD-2025-0001')}/quality/QC-2025-0001-01.yaml"  # failed, rectified and verified before delivery
+    assert read(archive, qc1)["result"] == "fail"
+    assert fired(archive, "quality.no-final-inspection") == []
+    edit(archive, qc1, lambda d: d["rectification"].update(completed_on="2025-09-02"))  # completed after the delivery on 2025-09-01
+    [problem] = fired(archive, "quality.no-final-inspection")
+    assert problem.path.endswith("ORD-2025-0001/delivery.yaml")

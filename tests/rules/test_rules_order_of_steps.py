@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from editing import assert_at, dossier, edit, fired, read
+from editing import assert_at, dossier, edit, fired, problems, read
 
 O5 = f"{dossier('ORD-2026-0005')}/order.yaml"  # in progress, reviewed 2026-11-0x
 CR = f"{dossier('ORD-2026-0003')}/changes/CR-2026-0003-01.yaml"  # verified
@@ -63,5 +63,7 @@ def test_a_rectification_follows_its_inspection_and_is_verified_by_someone_else(
     assert_at(problem, archive, qc, "rectification", "verified_by", clause="§4.4")
     assert "verified by the person who did it" in problem.message
     edit(archive, qc, lambda d: d["rectification"].pop("verified_by"))
-    [problem] = fired(archive, "quality.rectification-out-of-order")
+    [problem] = [p for p in problems(archive) if p.rule == "quality.rectification-out-of-order"]
     assert "names who verified it" in problem.message
+    # and an unverified rectification is no passed final inspection: the delivery had none (§4.3)
+    assert [p.path for p in problems(archive) if p.rule == "quality.no-final-inspection"] == [f"{dossier('ORD-2025-0001')}/delivery.yaml"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from editing import assert_at, dossier, edit, fired
+from editing import assert_at, dossier, edit, fired, reinspected
 
 QC3 = f"{dossier('ORD-2026-0003')}/quality/QC-2026-0003-01.yaml"  # the order is accepted
 DEFECT = [{"type": "functional", "severity": "major", "description": "查詢逾時 Lookup times out"}]
@@ -16,6 +16,7 @@ RECT = {
 
 
 def test_failed_inspection_without_rectification(archive):
+    reinspected(archive, "ORD-2026-0003", "2026-11-07")
     edit(archive, QC3, lambda d: d.update(result="fail", defects=DEFECT))
     [problem] = fired(archive, "quality.no-rectification")
     assert_at(problem, archive, QC3, "result", clause="§4.4")
@@ -32,6 +33,7 @@ def test_client_is_notified_of_the_rectification(archive):
 
 def test_quality_record_closed_before_acceptance(archive):
     assert fired(archive, "quality.open-at-acceptance") == []
+    reinspected(archive, "ORD-2026-0003", "2026-11-07")
     edit(archive, QC3, lambda d: (d.update(status="rectifying", result="fail", defects=DEFECT, rectification={**RECT}), d.pop("closed_on")))
     edit(archive, QC3, lambda d: d["rectification"].pop("completed_on"))
     [problem] = fired(archive, "quality.open-at-acceptance")

@@ -111,7 +111,9 @@ class OrderIndexes(RendererBase):
                         escape.money(settlement.invoiced - settlement.paid, settlement.currency.value),
                     ]
                 )
+        attention = sorted((p for p in self.checked.problems if p.attention), key=lambda p: p.sort_key)
         sections = [
+            (page.t("open.attention"), self.problems_table(page, attention)),
             (page.t("open.in_progress"), self.orders_table(page, in_progress)),
             (page.t("open.overdue_milestones"), escape.table([page.t("col.order"), page.t("col.milestone"), page.t("col.due"), "days"], overdue)),
             (page.t("open.awaiting_acceptance"), self.orders_table(page, awaiting_acceptance)),
