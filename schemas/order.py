@@ -210,11 +210,29 @@ class Progress(Part):
     note: Text | None = field("Notes", "備註", "§3.2", default=None)
 
 
+class DocumentKind(StrEnum):
+    """§8.1: what an attached file is, so the archive can tell which documents a dossier holds."""
+
+    CONTRACT = "contract"
+    CHANGE_FORM = "change_form"
+    DELIVERY = "delivery"
+    SETTLEMENT = "settlement"
+    INVOICE = "invoice"
+    CORRESPONDENCE = "correspondence"
+    OTHER = "other"
+
+
 class Attachment(Part):
     """A file kept in the dossier's ``attachments/`` folder (contract, delivery documents …)."""
 
     file: Line = field("File name inside attachments/", "附件檔名", "§8.1")
     title: Line = field("What the file is", "附件說明", "§8.1")
+    type: DocumentKind | None = field(
+        "Kind of document (contract, delivery, settlement …): the policy names the kinds a dossier must hold at each state",
+        "文件類別（合約、交付、結算…）：政策規定各狀態須具備之文件",
+        "§8.1",
+        default=None,
+    )
 
 
 class Cancellation(Part):

@@ -15,13 +15,18 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, Field, StrictInt, WithJsonSchema
 
-from .base import Checked, DepartmentId, Email, FieldError, IsoDate, Line, Part, PersonId, Record, Text, field
+from .base import Checked, Currency, DepartmentId, Email, FieldError, IsoDate, Line, Part, PersonId, Record, Text, field
 from .lifecycle import ChangeStatus, OrderStatus, QualityStatus, SettlementStatus
+from .order import DocumentKind
 
 STATES = {
     kind: [s.value for s in status_type]
     for kind, status_type in (("order", OrderStatus), ("change_request", ChangeStatus), ("quality_record", QualityStatus), ("settlement", SettlementStatus))
 }
+
+
+DOCUMENT_STATES = ("received", "in_progress", "delivered", "accepted", "settled", "archived")
+"""The order states along its work, in order: a dossier holds the documents of its state and of every earlier one."""
 
 
 class Weekday(StrEnum):
@@ -205,6 +210,58 @@ class Deadlines(Part):
     )
 
 
+InvoiceMask = Annotated[
+    str,
+    Field(min_length=1, max_length=40, pattern=r"^[A-Z0-9*/ -]+$"),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 40,
+            "pattern": "^[A-Z0-9*/ -]+$",
+            "description": "A = a capital letter, 9 = a digit, * = a letter or digit; other characters stand for themselves",
+        }
+    ),
+]
+"""An invoice number's shape: ``AA99999999`` is Taiwan's uniform invoice (two capital letters, eight digits).
+A mask, not a regular expression: a policy's pattern is matched in linear time, whoever wrote it."""
+
+
+class InvoiceNumbers(Part):
+    """The form invoice numbers take in one currency (or country), e.g. Taiwan's uniform invoice 統一發票."""
+
+    currency: Currency = field("Currency of the invoices", "幣別", "§6.3")
+    formats: list[InvoiceMask] = field(
+        "Allowed forms: A a capital letter, 9 a digit, * either; other characters as written",
+        "允許之格式：A 為大寫字母、9 為數字、* 為兩者之一；其他字元照寫",
+        "§6.3",
+        min_length=1,
+        max_length=10,
+    )
+    name: Line | None = field("Name of the invoice system", "發票制度名稱", "§6.3", default=None, max_length=60)
+
+
+def invoice_number_fits(number: str, mask: str) -> bool:
+    """Whether ``number`` has the shape ``mask`` describes (see ``InvoiceMask``)."""
+    if len(number) != len(mask):
+        return False
+    for char, want in zip(number, mask, strict=True):
+        if want == "A":
+            ok = "A" <= char <= "Z"
+        elif want == "9":
+            ok = "0" <= char <= "9"
+        elif want == "*":
+            ok = "A" <= char <= "Z" or "0" <= char <= "9"
+        else:
+            ok = char == want
+        if not ok:
+            return False
+    return True
+
+
+DEFAULT_DOCUMENTS = {"in_progress": ["contract"], "delivered": ["delivery"], "settled": ["settlement"]}
+
+
 class Steps(Part):
     """Which department does each step the regulation assigns (absent: the regulation's own)."""
 
@@ -263,6 +320,17 @@ class Policy(Record):
         default=None,
         max_length=20,
     )
+    required_documents: dict[StateName, list[DocumentKind]] = field(
+        "Kinds of document a dossier must hold from each order state on (contract, delivery, settlement …); "
+        "absent: a contract from in_progress, delivery documents from delivered, settlement documents from settled",
+        "訂單自各狀態起須具備之文件類別；未設定：執行中須有合約、已交付須有交付文件、已結算須有結算文件",
+        "§8.1",
+        default_factory=lambda: {state: [DocumentKind(k) for k in kinds] for state, kinds in DEFAULT_DOCUMENTS.items()},
+        max_length=8,
+    )
+    invoice_numbers: list[InvoiceNumbers] = field(
+        "The form of invoice numbers per currency (absent: any number)", "各幣別之發票號碼格式（未設定：不限）", "§6.3", default_factory=list, max_length=20
+    )
     approvals_required: bool = field(
         "Merges into the main line must be approved. Judged per commit by the policy at its base: the commit that "
         "switches this on or off is judged by the policy before it, and dates play no part",
@@ -310,3 +378,10 @@ class Policy(Record):
                 if states is None or state not in states:
                     allowed = f"its states are {', '.join(states)}" if states else "it has no states"
                     yield FieldError(("approvals", kind, "states", state), f"{state} is not a state of {kind}; {allowed}")
+        for state in self.required_documents:
+            if state not in DOCUMENT_STATES:
+                yield FieldError(("required_documents", state), f"{state} is not a state an order reaches by its work; use {', '.join(DOCUMENT_STATES)}")
+        currencies = [rule.currency for rule in self.invoice_numbers]
+        for i, currency in enumerate(currencies):
+            if currency in currencies[:i]:
+                yield FieldError(("invoice_numbers", i, "currency"), f"{currency} is listed twice; list its forms in one entry")

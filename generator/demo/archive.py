@@ -70,6 +70,7 @@ class _Writer:
         self.destroyed: dict[str, dict[str, Any]] = {}  # records removed by a carried-out disposal
         self.destroyed_attachments: dict[str, str] = {}
         self.special_done: set[str] = set()
+        self.slow: set[int] = set()  # slots of orders whose client is slow to accept
 
     # -- helpers ---------------------------------------------------------
     def days(self, low: int, high: int) -> timedelta:
@@ -88,6 +89,13 @@ class _Writer:
             return True
         return self.rng.random() < chance
 
+    def first(self, feature: str) -> bool:
+        """True the first time only: a deliberate finding every archive shows once (no random draw)."""
+        if feature in self.special_done:
+            return False
+        self.special_done.add(feature)
+        return True
+
     # -- the archive -----------------------------------------------------
     def build(self) -> dict[str, dict[str, Any]]:
         self.files["records/organization.yaml"] = organization()
@@ -97,6 +105,7 @@ class _Writer:
         span = (TODAY - timedelta(days=4) - first_day).days
         # The newest orders are pinned to dates that put them in each early stage.
         targets = PINNED_STAGES[: max(0, self.n - 4)]
+        self.slow = {slot for slot, stage in enumerate(targets, self.n - len(targets)) if stage == "awaiting_acceptance"}
         slots = [(first_day + timedelta(days=self.rng.randint(0, span)), slot) for slot in range(self.n - len(targets))]
         slots += [(self.received_for(stage, slot), slot) for slot, stage in enumerate(targets, self.n - len(targets))]
         slots.sort()
@@ -119,7 +128,10 @@ class _Writer:
             day = TODAY - timedelta(days=back)
             self.rng = random.Random(f"{self.seed}:{slot}")
             p = self.plan(day, self.basics(slot))
-            if self.stage_of(p) == stage and p.forwarded <= TODAY:  # forwarded in time, so never flagged (§2.3)
+            if stage == "awaiting_acceptance":  # delivered six weeks ago or more, still not accepted
+                if self.stage_of(p) == "delivered" and (TODAY - p.delivered).days >= 42 and p.forwarded <= TODAY:
+                    return day
+            elif self.stage_of(p) == stage and p.forwarded <= TODAY:  # forwarded in time, so never flagged (§2.3)
                 return day
         raise AssertionError(f"no receipt date puts an order at {stage}")  # pragma: no cover
 
@@ -129,18 +141,19 @@ class _Writer:
         roll = self.rng.random()
         return "cancelled" if roll < 0.03 else "disputed" if roll < 0.05 else None
 
-    def basics(self, slot: int) -> tuple[str, bool]:
-        """The first draws of an order's own random stream: its service, and whether §2.3 was missed."""
+    def basics(self, slot: int) -> tuple[str, bool, bool]:
+        """The first draws of an order's own random stream: its service, whether §2.3 was missed, and
+        whether the client is slow to accept (the pinned ``awaiting_acceptance`` order)."""
         service = self.rng.choice(list(PROJECTS))
         late = slot == 1 or self.rng.random() < 0.01
-        return service, late
+        return service, late, slot in self.slow
 
     @staticmethod
     def stage_of(p: _Plan) -> str:
         return next((s for s in reversed(STAGES) if getattr(p, _STAGE_DATE[s]) <= TODAY), "received")
 
     def plan(self, received: date, basics: tuple[str, bool]) -> _Plan:
-        service, late = basics
+        service, late, slow = basics
         confirmed = received + self.days(0, 2)
         forwarded = self.bday(confirmed, 3 if late else 1)
         reviewed = self.bday(forwarded, self.rng.randint(1, 3))
@@ -148,7 +161,7 @@ class _Writer:
         length = {"software_development": (60, 150), "data_analysis": (30, 90)}.get(service, (45, 100))
         due = start + self.days(*length)
         delivered = due - self.days(0, 7)
-        accepted = delivered + self.days(3, 14)
+        accepted = delivered + (timedelta(days=120) if slow else self.days(3, 14))
         confirmed_plan = accepted + self.days(2, 6)
         settled = confirmed_plan + self.days(30, 60)
         archived = settled + self.days(30, 90)
@@ -160,7 +173,7 @@ class _Writer:
         basics = self.basics(slot)
         p = self.plan(received, basics)
         stage = self.stage_of(p)
-        side = self.side_state(index)
+        side = None if slot in self.slow else self.side_state(index)
         service = basics[0]
         project, content = rng.choice(PROJECTS[service])
         client, contact, currency = rng.choice(CLIENTS)
@@ -232,7 +245,7 @@ class _Writer:
                 ]
             order["work_plan"] = self.work_plan(service, p, reached, ops_lead)
             order["tracking"] = self.tracking(p, reached)
-        order["attachments"] = [{"file": "contract.pdf", "title": "服務合約 Service contract"}]
+        order["attachments"] = [{"file": "contract.pdf", "title": "服務合約 Service contract", "type": "contract"}]
         self.attachments[f"{folder}/attachments/contract.pdf"] = f"Service contract {order_id}"
         if side == "cancelled":
             cancelled_on = min(TODAY, (p.start if reached else p.forwarded) + self.days(1, 20))
@@ -246,14 +259,20 @@ class _Writer:
             return "cancelled"
 
         changes = self.changes(order_id, folder, p, reached) if reached >= 1 else []
+        if reached >= 2 and side is None:
+            self.extend_delivery(order, folder, p)
         if reached >= 1:
             self.quality(order_id, folder, p, reached, service)
         if reached >= 2:
             self.delivery(order_id, folder, p, reached, side)
-            order["attachments"].append({"file": "delivery-report.pdf", "title": "交付報告 Delivery report"})
+            order["attachments"].append({"file": "delivery-report.pdf", "title": "交付報告 Delivery report", "type": "delivery"})
             self.attachments[f"{folder}/attachments/delivery-report.pdf"] = f"Delivery report {order_id}"
+            self.attachments[f"{folder}/attachments/delivery-user-guide.pdf"] = f"User guide {order_id}"
         if reached >= 3:
             self.settlement(order_id, folder, p, reached, budget + sum(changes, Decimal(0)), currency, side)
+            if self.files.get(f"{folder}/settlement.yaml", {}).get("status") == "settled":
+                order["attachments"].append({"file": "settlement-statement.pdf", "title": "結算對帳單 Settlement statement", "type": "settlement"})
+                self.attachments[f"{folder}/attachments/settlement-statement.pdf"] = f"Settlement statement {order_id}"
         if reached >= 5 and side != "disputed":
             order["archived_on"] = p.archived
         if side == "disputed":
@@ -261,6 +280,20 @@ class _Writer:
             stage = "disputed"
         self.files[f"{folder}/order.yaml"] = order
         return stage
+
+    def extend_delivery(self, order: dict[str, Any], folder: str, p: _Plan) -> None:
+        """Once per archive: the client's verified change moved the delivery date, and the order was delivered
+        after the first date but before the new one, which is on time (§5.1, §7.1)."""
+        verified = [cr for path, cr in self.files.items() if path.startswith(f"{folder}/changes/") and cr["status"] == "verified"]
+        if not verified or not self.first("extended-delivery"):
+            return
+        first_due = p.delivered - timedelta(days=4)
+        order["intake"]["delivery_due"] = first_due
+        cr = verified[0]
+        delta, cost_k = (p.due - first_due).days, int(cr["cost_delta"]) // 1000
+        cr["schedule_delta_days"] = delta
+        cr["new_delivery_due"] = p.due
+        cr["impact"] = f"費用 {cost_k:+d} 千元、工期 +{delta} 天，交付日期延至 {p.due}。 Cost {cost_k:+d}k, schedule +{delta} days: delivery moves to {p.due}."
 
     def work_plan(self, service: str, p: _Plan, reached: int, owner: str) -> dict[str, Any]:
         names = TASKS[service]
@@ -429,7 +462,7 @@ class _Writer:
             "delivered_by": self.rng.choice(OPS),
             "documents": [
                 {"type": "service_report", "title": "交付報告 Delivery report", "file": "delivery-report.pdf"},
-                {"type": "user_guide", "title": "使用說明 User guide"},
+                {"type": "user_guide", "title": "使用說明 User guide", "file": "delivery-user-guide.pdf"},
             ],
         }
         acceptance: dict[str, Any] = {
@@ -493,11 +526,14 @@ class _Writer:
                 self.invoices += 1
                 number = f"{'AB' if currency == 'TWD' else 'HK'}{issued.year % 100:02d}{self.invoices:06d}"
                 tax = (line["amount"] * Decimal("0.05")).quantize(Decimal(1)) if currency == "TWD" else Decimal(0)
-                invoices.append({"number": number, "issued_on": issued, "amount": line["amount"], "tax": tax, "due_on": issued + timedelta(days=30)})
+                # Once per archive, an open settlement's first invoice is on 3-day terms and still unpaid (§6.3).
+                short = reached == 3 and i == 0 and issued + timedelta(days=3) < TODAY and self.first("overdue-invoice")
+                terms = 3 if short else 30
+                invoices.append({"number": number, "issued_on": issued, "amount": line["amount"], "tax": tax, "due_on": issued + timedelta(days=terms)})
                 paid_on = issued + self.days(10, 40)
                 if reached >= 4:  # the order is settled, so every instalment was paid by then
                     paid_on = max(issued, min(paid_on, p.settled))
-                if paid_on <= TODAY and (reached >= 4 or i == 0):
+                if paid_on <= TODAY and (reached >= 4 or i == 0) and not short:
                     payments.append({"received_on": paid_on, "amount": line["amount"] + tax, "invoice": number})
             if invoices:
                 stl["status"] = "invoicing"

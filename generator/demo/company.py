@@ -249,7 +249,9 @@ CALENDAR = BusinessCalendar(
 )
 
 STAGES = ["received", "in_progress", "delivered", "accepted", "settled", "archived"]
-PINNED_STAGES = ["received", "in_progress", "delivered", "accepted", "settled", "in_progress"]
+PINNED_STAGES = ["received", "in_progress", "delivered", "accepted", "settled", "in_progress", "awaiting_acceptance"]
+"""The stages of the newest orders, pinned so every archive shows them; ``awaiting_acceptance`` is an order
+delivered weeks ago that the client has not accepted yet (a deliberate §5.2 finding)."""
 
 
 def email(person: str) -> str:

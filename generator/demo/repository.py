@@ -106,6 +106,8 @@ def order_stages(order: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     for stage in path:
         version = copy.deepcopy(order)
         version["status"] = "in_progress" if stage == "progress" else stage
+        if stage not in ("settled", "archived"):  # the settlement statement is filed when the order is settled
+            version["attachments"] = [a for a in version["attachments"] if a.get("type") != "settlement"]
         if stage != "archived":
             version.pop("archived_on", None)
         stages.append((stage, version))
@@ -311,7 +313,7 @@ def plan_events(writer: _Writer) -> tuple[list[Event], Event]:
                     _approvers(author, "finance", "sales"),
                     f"settlement/{order_id}",
                     f"{order_id}: settled 已結算",
-                    {order_path: _yaml(version), stl_path: _yaml(stl)},
+                    {order_path: _yaml(version), stl_path: _yaml(stl), **{p: pdfs[p] for p in mine if "/attachments/settlement" in p}},
                 )
             elif stage == "archived":
                 day = _d(order["archived_on"])

@@ -11,8 +11,11 @@ import re
 from collections.abc import Iterator
 
 from generator.records.catalog import Catalog
+from schemas import OrderStatus
+from schemas.order import DocumentKind
+from schemas.policy import DEFAULT_DOCUMENTS, DOCUMENT_STATES
 
-from . import E, Finding, rule
+from . import E, Finding, each_order, rule
 
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 
@@ -89,3 +92,58 @@ def unlisted(catalog: Catalog) -> Iterator[Finding]:
             continue
         for name in sorted(set(catalog.attachments.get(dossier.order_id, {})) - listed.get(dossier.order_id, set())):
             yield Finding(dossier.order, ("id",), f"{name!r} is in the dossier's attachments/ folder, but no record lists it")
+
+
+def _rank(status: OrderStatus) -> int | None:
+    """How far along its work an order is (a disputed order was delivered); None for a cancelled one."""
+    if status is OrderStatus.CANCELLED:
+        return None
+    return DOCUMENT_STATES.index(OrderStatus.DELIVERED if status is OrderStatus.DISPUTED else status)
+
+
+def documents_held(dossier) -> set[DocumentKind]:
+    """The kinds of document a dossier holds: typed attachments, and delivery documents that have their file."""
+    held = {a.type for a in dossier.order_model.attachments if a.type is not None}
+    delivery = dossier.delivery_model
+    if delivery is not None and any(d.file for d in delivery.documents):
+        held.add(DocumentKind.DELIVERY)
+    return held
+
+
+@rule(
+    "dossier.missing-document",
+    "§8.1",
+    E,
+    "A dossier holds the documents the policy requires at its order's state (contract, delivery, settlement …)",
+    "訂單檔案具備政策規定於該狀態應有之文件（合約、交付、結算…）",
+)
+def missing_document(catalog: Catalog) -> Iterator[Finding]:
+    required = catalog.policy.required_documents if catalog.policy else {s: [DocumentKind(k) for k in ks] for s, ks in DEFAULT_DOCUMENTS.items()}
+    for dossier, entry, order in each_order(catalog):
+        rank = _rank(order.status)
+        if rank is None:
+            continue
+        held = documents_held(dossier)
+        for state, kinds in required.items():
+            if DOCUMENT_STATES.index(state) > rank:
+                continue
+            for kind in kinds:
+                if kind not in held:
+                    message = f"the order is {order.status.value}; from {state} on, its dossier holds a {kind.value} document, and none is attached"
+                    message += f" (attachments: type: {kind.value})"
+                    yield Finding(entry, ("attachments",) if order.attachments else ("status",), message)
+
+
+@rule(
+    "delivery.document-without-file",
+    ("§5.1", "§8.1"),
+    E,
+    "Every delivery document listed is kept as a file in the dossier",
+    "所列交付文件皆須存檔於訂單檔案夾",
+)
+def document_without_file(catalog: Catalog) -> Iterator[Finding]:
+    for dossier in catalog.dossiers.values():
+        delivery = dossier.delivery_model
+        for i, document in enumerate(delivery.documents if delivery else []):
+            if document.file is None:
+                yield Finding(dossier.delivery, ("documents", i, "title"), f"'{document.title}' is listed but not kept: name its file in attachments/ (file:)")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 
 from generator.records.catalog import Catalog
 from schemas import OrderStatus
@@ -76,8 +76,8 @@ def work_before_review(catalog: Catalog) -> Iterator[Finding]:
 )
 def plan_after_due(catalog: Catalog) -> Iterator[Finding]:
     for dossier, entry, order in each_order(catalog):
-        if order.work_plan is None:
-            continue
+        if order.work_plan is None or dossier.order_id in catalog.broken_dossiers:
+            continue  # an invalid change form may have moved the date: judge once it is mended
         due = delivery_due(dossier)
         planned = [(("work_plan", "tasks", i, "due"), t.due) for i, t in enumerate(order.work_plan.tasks)]
         planned += [(("work_plan", "milestones", i, "due"), m.due) for i, m in enumerate(order.work_plan.milestones)]
@@ -94,10 +94,12 @@ def work_allowed_from(order) -> date | None:
 
 
 def delivery_due(dossier) -> date:
-    """The agreed delivery date, as the latest approved change (§7.1) moved it."""
-    moved = [c.model for c in dossier.changes if c.model.status in GOING_AHEAD and c.model.new_delivery_due is not None]
-    latest = max(moved, key=lambda cr: cr.requested_on, default=None)
-    return latest.new_delivery_due if latest is not None else dossier.order.model.intake.delivery_due
+    """The agreed delivery date as the approved changes (§7.1) moved it, in the order they were requested:
+    each to its ``new_delivery_due`` when it states one, else by its ``schedule_delta_days``."""
+    due = dossier.order.model.intake.delivery_due
+    for change in sorted((c.model for c in dossier.changes if c.model.status in GOING_AHEAD), key=lambda cr: (cr.requested_on, cr.id)):
+        due = change.new_delivery_due or due + timedelta(days=change.schedule_delta_days)
+    return due
 
 
 @rule(

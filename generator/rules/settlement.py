@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from generator.records.catalog import Catalog, Dossier
 from schemas import ChangeStatus, SettlementStatus
+from schemas.policy import invoice_number_fits
 
 from . import E, Finding, W, approving_departments, deadlines, each_record, rule
 from .delivery import ACCEPTED, late_notices
@@ -183,3 +184,17 @@ def unpaid_invoice(catalog: Catalog) -> Iterator[Finding]:
             if paid < invoice.amount + invoice.tax and catalog.today > due:
                 where = ("invoices", i, "due_on") if invoice.due_on else ("invoices", i, "issued_on")
                 yield Finding(entry, where, f"invoice {invoice.number} is unpaid, {(catalog.today - due).days} days past its due date {due}")
+
+
+@rule("settlement.invoice-number-format", "§6.3", E, "Invoice numbers have the form the policy gives for their currency", "發票號碼符合政策就該幣別規定之格式")
+def invoice_number_format(catalog: Catalog) -> Iterator[Finding]:
+    forms = {rule.currency: rule for rule in catalog.policy.invoice_numbers} if catalog.policy else {}
+    for _, entry, settlement in each_record(catalog, "settlement"):
+        rule_ = forms.get(settlement.currency)
+        if rule_ is None:
+            continue
+        for i, invoice in enumerate(settlement.invoices):
+            if not any(invoice_number_fits(invoice.number, mask) for mask in rule_.formats):
+                system = f" ({rule_.name})" if rule_.name else ""
+                message = f"{invoice.number} is not a {settlement.currency} invoice number{system}: the policy allows {' or '.join(rule_.formats)}"
+                yield Finding(entry, ("invoices", i, "number"), message)

@@ -10,7 +10,7 @@ from generator.records.safeyaml import dump, parse
 from generator.site.sitecfg import site_files
 from generator.workflow.codeowners import codeowners
 from schemas import Organization, Policy
-from schemas.policy import PROTECTED_FILES
+from schemas.policy import DEFAULT_DOCUMENTS, PROTECTED_FILES, Deadlines
 
 GITHUB_CHECK = """\
 # Every pull request: validate the branch and its changes against the main line.
@@ -255,4 +255,9 @@ def standard_policy(approvals_required: bool = True, holidays: list[tuple[str, s
         "approvals_required": approvals_required,
         "allow_committer_as_approver": False,
         "require_signed_approvals": False,
+        # the days each step may wait before it is flagged, and the documents each dossier holds (§3.2, §5, §6, §8.1)
+        "deadlines": Deadlines().model_dump(mode="json"),
+        "required_documents": {state: list(kinds) for state, kinds in DEFAULT_DOCUMENTS.items()},
+        # Taiwan's uniform invoice 統一發票: two capital letters and eight digits (§6.3)
+        "invoice_numbers": [{"currency": "TWD", "formats": ["AA99999999"], "name": "統一發票 Uniform invoice"}],
     }

@@ -51,3 +51,17 @@ def test_larger_archives_validate_cleanly(tmp_path: Path):
     entries = checked.catalog.entries
     assert [p.format() for p in checked.problems if p.severity == "error"] == []
     assert sum(e.kind == "order" for e in entries) == 120
+
+
+def test_bundled_demo_shows_deliberate_deadline_findings():
+    """A pending acceptance and an overdue invoice are flagged; a delivery within its approved extension is not."""
+    checked = check_archive(ROOT, TODAY, history=False)
+    fired = {p.rule for p in checked.problems}
+    assert {"delivery.acceptance-pending", "settlement.unpaid-invoice"} <= fired
+    assert all(p.attention for p in checked.problems if p.rule in ("delivery.acceptance-pending", "settlement.unpaid-invoice"))
+    extended = [
+        d
+        for d in checked.catalog.dossiers.values()
+        if d.delivery is not None and any(c.model.new_delivery_due for c in d.changes) and d.delivery.model.delivered_on > d.order.model.intake.delivery_due
+    ]
+    assert extended and "delivery.late" not in fired

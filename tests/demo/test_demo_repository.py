@@ -33,10 +33,13 @@ def test_orders_move_through_every_stage():
         "archived_on": "2026-01-01",
         "operations_review": {},
         "work_plan": {"tasks": [{"status": "done"}], "milestones": []},
-        "attachments": [1, 2],
+        "attachments": [{"file": "contract.pdf"}, {"file": "report.pdf"}, {"file": "statement.pdf", "type": "settlement"}],
     }
-    assert [s for s, _ in order_stages(order)] == ["received", "in_progress", "delivered", "accepted", "settled", "archived"]
-    assert "operations_review" not in order_stages(order)[0][1] and "archived_on" not in order_stages(order)[2][1]
+    stages = order_stages(order)
+    assert [s for s, _ in stages] == ["received", "in_progress", "delivered", "accepted", "settled", "archived"]
+    assert "operations_review" not in stages[0][1] and "archived_on" not in stages[2][1]
+    # the settlement statement is filed with the settlement, not before
+    assert [len(version["attachments"]) for _, version in stages] == [1, 1, 2, 2, 3, 3]
 
 
 def test_the_archive_carries_its_editor_schemas(tmp_path):

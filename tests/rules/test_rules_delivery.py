@@ -11,6 +11,7 @@ DL4 = f"{dossier('ORD-2026-0004')}/delivery.yaml"  # disputed
 def test_delivery_needs_documents(archive):
     assert fired(archive, "delivery.no-documents") == []
     edit(archive, DL3, lambda d: d.update(documents=[]))
+    (archive / dossier("ORD-2026-0003") / "attachments" / "delivery-user-guide.pdf").unlink()  # else a file no record lists
     [problem] = fired(archive, "delivery.no-documents")
     assert_at(problem, archive, DL3, "delivered_on", clause="§5.1")
 

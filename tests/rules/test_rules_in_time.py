@@ -17,7 +17,7 @@ def test_a_delivery_after_its_due_date_is_late_unless_an_approved_change_moved_i
     assert fired(archive, "delivery.late") == []
 
     def earlier(order: dict) -> None:
-        order["intake"]["delivery_due"] = "2026-11-10"
+        order["intake"]["delivery_due"] = "2026-10-27"  # + the 14 days of its verified change CR-2026-0003-01: 2026-11-10
         for item in order["work_plan"]["tasks"] + order["work_plan"]["milestones"]:
             item["due"] = min(item["due"], "2026-11-10")
 
@@ -26,6 +26,21 @@ def test_a_delivery_after_its_due_date_is_late_unless_an_approved_change_moved_i
     assert str(problem.severity) == "warning"
     assert_at(problem, archive, D3, "delivered_on", clause="§5.1")
     assert "4 days after the delivery date 2026-11-10" in problem.message
+
+
+def test_the_demo_delivers_after_its_first_date_within_an_approved_extension(archive):
+    cr = f"{dossier('ORD-2025-0001')}/changes/CR-2025-0001-01.yaml"
+    first_due = read(archive, f"{dossier('ORD-2025-0001')}/order.yaml")["intake"]["delivery_due"]
+    delivered = read(archive, f"{dossier('ORD-2025-0001')}/delivery.yaml")["delivered_on"]
+    change = read(archive, cr)
+    assert first_due < delivered <= change["new_delivery_due"] and change["status"] == "verified"
+    assert fired(archive, "delivery.late") == []
+    edit(archive, cr, lambda d: d.pop("new_delivery_due"))  # its schedule_delta_days make the same move
+    assert fired(archive, "delivery.late") == []
+    edit(archive, cr, lambda d: d.update(schedule_delta_days=0))  # now the plan runs past the date too (order.plan-after-due)
+    [problem] = [p for p in problems(archive) if p.rule == "delivery.late"]
+    late = (date.fromisoformat(delivered) - date.fromisoformat(first_due)).days
+    assert f"delivered {late} days after the delivery date {first_due}" in problem.message
 
 
 def test_an_undelivered_order_past_its_due_date_is_overdue(archive):
