@@ -39,7 +39,7 @@ from pathlib import Path
 
 from mkdocs.config import base, load_config
 from mkdocs.config import config_options as c
-from mkdocs.exceptions import PluginError
+from mkdocs.exceptions import Abort, PluginError
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files, InclusionLevel, set_exclusions
 from mkdocs.structure.pages import Page
@@ -47,6 +47,7 @@ from mkdocs.structure.toc import get_toc
 from mkdocs.utils.meta import get_data
 
 from generator.core.files import fault_point, leftovers, replace_folder
+from generator.core.printable import printable
 from generator.core.problems import Severity
 from generator.pipeline import check_archive
 from generator.records.calendar import archive_today
@@ -421,12 +422,18 @@ def build_site(root: Path, strict: bool = False, today: date | None = None, site
     plugin.previous_site = target if target.is_dir() else None
     if today is not None:
         plugin.config.today = today.isoformat()
+    heard = _Heard()
+    logging.getLogger("mkdocs").addHandler(heard)
     try:
         build(config)
-    except BaseException:  # an error or an interrupt: nothing keeps writing into the folder deleted here
+    except BaseException as exc:  # an error or an interrupt: nothing keeps writing into the folder deleted here
         plugin.abort()
         shutil.rmtree(temporary, ignore_errors=True)
+        if isinstance(exc, Abort) and heard.messages:  # MkDocs says only "Aborted with a BuildError!": say why
+            raise Abort(f"{exc}\n" + "\n".join(heard.messages[-25:])) from None
         raise
+    finally:
+        logging.getLogger("mkdocs").removeHandler(heard)
     _write_head(root, temporary)
     fault_point("site.before-swap")
     old = target.with_name(f".{target.name}.old-{os.getpid()}")
@@ -435,6 +442,17 @@ def build_site(root: Path, strict: bool = False, today: date | None = None, site
     if old.exists():
         _remove_later(old)
     return BuildResult(target, plugin.pages_total, plugin.problems, time.perf_counter() - started)
+
+
+class _Heard(logging.Handler):
+    """What MkDocs and its plugins warned of during one build, so a refused build can say why."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(printable(record.getMessage()))  # a message may quote record text
 
 
 def _write_head(root: Path, site: Path) -> None:

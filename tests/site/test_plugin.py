@@ -102,9 +102,12 @@ def test_a_build_with_errors_shows_them_unless_strict(archive):
     assert any(p.rule == "order.missing-work-plan" for p in result.problems)
     assert "order.missing-work-plan" in (root / "site/compliance.html").read_text(encoding="utf-8")
     before = (root / "site/index.html").read_bytes()
-    with pytest.raises(MkDocsException):
+    with pytest.raises(MkDocsException) as refused:
         build(root, strict=True)
+    assert "error[order.missing-work-plan]" in str(refused.value) and f"{o5}:" in str(refused.value)  # says why, not only "Aborted"
     assert (root / "site/index.html").read_bytes() == before  # the old site is untouched
+    said = CliRunner().invoke(main, ["build", str(root), "--strict", "--today", str(TODAY)])
+    assert said.exit_code == 1 and "order.missing-work-plan" in said.stderr and "(§3.1)" in said.stderr
     assert not list(root.glob(".site.*"))  # no half-written folder left behind
 
 
