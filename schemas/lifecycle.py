@@ -132,3 +132,12 @@ REGULATION_STATUS_WORDS: dict[OrderStatus, tuple[str, str]] = {
 def can_move(old: Status, new: Status) -> bool:
     """Whether a record may go from ``old`` to ``new`` in one approved step (staying put is allowed)."""
     return old == new or new in TRANSITIONS[type(old)][old]
+
+
+TRANSITION_CLAUSES: dict[str, str] = {
+    "order": "§2.3, §5.4, §6.5",  # received, delivered 已交付, settled 已結算
+    "change_request": "§7.1, §7.4",  # approved before it is carried out, verified after
+    "quality_record": "§4.4",  # a defect is rectified before the record closes
+    "settlement": "§6.2, §6.5",  # the plan applies once confirmed; settled after collection
+}
+"""The clauses a record kind's status moves enforce: a bad move is reported under its own kind's clauses."""

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from generator.core.problems import Problem, Severity
 from generator.records.catalog import Catalog
 from generator.records.validate import Entry, Loc
+from schemas.lifecycle import TRANSITION_CLAUSES
 from schemas.policy import Deadlines
 
 
@@ -84,6 +85,7 @@ def _document(rule_id: str, clauses: tuple[str, ...], en: str, zh: str) -> None:
 
 
 E, W = Severity.ERROR, Severity.WARNING
+_TRANSITION_CLAUSES = tuple(sorted({c for clauses in TRANSITION_CLAUSES.values() for c in clauses.split(", ")}))
 
 # Checks made before the archive-wide rules run (reader, layout, schema).
 for _id, _en, _zh in [
@@ -128,13 +130,13 @@ for _id, _clauses, _en, _zh in [
     ("history.unverified-approval", ("§7.2",), "Signed mode: every approver's own signature is verified", "簽章模式：每位核准人之簽章皆須驗證"),
     ("history.committer-not-approver", ("§7.2",), "An unsigned merge is committed by one of its approvers", "未簽章之合併須由核准人提交"),
     ("history.evil-merge", ("§7.2",), "A merge changes nothing beyond merging the reviewed branch", "合併不得加入分支以外之變更"),
-    ("history.invalid-transition", ("§2.3", "§5.4", "§6.5"), "Statuses move only along the lifecycle table", "狀態僅能依生命週期表轉換"),
+    ("history.invalid-transition", _TRANSITION_CLAUSES, "Statuses move only along the lifecycle table", "狀態僅能依生命週期表轉換"),
     ("history.deleted-without-disposal", ("§8.2",), "A record is deleted only under an approved disposal", "記錄僅能依核准之銷毀刪除"),
     ("history.rewritten", ("§8.1",), "The published history is never rewritten", "已發布之歷史不得改寫"),
     ("history.malformed-commit", ("§1.4",), "Commits name people by one plain address, with real dates", "提交之人名、地址與日期須合於 git 格式"),
     ("history.fake-merge", ("§1.4",), "A merge brings in the commits it approves", "合併須帶入其核准之提交"),
     ("history.unreadable", ("§8.1",), "The whole history can be read", "須能讀取完整之版本歷史"),
-    ("check.invalid-transition", ("§2.3", "§5.4", "§6.5"), "A branch moves statuses only along the lifecycle table", "分支之狀態變更須依生命週期表"),
+    ("check.invalid-transition", _TRANSITION_CLAUSES, "A branch moves statuses only along the lifecycle table", "分支之狀態變更須依生命週期表"),
     ("check.deleted-without-disposal", ("§8.2",), "A branch deletes records only under an approved disposal", "分支僅能依核准之銷毀刪除記錄"),
     ("check.editor-not-allowed", ("§1.4",), "Only the departments the policy names edit each record kind", "僅政策所列部門得編修該類記錄"),
     ("check.unknown-author", ("§1.4",), "Commits are written by people in organization.yaml", "提交者須列於組織檔"),

@@ -56,25 +56,35 @@ CLAUSES: dict[str, tuple[str, str]] = {
     "§8.3": ("Borrowing register approved by the department head, within a maximum period", "檔案借閱"),
 }
 
-BY_PEOPLE: dict[str, str] = {
-    "§1.1": "A statement of purpose; the archive as a whole serves it.",
-    "§1.3": "Principles guide judgement (client first, cooperation); they are not facts a record can show.",
-    "§1.4": "Who does what is configured in organization.yaml; whether people do their part is for managers.",
-    "§2.1": "Whether the channel recorded is the one the client really used.",
-    "§2.2": "Whether the client really confirmed what was recorded (a signed contract in attachments/ shows it).",
-    "§2.4": "Whether the feasibility assessment is sound.",
-    "§3.2": "Whether tracking entries are frequent and truthful enough.",
-    "§3.5": "The periodic analysis is a report people write from the site's reports.",
-    "§4.1": "The content of the quality standards themselves.",
-    "§4.2": "Whether every stage was actually inspected; records show only the inspections made.",
-    "§4.5": "Interpreting the statistics and acting on them.",
-    "§5.1": "Whether delivery happened in the agreed way and the documents are the right ones.",
-    "§5.2": "Whether the client's inspection really followed the agreed criteria.",
-    "§5.3": "How a negotiation or dispute is conducted.",
-    "§6.4": "How a settlement objection is negotiated.",
-    "§7.3": "Whether implementation followed the change plan.",
-    "§8.1": "Paper originals held by each department, outside this archive.",
+BY_PEOPLE: dict[str, tuple[str, str]] = {
+    "§1.1": ("A statement of purpose; the archive as a whole serves it.", "目的之陳述；整個檔案庫為此服務。"),
+    "§1.3": (
+        "Principles guide judgement (client first, cooperation); they are not facts a record can show.",
+        "原則（客戶至上、協作）指引判斷，並非記錄可呈現之事實。",
+    ),
+    "§1.4": (
+        "Who does what is configured in organization.yaml; whether people do their part well is for managers.",
+        "職責於 organization.yaml 設定；各人是否盡責由主管判斷。",
+    ),
+    "§2.1": ("Whether the channel recorded is the one the client really used.", "所記錄之接單管道是否為客戶實際使用者。"),
+    "§2.2": (
+        "Whether the client really confirmed what was recorded (the signed contract in attachments/ shows it).",
+        "客戶是否確實確認所記錄之內容（以 attachments/ 中簽署之合約為憑）。",
+    ),
+    "§2.4": ("Whether the feasibility assessment is sound.", "可行性評估是否妥當。"),
+    "§3.2": ("Whether the progress reported is truthful.", "所回報之進度是否屬實。"),
+    "§3.5": ("The periodic analysis is a report people write from the site's reports.", "定期分析由人員依網站報表撰寫。"),
+    "§4.1": ("The content of the quality standards themselves.", "品質標準本身之內容。"),
+    "§4.2": ("Whether every stage was actually inspected; records show only the inspections made.", "各階段是否皆實際檢驗；記錄僅呈現已進行之檢驗。"),
+    "§4.5": ("Interpreting the statistics and acting on them.", "解讀統計並據以改善。"),
+    "§5.1": ("Whether delivery happened in the agreed way and the documents are the right ones.", "交付方式是否依約、交付文件是否正確。"),
+    "§5.2": ("Whether the client's inspection really followed the agreed criteria.", "客戶驗收是否確依約定標準。"),
+    "§5.3": ("How a negotiation or dispute is conducted.", "協商或爭議之處理方式。"),
+    "§6.4": ("How a settlement objection is negotiated.", "結算異議之協商方式。"),
+    "§7.3": ("Whether implementation followed the change plan.", "變更實施是否依變更計劃。"),
+    "§8.1": ("Paper originals held by each department, outside this archive.", "各部門保存於本檔案庫以外之紙本正本。"),
 }
+"""What people check, per clause, and why software cannot: the remainder of a clause the rules leave."""
 
 
 @dataclass(frozen=True)
@@ -84,11 +94,23 @@ class Coverage:
     title_zh: str
     rules: list[str] = field(default_factory=list)
     fields: list[str] = field(default_factory=list)
-    by_people: str | None = None
+    by_people: tuple[str, str] | None = None
+    """(English, 繁體中文): the part of the clause people check, and why."""
 
     @property
     def checked(self) -> bool:
         return bool(self.rules or self.fields or self.by_people)
+
+    @property
+    def status(self) -> str:
+        """``software``: what records can show is all checked; ``software+people``: checked, and the rest by people
+        for the reason given; ``people``: by people only. A clause is never left partly checked without a reason."""
+        if not (self.rules or self.fields):
+            return "people"
+        return "software+people" if self.by_people else "software"
+
+    def reason(self, language: str) -> str:
+        return "" if self.by_people is None else self.by_people[1 if language == "zh-Hant" else 0]
 
 
 def _fields_by_clause() -> dict[str, list[str]]:

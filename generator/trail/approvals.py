@@ -26,6 +26,7 @@ from generator.records.layout import RECORDS_DIR, place_of
 from generator.trail.commits import Commit, History
 from generator.trail.rules import ORGANIZATION, POLICY, RULE_FILES, Rules, RulesBook
 from schemas import TRANSITIONS, ChangeStatus, OrderStatus, QualityStatus, SettlementStatus
+from schemas.lifecycle import TRANSITION_CLAUSES
 from schemas.organization import Person
 from schemas.policy import Approver as RequiredApprover
 
@@ -384,10 +385,10 @@ def history_problems(history: History, catalog: Catalog, approvals: list[Approva
     """Approval, lifecycle and deletion problems across the history, located at the record's file."""
     problems: list[Problem] = []
 
-    def at(path: str, rule: str, message: str, severity: Severity = Severity.ERROR, loc=("id",)) -> None:
+    def at(path: str, rule: str, message: str, severity: Severity = Severity.ERROR, loc=("id",), clause: str | None = None) -> None:
         entry = next((e for e in catalog.by_id.get(_id_of(path) or "", []) if e.path == path), None)
         line, col = catalog.position(entry, loc) if entry is not None else (1, 1)
-        problems.append(Problem(path, line, col, rule, message, _CLAUSES.get(rule), severity))
+        problems.append(Problem(path, line, col, rule, message, clause or _CLAUSES.get(rule), severity))
 
     for approval in approvals:
         commit = approval.commit
@@ -415,7 +416,8 @@ def history_problems(history: History, catalog: Catalog, approvals: list[Approva
                 continue
             broken = invalid_move(status_type, previous, version.status) if status_type and previous and version.status else None
             if broken:
-                at(path, "history.invalid-transition", f"commit {commit.short} ({commit.day}) moved it {broken}", loc=("status",))
+                message = f"commit {commit.short} ({commit.day}) moved it {broken}"
+                at(path, "history.invalid-transition", message, loc=("status",), clause=TRANSITION_CLAUSES[kind])
             if version.change == "D" and not is_disposed(path, catalog):
                 at(path, "history.deleted-without-disposal", f"deleted by commit {commit.short} ({commit.day}) with no disposal record listing it")
             previous = version.status if version.change != "D" else None
@@ -456,7 +458,6 @@ _CLAUSES = {
     "history.self-approval": "§7.2",
     "history.approver-not-authorised": "§7.2",
     "history.unverified-approval": "§7.2",
-    "history.invalid-transition": "§2.3, §5.4, §6.5",
     "history.deleted-without-disposal": "§8.2",
     "history.malformed-commit": "§1.4",
     "history.fake-merge": "§1.4",

@@ -24,6 +24,7 @@ from generator.records.safeyaml import parse
 from generator.trail.approvals import STATUS_TYPES, invalid_move, is_disposed
 from generator.trail.gitlog import open_repository, read_changes, read_commit_objects
 from generator.trail.rules import People
+from schemas.lifecycle import TRANSITION_CLAUSES
 
 
 @dataclass(frozen=True)
@@ -98,7 +99,8 @@ def _transitions(repo: git.Repo, merge_base: str, changes: list[BranchChange], c
             continue
         broken = invalid_move(status_type, old_data.get("status"), entry.model.status)
         if broken:
-            problems.append(_problem(catalog, change.path, "check.invalid-transition", f"the branch moves it {broken}", "§2.3, §5.4, §6.5", ("status",)))
+            clause = TRANSITION_CLAUSES[place.kind]
+            problems.append(_problem(catalog, change.path, "check.invalid-transition", f"the branch moves it {broken}", clause, ("status",)))
     return problems
 
 

@@ -128,6 +128,21 @@ def test_backwards_transition(tmp_path):
     assert "accepted → in_progress; from accepted it may go to" in message
 
 
+@pytest.mark.parametrize(
+    ("rel", "author", "approver", "status", "clause"),
+    [
+        (f"{dossier('ORD-2025-0001')}/quality/QC-2025-0001-01.yaml", "cheng.yuhsiang", "liu.yihsuan", "open", "§4.4"),
+        (f"{dossier('ORD-2025-0001')}/changes/CR-2025-0001-01.yaml", "chen.yichun", "wang.chienhung", "requested", "§7.1, §7.4"),
+    ],
+)
+def test_a_bad_move_is_reported_under_its_own_kinds_clauses(tmp_path, rel, author, approver, status, clause):
+    root = make_repo(tmp_path)
+    on_branch(root, "back", author, T1, "reopen", lambda r: edit(r, rel, lambda d: d.update(status=status)))
+    merge(root, "back", [approver, "huang.shuhua"], T2)
+    [problem] = [p for p in check_archive(root).problems if p.rule == "history.invalid-transition"]
+    assert problem.path == rel and problem.clause == clause
+
+
 def test_deletion_without_disposal(tmp_path):
     root = make_repo(tmp_path)
     loan = "records/archive/borrowing/BR-2026-0001.yaml"

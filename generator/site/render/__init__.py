@@ -34,7 +34,9 @@ class Renderer(DossierPages, OrderIndexes, ArchivePages, ReportPages):
         return self.dossier_plan() + self.index_plan()
 
     def dossier_plan(self) -> list[tuple[str, Callable[[], str]]]:
-        return [(dossier_page(order.id), partial(self.dossier, Page(dossier_page(order.id), self.language), dossier, order)) for dossier, order in self.orders]
+        plan = [(dossier_page(order.id), partial(self.dossier, Page(dossier_page(order.id), self.language), dossier, order)) for dossier, order in self.orders]
+        plan += [(dossier_page(i), partial(self.invalid_dossier, Page(dossier_page(i), self.language), i)) for i in self.invalid_orders]
+        return plan
 
     def index_plan(self) -> list[tuple[str, Callable[[], str]]]:
         """Every page but the dossiers: indexes, archive pages, reports, compliance, guides and home."""

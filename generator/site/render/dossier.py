@@ -10,6 +10,22 @@ from generator.trail.timeline import versions_of
 
 
 class DossierPages(RendererBase):
+    def invalid_dossier(self, page: Page, order_id: str) -> str:
+        """The page of an order whose order.yaml failed its checks: its problems and its records, never a gap in the site."""
+        folder = f"records/orders/{order_id[4:8]}/{order_id}/"
+        valid = {e.path for e in getattr(self.catalog.dossiers.get(order_id), "entries", [])}
+        paths = sorted({p for p in self.problems_by_path if p.startswith(folder)} | valid)
+        problems = [p for path in paths for p in self.problems_by_path.get(path, [])]
+        failed = {p.path for p in problems if str(p.severity) == "error"}
+        rows = [[escape.text(path), escape.text(page.t("invalid.failed" if path in failed else "invalid.valid"))] for path in paths]
+        return self.render(
+            "dossier-invalid.md.j2",
+            page,
+            order_id=order_id,
+            problems=self.problems_table(page, problems, link_records=False),
+            records=escape.table([page.t("col.where"), page.t("col.status")], rows),
+        )
+
     def dossier(self, page: Page, dossier: Dossier, order) -> str:
         loans = self.loans_of.get(order.id, [])
         timeline = []

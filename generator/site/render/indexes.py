@@ -29,7 +29,8 @@ class OrderIndexes(RendererBase):
             errors=errors,
             warnings=warnings,
             records=len(self.catalog.entries),
-            orders=len(self.orders),
+            orders=len(self.orders) + len(self.invalid_orders),
+            invalid=", ".join(page.order_link(i) for i in self.invalid_orders),
             today=self.catalog.today,
             company=self.catalog.organization.name_zh
             if self.catalog.organization and self.language == "zh-Hant"

@@ -97,6 +97,8 @@ class RendererBase:
         for problem in checked.problems:
             self.problems_by_path[problem.path].append(problem)
         self.orders = [(d, d.order_model) for d in self.catalog.dossiers.values() if d.order_model is not None]
+        self.invalid_orders = sorted(i for i in self.catalog.broken_dossiers if getattr(self.catalog.dossiers.get(i), "order_model", None) is None)
+        """Orders whose order.yaml failed validation: they keep a page that says why, and count on the home page."""
         self.approvals = approvals_by_commit(checked.approvals)
         self.loans_of: dict[str, list] = defaultdict(list)  # order id → loans of its records
         for entry, loan in self.catalog.loan_models:
@@ -142,7 +144,7 @@ class RendererBase:
         for p in problems:
             where = escape.text(f"{p.path}:{p.line}")
             order_id = p.path.split("/")[3] if p.path.startswith("records/orders/") and p.path.count("/") >= 4 else None
-            if link_records and order_id and order_id in self.catalog.dossiers:
+            if link_records and order_id and (order_id in self.catalog.dossiers or order_id in self.invalid_orders):
                 where = escape.link(page.to(dossier_page(order_id)), f"{p.path}:{p.line}")
             rows.append([escape.text(page.t(f"severity.{p.severity}")), escape.text(p.rule), escape.text(p.clause or ""), where, escape.text(p.message)])
         return escape.table([page.t(k) for k in ("col.severity", "col.rule", "col.clause", "col.where", "col.message")], rows, "oa-problems")

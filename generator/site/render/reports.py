@@ -8,7 +8,7 @@ from decimal import Decimal
 from generator.core.problems import Severity
 from generator.rules import REGISTRY
 from generator.site import escape
-from generator.site.compliance import compliance_map
+from generator.site.compliance import CLAUSES, compliance_map
 from generator.site.render.pages import Page, RendererBase
 
 
@@ -69,21 +69,34 @@ class ReportPages(RendererBase):
         )
 
     def compliance(self, page: Page) -> str:
-        by_rule: dict[str, list] = defaultdict(list)
+        """Every problem under each clause it cites (whatever layer found it), and the problems that cite none
+        in a section of their own: the page's count and its lists always agree."""
+        by_clause: dict[str, list] = defaultdict(list)
+        unplaced = []
         for problem in self.checked.problems:
-            by_rule[problem.rule].append(problem)
-        rows = []
-        for coverage in compliance_map():
-            problems = [p for rule in coverage.rules for p in by_rule.get(rule, []) if not p.clause or coverage.clause in p.clause]
-            rows.append((coverage, problems))
+            clauses = [c for c in clauses_of(problem) if c in CLAUSES]
+            for clause in clauses:
+                by_clause[clause].append(problem)
+            if not clauses:
+                unplaced.append(problem)
+        rows = [(coverage, by_clause.get(coverage.clause, [])) for coverage in compliance_map()]
         errors = sum(1 for p in self.checked.problems if p.severity is Severity.ERROR)
+        zh = self.language == "zh-Hant"
         return self.render(
             "compliance.md.j2",
             page,
             rows=rows,
+            unplaced=unplaced,
             registry=REGISTRY,
             problems_table=lambda problems: self.problems_table(page, problems),
             errors=errors,
             warnings=len(self.checked.problems) - errors,
-            title_of=lambda c: c.title_zh if self.language == "zh-Hant" else c.title_en,
+            title_of=lambda c: c.title_zh if zh else c.title_en,
+            rule_title=lambda rule_id: REGISTRY[rule_id].zh if zh else REGISTRY[rule_id].en,
+            reason_of=lambda c: c.reason(self.language),
         )
+
+
+def clauses_of(problem) -> list[str]:
+    """The clauses a problem cites: ``"§2.4, §2.5"`` → ``["§2.4", "§2.5"]``."""
+    return [c.strip() for c in (problem.clause or "").split(",") if c.strip()]
