@@ -98,8 +98,11 @@ def fill_order(root: Path) -> None:
             client={"name": "宏遠物流股份有限公司", "contact": "林美玲 主任"},
         )
         d["forwarding"] = {"operations_on": "2027-01-06", "finance_on": "2027-01-06"}
+        d["attachments"] = [{"file": "contract.pdf", "title": "服務合約 Service contract", "type": "contract"}]  # §8.1: needed from in_progress
 
     edit(root, path, fill)
+    (root / ORDER / "attachments").mkdir()
+    (root / ORDER / "attachments/contract.pdf").write_bytes(b"%PDF-1.4\n% signed contract\n")
 
 
 def start_work(root: Path) -> None:
@@ -177,10 +180,11 @@ def test_the_whole_life_of_an_order(archive):
             delivery,
             lambda d: d.update(
                 method="service_handover",
-                documents=[{"type": "service_report", "title": "服務報告 Service report"}],
+                documents=[{"type": "service_report", "title": "服務報告 Service report", "file": "service-report.pdf"}],
                 notified={"sales_on": "2027-03-29", "finance_on": "2027-03-29"},
             ),
         )
+        (r / ORDER / "attachments/service-report.pdf").write_bytes(b"%PDF-1.4\n% service report\n")
         edit(
             r,
             f"{ORDER}/order.yaml",
@@ -230,7 +234,9 @@ def test_the_whole_life_of_an_order(archive):
                 payments=[{"received_on": "2027-05-10", "amount": "504000", "invoice": "AB27000001"}],
             ),
         )
-        edit(r, f"{ORDER}/order.yaml", lambda d: d.update(status="settled"))
+        (r / ORDER / "attachments/settlement-statement.pdf").write_bytes(b"%PDF-1.4\n% statement\n")
+        statement = {"file": "settlement-statement.pdf", "title": "結算對帳單 Settlement statement", "type": "settlement"}
+        edit(r, f"{ORDER}/order.yaml", lambda d: (d.update(status="settled"), d["attachments"].append(statement)))
 
     step(root, "settlement", "tsai.mingche", "2027-05-10", settle, ["huang.shuhua", "lin.yating"], "ORD-2027-0001 settled")
     step(

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 from generator.records.calendar import BusinessCalendar
 from generator.records.safeyaml import locate, position_of
@@ -81,6 +82,8 @@ class Catalog:
     broken_dossiers: frozenset[str] = frozenset()
     """Orders with a record that failed validation: totals over such a dossier would mislead."""
     _positions: dict[str, dict[Loc, tuple[int, int]]] = field(default_factory=dict, repr=False)
+    derived: dict[str, Any] = field(default_factory=dict, repr=False)
+    """What later stages compute once from this catalog and share (e.g. every attachment a record names)."""
 
     @cached_property
     def references(self) -> list[tuple[Entry, Loc, str, str]]:

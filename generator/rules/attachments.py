@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 
 from generator.records.catalog import Catalog
 from schemas import OrderStatus
@@ -20,6 +21,7 @@ from . import E, Finding, each_order, rule
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 
 
+@lru_cache(maxsize=4096)  # dossiers repeat the same few names: contract.pdf, delivery-report.pdf …
 def unsafe_reason(name: str) -> str | None:
     """Why ``name`` is not a safe relative path inside attachments/, or None when it is."""
     if "\x00" in name:
@@ -36,8 +38,15 @@ def unsafe_reason(name: str) -> str | None:
     return None
 
 
-def attachment_refs(catalog: Catalog):
-    """``(dossier, entry, field path, file name)`` for every file a record names."""
+def attachment_refs(catalog: Catalog) -> list[tuple]:
+    """``(dossier, entry, field path, file name)`` for every file a record names, listed once per catalog."""
+    refs = catalog.derived.get("attachment_refs")
+    if refs is None:
+        refs = catalog.derived["attachment_refs"] = list(_attachment_refs(catalog))
+    return refs
+
+
+def _attachment_refs(catalog: Catalog) -> Iterator[tuple]:
     for dossier in catalog.dossiers.values():
         order = dossier.order_model
         if order is not None:
