@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from datetime import date
 
 from generator.core.problems import Problem, Severity
 from generator.records.catalog import Catalog
@@ -172,6 +173,12 @@ def deadlines(catalog: Catalog) -> Deadlines:
     return catalog.policy.deadlines if catalog.policy else Deadlines()
 
 
+def overdue(catalog: Catalog, since: date, days: int) -> str | None:
+    """``"after N days; the policy allows M"`` once more than ``days`` passed since ``since``; None while in time."""
+    waited = (catalog.today - since).days
+    return f"after {waited} days; the policy allows {days}" if waited > days else None
+
+
 def each_record(catalog: Catalog, part: str) -> Iterator[tuple]:
     """``(dossier, entry, model)`` for every dossier that holds ``part`` (order, delivery or settlement)."""
     for dossier in catalog.dossiers.values():
@@ -200,5 +207,5 @@ from . import (  # noqa: E402
     steps,
 )
 
-__all__ = ["REGISTRY", "Finding", "Rule", "archive", "attachments", "changes", "delivery", "each_order", "each_record", "execution"]
-__all__ += ["identity", "intake", "lifecycle", "quality", "rule", "run_rules", "settlement", "steps"]
+__all__ = ["REGISTRY", "Finding", "Rule", "archive", "attachments", "changes", "deadlines", "delivery", "each_order", "each_record", "execution"]
+__all__ += ["identity", "intake", "lifecycle", "overdue", "quality", "rule", "run_rules", "settlement", "steps"]

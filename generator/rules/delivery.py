@@ -10,7 +10,7 @@ from generator.records.validate import Loc
 from schemas import OrderStatus
 from schemas.delivery import AcceptanceResult, DisputeStatus, ObjectionStatus
 
-from . import E, Finding, W, deadlines, each_order, each_record, rule
+from . import E, Finding, W, deadlines, each_order, each_record, overdue, rule
 from .execution import delivery_due
 
 ACCEPTED = frozenset({AcceptanceResult.ACCEPTED, AcceptanceResult.ACCEPTED_WITH_REMARKS})
@@ -35,15 +35,11 @@ def objection_open(catalog: Catalog) -> Iterator[Finding]:
     days = deadlines(catalog).objection_days
     for _, entry, delivery in each_record(catalog, "delivery"):
         for i, objection in enumerate(delivery.objections):
-            waited = (catalog.today - objection.raised_on).days
-            if objection.status is ObjectionStatus.OPEN and waited > days:
-                yield Finding(
-                    entry, ("objections", i, "status"), f"the objection raised on {objection.raised_on} is open after {waited} days; the policy allows {days}"
-                )
+            if objection.status is ObjectionStatus.OPEN and (late := overdue(catalog, objection.raised_on, days)):
+                yield Finding(entry, ("objections", i, "status"), f"the objection raised on {objection.raised_on} is open {late}")
         dispute = delivery.dispute
-        if dispute is not None and dispute.status is DisputeStatus.OPEN and (catalog.today - dispute.opened_on).days > days:
-            waited = (catalog.today - dispute.opened_on).days
-            yield Finding(entry, ("dispute", "status"), f"the dispute opened on {dispute.opened_on} is open after {waited} days; the policy allows {days}")
+        if dispute is not None and dispute.status is DisputeStatus.OPEN and (late := overdue(catalog, dispute.opened_on, days)):
+            yield Finding(entry, ("dispute", "status"), f"the dispute opened on {dispute.opened_on} is open {late}")
 
 
 @rule(
@@ -63,11 +59,10 @@ def acceptance_pending(catalog: Catalog) -> Iterator[Finding]:
             continue  # a dispute has its own clock (delivery.objection-open)
         if acceptance is not None and acceptance.result in ACCEPTED:
             continue
-        waited = (catalog.today - delivery.delivered_on).days
-        if waited > days:
+        if late := overdue(catalog, delivery.delivered_on, days):
             state = acceptance.result.value if acceptance is not None else "not recorded"
             where = ("acceptance", "result") if acceptance is not None else ("delivered_on",)
-            yield Finding(entry, where, f"delivered on {delivery.delivered_on}, acceptance {state} after {waited} days; the policy allows {days}")
+            yield Finding(entry, where, f"delivered on {delivery.delivered_on}, acceptance {state} {late}")
 
 
 @rule(

@@ -10,7 +10,7 @@ from generator.records.catalog import Catalog, Dossier
 from schemas import ChangeStatus, SettlementStatus
 from schemas.policy import invoice_number_fits
 
-from . import E, Finding, W, approving_departments, deadlines, each_record, rule
+from . import E, Finding, W, approving_departments, deadlines, each_record, overdue, rule
 from .delivery import ACCEPTED, late_notices
 
 COUNTED = frozenset({ChangeStatus.APPROVED, ChangeStatus.IMPLEMENTED, ChangeStatus.VERIFIED})
@@ -144,9 +144,8 @@ def not_settled(catalog: Catalog) -> Iterator[Finding]:
         settlement = dossier.settlement
         if settlement is not None and settlement.model.status is SettlementStatus.SETTLED:
             continue
-        waited = (catalog.today - acceptance.accepted_on).days
-        if waited > days:
-            message = f"accepted on {acceptance.accepted_on}, not settled after {waited} days; the policy allows {days}"
+        if late := overdue(catalog, acceptance.accepted_on, days):
+            message = f"accepted on {acceptance.accepted_on}, not settled {late}"
             if settlement is None:
                 yield Finding(entry, ("acceptance", "accepted_on"), message + " (no settlement record)")
             else:
@@ -165,11 +164,8 @@ def dispute_open(catalog: Catalog) -> Iterator[Finding]:
     days = deadlines(catalog).objection_days
     for _, entry, settlement in each_record(catalog, "settlement"):
         for i, dispute in enumerate(settlement.disputes):
-            waited = (catalog.today - dispute.raised_on).days
-            if dispute.resolved_on is None and waited > days:
-                yield Finding(
-                    entry, ("disputes", i, "raised_on"), f"the objection raised on {dispute.raised_on} is open after {waited} days; the policy allows {days}"
-                )
+            if dispute.resolved_on is None and (late := overdue(catalog, dispute.raised_on, days)):
+                yield Finding(entry, ("disputes", i, "raised_on"), f"the objection raised on {dispute.raised_on} is open {late}")
 
 
 @rule("settlement.unpaid-invoice", "§6.3", W, "Invoices are paid by their due date", "發票應於付款期限內收款", timely=True)
