@@ -101,18 +101,22 @@ def explain_text(value: str, pattern: str) -> str:
     return f"contains the invisible or control character U+{ord(bad.group()):04X} {where}"
 
 
-def _text(max_length: int, pattern: str, description: str):
-    return Annotated[
-        str,
-        Field(min_length=1, max_length=max_length, pattern=pattern),
-        WithJsonSchema({"type": "string", "minLength": 1, "maxLength": max_length, "description": description}),
-    ]
+def _text(max_length: int, pattern: str, description: str, hint: str):
+    """A text type whose JSON Schema states every rule Pydantic enforces: the editor and the validator agree."""
+    schema = {"type": "string", "minLength": 1, "maxLength": max_length, "pattern": pattern, "patternErrorMessage": hint, "description": description}
+    return Annotated[str, Field(min_length=1, max_length=max_length, pattern=pattern), WithJsonSchema(schema)]
 
 
-Line = _text(200, LINE_PATTERN, "Single-line text / 單行文字")
+def line(max_length: int = 200):
+    """Single-line text of at most ``max_length`` characters. A shorter limit is part of the type: a
+    ``max_length`` given to ``field()`` would lose to the type's own 200."""
+    return _text(max_length, LINE_PATTERN, "Single-line text / 單行文字", "One line of text: no line breaks, control or invisible characters, not blank")
+
+
+Line = line()
 """Single-line text: a name, a title, a short note."""
 
-Text = _text(4000, TEXT_PATTERN, "Free text, may span lines / 多行文字")
+Text = _text(4000, TEXT_PATTERN, "Free text, may span lines / 多行文字", "Text without control or invisible characters, not blank")
 """Multi-line free text: a description, a reason, an assessment."""
 
 
@@ -133,10 +137,14 @@ def _parse_date(value: Any) -> date:
     raise ValueError(f"expected an ISO date written YYYY-MM-DD, got {value!r}")
 
 
+DATE_PATTERN = r"^[0-9]{4}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)|02-(?:0[1-9]|1[0-9]|2[0-9]))$"
+"""YYYY-MM-DD with a day the month has, for editors that do not check ``format: date`` (29 February of a
+year that is not a leap year is the one date only the validator refuses)."""
+
 IsoDate = Annotated[
     date,
     BeforeValidator(_parse_date),
-    WithJsonSchema({"type": "string", "format": "date", "pattern": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}),
+    WithJsonSchema({"type": "string", "format": "date", "pattern": DATE_PATTERN}),
 ]
 
 
@@ -171,15 +179,21 @@ def _money_parser(signed: bool):
     return parse
 
 
-_MONEY_SCHEMA = {
-    "anyOf": [
-        {"type": "string", "pattern": r"^-?(0|[1-9][0-9]{0,12})(\.[0-9]{1,2})?$"},
-        {"type": "integer"},
-    ]
-}
-Money = Annotated[Decimal, BeforeValidator(_money_parser(signed=False)), WithJsonSchema(_MONEY_SCHEMA)]
+def _money_schema(signed: bool) -> dict[str, Any]:
+    """The amount rules as JSON Schema, so the editor refuses what the validator refuses."""
+    largest = 10**13 - 1
+    sign = "-?" if signed else ""
+    return {
+        "anyOf": [
+            {"type": "string", "pattern": rf"^{sign}(0|[1-9][0-9]{{0,12}})(\.[0-9]{{1,2}})?$"},
+            {"type": "integer", "minimum": -largest if signed else 0, "maximum": largest},
+        ]
+    }
+
+
+Money = Annotated[Decimal, BeforeValidator(_money_parser(signed=False)), WithJsonSchema(_money_schema(signed=False))]
 """A non-negative exact amount, written as an integer or a quoted decimal."""
-MoneyDelta = Annotated[Decimal, BeforeValidator(_money_parser(signed=True)), WithJsonSchema(_MONEY_SCHEMA)]
+MoneyDelta = Annotated[Decimal, BeforeValidator(_money_parser(signed=True)), WithJsonSchema(_money_schema(signed=True))]
 """A signed exact amount (a change's cost difference)."""
 
 
@@ -257,9 +271,10 @@ Phone = Annotated[str, Field(max_length=40, pattern=r"^\+?[0-9][0-9 ()#-]{3,38}$
 
 
 class Part(BaseModel):
-    """A nested block of a record: unknown keys are errors, numbers never become text silently."""
+    """A nested block of a record: unknown keys are errors, and a number or a yes/no where text belongs is
+    refused, never rewritten (YAML reads ``+1`` as 1 and ``-0`` as 0; the editor's schema says "string" too)."""
 
-    model_config = ConfigDict(extra="forbid", coerce_numbers_to_str=True, frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class Checked(Part):
@@ -280,11 +295,20 @@ class Checked(Part):
         return self
 
 
+def _plain_integer(value: Any) -> Any:
+    if isinstance(value, (bool, float, Decimal)):  # true == 1 and 1.0 == 1 in Python: not here
+        raise ValueError(f"must be written as the whole number 1, not {str(value).lower()}")
+    return value
+
+
+SchemaVersion = Annotated[Literal[1], BeforeValidator(_plain_integer)]
+
+
 class Record(Checked):
     """A whole YAML file. ``kind`` and ``schema_version`` come first in every file."""
 
     kind: str
-    schema_version: Literal[1] = field("Version of the record format", "記錄格式版本")
+    schema_version: SchemaVersion = field("Version of the record format", "記錄格式版本")
 
     clause: ClassVar[str | None] = None
     """The clause the record kind implements, for errors that have no field of their own."""

@@ -22,8 +22,12 @@ from .base import (
     Record,
     Text,
     field,
+    line,
 )
 from .lifecycle import OrderStatus
+
+TaskId = line(20)
+"""A task's id within its order: T1, T2 …"""
 
 
 class Channel(StrEnum):
@@ -166,7 +170,7 @@ class Risk(Part):
 class Task(Checked):
     """§3.1: one task of the work plan with its responsible person."""
 
-    id: Line = field("Task id, unique in the order (T1, T2 …)", "任務編號", "§3.1", max_length=20)
+    id: TaskId = field("Task id, unique in the order (T1, T2 …)", "任務編號", "§3.1")
     title: Line = field("Task", "任務名稱", "§3.1")
     owner: PersonId = field("Person responsible", "負責人", "§3.1")
     start: IsoDate | None = field("Planned start", "預計開始", "§3.1", default=None)

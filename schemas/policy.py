@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, Field, StrictInt, WithJsonSchema
 
-from .base import Checked, Currency, DepartmentId, Email, FieldError, IsoDate, Line, Part, PersonId, Record, Text, field
+from .base import Checked, Currency, DepartmentId, Email, FieldError, IsoDate, Line, Part, PersonId, Record, Text, field, line
 from .lifecycle import ChangeStatus, OrderStatus, QualityStatus, SettlementStatus
 from .order import DocumentKind
 
@@ -27,6 +27,17 @@ STATES = {
 
 DOCUMENT_STATES = ("received", "in_progress", "delivered", "accepted", "settled", "archived")
 """The order states along its work, in order: a dossier holds the documents of its state and of every earlier one."""
+
+
+ShortName = line(60)
+
+CommitId = Annotated[
+    str,
+    Field(min_length=7, max_length=40, pattern=r"^[0-9a-f]{7,40}$"),
+    WithJsonSchema({"type": "string", "minLength": 7, "maxLength": 40, "pattern": "^[0-9a-f]{7,40}$"}),
+]
+"""A commit named by its hash or an abbreviation of 7 to 40 lower-case hex digits (the trail requires it to name
+exactly one commit)."""
 
 
 class Weekday(StrEnum):
@@ -121,7 +132,13 @@ PathPattern = Annotated[
     Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9_.*?/-]+$"),
     AfterValidator(_inside_repository),
     WithJsonSchema(
-        {"type": "string", "minLength": 1, "maxLength": 200, "description": "A path from the repository root; * within a folder, ** across folders"}
+        {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 200,
+            "pattern": "^[A-Za-z0-9_.*?/-]+$",
+            "description": "A path from the repository root; * within a folder, ** across folders",
+        }
     ),
 ]
 """A path pattern from the repository's root: ``mkdocs.yml``, ``.github/**``, ``records/.site/**``."""
@@ -142,7 +159,7 @@ class FileRule(ApprovalRule):
 class Platform(Checked):
     """A hosting platform whose merge button commits (and signs) merges: GitHub, a GitLab instance."""
 
-    name: Line = field("Name", "名稱", max_length=60)
+    name: ShortName = field("Name", "名稱")
     committer: Email = field("The committer address of its merges (e.g. noreply@github.com)", "其合併之提交者地址")
     signing_keys: list[Line] = field("Its public SSH signing keys ('ssh-ed25519 AAAA…')", "其公開 SSH 簽章金鑰", default_factory=list, max_length=10)
     gpg_key: Text | None = field(
@@ -159,7 +176,7 @@ class Platform(Checked):
 class Acknowledgement(Part):
     """A past commit that broke an approval rule, reviewed and accepted: history cannot be rewritten."""
 
-    commit: Line = field("The commit (7 to 40 hex digits)", "提交編號", max_length=40, pattern=r"^[0-9a-f]{7,40}$")
+    commit: CommitId = field("The commit: its full hash, or an abbreviation (7 or more hex digits) that names exactly one commit", "提交編號")
     reason: Text = field("Why it is accepted", "接受原因")
     approved_by: PersonId = field("Who accepted it", "核准人")
     on: IsoDate = field("Date", "日期")
@@ -238,7 +255,7 @@ class InvoiceNumbers(Part):
         min_length=1,
         max_length=10,
     )
-    name: Line | None = field("Name of the invoice system", "發票制度名稱", "§6.3", default=None, max_length=60)
+    name: ShortName | None = field("Name of the invoice system", "發票制度名稱", "§6.3", default=None)
 
 
 def invoice_number_fits(number: str, mask: str) -> bool:

@@ -21,8 +21,12 @@ from .base import (
     SettlementId,
     Text,
     field,
+    line,
 )
 from .lifecycle import SettlementStatus
+
+InvoiceNumber = line(40)
+"""An invoice number as printed on the invoice; its form per currency is the policy's (§6.3)."""
 
 
 class Method(StrEnum):
@@ -73,7 +77,7 @@ class Plan(Checked):
 class Invoice(Part):
     """§6.3: a formal invoice (統一發票 in Taiwan)."""
 
-    number: Line = field("Invoice number", "發票號碼", "§6.3", max_length=40)
+    number: InvoiceNumber = field("Invoice number", "發票號碼", "§6.3")
     issued_on: IsoDate = field("Date issued", "開立日期", "§6.3")
     amount: Money = field("Amount before tax", "未稅金額", "§6.3")
     tax: Money = field("Tax", "稅額", "§6.3", default=0)
@@ -87,7 +91,7 @@ class Invoice(Part):
 class Payment(Part):
     received_on: IsoDate = field("Date received", "收款日期", "§6.3")
     amount: Money = field("Amount received (tax included)", "收款金額（含稅）", "§6.3")
-    invoice: Line = field("Invoice number it pays", "對應發票號碼", "§6.3", max_length=40)
+    invoice: InvoiceNumber = field("Invoice number it pays", "對應發票號碼", "§6.3")
     reference: Line | None = field("Bank reference", "收款參考號", "§6.3", default=None)
 
 

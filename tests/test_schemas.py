@@ -216,11 +216,44 @@ def test_text_length_is_bounded():
     assert "at most 4000" in problem.message
 
 
-def test_numbers_in_text_fields_become_their_text():
-    from schemas import Order
+@pytest.mark.parametrize(("value", "shown"), [(2026, "2026 here as a number"), (True, "True here as a yes/no value")])
+def test_a_number_in_a_text_field_is_refused_never_rewritten(value, shown):
+    """YAML reads `project_name: 2026` as a number and `+1` as 1: the text would silently change, and the
+    editor's schema says "string". Both refuse it; the message says to quote it."""
+    problem = only(broken("order", ("intake", "project_name"), value))
+    assert problem.rule == "schema.wrong-type" and "write it in quotes" in problem.message and shown in problem.message
 
-    order = Order.model_validate(set_path(sample("order"), ("intake", "project_name"), 2026))
-    assert order.intake.project_name == "2026"
+
+@pytest.mark.parametrize("written", ["+1", "-0", "1.50", "2026", "yes"])
+def test_yaml_numbers_written_where_text_belongs_are_refused_as_written(written):
+    from samples import dump
+
+    text = dump(sample("order")).replace("project_name: ", f"project_name: {written}  # was: ", 1)
+    found = [p for p in check_text("order", text) if p.rule == "schema.wrong-type"]
+    if written == "yes":  # YAML 1.2 reads yes as text: nothing to refuse
+        assert found == []
+    else:
+        [problem] = found
+        assert "write it in quotes" in problem.message
+
+
+@pytest.mark.parametrize("value", [True, Decimal("1.0"), 2])
+def test_the_schema_version_is_the_whole_number_1(value):
+    [problem] = [p for p in broken("order", ("schema_version",), value)]
+    assert problem.rule.startswith("schema.") and problem.line == 2
+
+
+@pytest.mark.parametrize(
+    ("kind", "path", "value", "limit"),
+    [
+        ("order", ("work_plan", "tasks", 0, "id"), "T" * 21, "at most 20"),
+        ("settlement", ("invoices",), [{"number": "A" * 41, "issued_on": "2026-01-01", "amount": 1}], "at most 40"),
+        ("settlement", ("payments",), [{"invoice": "A" * 41, "received_on": "2026-01-01", "amount": 1}], "at most 40"),
+    ],
+)
+def test_a_field_shorter_than_a_line_keeps_its_own_limit(kind, path, value, limit):
+    problems = broken(kind, path, value)
+    assert any(limit in p.message for p in problems), [p.format() for p in problems]
 
 
 # --------------------------------------------------------------------------

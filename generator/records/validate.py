@@ -13,6 +13,7 @@ import difflib
 import gc
 from collections.abc import Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import cache
 from typing import Any
 
@@ -139,6 +140,9 @@ def _describe(error: dict[str, Any], model_cls: type[Record], loc: Loc) -> tuple
         return "schema.invalid-text", "must not be empty"
     if kind == "value_error":
         return "schema.invalid-value", str(error["msg"]).removeprefix("Value error, ")
+    if kind == "string_type" and isinstance(value, (bool, int, float, Decimal)):
+        read_as = "a yes/no value" if isinstance(value, bool) else "a number"
+        return "schema.wrong-type", f"YAML reads {_show(value)} here as {read_as}, not text: write it in quotes"
     if kind.endswith("_type") or kind in ("model_attributes_type", "dict_type", "list_type"):
         return "schema.wrong-type", f"{error['msg'].lower()}, got {_show(value)}"
     return "schema.invalid-value", f"{error['msg']}, got {_show(value)}"
