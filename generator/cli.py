@@ -385,13 +385,32 @@ def codeowners(root: str, check: bool) -> None:
 @click.option("--admin-email", help="Their git e-mail (default: git config user.email).")
 @click.option("--tool", default="order-archive", show_default=True, help="What CI pip-installs to get the `orders` command.")
 @click.option("--time-zone", default="Asia/Taipei", show_default=True, help="The company's IANA time zone: what day it is for deadlines.")
-def init(directory: Path, company_zh: str, company_en: str, admin_id: str, admin_name: str | None, admin_email: str | None, tool: str, time_zone: str) -> None:
+@click.option(
+    "--person",
+    "people",
+    multiple=True,
+    metavar="ID:NAME:EMAIL",
+    help="Another approver (repeat for each): four-eyes needs someone besides the author of every change.",
+)
+def init(
+    directory: Path,
+    company_zh: str,
+    company_en: str,
+    admin_id: str,
+    admin_name: str | None,
+    admin_email: str | None,
+    tool: str,
+    time_zone: str,
+    people: tuple[str, ...],
+) -> None:
     """Create a new, empty archive repository in DIRECTORY that validates and builds at once."""
     import subprocess
     from datetime import datetime
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-    from generator.workflow.init import init_files
+    from pydantic import ValidationError
+
+    from generator.workflow.init import FOUR_EYES_ALONE, init_files
 
     try:
         today = datetime.now(ZoneInfo(time_zone)).date()
@@ -406,7 +425,18 @@ def init(directory: Path, company_zh: str, company_en: str, admin_id: str, admin
 
     name = admin_name or git_config("user.name") or "Administrator"
     email = admin_email or git_config("user.email") or "admin@example.invalid"
-    files = init_files(company_zh, company_en, (admin_id, name, email), today, tool, time_zone)
+    others = []
+    for given in people:
+        parts = given.split(":")
+        if len(parts) != 3 or not all(part.strip() for part in parts):
+            raise click.BadParameter(f"{given!r}: write id:Name:e-mail, e.g. chen.yichun:陳怡君:chen@example.com", param_hint="--person")
+        others.append(tuple(part.strip() for part in parts))
+    try:
+        files = init_files(company_zh, company_en, (admin_id, name, email), today, tool, time_zone, tuple(others))
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(x) for x in first["loc"])
+        raise click.ClickException(f"the people given do not make a valid organization.yaml: {where}: {first['msg']}") from None
     for rel, content in files.items():
         target = directory / rel
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -416,6 +446,9 @@ def init(directory: Path, company_zh: str, company_en: str, admin_id: str, admin
     identity = ["-c", f"user.name={name}", "-c", f"user.email={email}"]
     subprocess.run(["git", *identity, "commit", "-q", "-m", f"Set up the order archive of {company_zh} {company_en}"], cwd=directory, check=True)
     click.echo(f"created {directory}: a git repository with {len(files)} files; next: cd {directory} && orders validate && orders build", err=True)
+    if not others:
+        click.echo(f"note: {FOUR_EYES_ALONE}", err=True)
+    click.echo("in every clone, run once: pre-commit install (a broken record is then refused before it is committed)", err=True)
 
 
 def _report(root: str, problems: list[Problem], fmt: str, strict: bool, what: str) -> None:

@@ -134,6 +134,8 @@ def _parse_date(value: Any) -> date:
             return date.fromisoformat(value)
         except ValueError as exc:
             raise ValueError(f"{value} is not a calendar date ({exc})") from None
+    if value is None:
+        raise ValueError("is empty: write the date as YYYY-MM-DD")
     raise ValueError(f"expected an ISO date written YYYY-MM-DD, got {value!r}")
 
 

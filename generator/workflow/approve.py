@@ -66,7 +66,7 @@ def approve(root: Path, branch: str, approver_emails: list[str], today: date | N
     author_people = {p.id for _, address in hands if (p := people.find(address))}
     for person in approvers:
         if person.id in author_people:
-            reasons.append(f"{person.id} wrote or committed changes on {branch}, so cannot approve them (four-eyes)")
+            reasons.append(f"{person.id} wrote or committed changes on {branch}, so cannot approve them (four-eyes): someone else approves")
     changed = repo.git.diff("--name-only", "--no-renames", "-z", f"{head_sha}...{branch_sha}").split("\0")
     if catalog.policy is not None:
         subjects = kinds_changed(filter(None, changed), rules) + _lifecycle(repo, head_sha, branch_sha, [p for p in changed if p], rules)
@@ -74,7 +74,9 @@ def approve(root: Path, branch: str, approver_emails: list[str], today: date | N
             rule = rules.rule(kind)
             for department in rule.departments:
                 if not any(people.may_approve(p, department, rule.heads_only) and p.id not in author_people for p in approvers):
-                    reasons.append(f"changes to {subject_name(kind)} need {'the head' if rule.heads_only else 'an approver'} of {department}")
+                    who = "the head" if rule.heads_only else "an approver"
+                    fix = _who_may(people, department, rule.heads_only, author_people)
+                    reasons.append(f"changes to {subject_name(kind)} need {who} of {department}: {fix}")
     problems = _check_in_worktree(repo, branch_sha, target, today)
     errors = [p for p in problems if p.severity is Severity.ERROR]
     reasons += [f"check: {p.format()}" for p in errors]
@@ -91,6 +93,14 @@ def approve(root: Path, branch: str, approver_emails: list[str], today: date | N
             (Path(repo.git_dir) / state).unlink(missing_ok=True)
         raise UserError(f"git could not merge {branch}: {merged.stderr.strip() or merged.stdout.strip()}")
     return repo.head.commit.hexsha
+
+
+def _who_may(people, department: str, heads_only: bool, authors: set[str]) -> str:
+    """Who could give the missing approval, or what to do when nobody can (a new archive has one person)."""
+    able = [p for p in people.people.values() if p.id not in authors and people.may_approve(p, department, heads_only)]
+    if able:
+        return "ask " + ", ".join(f"{p.id} <{p.emails[0]}>" for p in able[:5]) + (" …" if len(able) > 5 else "")
+    return f"nobody but the branch's authors can approve for {department}: add a second person to records/organization.yaml first"
 
 
 def _lifecycle(repo: git.Repo, head: str, branch: str, paths: list[str], rules: Rules) -> tuple[str, ...]:

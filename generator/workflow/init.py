@@ -120,9 +120,17 @@ GITIGNORE = "# build output and local state of order-archive\nsite/\n.cache/\n.o
 
 
 def starter_records(
-    company_zh: str, company_en: str, admin_id: str, admin_name: str, admin_email: str, today: date, time_zone: str = "Asia/Taipei"
+    company_zh: str,
+    company_en: str,
+    admin_id: str,
+    admin_name: str,
+    admin_email: str,
+    today: date,
+    time_zone: str = "Asia/Taipei",
+    others: tuple[tuple[str, str, str], ...] = (),
 ) -> dict[str, dict[str, Any]]:
-    """organization.yaml and policy.yaml of a new archive: one administrator, the regulation's defaults."""
+    """organization.yaml and policy.yaml of a new archive: the administrator and the ``others`` (id, name,
+    e-mail) as approvers of management, the regulation's defaults."""
     organization = {
         "kind": "organization",
         "schema_version": 1,
@@ -131,6 +139,7 @@ def starter_records(
         "departments": [{"id": "management", "name_zh": "管理部", "name_en": "Management", "head": admin_id}],
         "people": [{"id": admin_id, "name": admin_name, "department": "management", "emails": [admin_email], "roles": ["head", "approver", "administrator"]}],
     }
+    organization["people"] += [{"id": i, "name": n, "department": "management", "emails": [e], "roles": ["approver"]} for i, n, e in others]
     # Tracking starts with the commit after the one that switches it on: the company first commits its people and
     # policy, with approvals_required: true (that commit is judged by this policy, which tracks nothing yet).
     policy = standard_policy(approvals_required=False)
@@ -178,10 +187,17 @@ The trail proves what git can prove; these settings close the rest:
 
 
 def init_files(
-    company_zh: str, company_en: str, admin: tuple[str, str, str], today: date, tool: str = "order-archive", time_zone: str = "Asia/Taipei"
+    company_zh: str,
+    company_en: str,
+    admin: tuple[str, str, str],
+    today: date,
+    tool: str = "order-archive",
+    time_zone: str = "Asia/Taipei",
+    others: tuple[tuple[str, str, str], ...] = (),
 ) -> dict[str, bytes]:
     """Every file of a new archive repository."""
-    files = {path: dump(data).encode() for path, data in starter_records(company_zh, company_en, *admin, today, time_zone).items()}
+    starters = starter_records(company_zh, company_en, *admin, today, time_zone, others)
+    files = {path: dump(data).encode() for path, data in starters.items()}
     files.update(site_files(f"{company_zh} 訂單檔案庫"))
     organization = Organization.model_validate(_plain(files["records/organization.yaml"]))
     policy = Policy.model_validate(_plain(files["records/policy.yaml"]))
@@ -201,6 +217,13 @@ def init_files(
         }
     )
     return files
+
+
+FOUR_EYES_ALONE = (
+    "four-eyes: every change needs an approver other than the person who wrote it, and this archive names one "
+    "person. Add at least one more before the first approval: orders init --person id:Name:e-mail, or in "
+    "records/organization.yaml (its own commit, before approvals_required: true)"
+)
 
 
 def _plain(raw: bytes) -> dict[str, Any]:

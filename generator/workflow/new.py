@@ -133,7 +133,10 @@ def render(word: str, path: str, record_id: str, known: dict[str, Any], today: d
     return "\n".join(lines) + "\n"
 
 
-_DATE_WORDS = ("_on", "received", "due", "start")
+_DATE_WORDS = ("_on", "received")
+"""Dates of what is recorded as it happens: today is a good first guess."""
+_LATER_DATES = ("due", "start", "due_on", "until")
+"""Dates nobody knows when the file is made (a delivery date, a task's start): left empty, the comment says what to write."""
 _PERSON_FIELDS = {"sales_rep", "recorded_by", "inspector", "delivered_by", "drafted_by", "borrower", "proposed_by", "reviewer", "by"}
 
 
@@ -165,6 +168,8 @@ def _emit(model: type[BaseModel], values: dict[str, Any], lines: list[str], inde
             _emit(nested, {}, lines, indent + 4, today, person)
         elif person and name in _PERSON_FIELDS:
             lines.append(f"{pad}{name}: {person}  # {comment}")
+        elif name.endswith(_LATER_DATES):
+            lines.append(f"{pad}{name}:  # YYYY-MM-DD: {comment} — write the agreed date / 填寫約定日期")
         elif name.endswith(_DATE_WORDS) or name in ("on", "held_on"):
             lines.append(f"{pad}{name}: {today.isoformat()}  # {comment}")
         else:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 
 import yaml
 from click.testing import CliRunner
@@ -93,3 +94,49 @@ def test_init_writes_the_companys_time_zone_and_refuses_an_unknown_one(tmp_path)
     refused = CliRunner().invoke(main, ["init", str(tmp_path / "other"), "--time-zone", "Mars/Olympus_Mons"])
     assert refused.exit_code == 2 and "IANA time zone" in refused.output
     assert not (tmp_path / "other").exists()
+
+
+def _site_name_branch(root, who: tuple[str, str]) -> None:
+    """A branch that renames the site (mkdocs.yml: a protected file, approved by management in a new archive)."""
+    env = {**os.environ, "GIT_AUTHOR_NAME": who[0], "GIT_AUTHOR_EMAIL": who[1], "GIT_COMMITTER_NAME": who[0], "GIT_COMMITTER_EMAIL": who[1]}
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", *args], cwd=root, env=env, check=True, capture_output=True)
+
+    git("checkout", "-q", "-b", "rename")
+    config = root / "mkdocs.yml"
+    config.write_text(config.read_text(encoding="utf-8").replace("site_name: ", "site_name: ACME ", 1), encoding="utf-8")
+    git("commit", "-q", "-am", "Rename the site")
+    git("checkout", "-q", "main")
+
+
+def test_a_new_archive_with_one_person_says_four_eyes_cannot_be_met_and_how_to_fix_it(tmp_path):
+    target = tmp_path / "acme"
+    made = CliRunner().invoke(main, ["init", str(target), "--admin-email", "boss@acme.example", "--admin-name", "王大明"])
+    assert "four-eyes" in made.stderr and "--person id:Name:e-mail" in made.stderr and "pre-commit install" in made.stderr
+    _site_name_branch(target, ("王大明", "boss@acme.example"))
+    refused = CliRunner().invoke(main, ["approve", "rename", "--root", str(target), "--as", "boss@acme.example"])
+    assert refused.exit_code == 1
+    assert "admin wrote or committed changes on rename, so cannot approve them (four-eyes)" in refused.stderr
+    assert "nobody but the branch's authors can approve for management: add a second person to records/organization.yaml first" in refused.stderr
+
+
+def test_a_new_archive_with_a_second_person_approves_on_day_one(tmp_path):
+    target = tmp_path / "acme"
+    made = CliRunner().invoke(
+        main, ["init", str(target), "--admin-email", "boss@acme.example", "--admin-name", "王大明", "--person", "chen.yichun:陳怡君:chen@acme.example"]
+    )
+    assert made.exit_code == 0, made.stderr
+    assert "four-eyes" not in made.stderr
+    _site_name_branch(target, ("王大明", "boss@acme.example"))
+    alone = CliRunner().invoke(main, ["approve", "rename", "--root", str(target), "--as", "boss@acme.example"])
+    assert "ask chen.yichun <chen@acme.example>" in alone.stderr  # who can approve instead
+    approved = CliRunner().invoke(main, ["approve", "rename", "--root", str(target), "--as", "chen@acme.example"])
+    assert approved.exit_code == 0, approved.stderr
+    assert [p.format() for p in check_archive(target).problems] == []
+
+
+def test_init_refuses_a_person_it_cannot_write(tmp_path):
+    result = CliRunner().invoke(main, ["init", str(tmp_path / "acme"), "--person", "chen.yichun:no e-mail"])
+    assert result.exit_code == 2 and "write id:Name:e-mail" in result.stderr
+    assert not (tmp_path / "acme").exists()

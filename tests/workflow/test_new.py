@@ -83,7 +83,11 @@ def test_only_what_a_person_must_write_is_left_to_fix(archive):
         "intake.service_content",
         "intake.budget",
         "intake.currency",
+        "intake.delivery_due",  # nobody knows it when the file is made: left empty, never today
     }
+    delivery_due = next(p for p in found if p.message.startswith("intake.delivery_due"))
+    assert "is empty: write the date as YYYY-MM-DD" in delivery_due.message
+    assert "delivery_due:  # YYYY-MM-DD:" in raw.decode() and f"received_on: {TODAY}" in raw.decode()
 
 
 def test_orders_new_command(archive):
