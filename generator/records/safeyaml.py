@@ -101,7 +101,8 @@ def parse(data: bytes, path: str) -> tuple[dict[str, Any] | None, list[Problem]]
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         what = " ".join(part for part in (exc.context, exc.problem) if part)
-        refuse(line, col, "syntax", f"not valid YAML: {what}")
+        hint = "valid YAML 1.2 in a form this reader does not take also ends here: write one key: value per line"
+        refuse(line, col, "syntax", f"could not be read: {what} ({hint})")
         root = None
     except ReaderError as exc:  # a character YAML does not allow anywhere in a file
         before = text[: exc.position]
@@ -110,7 +111,7 @@ def parse(data: bytes, path: str) -> tuple[dict[str, Any] | None, list[Problem]]
         refuse(line, col, "character", f"the control character U+{char:04X} is not allowed in a record file")
         root = None
     except yaml.YAMLError as exc:  # pragma: no cover - libyaml's other errors carry a mark
-        refuse(1, 1, "syntax", f"not valid YAML: {exc}")
+        refuse(1, 1, "syntax", f"could not be read: {exc}")
         root = None
     return (None, problems) if problems or root is None else (root, problems)
 
@@ -184,6 +185,19 @@ def _build(text: str, positions: dict[Path, Position] | None, refuse) -> dict[st
     stack: list[tuple[Any, bool, str | None, Path]] = []
     root: Any = None
     documents = 0
+    indents: list[int] = []  # the columns of the block collections around the current event
+    flow_depth, flow_start = 0, None  # inside a flow collection [..] / {..}, and where the outermost began
+    lines: list[str] = []  # the text's lines, split only when a multi-line form must be checked
+
+    def unsupported(event: Any, why: str | None) -> None:
+        """A form the reader refuses, because libyaml would read it otherwise than YAML 1.2 says."""
+        if why is None:
+            return
+        if not careful:
+            raise _Recheck
+        mark = event.start_mark
+        refuse(mark.line + 1, mark.column + 1, "unsupported", why)
+
     try:
         while True:
             event = get_event()
@@ -195,6 +209,15 @@ def _build(text: str, positions: dict[Path, Position] | None, refuse) -> dict[st
                     if not careful:
                         raise _Recheck
                     _refuse_decoration(event, refuse)
+                if event.style:  # quoted or block: the forms libyaml reads differently from the spec at their edges
+                    end = event.end_mark
+                    if end.line > event.start_mark.line:
+                        lines = lines or text.split("\n")
+                        unsupported(event, _styled_problem(text, lines, event, indents[-1] if indents and not flow_depth else -1))
+                    elif end.index < len(text) and text[end.index] == "#":
+                        unsupported(event, "a comment needs a space before its '#'")
+                elif flow_depth and is_map and key is None and event.start_mark.index and text[event.start_mark.index - 1] == "?":
+                    unsupported(event, "flow mappings with '?' keys are not supported here; write the mapping in block style, one key per line")
                 value = event.value
                 if event.implicit[0] and (not value or value[0] in _MAYBE_TYPED):
                     value = resolve_plain(value)
@@ -210,6 +233,11 @@ def _build(text: str, positions: dict[Path, Position] | None, refuse) -> dict[st
                     key = None
                 else:
                     key = event.value
+                    if event.implicit[0] and key in _NULLS:
+                        if not careful:
+                            raise _Recheck
+                        mark = event.start_mark
+                        refuse(mark.line + 1, mark.column + 1, "complex-key", "a key must be written out: an empty or null key is not allowed")
                     if key in container or (key == "<<" and event.implicit[0]):
                         if not careful:
                             raise _Recheck
@@ -229,6 +257,12 @@ def _build(text: str, positions: dict[Path, Position] | None, refuse) -> dict[st
                         refuse(mark.line + 1, mark.column + 1, "too-deep", f"nesting deeper than {MAX_DEPTH} levels")
                         return None
                     _refuse_decoration(event, refuse)
+                if event.flow_style:
+                    if not flow_depth:
+                        flow_start = event.start_mark
+                    flow_depth += 1
+                else:
+                    indents.append(event.start_mark.column)
                 if container is not None:
                     child: Path = (*here, key if is_map else len(container))
                     if positions is not None and not is_map:
@@ -238,6 +272,14 @@ def _build(text: str, positions: dict[Path, Position] | None, refuse) -> dict[st
                     here = child
                 container, is_map, key = ({} if cls is MappingStartEvent else []), cls is MappingStartEvent, None
             elif cls is MappingEndEvent or cls is SequenceEndEvent:
+                if flow_depth:
+                    flow_depth -= 1
+                    if not flow_depth and event.end_mark.line > flow_start.line:
+                        lines = lines or text.split("\n")
+                        why = _continuation_problem(lines, flow_start.line, event.end_mark.line, indents[-1] if indents else -1, "a [..] or {..} list")
+                        unsupported(event, why)
+                elif indents:
+                    indents.pop()
                 value = container
                 if not stack:
                     root, container = value, None
@@ -273,6 +315,44 @@ def _build(text: str, positions: dict[Path, Position] | None, refuse) -> dict[st
             refuse(1, 1, "not-mapping", f"the top level must be a mapping of keys to values, not {_kind_of(root)}")
         return None
     return root
+
+
+def _styled_problem(text: str, lines: list[str], event: Any, indent: int) -> str | None:
+    """Why a quoted or block scalar is refused (None: it is read as YAML 1.2 reads it). libyaml accepts a
+    comment glued to a closing quote or to a block header, and mis-reads spaces on the blank lines of a
+    block; a quoted text continued at or left of its key's column is an error libyaml lets through."""
+    start, end = event.start_mark, event.end_mark
+    style = event.style
+    if style in "\"'":
+        if end.index < len(text) and text[end.index] == "#":
+            return "a comment needs a space before its '#'"
+        if end.line > start.line:
+            return _continuation_problem(lines, start.line, end.line, indent, "a quoted text")
+        return None
+    header = lines[start.line][start.column :]
+    indicators = len(header) - len(header[1:].lstrip("+-0123456789")) if header else 0
+    if header[indicators : indicators + 1] == "#":
+        return "a comment after '|' or '>' needs a space before its '#'"
+    body = lines[start.line + 1 : end.line + 1]
+    content = [line for line in body if line.strip()]
+    if not content:
+        return None
+    depth = len(content[0]) - len(content[0].lstrip(" "))
+    digits = [c for c in header[1:indicators] if c.isdigit()]
+    if digits:
+        depth = max(indent, 0) + int(digits[0])
+    if any(not line.strip() and len(line) > depth for line in body):
+        return "a blank line in a '|' or '>' block has spaces beyond the block's indentation: delete them"
+    return None
+
+
+def _continuation_problem(lines: list[str], first: int, last: int, indent: int, what: str) -> str | None:
+    """A form continued on later lines must indent them beyond the block it stands in (YAML 1.2; libyaml lets
+    some through and reads them)."""
+    for line in lines[first + 1 : last + 1]:
+        if line.strip() and len(line) - len(line.lstrip(" ")) <= indent:
+            return f"{what} continued on the next line must be indented more than its key"
+    return None
 
 
 def _refuse_decoration(event: Any, refuse) -> None:

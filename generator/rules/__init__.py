@@ -103,6 +103,7 @@ for _id, _en, _zh in [
     ("yaml.empty", "The file is not empty", "檔案不得為空"),
     ("yaml.not-mapping", "The top level is a mapping", "最上層須為鍵值對應"),
     ("yaml.complex-key", "Keys are plain text", "鍵須為純文字"),
+    ("yaml.unsupported", "No YAML form the reader would read otherwise than YAML 1.2 says", "不得使用讀取結果可能與 YAML 1.2 不符之寫法"),
     ("yaml.too-large", "A record file is at most 1 MiB", "記錄檔不得超過 1 MiB"),
     ("yaml.too-deep", "Nesting is at most 24 levels", "巢狀不得超過 24 層"),
     ("layout.missing", "organization.yaml and policy.yaml exist", "須有組織檔與政策檔"),

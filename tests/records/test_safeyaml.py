@@ -120,7 +120,7 @@ def test_syntax_error_is_located():
     [(line, _, rule, message)] = refused("a: 1\nb: [1, 2\nc: 3\n")
     assert rule == "yaml.syntax"
     assert line >= 2
-    assert "not valid YAML" in message
+    assert "could not be read" in message and "not valid YAML" not in message  # libyaml failing is not proof the YAML is invalid
 
 
 def test_control_characters_in_the_stream_are_located():
