@@ -82,8 +82,7 @@ def validate(root: str, fmt: str, strict: bool, today: str | None, no_history: b
 @click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
 def validate_files(files: tuple[Path, ...], fmt: str) -> None:
     """Check just these record files (reader, layout, schema, id and path): the pre-commit hook."""
-    from generator.records.layout import place_of
-    from generator.records.load import Source
+    from generator.records.load import Source, file_verdict
     from generator.records.safeyaml import parse
     from generator.records.validate import validate_source
 
@@ -94,10 +93,11 @@ def validate_files(files: tuple[Path, ...], fmt: str) -> None:
         if root is None:
             raise click.BadParameter(f"{file} is not inside an archive's records/ folder", param_hint="FILES")
         rel = resolved.relative_to(root).as_posix()
-        place = place_of(rel.removeprefix("records/"))
+        place, problem = file_verdict(rel.removeprefix("records/"))
         shown = file.as_posix()
         if place is None:
-            problems.append(Problem(shown, 1, 1, "layout.unknown-path", "no record kind lives at this path"))
+            if problem is not None:  # as orders validate says it, at the name the hook was given
+                problems.append(Problem(shown, problem.line, problem.col, problem.rule, problem.message, problem.clause, problem.severity))
             continue
         if not resolved.is_file():  # a named pipe would block the read forever
             problems.append(Problem(shown, 1, 1, "layout.special-file", "not a regular file (a named pipe, socket or device): never opened"))
@@ -354,26 +354,28 @@ def new(kind: str, order_id: str | None, root: str, email: str | None, main: str
 
 @main.command()
 @click.argument("root", default=".", type=click.Path(file_okay=False))
-@click.option("--check", is_flag=True, help="Only check that .github/CODEOWNERS is up to date; exit 1 if not.")
+@click.option("--check", is_flag=True, help="Only check that both CODEOWNERS files are up to date; exit 1 if not.")
 def codeowners(root: str, check: bool) -> None:
-    """Regenerate .github/CODEOWNERS from organization.yaml and policy.yaml."""
+    """Regenerate .github/CODEOWNERS and .gitlab/CODEOWNERS from organization.yaml and policy.yaml."""
     from generator.pipeline import check_archive
+    from generator.workflow.codeowners import CODEOWNERS_FILES
     from generator.workflow.codeowners import codeowners as generate
 
     path = _archive_root(root)
     catalog = check_archive(path, rules=False, history=False).catalog
     if catalog.organization is None or catalog.policy is None:
         raise click.ClickException("organization.yaml and policy.yaml must validate first (run orders validate)")
-    text = generate(catalog.organization, catalog.policy)
-    target = path / ".github/CODEOWNERS"
-    if check:
-        current = target.read_text(encoding="utf-8") if target.is_file() else ""
-        if current != text:
-            raise click.ClickException(f"{target} is stale; run `orders codeowners`")
-        return
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(text, encoding="utf-8")
-    click.echo(f"wrote {target}", err=True)
+    for platform, rel in CODEOWNERS_FILES.items():
+        text = generate(catalog.organization, catalog.policy, platform)
+        target = path / rel
+        if check:
+            current = target.read_text(encoding="utf-8") if target.is_file() else ""
+            if current != text:
+                raise click.ClickException(f"{target} is stale; run `orders codeowners`")
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+        click.echo(f"wrote {target}", err=True)
 
 
 @main.command()
@@ -383,7 +385,11 @@ def codeowners(root: str, check: bool) -> None:
 @click.option("--admin-id", default="admin", show_default=True, help="Person id of the first administrator.")
 @click.option("--admin-name", help="Their name (default: git config user.name).")
 @click.option("--admin-email", help="Their git e-mail (default: git config user.email).")
-@click.option("--tool", default="order-archive", show_default=True, help="What CI pip-installs to get the `orders` command.")
+@click.option(
+    "--tool",
+    help="What CI pip-installs to get the `orders` command (a pip requirement: git+https://…@tag, a wheel URL, a name on your index); "
+    "default: this very version, pinned to its git commit when it was installed from git.",
+)
 @click.option("--time-zone", default="Asia/Taipei", show_default=True, help="The company's IANA time zone: what day it is for deadlines.")
 @click.option(
     "--person",
@@ -399,7 +405,7 @@ def init(
     admin_id: str,
     admin_name: str | None,
     admin_email: str | None,
-    tool: str,
+    tool: str | None,
     time_zone: str,
     people: tuple[str, ...],
 ) -> None:
@@ -410,7 +416,7 @@ def init(
 
     from pydantic import ValidationError
 
-    from generator.workflow.init import FOUR_EYES_ALONE, init_files
+    from generator.workflow.init import FOUR_EYES_ALONE, default_tool, init_files
 
     try:
         today = datetime.now(ZoneInfo(time_zone)).date()
@@ -425,6 +431,9 @@ def init(
 
     name = admin_name or git_config("user.name") or "Administrator"
     email = admin_email or git_config("user.email") or "admin@example.invalid"
+    tool_warning = None
+    if tool is None:
+        tool, tool_warning = default_tool()
     others = []
     for given in people:
         parts = given.split(":")
@@ -448,6 +457,8 @@ def init(
     click.echo(f"created {directory}: a git repository with {len(files)} files; next: cd {directory} && orders validate && orders build", err=True)
     if not others:
         click.echo(f"note: {FOUR_EYES_ALONE}", err=True)
+    if tool_warning:
+        click.echo(f"note: {tool_warning}", err=True)
     click.echo("in every clone, run once: pre-commit install (a broken record is then refused before it is committed)", err=True)
 
 

@@ -15,8 +15,8 @@ import threading
 from pathlib import Path
 from typing import Any
 
-SERVER = Path(__file__).resolve().parents[1] / "tools/editor/node_modules/yaml-language-server/bin/yaml-language-server"
-"""Installed by ``npm ci --prefix tools/editor`` (``.ci/run``), pinned by ``tools/editor/package-lock.json``."""
+SERVER = Path(__file__).resolve().parents[1] / "tools/node/node_modules/yaml-language-server/bin/yaml-language-server"
+"""Installed by ``npm ci --prefix tools/node`` (``.ci/run``), pinned by ``tools/node/package-lock.json``."""
 
 
 def unavailable() -> str | None:

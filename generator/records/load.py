@@ -88,15 +88,28 @@ def _walk(top: str, rel_top: str, found: list[tuple[str, Place]], problems: list
                 problems.append(_layout(rel, "symlink", "symbolic links are not allowed in the archive"))
             elif not entry.is_file(follow_symlinks=False):
                 problems.append(_layout(rel, "special-file", "not a regular file (a named pipe, socket or device): never opened"))
-            elif (place := place_of(rel)) is not None:
-                found.append((f"{RECORDS_DIR}/{rel}", place))
-            elif name.endswith(".yml"):
-                problems.append(_layout(rel, "extension", "record files end in .yaml, not .yml"))
-            elif name.endswith(".yaml"):
-                problems.append(_layout(rel, "unknown-path", f"no record kind lives at this path; {EXPECTED_LAYOUT}"))
             else:
-                problems.append(_layout(rel, "stray-file", "not a record; attachments belong in a dossier's attachments/ folder", Severity.WARNING))
+                place, problem = file_verdict(rel)
+                if place is not None:
+                    found.append((f"{RECORDS_DIR}/{rel}", place))
+                elif problem is not None:
+                    problems.append(problem)
         stack.extend(reversed(subfolders))
+
+
+def file_verdict(rel: str) -> tuple[Place | None, Problem | None]:
+    """What a regular file at ``rel`` (below records/) is: a record's place, a problem, or neither (a file the
+    archive ignores: .gitkeep, dotted folders, attachments). One answer for the whole walk and the pre-commit hook."""
+    name = rel.rsplit("/", 1)[-1]
+    if name in IGNORED_NAMES or any(part.startswith(".") for part in rel.split("/")) or is_attachment(rel):
+        return None, None
+    if (place := place_of(rel)) is not None:
+        return place, None
+    if name.endswith(".yml"):
+        return None, _layout(rel, "extension", "record files end in .yaml, not .yml")
+    if name.endswith(".yaml"):
+        return None, _layout(rel, "unknown-path", f"no record kind lives at this path; {EXPECTED_LAYOUT}")
+    return None, _layout(rel, "stray-file", "not a record; attachments belong in a dossier's attachments/ folder", Severity.WARNING)
 
 
 SITE_FOLDER = ".site"

@@ -3,12 +3,13 @@ CODEOWNERS and a pull-request template — and the regulation's standard policy 
 
 from __future__ import annotations
 
+import shlex
 from datetime import date
 from typing import Any
 
 from generator.records.safeyaml import dump, parse
 from generator.site.sitecfg import site_files
-from generator.workflow.codeowners import codeowners
+from generator.workflow.codeowners import CODEOWNERS_FILES, codeowners
 from schemas import Organization, Policy
 from schemas.policy import DEFAULT_DOCUMENTS, PROTECTED_FILES, Deadlines
 
@@ -98,8 +99,8 @@ repos:
         name: orders validate-files (the records this commit touches)
         entry: orders validate-files
         language: system
-        files: ^records/.*\.yaml$
-        exclude: ^records/\.
+        files: ^records/
+        exclude: ^records/(\.|orders/[^/]+/[^/]+/attachments/)
         pass_filenames: true
 """
 
@@ -204,11 +205,11 @@ def init_files(
     files.update(
         {
             ".gitignore": GITIGNORE.encode(),
-            ".github/CODEOWNERS": codeowners(organization, policy).encode(),
-            ".github/workflows/orders-check.yml": GITHUB_CHECK.format(tool=tool).encode(),
-            ".github/workflows/orders-site.yml": GITHUB_SITE.format(tool=tool).encode(),
+            **{path: codeowners(organization, policy, platform).encode() for platform, path in CODEOWNERS_FILES.items()},
+            ".github/workflows/orders-check.yml": GITHUB_CHECK.format(tool=shlex.quote(tool)).encode(),
+            ".github/workflows/orders-site.yml": GITHUB_SITE.format(tool=shlex.quote(tool)).encode(),
             ".github/pull_request_template.md": PR_TEMPLATE.encode(),
-            ".gitlab-ci.yml": GITLAB.format(tool=tool).encode(),
+            ".gitlab-ci.yml": GITLAB.format(tool=shlex.quote(tool)).encode(),
             ".pre-commit-config.yaml": PRE_COMMIT.encode(),
             "README.md": ARCHIVE_README.format(company_zh=company_zh, company_en=company_en).encode(),
             "records/orders/.gitkeep": b"",
@@ -217,6 +218,28 @@ def init_files(
         }
     )
     return files
+
+
+def default_tool() -> tuple[str, str | None]:
+    """What the generated CI pip-installs to get this very version of the tool, and a warning when CI cannot
+    reach it: a git install pins its commit (PEP 610's direct_url.json says where it came from); an install
+    from a local folder or an index is named by its version, which CI finds only on the company's index."""
+    import importlib.metadata
+    import json
+
+    try:
+        dist = importlib.metadata.distribution("order-archive")
+    except importlib.metadata.PackageNotFoundError:  # pragma: no cover - run from a source tree
+        return "order-archive", "the tool is not installed as a package here"
+    origin = json.loads(dist.read_text("direct_url.json") or "{}")
+    vcs = origin.get("vcs_info")
+    if vcs and origin.get("url", "").startswith(("https://", "ssh://")):
+        return f"{vcs['vcs']}+{origin['url']}@{vcs['commit_id']}", None
+    spec = f"order-archive=={dist.version}"
+    return spec, (
+        f"the generated CI installs the tool with `pip install {spec}`, which only your package index can serve: "
+        "rerun with --tool pointing where CI can install it from (git+https://git.example.com/tools/order-archive@<tag>, or a wheel URL)"
+    )
 
 
 FOUR_EYES_ALONE = (
