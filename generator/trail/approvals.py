@@ -421,6 +421,7 @@ def history_problems(history: History, catalog: Catalog, approvals: list[Approva
             if version.change == "D" and not is_disposed(path, catalog):
                 at(path, "history.deleted-without-disposal", f"deleted by commit {commit.short} ({commit.day}) with no disposal record listing it")
             previous = version.status if version.change != "D" else None
+    problems += _unresolved_acknowledgements(catalog, approvals)
     if history.shallow:
         fix = "fetch the whole history (git fetch --unshallow; in GitHub Actions set fetch-depth: 0)"
         message = f"this is a shallow clone, so the approval trail is incomplete; {fix}"
@@ -429,6 +430,23 @@ def history_problems(history: History, catalog: Catalog, approvals: list[Approva
         message = f"the published head {rewritten_from[:10]} is no longer in this history: the main line was rewritten"
         problems.append(Problem(RECORDS_DIR, 1, 1, "history.rewritten", message, "§8.1"))
     return problems
+
+
+def _unresolved_acknowledgements(catalog: Catalog, approvals: list[Approval]) -> list[Problem]:
+    """An ``acknowledged:`` entry whose hash names no main-line commit, or several: it excuses nothing, and says so."""
+    policy = next((e for e in catalog.entries if e.kind == "policy"), None)
+    if policy is None:
+        return []
+    found = []
+    for i, entry in enumerate(policy.model.acknowledged):
+        matching = sum(1 for a in approvals if a.commit.sha.startswith(entry.commit))
+        if matching != 1:
+            what = "no commit of the main line" if not matching else f"{matching} commits of the main line: write more of the hash"
+            line, col = catalog.position(policy, ("acknowledged", i, "commit"))
+            message = f"acknowledged commit {entry.commit} names {what}; it excuses nothing"
+            rule = "history.acknowledgement-refused"
+            found.append(Problem(policy.path, line, col, rule, message, _CLAUSES[rule], Severity.WARNING))
+    return found
 
 
 def invalid_move(status_type: type, old_value: object, new_value: object) -> str | None:

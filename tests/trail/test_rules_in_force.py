@@ -170,6 +170,20 @@ def test_an_acknowledgement_only_in_the_work_tree_counts_for_nothing(tmp_path):
     assert history_rules(root) == ["history.unapproved-change"]
 
 
+@pytest.mark.parametrize(("prefix", "says"), [("0000000", "names no commit of the main line"), ("a", None)])
+def test_an_acknowledgement_names_exactly_one_commit(tmp_path, prefix, says):
+    root = make_repo(tmp_path)
+    direct(root, "huang.chihming", T1, "quick fix", new_task)
+    if says is None:  # a one-letter prefix would match every commit starting with it: refused by the schema itself
+        edit(root, POLICY, lambda p: p.update(acknowledged=[{"commit": prefix, "reason": "x", "approved_by": "hsu.wenpin", "on": "2026-02-05"}]))
+        assert any(p.path == POLICY and p.rule.startswith("schema.") for p in check_archive(root).problems)
+        return
+    acknowledge(root, prefix, "tseng.yawen", "hsu.wenpin")
+    [problem] = [p for p in check_archive(root).problems if p.rule == "history.acknowledgement-refused"]
+    assert problem.path == POLICY and says in problem.message and str(problem.severity) == "warning"
+    assert "history.unapproved-change" in history_rules(root)  # the fix stays an error: nothing excused it
+
+
 def test_nobody_can_acknowledge_their_own_commit(tmp_path):
     root = make_repo(tmp_path)
     direct(root, "hsu.wenpin", T1, "quick fix by the chairman", new_task)

@@ -98,6 +98,22 @@ def test_the_pull_request_workflow_runs_its_steps_here(tmp_path):
         assert "::error file=records/archive/borrowing/" in ran.stdout
 
 
+def test_the_main_line_workflow_validates_builds_and_publishes_here(tmp_path):
+    """The site workflow's `run:` lines on a new archive's main line: validate, then a strict build that
+    publishes (the deployed site is a folder here; on GitHub it is the Pages URL)."""
+    root = _init(tmp_path, "--tool", str(ROOT))
+    steps = yaml.safe_load((root / ".github/workflows/orders-site.yml").read_text(encoding="utf-8"))["jobs"]["site"]["steps"]
+    runs = [s["run"] for s in steps if "run" in s]
+    assert runs[0].startswith("python -m pip install ") and len(runs) == 3
+    deployed = tmp_path / "deployed"
+    deployed.mkdir()
+    for line in runs[1:]:
+        command = line.replace("${{ steps.pages.outputs.base_url }}", str(deployed)).replace("orders ", f"{sys.executable} -m generator.cli ", 1)
+        ran = subprocess.run(command, shell=True, cwd=root, capture_output=True, text=True, check=False, timeout=600)
+        assert ran.returncode == 0, command + "\n" + ran.stdout + ran.stderr
+    assert (root / "site/index.html").is_file()
+
+
 def test_gitlab_gets_its_codeowners_with_sections(tmp_path):
     target = _init(tmp_path)
     gitlab = (target / ".gitlab/CODEOWNERS").read_text(encoding="utf-8")
