@@ -86,9 +86,27 @@ def table(headers: list[str], rows: list[list[str]], classes: str = "") -> str:
     Written on one block with no blank line, so Markdown keeps it as a raw HTML block.
     """
     head = "".join(f"<th>{text(h)}</th>" for h in headers)
-    body = "".join("<tr>" + "".join(f"<td>{cell}</td>" for cell in row) + "</tr>" for row in rows)
+    body = "".join("<tr>" + "".join(_cell(cell) for cell in row) + "</tr>" for row in rows)
     attr = f' class="{text(classes)}"' if classes else ""
-    return f"<table{attr}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    return f'<div class="oa-table"><table{attr}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
+
+
+_TAG = re.compile(r"(<[^>]*>)")
+_UNBREAKABLE = re.compile(r"(?:ORD|CR|QC|DLV|STL|BR|DS)-\d{4}-\d{4}(?:-\d{2})?|\d{4}-\d{2}-\d{2}|(?:TWD|HKD|USD|CNY|JPY|EUR) [\d,.]+")
+"""Ids, dates and amounts: a browser would break them at their hyphens or space."""
+
+
+def _cell(html_cell: str) -> str:
+    """A cell that must not break (an id, a date, an amount, a status, a path: short, or one word) keeps
+    to one line; the table scrolls in its own box instead. Longer text wraps between words, but never
+    inside an id, a date or an amount. The cell is our own escaped HTML: its text lies between its tags,
+    and only that text is touched."""
+    shown = _TAG.sub("", html_cell)
+    if len(shown) <= 28 or " " not in shown.strip():
+        return f'<td class="oa-nb">{html_cell}</td>'
+    parts = _TAG.split(html_cell)
+    kept = "".join(part if i % 2 else _UNBREAKABLE.sub(r'<span class="oa-nb">\g<0></span>', part) for i, part in enumerate(parts))
+    return f"<td>{kept}</td>"
 
 
 def fields(pairs: list[tuple[str, str]]) -> str:

@@ -51,13 +51,19 @@ def browser():
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory):
+def built(tmp_path_factory):
+    """The demo's site, served: (its address, its folder)."""
     root = tmp_path_factory.mktemp("browser") / "demo"
     write_repository(root, 30, seed=1)
     build(root)
     server, url = serve(root / "site")
-    yield url
+    yield url, root / "site"
     server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def site(built):
+    return built[0]
 
 
 @pytest.fixture
@@ -169,3 +175,51 @@ def test_injected_text_never_runs_in_pages_or_search_results(browser, hostile):
     assert page.locator(".pagefind-ui__results script, .pagefind-ui__results img, .pagefind-ui__results svg[onload]").count() == 0
     assert dialogs == []
     context.close()
+
+
+# Measured in the page: the page never scrolls sideways; a table wider than its box sits in a box that
+# scrolls; no order id, record id, date or amount in a table is split over two lines.
+_MEASURE = r"""() => {
+  const doc = document.documentElement;
+  const found = {sideways: doc.scrollWidth > doc.clientWidth + 1, unboxed: [], broken: []};
+  const token = /(?:ORD|CR|QC|DLV|STL|BR|DS)-\d{4}-\d{4}(?:-\d{2})?|\d{4}-\d{2}-\d{2}|(?:TWD|HKD|USD|CNY|JPY|EUR) [\d,.]+/g;
+  for (const table of document.querySelectorAll("article table")) {
+    const box = table.parentElement;
+    if (table.scrollWidth > box.clientWidth + 1 && !["auto", "scroll"].includes(getComputedStyle(box).overflowX)) {
+      found.unboxed.push(table.className || table.querySelector("th")?.textContent);
+    }
+    const walker = document.createTreeWalker(table, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      if (node.parentElement.closest("td")?.offsetParent === null) continue;  // a column hidden on a phone
+      for (const match of node.textContent.matchAll(token)) {
+        const range = document.createRange();
+        range.setStart(node, match.index);
+        range.setEnd(node, match.index + match[0].length);
+        const tops = new Set([...range.getClientRects()].map(r => Math.round(r.top)));
+        if (tops.size > 1) found.broken.push(match[0]);
+      }
+    }
+  }
+  return found;
+}"""
+
+
+@pytest.mark.parametrize("width", [1366, 390])
+def test_every_table_of_the_site_reads_on_desktop_and_phone(browser, built, width):
+    url, folder = built
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    pages = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*.html") if "pagefind" not in p.parts)
+    assert len(pages) > 40
+    trouble = {}
+    for rel in pages:
+        page.goto(f"{url}/{rel}")
+        found = page.evaluate(_MEASURE)
+        if found["sideways"] or found["unboxed"] or found["broken"]:
+            trouble[rel] = found
+    shots = Path(os.environ.get("ORDER_ARCHIVE_SCREENSHOTS", "/tmp"))
+    for name, rel in (("orders", "orders/index.html"), ("order-list", "orders/status/archived.html"), ("compliance", "compliance.html")):
+        page.goto(f"{url}/{rel}")
+        page.screenshot(path=str(shots / f"{name}-{width}.png"), full_page=False)
+    context.close()
+    assert trouble == {}
