@@ -6,9 +6,7 @@ are translated. A missing key is a bug (``KeyError``), never a silent blank.
 
 from __future__ import annotations
 
-from enum import StrEnum
-
-from schemas.lifecycle import LABELS_ZH
+from schemas.labels import label as words_label
 
 LANGUAGES = ("zh-Hant", "en")
 
@@ -199,6 +197,10 @@ _TABLE: dict[str, tuple[str, str]] = {
     "compliance.summary": ("錯誤 {errors} 件、警告 {warnings} 件", "{errors} errors, {warnings} warnings"),
     "severity.error": ("錯誤", "error"),
     "severity.warning": ("警告", "warning"),
+    "filter.status": ("狀態", "Status"),
+    "filter.service": ("服務類型", "Service"),
+    "filter.year": ("年度", "Year"),
+    "filter.client": ("客戶", "Client"),
     "yes": ("是", "yes"),
     "no": ("否", "no"),
 }
@@ -210,11 +212,10 @@ def translate(key: str, language: str) -> str:
 
 
 def label(value: object, language: str) -> str:
-    """A status or enum value in the site's language (statuses have a Chinese word)."""
-    if isinstance(value, StrEnum) and value in LABELS_ZH:
-        return LABELS_ZH[value] if language == "zh-Hant" else str(value.value).replace("_", " ")  # type: ignore[index]
-    text = str(getattr(value, "value", value))
-    return text.replace("_", " ")
+    """A closed-list value as its reader sees it (schemas.labels: one table for the whole tool)."""
+    if value is None:
+        return ""
+    return words_label(value, language)
 
 
 def keys() -> list[str]:

@@ -122,7 +122,7 @@ def result_count(page) -> int:
 def test_narrow_results_with_the_status_filter(page, site):
     search(page, site, "股份")
     before = result_count(page)
-    page.locator(".pagefind-ui__filter-name", has_text="status").click()
+    page.locator(".pagefind-ui__filter-name", has_text="狀態").click()  # the filter's name in the reader's language
     page.locator(".pagefind-ui__filter-checkbox + label, .pagefind-ui__filter-label", has_text="已歸檔").first.click()
     page.wait_for_timeout(800)
     after = page.locator(".pagefind-ui__result")

@@ -22,8 +22,8 @@ class ReportPages(RendererBase):
         delivery_rows = [[escape.text(y), escape.text(len(v)), escape.text(f"{sum(v) / len(v):.0%}")] for y, v in sorted(by_year.items())]
         inspections = [q for d in self.catalog.dossiers.values() for q in d.quality_models]
         failed = [q for q in inspections if q.result.value == "fail"]
-        defects = Counter(defect.type.value for q in inspections for defect in q.defects)
-        actions = Counter(q.rectification.action.value for q in inspections if q.rectification)
+        defects = Counter(defect.type for q in inspections for defect in q.defects)
+        actions = Counter(q.rectification.action for q in inspections if q.rectification)
         complaints = sum(len(q.complaints) for q in inspections)
         scores = [q.satisfaction for q in inspections if q.satisfaction]
         quality_rows = [
@@ -35,7 +35,7 @@ class ReportPages(RendererBase):
             [escape.text(page.t("reports.satisfaction")), escape.text(f"{sum(scores) / len(scores):.2f} / 5" if scores else "—")],
         ]
         defect_rows = [[escape.text(self.label(k)), escape.text(v)] for k, v in defects.most_common()]
-        action_rows = [[escape.text(k), escape.text(v)] for k, v in actions.most_common()]
+        action_rows = [[escape.text(self.label(k)), escape.text(v)] for k, v in actions.most_common()]
         money_by_year: dict[tuple[int, str], list[Decimal]] = defaultdict(lambda: [Decimal(0), Decimal(0), Decimal(0)])
         ageing: Counter[str] = Counter()
         for dossier, order in self.orders:
