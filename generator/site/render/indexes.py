@@ -31,6 +31,7 @@ class OrderIndexes(RendererBase):
             records=len(self.catalog.entries),
             orders=len(self.orders) + len(self.invalid_orders),
             invalid=", ".join(page.order_link(i) for i in self.invalid_orders),
+            attention=self.attention(page),  # type: ignore[attr-defined]  # AttentionList, beside this class in Renderer
             today=self.catalog.today,
             company=self.catalog.organization.name_zh
             if self.catalog.organization and self.language == "zh-Hant"
