@@ -218,8 +218,19 @@ def test_every_table_of_the_site_reads_on_desktop_and_phone(browser, built, widt
         if found["sideways"] or found["unboxed"] or found["broken"]:
             trouble[rel] = found
     shots = Path(os.environ.get("ORDER_ARCHIVE_SCREENSHOTS", "/tmp"))
-    for name, rel in (("orders", "orders/index.html"), ("order-list", "orders/status/archived.html"), ("compliance", "compliance.html")):
+    shown = {"home": "index.html", "orders": "orders/index.html", "order-list": "orders/status/archived.html", "compliance": "compliance.html"}
+    for name, rel in shown.items():
         page.goto(f"{url}/{rel}")
         page.screenshot(path=str(shots / f"{name}-{width}.png"), full_page=False)
     context.close()
     assert trouble == {}
+
+
+def test_the_home_page_leads_with_what_needs_attention(page, site):
+    page.goto(f"{site}/index.html")
+    headings = page.locator("article h2")
+    assert headings.first.inner_text().strip().startswith("今日待辦")
+    for group in page.locator("article h3").all():
+        count = int(re.search(r"\((\d+)\)\s*$", group.inner_text()).group(1))
+        rows = group.locator("xpath=following-sibling::*[1]").locator("tbody tr").count()
+        assert rows == count, group.inner_text()

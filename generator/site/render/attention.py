@@ -47,7 +47,8 @@ class AttentionList(RendererBase):
 
     def _problem_row(self, page: Page, problem) -> list[str]:
         order_id = problem.path.split("/")[3] if problem.path.startswith("records/orders/") and problem.path.count("/") >= 4 else None
-        where = f"{problem.path}:{problem.line}"
+        name = problem.path.rsplit("/", 1)[-1]
+        where = f"{order_id} · {name}:{problem.line}" if order_id else f"{name}:{problem.line}"  # the order first: what a manager looks for
         linked = order_id is not None and (order_id in self.catalog.dossiers or order_id in self.invalid_orders)
         return [escape.link(page.to(dossier_page(order_id)), where) if linked else escape.text(where), escape.text(problem.message)]
 
