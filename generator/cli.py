@@ -319,6 +319,7 @@ def serve(root: str, address: str) -> None:
     from generator.site import plugin
 
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
+    click.echo(f"serving {root} at http://{address}/ (the first page appears once the site is built); press Ctrl+C to stop", err=True)
     plugin.serve_site(_archive_root(root), address)
 
 

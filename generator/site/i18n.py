@@ -186,6 +186,7 @@ _TABLE: dict[str, tuple[str, str]] = {
     "compliance.fields": ("欄位", "Fields"),
     "compliance.people": ("由人員判斷", "Checked by people"),
     "compliance.none": ("目前無問題", "No current problems"),
+    "compliance.current": ("目前之問題（錯誤在前）", "Current problems (errors first)"),
     "compliance.status.software": ("由程式完整檢查", "Checked in full by software"),
     "compliance.status.software+people": ("由程式檢查，其餘由人員判斷", "Checked by software; the rest by people"),
     "compliance.status.people": ("由人員判斷", "Checked by people"),

@@ -78,3 +78,13 @@ def test_the_chinese_page_gives_reasons_and_rule_titles_in_chinese(archive):
         assert en not in zh
     assert "由程式完整檢查" in zh and "Checked in full by software" not in zh
     assert 'title="Orders reach Operations' not in zh and 'title="訂單於規定工作天內轉交運營與財務"' in zh
+
+
+def test_the_page_leads_with_the_current_problems_errors_first(archive):
+    checked = _broken(archive)
+    page = render_pages(checked, "en")["compliance.md"]
+    current = page.split('<a id="current"></a>', 1)[1].split("\n## §1.1", 1)[0]
+    levels = re.findall(r"<td[^>]*>(error|warning)</td>", current)
+    assert levels and levels == sorted(levels)  # every error before every warning
+    assert len(levels) == len(checked.problems)
+    assert "compliance.html#current" in render_pages(checked, "en")["index.md"]

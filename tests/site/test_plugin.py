@@ -214,6 +214,15 @@ def test_orders_serve_serves_the_site_with_its_search(archive, tmp_path):
     finally:
         server.terminate()
         server.wait(timeout=20)
+    said = server.stderr.read().decode()
+    assert f"http://127.0.0.1:{port}/" in said and "Ctrl+C to stop" in said  # where it serves, and how to stop it
+
+
+def test_the_footer_names_the_archive(demo_site):
+    root, _ = demo_site
+    home = (root / "site/index.html").read_text(encoding="utf-8")
+    footer = home[home.index("md-footer") :]
+    assert "訂單檔案庫" in footer and "Generated from the approved records of this archive" in footer
 
 
 def test_the_replaced_site_is_deleted_after_the_new_one_is_in_place(archive):

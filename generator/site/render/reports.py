@@ -81,11 +81,13 @@ class ReportPages(RendererBase):
                 unplaced.append(problem)
         rows = [(coverage, by_clause.get(coverage.clause, [])) for coverage in compliance_map()]
         errors = sum(1 for p in self.checked.problems if p.severity is Severity.ERROR)
+        current = sorted(self.checked.problems, key=lambda p: (p.severity is not Severity.ERROR, p.sort_key))  # errors first
         zh = self.language == "zh-Hant"
         return self.render(
             "compliance.md.j2",
             page,
             rows=rows,
+            current=current,
             unplaced=unplaced,
             registry=REGISTRY,
             problems_table=lambda problems: self.problems_table(page, problems),
