@@ -198,6 +198,7 @@ _TABLE: dict[str, tuple[str, str]] = {
     "compliance.summary": ("錯誤 {errors} 件、警告 {warnings} 件", "{errors} errors, {warnings} warnings"),
     "severity.error": ("錯誤", "error"),
     "severity.warning": ("警告", "warning"),
+    "archive.awaiting_approval": ("待核准（{day} 申請）", "awaiting approval (requested {day})"),
     "attention.title": ("今日待辦", "What needs attention today"),
     "attention.none": ("目前沒有待辦事項。", "Nothing needs attention today."),
     "attention.errors": ("檢查發現之錯誤", "Errors found by validation"),

@@ -84,7 +84,7 @@ class ArchivePages(RendererBase):
                 escape.text(loan.borrowed_on or "—"),
                 escape.text(loan.due_on or "—"),
                 escape.text(loan.returned_on or "—"),
-                self.person(loan.approved_by),
+                self.person(loan.approved_by) if loan.approved_by else escape.text(page.t("archive.awaiting_approval").format(day=loan.requested_on)),
                 escape.text(loan.purpose),
             ]
             all_rows.append(row)
