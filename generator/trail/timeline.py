@@ -36,6 +36,7 @@ def versions_of(history: History | None, by_sha: dict[str, Approval], path: str)
                 "author": f"{commit.branch_authors[0][0]} <{commit.branch_authors[0][1]}>"
                 if commit.branch_authors
                 else f"{commit.author[0]} <{commit.author[1]}>",
+                "author_email": commit.branch_authors[0][1] if commit.branch_authors else commit.author[1],
                 "approvers": [{"name": a.name, "email": a.email, "person": a.person, "verified": a.verified} for a in (approval.approvers if approval else ())],
                 "tracked": bool(approval and approval.tracked),
                 "acknowledged": approval.acknowledged if approval else None,

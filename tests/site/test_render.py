@@ -60,6 +60,11 @@ def test_same_archive_same_pages(fixed_repo, pages):
 def test_the_dossier_timeline_names_authors_and_approvers(pages):
     dossier = pages["dossiers/ORD-2025-0001.md"]
     assert "oa-timeline" in dossier and "核准" in dossier and "僅為聲明，未驗證" in dossier
+    timeline = dossier[dossier.index('<ol class="oa-timeline">') :]
+    # people by their names in the page's language, statuses in words, no empty-list noise
+    assert "撰寫 林雅婷" in timeline and "Ya-Ting Lin &lt;" not in timeline and "@hongxin.example" not in timeline
+    assert "→ 已接收" in timeline and "→ received" not in timeline
+    assert ": − []" not in timeline and ": + []" not in timeline
 
 
 def test_english_site_uses_the_english_labels(fixed_repo):

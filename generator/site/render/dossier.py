@@ -6,10 +6,34 @@ from generator.records.catalog import Dossier, retention_until
 from generator.rules.settlement import ceiling
 from generator.site import escape
 from generator.site.render.pages import Page, RendererBase
+from generator.trail.approvals import STATUS_TYPES
 from generator.trail.timeline import versions_of
 
 
 class DossierPages(RendererBase):
+    def _readable(self, kind: str, version: dict) -> dict:
+        """A version as a manager reads it: people by their names in the site's language (an address the
+        organisation does not know stays as git recorded it), statuses in words, no empty-list noise."""
+        shown = dict(version)
+        shown["author"] = self._name_for(version.get("author_email"), version["author"])
+        shown["approvers"] = [{**a, "name": self._name_of(a["person"]) if a.get("person") else a["name"]} for a in version["approvers"]]
+        status_type = STATUS_TYPES.get(kind)
+        if version["status"] and status_type is not None and version["status"] in {s.value for s in status_type}:
+            shown["status"] = self.label(status_type(version["status"]))
+        shown["diff"] = [line for line in version["diff"] if not line.endswith((": + []", ": − []"))]
+        return shown
+
+    def _name_for(self, email: str | None, fallback: str) -> str:
+        organization = self.catalog.organization
+        person = next((p for p in organization.people if email and email.lower() in (e.lower() for e in p.emails)), None) if organization else None
+        return self._name_of(person.id) if person else fallback
+
+    def _name_of(self, person_id: str) -> str:
+        person = self.catalog.people.get(person_id)
+        if person is None:
+            return person_id
+        return person.name if self.language == "zh-Hant" else (person.name_en or person.name)
+
     def invalid_dossier(self, page: Page, order_id: str) -> str:
         """The page of an order whose order.yaml failed its checks: its problems and its records, never a gap in the site."""
         folder = f"records/orders/{order_id[4:8]}/{order_id}/"
@@ -32,7 +56,7 @@ class DossierPages(RendererBase):
         history = self.checked.history
         for entry in dossier.entries:
             for version in versions_of(history, self.approvals, entry.path):
-                timeline.append((entry.path.rsplit("/", 1)[-1], version))
+                timeline.append((entry.path.rsplit("/", 1)[-1], self._readable(entry.kind, version)))
         timeline.sort(key=lambda item: (item[1]["date"], item[0]))
         uncommitted = {p: s for p, s in (history.uncommitted.items() if history else []) if p.startswith(f"records/orders/{order.id[4:8]}/{order.id}/")}
         problems = [p for e in dossier.entries for p in self.problems_by_path.get(e.path, [])]
