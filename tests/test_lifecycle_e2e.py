@@ -254,9 +254,9 @@ def test_the_whole_life_of_an_order(archive):
     assert "approvals in the history" in out.stderr
     build(root)
     page = (root / "site/dossiers/ORD-2027-0001.html").read_text(encoding="utf-8")
-    for approver in ("Ya-Ting Lin", "Chien-Hung Wang", "Shu-Hua Huang", "Yi-Hsuan Liu"):
+    for approver in ("林雅婷", "王建宏", "黃淑華", "劉怡萱"):  # the approvers, by their names on this 繁體中文 site
         assert approver in page, approver
-    for status in ("received", "in_progress", "delivered", "accepted", "settled", "archived"):
+    for status in ("已接收", "執行中", "已交付", "已驗收", "已結算", "已歸檔"):  # every state the order went through
         assert f"→ {status}" in page, status
 
 
