@@ -16,7 +16,7 @@ class DossierPages(RendererBase):
         organisation does not know stays as git recorded it), statuses in words, no empty-list noise."""
         shown = dict(version)
         shown["author"] = self._name_for(version.get("author_email"), version["author"])
-        shown["approvers"] = [{**a, "name": self._name_of(a["person"]) if a.get("person") else a["name"]} for a in version["approvers"]]
+        shown["approvers"] = [{**a, "name": self._person_name(a["person"]) if a.get("person") else a["name"]} for a in version["approvers"]]
         status_type = STATUS_TYPES.get(kind)
         if version["status"] and status_type is not None and version["status"] in {s.value for s in status_type}:
             shown["status"] = self.label(status_type(version["status"]))
@@ -24,15 +24,8 @@ class DossierPages(RendererBase):
         return shown
 
     def _name_for(self, email: str | None, fallback: str) -> str:
-        organization = self.catalog.organization
-        person = next((p for p in organization.people if email and email.lower() in (e.lower() for e in p.emails)), None) if organization else None
-        return self._name_of(person.id) if person else fallback
-
-    def _name_of(self, person_id: str) -> str:
-        person = self.catalog.people.get(person_id)
-        if person is None:
-            return person_id
-        return person.name if self.language == "zh-Hant" else (person.name_en or person.name)
+        person = self.people_by_email.find(email) if email else None
+        return self._person_name(person.id) if person else fallback
 
     def invalid_dossier(self, page: Page, order_id: str) -> str:
         """The page of an order whose order.yaml failed its checks: its problems and its records, never a gap in the site."""

@@ -20,6 +20,7 @@ from generator.pipeline import Checked
 from generator.records.catalog import Dossier
 from generator.site import escape
 from generator.site.i18n import label, translate
+from generator.trail.rules import People
 from generator.trail.timeline import approvals_by_commit
 
 KIND_ORDER = ("order", "change_request", "quality_record", "delivery", "settlement", "loan", "disposal", "organization", "policy")
@@ -53,6 +54,11 @@ GROUP_TITLES = {
     "department": "index.by_department",
 }
 ARCHIVE_PAGES = ("archive/index.md", "archive/retention.md", "archive/disposals.md", "archive/borrowing.md")
+
+
+def order_in_path(path: str) -> str | None:
+    """``ORD-2026-0001`` for a file of ``records/orders/2026/ORD-2026-0001/…``, else None."""
+    return path.split("/")[3] if path.startswith("records/orders/") and path.count("/") >= 4 else None
 
 
 def dossier_page(order_id: str) -> str:
@@ -99,6 +105,8 @@ class RendererBase:
         self.orders = [(d, d.order_model) for d in self.catalog.dossiers.values() if d.order_model is not None]
         self.invalid_orders = sorted(i for i in self.catalog.broken_dossiers if getattr(self.catalog.dossiers.get(i), "order_model", None) is None)
         """Orders whose order.yaml failed validation: they keep a page that says why, and count on the home page."""
+        self.people_by_email = People.of(self.catalog)
+        """Commit addresses to the people of organization.yaml (memoised: every version of every dossier asks)."""
         self.approvals = approvals_by_commit(checked.approvals)
         self.loans_of: dict[str, list] = defaultdict(list)  # order id → loans of its records
         for entry, loan in self.catalog.loan_models:
@@ -143,11 +151,16 @@ class RendererBase:
         rows = []
         for p in problems:
             where = escape.text(f"{p.path}:{p.line}")
-            order_id = p.path.split("/")[3] if p.path.startswith("records/orders/") and p.path.count("/") >= 4 else None
-            if link_records and order_id and (order_id in self.catalog.dossiers or order_id in self.invalid_orders):
+            order_id = self.dossier_of(p.path)
+            if link_records and order_id:
                 where = escape.link(page.to(dossier_page(order_id)), f"{p.path}:{p.line}")
             rows.append([escape.text(page.t(f"severity.{p.severity}")), escape.text(p.rule), escape.text(p.clause or ""), where, escape.text(p.message)])
         return escape.table([page.t(k) for k in ("col.severity", "col.rule", "col.clause", "col.where", "col.message")], rows, "oa-problems")
+
+    def dossier_of(self, path: str) -> str | None:
+        """The order whose dossier page shows the file at ``path``, or None (not in a dossier, or no page)."""
+        order_id = order_in_path(path)
+        return order_id if order_id in self.catalog.dossiers or order_id in self.invalid_orders else None
 
     def render(self, template: str, page: Page, **context: Any) -> str:
         return self.env.get_template(template).render(page=page, r=self, **context)
