@@ -192,7 +192,7 @@ def _acknowledge(approvals: list[Approval], book: RulesBook, final: Rules) -> No
                 added.setdefault(sha, approval)
             listed = now
     for entry in final.policy.acknowledged:
-        matching = [a for a in approvals if a.commit.sha.startswith(entry.commit)] if len(entry.commit) >= 7 else []
+        matching = _named(approvals, entry.commit)
         excused = matching[0] if len(matching) == 1 and matching[0].problems else None  # a prefix names one commit or none
         if excused is None:
             continue
@@ -201,6 +201,11 @@ def _acknowledge(approvals: list[Approval], book: RulesBook, final: Rules) -> No
             excused.problems.append(("history.acknowledgement-refused", f"the exception in policy.yaml does not count: {why}"))
         else:
             excused.acknowledged = entry.reason
+
+
+def _named(approvals: list[Approval], prefix: str) -> list[Approval]:
+    """The main-line commits an acknowledgement's hash (7 to 40 hex digits) names: one, or it excuses nothing."""
+    return [a for a in approvals if a.commit.sha.startswith(prefix)] if len(prefix) >= 7 else []
 
 
 def _refused(entry, excused: Approval, adding: Approval | None) -> str | None:
@@ -434,12 +439,12 @@ def history_problems(history: History, catalog: Catalog, approvals: list[Approva
 
 def _unresolved_acknowledgements(catalog: Catalog, approvals: list[Approval]) -> list[Problem]:
     """An ``acknowledged:`` entry whose hash names no main-line commit, or several: it excuses nothing, and says so."""
-    policy = next((e for e in catalog.entries if e.kind == "policy"), None)
+    policy = catalog.policy_entry
     if policy is None:
         return []
     found = []
     for i, entry in enumerate(policy.model.acknowledged):
-        matching = sum(1 for a in approvals if a.commit.sha.startswith(entry.commit))
+        matching = len(_named(approvals, entry.commit))
         if matching != 1:
             what = "no commit of the main line" if not matching else f"{matching} commits of the main line: write more of the hash"
             line, col = catalog.position(policy, ("acknowledged", i, "commit"))
