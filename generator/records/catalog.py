@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
 from pathlib import Path
-from typing import Any
 
 from generator.records.calendar import BusinessCalendar
 from generator.records.safeyaml import locate, position_of
@@ -82,8 +81,6 @@ class Catalog:
     broken_dossiers: frozenset[str] = frozenset()
     """Orders with a record that failed validation: totals over such a dossier would mislead."""
     _positions: dict[str, dict[Loc, tuple[int, int]]] = field(default_factory=dict, repr=False)
-    derived: dict[str, Any] = field(default_factory=dict, repr=False)
-    """What later stages compute once from this catalog and share (e.g. every attachment a record names)."""
 
     @cached_property
     def references(self) -> list[tuple[Entry, Loc, str, str]]:
@@ -91,6 +88,19 @@ class Catalog:
         return [
             (entry, loc, reference.target, value) for entry in self.entries if entry.kind != "organization" for loc, reference, value in references(entry.model)
         ]
+
+    @cached_property
+    def attachment_refs(self) -> list[tuple[Dossier, Entry, Loc, str]]:
+        """Every ``(dossier, entry, field path, file name)`` a record names as a file of its dossier, listed once."""
+        refs = []
+        for dossier in self.dossiers.values():
+            order = dossier.order_model
+            if order is not None:
+                refs += [(dossier, dossier.order, ("attachments", i, "file"), a.file) for i, a in enumerate(order.attachments)]
+            delivery = dossier.delivery_model
+            if delivery is not None:
+                refs += [(dossier, dossier.delivery, ("documents", i, "file"), d.file) for i, d in enumerate(delivery.documents) if d.file is not None]
+        return refs
 
     def is_broken(self, record_id: str) -> bool:
         return record_id in self.broken_ids

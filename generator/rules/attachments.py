@@ -38,27 +38,6 @@ def unsafe_reason(name: str) -> str | None:
     return None
 
 
-def attachment_refs(catalog: Catalog) -> list[tuple]:
-    """``(dossier, entry, field path, file name)`` for every file a record names, listed once per catalog."""
-    refs = catalog.derived.get("attachment_refs")
-    if refs is None:
-        refs = catalog.derived["attachment_refs"] = list(_attachment_refs(catalog))
-    return refs
-
-
-def _attachment_refs(catalog: Catalog) -> Iterator[tuple]:
-    for dossier in catalog.dossiers.values():
-        order = dossier.order_model
-        if order is not None:
-            for i, attachment in enumerate(order.attachments):
-                yield dossier, dossier.order, ("attachments", i, "file"), attachment.file
-        delivery = dossier.delivery_model
-        if delivery is not None:
-            for i, document in enumerate(delivery.documents):
-                if document.file is not None:
-                    yield dossier, dossier.delivery, ("documents", i, "file"), document.file
-
-
 @rule(
     "attachment.unsafe-path",
     "§8.1",
@@ -67,7 +46,7 @@ def _attachment_refs(catalog: Catalog) -> Iterator[tuple]:
     "附件路徑須位於檔案夾之 attachments/ 內",
 )
 def unsafe_path(catalog: Catalog) -> Iterator[Finding]:
-    for _, entry, loc, name in attachment_refs(catalog):
+    for _, entry, loc, name in catalog.attachment_refs:
         reason = unsafe_reason(name)
         if reason:
             yield Finding(entry, loc, f"{name!r} {reason}")
@@ -75,7 +54,7 @@ def unsafe_path(catalog: Catalog) -> Iterator[Finding]:
 
 @rule("attachment.missing", "§8.1", E, "Attached files exist in the dossier's attachments/ folder", "附件檔案須存在於 attachments/")
 def missing(catalog: Catalog) -> Iterator[Finding]:
-    for dossier, entry, loc, name in attachment_refs(catalog):
+    for dossier, entry, loc, name in catalog.attachment_refs:
         if unsafe_reason(name):
             continue
         files = catalog.attachments.get(dossier.order_id, {})
@@ -94,7 +73,7 @@ def missing(catalog: Catalog) -> Iterator[Finding]:
 )
 def unlisted(catalog: Catalog) -> Iterator[Finding]:
     listed: dict[str, set[str]] = {}
-    for dossier, _, _, name in attachment_refs(catalog):
+    for dossier, _, _, name in catalog.attachment_refs:
         listed.setdefault(dossier.order_id, set()).add(name)
     for dossier in catalog.dossiers.values():
         if dossier.order is None:
