@@ -211,11 +211,11 @@ def _build(text: str, positions: dict[Path, Position] | None, refuse) -> dict[st
                     _refuse_decoration(event, refuse)
                 if event.style:  # quoted or block: the forms libyaml reads differently from the spec at their edges
                     end = event.end_mark
-                    if end.line > event.start_mark.line:
-                        lines = lines or text.split("\n")
-                        unsupported(event, _styled_problem(text, lines, event, indents[-1] if indents and not flow_depth else -1))
-                    elif end.index < len(text) and text[end.index] == "#":
+                    if event.style in "\"'" and end.index < len(text) and text[end.index] == "#":
                         unsupported(event, "a comment needs a space before its '#'")
+                    elif end.line > event.start_mark.line:
+                        lines = lines or text.split("\n")
+                        unsupported(event, _styled_problem(lines, event, indents[-1] if indents and not flow_depth else -1))
                 elif flow_depth and is_map and key is None and event.start_mark.index and text[event.start_mark.index - 1] == "?":
                     unsupported(event, "flow mappings with '?' keys are not supported here; write the mapping in block style, one key per line")
                 value = event.value
@@ -317,18 +317,14 @@ def _build(text: str, positions: dict[Path, Position] | None, refuse) -> dict[st
     return root
 
 
-def _styled_problem(text: str, lines: list[str], event: Any, indent: int) -> str | None:
-    """Why a quoted or block scalar is refused (None: it is read as YAML 1.2 reads it). libyaml accepts a
-    comment glued to a closing quote or to a block header, and mis-reads spaces on the blank lines of a
-    block; a quoted text continued at or left of its key's column is an error libyaml lets through."""
+def _styled_problem(lines: list[str], event: Any, indent: int) -> str | None:
+    """Why a quoted or block scalar that spans lines is refused (None: it is read as YAML 1.2 reads it).
+    libyaml accepts a comment glued to a block header and mis-reads spaces on the blank lines of a block;
+    a quoted text continued at or left of its key's column is an error libyaml lets through. (A comment
+    glued to a closing quote is caught where the scalar is read, whatever its lines.)"""
     start, end = event.start_mark, event.end_mark
-    style = event.style
-    if style in "\"'":
-        if end.index < len(text) and text[end.index] == "#":
-            return "a comment needs a space before its '#'"
-        if end.line > start.line:
-            return _continuation_problem(lines, start.line, end.line, indent, "a quoted text")
-        return None
+    if event.style in "\"'":
+        return _continuation_problem(lines, start.line, end.line, indent, "a quoted text")
     header = lines[start.line][start.column :]
     indicators = len(header) - len(header[1:].lstrip("+-0123456789")) if header else 0
     if header[indicators : indicators + 1] == "#":
