@@ -82,6 +82,8 @@ def validate(root: str, fmt: str, strict: bool, today: str | None, no_history: b
 @click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
 def validate_files(files: tuple[Path, ...], fmt: str) -> None:
     """Check just these record files (reader, layout, schema, id and path): the pre-commit hook."""
+    import dataclasses
+
     from generator.records.load import Source, file_verdict
     from generator.records.safeyaml import parse
     from generator.records.validate import validate_source
@@ -97,7 +99,7 @@ def validate_files(files: tuple[Path, ...], fmt: str) -> None:
         shown = file.as_posix()
         if place is None:
             if problem is not None:  # as orders validate says it, at the name the hook was given
-                problems.append(Problem(shown, problem.line, problem.col, problem.rule, problem.message, problem.clause, problem.severity))
+                problems.append(dataclasses.replace(problem, path=shown))
             continue
         if not resolved.is_file():  # a named pipe would block the read forever
             problems.append(Problem(shown, 1, 1, "layout.special-file", "not a regular file (a named pipe, socket or device): never opened"))

@@ -125,9 +125,9 @@ def late(catalog: Catalog) -> Iterator[Finding]:
     for dossier, entry, order in each_order(catalog):
         if order.status in (OrderStatus.CANCELLED, OrderStatus.RECEIVED) and dossier.delivery is None:
             continue
-        if dossier.order_id in catalog.broken_dossiers:
-            continue  # an invalid change form may have moved the date: judge once it is mended
-        due = delivery_due(dossier)
+        due = delivery_due(catalog, dossier)
+        if due is None:
+            continue
         if dossier.delivery is not None:
             delivered = dossier.delivery.model.delivered_on
             if delivered > due:

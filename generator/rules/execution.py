@@ -76,9 +76,8 @@ def work_before_review(catalog: Catalog) -> Iterator[Finding]:
 )
 def plan_after_due(catalog: Catalog) -> Iterator[Finding]:
     for dossier, entry, order in each_order(catalog):
-        if order.work_plan is None or dossier.order_id in catalog.broken_dossiers:
-            continue  # an invalid change form may have moved the date: judge once it is mended
-        due = delivery_due(dossier)
+        if order.work_plan is None or (due := delivery_due(catalog, dossier)) is None:
+            continue
         planned = [(("work_plan", "tasks", i, "due"), t.due) for i, t in enumerate(order.work_plan.tasks)]
         planned += [(("work_plan", "milestones", i, "due"), m.due) for i, m in enumerate(order.work_plan.milestones)]
         for loc, day in planned:
@@ -93,9 +92,12 @@ def work_allowed_from(order) -> date | None:
     return max(order.operations_review.reviewed_on, order.finance_review.reviewed_on)
 
 
-def delivery_due(dossier) -> date:
+def delivery_due(catalog: Catalog, dossier) -> date | None:
     """The agreed delivery date as the approved changes (§7.1) moved it, in the order they were requested:
-    each to its ``new_delivery_due`` when it states one, else by its ``schedule_delta_days``."""
+    each to its ``new_delivery_due`` when it states one, else by its ``schedule_delta_days``. None while a
+    record of the dossier is invalid: a change form that failed validation may have moved the date."""
+    if dossier.order_id in catalog.broken_dossiers:
+        return None
     due = dossier.order.model.intake.delivery_due
     for change in sorted((c.model for c in dossier.changes if c.model.status in GOING_AHEAD), key=lambda cr: (cr.requested_on, cr.id)):
         due = change.new_delivery_due or due + timedelta(days=change.schedule_delta_days)
