@@ -283,11 +283,22 @@ def _query_bytes(site: Path, query: str) -> tuple[int, int]:
     return sum(sizes.values()), len(sizes)
 
 
+def _languages(root: Path, both: bool) -> None:
+    """Publish the demo in its first language only (comparable with the bare build) or in both."""
+    sys.path.insert(0, str(ROOT))
+    from generator.demo.company import COMPANY
+    from generator.site.sitecfg import mkdocs_yml, site_names
+
+    names = site_names(*COMPANY)
+    (root / "mkdocs.yml").write_text(mkdocs_yml(names if both else dict(list(names.items())[:1])), encoding="utf-8")
+
+
 def bench_site(orders: int, repeat: int) -> None:
-    """The site build against a bare mkdocs build of the same pages (issue: overhead ≤ 30% cold, ≤ 10% warm).
+    """The site build against a bare mkdocs build of the same pages (issue: overhead ≤ 30% cold, ≤ 10% warm),
+    and what the second language (the English edition at site/en/) adds to it.
 
     Bare, cold and warm runs take turns, so a slow minute on a shared machine
-    touches all three; each figure is the median of its runs (one run from
+    touches all of them; each figure is the median of its runs (one run from
     5,000 orders up, where a run takes minutes).
     """
     import shutil
@@ -298,13 +309,16 @@ def bench_site(orders: int, repeat: int) -> None:
         root = repository(size)
         bare = OUT / f"bare-{size}"
         fresh(BARE, str(root), str(bare))
-        runs: dict[str, list[dict]] = {"bare": [], "cold": [], "warm": []}
+        runs: dict[str, list[dict]] = {k: [] for k in ("bare", "cold", "warm", "cold both", "warm both")}
+        build = (sys.executable, "-m", "generator.cli", "build", str(root), "--today", "2026-11-20")
         for _ in range(repeat if size < 5_000 else 1):
             runs["bare"].append(fresh(MEASURE, sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(bare / "mkdocs.yml")))
-            shutil.rmtree(root / ".cache", ignore_errors=True)
-            runs["cold"].append(fresh(MEASURE, sys.executable, "-m", "generator.cli", "build", str(root), "--today", "2026-11-20", cores=2))
-            runs["warm"].append(fresh(MEASURE, sys.executable, "-m", "generator.cli", "build", str(root), "--today", "2026-11-20", cores=2))
-        bare_s, cold, warm = (statistics.median(r["seconds"] for r in runs[k]) for k in ("bare", "cold", "warm"))
+            for both in (False, True):
+                _languages(root, both)
+                shutil.rmtree(root / ".cache", ignore_errors=True)
+                runs["cold both" if both else "cold"].append(fresh(MEASURE, *build, cores=2))
+                runs["warm both" if both else "warm"].append(fresh(MEASURE, *build, cores=2))
+        bare_s, cold, warm, cold2, warm2 = (statistics.median(r["seconds"] for r in runs[k]) for k in runs)
         peaks = {k: max(r["peak_mb"] for r in v) for k, v in runs.items()}
         bundle = _folder_bytes(root / "site" / "pagefind")
         rows.append((size, warm))
@@ -312,6 +326,12 @@ def bench_site(orders: int, repeat: int) -> None:
             f"site: {size:,} orders ({len(runs['bare'])} run(s) each): bare mkdocs {bare_s:.1f} s / {peaks['bare']:.0f} MB; "
             f"orders build cold {cold:.1f} s ({cold / bare_s - 1:+.0%}) / {peaks['cold']:.0f} MB, "
             f"warm {warm:.1f} s ({warm / bare_s - 1:+.0%}) / {peaks['warm']:.0f} MB; search bundle {bundle / 1e6:.1f} MB",
+            flush=True,
+        )
+        print(
+            f"  with the English edition too: cold {cold2:.1f} s (second language +{cold2 - cold:.1f} s, {cold2 / cold - 1:+.0%})"
+            f" / {peaks['cold both']:.0f} MB, "
+            f"warm {warm2:.1f} s (+{warm2 - warm:.1f} s, {warm2 / warm - 1:+.0%}) / {peaks['warm both']:.0f} MB",
             flush=True,
         )
     size = rows[-1][0]

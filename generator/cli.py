@@ -300,10 +300,11 @@ def build(root: str, strict: bool, today: str | None, publish: bool, previous: s
         finally:
             plugin.progress = None
     errors, warnings = count(result.problems)
-    pagefind = result.site / "pagefind"
-    index = sum(f.stat().st_size for f in pagefind.rglob("*") if f.is_file()) if pagefind.is_dir() else 0
+    bundles = [result.site / "pagefind", *(result.site / x / "pagefind" for x in result.languages[1:])]
+    index = sum(f.stat().st_size for bundle in bundles for f in bundle.rglob("*") if f.is_file())
+    editions = " + ".join(result.languages)
     click.echo(
-        f"✓ built {result.site}: {result.pages} pages in {result.seconds:.1f} s; search index {index / 1e6:.1f} MB; "
+        f"✓ built {result.site}: {result.pages} pages ({editions}) in {result.seconds:.1f} s; search index {index / 1e6:.1f} MB; "
         f"{errors} error(s), {warnings} warning(s) shown on the compliance page",
         err=True,
     )

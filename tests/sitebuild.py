@@ -28,8 +28,9 @@ PAYLOADS = {
 }
 
 
-def with_site(root: Path, language: str = "zh-Hant") -> Path:
-    for rel, content in site_files("測試檔案庫 Test archive", language).items():
+def with_site(root: Path, language: str = "zh-Hant", *translations: str) -> Path:
+    """The site files of a test archive, in ``language`` (and its ``translations``, each at ``site/<language>/``)."""
+    for rel, content in site_files({x: f"測試檔案庫 Test archive ({x})" for x in (language, *translations)}).items():
         target = root / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(content)
@@ -62,7 +63,7 @@ def hostile_archive(root: Path, files: dict[str, bytes]) -> Path:
     for rel, content in files.items():
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
         (root / rel).write_bytes(content)
-    with_site(root)
+    with_site(root, "zh-Hant", "en")
     inject(root)
     return root
 

@@ -26,7 +26,7 @@ from generator.core.problems import UserError
 from generator.demo.archive import _placeholder_pdf, _Writer
 from generator.demo.company import COMPANY, DEPARTMENTS, OPS, PEOPLE, email, organization, policy
 from generator.records.safeyaml import dump
-from generator.site.sitecfg import site_files
+from generator.site.sitecfg import site_files, site_names
 
 TAIPEI = timezone(timedelta(hours=8))
 NAMES = {pid: (en or zh) for pid, zh, en, *_ in PEOPLE}
@@ -402,7 +402,7 @@ def write_repository(directory: Path, n_orders: int, seed: int = 1) -> tuple[int
     writer.build()
     events, setup = plan_events(writer)
     setup.files = {
-        **site_files(f"{COMPANY[0]} 訂單檔案庫"),
+        **site_files(site_names(*COMPANY)),
         ".gitignore": REPO_GITIGNORE,
         "records/organization.yaml": _yaml(organization()),
         "records/policy.yaml": _yaml(policy()),

@@ -19,6 +19,8 @@ _TABLE: dict[str, tuple[str, str]] = {
     "site.compliance": ("法規遵循", "Compliance"),
     "site.guides": ("操作說明", "Guides"),
     "site.generated": ("由檔案庫記錄自動產生", "Generated from the archive's records"),
+    "site.language": ("繁體中文", "English"),
+    "site.approved_records": ("由本檔案庫經核准之記錄產生", "Generated from the approved records of this archive"),
     "site.as_of": ("資料基準日", "As of"),
     "home.title": ("訂單檔案庫", "Order archive"),
     "home.intro": (

@@ -74,6 +74,8 @@ progress: Callable[[str, int, int], None] | None = None
 
 class OrderArchiveConfig(base.Config):
     language = c.Choice(LANGUAGES, default="zh-Hant")
+    translations = c.DictOfItems(c.Type(str), default={})
+    """``{language: site name}``: each also published at ``site/<language>/`` by ``orders build``."""
     strict = c.Type(bool, default=False)
     today = c.Optional(c.Type(str))
     search = c.Type(bool, default=True)
@@ -83,7 +85,12 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
     def __init__(self) -> None:
         self.problems: list = []
         self.key = ""
+        self.edition: str | None = None
+        """The translation this build writes (``build_site`` sets it), or None for the site in its first language."""
+        self.shared: dict = {}
+        """What the editions of one ``build_site`` share: the archive read and checked once."""
         self.previous_site: Path | None = None
+        self.attachments_from: Path | None = None
         self.pages_done = 0
         self.pages_total = 0
         self.stream: PageStream | None = None
@@ -95,13 +102,24 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
     def on_config(self, config):
         root = Path(config.config_file_path).resolve().parent
         self.root = root
+        unknown = sorted(set(self.config.translations) - set(LANGUAGES) | set(self.config.translations) & {self.config.language})
+        if unknown:
+            raise PluginError(f"order-archive: translations: {', '.join(unknown)} is not a second language of {', '.join(LANGUAGES)}")
+        self.language = self.edition or self.config.language
+        if self.edition is not None:
+            config.site_name = self.config.translations[self.edition]
+            config.theme["language"] = self.edition
+        config.copyright = config.copyright or f"{config.site_name} · {translate('site.approved_records', self.language)}"
+        if self.config.translations:
+            config.extra["alternate"] = True  # shows Material's language menu; overrides/partials/alternate.html fills it
+            config.extra["editions"] = self._editions()
         config.theme.dirs.insert(0, str(OVERRIDES))
         config.extra_css.append("assets/order-archive.css")
         if self.config.search:
             config.extra_css.append("pagefind/pagefind-ui.css")
             config.extra_javascript.append("pagefind/pagefind-ui.js")
             config.extra_javascript.append("assets/order-archive.js")
-        config.nav = navigation(self.config.language)
+        config.nav = navigation(self.language)
         for folder in (root / "records", TEMPLATES):
             if str(folder) not in config.watch:
                 config.watch.append(str(folder))
@@ -118,21 +136,21 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
         reading = prefetch(self.root)  # the history, when it must come from git, is read meanwhile
         snapshot = read_archive(self.root)
         attachments = snapshot.attachments
-        self.key = sitecache.inputs_key(self.root, self.config.language, today, snapshot, _conversion_inputs(config, files))
-        cached = sitecache.load(self.root, self.key)
+        self.key = sitecache.inputs_key(self.root, self.language, today, snapshot, _conversion_inputs(config, files))
+        cached = sitecache.load(self.root, self.language, self.key)
         if cached is not None:
             pages, self.problems = cached
             paths, deliver = list(pages), pages.__getitem__
         else:
-            checked = check_archive(self.root, today, snapshot=snapshot, reading=reading)
+            checked = self._checked(today, snapshot, reading)
             self.problems = checked.problems
-            plan = Renderer(checked, self.config.language).plan()
+            plan = Renderer(checked, self.language).plan()
             paths, deliver = [path for path, _ in plan], lambda path: self.stream.get(path)
         errors = [p for p in self.problems if p.severity is Severity.ERROR]
         if errors and self.config.strict:
             shown = "\n".join(p.format() for p in errors[:20])
             raise PluginError(f"{len(errors)} error(s) in the archive (strict):\n{shown}")
-        for problem in errors[:50]:
+        for problem in errors[:50] if self.edition is None else ():  # said once, by the first edition
             log.warning(problem.format())
         for path in paths:
             files.append(_GeneratedPage.of(config, path, deliver))
@@ -144,7 +162,7 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
             for name, inside in names.items():
                 if inside:
                     source = folder / order_id[4:8] / order_id / "attachments" / name
-                    files.append(_Attachment.of(config, f"attachments/{order_id}/{name}", source, self.previous_site))
+                    files.append(_Attachment.of(config, f"attachments/{order_id}/{name}", source, self.attachments_from or self.previous_site))
         set_exclusions(files, config)  # as MkDocs does after this event: the workers convert against the final files
         if cached is None:
             # Workers render and convert the pages while MkDocs works; once they have them, this process
@@ -153,8 +171,25 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
             del plan, checked
         self.search = self._search_index(cached is not None)
         origin = "cache" if cached is not None else "records"
-        log.info(f"order-archive: {self.pages_total} pages from the {origin} in {time.perf_counter() - started:.1f} s")
+        log.info(f"order-archive: {self.pages_total} pages ({self.language}) from the {origin} in {time.perf_counter() - started:.1f} s")
         return files
+
+    def _checked(self, today: date, snapshot, reading):
+        """The archive checked, once for every edition of a build: checking does not depend on the language."""
+        shared = self.shared.get("checked")
+        if shared is not None and shared[0] == (today, snapshot.files):
+            return shared[1]
+        checked = check_archive(self.root, today, snapshot=snapshot, reading=reading)
+        if self.config.translations and self.edition is None:
+            self.shared["checked"] = ((today, snapshot.files), checked)
+        return checked
+
+    def _editions(self) -> list[dict]:
+        """The language menu's entries: each edition's folder relative to this edition's root."""
+        up = "../" if self.edition is not None else ""
+        editions = [(self.config.language, up), *((x, f"{up}{x}/") for x in self.config.translations)]
+        here = self.language
+        return [{"lang": x, "name": translate("site.language", x), "root": "" if x == here else root, "current": x == here} for x, root in editions]
 
     def _search_index(self, from_cache: bool) -> SearchIndex | None:
         """A Pagefind service to feed while pages are written, unless the last build's bundle fits these pages."""
@@ -173,7 +208,7 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
         to start only after the last page. What it reads is the same: the theme puts this content alone
         inside ``data-pagefind-body`` (overrides/main.html), under ``<html lang>`` of the site's language."""
         if self.search is not None and not (page.meta and page.meta.get("search") == "exclude"):
-            self.search.add(page_url(page.file.dest_uri), searchable(html, config.theme["language"] or self.config.language))
+            self.search.add(page_url(page.file.dest_uri), searchable(html, self.language))
         return html
 
     def on_post_page(self, output, page, config):
@@ -181,7 +216,7 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
         if self.pages_done == 10:
             fault_point("site.writing-pages")
         if progress is not None:
-            progress("pages", self.pages_done, self.pages_total)
+            progress(f"pages ({self.language})", self.pages_done, self.pages_total)
         return output
 
     def on_env(self, env, config, files):
@@ -197,7 +232,7 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
             progress("search", 0, 1)
         bundle = Path(config.site_dir) / "pagefind"
         if self.stream is not None:  # every page arrived: keep them, converted, for the next build
-            sitecache.save(self.root, self.key, self.stream.pages(), self.problems)
+            sitecache.save(self.root, self.language, self.key, self.stream.pages(), self.problems)
             self.stream.close()
             self.stream = None
         if self.written is not None:
@@ -399,12 +434,13 @@ class BuildResult:
     pages: int
     problems: list
     seconds: float
+    languages: tuple[str, ...] = ("zh-Hant",)
 
 
 def build_site(root: Path, strict: bool = False, today: date | None = None, site_dir: Path | None = None) -> BuildResult:
-    """Build the archive's site into a temporary folder, then swap it into place."""
-    from mkdocs.commands.build import build
-
+    """Build the archive's site into a temporary folder, then swap it into place: the first language at its
+    root, each translation the plugin lists in a folder of its own (``site/en/``). The archive is read and
+    checked once for all of them; only the pages are made per language."""
     config_file = root / "mkdocs.yml"
     if not config_file.is_file():
         raise PluginError(f"{root} has no mkdocs.yml")
@@ -414,12 +450,38 @@ def build_site(root: Path, strict: bool = False, today: date | None = None, site
     temporary = target.with_name(f".{target.name}.building-{os.getpid()}")
     shutil.rmtree(temporary, ignore_errors=True)
     started = time.perf_counter()
-    config = load_config(str(config_file), site_dir=str(temporary), strict=strict)
+    shared: dict = {}
+    plugin = _build_edition(config_file, None, temporary, target, strict, today, shared)
+    pages, problems = plugin.pages_total, plugin.problems
+    for edition in plugin.config.translations:
+        pages += _build_edition(config_file, edition, temporary / edition, target / edition, strict, today, shared, temporary).pages_total
+    shared.clear()
+    _write_head(root, temporary)
+    fault_point("site.before-swap")
+    old = target.with_name(f".{target.name}.old-{os.getpid()}")
+    replace_folder(temporary, target, old)
+    fault_point("site.after-swap")
+    if old.exists():
+        _remove_later(old)
+    languages = (plugin.config.language, *plugin.config.translations)
+    return BuildResult(target, pages, problems, time.perf_counter() - started, languages)
+
+
+def _build_edition(
+    config_file: Path, edition: str | None, folder: Path, previous: Path, strict: bool, today: date | None, shared: dict, first: Path | None = None
+) -> OrderArchivePlugin:
+    """One language's site into ``folder``; on any failure the whole temporary site is removed."""
+    from mkdocs.commands.build import build
+
+    temporary = first or folder
+    config = load_config(str(config_file), site_dir=str(folder), strict=strict)
     plugin = config.plugins.get("order-archive")
     if plugin is None:
         raise PluginError("mkdocs.yml does not use the order-archive plugin")
     plugin.config.strict = strict or plugin.config.strict
-    plugin.previous_site = target if target.is_dir() else None
+    plugin.edition, plugin.shared = edition, shared
+    plugin.previous_site = previous if previous.is_dir() else None
+    plugin.attachments_from = first  # a translation links the attachments the first edition has just copied
     if today is not None:
         plugin.config.today = today.isoformat()
     heard = _Heard()
@@ -434,14 +496,7 @@ def build_site(root: Path, strict: bool = False, today: date | None = None, site
         raise
     finally:
         logging.getLogger("mkdocs").removeHandler(heard)
-    _write_head(root, temporary)
-    fault_point("site.before-swap")
-    old = target.with_name(f".{target.name}.old-{os.getpid()}")
-    replace_folder(temporary, target, old)
-    fault_point("site.after-swap")
-    if old.exists():
-        _remove_later(old)
-    return BuildResult(target, plugin.pages_total, plugin.problems, time.perf_counter() - started)
+    return plugin
 
 
 class _Heard(logging.Handler):

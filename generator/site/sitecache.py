@@ -97,10 +97,15 @@ Pages = dict[str, Delivered]
 converted it in-process)."""
 
 
-def load(root: Path, key: str) -> tuple[Pages, list[Problem]] | None:
-    cached = cachefile.read(root / SITE_CACHE, _VERSION, key)
+def _file(root: Path, language: str) -> Path:
+    """One file per language: the editions of one build would otherwise replace each other's pages."""
+    return root / SITE_CACHE.with_name(f"site-{language}.marshal")
+
+
+def load(root: Path, language: str, key: str) -> tuple[Pages, list[Problem]] | None:
+    cached = cachefile.read(_file(root, language), _VERSION, key)
     return None if cached is None else (cached[0], cachefile.problems_from(cached[1]))
 
 
-def save(root: Path, key: str, pages: Pages, problems: list[Problem]) -> None:
-    cachefile.write(root / SITE_CACHE, _VERSION, key, (pages, cachefile.problem_rows(problems)))
+def save(root: Path, language: str, key: str, pages: Pages, problems: list[Problem]) -> None:
+    cachefile.write(_file(root, language), _VERSION, key, (pages, cachefile.problem_rows(problems)))

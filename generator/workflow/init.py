@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 from generator.records.safeyaml import dump, parse
-from generator.site.sitecfg import site_files
+from generator.site.sitecfg import site_files, site_names
 from generator.workflow.codeowners import CODEOWNERS_FILES, codeowners
 from schemas import Organization, Policy
 from schemas.policy import DEFAULT_DOCUMENTS, PROTECTED_FILES, Deadlines
@@ -199,7 +199,7 @@ def init_files(
     """Every file of a new archive repository."""
     starters = starter_records(company_zh, company_en, *admin, today, time_zone, others)
     files = {path: dump(data).encode() for path, data in starters.items()}
-    files.update(site_files(f"{company_zh} 訂單檔案庫"))
+    files.update(site_files(site_names(company_zh, company_en)))
     organization = Organization.model_validate(_plain(files["records/organization.yaml"]))
     policy = Policy.model_validate(_plain(files["records/policy.yaml"]))
     files.update(

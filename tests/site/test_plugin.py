@@ -115,7 +115,7 @@ def test_orders_build_command_reports_and_publishes(demo_site):
     root, _ = demo_site
     result = CliRunner().invoke(main, ["build", str(root), "--today", str(TODAY), "--publish"])
     assert result.exit_code == 0, result.stderr
-    assert "pages in" in result.stderr and "search index" in result.stderr
+    assert "pages (zh-Hant + en) in" in result.stderr and "search index" in result.stderr
     assert (root / ".order-archive/published-head").is_file()
 
 
@@ -218,11 +218,52 @@ def test_orders_serve_serves_the_site_with_its_search(archive, tmp_path):
     assert f"http://127.0.0.1:{port}/" in said and "Ctrl+C to stop" in said  # where it serves, and how to stop it
 
 
-def test_the_footer_names_the_archive(demo_site):
+def test_the_footer_names_the_archive_in_each_language(demo_site):
     root, _ = demo_site
-    home = (root / "site/index.html").read_text(encoding="utf-8")
-    footer = home[home.index("md-footer") :]
-    assert "訂單檔案庫" in footer and "Generated from the approved records of this archive" in footer
+    for home, words in (
+        (root / "site/index.html", ("鴻信外包服務股份有限公司 訂單檔案庫", "由本檔案庫經核准之記錄產生")),
+        (root / "site/en/index.html", ("Hongxin Outsourcing Services Co., Ltd. Order Archive", "Generated from the approved records")),
+    ):
+        html = home.read_text(encoding="utf-8")
+        footer = html[html.index("md-footer") :]
+        assert all(w in footer for w in words), home
+
+
+def test_both_languages_are_published_with_the_same_pages(demo_site):
+    root, result = demo_site
+    site = root / "site"
+    first = {p.relative_to(site).as_posix() for p in site.rglob("*.html") if p.relative_to(site).parts[0] != "en"}
+    second = {p.relative_to(site / "en").as_posix() for p in (site / "en").rglob("*.html")}
+    assert first == second and len(first) > 20
+    assert result.pages == 2 * len([p for p in first if p != "404.html"])
+    english = (site / "en/dossiers/ORD-2025-0001.html").read_text(encoding="utf-8")
+    assert '<html lang="en"' in english and "<title>ORD-2025-0001 " in english and "Order Archive</title>" in english
+    assert (site / "en/pagefind/pagefind-ui.js").is_file() and any((site / "en/pagefind/fragment").iterdir())
+    index = json.loads((site / "en/pagefind/pagefind-entry.json").read_text())
+    assert list(index["languages"]) == ["en"]  # each edition searches its own words
+    assert list(json.loads((site / "pagefind/pagefind-entry.json").read_text())["languages"]) == ["zh-hant"]
+
+
+def test_the_language_menu_leads_to_the_same_page_in_the_other_language(demo_site):
+    root, _ = demo_site
+    site = root / "site"
+    for page in ("index.html", "dossiers/ORD-2025-0001.html", "archive/borrowing.html", "orders/status/archived.html"):
+        for edition in (site, site / "en"):
+            html = (edition / page).read_text(encoding="utf-8")
+            menu = html[html.index("oa-languages") :]
+            links = {language: href for href, language in re.findall(r'<a href="([^"]+)" hreflang="([^"]+)"', menu[: menu.index("</ul>")])}
+            assert {language: ((edition / page).parent / href).resolve() for language, href in links.items()} == {
+                "zh-Hant": (site / page).resolve(),
+                "en": (site / "en" / page).resolve(),
+            }
+
+
+def test_an_unknown_translation_is_refused(archive):
+    root = with_site(archive)
+    config = root / "mkdocs.yml"
+    config.write_text(config.read_text(encoding="utf-8").replace("translations: {}", "translations: {fr: Archive}"), encoding="utf-8")
+    with pytest.raises(MkDocsException, match="fr is not a second language"):
+        build(root)
 
 
 def test_the_replaced_site_is_deleted_after_the_new_one_is_in_place(archive):
