@@ -80,15 +80,27 @@ def money(value: Decimal | int | None, currency: str = "") -> str:
     return text(f"{currency} {shown}".strip())
 
 
-def table(headers: list[str], rows: list[list[str]], classes: str = "") -> str:
-    """An HTML table. Cells are already-escaped HTML (from ``text``/``link``); headers are escaped here.
+def table(headers: list[str], rows: list[list[str]], classes: str = "", row_data: list[dict[str, str]] | None = None, table_id: str = "") -> str:
+    """An HTML table. Cells are already-escaped HTML (from ``text``/``link``); headers are escaped here,
+    and so are ``row_data`` (each row's ``data-*`` attributes, for the page's filters).
 
     Written on one block with no blank line, so Markdown keeps it as a raw HTML block.
     """
     head = "".join(f"<th>{text(h)}</th>" for h in headers)
-    body = "".join("<tr>" + "".join(_cell(cell) for cell in row) + "</tr>" for row in rows)
-    attr = f' class="{text(classes)}"' if classes else ""
+    data = row_data or [{}] * len(rows)
+    body = "".join(f"<tr{_data(attrs)}>" + "".join(_cell(cell) for cell in row) + "</tr>" for row, attrs in zip(rows, data, strict=True))
+    attr = (f' id="{text(table_id)}"' if table_id else "") + (f' class="{text(classes)}"' if classes else "")
     return f'<div class="oa-table"><table{attr}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
+
+
+_DATA_NAME = re.compile(r"^[a-z]+$")
+
+
+def _data(attrs: dict[str, str]) -> str:
+    for name in attrs:
+        if not _DATA_NAME.match(name):
+            raise ValueError(f"refusing the data attribute {name!r}")
+    return "".join(f' data-{name}="{text(value)}"' for name, value in attrs.items())
 
 
 _TAG = re.compile(r"(<[^>]*>)")

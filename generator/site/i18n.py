@@ -38,6 +38,7 @@ _TABLE: dict[str, tuple[str, str]] = {
     "index.by_department": ("依負責部門", "By owner department"),
     "index.open_work": ("待辦事項", "Open work"),
     "index.all": ("全部訂單", "All orders"),
+    "index.year_orders": ("{year} 年訂單", "Orders of {year}"),
     "open.attention": ("逾期待辦（已過政策期限）", "Past a deadline (the policy's days)"),
     "open.in_progress": ("執行中", "In progress"),
     "open.overdue_milestones": ("逾期里程碑", "Overdue milestones"),
@@ -226,6 +227,10 @@ _TABLE: dict[str, tuple[str, str]] = {
     "filter.service": ("服務類型", "Service"),
     "filter.year": ("年度", "Year"),
     "filter.client": ("客戶", "Client"),
+    "filter.month": ("月份", "Month"),
+    "filter.all": ("全部", "All"),
+    "filter.shown": ("顯示 {n} / {total} 筆", "Showing {n} of {total}"),
+    "sort.hint": ("點選欄名可排序", "Click a column name to sort"),
     "yes": ("是", "yes"),
     "no": ("否", "no"),
 }

@@ -118,7 +118,7 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
         if self.config.search:
             config.extra_css.append("pagefind/pagefind-ui.css")
             config.extra_javascript.append("pagefind/pagefind-ui.js")
-            config.extra_javascript.append("assets/order-archive.js")
+        config.extra_javascript.append("assets/order-archive.js")  # after Pagefind's, which it places
         config.nav = navigation(self.language)
         for folder in (root / "records", TEMPLATES):
             if str(folder) not in config.watch:

@@ -22,3 +22,82 @@ document.addEventListener("DOMContentLoaded", function () {
       : { placeholder: "Search orders, clients, invoices…" },
   });
 });
+
+// Order lists: a click on a column's name sorts by it (again: the other way); the filter bar above the
+// list narrows it by status, service, client, year or month, and keeps the choice in the address
+// (#status-delivered&year-2026), so a filtered list can be linked to and survives a reload.
+function oaSortKey(cell) {
+  var ranked = cell.querySelector("[data-rank]");
+  if (ranked) return [0, Number(ranked.getAttribute("data-rank"))];
+  var text = cell.textContent.trim();
+  var amount = /^(?:[A-Z]{3} )?(-?[\d,]+(?:\.\d+)?)$/.exec(text);
+  if (amount) return [0, Number(amount[1].replace(/,/g, ""))];
+  return [1, text];
+}
+
+function oaSortable(table) {
+  var lang = document.documentElement.lang || "en";
+  var heads = table.tHead.rows[0].cells;
+  Array.prototype.forEach.call(heads, function (th, column) {
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "oa-sort";
+    button.textContent = th.textContent;
+    th.textContent = "";
+    th.appendChild(button);
+    button.addEventListener("click", function () {
+      var ascending = th.getAttribute("aria-sort") !== "ascending";
+      Array.prototype.forEach.call(heads, function (other) { other.removeAttribute("aria-sort"); });
+      th.setAttribute("aria-sort", ascending ? "ascending" : "descending");
+      var body = table.tBodies[0];
+      var rows = Array.prototype.map.call(body.rows, function (row, i) { return [oaSortKey(row.cells[column]), i, row]; });
+      rows.sort(function (a, b) {
+        var x = a[0], y = b[0], order = x[0] - y[0];
+        if (!order) order = x[0] ? x[1].localeCompare(y[1], lang) : x[1] - y[1];
+        return (ascending ? order : -order) || a[1] - b[1];
+      });
+      rows.forEach(function (item) { body.appendChild(item[2]); });
+    });
+  });
+}
+
+function oaFilters(bar) {
+  var table = document.getElementById(bar.getAttribute("data-table"));
+  if (!table) return;
+  var selects = bar.querySelectorAll("select");
+  var output = bar.querySelector("output");
+  function apply() {
+    var wanted = {}, shown = 0, rows = table.tBodies[0].rows, parts = [];
+    Array.prototype.forEach.call(selects, function (s) {
+      if (s.value) { wanted[s.getAttribute("data-key")] = s.value; parts.push(s.getAttribute("data-key") + "-" + s.value); }
+    });
+    Array.prototype.forEach.call(rows, function (row) {
+      var keep = Object.keys(wanted).every(function (key) { return row.getAttribute("data-" + key) === wanted[key]; });
+      row.hidden = !keep;
+      if (keep) shown += 1;
+    });
+    output.textContent = bar.getAttribute("data-shown").replace("{n}", shown).replace("{total}", rows.length);
+    history.replaceState(null, "", parts.length ? "#" + parts.join("&") : location.pathname + location.search);
+  }
+  function fromAddress() {
+    var chosen = {};
+    decodeURIComponent(location.hash.slice(1)).split("&").forEach(function (part) {
+      var cut = part.indexOf("-");
+      if (cut > 0) chosen[part.slice(0, cut)] = part.slice(cut + 1);
+    });
+    Array.prototype.forEach.call(selects, function (s) {
+      var value = chosen[s.getAttribute("data-key")] || "";
+      s.value = Array.prototype.some.call(s.options, function (o) { return o.value === value; }) ? value : "";
+    });
+    apply();
+  }
+  Array.prototype.forEach.call(selects, function (s) { s.addEventListener("change", apply); });
+  window.addEventListener("hashchange", fromAddress);
+  bar.hidden = false;
+  fromAddress();
+}
+
+document.addEventListener("DOMContentLoaded", function () {
+  Array.prototype.forEach.call(document.querySelectorAll("table.oa-sortable"), oaSortable);
+  Array.prototype.forEach.call(document.querySelectorAll(".oa-filters"), oaFilters);
+});

@@ -235,3 +235,74 @@ def test_the_home_page_leads_with_what_needs_attention(page, site):
         count = int(re.search(r"\((\d+)\)\s*$", group.inner_text()).group(1))
         rows = group.locator("xpath=following-sibling::*[1]").locator("tbody tr").count()
         assert rows == count, group.inner_text()
+
+
+def _orders_shown(page) -> list[list[str]]:
+    rows = page.locator("#oa-list tbody tr:not([hidden])")
+    return [[cell.inner_text().strip() for cell in rows.nth(i).locator("td").all()] for i in range(rows.count())]
+
+
+@pytest.mark.parametrize("language", ["zh-Hant", "en"])
+def test_the_orders_index_lists_orders_sorted_and_filtered_in_the_readers_words(page, site, language):
+    prefix = "" if language == "zh-Hant" else "/en"
+    page.goto(f"{site}{prefix}/orders/index.html")
+    bar = page.locator(".oa-filters")
+    assert bar.is_visible()
+    total = len(_orders_shown(page))
+    assert total > 3
+    status = bar.locator("select[data-key=status]")
+    choices = [o.strip() for o in status.locator("option").all_inner_texts()[1:]]
+    words = ["已接收", "執行中", "已交付", "已驗收", "已結算", "已歸檔", "爭議中", "已取消"] if language == "zh-Hant" else None
+    if words:  # in lifecycle order, in the reader's words, each with its count
+        assert [c.split(" (")[0] for c in choices] == [w for w in words if any(c.startswith(w) for c in choices)]
+    else:
+        assert all(re.fullmatch(r"[A-Z][a-z ]+ \(\d+\)", c) for c in choices), choices
+    value = status.locator("option").nth(1).get_attribute("value")
+    status.select_option(value)
+    shown = _orders_shown(page)
+    expected = int(re.search(r"\((\d+)\)", choices[0]).group(1))
+    assert len(shown) == expected and all(row[4] == choices[0].split(" (")[0] for row in shown)
+    assert f"#status-{value}" in page.url
+    assert str(expected) in bar.locator("output").inner_text() and str(total) in bar.locator("output").inner_text()
+    status.select_option("")
+    page.locator("#oa-list th button").nth(7).click()  # by budget, smallest first
+    amounts = [float(re.sub(r"[^\d.]", "", row[7])) for row in _orders_shown(page)]
+    assert amounts == sorted(amounts) and len(amounts) == total
+    page.locator("#oa-list th button").nth(7).click()
+    assert [float(re.sub(r"[^\d.]", "", row[7])) for row in _orders_shown(page)] == sorted(amounts, reverse=True)
+    page.locator("#oa-list th button").nth(4).click()  # by status: the lifecycle's order, not the alphabet's
+    ranks = [int(x) for x in page.locator("#oa-list tbody tr .oa-status").evaluate_all("els => els.map(e => e.dataset.rank)")]
+    assert ranks == sorted(ranks)
+
+
+def test_a_month_link_of_the_index_opens_its_year_filtered_to_that_month(page, site):
+    page.goto(f"{site}/orders/index.html")
+    link = page.locator("a[href*='#month-']").first
+    month = link.get_attribute("href").split("#month-")[1]
+    count = int(re.search(r"\((\d+)\)", link.locator("xpath=..").inner_text().split(link.inner_text(), 1)[1]).group(1))
+    link.click()
+    page.wait_for_load_state()
+    shown = _orders_shown(page)
+    assert len(shown) == count and all(row[5].startswith(month) for row in shown)
+
+
+def test_a_client_page_has_a_readable_address(page, site):
+    page.goto(f"{site}/orders/index.html")
+    page.locator("a", has_text="綠野食品股份有限公司").first.click()
+    page.wait_for_load_state()
+    assert page.url.endswith("/orders/client/%E7%B6%A0%E9%87%8E%E9%A3%9F%E5%93%81%E8%82%A1%E4%BB%BD%E6%9C%89%E9%99%90%E5%85%AC%E5%8F%B8.html")
+    assert "綠野食品股份有限公司" in page.locator("h1").inner_text()
+
+
+@pytest.mark.parametrize("path", ["index.html", "dossiers/ORD-2025-0001.html", "orders/index.html", "archive/borrowing.html"])
+def test_the_language_menu_keeps_the_reader_on_the_same_page(page, site, path):
+    page.goto(f"{site}/{path}")
+    english = page.locator(".oa-languages a[hreflang=en]")
+    page.locator(".oa-languages button").hover()
+    english.click()
+    page.wait_for_load_state()
+    assert page.url == f"{site}/en/{path}" and page.locator("html").get_attribute("lang") == "en"
+    page.locator(".oa-languages button").hover()
+    page.locator(".oa-languages a[hreflang=zh-Hant]").click()
+    page.wait_for_load_state()
+    assert page.url == f"{site}/{path}" and page.locator("html").get_attribute("lang") == "zh-Hant"

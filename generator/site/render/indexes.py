@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Callable
 from functools import partial
 from typing import Any
 
 from generator.core.problems import Severity
 from generator.site import escape
-from generator.site.render.pages import GROUP_TITLES, Page, RendererBase, slug
+from generator.site.render.pages import GROUP_TITLES, STATUS_RANK, Page, RendererBase
 from schemas import OrderStatus
 from schemas.lifecycle import REGULATION_STATUS_WORDS
+from schemas.order import ServiceType
 
 
 class OrderIndexes(RendererBase):
@@ -43,7 +44,7 @@ class OrderIndexes(RendererBase):
             "status": lambda o: (o.status.value, self.label(o.status)),
             "service": lambda o: (o.intake.service_type.value, self.label(o.intake.service_type)),
             "sales": lambda o: (o.intake.sales_rep, self._person_name(o.intake.sales_rep)),
-            "client": lambda o: (slug(o.intake.client.name), o.intake.client.name),
+            "client": lambda o: (self.client_slugs[o.intake.client.name], o.intake.client.name),
             "period": lambda o: (str(o.intake.received_on.year), str(o.intake.received_on.year)),
             "department": lambda o: (self._owner_department(o), self._department_name(self._owner_department(o))),
         }
@@ -58,7 +59,7 @@ class OrderIndexes(RendererBase):
                 for status in OrderStatus:
                     buckets.setdefault(status.value, (self.label(status), []))
             listing[group] = []
-            for key, (name, members) in sorted(buckets.items()):
+            for key, (name, members) in sorted(buckets.items(), key=partial(_group_order, group)):
                 path = f"orders/{group}/{key}.md"
                 plan.append((path, partial(self._order_list, Page(path, self.language), group, key, name, members)))
                 listing[group].append((path, name, len(members)))
@@ -68,23 +69,33 @@ class OrderIndexes(RendererBase):
 
     def _order_list(self, page: Page, group: str, key: str, name: str, members: list) -> str:
         members = sorted(members, key=lambda item: item[1].id, reverse=True)
-        if group == "period":
-            months = defaultdict(list)
-            for item in members:
-                months[item[1].intake.received_on.strftime("%Y-%m")].append(item)
-            sections = [(month, self.orders_table(page, items)) for month, items in sorted(months.items(), reverse=True)]
-        else:
-            sections = [("", self.orders_table(page, members))]
+        sections = [("", self.orders_table(page, members, tools=True))]
         word = REGULATION_STATUS_WORDS.get(OrderStatus(key)) if group == "status" else None
         title = f"{page.t(GROUP_TITLES[group])}: {name}"
         return self.render("order-list.md.j2", page, title=title, sections=sections, count=len(members), regulation=word)
 
     def _order_groups(self, page: Page, listing: dict[str, list[tuple[str, str, int]]]) -> str:
+        """Every way to look for an order, then the latest year's orders (each year has a page of its own,
+        so the index stays light at any size). The period block lists each year's months, each a link to its
+        year's list filtered to that month."""
         blocks = []
         for group, entries in listing.items():
-            rows = [[escape.link(page.to(path), name), escape.text(count)] for path, name, count in entries]
-            blocks.append((page.t(GROUP_TITLES[group]), escape.table([page.t("col.value"), page.t("col.count")], rows)))
-        return self.render("orders.md.j2", page, blocks=blocks)
+            if group == "period":
+                rows = [[escape.link(page.to(path), name), escape.text(count), self._month_links(page, path, name)] for path, name, count in entries]
+                headers = [page.t("filter.year"), page.t("col.count"), page.t("filter.month")]
+            else:
+                rows = [[escape.link(page.to(path), name), escape.text(count)] for path, name, count in entries]
+                named = group in ("status", "service", "client")
+                headers = [page.t(f"filter.{group}") if named else page.t("col.value"), page.t("col.count")]
+            blocks.append((page.t(GROUP_TITLES[group]), escape.table(headers, rows)))
+        latest = max((o.intake.received_on.year for _, o in self.orders), default=None)
+        members = sorted(((d, o) for d, o in self.orders if o.intake.received_on.year == latest), key=lambda item: item[1].id, reverse=True)
+        recent = (page.t("index.year_orders", year=latest), self.orders_table(page, members, tools=True)) if latest else None
+        return self.render("orders.md.j2", page, blocks=blocks, recent=recent)
+
+    def _month_links(self, page: Page, path: str, year: str) -> str:
+        months = Counter(f"{o.intake.received_on:%Y-%m}" for _, o in self.orders if str(o.intake.received_on.year) == year)
+        return " · ".join(f"{escape.link(page.to(f'{path}#month-{m}'), m[5:])} ({n})" for m, n in sorted(months.items()))
 
     def _owner_department(self, order) -> str:
         owners = Counter(t.owner for t in order.work_plan.tasks) if order.work_plan else Counter([order.intake.sales_rep])
@@ -122,3 +133,15 @@ class OrderIndexes(RendererBase):
             (page.t("open.awaiting_payment"), escape.table([page.t("col.order"), page.t("col.client"), page.t("col.amount")], unpaid)),
         ]
         return self.render("order-list.md.j2", page, title=page.t("index.open_work"), sections=sections, count=len(in_progress), regulation=None)
+
+
+def _group_order(group: str, item: tuple[str, tuple[str, list]]) -> tuple:
+    """Statuses in lifecycle order, services in the regulation's order, years newest first, the rest by name."""
+    key, (name, _) = item
+    if group == "status":
+        return (STATUS_RANK[OrderStatus(key)],)
+    if group == "service":
+        return (list(ServiceType).index(ServiceType(key)),)
+    if group == "period":
+        return (-int(key),)
+    return (name, key)

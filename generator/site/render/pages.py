@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import hashlib
 import posixpath
-from collections import defaultdict
+import re
+import unicodedata
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
+from urllib.parse import quote
 
 import jinja2
 
@@ -22,7 +25,11 @@ from generator.site import escape
 from generator.site.i18n import label, translate
 from generator.trail.rules import People
 from generator.trail.timeline import approvals_by_commit
+from schemas import OrderStatus
+from schemas.order import ServiceType
 
+STATUS_RANK = {status: i for i, status in enumerate(OrderStatus)}
+"""An order status's place in the lifecycle: lists sort and count statuses in this order, not by code."""
 KIND_ORDER = ("order", "change_request", "quality_record", "delivery", "settlement", "loan", "disposal", "organization", "policy")
 
 
@@ -32,17 +39,36 @@ def page_url(page: str) -> str:
 
 def relative(from_page: str, to_page: str) -> str:
     """A link between two pages, relative, as the built site (use_directory_urls: false) needs it."""
-    target = page_url(to_page)
-    anchor = ""
-    if "#" in target:
-        target, anchor = target.split("#", 1)
-        anchor = "#" + anchor
+    target, hash_sign, anchor = to_page.partition("#")
+    target, anchor = page_url(target), hash_sign + anchor
     return posixpath.relpath(target, posixpath.dirname(page_url(from_page)) or ".") + anchor
 
 
 def slug(text: str) -> str:
-    """A file-name-safe, stable name for free text (a client's name)."""
-    return hashlib.sha1(text.encode()).hexdigest()[:12]
+    """A readable, file-name-safe name for free text: its words (letters and digits of any script, so a
+    Chinese name stays Chinese), lower-case, joined by hyphens — ``Pacific Rim Trading Ltd.`` →
+    ``pacific-rim-trading-ltd``. At most 60 characters (180 bytes in UTF-8, within any file system's limit)."""
+    words = re.findall(r"[^\W_]+", unicodedata.normalize("NFKC", text).casefold())
+    return "-".join(words)[:60].strip("-") or "x-" + hashlib.sha1(text.encode()).hexdigest()[:8]
+
+
+def unique_slugs(names: Iterable[str]) -> dict[str, str]:
+    """Each name's slug, unique: ``names`` come in the order they first appeared (by order id), and a name
+    that reads like an earlier one gets ``-2``, ``-3`` — so a client's address never changes when a later
+    client with a similar name arrives."""
+    slugs: dict[str, str] = {}
+    taken: set[str] = set()
+    for name in names:
+        if name in slugs:
+            continue
+        base = candidate = slug(name)
+        n = 1
+        while candidate in taken:
+            n += 1
+            candidate = f"{base}-{n}"
+        slugs[name] = candidate
+        taken.add(candidate)
+    return slugs
 
 
 GROUP_TITLES = {
@@ -77,7 +103,8 @@ class Page:
         return text.format(**values) if values else text
 
     def to(self, page: str) -> str:
-        return relative(self.path, page)
+        """A relative link; a readable address with non-ASCII letters (a client's page) is percent-encoded."""
+        return quote(relative(self.path, page), safe="/#")
 
     def order_link(self, order_id: str) -> str:
         return escape.link(self.to(dossier_page(order_id)), order_id)
@@ -105,6 +132,8 @@ class RendererBase:
         self.orders = [(d, d.order_model) for d in self.catalog.dossiers.values() if d.order_model is not None]
         self.invalid_orders = sorted(i for i in self.catalog.broken_dossiers if getattr(self.catalog.dossiers.get(i), "order_model", None) is None)
         """Orders whose order.yaml failed validation: they keep a page that says why, and count on the home page."""
+        self.client_slugs = unique_slugs(order.intake.client.name for _, order in sorted(self.orders, key=lambda item: item[1].id))
+        """Each client's readable address (``orders/client/<slug>``), the earliest client keeping a shared one."""
         self.people_by_email = People.of(self.catalog)
         """Commit addresses to the people of organization.yaml (memoised: every version of every dossier asks)."""
         self.approvals = approvals_by_commit(checked.approvals)
@@ -128,24 +157,63 @@ class RendererBase:
     def people(self, ids: Iterable[str]) -> str:
         return ", ".join(self.person(i) for i in ids)
 
-    def orders_table(self, page: Page, orders: Iterable[tuple[Dossier, Any]]) -> str:
-        rows = []
+    def orders_table(self, page: Page, orders: Iterable[tuple[Dossier, Any]], tools: bool = False) -> str:
+        """Orders, one a row. With ``tools`` the table can be sorted by any column and filtered (by status,
+        service, client, year and month) in the browser: a filter bar above it, each row's values in
+        ``data-*`` attributes, and the status's place in the lifecycle to sort by (order-archive.js)."""
+        rows, data = [], []
+        orders = list(orders)
         for _dossier, order in orders:
             intake = order.intake
+            rank = f' data-rank="{STATUS_RANK[order.status]}"' if tools else ""
             rows.append(
                 [
                     page.order_link(order.id),
                     escape.text(intake.client.name),
                     escape.text(intake.project_name),
                     escape.text(self.label(intake.service_type)),
-                    f'<span class="oa-status oa-{order.status.value}">{escape.text(self.label(order.status))}</span>',
+                    f'<span class="oa-status oa-{order.status.value}"{rank}>{escape.text(self.label(order.status))}</span>',
                     escape.text(intake.received_on),
                     escape.text(intake.delivery_due),
                     escape.money(intake.budget, intake.currency.value),
                 ]
             )
+            data.append(self._filter_values(order))
         headers = [page.t(k) for k in ("col.order", "col.client", "col.project", "col.service", "col.status", "col.received", "col.due", "col.budget")]
-        return escape.table(headers, rows, "oa-orders")
+        if not tools:
+            return escape.table(headers, rows, "oa-orders")
+        return self._filter_bar(page, orders, data) + escape.table(headers, rows, "oa-orders oa-sortable", data, "oa-list")
+
+    def _filter_values(self, order) -> dict[str, str]:
+        received = order.intake.received_on
+        client = self.client_slugs[order.intake.client.name]
+        service = order.intake.service_type.value
+        return {"status": order.status.value, "service": service, "client": client, "year": str(received.year), "month": f"{received:%Y-%m}"}
+
+    def _filter_bar(self, page: Page, orders: list, data: list[dict[str, str]]) -> str:
+        """One choice list per filter that would narrow the list (two values or more), its values in the
+        lifecycle's or the enum's order and in the reader's words, each with its count. Hidden until the
+        script runs: without it the page is the whole list."""
+        names = {
+            "status": [(s.value, self.label(s)) for s in OrderStatus],
+            "service": [(s.value, self.label(s)) for s in ServiceType],
+            "client": sorted({(self.client_slugs[o.intake.client.name], o.intake.client.name) for _, o in orders}, key=lambda x: x[1]),
+            "year": sorted({(d["year"], d["year"]) for d in data}, reverse=True),
+            "month": sorted({(d["month"], d["month"]) for d in data}, reverse=True),
+        }
+        selects = []
+        for key, choices in names.items():
+            counts = Counter(d[key] for d in data)
+            present = [(value, name) for value, name in choices if counts[value]]
+            if len(present) < 2:
+                continue
+            options = f'<option value="">{escape.text(page.t("filter.all"))}</option>'
+            options += "".join(f'<option value="{escape.text(v)}">{escape.text(name)} ({counts[v]})</option>' for v, name in present)
+            selects.append(f'<label>{escape.text(page.t(f"filter.{key}"))} <select data-key="{key}">{options}</select></label>')
+        if not selects:
+            return ""
+        shown = escape.text(page.t("filter.shown"))
+        return f'<div class="oa-filters" data-table="oa-list" data-shown="{shown}" hidden>{"".join(selects)}<output></output></div>\n'
 
     def problems_table(self, page: Page, problems: list, link_records: bool = True) -> str:
         rows = []
