@@ -80,7 +80,9 @@ def money(value: Decimal | int | None, currency: str = "") -> str:
     return text(f"{currency} {shown}".strip())
 
 
-def table(headers: list[str], rows: list[list[str]], classes: str = "", row_data: list[dict[str, str]] | None = None, table_id: str = "") -> str:
+def table(
+    headers: list[str], rows: list[list[str]], classes: str = "", row_data: list[dict[str, str]] | None = None, table_id: str = "", caption: str = ""
+) -> str:
     """An HTML table. Cells are already-escaped HTML (from ``text``/``link``); headers are escaped here,
     and so are ``row_data`` (each row's ``data-*`` attributes, for the page's filters).
 
@@ -90,7 +92,8 @@ def table(headers: list[str], rows: list[list[str]], classes: str = "", row_data
     data = row_data or [{}] * len(rows)
     body = "".join(f"<tr{_data(attrs)}>" + "".join(_cell(cell) for cell in row) + "</tr>" for row, attrs in zip(rows, data, strict=True))
     attr = (f' id="{text(table_id)}"' if table_id else "") + (f' class="{text(classes)}"' if classes else "")
-    return f'<div class="oa-table"><table{attr}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
+    title = f"<caption>{text(caption)}</caption>" if caption else ""
+    return f'<div class="oa-table"><table{attr}>{title}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
 
 
 _DATA_NAME = re.compile(r"^[a-z]+$")

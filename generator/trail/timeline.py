@@ -42,6 +42,7 @@ def versions_of(history: History | None, by_sha: dict[str, Approval], path: str)
                 "acknowledged": approval.acknowledged if approval else None,
                 "problems": [message for _, message in approval.problems] if approval else [],
                 "diff": [str(change) for change in version.diff],
+                "changes": [tuple(change) for change in version.diff],
             }
         )
     return out

@@ -101,3 +101,11 @@ document.addEventListener("DOMContentLoaded", function () {
   Array.prototype.forEach.call(document.querySelectorAll("table.oa-sortable"), oaSortable);
   Array.prototype.forEach.call(document.querySelectorAll(".oa-filters"), oaFilters);
 });
+
+// A printed dossier shows every change of its timeline: folded lists open for printing, and close again.
+window.addEventListener("beforeprint", function () {
+  document.querySelectorAll("details.oa-more:not([open])").forEach(function (d) { d.setAttribute("open", ""); d.setAttribute("data-printed", ""); });
+});
+window.addEventListener("afterprint", function () {
+  document.querySelectorAll("details[data-printed]").forEach(function (d) { d.removeAttribute("open"); d.removeAttribute("data-printed"); });
+});

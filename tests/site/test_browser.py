@@ -306,3 +306,26 @@ def test_the_language_menu_keeps_the_reader_on_the_same_page(page, site, path):
     page.locator(".oa-languages a[hreflang=zh-Hant]").click()
     page.wait_for_load_state()
     assert page.url == f"{site}/{path}" and page.locator("html").get_attribute("lang") == "zh-Hant"
+
+
+@pytest.mark.parametrize("language", ["zh-Hant", "en"])
+def test_a_dossier_reads_as_words_and_prints_its_content_only(page, site, language):
+    prefix = "" if language == "zh-Hant" else "/en"
+    page.goto(f"{site}{prefix}/dossiers/ORD-2025-0001.html")
+    changes = page.locator(".oa-timeline .oa-diff li").all_inner_texts()
+    assert len(changes) > 5
+    raw = [c for c in changes if re.search(r"\b[a-z_]+\.(?!pdf|yaml|docx|xlsx|zip)[a-z_]+|\[\d+\]|\b(in_progress|on_track)\b", c)]
+    assert raw == []  # no field path, no list index, no code
+    status = "訂單狀態：已接收 → 執行中" if language == "zh-Hant" else "Order status: Received → In progress"
+    assert status in changes
+    folded = page.locator(".oa-timeline details.oa-more").first
+    assert folded.is_visible() and not folded.locator("li").first.is_visible()  # long diffs folded
+    loans = page.locator("table", has=page.locator("a[href$='borrowing.html']"))
+    states = loans.locator(".oa-status").all_inner_texts()
+    assert states and all(s in ("待核准", "已核准，尚未借出", "借出中", "逾期未還", "已歸還", "Awaiting approval", "Out", "Overdue", "Returned") for s in states)
+    page.emulate_media(media="print")
+    for hidden in (".md-header", ".md-tabs", ".md-sidebar--primary", ".md-footer", "#oa-search"):
+        assert not page.locator(hidden).first.is_visible(), hidden
+    breaks = page.locator("article h2").evaluate_all("hs => hs.map(h => getComputedStyle(h).breakBefore)")
+    assert breaks[0] != "page" and set(breaks[1:]) == {"page"}  # each section after the summary on a new page
+    assert page.locator(".oa-lead").is_visible()

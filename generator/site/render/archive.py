@@ -68,8 +68,7 @@ class ArchivePages(RendererBase):
                     escape.text(disposal.reason),
                 ]
             )
-        headers = [page.t(k) for k in ("col.record", "col.date", "field.retention_until", "col.items", "col.approved_by", "field.reason")]
-        headers[2] = "destroyed" if self.language == "en" else "銷毀日期"
+        headers = [page.t(k) for k in ("col.record", "col.date", "col.destroyed", "col.items", "col.approved_by", "field.reason")]
         out["archive/disposals.md"] = self.render("simple.md.j2", page, title=page.t("archive.disposals"), body=escape.table(headers, rows))
         page = Page("archive/borrowing.md", self.language)
         today = self.catalog.today

@@ -5,6 +5,7 @@ from __future__ import annotations
 from generator.records.catalog import Dossier, retention_until
 from generator.rules.settlement import ceiling
 from generator.site import escape
+from generator.site.render.fieldwords import describe
 from generator.site.render.pages import Page, RendererBase
 from generator.trail.approvals import STATUS_TYPES
 from generator.trail.timeline import versions_of
@@ -20,8 +21,11 @@ class DossierPages(RendererBase):
         status_type = STATUS_TYPES.get(kind)
         if version["status"] and status_type is not None and version["status"] in {s.value for s in status_type}:
             shown["status"] = self.label(status_type(version["status"]))
-        shown["diff"] = [line for line in version["diff"] if not line.endswith((": + []", ": − []"))]
+        shown["diff"] = describe(kind, version["changes"], self.language, self._person_or_none)
         return shown
+
+    def _person_or_none(self, value: str) -> str | None:
+        return self._person_name(value) if value in self.catalog.people else None
 
     def _name_for(self, email: str | None, fallback: str) -> str:
         person = self.people_by_email.find(email) if email else None
@@ -73,7 +77,6 @@ class DossierPages(RendererBase):
             d=dossier,
             o=order,
             e=escape,
-            loans=loans,
             timeline=timeline,
             git=history is not None,
             uncommitted=uncommitted,
@@ -87,7 +90,17 @@ class DossierPages(RendererBase):
                 (page.t("totals.paid"), escape.money(settlement.paid, settlement.currency.value) if settlement else ""),
             ],
             retention=retention,
-            loan_ids=", ".join(loan.id for _, loan in loans),
+            loans=[
+                [
+                    escape.link(page.to("archive/borrowing.md"), loan.id),
+                    self.person(loan.borrower),
+                    f'<span class="oa-status oa-loan-{self.loan_state(loan)}">{text(page.t("loan." + self.loan_state(loan)))}</span>',
+                    text(loan.borrowed_on or "—"),
+                    text(loan.due_on or "—"),
+                    text(loan.returned_on or "—"),
+                ]
+                for _, loan in loans
+            ],
             tasks=[[text(t.id), text(t.title), self.person(t.owner), text(t.due), text(self.label(t.status))] for t in (plan.tasks if plan else [])],
             milestones=[[text(m.name), text(m.due), text(m.done_on or "—")] for m in (plan.milestones if plan else [])],
             tracking=[

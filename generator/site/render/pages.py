@@ -215,6 +215,23 @@ class RendererBase:
         shown = escape.text(page.t("filter.shown"))
         return f'<div class="oa-filters" data-table="oa-list" data-shown="{shown}" hidden>{"".join(selects)}<output></output></div>\n'
 
+    def listing(self, page: Page, headers: list[str], rows: list[list[str]], caption: str = "") -> str:
+        """A table of a dossier's entries, or the same words as every other empty section when there are none."""
+        if not rows:
+            empty = f"{caption}：" if caption and self.language == "zh-Hant" else f"{caption}: " if caption else ""
+            return f'<p class="oa-empty">{escape.text(empty + page.t("dossier.not_yet"))}</p>'
+        return escape.table(headers, rows, caption=caption)
+
+    def loan_state(self, loan) -> str:
+        """Where a loan stands today: awaiting approval, approved (not yet lent), out, overdue or returned."""
+        if loan.returned_on:
+            return "returned"
+        if not loan.approved_by:
+            return "awaiting"
+        if not loan.borrowed_on:
+            return "approved"
+        return "overdue" if loan.due_on and loan.due_on < self.catalog.today else "out"
+
     def problems_table(self, page: Page, problems: list, link_records: bool = True) -> str:
         rows = []
         for p in problems:
