@@ -322,7 +322,9 @@ def test_a_dossier_reads_as_words_and_prints_its_content_only(page, site, langua
     assert folded.is_visible() and not folded.locator("li").first.is_visible()  # long diffs folded
     loans = page.locator("table", has=page.locator("a[href$='borrowing.html']"))
     states = loans.locator(".oa-status").all_inner_texts()
-    assert states and all(s in ("待核准", "已核准，尚未借出", "借出中", "逾期未還", "已歸還", "Awaiting approval", "Out", "Overdue", "Returned") for s in states)
+    assert states and all(
+        s in ("待核准", "已核准，尚未借出", "借出中", "逾期未還", "已歸還", "Awaiting approval", "Out", "Overdue", "Returned") for s in states
+    )
     page.emulate_media(media="print")
     for hidden in (".md-header", ".md-tabs", ".md-sidebar--primary", ".md-footer", "#oa-search"):
         assert not page.locator(hidden).first.is_visible(), hidden

@@ -33,7 +33,8 @@ class ArchivePages(RendererBase):
         years = sorted({y for y, _ in counts}, reverse=True)
         kinds = [k for k in KIND_ORDER if any(kk == k for _, kk in counts)]
         rows = [[escape.text(year)] + [escape.text(counts.get((year, k), 0)) for k in kinds] for year in years]
-        out["archive/index.md"] = self.render("archive.md.j2", page, table=escape.table([page.t("col.date"), *kinds], rows))
+        headers = [page.t("filter.year"), *(page.t(f"kind.{k}") for k in kinds)]
+        out["archive/index.md"] = self.render("archive.md.j2", page, table=escape.table(headers, rows))
         page = Page("archive/retention.md", self.language)
         due, upcoming = [], []
         horizon = date(self.catalog.today.year + 1, self.catalog.today.month, min(self.catalog.today.day, 28))
@@ -41,7 +42,7 @@ class ArchivePages(RendererBase):
             until = retention_until(self.catalog, entry)
             if until is None:
                 continue
-            row = [escape.text(getattr(entry.model, "id", entry.path)), escape.text(entry.kind), escape.text(until)]
+            row = [escape.text(getattr(entry.model, "id", entry.path)), escape.text(page.t(f"kind.{entry.kind}")), escape.text(until)]
             if until < self.catalog.today:
                 due.append((until, row))
             elif until <= horizon:

@@ -49,7 +49,7 @@ class AttentionList(RendererBase):
         order_id, linked = order_in_path(problem.path), self.dossier_of(problem.path)
         name = problem.path.rsplit("/", 1)[-1]
         where = f"{order_id} · {name}:{problem.line}" if order_id else f"{name}:{problem.line}"  # the order first: what a manager looks for
-        return [escape.link(page.to(dossier_page(linked)), where) if linked else escape.text(where), escape.text(problem.message)]
+        return [escape.link(page.to(dossier_page(linked)), where) if linked else escape.text(where), self.problem_words(problem)]
 
     def _open_disputes(self, page: Page) -> list[list[str]]:
         rows = []

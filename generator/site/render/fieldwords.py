@@ -18,6 +18,7 @@ from functools import cache
 
 from pydantic import BaseModel
 
+from generator.site.i18n import translate
 from schemas import MODELS
 from schemas.labels import label
 
@@ -66,6 +67,13 @@ def _line(kind: str, field: str, old: str | None, new: str | None, language: str
     if new is None:
         return words["removed"].format(field=name, old=before)
     return words["changed"].format(field=name, old=before, new=after)
+
+
+def field_name(path: str, language: str) -> str:
+    """A schema field as ``kind.field.sub`` (the compliance map's form) in words: ``變更申請單 › 評估 › 評估人``."""
+    kind, _, rest = path.partition(".")
+    named = translate(f"kind.{kind}", language) if kind in MODELS else kind
+    return f"{named} › {_name(kind, rest, language)}" if rest else named
 
 
 def _name(kind: str, path: str, language: str) -> str:

@@ -128,7 +128,7 @@ class OrderIndexes(RendererBase):
         sections = [
             (page.t("open.attention"), self.problems_table(page, attention)),
             (page.t("open.in_progress"), self.orders_table(page, in_progress)),
-            (page.t("open.overdue_milestones"), escape.table([page.t("col.order"), page.t("col.milestone"), page.t("col.due"), "days"], overdue)),
+            (page.t("open.overdue_milestones"), escape.table([page.t("col.order"), page.t("col.milestone"), page.t("col.due"), page.t("col.days")], overdue)),
             (page.t("open.awaiting_acceptance"), self.orders_table(page, awaiting_acceptance)),
             (page.t("open.awaiting_payment"), escape.table([page.t("col.order"), page.t("col.client"), page.t("col.amount")], unpaid)),
         ]

@@ -21,6 +21,7 @@ import jinja2
 from generator.core.paths import TEMPLATES
 from generator.pipeline import Checked
 from generator.records.catalog import Dossier
+from generator.rules import REGISTRY
 from generator.site import escape
 from generator.site.i18n import label, translate
 from generator.trail.rules import People
@@ -239,8 +240,16 @@ class RendererBase:
             order_id = self.dossier_of(p.path)
             if link_records and order_id:
                 where = escape.link(page.to(dossier_page(order_id)), f"{p.path}:{p.line}")
-            rows.append([escape.text(page.t(f"severity.{p.severity}")), escape.text(p.rule), escape.text(p.clause or ""), where, escape.text(p.message)])
+            rows.append([escape.text(page.t(f"severity.{p.severity}")), escape.text(p.rule), escape.text(p.clause or ""), where, self.problem_words(p)])
         return escape.table([page.t(k) for k in ("col.severity", "col.rule", "col.clause", "col.where", "col.message")], rows, "oa-problems")
+
+    def problem_words(self, problem) -> str:
+        """A problem as its reader reads it: on the Chinese site the rule's own words lead (every rule has them),
+        and the finding's details — dates, amounts, names, in the words the checks write — follow beneath."""
+        rule = REGISTRY.get(problem.rule)
+        if self.language != "zh-Hant" or rule is None:
+            return escape.text(problem.message)
+        return f'{escape.text(rule.zh)}<br><small class="oa-detail" lang="en">{escape.text(problem.message)}</small>'
 
     def dossier_of(self, path: str) -> str | None:
         """The order whose dossier page shows the file at ``path``, or None (not in a dossier, or no page)."""

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from decimal import Decimal
+from functools import partial
 
 from generator.core.problems import Severity
 from generator.rules import REGISTRY
 from generator.site import escape
 from generator.site.compliance import CLAUSES, compliance_map
+from generator.site.render.fieldwords import field_name
 from generator.site.render.pages import Page, RendererBase
 
 
@@ -96,6 +98,7 @@ class ReportPages(RendererBase):
             title_of=lambda c: c.title_zh if zh else c.title_en,
             rule_title=lambda rule_id: REGISTRY[rule_id].zh if zh else REGISTRY[rule_id].en,
             reason_of=lambda c: c.reason(self.language),
+            field_name=partial(field_name, language=self.language),
         )
 
 
