@@ -53,13 +53,15 @@ from generator.pipeline import check_archive
 from generator.records.calendar import archive_today
 from generator.records.load import read_archive
 from generator.site import sitecache
-from generator.site.i18n import LANGUAGES, translate
+from generator.site.i18n import LANGUAGES, label, translate
 from generator.site.pagestream import Delivered, PageStream
 from generator.site.render import TEMPLATES, Renderer
 from generator.site.searchindex import SearchIndex, page_url, searchable
 from generator.trail.gitlog import head_of, open_repository
 from generator.trail.prefetch import prefetch
 from generator.trail.published import SITE_FILE
+from schemas import OrderStatus
+from schemas.order import ServiceType
 
 log = logging.getLogger("mkdocs.plugins.order-archive")
 
@@ -120,6 +122,7 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
             config.extra_javascript.append("pagefind/pagefind-ui.js")
         config.extra_javascript.append("assets/order-archive.js")  # after Pagefind's, which it places
         config.nav = navigation(self.language)
+        config.extra["filter_order"] = filter_order(self.language)
         for folder in (root / "records", TEMPLATES):
             if str(folder) not in config.watch:
                 config.watch.append(str(folder))
@@ -410,6 +413,16 @@ def _conversion_inputs(config, files: Files) -> str:
     style, and which files exist (links are resolved against them). Part of the page cache's key."""
     settings = [config["markdown_extensions"], config["mdx_configs"], config["use_directory_urls"], dict(config["validation"])]
     return json.dumps([settings, sorted(f.src_uri for f in files)], default=repr, sort_keys=True)
+
+
+def filter_order(language: str) -> list[tuple[str, list[str] | str | None]]:
+    """Pagefind's filters as people scan them: (filter name, its values in order) in the site's words."""
+    return [
+        (translate("filter.status", language), [label(s, language) for s in OrderStatus]),
+        (translate("filter.service", language), [label(s, language) for s in ServiceType]),
+        (translate("filter.client", language), None),
+        (translate("filter.year", language), "newest"),
+    ]
 
 
 def navigation(language: str) -> list:

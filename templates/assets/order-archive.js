@@ -11,6 +11,7 @@ document.addEventListener("DOMContentLoaded", function () {
   new PagefindUI({
     element: "#oa-search",
     showSubResults: true,
+    excerptLength: 40,
     showImages: false,
     resetStyles: false,
     translations: document.documentElement.lang.indexOf("zh") === 0
@@ -20,8 +21,40 @@ document.addEventListener("DOMContentLoaded", function () {
           one_result: "「[SEARCH_TERM]」共 [COUNT] 筆結果", searching: "搜尋「[SEARCH_TERM]」中…",
         }
       : { placeholder: "Search orders, clients, invoices…" },
+    openFilters: window.OA_FILTER_ORDER ? [window.OA_FILTER_ORDER[0][0]] : [],
   });
+  oaFilterOrder(box);
 });
+
+// Pagefind lists filters and their values in the index's order (by code point). Here they follow the
+// site's order instead — status, service, client, year; statuses in the lifecycle's order, services in
+// the regulation's, years newest first — through CSS `order`, without moving Pagefind's own elements.
+// The order comes from the page (OA_FILTER_ORDER: [filter name, values] pairs, in the site's language).
+function oaFilterOrder(box) {
+  var wanted = {}, names = [];
+  (window.OA_FILTER_ORDER || []).forEach(function (pair) { names.push(pair[0]); wanted[pair[0]] = pair[1]; });
+  function arrange() {
+    box.querySelectorAll(".pagefind-ui__filter-block").forEach(function (block) {
+      var summary = block.querySelector(".pagefind-ui__filter-name");
+      var name = summary ? summary.textContent.trim() : "";
+      var rank = names.indexOf(name);
+      block.style.order = rank < 0 ? names.length : rank;
+      var values = wanted[name];
+      block.querySelectorAll(".pagefind-ui__filter-value").forEach(function (item) {
+        var input = item.querySelector("input");
+        var value = input ? input.value : "";
+        if (Array.isArray(values)) item.style.order = values.indexOf(value) < 0 ? values.length : values.indexOf(value);
+        else if (values === "newest") item.style.order = -parseInt(value, 10) || 0;
+      });
+    });
+  }
+  new MutationObserver(arrange).observe(box, { childList: true, subtree: true });
+  box.addEventListener("change", function (event) {
+    if (!event.target.classList.contains("pagefind-ui__filter-checkbox")) return;
+    var drawer = box.querySelector(".pagefind-ui__drawer");
+    if (drawer) drawer.scrollTop = 0;
+  });
+}
 
 // Order lists: a click on a column's name sorts by it (again: the other way); the filter bar above the
 // list narrows it by status, service, client, year or month, and keeps the choice in the address

@@ -122,7 +122,7 @@ def result_count(page) -> int:
 def test_narrow_results_with_the_status_filter(page, site):
     search(page, site, "股份")
     before = result_count(page)
-    page.locator(".pagefind-ui__filter-name", has_text="狀態").click()  # the filter's name in the reader's language
+    assert page.locator("details.pagefind-ui__filter-block[open] .pagefind-ui__filter-name").first.inner_text().strip() == "狀態"  # open at once
     page.locator(".pagefind-ui__filter-checkbox + label, .pagefind-ui__filter-label", has_text="已歸檔").first.click()
     page.wait_for_timeout(800)
     after = page.locator(".pagefind-ui__result")
@@ -331,3 +331,71 @@ def test_a_dossier_reads_as_words_and_prints_its_content_only(page, site, langua
     breaks = page.locator("article h2").evaluate_all("hs => hs.map(h => getComputedStyle(h).breakBefore)")
     assert breaks[0] != "page" and set(breaks[1:]) == {"page"}  # each section after the summary on a new page
     assert page.locator(".oa-lead").is_visible()
+
+
+STATUS_WORDS = {
+    "zh-Hant": ["已接收", "執行中", "已交付", "已驗收", "已結算", "已歸檔", "爭議中", "已取消"],
+    "en": ["Received", "In progress", "Delivered", "Accepted", "Settled", "Archived", "Disputed", "Cancelled"],
+}
+
+
+def _shown_in_order(locator) -> list[str]:
+    """Texts of the elements as the eye reads them (top to bottom): CSS order, not the DOM's."""
+    boxes = locator.evaluate_all("els => els.map(e => [e.getBoundingClientRect().top, e.innerText.trim()])")
+    return [text for _, text in sorted(boxes)]
+
+
+@pytest.mark.parametrize("language", ["zh-Hant", "en"])
+def test_search_filters_read_in_the_sites_order_and_stay_beside_the_results(browser, site, language, width=1366):
+    for width in (1366, 390):
+        context = browser.new_context(viewport={"width": width, "height": 800})
+        page = context.new_page()
+        prefix = "" if language == "zh-Hant" else "/en"
+        query = "股份" if language == "zh-Hant" else "Ltd"
+        page.goto(f"{site}{prefix}/index.html")
+        box = page.locator("#oa-search input.pagefind-ui__search-input")
+        box.click()
+        box.type(query)
+        page.keyboard.press("End")
+        page.wait_for_selector(".pagefind-ui__result", timeout=10_000)
+        page.wait_for_timeout(500)
+        groups = _shown_in_order(page.locator(".pagefind-ui__filter-name"))
+        names = ["狀態", "服務類型", "客戶", "年度"] if language == "zh-Hant" else ["Status", "Service", "Client", "Year"]
+        assert groups == names, groups
+        values = [v.rsplit(" (", 1)[0] for v in _shown_in_order(page.locator("details[open] .pagefind-ui__filter-label"))]
+        assert values == [w for w in STATUS_WORDS[language] if w in values] and len(values) >= 2
+        results = page.locator(".pagefind-ui__drawer")
+        results.evaluate("d => d.scrollTop = d.scrollHeight")  # the reader has scrolled down the results
+        label = page.locator("details[open] .pagefind-ui__filter-label").filter(has_not_text="(0)").last
+        assert label.is_visible()
+        label.click()
+        page.wait_for_timeout(800)
+        first = page.locator(".pagefind-ui__result").first
+        assert first.is_visible() and _in_view(page, first), width  # the narrowed results are in view, from the top
+        assert _in_view(page, label), width  # and so is the filter just ticked
+        if width == 1366:
+            page.screenshot(path=str(Path(os.environ.get("ORDER_ARCHIVE_SCREENSHOTS", "/tmp")) / f"search-{language}.png"))
+        context.close()
+
+
+def _in_view(page, locator) -> bool:
+    box = locator.bounding_box()
+    view = page.viewport_size
+    return box is not None and box["y"] >= 0 and box["y"] + min(box["height"], 40) <= view["height"]
+
+
+@pytest.mark.parametrize(("language", "query"), [("zh-Hant", "ORD-2025-0003"), ("en", "ORD-2025-0003"), ("zh-Hant", "綠野食品"), ("en", "Pacific Rim")])
+def test_an_order_id_or_a_client_name_finds_a_dossier_first_with_a_whole_excerpt(page, site, language, query):
+    prefix = "" if language == "zh-Hant" else "/en"
+    page.goto(f"{site}{prefix}/index.html")
+    box = page.locator("#oa-search input.pagefind-ui__search-input")
+    box.click()
+    box.type(query)
+    page.keyboard.press("End")
+    page.wait_for_selector(".pagefind-ui__result", timeout=10_000)
+    first = page.locator(".pagefind-ui__result").first
+    assert "/dossiers/ORD-" in first.locator("a").first.get_attribute("href")  # never the home page or an index
+    if query.startswith("ORD-"):
+        assert first.locator("a").first.get_attribute("href").endswith(f"/dossiers/{query}.html")
+    excerpt = first.locator(".pagefind-ui__result-excerpt").first.inner_text()
+    assert excerpt.startswith("ORD-"), excerpt  # starts where the page starts: no id cut in half
