@@ -303,7 +303,7 @@ def bench_site(orders: int, repeat: int) -> None:
     """
     import shutil
 
-    sizes = [1_000, 2_000, 5_000, 10_000] if orders >= 10_000 else sorted({max(orders // 5, 1), orders})
+    sizes = SIZES or ([1_000, 2_000, 5_000, 10_000] if orders >= 10_000 else sorted({max(orders // 5, 1), orders}))
     rows = []
     for size in sizes:
         root = repository(size)
@@ -313,13 +313,14 @@ def bench_site(orders: int, repeat: int) -> None:
         build = (sys.executable, "-m", "generator.cli", "build", str(root), "--today", "2026-11-20")
         for _ in range(repeat if size < 5_000 else 1):
             runs["bare"].append(fresh(MEASURE, sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(bare / "mkdocs.yml")))
-            for both in (False, True):
-                _languages(root, both)
+            for both in (False, True) if not ONE_LANGUAGE else (False,):
+                if not ONE_LANGUAGE:
+                    _languages(root, both)
                 shutil.rmtree(root / ".cache", ignore_errors=True)
                 runs["cold both" if both else "cold"].append(fresh(MEASURE, *build, cores=2))
                 runs["warm both" if both else "warm"].append(fresh(MEASURE, *build, cores=2))
-        bare_s, cold, warm, cold2, warm2 = (statistics.median(r["seconds"] for r in runs[k]) for k in runs)
-        peaks = {k: max(r["peak_mb"] for r in v) for k, v in runs.items()}
+        bare_s, cold, warm, cold2, warm2 = (statistics.median(r["seconds"] for r in runs[k]) if runs[k] else 0.0 for k in runs)
+        peaks = {k: max((r["peak_mb"] for r in v), default=0.0) for k, v in runs.items()}
         bundle = _folder_bytes(root / "site" / "pagefind")
         rows.append((size, warm))
         print(
@@ -328,18 +329,22 @@ def bench_site(orders: int, repeat: int) -> None:
             f"warm {warm:.1f} s ({warm / bare_s - 1:+.0%}) / {peaks['warm']:.0f} MB; search bundle {bundle / 1e6:.1f} MB",
             flush=True,
         )
-        print(
-            f"  with the English edition too: cold {cold2:.1f} s (second language +{cold2 - cold:.1f} s, {cold2 / cold - 1:+.0%})"
-            f" / {peaks['cold both']:.0f} MB, "
-            f"warm {warm2:.1f} s (+{warm2 - warm:.1f} s, {warm2 / warm - 1:+.0%}) / {peaks['warm both']:.0f} MB",
-            flush=True,
-        )
+        if not ONE_LANGUAGE:
+            print(
+                f"  with the English edition too: cold {cold2:.1f} s (second language +{cold2 - cold:.1f} s, {cold2 / cold - 1:+.0%})"
+                f" / {peaks['cold both']:.0f} MB, "
+                f"warm {warm2:.1f} s (+{warm2 - warm:.1f} s, {warm2 / warm - 1:+.0%}) / {peaks['warm both']:.0f} MB",
+                flush=True,
+            )
     size = rows[-1][0]
     downloaded, files = _query_bytes(repository(size) / "site", "股份")
     print(f"  one query (股份) at {size:,} orders downloads {downloaded / 1e3:.0f} KB of search index in {files} files (target < 500 KB)")
     (first, first_warm), (last, last_warm) = rows[0], rows[-1]
     print(f"  growth: {last / first:.0f}× the orders took {last_warm / first_warm:.1f}× the warm build time")
 
+
+SIZES: list[int] | None = None
+ONE_LANGUAGE = False
 
 BENCHMARKS = {
     # name: (function, default number of orders)
@@ -355,7 +360,12 @@ def main() -> None:
     parser.add_argument("--orders", type=int, help="orders in the generated archives (default: each benchmark's own size)")
     parser.add_argument("--repeat", type=int, default=3, help="fresh-process runs per figure (median)")
     parser.add_argument("--only", choices=sorted(BENCHMARKS), action="append", help="run only these")
+    parser.add_argument("--sizes", help="site: the archive sizes to build, e.g. 1000,10000 (default: from --orders)")
+    parser.add_argument("--one-language", action="store_true", help="site: the first language only (to compare with code from before translations)")
     args = parser.parse_args()
+    global SIZES, ONE_LANGUAGE
+    SIZES = [int(x) for x in args.sizes.split(",")] if args.sizes else None
+    ONE_LANGUAGE = args.one_language
     OUT.mkdir(exist_ok=True)
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores; medians of {args.repeat} fresh processes")
     for name in args.only or BENCHMARKS:
