@@ -58,6 +58,13 @@ def _today(value: str | None) -> date | None:
         raise click.BadParameter(f"{value!r} is not a date written YYYY-MM-DD", param_hint="--today") from None
 
 
+LANG = click.option(
+    "--lang",
+    type=click.Choice(["en", "zh-Hant"]),
+    default="en",
+    show_default=True,
+    help="Language of the words around each message (zh-Hant: 錯誤／警告 and each rule's Chinese description).",
+)
 TODAY_HELP = "Judge deadlines (overdue loans, late forwarding) as of this date, YYYY-MM-DD; default: today in the policy's time zone."
 
 
@@ -67,20 +74,22 @@ TODAY_HELP = "Judge deadlines (overdue loans, late forwarding) as of this date, 
 @click.option("--strict", is_flag=True, help="Warnings fail too.")
 @click.option("--today", metavar="DATE", help=TODAY_HELP)
 @click.option("--no-history", is_flag=True, help="Skip the git history layer (approvals, transitions, deletions).")
-def validate(root: str, fmt: str, strict: bool, today: str | None, no_history: bool) -> None:
+@LANG
+def validate(root: str, fmt: str, strict: bool, today: str | None, no_history: bool, lang: str) -> None:
     """Check every record under ROOT/records (and its git history) and report all problems."""
     from generator.pipeline import check_archive
 
     path = _archive_root(root)
     result = check_archive(path, _today(today), history=not no_history)
     layers = f", {result.approval_count} approvals in the history" if result.has_history else ""
-    _report(root, result.problems, fmt, strict, f"{len(result.catalog.entries)} valid records{layers}")
+    _report(root, result.problems, fmt, strict, f"{len(result.catalog.entries)} valid records{layers}", lang)
 
 
 @main.command(name="validate-files")
 @click.argument("files", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
-def validate_files(files: tuple[Path, ...], fmt: str) -> None:
+@LANG
+def validate_files(files: tuple[Path, ...], fmt: str, lang: str) -> None:
     """Check just these record files (reader, layout, schema, id and path): the pre-commit hook."""
     import dataclasses
 
@@ -109,12 +118,13 @@ def validate_files(files: tuple[Path, ...], fmt: str) -> None:
         problems += found
         if data is not None:
             problems += validate_source(Source(shown, place, raw, data))[1]
-    _report(".", problems, fmt, False, f"{len(files)} file(s) checked")
+    _report(".", problems, fmt, False, f"{len(files)} file(s) checked", lang)
 
 
 @main.command()
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def rules(fmt: str) -> None:
+@click.option("--lang", type=click.Choice(["both", "en", "zh-Hant"]), default="both", show_default=True, help="Language of the descriptions.")
+def rules(fmt: str, lang: str) -> None:
     """List every rule with its clauses, severity and description."""
     from generator.rules import REGISTRY
 
@@ -123,7 +133,8 @@ def rules(fmt: str) -> None:
         return
     for r in REGISTRY.values():
         clauses = ", ".join(r.clauses) or "—"
-        click.echo(f"{r.id:42} {r.severity!s:8} {clauses:24} {r.en} / {r.zh}")
+        said = {"both": f"{r.en} / {r.zh}", "en": r.en, "zh-Hant": r.zh}[lang]
+        click.echo(f"{r.id:42} {r.severity!s:8} {clauses:24} {said}")
 
 
 @main.command()
@@ -219,7 +230,8 @@ def history(record_id: str, root: str, fmt: str) -> None:
 @click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
 @click.option("--strict", is_flag=True, help="Warnings fail too.")
 @click.option("--today", metavar="DATE", help=TODAY_HELP)
-def check(root: str, base: str, fmt: str, strict: bool, today: str | None) -> None:
+@LANG
+def check(root: str, base: str, fmt: str, strict: bool, today: str | None, lang: str) -> None:
     """Check the branch checked out in ROOT as a pull request into --base."""
     from generator.workflow.check import check_branch
 
@@ -228,7 +240,7 @@ def check(root: str, base: str, fmt: str, strict: bool, today: str | None) -> No
         problems = check_branch(path, base, _today(today))
     except UserError as exc:
         raise click.ClickException(str(exc)) from None
-    _report(root, problems, fmt, strict, "branch checked")
+    _report(root, problems, fmt, strict, "branch checked", lang)
 
 
 @main.command()
@@ -466,10 +478,16 @@ def init(
     click.echo("in every clone, run once: pre-commit install (a broken record is then refused before it is committed)", err=True)
 
 
-def _report(root: str, problems: list[Problem], fmt: str, strict: bool, what: str) -> None:
+def _report(root: str, problems: list[Problem], fmt: str, strict: bool, what: str, lang: str = "en") -> None:
+    from generator.rules import REGISTRY
+
+    def words(rule_id: str) -> str | None:
+        rule = REGISTRY.get(rule_id)
+        return None if rule is None else rule.zh if lang == "zh-Hant" else rule.en
+
     problems = _shown_under(root, problems)
     if problems or fmt == "json":
-        click.echo(render(problems, fmt))
+        click.echo(render(problems, fmt, lang, words))
     errors, warnings = count(problems)
     failed = bool(errors or (strict and warnings))
     click.echo(f"{'✗' if failed else '✓'} {what}; {errors} error(s), {warnings} warning(s)", err=True)

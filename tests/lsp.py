@@ -123,10 +123,18 @@ class YamlServer:
 
     def complete(self, rel: str, line: int, character: int) -> list[str]:
         """The labels the server offers at a position of an open file (0-based line and character)."""
+        return list(self.completions(rel, line, character))
+
+    def completions(self, rel: str, line: int, character: int) -> dict[str, str]:
+        """What the server offers at a position: each label with the documentation shown beside it."""
         where = {"textDocument": {"uri": (self.root / rel).as_uri()}, "position": {"line": line, "character": character}}
         result = self.request("textDocument/completion", where)
         items = result.get("items", []) if isinstance(result, dict) else (result or [])
-        return [item["label"] for item in items]
+        docs = {}
+        for item in items:
+            doc = item.get("documentation", "")
+            docs[item["label"]] = doc.get("value", "") if isinstance(doc, dict) else str(doc)
+        return docs
 
     def close(self) -> None:
         try:

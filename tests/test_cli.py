@@ -57,6 +57,16 @@ def test_archive_with_only_warnings_exits_zero(archive: Path):
     assert result.stderr.startswith("✓ ")
 
 
+def test_lang_says_each_problem_with_its_rules_chinese_words(bad_archive: Path):
+    english = run("validate", "bad").stdout.splitlines()
+    chinese = run("validate", "bad", "--lang", "zh-Hant").stdout.splitlines()
+    assert len(chinese) == len(english) and not any("error[" in line for line in chinese)
+    line = next(x for x in chinese if "[yaml.anchor]" in x)
+    assert "錯誤[yaml.anchor] 不得使用錨點：anchors (&day)" in line  # the rule's words lead; the details follow as the check wrote them
+    listed = run("rules", "--lang", "zh-Hant").stdout
+    assert "檔案為有效 YAML" in listed and "The file is valid YAML" not in listed
+
+
 def test_json_lists_the_warnings_of_a_valid_archive(archive: Path):
     result = run("validate", str(archive), "--format", "json", "--today", "2026-10-01")
     assert result.exit_code == 0

@@ -94,7 +94,9 @@ def test_completion_offers_the_top_level_keys_and_the_choices(server):
     try:
         path.write_text("kind: order\nschema_version: 1\nstatus: \n\n", encoding="utf-8")
         server.open(rel)
-        assert {"received", "in_progress", "delivered", "settled", "cancelled"} <= set(server.complete(rel, 2, 8))
+        choices = server.completions(rel, 2, 8)
+        assert {"received", "in_progress", "delivered", "settled", "cancelled"} <= set(choices)
+        assert "執行中 · In progress" in choices["in_progress"]  # each choice in words, from the site's label table
         assert {"intake", "forwarding", "work_plan", "attachments"} <= set(server.complete(rel, 3, 0))
     finally:
         path.unlink()

@@ -9,7 +9,7 @@ one applies, the regulation clause.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from enum import StrEnum
 
@@ -19,6 +19,9 @@ from generator.core.printable import printable
 class Severity(StrEnum):
     ERROR = "error"
     WARNING = "warning"
+
+
+_SEVERITY_ZH = {Severity.ERROR: "錯誤", Severity.WARNING: "警告"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,10 +40,13 @@ class Problem:
     def sort_key(self) -> tuple[str, int, int, str]:
         return (self.path, self.line, self.col, self.rule)
 
-    def format(self) -> str:
-        """``path:line:col: error[rule] message (§clause)``."""
+    def format(self, language: str = "en", words: str | None = None) -> str:
+        """``path:line:col: error[rule] message (§clause)``; in Chinese ``錯誤[rule] 規則之說明：message``,
+        ``words`` being the rule's own words (the details stay as the check wrote them)."""
         clause = f" ({self.clause})" if self.clause else ""
-        return printable(f"{self.path}:{self.line}:{self.col}: {self.severity}[{self.rule}] {self.message}{clause}")
+        severity = _SEVERITY_ZH[self.severity] if language == "zh-Hant" else str(self.severity)
+        message = f"{words}：{self.message}" if words and language == "zh-Hant" else self.message
+        return printable(f"{self.path}:{self.line}:{self.col}: {severity}[{self.rule}] {message}{clause}")
 
     def to_json(self) -> dict:
         data = asdict(self)
@@ -68,14 +74,15 @@ class UserError(Exception):
     """Bad input or a bad command line: shown as a clean message, never a traceback."""
 
 
-def render(problems: Iterable[Problem], fmt: str) -> str:
-    """All problems in one of the output formats (``text``, ``json``, ``github``)."""
+def render(problems: Iterable[Problem], fmt: str, language: str = "en", words: Callable[[str], str | None] = lambda _: None) -> str:
+    """All problems in one of the output formats (``text``, ``json``, ``github``). ``language``: of the text
+    format's words around each message; ``words``: a rule's own words in that language, by its id."""
     problems = list(problems)
     if fmt == "json":
         return json.dumps([p.to_json() for p in problems], ensure_ascii=False, indent=2)
     if fmt == "github":
         return "\n".join(p.to_github() for p in problems)
-    return "\n".join(p.format() for p in problems)
+    return "\n".join(p.format(language, words(p.rule)) for p in problems)
 
 
 def count(problems: Iterable[Problem]) -> tuple[int, int]:
