@@ -20,6 +20,9 @@ from sitebuild import MARK, build, hostile_archive
 from generator.demo.repository import write_repository
 
 CHROMIUM = Path("/usr/bin/chromium")
+SHOTS = Path(os.environ.get("ORDER_ARCHIVE_SCREENSHOTS", Path(__file__).parents[2] / "test-artifacts" / "screenshots"))
+"""Screenshots to look at after a run (kept as CI artifacts): what a manager sees, in both languages."""
+SHOTS.mkdir(parents=True, exist_ok=True)
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run"]
 ARGS += ["--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
@@ -139,7 +142,7 @@ def test_a_dossier_shows_its_approval_timeline(page, site):
     assert timeline.count() >= 3
     text = timeline.first.inner_text()
     assert "核准" in text and "僅為聲明，未驗證" in text
-    page.screenshot(path=str(Path(os.environ.get("ORDER_ARCHIVE_SCREENSHOTS", "/tmp")) / "dossier.png"), full_page=False)
+    page.screenshot(path=str(SHOTS / "dossier-timeline.png"), full_page=False)
 
 
 def test_the_compliance_page_lists_a_known_violation(page, site):
@@ -218,19 +221,20 @@ def test_every_table_of_the_site_reads_on_desktop_and_phone(browser, built, widt
         found = page.evaluate(_MEASURE)
         if found["sideways"] or found["unboxed"] or found["broken"]:
             trouble[rel] = found
-    shots = Path(os.environ.get("ORDER_ARCHIVE_SCREENSHOTS", "/tmp"))
     shown = {"home": "index.html", "orders": "orders/index.html", "order-list": "orders/status/archived.html", "compliance": "compliance.html"}
     for name, rel in shown.items():
         page.goto(f"{url}/{rel}")
-        page.screenshot(path=str(shots / f"{name}-{width}.png"), full_page=False)
+        page.screenshot(path=str(SHOTS / f"{name}-{width}.png"), full_page=False)
     context.close()
     assert trouble == {}
 
 
-def test_the_home_page_leads_with_what_needs_attention(page, site):
-    page.goto(f"{site}/index.html")
+@pytest.mark.parametrize("language", ["zh-Hant", "en"])
+def test_the_home_page_leads_with_what_needs_attention(page, site, language):
+    page.goto(f"{site}{'' if language == 'zh-Hant' else '/en'}/index.html")
     headings = page.locator("article h2")
-    assert headings.first.inner_text().strip().startswith("今日待辦")
+    assert headings.first.inner_text().strip().startswith("今日待辦" if language == "zh-Hant" else "What needs attention today")
+    assert page.locator("article h3").count() >= 4
     for group in page.locator("article h3").all():
         count = int(re.search(r"\((\d+)\)\s*$", group.inner_text()).group(1))
         rows = group.locator("xpath=following-sibling::*[1]").locator("tbody tr").count()
@@ -374,7 +378,7 @@ def test_search_filters_read_in_the_sites_order_and_stay_beside_the_results(brow
         assert first.is_visible() and _in_view(page, first), width  # the narrowed results are in view, from the top
         assert _in_view(page, label), width  # and so is the filter just ticked
         if width == 1366:
-            page.screenshot(path=str(Path(os.environ.get("ORDER_ARCHIVE_SCREENSHOTS", "/tmp")) / f"search-{language}.png"))
+            page.screenshot(path=str(SHOTS / f"search-{language}.png"))
         context.close()
 
 
@@ -399,3 +403,31 @@ def test_an_order_id_or_a_client_name_finds_a_dossier_first_with_a_whole_excerpt
         assert first.locator("a").first.get_attribute("href").endswith(f"/dossiers/{query}.html")
     excerpt = first.locator(".pagefind-ui__result-excerpt").first.inner_text()
     assert excerpt.startswith("ORD-"), excerpt  # starts where the page starts: no id cut in half
+
+
+SCREENS = {"home": "index.html", "dossier": "dossiers/ORD-2025-0001.html", "orders": "orders/index.html", "open-work": "orders/open.html"}
+
+
+@pytest.mark.parametrize("language", ["zh-Hant", "en"])
+@pytest.mark.parametrize("width", [1366, 390])
+def test_screenshots_of_what_a_manager_opens_every_morning(browser, site, language, width):
+    """Home (led by the attention list), a dossier, the orders index and open work, saved for people to look
+    at; each page in its language, never wider than the screen, and small things a new user meets."""
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    prefix = "" if language == "zh-Hant" else "/en"
+    for name, path in SCREENS.items():
+        page.goto(f"{site}{prefix}/{path}")
+        assert page.locator("html").get_attribute("lang") == language
+        assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth"), (name, width)
+        page.screenshot(path=str(SHOTS / f"{name}-{language}-{width}.png"), full_page=False)
+    page.goto(f"{site}{prefix}/index.html")
+    page.locator("a[href$='compliance.html#current']").click()  # the home page links straight to the current problems
+    page.wait_for_load_state()
+    assert page.url.endswith("compliance.html#current")
+    page.goto(f"{site}{prefix}/archive/borrowing.html")
+    waiting = "待核准（" if language == "zh-Hant" else "awaiting approval (requested "
+    assert waiting in page.locator("article").inner_text()
+    footer = page.locator(".md-copyright").inner_text()
+    assert ("訂單檔案庫" if language == "zh-Hant" else "Order Archive") in footer
+    context.close()

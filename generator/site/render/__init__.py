@@ -17,13 +17,14 @@ from functools import partial
 from generator.pipeline import Checked
 from generator.site.render.archive import ArchivePages
 from generator.site.render.attention import AttentionList
+from generator.site.render.compliance import CompliancePage
 from generator.site.render.dossier import DossierPages
 from generator.site.render.indexes import OrderIndexes
 from generator.site.render.pages import ARCHIVE_PAGES, TEMPLATES, Page, dossier_page, page_url, relative
 from generator.site.render.reports import ReportPages
 
 
-class Renderer(DossierPages, OrderIndexes, ArchivePages, ReportPages, AttentionList):
+class Renderer(DossierPages, OrderIndexes, ArchivePages, ReportPages, CompliancePage, AttentionList):
     """Every page of the site; each family of pages is a base class in a module of its own."""
 
     def pages(self) -> dict[str, str]:
