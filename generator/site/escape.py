@@ -37,7 +37,9 @@ def text(value: object) -> str:
 
 def inline(value: object) -> str:
     """Text for a Markdown line (a heading): nothing in it can become markup, a link or an attribute."""
-    escaped = html.escape(str(value).replace("\r", " ").replace("\n", " "), quote=True)
+    # Quotes stay as they are: a heading is element content, never an attribute, and an entity for "'" would
+    # reach the table of contents escaped a second time ("policy&#x27;s").
+    escaped = html.escape(str(value).replace("\r", " ").replace("\n", " "), quote=False)
     return _MARKDOWN_PUNCTUATION.sub(r"\\\1", escaped).replace("|", "&#124;")
 
 

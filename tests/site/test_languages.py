@@ -111,6 +111,13 @@ def test_no_page_shows_a_code_or_a_word_of_the_other_language(site, language):
     assert found == {}
 
 
+@pytest.mark.parametrize("language", ["zh-Hant", "en"])
+def test_no_text_is_escaped_twice(site, language):
+    """An entity escaped again shows as "policy&#x27;s" (it did, in the table of contents)."""
+    twice = [p.relative_to(site).as_posix() for p in _pages(site, language) if re.search(r"&amp;(?:#\d+|#x[0-9a-f]+|[a-z]+);", p.read_text(encoding="utf-8"))]
+    assert twice == []
+
+
 def _record_choice(stack: tuple[str, ...]) -> bool:
     """A choice of the client filter is a client's name: record text."""
     return any(s.startswith("option") for s in stack) and any("select" in s for s in stack)
