@@ -217,6 +217,7 @@ _TABLE: dict[str, tuple[str, str]] = {
     "archive.awaiting_approval": ("待核准（{day} 申請）", "awaiting approval (requested {day})"),
     "attention.title": ("今日待辦", "What needs attention today"),
     "attention.none": ("目前沒有待辦事項。", "Nothing needs attention today."),
+    "attention.nothing": ("無", "None"),
     "attention.errors": ("檢查發現之錯誤", "Errors found by validation"),
     "attention.order.milestone-overdue": ("逾期里程碑", "Overdue milestones"),
     "attention.delivery.late": ("逾期交付", "Deliveries past due"),

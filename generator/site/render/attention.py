@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from generator.core.problems import Severity
 from generator.site import escape
-from generator.site.render.pages import Page, RendererBase, dossier_page, order_in_path
+from generator.site.render.pages import Page, RendererBase, dossier_page, short_place
 from schemas.delivery import DisputeStatus, ObjectionStatus
 
 DEADLINE_GROUPS = (
@@ -46,9 +46,8 @@ class AttentionList(RendererBase):
         return [(title, len(rows), escape.table(headers, rows, "oa-attention")) for title, rows, headers in groups if rows]
 
     def _problem_row(self, page: Page, problem) -> list[str]:
-        order_id, linked = order_in_path(problem.path), self.dossier_of(problem.path)
-        name = problem.path.rsplit("/", 1)[-1]
-        where = f"{order_id} · {name}:{problem.line}" if order_id else f"{name}:{problem.line}"  # the order first: what a manager looks for
+        linked = self.dossier_of(problem.path)
+        where = short_place(problem.path, problem.line)  # the order first: what a manager looks for
         return [escape.link(page.to(dossier_page(linked)), where) if linked else escape.text(where), self.problem_words(problem)]
 
     def _open_disputes(self, page: Page) -> list[list[str]]:

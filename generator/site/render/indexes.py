@@ -126,13 +126,20 @@ class OrderIndexes(RendererBase):
                 )
         attention = sorted((p for p in self.checked.problems if p.attention), key=lambda p: p.sort_key)
         sections = [
-            (page.t("open.attention"), self.problems_table(page, attention)),
-            (page.t("open.in_progress"), self.orders_table(page, in_progress)),
-            (page.t("open.overdue_milestones"), escape.table([page.t("col.order"), page.t("col.milestone"), page.t("col.due"), page.t("col.days")], overdue)),
-            (page.t("open.awaiting_acceptance"), self.orders_table(page, awaiting_acceptance)),
-            (page.t("open.awaiting_payment"), escape.table([page.t("col.order"), page.t("col.client"), page.t("col.amount")], unpaid)),
+            (page.t("open.attention"), len(attention), self.problems_table(page, attention)),
+            (page.t("open.in_progress"), len(in_progress), self.orders_table(page, in_progress)),
+            (
+                page.t("open.overdue_milestones"),
+                len(overdue),
+                escape.table([page.t(k) for k in ("col.order", "col.milestone", "col.due", "col.days")], overdue),
+            ),
+            (page.t("open.awaiting_acceptance"), len(awaiting_acceptance), self.orders_table(page, awaiting_acceptance)),
+            (page.t("open.awaiting_payment"), len(unpaid), escape.table([page.t("col.order"), page.t("col.client"), page.t("col.amount")], unpaid)),
         ]
-        return self.render("order-list.md.j2", page, title=page.t("index.open_work"), sections=sections, count=len(in_progress), regulation=None)
+        # Each section counts its own list (in its heading), as the home page's attention list does: one count
+        # for the page would say how many of one kind while the page lists five.
+        sections = [(f"{title} ({n})", table if n else f'<p class="oa-empty">{escape.text(page.t("attention.nothing"))}</p>') for title, n, table in sections]
+        return self.render("order-list.md.j2", page, title=page.t("index.open_work"), sections=sections, count=None, regulation=None)
 
 
 def _group_order(group: str, item: tuple[str, tuple[str, list]]) -> tuple:

@@ -83,6 +83,15 @@ GROUP_TITLES = {
 ARCHIVE_PAGES = ("archive/index.md", "archive/retention.md", "archive/disposals.md", "archive/borrowing.md")
 
 
+def short_place(path: str, line: int) -> str:
+    """Where a problem is, as people look for it: ``ORD-2026-0010 · delivery.yaml:18`` for a dossier's file,
+    the path under records/ otherwise (the full path is the same on every page: the reader needs the order)."""
+    order_id = order_in_path(path)
+    if order_id:
+        return f"{order_id} · {path.rsplit('/', 1)[-1]}:{line}"
+    return f"{path.removeprefix('records/')}:{line}"
+
+
 def order_in_path(path: str) -> str | None:
     """``ORD-2026-0001`` for a file of ``records/orders/2026/ORD-2026-0001/…``, else None."""
     return path.split("/")[3] if path.startswith("records/orders/") and path.count("/") >= 4 else None
@@ -236,10 +245,9 @@ class RendererBase:
     def problems_table(self, page: Page, problems: list, link_records: bool = True) -> str:
         rows = []
         for p in problems:
-            where = escape.text(f"{p.path}:{p.line}")
             order_id = self.dossier_of(p.path)
-            if link_records and order_id:
-                where = escape.link(page.to(dossier_page(order_id)), f"{p.path}:{p.line}")
+            shown = short_place(p.path, p.line)
+            where = escape.link(page.to(dossier_page(order_id)), shown) if link_records and order_id else escape.text(shown)
             rows.append([escape.text(page.t(f"severity.{p.severity}")), escape.text(p.rule), escape.text(p.clause or ""), where, self.problem_words(p)])
         return escape.table([page.t(k) for k in ("col.severity", "col.rule", "col.clause", "col.where", "col.message")], rows, "oa-problems")
 
