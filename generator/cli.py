@@ -7,6 +7,7 @@ traceback means a bug in this program.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import multiprocessing
 import os
@@ -34,9 +35,7 @@ def _shown_under(root: str, problems: list[Problem]) -> list[Problem]:
     """Problem paths as the user can open them from the current directory."""
     if os.path.normpath(root) == ".":
         return problems
-    return [
-        Problem(os.path.normpath(os.path.join(root, p.path)).replace(os.sep, "/"), p.line, p.col, p.rule, p.message, p.clause, p.severity) for p in problems
-    ]
+    return [dataclasses.replace(p, path=os.path.normpath(os.path.join(root, p.path)).replace(os.sep, "/")) for p in problems]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -91,8 +90,6 @@ def validate(root: str, fmt: str, strict: bool, today: str | None, no_history: b
 @LANG
 def validate_files(files: tuple[Path, ...], fmt: str, lang: str) -> None:
     """Check just these record files (reader, layout, schema, id and path): the pre-commit hook."""
-    import dataclasses
-
     from generator.records.load import Source, file_verdict
     from generator.records.safeyaml import parse
     from generator.records.validate import validate_source

@@ -39,7 +39,7 @@ def test_validate_bad_archive_matches_golden(bad_archive: Path, golden, fmt):
 
 def test_validate_reports_every_problem_with_location_and_rule(bad_archive: Path):
     problems = json.loads(run("validate", "bad", "--format", "json").stdout)
-    assert {tuple(sorted(p)) for p in problems} == {("attention", "clause", "column", "line", "message", "path", "rule", "severity")}
+    assert {tuple(sorted(p)) for p in problems} == {("attention", "clause", "column", "line", "message", "message_zh", "path", "rule", "severity")}
     files = {p["path"] for p in problems}
     assert len(files) == 11  # every broken file, not just the first
     assert all(p["path"].startswith("bad/records/") for p in problems)

@@ -53,8 +53,8 @@ def write(path: Path, version: int, key: str, payload: Any) -> None:
 
 
 def problem_rows(problems: list[Problem]) -> list[tuple]:
-    return [(p.path, p.line, p.col, p.rule, p.message, p.clause, str(p.severity)) for p in problems]
+    return [(p.path, p.line, p.col, p.rule, p.message, p.clause, str(p.severity), p.attention, p.message_zh) for p in problems]
 
 
 def problems_from(rows: list[tuple]) -> list[Problem]:
-    return [Problem(*row[:6], Severity(row[6])) for row in rows]
+    return [Problem(*row[:6], Severity(row[6]), *row[7:]) for row in rows]

@@ -35,17 +35,21 @@ class Problem:
     severity: Severity = Severity.ERROR
     attention: bool = False
     """A deadline passed: the site's attention list shows it."""
+    message_zh: str | None = None
+    """The message in 繁體中文, where the check wrote one (every archive-wide rule does)."""
 
     @property
     def sort_key(self) -> tuple[str, int, int, str]:
         return (self.path, self.line, self.col, self.rule)
 
     def format(self, language: str = "en", words: str | None = None) -> str:
-        """``path:line:col: error[rule] message (§clause)``; in Chinese ``錯誤[rule] 規則之說明：message``,
-        ``words`` being the rule's own words (the details stay as the check wrote them)."""
+        """``path:line:col: error[rule] message (§clause)``; in Chinese ``錯誤[rule] 訊息``, the message in
+        Chinese where the check wrote one, else the rule's own ``words`` before the English details."""
         clause = f" ({self.clause})" if self.clause else ""
         severity = _SEVERITY_ZH[self.severity] if language == "zh-Hant" else str(self.severity)
-        message = f"{words}：{self.message}" if words and language == "zh-Hant" else self.message
+        message = self.message
+        if language == "zh-Hant":
+            message = self.message_zh or (f"{words}：{self.message}" if words else self.message)
         return printable(f"{self.path}:{self.line}:{self.col}: {severity}[{self.rule}] {message}{clause}")
 
     def to_json(self) -> dict:

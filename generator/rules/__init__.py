@@ -18,10 +18,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 from generator.core.problems import Problem, Severity
 from generator.records.catalog import Catalog
 from generator.records.validate import Entry, Loc
+from schemas.labels import label
 from schemas.lifecycle import TRANSITION_CLAUSES
 from schemas.policy import Deadlines
 
@@ -35,6 +37,8 @@ class Finding:
     message: str
     clause: str | None = None
     """The one clause this finding breaks, when the rule covers several."""
+    zh: str | None = None
+    """The message in 繁體中文, for the Chinese site and ``--lang zh-Hant`` (a test requires it of every finding)."""
 
 
 Check = Callable[[Catalog], Iterable[Finding]]
@@ -160,7 +164,8 @@ def run_rules(catalog: Catalog) -> list[Problem]:
         severity = Severity.ERROR if current.id in as_errors else current.severity
         for finding in current.check(catalog):
             line, col = catalog.position(finding.entry, finding.loc)
-            problems.append(Problem(finding.entry.path, line, col, current.id, finding.message, finding.clause or clause, severity, current.timely))
+            where = (finding.entry.path, line, col, current.id)
+            problems.append(Problem(*where, finding.message, finding.clause or clause, severity, current.timely, finding.zh))
     return problems
 
 
@@ -174,10 +179,22 @@ def deadlines(catalog: Catalog) -> Deadlines:
     return catalog.policy.deadlines if catalog.policy else Deadlines()
 
 
-def overdue(catalog: Catalog, since: date, days: int) -> str | None:
+class Words(NamedTuple):
+    """A phrase in both languages, for a finding's message to take its part in each."""
+
+    en: str
+    zh: str
+
+
+def overdue(catalog: Catalog, since: date, days: int) -> Words | None:
     """``"after N days; the policy allows M"`` once more than ``days`` passed since ``since``; None while in time."""
     waited = (catalog.today - since).days
-    return f"after {waited} days; the policy allows {days}" if waited > days else None
+    return Words(f"after {waited} days; the policy allows {days}", f"已 {waited} 天，政策限 {days} 天") if waited > days else None
+
+
+def zh_label(value: object) -> str:
+    """A closed-list value in Chinese words, for a message."""
+    return label(value, "zh-Hant")
 
 
 def each_record(catalog: Catalog, part: str) -> Iterator[tuple]:

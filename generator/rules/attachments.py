@@ -16,7 +16,7 @@ from schemas import OrderStatus
 from schemas.order import DocumentKind
 from schemas.policy import DEFAULT_DOCUMENTS, DOCUMENT_STATES
 
-from . import E, Finding, each_order, rule
+from . import E, Finding, each_order, rule, zh_label
 
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 
@@ -38,6 +38,15 @@ def unsafe_reason(name: str) -> str | None:
     return None
 
 
+_REASON_ZH = {
+    "contains a NUL character": "含 NUL 字元",
+    "contains a backslash; use / between folders": "含反斜線；資料夾之間請用 /",
+    "is an absolute path": "為絕對路徑",
+    "is a URL or a drive letter, not a file in attachments/": "為網址或磁碟代號，而非 attachments/ 中之檔案",
+    "must name a file inside attachments/ without '.', '..' or empty folder names": "須指向 attachments/ 內之檔案，不得含 '.'、'..' 或空白資料夾名稱",
+}
+
+
 @rule(
     "attachment.unsafe-path",
     "§8.1",
@@ -49,7 +58,7 @@ def unsafe_path(catalog: Catalog) -> Iterator[Finding]:
     for _, entry, loc, name in catalog.attachment_refs:
         reason = unsafe_reason(name)
         if reason:
-            yield Finding(entry, loc, f"{name!r} {reason}")
+            yield Finding(entry, loc, f"{name!r} {reason}", zh=f"{name!r} {_REASON_ZH.get(reason, reason)}")
 
 
 @rule("attachment.missing", "§8.1", E, "Attached files exist in the dossier's attachments/ folder", "附件檔案須存在於 attachments/")
@@ -59,9 +68,9 @@ def missing(catalog: Catalog) -> Iterator[Finding]:
             continue
         files = catalog.attachments.get(dossier.order_id, {})
         if name not in files:
-            yield Finding(entry, loc, f"{name} is not in the dossier's attachments/ folder")
+            yield Finding(entry, loc, f"{name} is not in the dossier's attachments/ folder", zh=f"{name} 不在檔案夾之 attachments/ 中")
         elif not files[name]:
-            yield Finding(entry, loc, f"{name} is a link that leaves the archive")
+            yield Finding(entry, loc, f"{name} is a link that leaves the archive", zh=f"{name} 為指向檔案庫外之連結")
 
 
 @rule(
@@ -79,7 +88,12 @@ def unlisted(catalog: Catalog) -> Iterator[Finding]:
         if dossier.order is None:
             continue
         for name in sorted(set(catalog.attachments.get(dossier.order_id, {})) - listed.get(dossier.order_id, set())):
-            yield Finding(dossier.order, ("id",), f"{name!r} is in the dossier's attachments/ folder, but no record lists it")
+            yield Finding(
+                dossier.order,
+                ("id",),
+                f"{name!r} is in the dossier's attachments/ folder, but no record lists it",
+                zh=f"{name!r} 在檔案夾之 attachments/ 中，但無任何記錄列出",
+            )
 
 
 def _rank(status: OrderStatus) -> int | None:
@@ -119,7 +133,9 @@ def missing_document(catalog: Catalog) -> Iterator[Finding]:
                 if kind not in held:
                     message = f"the order is {order.status.value}; from {state} on, its dossier holds a {kind.value} document, and none is attached"
                     message += f" (attachments: type: {kind.value})"
-                    yield Finding(entry, ("attachments",) if order.attachments else ("status",), message)
+                    zh = f"訂單為{zh_label(order.status)}；自{zh_label(OrderStatus(state))}起，檔案夾須附{zh_label(kind)}文件，目前未附"
+                    zh += f"（attachments: type: {kind.value}）"
+                    yield Finding(entry, ("attachments",) if order.attachments else ("status",), message, zh=zh)
 
 
 @rule(
@@ -134,4 +150,9 @@ def document_without_file(catalog: Catalog) -> Iterator[Finding]:
         delivery = dossier.delivery_model
         for i, document in enumerate(delivery.documents if delivery else []):
             if document.file is None:
-                yield Finding(dossier.delivery, ("documents", i, "title"), f"'{document.title}' is listed but not kept: name its file in attachments/ (file:)")
+                yield Finding(
+                    dossier.delivery,
+                    ("documents", i, "title"),
+                    f"'{document.title}' is listed but not kept: name its file in attachments/ (file:)",
+                    zh=f"已列出「{document.title}」但未保存檔案：請於 attachments/ 中指定其檔案（file:）",
+                )

@@ -9,7 +9,7 @@ from generator.records.catalog import Catalog
 from schemas import OrderStatus
 from schemas.order import Complexity
 
-from . import E, Finding, W, deadlines, each_order, rule
+from . import E, Finding, W, deadlines, each_order, rule, zh_label
 from .changes import GOING_AHEAD
 from .intake import EXECUTED
 
@@ -18,7 +18,12 @@ from .intake import EXECUTED
 def missing_work_plan(catalog: Catalog) -> Iterator[Finding]:
     for _, entry, order in each_order(catalog):
         if order.status in EXECUTED and order.work_plan is None:
-            yield Finding(entry, ("status",), f"the order is {order.status.value} but has no work_plan (tasks, milestones, owners)")
+            yield Finding(
+                entry,
+                ("status",),
+                f"the order is {order.status.value} but has no work_plan (tasks, milestones, owners)",
+                zh=f"訂單為{zh_label(order.status)}，但無工作計劃（work_plan：任務、里程碑、負責人）",
+            )
 
 
 @rule(
@@ -33,9 +38,19 @@ def missing_risk_plan(catalog: Catalog) -> Iterator[Finding]:
         if order.complexity in (None, Complexity.STANDARD) or order.status not in EXECUTED:
             continue
         if order.project_review is None:
-            yield Finding(entry, ("complexity",), f"a {order.complexity.value} order needs a project_review before execution")
+            yield Finding(
+                entry,
+                ("complexity",),
+                f"a {order.complexity.value} order needs a project_review before execution",
+                zh=f"{zh_label(order.complexity)}訂單執行前須有專案評審（project_review）",
+            )
         if not order.risks:
-            yield Finding(entry, ("complexity",), f"a {order.complexity.value} order needs a risk plan (risks)")
+            yield Finding(
+                entry,
+                ("complexity",),
+                f"a {order.complexity.value} order needs a risk plan (risks)",
+                zh=f"{zh_label(order.complexity)}訂單須有風險控制計劃（risks）",
+            )
 
 
 @rule("order.milestone-overdue", "§3.2", W, "Milestones of orders in progress are met on time", "執行中訂單之里程碑應如期完成", timely=True)
@@ -50,6 +65,7 @@ def milestone_overdue(catalog: Catalog) -> Iterator[Finding]:
                     entry,
                     ("work_plan", "milestones", i, "due"),
                     f"milestone '{milestone.name}' was due on {milestone.due} ({late} days ago)",
+                    zh=f"里程碑「{milestone.name}」應於 {milestone.due} 完成（已逾 {late} 天）",
                 )
 
 
@@ -64,7 +80,12 @@ def work_before_review(catalog: Catalog) -> Iterator[Finding]:
             dated += [(("work_plan", "milestones", i, "done_on"), m.done_on) for i, m in enumerate(order.work_plan.milestones) if m.done_on]
         for loc, day in dated:
             if day < allowed:
-                yield Finding(entry, loc, f"work reported on {day}, before the reviews allowed work on {allowed}")
+                yield Finding(
+                    entry,
+                    loc,
+                    f"work reported on {day}, before the reviews allowed work on {allowed}",
+                    zh=f"於 {day} 回報工作，早於審核通過可開始執行之 {allowed}",
+                )
 
 
 @rule(
@@ -82,7 +103,12 @@ def plan_after_due(catalog: Catalog) -> Iterator[Finding]:
         planned += [(("work_plan", "milestones", i, "due"), m.due) for i, m in enumerate(order.work_plan.milestones)]
         for loc, day in planned:
             if day > due:
-                yield Finding(entry, loc, f"due on {day}, after the delivery date {due}; move it, or approve a change that moves delivery")
+                yield Finding(
+                    entry,
+                    loc,
+                    f"due on {day}, after the delivery date {due}; move it, or approve a change that moves delivery",
+                    zh=f"期限 {day} 晚於交付日期 {due}；請調整，或核准變更以延後交付",
+                )
 
 
 def work_allowed_from(order) -> date | None:
@@ -122,8 +148,16 @@ def tracking_gap(catalog: Catalog) -> Iterator[Finding]:
         since = last.on if last else allowed
         if (catalog.today - since).days > interval:
             where = ("tracking", len(order.tracking) - 1, "on") if last else ("status",)
-            yield Finding(entry, where, f"no progress report for {(catalog.today - since).days} days (since {since}); the policy asks one every {interval}")
+            yield Finding(
+                entry,
+                where,
+                f"no progress report for {(catalog.today - since).days} days (since {since}); the policy asks one every {interval}",
+                zh=f"已 {(catalog.today - since).days} 天未回報進度（自 {since}）；政策要求每 {interval} 天回報",
+            )
         if last is not None and last.quality.value != "on_track":
             yield Finding(
-                entry, ("tracking", len(order.tracking) - 1, "quality"), f"the last progress report says {last.quality.value}: report how it was handled"
+                entry,
+                ("tracking", len(order.tracking) - 1, "quality"),
+                f"the last progress report says {last.quality.value}: report how it was handled",
+                zh=f"最近一次進度回報為「{zh_label(last.quality)}」：請回報處理情形",
             )

@@ -10,7 +10,7 @@ from generator.records.catalog import Catalog, Dossier
 from schemas import ChangeStatus, SettlementStatus
 from schemas.policy import invoice_number_fits
 
-from . import E, Finding, W, approving_departments, deadlines, each_record, overdue, rule
+from . import E, Finding, W, approving_departments, deadlines, each_record, overdue, rule, zh_label
 from .delivery import ACCEPTED, late_notices
 
 COUNTED = frozenset({ChangeStatus.APPROVED, ChangeStatus.IMPLEMENTED, ChangeStatus.VERIFIED})
@@ -34,7 +34,12 @@ def currency_mismatch(catalog: Catalog) -> Iterator[Finding]:
     for dossier, entry, settlement in each_record(catalog, "settlement"):
         order = dossier.order_model
         if order is not None and settlement.currency != order.intake.currency:
-            yield Finding(entry, ("currency",), f"the order is in {order.intake.currency}, the settlement in {settlement.currency}")
+            yield Finding(
+                entry,
+                ("currency",),
+                f"the order is in {order.intake.currency}, the settlement in {settlement.currency}",
+                zh=f"訂單幣別為 {order.intake.currency}，結算單為 {settlement.currency}",
+            )
 
 
 @rule(
@@ -57,11 +62,17 @@ def over_budget(catalog: Catalog) -> Iterator[Finding]:
                 entry,
                 ("plan", "fee_lines"),
                 f"the fees ({total}) exceed the budget plus approved changes ({limit}) without an excess_approval",
+                zh=f"費用（{total}）超過預算加核准變更（{limit}），且無超支核准（excess_approval）",
             )
             continue
         person = catalog.people.get(approval.approved_by)
         if person is not None and finance and person.department not in finance:
-            yield Finding(entry, ("excess_approval", "approved_by"), f"{approval.approved_by} is not in {', '.join(sorted(finance))}")
+            yield Finding(
+                entry,
+                ("excess_approval", "approved_by"),
+                f"{approval.approved_by} is not in {', '.join(sorted(finance))}",
+                zh=f"{approval.approved_by} 不在 {'、'.join(sorted(finance))} 之中",
+            )
 
 
 @rule(
@@ -76,7 +87,12 @@ def invoiced_before_confirmation(catalog: Catalog) -> Iterator[Finding]:
         confirmed = settlement.plan.client_confirmed_on
         for i, invoice in enumerate(settlement.invoices):
             if confirmed is not None and invoice.issued_on < confirmed:
-                yield Finding(entry, ("invoices", i, "issued_on"), f"issued before the client confirmed the plan on {confirmed}")
+                yield Finding(
+                    entry,
+                    ("invoices", i, "issued_on"),
+                    f"issued before the client confirmed the plan on {confirmed}",
+                    zh=f"開立於客戶確認結算方案（{confirmed}）之前",
+                )
 
 
 @rule("settlement.paid-before-invoiced", "§6.3", E, "A payment follows the invoice it pays", "收款須在對應發票開立之後")
@@ -86,7 +102,12 @@ def paid_before_invoiced(catalog: Catalog) -> Iterator[Finding]:
         for i, payment in enumerate(settlement.payments):
             day = issued.get(payment.invoice)
             if day is not None and payment.received_on < day:
-                yield Finding(entry, ("payments", i, "received_on"), f"received before invoice {payment.invoice} was issued on {day}")
+                yield Finding(
+                    entry,
+                    ("payments", i, "received_on"),
+                    f"received before invoice {payment.invoice} was issued on {day}",
+                    zh=f"收款早於發票 {payment.invoice} 之開立日 {day}",
+                )
 
 
 @rule("settlement.duplicate-invoice", "§6.3", E, "An invoice number is used once in the whole archive", "發票號碼在檔案庫中唯一")
@@ -96,7 +117,7 @@ def duplicate_invoice(catalog: Catalog) -> Iterator[Finding]:
         for i, invoice in enumerate(settlement.invoices):
             seen = first.setdefault(invoice.number, entry.path)
             if seen != entry.path:
-                yield Finding(entry, ("invoices", i, "number"), f"invoice {invoice.number} is also in {seen}")
+                yield Finding(entry, ("invoices", i, "number"), f"invoice {invoice.number} is also in {seen}", zh=f"發票 {invoice.number} 亦見於 {seen}")
 
 
 @rule("settlement.write-off-approver", "§6.3", E, "A write-off is approved by Finance", "呆帳沖銷須經財務核准")
@@ -108,7 +129,12 @@ def write_off_approver(catalog: Catalog) -> Iterator[Finding]:
             continue
         person = catalog.people.get(write_off.approved_by)
         if person is not None and person.department not in finance:
-            yield Finding(entry, ("write_off", "approved_by"), f"{write_off.approved_by} is not in {', '.join(sorted(finance))}")
+            yield Finding(
+                entry,
+                ("write_off", "approved_by"),
+                f"{write_off.approved_by} is not in {', '.join(sorted(finance))}",
+                zh=f"{write_off.approved_by} 不在 {'、'.join(sorted(finance))} 之中",
+            )
 
 
 @rule(
@@ -145,11 +171,13 @@ def not_settled(catalog: Catalog) -> Iterator[Finding]:
         if settlement is not None and settlement.model.status is SettlementStatus.SETTLED:
             continue
         if late := overdue(catalog, acceptance.accepted_on, days):
-            message = f"accepted on {acceptance.accepted_on}, not settled {late}"
+            message = f"accepted on {acceptance.accepted_on}, not settled {late.en}"
+            zh = f"已於 {acceptance.accepted_on} 驗收，尚未結算，{late.zh}"
             if settlement is None:
-                yield Finding(entry, ("acceptance", "accepted_on"), message + " (no settlement record)")
+                yield Finding(entry, ("acceptance", "accepted_on"), message + " (no settlement record)", zh=zh + "（無結算單）")
             else:
-                yield Finding(settlement, ("status",), f"{message} (the settlement is {settlement.model.status.value})")
+                zh += f"（結算單為{zh_label(settlement.model.status)}）"
+                yield Finding(settlement, ("status",), f"{message} (the settlement is {settlement.model.status.value})", zh=zh)
 
 
 @rule(
@@ -165,7 +193,8 @@ def dispute_open(catalog: Catalog) -> Iterator[Finding]:
     for _, entry, settlement in each_record(catalog, "settlement"):
         for i, dispute in enumerate(settlement.disputes):
             if dispute.resolved_on is None and (late := overdue(catalog, dispute.raised_on, days)):
-                yield Finding(entry, ("disputes", i, "raised_on"), f"the objection raised on {dispute.raised_on} is open {late}")
+                zh = f"{dispute.raised_on} 提出之結算異議仍未解決，{late.zh}"
+                yield Finding(entry, ("disputes", i, "raised_on"), f"the objection raised on {dispute.raised_on} is open {late.en}", zh=zh)
 
 
 @rule("settlement.unpaid-invoice", "§6.3", W, "Invoices are paid by their due date", "發票應於付款期限內收款", timely=True)
@@ -179,7 +208,12 @@ def unpaid_invoice(catalog: Catalog) -> Iterator[Finding]:
             due = invoice.due_on or invoice.issued_on + timedelta(days=days)
             if paid < invoice.amount + invoice.tax and catalog.today > due:
                 where = ("invoices", i, "due_on") if invoice.due_on else ("invoices", i, "issued_on")
-                yield Finding(entry, where, f"invoice {invoice.number} is unpaid, {(catalog.today - due).days} days past its due date {due}")
+                yield Finding(
+                    entry,
+                    where,
+                    f"invoice {invoice.number} is unpaid, {(catalog.today - due).days} days past its due date {due}",
+                    zh=f"發票 {invoice.number} 未收款，已逾付款期限 {due} 共 {(catalog.today - due).days} 天",
+                )
 
 
 @rule("settlement.invoice-number-format", "§6.3", E, "Invoice numbers have the form the policy gives for their currency", "發票號碼符合政策就該幣別規定之格式")
@@ -193,4 +227,5 @@ def invoice_number_format(catalog: Catalog) -> Iterator[Finding]:
             if not any(invoice_number_fits(invoice.number, mask) for mask in rule_.formats):
                 system = f" ({rule_.name})" if rule_.name else ""
                 message = f"{invoice.number} is not a {settlement.currency} invoice number{system}: the policy allows {' or '.join(rule_.formats)}"
-                yield Finding(entry, ("invoices", i, "number"), message)
+                zh = f"{invoice.number} 不是 {settlement.currency} 發票號碼{system}：政策允許之格式為 {' 或 '.join(rule_.formats)}"
+                yield Finding(entry, ("invoices", i, "number"), message, zh=zh)

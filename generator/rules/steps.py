@@ -15,11 +15,11 @@ from schemas.order import Complexity
 from . import E, Finding, W, each_order, each_record, rule
 from .intake import EXECUTED
 
-STEPS = {  # step → (the regulation's department, clause, how a message names it)
-    "intake": ("sales", "§2.2", "take the order"),
-    "operations_review": ("operations", "§2.4", "do the operations review"),
-    "finance_review": ("finance", "§2.5", "do the finance review"),
-    "settlement_plan": ("finance", "§6.1", "draft the settlement plan"),
+STEPS = {  # step → (the regulation's department, clause, how a message names it, in English and in Chinese)
+    "intake": ("sales", "§2.2", "take the order", "接單"),
+    "operations_review": ("operations", "§2.4", "do the operations review", "執行運營審核"),
+    "finance_review": ("finance", "§2.5", "do the finance review", "執行財務審核"),
+    "settlement_plan": ("finance", "§6.1", "draft the settlement plan", "擬定結算方案"),
 }
 PROJECT_REVIEW = ("sales", "operations", "finance")
 
@@ -46,8 +46,9 @@ def wrong_department(catalog: Catalog) -> Iterator[Finding]:
         person = catalog.people.get(person_id)
         if department is None or person is None or person.department == department:
             continue  # an unknown person is reference.unknown-person
-        _, clause, doing = STEPS[step]
-        yield Finding(entry, loc, f"{person.id} ({person.department}) cannot {doing}: it is the work of {department}", clause)
+        _, clause, doing, doing_zh = STEPS[step]
+        zh = f"{person.id}（{person.department}）不得{doing_zh}：此為 {department} 之職責"
+        yield Finding(entry, loc, f"{person.id} ({person.department}) cannot {doing}: it is the work of {department}", clause, zh=zh)
 
 
 def _steps(catalog: Catalog) -> Iterator[tuple]:
@@ -83,6 +84,7 @@ def project_review_incomplete(catalog: Catalog) -> Iterator[Finding]:
                 entry,
                 ("project_review", "participants"),
                 f"no one of {', '.join(missing)} took part; a project review brings the departments concerned together, one department is not a review",
+                zh=f"{'、'.join(missing)} 無人參與；專案評審須集合相關部門，單一部門不構成評審",
             )
 
 
@@ -91,7 +93,10 @@ def complexity_undecided(catalog: Catalog) -> Iterator[Finding]:
     for _, entry, order in each_order(catalog):
         if order.complexity is None and order.status in EXECUTED:
             yield Finding(
-                entry, ("status",), "set complexity (standard, complex or major) before execution: skipping the project review must be a decision on record"
+                entry,
+                ("status",),
+                "set complexity (standard, complex or major) before execution: skipping the project review must be a decision on record",
+                zh="執行前須載明複雜度（standard、complex 或 major）：不做專案評審須為有記錄之決定",
             )
 
 
@@ -105,7 +110,13 @@ def complexity_undecided(catalog: Catalog) -> Iterator[Finding]:
 def feedback_to_sales(catalog: Catalog) -> Iterator[Finding]:
     for entry, part, clause, review in _reviews(catalog):
         if review.feedback_to_sales_on is None:
-            yield Finding(entry, (part, "reviewed_on"), "no date the result was fed back to sales (feedback_to_sales_on)", clause)
+            yield Finding(
+                entry,
+                (part, "reviewed_on"),
+                "no date the result was fed back to sales (feedback_to_sales_on)",
+                clause,
+                zh="未記錄審核結果反饋業務之日期（feedback_to_sales_on）",
+            )
 
 
 @rule("review.feedback-before-review", ("§2.4", "§2.5"), E, "Review results are fed back after the review", "審核結果於審核後反饋")
@@ -113,7 +124,8 @@ def feedback_before_review(catalog: Catalog) -> Iterator[Finding]:
     for entry, part, clause, review in _reviews(catalog):
         if review.feedback_to_sales_on is not None and review.feedback_to_sales_on < review.reviewed_on:
             message = f"fed back to sales on {review.feedback_to_sales_on}, before the review on {review.reviewed_on}"
-            yield Finding(entry, (part, "feedback_to_sales_on"), message, clause)
+            zh = f"於 {review.feedback_to_sales_on} 反饋業務，早於審核日 {review.reviewed_on}"
+            yield Finding(entry, (part, "feedback_to_sales_on"), message, clause, zh=zh)
 
 
 def _reviews(catalog: Catalog) -> Iterator[tuple]:
@@ -132,4 +144,9 @@ def after_leaving(catalog: Catalog) -> Iterator[Finding]:
     named += [(qc, ("inspector",), qc.model.inspector, qc.model.inspected_on) for dossier in catalog.dossiers.values() for qc in dossier.quality]
     for entry, loc, person_id, day in named:
         if person_id in left and day > left[person_id]:
-            yield Finding(entry, loc, f"{person_id} left the company on {left[person_id]}, before this step on {day}")
+            yield Finding(
+                entry,
+                loc,
+                f"{person_id} left the company on {left[person_id]}, before this step on {day}",
+                zh=f"{person_id} 已於 {left[person_id]} 離職，早於此步驟之日期 {day}",
+            )

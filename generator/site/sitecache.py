@@ -28,7 +28,7 @@ from generator.trail.published import published_head
 
 SITE_CACHE = Path(".cache/order-archive/site.marshal")
 KEY_FILE = ".inputs-key"
-_VERSION = 2
+_VERSION = 3
 
 
 def seal_bundle(bundle: Path, key: str) -> None:

@@ -252,11 +252,14 @@ class RendererBase:
         return escape.table([page.t(k) for k in ("col.severity", "col.rule", "col.clause", "col.where", "col.message")], rows, "oa-problems")
 
     def problem_words(self, problem) -> str:
-        """A problem as its reader reads it: on the Chinese site the rule's own words lead (every rule has them),
-        and the finding's details — dates, amounts, names, in the words the checks write — follow beneath."""
+        """A problem as its reader reads it: in Chinese on the Chinese site (every archive-wide rule says its
+        findings in both languages); where a check wrote English only (a file's format, the history), the
+        rule's own Chinese words lead and the English details follow beneath."""
         rule = REGISTRY.get(problem.rule)
-        if self.language != "zh-Hant" or rule is None:
+        if self.language != "zh-Hant" or (rule is None and problem.message_zh is None):
             return escape.text(problem.message)
+        if problem.message_zh:
+            return escape.text(problem.message_zh)
         return f'{escape.text(rule.zh)}<br><small class="oa-detail" lang="en">{escape.text(problem.message)}</small>'
 
     def dossier_of(self, path: str) -> str | None:
