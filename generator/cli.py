@@ -325,6 +325,28 @@ def build(root: str, strict: bool, today: str | None, publish: bool, previous: s
 
 @main.command()
 @click.argument("root", default=".", type=click.Path(file_okay=False))
+@click.option("--period", default="all", show_default=True, metavar="PERIOD", help="A month (2026-11), a quarter (2026-Q3), a year (2026) or all.")
+@click.option("--format", "fmt", type=click.Choice(["text", "md", "json", "csv"]), default="text", show_default=True)
+@click.option("--lang", type=click.Choice(["zh-Hant", "en"]), default="zh-Hant", show_default=True, help="Language of the names and words.")
+@click.option("--today", metavar="DATE", help=TODAY_HELP)
+def report(root: str, period: str, fmt: str, lang: str, today: str | None) -> None:
+    """Print the reports (§3.5, §4.5, §6, §7, §8) for a period: every figure with its definition."""
+    from generator.pipeline import check_archive
+    from generator.reports.figures import report as compute
+    from generator.reports.output import FORMATS
+    from generator.reports.period import Period
+
+    try:
+        chosen = Period.parse(period)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--period") from None
+    checked = check_archive(_archive_root(root), _today(today), history=False)
+    sys.stdout.buffer.write(FORMATS[fmt](compute(checked.catalog, chosen), lang).encode("utf-8"))  # CSV: its bytes, CRLF and BOM
+    sys.stdout.flush()
+
+
+@main.command()
+@click.argument("root", default=".", type=click.Path(file_okay=False))
 @click.option("--address", default="127.0.0.1:8000", show_default=True)
 def serve(root: str, address: str) -> None:
     """Serve the site with live reload while records or templates change (search included)."""

@@ -24,10 +24,10 @@ def golden(request: pytest.FixtureRequest):
         path = GOLDEN / name
         if update:
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8")
+            path.write_bytes(text.encode("utf-8"))  # byte for byte: a CSV's CRLF stays CRLF
             return
         assert path.is_file(), f"missing golden file {path}; run pytest --update-golden"
-        assert text == path.read_text(encoding="utf-8")
+        assert text == path.read_bytes().decode("utf-8")
 
     return check
 
