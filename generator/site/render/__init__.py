@@ -44,7 +44,7 @@ class Renderer(DossierPages, OrderIndexes, ArchivePages, ReportPages, Compliance
         """Every page but the dossiers: indexes, archive pages, reports, compliance, guides and home."""
         plan = self.order_index_plan()
         plan += [(path, partial(self._archive_page, path)) for path in ARCHIVE_PAGES]
-        plan.append(("reports.md", partial(self.reports, Page("reports.md", self.language))))
+        plan += self.report_plan()
         plan.append(("compliance.md", partial(self.compliance, Page("compliance.md", self.language))))
         for guide in ("submit", "review"):
             path = f"guides/{guide}.md"

@@ -1,66 +1,70 @@
-"""The reports (§3.5, §4.5, §6): figures over the whole archive."""
+"""The reports pages (§3.5, §4.5, §6, §7, §8): all time, and a page for each year with activity beside the
+year before. Every figure comes from ``generator.reports.figures``, with its definition under its table."""
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
-from decimal import Decimal
+from collections.abc import Callable
+from functools import cached_property, partial
 
+from generator.reports.figures import Report, Table, activity_days, report
+from generator.reports.output import cell, words
+from generator.reports.period import ALL, Period, periods_with
 from generator.site import escape
 from generator.site.render.pages import Page, RendererBase
 
 
 class ReportPages(RendererBase):
+    @cached_property
+    def report_years(self) -> list[Period]:
+        """Years with something to report, newest first: a year with no activity gets no page."""
+        return [p for p in periods_with(activity_days(self.catalog)) if p.kind == "year"]
+
+    def report_plan(self) -> list[tuple[str, Callable[[], str]]]:
+        plan = [("reports.md", partial(self.reports, Page("reports.md", self.language)))]
+        for period in self.report_years:
+            path = f"reports/{period.label}.md"
+            plan.append((path, partial(self.period_report, Page(path, self.language), period)))
+        return plan
+
     def reports(self, page: Page) -> str:
-        by_year: dict[int, list] = defaultdict(list)
-        for dossier, order in self.orders:
-            delivery = dossier.delivery_model
-            if delivery is not None:
-                by_year[delivery.delivered_on.year].append(delivery.delivered_on <= order.intake.delivery_due)
-        delivery_rows = [[escape.text(y), escape.text(len(v)), escape.text(f"{sum(v) / len(v):.0%}")] for y, v in sorted(by_year.items())]
-        inspections = [q for d in self.catalog.dossiers.values() for q in d.quality_models]
-        failed = [q for q in inspections if q.result.value == "fail"]
-        defects = Counter(defect.type for q in inspections for defect in q.defects)
-        actions = Counter(q.rectification.action for q in inspections if q.rectification)
-        complaints = sum(len(q.complaints) for q in inspections)
-        scores = [q.satisfaction for q in inspections if q.satisfaction]
-        quality_rows = [
-            [
-                escape.text(page.t("reports.defect_rate")),
-                escape.text(f"{len(failed)} / {len(inspections)}" + (f" ({len(failed) / len(inspections):.1%})" if inspections else "")),
-            ],
-            [escape.text(page.t("reports.complaints")), escape.text(complaints)],
-            [escape.text(page.t("reports.satisfaction")), escape.text(f"{sum(scores) / len(scores):.2f} / 5" if scores else "—")],
-        ]
-        defect_rows = [[escape.text(self.label(k)), escape.text(v)] for k, v in defects.most_common()]
-        action_rows = [[escape.text(self.label(k)), escape.text(v)] for k, v in actions.most_common()]
-        money_by_year: dict[tuple[int, str], list[Decimal]] = defaultdict(lambda: [Decimal(0), Decimal(0), Decimal(0)])
-        ageing: Counter[str] = Counter()
-        for dossier, order in self.orders:
-            key = (order.intake.received_on.year, order.intake.currency.value)
-            money_by_year[key][0] += order.intake.budget
-            settlement = dossier.settlement_model
-            if settlement is not None:
-                money_by_year[key][1] += settlement.plan.total
-                money_by_year[key][2] += settlement.paid
-                paid_invoices = {p.invoice for p in settlement.payments}
-                for invoice in settlement.invoices:
-                    if invoice.number not in paid_invoices:
-                        days = (self.catalog.today - (invoice.due_on or invoice.issued_on)).days
-                        bucket = "not due" if days < 0 else "0–30" if days <= 30 else "31–90" if days <= 90 else "> 90"
-                        ageing[f"{bucket} {settlement.currency.value}"] += invoice.total
-        finance_rows = [
-            [escape.text(y), escape.text(c), escape.money(v[0]), escape.money(v[1]), escape.money(v[2])] for (y, c), v in sorted(money_by_year.items())
-        ]
-        ageing_rows = [[escape.text(k), escape.money(v)] for k, v in sorted(ageing.items())]
-        return self.render(
-            "reports.md.j2",
-            page,
-            delivery=escape.table([page.t("col.date"), page.t("col.count"), page.t("reports.on_time")], delivery_rows),
-            quality=escape.table([page.t("col.value"), page.t("col.count")], quality_rows),
-            defects=escape.table([page.t("col.defect"), page.t("col.count")], defect_rows),
-            actions=escape.table([page.t("col.action"), page.t("col.count")], action_rows),
-            finance=escape.table(
-                [page.t("col.date"), page.t("field.currency"), page.t("totals.budget"), page.t("totals.settled"), page.t("totals.paid")], finance_rows
-            ),
-            ageing=escape.table([page.t("col.value"), page.t("col.amount")], ageing_rows),
-        )
+        years = [escape.link(page.to(f"reports/{p.label}.md"), p.label) for p in self.report_years]
+        return self.render("reports.md.j2", page, title=page.t("site.reports"), periods=" · ".join(years), tables=self._tables(report(self.catalog, ALL)))
+
+    def period_report(self, page: Page, period: Period) -> str:
+        previous = period.previous()
+        before = report(self.catalog, previous) if previous is not None and previous in self.report_years else None
+        tables = self._tables(report(self.catalog, period), before)
+        title = f"{page.t('site.reports')} {period.label}"
+        back = escape.link(page.to("reports.md"), page.t("reports.all_time"))
+        return self.render("reports.md.j2", page, title=title, periods=back, tables=tables)
+
+    def _tables(self, now: Report, before: Report | None = None) -> list[tuple[str, str, str]]:
+        """(title, table, definition) for each table; with ``before``, the previous period beside: a column of
+        its own for a list of figures, else its rows under this period's, each row naming its period."""
+        out = []
+        for table in now.tables:
+            old = before.table(table.key) if before is not None else None
+            shown = self._table(table, now.period, old, before.period if before else None)
+            out.append((words(table.title, self.language), shown, words(table.note, self.language)))
+        return out
+
+    def _table(self, table: Table, period: Period, old: Table | None, previous: Period | None) -> str:
+        lang = self.language
+        headers = [words(c, lang) for c in table.columns]
+        rows = [[escape.text(cell(v, lang)) for v in row] for row in table.rows]
+        if old is not None and len(table.columns) == 2 and [r[0] for r in old.rows] == [r[0] for r in table.rows]:
+            headers = [headers[0], f"{headers[1]} {period.label}", f"{headers[1]} {previous.label}"]
+            rows = [[*row, escape.text(cell(o[1], lang))] for row, o in zip(rows, old.rows, strict=True)]
+        elif old is not None:
+            headers = [self._period_word(), *headers]
+            rows = [[escape.text(period.label), *row] for row in rows]
+            rows += [[escape.text(previous.label), *(escape.text(cell(v, lang)) for v in row)] for row in old.rows]
+        if not rows:
+            return f'<p class="oa-empty">{escape.text(self.t_none())}</p>'
+        return escape.table(headers, rows, "oa-report")
+
+    def _period_word(self) -> str:
+        return "期間" if self.language == "zh-Hant" else "Period"
+
+    def t_none(self) -> str:
+        return "期間內無資料" if self.language == "zh-Hant" else "Nothing in this period"
