@@ -142,3 +142,38 @@ window.addEventListener("beforeprint", function () {
 window.addEventListener("afterprint", function () {
   document.querySelectorAll("details[data-printed]").forEach(function (d) { d.removeAttribute("open"); d.removeAttribute("data-printed"); });
 });
+
+// Every report and order list can be taken away as CSV: the table as the page shows it (the rows the
+// filters leave, the column names in the page's language), UTF-8 with a byte-order mark so Excel reads
+// Chinese. Made in the browser from the table itself, so the file and the page cannot disagree.
+function oaCsv(table) {
+  var rows = [table.tHead.rows[0]].concat(Array.prototype.filter.call(table.tBodies[0].rows, function (r) { return !r.hidden; }));
+  return "\ufeff" + rows.map(function (row) {
+    return Array.prototype.map.call(row.cells, function (c) {
+      var text = c.innerText.replace(/\s+/g, " ").trim().replace(/ [▲▼]$/, "");
+      return /[",\n]/.test(text) ? '"' + text.replace(/"/g, '""') + '"' : text;
+    }).join(",");
+  }).join("\r\n") + "\r\n";
+}
+
+function oaDownload(table) {
+  var heading = table.closest(".oa-table");
+  var title = document.querySelector("article h1");
+  for (var node = heading; node && !/^H[23]$/.test(node.tagName); node = node.previousElementSibling) {}
+  var name = [title && title.textContent, node && node.textContent].filter(Boolean).join(" - ").replace(/[\\/:*?"<>|]+/g, " ").trim() || "table";
+  var link = document.createElement("a");
+  link.className = "oa-csv";
+  link.textContent = "CSV";
+  link.href = "#";
+  link.setAttribute("download", name + ".csv");
+  link.setAttribute("title", document.documentElement.lang.indexOf("zh") === 0 ? "下載此表（CSV，可用 Excel 開啟）" : "Download this table (CSV, opens in Excel)");
+  link.addEventListener("click", function (event) {
+    link.href = URL.createObjectURL(new Blob([oaCsv(table)], { type: "text/csv;charset=utf-8" }));
+    setTimeout(function () { URL.revokeObjectURL(link.href); link.href = "#"; }, 1000);
+  });
+  heading.insertAdjacentElement("afterend", link);
+}
+
+document.addEventListener("DOMContentLoaded", function () {
+  Array.prototype.forEach.call(document.querySelectorAll("table.oa-report, table.oa-orders"), oaDownload);
+});

@@ -7,8 +7,10 @@ is set, as in CI, where a missing browser is a failure.
 
 from __future__ import annotations
 
+import csv
 import functools
 import http.server
+import io
 import os
 import re
 import threading
@@ -430,4 +432,20 @@ def test_screenshots_of_what_a_manager_opens_every_morning(browser, site, langua
     assert waiting in page.locator("article").inner_text()
     footer = page.locator(".md-copyright").inner_text()
     assert ("訂單檔案庫" if language == "zh-Hant" else "Order Archive") in footer
+    context.close()
+
+
+@pytest.mark.parametrize("path", ["reports/2026.html", "en/orders/index.html"])
+def test_a_table_downloads_as_csv_that_excel_reads_with_the_same_rows(browser, site, path):
+    context = browser.new_context(viewport={"width": 1366, "height": 900}, accept_downloads=True)
+    page = context.new_page()
+    page.goto(f"{site}/{path}")
+    table = page.locator("table.oa-report, table.oa-orders").first
+    shown = [[c.strip() for c in row.locator("th, td").all_inner_texts()] for row in table.locator("tr").all()]
+    with page.expect_download() as download:
+        page.locator("a.oa-csv").first.click()
+    raw = Path(download.value.path()).read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf") and download.value.suggested_filename.endswith(".csv")  # the BOM Excel needs for Chinese
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert rows == [[" ".join(c.split()) for c in row] for row in shown]
     context.close()
