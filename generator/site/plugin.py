@@ -91,6 +91,9 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
         """The translation this build writes (``build_site`` sets it), or None for the site in its first language."""
         self.shared: dict = {}
         """What the editions of one ``build_site`` share: the archive read and checked once."""
+        self.all_editions = False
+        """Set by ``build_site``, which builds every language: only then does the language menu lead anywhere
+        (``mkdocs build`` and ``orders serve`` make the first language alone)."""
         self.previous_site: Path | None = None
         self.attachments_from: Path | None = None
         self.pages_done = 0
@@ -112,7 +115,7 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
             config.site_name = self.config.translations[self.edition]
             config.theme["language"] = self.edition
         config.copyright = config.copyright or f"{config.site_name} · {translate('site.approved_records', self.language)}"
-        if self.config.translations:
+        if self.config.translations and self.all_editions:
             config.extra["alternate"] = True  # shows Material's language menu; overrides/partials/alternate.html fills it
             config.extra["editions"] = self._editions()
         config.theme.dirs.insert(0, str(OVERRIDES))
@@ -492,7 +495,7 @@ def _build_edition(
     if plugin is None:
         raise PluginError("mkdocs.yml does not use the order-archive plugin")
     plugin.config.strict = strict or plugin.config.strict
-    plugin.edition, plugin.shared = edition, shared
+    plugin.edition, plugin.shared, plugin.all_editions = edition, shared, True
     plugin.previous_site = previous if previous.is_dir() else None
     plugin.attachments_from = first  # a translation links the attachments the first edition has just copied
     if today is not None:

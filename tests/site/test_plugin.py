@@ -295,3 +295,17 @@ def test_unchanged_attachments_are_linked_from_the_last_site_and_changed_ones_co
     build(root)
     assert kept.stat().st_ino == before[kept]  # the same file, linked: nothing copied
     assert changed.stat().st_ino != before[changed] and changed.read_bytes() == source.read_bytes()
+
+
+def test_a_single_language_build_shows_no_language_menu_that_would_lead_nowhere(demo_site, tmp_path):
+    """``mkdocs build`` (and ``orders serve``) make the first language only: no menu to an edition not built."""
+    root, _ = demo_site
+    done = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(root / "mkdocs.yml"), "-d", str(tmp_path / "one")],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    home = (tmp_path / "one/index.html").read_text(encoding="utf-8")
+    assert "oa-languages" not in home and "oa-languages" in (root / "site/index.html").read_text(encoding="utf-8")
