@@ -10,18 +10,19 @@ is before tax unless its column says otherwise.
 from __future__ import annotations
 
 import statistics
+from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
-from generator.records.catalog import Catalog, retention_until
+from generator.records.catalog import Catalog, Dossier, retention_until
 from generator.reports.period import Period
 from generator.rules.changes import GOING_AHEAD
 from generator.rules.execution import delivery_due
 from generator.rules.quality import ACCEPTED
-from schemas import ChangeStatus, OrderStatus, SettlementStatus
+from schemas import ChangeStatus, Order, OrderStatus, SettlementStatus
 from schemas.quality import Result
 
 Words = tuple[str, str]
@@ -53,16 +54,6 @@ class Report:
         return next(t for t in self.tables if t.key == key)
 
 
-def report(catalog: Catalog, period: Period) -> Report:
-    """Every table of the reports for ``period`` (deadlines and ageing as of the catalog's today)."""
-    builders = (flow, delivery, cycle_times, forwarding, changes, quality, defect_types, finance, by_service, by_client, receivables, archive)
-    return Report(period, catalog.today, [build(catalog, period) for build in builders])
-
-
-def _orders(catalog: Catalog):
-    return [(d, d.order_model) for d in catalog.dossiers.values() if d.order_model is not None and d.order_id not in catalog.broken_dossiers]
-
-
 def _accepted_on(dossier) -> date | None:
     acceptance = dossier.delivery_model.acceptance if dossier.delivery_model else None
     return acceptance.accepted_on if acceptance is not None and acceptance.result in ACCEPTED else None
@@ -79,14 +70,107 @@ def _cancelled_on(order) -> date | None:
     return order.cancellation.on if order.cancellation is not None else order.intake.received_on
 
 
-def flow(catalog: Catalog, period: Period) -> Table:
-    counts = Counter()
-    for dossier, order in _orders(catalog):
-        counts["received"] += order.intake.received_on in period
-        counts["delivered"] += (dossier.delivery_model.delivered_on if dossier.delivery_model else None) in period
-        counts["accepted"] += _accepted_on(dossier) in period
-        counts["settled"] += _settled_on(dossier) in period
-        counts["cancelled"] += _cancelled_on(order) in period
+@dataclass(frozen=True)
+class OrderFacts:
+    """One valid order and what every report asks of it, worked out once (dates of each step, the due date
+    as approved changes moved it, business-day spans), so that a report for one more period costs little."""
+
+    dossier: Dossier
+    order: Order
+    delivered: date | None
+    due: date | None
+    accepted: date | None
+    settled: date | None
+    cancelled: date | None
+    forwarded_in_time: bool | None
+    """Both departments had the order within the policy's business days; None when not forwarded."""
+    spans: tuple[tuple[str, date, int], ...]
+    """(step, the day it was done, business days since the step before)."""
+
+
+@dataclass(frozen=True)
+class Facts:
+    today: date
+    orders: list[OrderFacts]
+    retention_ends: list[date]
+    disposals: list
+    loans: list
+    forwarding_days: int
+    billed: list[tuple[date, date | None, object]] = field(default_factory=list)
+    """(first invoice issued, the day nothing is owed any more or None, settlement) of every settlement that invoiced."""
+    _index: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def within(self, name: str, period: Period) -> list:
+        """The items of one kind (``_ITEMS``) whose day falls in ``period``: a slice of a list sorted once, so a
+        report for one more period does not walk the whole archive again."""
+        index = self._index.get(name)
+        if index is None:
+            pairs = sorted(((day, n, item) for n, (day, item) in enumerate(_ITEMS[name](self)) if day is not None), key=lambda x: x[:2])
+            index = self._index[name] = ([day for day, _, _ in pairs], [item for _, _, item in pairs])
+        days, items = index
+        if period.start is None:
+            return items
+        return items[bisect_left(days, period.start) : bisect_right(days, period.end)]
+
+    @classmethod
+    def of(cls, catalog: Catalog) -> Facts:
+        days = catalog.policy.forwarding_business_days if catalog.policy else 1
+        orders = []
+        for dossier in catalog.dossiers.values():
+            order = dossier.order_model
+            if order is None or dossier.order_id in catalog.broken_dossiers:
+                continue
+            delivered = dossier.delivery_model.delivered_on if dossier.delivery_model else None
+            accepted, settled = _accepted_on(dossier), _settled_on(dossier)
+            steps = (
+                ("received_delivered", order.intake.received_on, delivered),
+                ("delivered_accepted", delivered, accepted),
+                ("accepted_settled", accepted, settled),
+            )
+            spans = tuple((step, end, catalog.calendar.between(start, end)) for step, start, end in steps if start and end and end >= start)
+            forwarded = None
+            if order.forwarding is not None:
+                deadline = catalog.calendar.add(order.intake.confirmed_on, days)
+                forwarded = max(order.forwarding.operations_on, order.forwarding.finance_on) <= deadline
+            due = delivery_due(catalog, dossier)
+            orders.append(OrderFacts(dossier, order, delivered, due, accepted, settled, _cancelled_on(order), forwarded, spans))
+        ends = [until for entry in catalog.entries if (until := retention_until(catalog, entry)) is not None]
+        billed = []
+        for f in orders:
+            settlement = f.dossier.settlement_model
+            if settlement is not None and settlement.invoices:
+                last = max([i.issued_on for i in settlement.invoices] + [p.received_on for p in settlement.payments])
+                last = max(last, settlement.write_off.on) if settlement.write_off else last
+                billed.append((min(i.issued_on for i in settlement.invoices), None if outstanding(settlement, last) else last, settlement))
+        disposals, loans = [d for _, d in catalog.disposal_models], [loan for _, loan in catalog.loan_models]
+        return cls(catalog.today, orders, ends, disposals, loans, days, billed)
+
+
+_ITEMS = {
+    "received": lambda facts: ((f.order.intake.received_on, f) for f in facts.orders),
+    "delivered": lambda facts: ((f.delivered, f) for f in facts.orders),
+    "accepted": lambda facts: ((f.accepted, f) for f in facts.orders),
+    "settled": lambda facts: ((f.settled, f) for f in facts.orders),
+    "cancelled": lambda facts: ((f.cancelled, f) for f in facts.orders),
+    "forwarded": lambda facts: ((f.order.intake.confirmed_on if f.forwarded_in_time is not None else None, f) for f in facts.orders),
+    "spans": lambda facts: ((end, (step, days)) for f in facts.orders for step, end, days in f.spans),
+    "changes": lambda facts: ((c.requested_on, (f, c)) for f in facts.orders for c in f.dossier.change_models),
+    "inspections": lambda facts: ((q.inspected_on, (f.dossier, q)) for f in facts.orders for q in f.dossier.quality_models),
+    "complaints": lambda facts: ((c.received_on, c) for f in facts.orders for q in f.dossier.quality_models for c in q.complaints),
+    "disposals": lambda facts: ((d.destroyed_on, d) for d in facts.disposals),
+}
+"""Each kind of item a report counts in a period, with the day that places it there."""
+
+
+def report(source: Catalog | Facts, period: Period) -> Report:
+    """Every table of the reports for ``period`` (deadlines and ageing as of the archive's today). Give the
+    ``Facts`` when making several periods' reports of one archive: they are worked out once."""
+    facts = source if isinstance(source, Facts) else Facts.of(source)
+    return Report(period, facts.today, [build(facts, period) for build in BUILDERS])
+
+
+def flow(facts: Facts, period: Period) -> Table:
+    counts = {step: len(facts.within(step, period)) for step in ("received", "delivered", "accepted", "settled", "cancelled")}
     names = {
         "received": ("接單", "Received"),
         "delivered": ("交付", "Delivered"),
@@ -107,17 +191,12 @@ def flow(catalog: Catalog, period: Period) -> Table:
     )
 
 
-def delivery(catalog: Catalog, period: Period) -> Table:
+def delivery(facts: Facts, period: Period) -> Table:
     on_time = late = 0
-    for dossier, _ in _orders(catalog):
-        record = dossier.delivery_model
-        if record is None or record.delivered_on not in period:
-            continue
-        due = delivery_due(catalog, dossier)
-        if due is None:
-            continue
-        on_time += record.delivered_on <= due
-        late += record.delivered_on > due
+    for f in facts.within("delivered", period):
+        if f.due is not None:
+            on_time += f.delivered <= f.due
+            late += f.delivered > f.due
     done = on_time + late
     return Table(
         "delivery",
@@ -140,19 +219,10 @@ def _percentile(values: list[int], share: float) -> float | None:
     return float(ranked[max(0, -(-len(ranked) * int(share * 100) // 100) - 1)])
 
 
-def cycle_times(catalog: Catalog, period: Period) -> Table:
+def cycle_times(facts: Facts, period: Period) -> Table:
     spans: dict[str, list[int]] = defaultdict(list)
-    for dossier, order in _orders(catalog):
-        delivered = dossier.delivery_model.delivered_on if dossier.delivery_model else None
-        accepted, settled = _accepted_on(dossier), _settled_on(dossier)
-        steps = (
-            ("received_delivered", order.intake.received_on, delivered),
-            ("delivered_accepted", delivered, accepted),
-            ("accepted_settled", accepted, settled),
-        )
-        for key, start, end in steps:
-            if start is not None and end is not None and end in period and end >= start:
-                spans[key].append(catalog.calendar.between(start, end))
+    for key, days in facts.within("spans", period):
+        spans[key].append(days)
     names = {
         "received_delivered": ("接單 → 交付", "Received → delivered"),
         "delivered_accepted": ("交付 → 驗收", "Delivered → accepted"),
@@ -172,15 +242,12 @@ def cycle_times(catalog: Catalog, period: Period) -> Table:
     )
 
 
-def forwarding(catalog: Catalog, period: Period) -> Table:
-    days = catalog.policy.forwarding_business_days if catalog.policy else 1
+def forwarding(facts: Facts, period: Period) -> Table:
+    days = facts.forwarding_days
     confirmed = in_time = 0
-    for _, order in _orders(catalog):
-        if order.intake.confirmed_on not in period or order.forwarding is None:
-            continue
+    for f in facts.within("forwarded", period):
         confirmed += 1
-        deadline = catalog.calendar.add(order.intake.confirmed_on, days)
-        in_time += max(order.forwarding.operations_on, order.forwarding.finance_on) <= deadline
+        in_time += f.forwarded_in_time
     return Table(
         "forwarding",
         ("轉交運營與財務 (§2.3)", "Forwarding to Operations and Finance (§2.3)"),
@@ -193,20 +260,17 @@ def forwarding(catalog: Catalog, period: Period) -> Table:
     )
 
 
-def changes(catalog: Catalog, period: Period) -> Table:
+def changes(facts: Facts, period: Period) -> Table:
     by_currency: dict[str, dict] = defaultdict(lambda: {"count": 0, "major": 0, "ahead": 0, "rejected": 0, "cost": Decimal(0), "days": 0})
-    for dossier, order in _orders(catalog):
-        for change in dossier.change_models:
-            if change.requested_on not in period:
-                continue
-            row = by_currency[order.intake.currency.value]
-            row["count"] += 1
-            row["major"] += change.major
-            row["rejected"] += change.status is ChangeStatus.REJECTED
-            if change.status in GOING_AHEAD:
-                row["ahead"] += 1
-                row["cost"] += change.cost_delta
-                row["days"] += change.schedule_delta_days
+    for f, change in facts.within("changes", period):
+        row = by_currency[f.order.intake.currency.value]
+        row["count"] += 1
+        row["major"] += change.major
+        row["rejected"] += change.status is ChangeStatus.REJECTED
+        if change.status in GOING_AHEAD:
+            row["ahead"] += 1
+            row["cost"] += change.cost_delta
+            row["days"] += change.schedule_delta_days
     rows = [
         [c, r["count"], r["major"], Rate(r["ahead"] / r["count"]), Rate(r["rejected"] / r["count"]), r["cost"], r["days"]]
         for c, r in sorted(by_currency.items())
@@ -232,17 +296,17 @@ def changes(catalog: Catalog, period: Period) -> Table:
     )
 
 
-def _inspections(catalog: Catalog, period: Period):
-    return [(dossier, q) for dossier, _ in _orders(catalog) for q in dossier.quality_models if q.inspected_on in period]
+def _inspections(facts: Facts, period: Period):
+    return facts.within("inspections", period)
 
 
-def quality(catalog: Catalog, period: Period) -> Table:
-    inspected = _inspections(catalog, period)
+def quality(facts: Facts, period: Period) -> Table:
+    inspected = _inspections(facts, period)
     failed = [q for _, q in inspected if q.result is Result.FAIL]
     orders = {d.order_id for d, _ in inspected}
     defects = sum(len(q.defects) for _, q in inspected)
     actions = Counter(q.rectification.action for _, q in inspected if q.rectification)
-    complaints = [c for dossier, _ in _orders(catalog) for q in dossier.quality_models for c in q.complaints if c.received_on in period]
+    complaints = facts.within("complaints", period)
     resolved = [(c.resolved_on - c.received_on).days for c in complaints if c.resolved_on]
     scores: dict[str, list[int]] = defaultdict(list)
     for dossier, q in inspected:
@@ -276,8 +340,8 @@ def quality(catalog: Catalog, period: Period) -> Table:
     )
 
 
-def defect_types(catalog: Catalog, period: Period) -> Table:
-    counts = Counter(defect.type for _, q in _inspections(catalog, period) for defect in q.defects)
+def defect_types(facts: Facts, period: Period) -> Table:
+    counts = Counter(defect.type for _, q in _inspections(facts, period) for defect in q.defects)
     total = sum(counts.values())
     rows, running = [], 0
     for kind, n in sorted(counts.items(), key=lambda item: (-item[1], item[0].value)):
@@ -311,12 +375,11 @@ class _Money:
     cancelled_budget: Decimal = Decimal(0)
 
 
-def _money(catalog: Catalog, period: Period, key) -> dict[tuple, _Money]:
+def _money(facts: Facts, period: Period, key) -> dict[tuple, _Money]:
     """Money of the orders received in the period, grouped by ``key(order)`` and the currency."""
     out: dict[tuple, _Money] = defaultdict(_Money)
-    for dossier, order in _orders(catalog):
-        if order.intake.received_on not in period:
-            continue
+    for f in facts.within("received", period):
+        dossier, order = f.dossier, f.order
         row = out[(*key(order), order.intake.currency.value)]
         if order.status is OrderStatus.CANCELLED:
             row.cancelled += 1
@@ -367,8 +430,8 @@ def _money_row(m: _Money) -> list[Value]:
     return [m.orders, m.budget, m.changes, m.fees, m.drafts, m.draft_fees, m.invoiced, m.tax, m.paid, m.written_off, m.cancelled, m.cancelled_budget]
 
 
-def finance(catalog: Catalog, period: Period) -> Table:
-    money = _money(catalog, period, lambda order: ())
+def finance(facts: Facts, period: Period) -> Table:
+    money = _money(facts, period, lambda order: ())
     return Table(
         "finance",
         ("預算、變更、結算與收款 (§6)", "Budget, changes, settlement and payment (§6)"),
@@ -378,8 +441,8 @@ def finance(catalog: Catalog, period: Period) -> Table:
     )
 
 
-def by_service(catalog: Catalog, period: Period) -> Table:
-    money = _money(catalog, period, lambda order: (order.intake.service_type,))
+def by_service(facts: Facts, period: Period) -> Table:
+    money = _money(facts, period, lambda order: (order.intake.service_type,))
     return Table(
         "by_service",
         ("依服務類型", "By service type"),
@@ -389,8 +452,8 @@ def by_service(catalog: Catalog, period: Period) -> Table:
     )
 
 
-def by_client(catalog: Catalog, period: Period) -> Table:
-    money = _money(catalog, period, lambda order: (order.intake.client.name,))
+def by_client(facts: Facts, period: Period) -> Table:
+    money = _money(facts, period, lambda order: (order.intake.client.name,))
     return Table(
         "by_client",
         ("依客戶", "By client"),
@@ -429,13 +492,12 @@ def _bucket(days_past_due: int) -> str:
     return "0-30" if days_past_due <= 30 else "31-60" if days_past_due <= 60 else "61-90" if days_past_due <= 90 else "90+"
 
 
-def receivables(catalog: Catalog, period: Period) -> Table:
-    as_of = catalog.today if period.end is None else min(catalog.today, period.end)
+def receivables(facts: Facts, period: Period) -> Table:
+    as_of = facts.today if period.end is None else min(facts.today, period.end)
     ageing: dict[str, dict[str, Decimal]] = defaultdict(lambda: {k: Decimal(0) for k, _ in AGEING})
-    for dossier, _ in _orders(catalog):
-        settlement = dossier.settlement_model
-        if settlement is None:
-            continue
+    for first, cleared, settlement in facts.billed:
+        if first > as_of or (cleared is not None and cleared <= as_of):
+            continue  # nothing invoiced yet, or nothing owed any more
         for invoice, owed in outstanding(settlement, as_of):
             due = invoice.due_on or invoice.issued_on
             ageing[settlement.currency.value][_bucket((as_of - due).days)] += owed
@@ -454,12 +516,12 @@ def receivables(catalog: Catalog, period: Period) -> Table:
     )
 
 
-def archive(catalog: Catalog, period: Period) -> Table:
-    today = catalog.today
+def archive(facts: Facts, period: Period) -> Table:
+    today = facts.today
     horizon = today + timedelta(days=365)
-    ending = sum(1 for entry in catalog.entries if (until := retention_until(catalog, entry)) is not None and today <= until <= horizon)
-    disposals = [d for _, d in catalog.disposal_models if d.destroyed_on in period]
-    out = [loan for _, loan in catalog.loan_models if loan.borrowed_on and not loan.returned_on]
+    ending = sum(1 for until in facts.retention_ends if today <= until <= horizon)
+    disposals = facts.within("disposals", period)
+    out = [loan for loan in facts.loans if loan.borrowed_on and not loan.returned_on]
     overdue = [loan for loan in out if loan.due_on and loan.due_on < today]
     rows: list[list[Value]] = [
         [("未來 12 個月保存期滿之記錄", "Records whose retention ends in the next 12 months"), ending],
@@ -480,13 +542,13 @@ def archive(catalog: Catalog, period: Period) -> Table:
     )
 
 
-def activity_days(catalog: Catalog) -> list[date]:
+def activity_days(facts: Facts) -> list[date]:
     """Every day something a report counts happened: the periods worth a page."""
     days: list[date] = []
-    for dossier, order in _orders(catalog):
-        days.append(order.intake.received_on)
-        days += [d for d in (_accepted_on(dossier), _settled_on(dossier)) if d]
-        if dossier.delivery_model:
-            days.append(dossier.delivery_model.delivered_on)
-        days += [c.requested_on for c in dossier.change_models] + [q.inspected_on for q in dossier.quality_models]
+    for f in facts.orders:
+        days += [d for d in (f.order.intake.received_on, f.delivered, f.accepted, f.settled, f.cancelled) if d]
+        days += [c.requested_on for c in f.dossier.change_models] + [q.inspected_on for q in f.dossier.quality_models]
     return days
+
+
+BUILDERS = (flow, delivery, cycle_times, forwarding, changes, quality, defect_types, finance, by_service, by_client, receivables, archive)

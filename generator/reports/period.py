@@ -40,7 +40,7 @@ class Period:
 
     @property
     def kind(self) -> str:
-        return "all" if self.start is None else "month" if len(self.label) == 7 else "quarter" if "Q" in self.label else "year"
+        return "all" if self.start is None else "quarter" if "Q" in self.label else "month" if "-" in self.label else "year"
 
     def __contains__(self, day: date | None) -> bool:
         return day is not None and (self.start is None or self.start <= day <= self.end)  # type: ignore[operator]

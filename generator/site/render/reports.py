@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import cached_property, partial
 
-from generator.reports.figures import Report, Table, activity_days, report
+from generator.reports.figures import Facts, Report, Table, activity_days, report
 from generator.reports.output import cell, words
 from generator.reports.period import ALL, Period, periods_with
 from generator.site import escape
@@ -15,25 +15,44 @@ from generator.site.render.pages import Page, RendererBase
 
 class ReportPages(RendererBase):
     @cached_property
-    def report_years(self) -> list[Period]:
-        """Years with something to report, newest first: a year with no activity gets no page."""
-        return [p for p in periods_with(activity_days(self.catalog)) if p.kind == "year"]
+    def report_facts(self) -> Facts:
+        """What every report asks of each order, worked out once for all the report pages."""
+        return Facts.of(self.catalog)
+
+    @cached_property
+    def report_periods(self) -> list[Period]:
+        """Years and quarters with something to report, newest first: a period with no activity gets no page.
+        (Months are for ``orders report --period 2026-11``: a page each would cost the build more than it tells.)"""
+        return [p for p in periods_with(activity_days(self.report_facts)) if p.kind in ("year", "quarter")]
+
+    def _report(self, period: Period) -> Report:
+        """Each period's report once per process: a page shows its period and the one before."""
+        cache = self.__dict__.setdefault("_reports", {})
+        if period not in cache:
+            cache[period] = report(self.report_facts, period)
+        return cache[period]
 
     def report_plan(self) -> list[tuple[str, Callable[[], str]]]:
         plan = [("reports.md", partial(self.reports, Page("reports.md", self.language)))]
-        for period in self.report_years:
+        for period in self.report_periods:
             path = f"reports/{period.label}.md"
             plan.append((path, partial(self.period_report, Page(path, self.language), period)))
         return plan
 
     def reports(self, page: Page) -> str:
-        years = [escape.link(page.to(f"reports/{p.label}.md"), p.label) for p in self.report_years]
-        return self.render("reports.md.j2", page, title=page.t("site.reports"), periods=" · ".join(years), tables=self._tables(report(self.catalog, ALL)))
+        years = []
+        for year in (p for p in self.report_periods if p.kind == "year"):
+            quarters = [
+                escape.link(page.to(f"reports/{q.label}.md"), q.label[5:]) for q in reversed(self.report_periods) if q.label.startswith(f"{year.label}-Q")
+            ]
+            years.append(f"{escape.link(page.to(f'reports/{year.label}.md'), year.label)} ({' '.join(quarters)})")
+        periods = " · ".join(years)
+        return self.render("reports.md.j2", page, title=page.t("site.reports"), periods=periods, tables=self._tables(self._report(ALL)))
 
     def period_report(self, page: Page, period: Period) -> str:
         previous = period.previous()
-        before = report(self.catalog, previous) if previous is not None and previous in self.report_years else None
-        tables = self._tables(report(self.catalog, period), before)
+        before = self._report(previous) if previous is not None and previous in self.report_periods else None
+        tables = self._tables(self._report(period), before)
         title = f"{page.t('site.reports')} {period.label}"
         back = escape.link(page.to("reports.md"), page.t("reports.all_time"))
         return self.render("reports.md.j2", page, title=title, periods=back, tables=tables)
