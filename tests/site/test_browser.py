@@ -435,3 +435,28 @@ def test_a_table_downloads_as_csv_that_excel_reads_with_the_same_rows(browser, s
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
     assert rows == [[" ".join(c.split()) for c in row] for row in shown]
     context.close()
+
+
+@pytest.mark.parametrize("language", ["zh-Hant", "en"])
+def test_report_charts_render_with_their_tables_on_desktop_and_phone(browser, site, language):
+    prefix = "" if language == "zh-Hant" else "/en"
+    for width in (1366, 390):
+        context = browser.new_context(viewport={"width": width, "height": 900})
+        page = context.new_page()
+        requests: list[str] = []
+        page.on("request", lambda r, seen=requests: seen.append(r.url))
+        page.goto(f"{site}{prefix}/reports.html")
+        charts = page.locator("figure.oa-chart svg")
+        assert charts.count() >= 3  # the trends (two) and at least the Pareto or the ageing
+        for i in range(charts.count()):
+            box = charts.nth(i).bounding_box()
+            assert box["width"] > 200 and box["height"] > 40, (width, i)
+            shapes = charts.nth(i).locator("rect, polyline, circle").evaluate_all("els => els.filter(e => e.getBBox().width + e.getBBox().height > 0).length")
+            assert shapes > 0
+            assert charts.nth(i).locator("xpath=ancestor::figure").first.get_attribute("class") == "oa-chart"
+        labels = page.locator("figure.oa-chart svg text").evaluate_all("els => els.map(e => e.textContent)")
+        assert any(re.search(r"[\u4e00-\u9fff]", t) for t in labels) == (language == "zh-Hant")  # Chinese labels in the Chinese edition
+        assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+        assert [u for u in requests if not u.startswith(site)] == []  # nothing from another host
+        page.screenshot(path=str(SHOTS / f"reports-{language}-{width}.png"), full_page=False)
+        context.close()

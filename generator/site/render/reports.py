@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import cached_property, partial
 
+from generator.reports import charts
 from generator.reports.figures import Facts, Report, Table, activity_days, report
 from generator.reports.output import cell, words
 from generator.reports.period import ALL, Period, periods_with
@@ -47,7 +48,35 @@ class ReportPages(RendererBase):
             ]
             years.append(f"{escape.link(page.to(f'reports/{year.label}.md'), year.label)} ({' '.join(quarters)})")
         periods = " · ".join(years)
-        return self.render("reports.md.j2", page, title=page.t("site.reports"), periods=periods, tables=self._tables(self._report(ALL)))
+        tables = [*self._trends(), *self._tables(self._report(ALL))]
+        return self.render("reports.md.j2", page, title=page.t("site.reports"), periods=periods, tables=tables)
+
+    def _trends(self) -> list[tuple[str, str, str]]:
+        """Quarter by quarter, oldest first: orders received and delivered, and the on-time rate — with the
+        figures in a table under the chart."""
+        active = sorted((p for p in self.report_periods if p.kind == "quarter"), key=lambda p: p.start)
+        if len(active) < 2:
+            return []
+        quarters = [active[-1]]
+        while quarters[-1] != active[0]:  # every quarter in between, the quiet ones too: a trend's axis has no gaps
+            quarters.append(quarters[-1].previous())
+        quarters.reverse()
+        lang, zh = self.language, self.language == "zh-Hant"
+        flows = [dict((r[0][1], r[1]) for r in self._report(q).table("flow").rows) for q in quarters]
+        on_time = [self._report(q).table("delivery").rows[0][3] for q in quarters]
+        received, delivered = ("接單", "交付") if zh else ("Received", "Delivered")
+        counts = charts.lines(
+            [q.label for q in quarters], {received: [f["Received"] for f in flows], delivered: [f["Delivered"] for f in flows]}, received + " / " + delivered
+        )
+        rate_name = "準時率" if zh else "On-time rate"
+        rates = charts.lines([q.label for q in quarters], {rate_name: [float(r) if r is not None else None for r in on_time]}, rate_name, percent=True)
+        headers = ["期間" if zh else "Period", received, delivered, rate_name]
+        rows = [
+            [escape.text(q.label), escape.text(f["Received"]), escape.text(f["Delivered"]), escape.text(cell(r, lang))]
+            for q, f, r in zip(quarters, flows, on_time, strict=True)
+        ]
+        note = "每季之訂單流量與準時交付率，定義同下方各表。" if zh else "Orders and on-time delivery quarter by quarter, as the tables below define them."
+        return [(("趨勢（每季）" if zh else "Trends by quarter"), counts + rates + escape.table(headers, rows, "oa-report"), note)]
 
     def period_report(self, page: Page, period: Period) -> str:
         previous = period.previous()
@@ -63,7 +92,7 @@ class ReportPages(RendererBase):
         out = []
         for table in now.tables:
             old = before.table(table.key) if before is not None else None
-            shown = self._table(table, now.period, old, before.period if before else None)
+            shown = self._chart(table) + self._table(table, now.period, old, before.period if before else None)
             out.append((words(table.title, self.language), shown, words(table.note, self.language)))
         return out
 
@@ -81,6 +110,19 @@ class ReportPages(RendererBase):
         if not rows:
             return f'<p class="oa-empty">{escape.text(self.t_none())}</p>'
         return escape.table(headers, rows, "oa-report")
+
+    def _chart(self, table: Table) -> str:
+        """A picture where people would rather look than read: the defect Pareto and the receivables ageing."""
+        lang = self.language
+        if table.key == "defect_types" and table.rows:
+            labels = [cell(r[0], lang) for r in table.rows]
+            shown = [f"{r[1]} ({cell(r[3], lang)})" for r in table.rows]  # count, and the cumulative share
+            return charts.bars(labels, [r[1] for r in table.rows], words(table.title, lang), shown)
+        if table.key == "receivables" and table.rows:
+            buckets = [words(c, lang) for c in table.columns[1:-1]]
+            segments = {b: [float(r[1 + i]) for r in table.rows] for i, b in enumerate(buckets)}
+            return charts.stacked([r[0] for r in table.rows], segments, words(table.title, lang))
+        return ""
 
     def _period_word(self) -> str:
         return "期間" if self.language == "zh-Hant" else "Period"
