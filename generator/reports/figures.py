@@ -516,6 +516,29 @@ def receivables(facts: Facts, period: Period) -> Table:
     )
 
 
+def overdue_invoices(facts: Facts, period: Period) -> Table:
+    """Every invoice still owed past its due date at the end of the period (today for a period not over)."""
+    as_of = facts.today if period.end is None else min(facts.today, period.end)
+    rows = []
+    for first, cleared, settlement in facts.billed:
+        if first > as_of or (cleared is not None and cleared <= as_of):
+            continue
+        for invoice, owed in outstanding(settlement, as_of):
+            if invoice.due_on is not None and invoice.due_on < as_of:
+                rows.append([settlement.order, invoice.number, settlement.currency.value, owed, invoice.due_on, (as_of - invoice.due_on).days])
+    rows.sort(key=lambda r: (-r[5], r[0], r[1]))
+    return Table(
+        "overdue_invoices",
+        ("逾期未收款發票 (§6.3)", "Invoices overdue (§6.3)"),
+        (
+            f"截至 {as_of} 已逾付款期限仍有應收之發票，逾期最久者在前；應收之定義同帳齡表。",
+            f"Invoices still owed past their due date on {as_of}, longest overdue first; owed as the ageing defines it.",
+        ),
+        [("訂單", "Order"), ("發票", "Invoice"), ("幣別", "Currency"), ("應收", "Owed"), ("付款期限", "Due"), ("逾期天數", "Days overdue")],
+        rows,
+    )
+
+
 def archive(facts: Facts, period: Period) -> Table:
     today = facts.today
     horizon = today + timedelta(days=365)
@@ -551,4 +574,4 @@ def activity_days(facts: Facts) -> list[date]:
     return days
 
 
-BUILDERS = (flow, delivery, cycle_times, forwarding, changes, quality, defect_types, finance, by_service, by_client, receivables, archive)
+BUILDERS = (flow, delivery, cycle_times, forwarding, changes, quality, defect_types, finance, by_service, by_client, receivables, overdue_invoices, archive)

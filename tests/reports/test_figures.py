@@ -14,6 +14,7 @@ Four orders of 2026 (TWD), as of 2026-11-20:
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -94,3 +95,9 @@ def test_by_service_and_by_client_add_up_to_the_total(catalog):
 def test_a_period_outside_the_activity_counts_nothing(catalog):
     assert named(catalog, "flow", "2025") == {"Received": 0, "Delivered": 0, "Accepted": 0, "Settled": 0, "Cancelled": 0}
     assert rows(catalog, "delivery", "2025") == [[0, 0, 0, None]]
+
+
+def test_overdue_invoices_are_listed_longest_first_as_of_the_period_end(catalog):
+    assert rows(catalog, "overdue_invoices") == [["ORD-2026-0001", "AB00000001", "TWD", D(823_000), date(2026, 8, 24), 88]]
+    q3 = rows(catalog, "overdue_invoices", "2026-Q3")  # on 09-30: A 37 days, C 6 days (written off only on 10-01)
+    assert [(r[0], r[3], r[5]) for r in q3] == [("ORD-2026-0001", D(823_000), 37), ("ORD-2026-0003", D(50_000), 6)]

@@ -459,6 +459,8 @@ def test_report_charts_render_with_their_tables_on_desktop_and_phone(browser, si
         page = context.new_page()
         requests: list[str] = []
         page.on("request", lambda r, seen=requests: seen.append(r.url))
+        page.goto(f"{site}{prefix}/reports/2026.html")  # a period's page: the Pareto and the ageing
+        assert page.locator("figure.oa-chart svg").count() >= 1
         page.goto(f"{site}{prefix}/reports.html")
         charts = page.locator("figure.oa-chart svg")
         assert charts.count() >= 3  # the trends (two) and at least the Pareto or the ageing
