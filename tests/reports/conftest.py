@@ -100,6 +100,11 @@ def reports_archive(tmp_path_factory):
     write(root, _place(c, "quality/QC-2026-0003-01.yaml"), _inspection(c, 1, "2026-08-10", "pass", 5))
     write(root, _place(d, "order.yaml"), _order(4, "2026-06-01", "2026-06-02", "2026-06-03", "2026-09-30", "300000", "in_progress"))
     write(root, _place(d, "settlement.yaml"), _settlement(d, "draft", "300000", None))
+    loans = [("BR-2026-0001", "2026-10-01", "2026-10-15"), ("BR-2026-0002", "2026-11-10", "2026-12-10")]  # one overdue, one out
+    for loan_id, borrowed, due in loans:
+        loan = copy.deepcopy(sample("loan"))
+        loan.update(id=loan_id, requested_on=borrowed, approved_by="lin.yating", approved_on=borrowed, borrowed_on=borrowed, due_on=due)
+        write(root, f"records/archive/borrowing/{loan_id}.yaml", loan)
     return root
 
 

@@ -10,6 +10,7 @@ Four orders of 2026 (TWD), as of 2026-11-20:
   invoice 800,000 + 40,000 due 09-24, paid 790,000 on 09-20, 50,000 written off on 10-01, settled 10-01;
   one inspection, satisfaction 5.
 - D  ORD-2026-0004: in progress, a draft settlement plan of 300,000 the client has not confirmed.
+Two loans out on 11-20, one past its due date.
 """
 
 from __future__ import annotations
@@ -101,3 +102,15 @@ def test_overdue_invoices_are_listed_longest_first_as_of_the_period_end(catalog)
     assert rows(catalog, "overdue_invoices") == [["ORD-2026-0001", "AB00000001", "TWD", D(823_000), date(2026, 8, 24), 88]]
     q3 = rows(catalog, "overdue_invoices", "2026-Q3")  # on 09-30: A 37 days, C 6 days (written off only on 10-01)
     assert [(r[0], r[3], r[5]) for r in q3] == [("ORD-2026-0001", D(823_000), 37), ("ORD-2026-0003", D(50_000), 6)]
+
+
+def test_archive_figures(catalog):
+    figures = named(catalog, "archive")
+    # C was settled on 2026-10-01: its retention (the policy's years from the close) ends long after 2027-11-20
+    assert figures == {
+        "Records whose retention ends in the next 12 months": 0,
+        "Disposals carried out in the period": 0,
+        "Records destroyed in the period": 0,
+        "Loans out today": 2,  # BR-2026-0001 (due 10-15: overdue) and BR-2026-0002 (due 12-10)
+        "Loans overdue today": 1,
+    }
