@@ -571,6 +571,9 @@ def activity_days(facts: Facts) -> list[date]:
     for f in facts.orders:
         days += [d for d in (f.order.intake.received_on, f.delivered, f.accepted, f.settled, f.cancelled) if d]
         days += [c.requested_on for c in f.dossier.change_models] + [q.inspected_on for q in f.dossier.quality_models]
+        settlement = f.dossier.settlement_model
+        if settlement is not None:  # money that moved is activity too (an invoice issued, a payment received)
+            days += [i.issued_on for i in settlement.invoices] + [p.received_on for p in settlement.payments]
     return days
 
 

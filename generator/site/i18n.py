@@ -188,6 +188,7 @@ _TABLE: dict[str, tuple[str, str]] = {
     "archive.due": ("保存期限已屆", "Retention ended"),
     "archive.upcoming": ("一年內到期", "Ending within a year"),
     "reports.all_time": ("全部期間", "All time"),
+    "reports.months": ("最近十二個月", "The last twelve months"),
     "compliance.intro": ("每一條款由哪些規則檢查、目前有哪些違規與警告。", "Each clause, the rules that check it, and the current violations and warnings."),
     "compliance.fields": ("欄位", "Fields"),
     "compliance.people": ("由人員判斷", "Checked by people"),

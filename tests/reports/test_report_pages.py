@@ -14,12 +14,13 @@ def test_report_pages_show_the_figures_with_their_definitions(reports_archive):
     checked = check_archive(reports_archive, TODAY, history=False)
     for language, on_time, definition in (("zh-Hant", "準時率", "交付期限依已核准"), ("en", "On-time rate", "as approved (implemented or verified)")):
         pages = render_pages(checked, language)
-        # a page for each year and quarter with activity (none for 2025: nothing happened in it)
-        assert sorted(p for p in pages if p.startswith("reports/")) == sorted(f"reports/2026{q}.md" for q in ("", "-Q1", "-Q2", "-Q3", "-Q4"))
+        # a page for each year, quarter and month of the last twelve with activity (none for 2025: nothing happened in it)
+        months = [f"-{m:02d}" for m in range(3, 11)]  # March (A received) to October (C settled)
+        assert sorted(p for p in pages if p.startswith("reports/")) == sorted(f"reports/2026{x}.md" for x in ("", "-Q1", "-Q2", "-Q3", "-Q4", *months))
         year = pages["reports/2026.md"]
         delivery = year.split(on_time, 1)[1].split("</table>", 1)[0]
         assert re.sub(r"<[^>]+>", " ", delivery).split() == ["2", "2", "0", "100.0%"]  # A counts as on time: its change moved the date
         assert definition in year and "823,000" in year  # the receivables of the hand-computed archive
-        assert 'href="reports/2026.html"' in pages["reports.md"] and 'href="reports/2026-Q3.html"' in pages["reports.md"]
+        assert all(f'href="reports/{x}.html"' in pages["reports.md"] for x in ("2026", "2026-Q3", "2026-10"))
         q3 = pages["reports/2026-Q3.md"]  # beside the quarter before it
         assert "2026-Q3" in q3 and "2026-Q2" in q3

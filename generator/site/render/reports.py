@@ -22,9 +22,12 @@ class ReportPages(RendererBase):
 
     @cached_property
     def report_periods(self) -> list[Period]:
-        """Years and quarters with something to report, newest first: a period with no activity gets no page.
-        (Months are for ``orders report --period 2026-11``: a page each would cost the build more than it tells.)"""
-        return [p for p in periods_with(activity_days(self.report_facts)) if p.kind in ("year", "quarter")]
+        """Years, quarters and the last twelve months with something to report, newest first: a period with no
+        activity gets no page. (Older months are for ``orders report --period 2025-03``: a page for every month
+        of a decade would cost each build more than it tells.)"""
+        today = self.catalog.today
+        recent = today.replace(year=today.year - 1, day=1)  # the first of the month a year ago (day 1: no 29 February)
+        return [p for p in periods_with(activity_days(self.report_facts)) if p.kind in ("year", "quarter") or p.start >= recent]
 
     def _report(self, period: Period) -> Report:
         """Each period's report once per process: a page shows its period and the one before."""
@@ -47,7 +50,8 @@ class ReportPages(RendererBase):
                 escape.link(page.to(f"reports/{q.label}.md"), q.label[5:]) for q in reversed(self.report_periods) if q.label.startswith(f"{year.label}-Q")
             ]
             years.append(f"{escape.link(page.to(f'reports/{year.label}.md'), year.label)} ({' '.join(quarters)})")
-        periods = " · ".join(years)
+        months = [escape.link(page.to(f"reports/{m.label}.md"), m.label) for m in self.report_periods if m.kind == "month"]
+        periods = " · ".join(years) + (f"<br>{escape.text(page.t('reports.months'))}: {' · '.join(months)}" if months else "")
         tables = [*self._trends(), *self._tables(self._report(ALL))]
         return self.render("reports.md.j2", page, title=page.t("site.reports"), periods=periods, tables=tables)
 
