@@ -16,6 +16,7 @@ STAGES = {
     "rules": 2,
     "trail": 2,  # beside rules: neither imports the other
     "pipeline": 3,
+    "reports": 3,  # beside pipeline: figures over a checked catalog, for the site and orders report
     "site": 4,
     "workflow": 5,  # writes the site's files into new archives
     "demo": 6,  # the demo company starts from the standard policy of workflow.init
