@@ -52,7 +52,7 @@ def find_files(root: Path) -> tuple[list[tuple[str, Place]], list[Problem]]:
     _walk(str(base), "", found, problems)
     for name in REQUIRED:
         if not (base / name).is_file():
-            problems.append(_layout(name, "missing", f"the archive needs {RECORDS_DIR}/{name}"))
+            problems.append(_layout(name, "missing", f"the archive needs {RECORDS_DIR}/{name}", f"檔案庫須有 {RECORDS_DIR}/{name}"))
     return found, problems
 
 
@@ -68,7 +68,7 @@ def _walk(top: str, rel_top: str, found: list[tuple[str, Place]], problems: list
     while stack:
         folder, rel_folder = stack.pop()
         if rel_folder.count("/") >= MAX_FOLDER_DEPTH:
-            problems.append(_layout(rel_folder.rstrip("/"), "too-deep", f"folders nest more than {MAX_FOLDER_DEPTH} deep here; nothing below is read"))
+            problems.append(_layout(rel_folder.rstrip("/"), "too-deep", _TOO_DEEP, _TOO_DEEP_ZH))
             continue
         with os.scandir(folder) as scan:
             entries = sorted(scan, key=lambda e: e.name)
@@ -76,7 +76,7 @@ def _walk(top: str, rel_top: str, found: list[tuple[str, Place]], problems: list
         for entry in entries:
             name, rel = entry.name, rel_folder + entry.name
             if entry.is_symlink() and entry.is_dir():
-                problems.append(_layout(rel, "symlink", "symbolic links are not allowed in the archive"))
+                problems.append(_layout(rel, "symlink", "symbolic links are not allowed in the archive", "檔案庫中不得有符號連結"))
             elif entry.is_dir(follow_symlinks=False):
                 if rel == SITE_FOLDER:
                     problems += _site_symlinks(entry.path, rel)
@@ -85,9 +85,16 @@ def _walk(top: str, rel_top: str, found: list[tuple[str, Place]], problems: list
             elif name in IGNORED_NAMES or name.startswith(".") or is_attachment(rel):
                 continue
             elif entry.is_symlink():
-                problems.append(_layout(rel, "symlink", "symbolic links are not allowed in the archive"))
+                problems.append(_layout(rel, "symlink", "symbolic links are not allowed in the archive", "檔案庫中不得有符號連結"))
             elif not entry.is_file(follow_symlinks=False):
-                problems.append(_layout(rel, "special-file", "not a regular file (a named pipe, socket or device): never opened"))
+                problems.append(
+                    _layout(
+                        rel,
+                        "special-file",
+                        "not a regular file (a named pipe, socket or device): never opened",
+                        "並非一般檔案（具名管道、socket 或裝置）：不予開啟",
+                    )
+                )
             else:
                 place, problem = file_verdict(rel)
                 if place is not None:
@@ -106,10 +113,16 @@ def file_verdict(rel: str) -> tuple[Place | None, Problem | None]:
     if (place := place_of(rel)) is not None:
         return place, None
     if name.endswith(".yml"):
-        return None, _layout(rel, "extension", "record files end in .yaml, not .yml")
+        return None, _layout(rel, "extension", "record files end in .yaml, not .yml", "記錄檔副檔名為 .yaml，而非 .yml")
     if name.endswith(".yaml"):
-        return None, _layout(rel, "unknown-path", f"no record kind lives at this path; {EXPECTED_LAYOUT}")
-    return None, _layout(rel, "stray-file", "not a record; attachments belong in a dossier's attachments/ folder", Severity.WARNING)
+        return None, _layout(rel, "unknown-path", f"no record kind lives at this path; {EXPECTED_LAYOUT}", f"此路徑不屬任何記錄類型；{EXPECTED_LAYOUT}")
+    return None, _layout(
+        rel,
+        "stray-file",
+        "not a record; attachments belong in a dossier's attachments/ folder",
+        "並非記錄；附件應置於檔案夾之 attachments/ 中",
+        Severity.WARNING,
+    )
 
 
 SITE_FOLDER = ".site"
@@ -123,20 +136,31 @@ def _site_symlinks(top: str, rel_top: str) -> list[Problem]:
     while stack:
         folder, rel_folder = stack.pop()
         if rel_folder.count("/") >= MAX_FOLDER_DEPTH:
-            found.append(_layout(rel_folder, "too-deep", f"folders nest more than {MAX_FOLDER_DEPTH} deep here; nothing below is read"))
+            found.append(_layout(rel_folder, "too-deep", _TOO_DEEP, _TOO_DEEP_ZH))
             continue
         with os.scandir(folder) as scan:
             for entry in sorted(scan, key=lambda e: e.name):
                 rel = f"{rel_folder}/{entry.name}"
                 if entry.is_symlink():
-                    found.append(_layout(rel, "symlink", "symbolic links are not allowed in the archive: the site would publish what it points at"))
+                    found.append(
+                        _layout(
+                            rel,
+                            "symlink",
+                            "symbolic links are not allowed in the archive: the site would publish what it points at",
+                            "檔案庫中不得有符號連結：網站會發布其所指之檔案",
+                        )
+                    )
                 elif entry.is_dir(follow_symlinks=False):
                     stack.append((entry.path, rel))
     return found
 
 
-def _layout(rel: str, rule: str, message: str, severity: Severity = Severity.ERROR) -> Problem:
-    return Problem(f"{RECORDS_DIR}/{rel}", 1, 1, f"layout.{rule}", message, severity=severity)
+_TOO_DEEP = f"folders nest more than {MAX_FOLDER_DEPTH} deep here; nothing below is read"
+_TOO_DEEP_ZH = f"此處資料夾超過 {MAX_FOLDER_DEPTH} 層；其下不予讀取"
+
+
+def _layout(rel: str, rule: str, message: str, zh: str, severity: Severity = Severity.ERROR) -> Problem:
+    return Problem(f"{RECORDS_DIR}/{rel}", 1, 1, f"layout.{rule}", message, severity=severity, message_zh=zh)
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,6 +26,7 @@ from generator.records.layout import RECORDS_DIR, place_of
 from generator.trail.commits import Commit, History
 from generator.trail.rules import ORGANIZATION, POLICY, RULE_FILES, Rules, RulesBook
 from schemas import TRANSITIONS, ChangeStatus, OrderStatus, QualityStatus, SettlementStatus
+from schemas.labels import label
 from schemas.lifecycle import TRANSITION_CLAUSES
 from schemas.organization import Person
 from schemas.policy import Approver as RequiredApprover
@@ -57,7 +58,7 @@ class Approval:
     tracked: bool  # False: the policy at its base does not require approvals
     acknowledged: str | None = None  # the policy's reason, when it accepted this commit
     rules: Rules | None = None  # the organisation and policy in force at its base
-    problems: list[tuple[str, str]] = field(default_factory=list)  # (rule id, message)
+    problems: list[tuple[str, str, str]] = field(default_factory=list)  # (rule id, message, the message in 繁體中文)
 
     @property
     def ok(self) -> bool:
@@ -82,7 +83,12 @@ def evaluate(history: History, catalog: Catalog) -> list[Approval]:
             approval.problems = list(_check(approval, rules, catalog, judged, changed))
             broken = [path for path in RULE_FILES if not book.valid(_new_blob(commit, path), path)]
             approval.problems += [
-                ("history.invalid-rules", f"it brings a {p.rsplit('/', 1)[1]} that does not validate; the last valid one stays in force") for p in broken
+                (
+                    "history.invalid-rules",
+                    f"it brings a {p.rsplit('/', 1)[1]} that does not validate; the last valid one stays in force",
+                    f"帶入之 {p.rsplit('/', 1)[1]} 未通過驗證；仍以最後一份有效者為準",
+                )
+                for p in broken
             ]
         out.append(approval)
     _acknowledge(out, book, book.at((history.last_blob.get(ORGANIZATION), history.last_blob.get(POLICY))))
@@ -198,7 +204,10 @@ def _acknowledge(approvals: list[Approval], book: RulesBook, final: Rules) -> No
             continue
         why = _refused(entry, excused, added.get(entry.commit))
         if why:
-            excused.problems.append(("history.acknowledgement-refused", f"the exception in policy.yaml does not count: {why}"))
+            en, zh = why
+            excused.problems.append(
+                ("history.acknowledgement-refused", f"the exception in policy.yaml does not count: {en}", f"policy.yaml 中之例外不予採認：{zh}")
+            )
         else:
             excused.acknowledged = entry.reason
 
@@ -208,20 +217,25 @@ def _named(approvals: list[Approval], prefix: str) -> list[Approval]:
     return [a for a in approvals if a.commit.sha.startswith(prefix)] if len(prefix) >= 7 else []
 
 
-def _refused(entry, excused: Approval, adding: Approval | None) -> str | None:
-    """Why an acknowledgement does not excuse a commit, or None when it does."""
+def _refused(entry, excused: Approval, adding: Approval | None) -> tuple[str, str] | None:
+    """Why an acknowledgement does not excuse a commit (in English and 繁體中文), or None when it does."""
     if adding is None:
-        return "no merge on the main line added it"
+        return "no merge on the main line added it", "主線上沒有任何合併加入此例外"
+    short = adding.commit.short
     if not adding.tracked or adding.problems:
-        return f"commit {adding.commit.short}, which added it, is not an approved change"
+        return f"commit {short}, which added it, is not an approved change", f"加入此例外之提交 {short} 並非經核准之變更"
     approvers = {a.person for a in adding.approvers if a.person}
     if entry.approved_by not in approvers:
-        return f"{entry.approved_by}, named as approving it, did not approve commit {adding.commit.short}, which added it"
+        return (
+            f"{entry.approved_by}, named as approving it, did not approve commit {short}, which added it",
+            f"列為核准人之 {entry.approved_by} 並未核准加入此例外之提交 {short}",
+        )
     people = adding.rules.people
     touched = (excused.commit.author, excused.commit.committer, *excused.commit.hands, *((a.name, a.email) for a in excused.approvers))
     hands = {p.id for _, address in touched if (p := people.find(address))}
     if approvers & hands:
-        return f"{', '.join(sorted(approvers & hands))} approved the exception for a commit of their own"
+        who = sorted(approvers & hands)
+        return f"{', '.join(who)} approved the exception for a commit of their own", f"{'、'.join(who)} 核准了自己所經手提交之例外"
     return None
 
 
@@ -289,28 +303,50 @@ def _check(approval: Approval, rules: Rules, catalog: Catalog, judged: list[str]
     people, policy = rules.people, rules.policy
     assert policy is not None
     for fault in commit.faults:
-        yield "history.malformed-commit", f"commit {commit.short} is not as git writes it: {fault}"
+        yield "history.malformed-commit", f"commit {commit.short} is not as git writes it: {fault}", f"提交 {commit.short} 不符合 git 寫入之格式：{fault}"
     by_platform = commit.committer[1].lower() in people.platforms
     if not commit.is_merge and not (by_platform and commit.trailers):
         if by_platform:
             how = "enable 'Create a merge commit' on the platform, or have squash and rebase merges carry Approved-by trailers"
-            yield "history.unapproved-change", f"a squash or rebase merge by {commit.committer[1]} that names no approver: {how}"
+            how_zh = "請於平台啟用「Create a merge commit」，或讓 squash 與 rebase 合併帶有 Approved-by 標記"
+            yield (
+                "history.unapproved-change",
+                f"a squash or rebase merge by {commit.committer[1]} that names no approver: {how}",
+                f"{commit.committer[1]} 之 squash 或 rebase 合併未列核准人：{how_zh}",
+            )
         else:
-            yield "history.unapproved-change", f"committed straight to the main line by {commit.author[1]}, without a reviewed merge"
+            yield (
+                "history.unapproved-change",
+                f"committed straight to the main line by {commit.author[1]}, without a reviewed merge",
+                f"{commit.author[1]} 直接提交至主線，未經審核合併",
+            )
         return
     if commit.is_merge and commit.brought_in == 0:
-        yield "history.fake-merge", "a merge that brings in no commit: its changes were made in the merge itself, and it approves nothing"
+        yield (
+            "history.fake-merge",
+            "a merge that brings in no commit: its changes were made in the merge itself, and it approves nothing",
+            "此合併未帶入任何提交：其變更係於合併本身所做，不構成任何核准",
+        )
         return
     if commit.own_changes:
-        yield "history.evil-merge", f"{commit.own_changes}; what the merge itself changed was never on the reviewed branch"
+        own = _own_changes_zh(commit.own_changes)
+        yield (
+            "history.evil-merge",
+            f"{commit.own_changes}; what the merge itself changed was never on the reviewed branch",
+            f"{own}；合併本身所做之變更從未出現在經審核之分支上",
+        )
     if not approval.approvers:
-        yield "history.unapproved-change", "merged without an Approved-by trailer"
+        yield "history.unapproved-change", "merged without an Approved-by trailer", "合併未帶 Approved-by 標記"
         return
     signed = policy.require_signed_approvals
     if not signed:
         committer = people.find(commit.committer[1])
         if not by_platform and (committer is None or committer.id not in {a.person for a in approval.approvers}):
-            yield "history.committer-not-approver", f"committed by {commit.committer[1]}, who is not among its approvers: anyone can type a trailer"
+            yield (
+                "history.committer-not-approver",
+                f"committed by {commit.committer[1]}, who is not among its approvers: anyone can type a trailer",
+                f"提交者 {commit.committer[1]} 不在核准人之列：任何人都能打出標記",
+            )
     # Four-eyes against every hand on the change: authors, committers and co-authors of the commits it brings in
     # and the merge's own co-authors — compared as people (any of their addresses) and as addresses.
     hands = commit.hands if commit.is_merge else (commit.author, *commit.co_authors)  # a squash merge: its author wrote it
@@ -320,14 +356,26 @@ def _check(approval: Approval, rules: Rules, catalog: Catalog, judged: list[str]
     for approver in approval.approvers:
         person = people.find(approver.email)
         if person is None:
-            yield "history.unknown-approver", f"{approver.name} <{approver.email}> is not in the organization.yaml in force at the merge's base"
+            yield (
+                "history.unknown-approver",
+                f"{approver.name} <{approver.email}> is not in the organization.yaml in force at the merge's base",
+                f"{approver.name} <{approver.email}> 不在合併基底當時有效之 organization.yaml 中",
+            )
             continue
         if approver.email.lower() in authors or person.id in author_people:
-            yield "history.self-approval", f"{person.id} approved changes they wrote, committed or co-authored themselves"
+            yield (
+                "history.self-approval",
+                f"{person.id} approved changes they wrote, committed or co-authored themselves",
+                f"{person.id} 核准了自己撰寫、提交或共同撰寫之變更",
+            )
             continue
         if signed and not approver.verified:
             claim = "no signature of theirs that git verified with the keys in force at the merge's base"
-            yield "history.unverified-approval", f"{person.id}'s approval is only a claim: {claim} is on the merge or on an approval commit at the branch's tip"
+            yield (
+                "history.unverified-approval",
+                f"{person.id}'s approval is only a claim: {claim} is on the merge or on an approval commit at the branch's tip",
+                f"{person.id} 之核准僅為聲明：合併或分支末端之核准提交上，沒有 git 以合併基底當時有效之金鑰驗證過之本人簽章",
+            )
             continue
         known.append(person)
     yield from _editors(commit, rules, judged, changed)
@@ -335,15 +383,24 @@ def _check(approval: Approval, rules: Rules, catalog: Catalog, judged: list[str]
         rule = rules.rule(kind)
         for department in rule.departments:
             if not any(people.may_approve(p, department, rule.heads_only) for p in known):
-                who = "the head" if rule.heads_only else "an approver"
-                yield "history.approver-not-authorised", f"changes to {subject_name(kind)} need {who} of {department}; approved by {_names(known)}"
+                who, who_zh = ("the head", "主管") if rule.heads_only else ("an approver", "核准人")
+                by_zh = "、".join(p.id for p in known) or "無有權核准者"
+                yield (
+                    "history.approver-not-authorised",
+                    f"changes to {subject_name(kind)} need {who} of {department}; approved by {_names(known)}",
+                    f"{subject_name_zh(kind)}之變更須經 {department} 之{who_zh}核准；核准者為 {by_zh}",
+                )
         if RequiredApprover.HEAD_OF_BORROWER_DEPARTMENT in rule.approvers:
             for change in commit.changes:
                 entry = next(iter(catalog.by_id.get(_id_of(change.path) or "", [])), None)
                 if entry is not None and entry.kind == "loan":
                     head = people.departments.get(entry.model.department)
                     if head is not None and head.head not in {p.id for p in known}:
-                        yield "history.approver-not-authorised", f"{entry.model.id} needs the approval of {head.head}, head of {head.id}"
+                        yield (
+                            "history.approver-not-authorised",
+                            f"{entry.model.id} needs the approval of {head.head}, head of {head.id}",
+                            f"{entry.model.id} 須經 {head.id} 主管 {head.head} 核准",
+                        )
 
 
 def _editors(commit: Commit, rules: Rules, judged: list[str], changed: tuple[str, ...]):
@@ -361,7 +418,12 @@ def _editors(commit: Commit, rules: Rules, judged: list[str], changed: tuple[str
                 continue
             reported.add(key)
             who = f"{author.id} ({author.department})" if author else f"{address}, who is not in the organization.yaml in force,"
-            yield "history.editor-not-allowed", f"{who} wrote changes to {subject_name(kind)} on the merged branch; only {', '.join(editors)} may"
+            who_zh = f"{author.id}（{author.department}）" if author else f"不在當時有效之 organization.yaml 中之 {address} "
+            yield (
+                "history.editor-not-allowed",
+                f"{who} wrote changes to {subject_name(kind)} on the merged branch; only {', '.join(editors)} may",
+                f"{who_zh}在合併之分支上撰寫了{subject_name_zh(kind)}之變更；僅 {'、'.join(editors)} 得為之",
+            )
 
 
 def subject_name(kind: str) -> str:
@@ -371,6 +433,34 @@ def subject_name(kind: str) -> str:
     if "→" in kind:
         return "{} entering {}".format(*kind.split("→"))
     return "a settled or archived dossier" if kind == "closed_dossier" else kind
+
+
+def subject_name_zh(kind: str) -> str:
+    """``subject_name`` in 繁體中文."""
+    if kind.startswith("file:"):
+        return f"符合 {kind.removeprefix('file:')} 之檔案"
+    if "→" in kind:
+        record, state = kind.split("→")
+        return f"{_KIND_ZH.get(record, record)}進入{state}"
+    return "已結算或已歸檔之檔案夾" if kind == "closed_dossier" else _KIND_ZH.get(kind, kind)
+
+
+_KIND_ZH = {"order": "訂單", "change_request": "變更申請單", "quality_record": "品質記錄", "delivery": "交付記錄", "settlement": "結算單"}
+_KIND_ZH |= {"loan": "借閱申請", "disposal": "銷毀記錄", "organization": "組織", "policy": "政策", "attachment": "附件"}
+_OWN_CHANGES_ZH = {
+    "its tree is not the tree of the branch it merges, which starts where it is merged": "其內容不同於所合併之分支（該分支自合併處開始）",
+    "its branch conflicts with the main line and the conflict was resolved inside the merge, where no reviewer saw it": (
+        "其分支與主線衝突，衝突於合併中解決，未經任何審核者檢視"
+    ),
+    "its tree is not what merging its parents gives": "其內容不同於合併其父提交所得之結果",
+}
+"""What a merge changed by itself, as ``gitlog`` says it, in 繁體中文."""
+
+
+def _own_changes_zh(text: str) -> str:
+    if (many := re.match(r"it merges (\d+) branches at once", text)) is not None:
+        return f"一次合併 {many.group(1)} 個分支；每個分支應各自經一次合併核准"
+    return _OWN_CHANGES_ZH.get(text, text)
 
 
 def _names(people: list[Person]) -> str:
@@ -390,10 +480,10 @@ def history_problems(history: History, catalog: Catalog, approvals: list[Approva
     """Approval, lifecycle and deletion problems across the history, located at the record's file."""
     problems: list[Problem] = []
 
-    def at(path: str, rule: str, message: str, severity: Severity = Severity.ERROR, loc=("id",), clause: str | None = None) -> None:
+    def at(path: str, rule: str, message: str, zh: str, severity: Severity = Severity.ERROR, loc=("id",), clause: str | None = None) -> None:
         entry = next((e for e in catalog.by_id.get(_id_of(path) or "", []) if e.path == path), None)
         line, col = catalog.position(entry, loc) if entry is not None else (1, 1)
-        problems.append(Problem(path, line, col, rule, message, clause or _CLAUSES.get(rule), severity))
+        problems.append(Problem(path, line, col, rule, message, clause or _CLAUSES.get(rule), severity, message_zh=zh))
 
     for approval in approvals:
         commit = approval.commit
@@ -402,12 +492,19 @@ def history_problems(history: History, catalog: Catalog, approvals: list[Approva
         records = [c.path for c in commit.changes if place_of(c.path.removeprefix(RECORDS_DIR + "/"))]
         protected = [c.path for c in commit.changes if approval.rules and approval.rules.file_subject(c.path)]
         path = next((p for p in records if _id_of(p)), (records or protected or [commit.changes[0].path])[0])
-        for rule, message in approval.problems:
+        for rule, message, zh in approval.problems:
             text = f"commit {commit.short} ({commit.day}, {commit.subject!r}): {message}"
+            text_zh = f"提交 {commit.short}（{commit.day}，{commit.subject!r}）：{zh}"
             if approval.acknowledged:
-                at(path, rule, f"{text} — acknowledged in policy.yaml: {approval.acknowledged}", Severity.WARNING)
+                at(
+                    path,
+                    rule,
+                    f"{text} — acknowledged in policy.yaml: {approval.acknowledged}",
+                    f"{text_zh}——已於 policy.yaml 列為例外：{approval.acknowledged}",
+                    Severity.WARNING,
+                )
             else:
-                at(path, rule, text)
+                at(path, rule, text, text_zh)
     tracked = {a.commit.sha: a for a in approvals}
     for path, versions in history.versions.items():
         kind = place_of(path.removeprefix(RECORDS_DIR + "/")).kind  # type: ignore[union-attr]
@@ -422,18 +519,22 @@ def history_problems(history: History, catalog: Catalog, approvals: list[Approva
             broken = invalid_move(status_type, previous, version.status) if status_type and previous and version.status else None
             if broken:
                 message = f"commit {commit.short} ({commit.day}) moved it {broken}"
-                at(path, "history.invalid-transition", message, loc=("status",), clause=TRANSITION_CLAUSES[kind])
+                zh = f"提交 {commit.short}（{commit.day}）之狀態變動不符生命週期：{invalid_move_zh(status_type, previous, version.status)}"
+                at(path, "history.invalid-transition", message, zh, loc=("status",), clause=TRANSITION_CLAUSES[kind])
             if version.change == "D" and not is_disposed(path, catalog):
-                at(path, "history.deleted-without-disposal", f"deleted by commit {commit.short} ({commit.day}) with no disposal record listing it")
+                message = f"deleted by commit {commit.short} ({commit.day}) with no disposal record listing it"
+                at(path, "history.deleted-without-disposal", message, f"由提交 {commit.short}（{commit.day}）刪除，但無任何銷毀記錄列出")
             previous = version.status if version.change != "D" else None
     problems += _unresolved_acknowledgements(catalog, approvals)
     if history.shallow:
         fix = "fetch the whole history (git fetch --unshallow; in GitHub Actions set fetch-depth: 0)"
         message = f"this is a shallow clone, so the approval trail is incomplete; {fix}"
-        problems.append(Problem(RECORDS_DIR, 1, 1, "history.shallow-clone", message, None, Severity.WARNING))
+        zh = "此為淺層複本（shallow clone），核准軌跡不完整；請取得完整歷史（git fetch --unshallow；GitHub Actions 設 fetch-depth: 0）"
+        problems.append(Problem(RECORDS_DIR, 1, 1, "history.shallow-clone", message, None, Severity.WARNING, message_zh=zh))
     if rewritten_from:
         message = f"the published head {rewritten_from[:10]} is no longer in this history: the main line was rewritten"
-        problems.append(Problem(RECORDS_DIR, 1, 1, "history.rewritten", message, "§8.1"))
+        zh = f"已發布之版本 {rewritten_from[:10]} 已不在此歷史中：主線遭改寫"
+        problems.append(Problem(RECORDS_DIR, 1, 1, "history.rewritten", message, "§8.1", message_zh=zh))
     return problems
 
 
@@ -447,11 +548,21 @@ def _unresolved_acknowledgements(catalog: Catalog, approvals: list[Approval]) ->
         matching = len(_named(approvals, entry.commit))
         if matching != 1:
             what = "no commit of the main line" if not matching else f"{matching} commits of the main line: write more of the hash"
+            what_zh = "主線上沒有任何提交" if not matching else f"主線上 {matching} 個提交：請寫出更多雜湊值"
             line, col = catalog.position(policy, ("acknowledged", i, "commit"))
             message = f"acknowledged commit {entry.commit} names {what}; it excuses nothing"
+            zh = f"列為例外之提交 {entry.commit} 對應到{what_zh}；不構成任何例外"
             rule = "history.acknowledgement-refused"
-            found.append(Problem(policy.path, line, col, rule, message, _CLAUSES[rule], Severity.WARNING))
+            found.append(Problem(policy.path, line, col, rule, message, _CLAUSES[rule], Severity.WARNING, message_zh=zh))
     return found
+
+
+def invalid_move_zh(status_type: type, old_value: object, new_value: object) -> str:
+    """``invalid_move`` in 繁體中文: the states in words."""
+    old, new = status_type(old_value), status_type(new_value)
+    order = list(status_type)
+    allowed = "、".join(label(s, "zh-Hant") for s in sorted(TRANSITIONS[status_type][old], key=order.index)) or "無（終止狀態）"
+    return f"{label(old, 'zh-Hant')} → {label(new, 'zh-Hant')}；自{label(old, 'zh-Hant')}僅得轉為 {allowed}"
 
 
 def invalid_move(status_type: type, old_value: object, new_value: object) -> str | None:

@@ -40,7 +40,8 @@ def versions_of(history: History | None, by_sha: dict[str, Approval], path: str)
                 "approvers": [{"name": a.name, "email": a.email, "person": a.person, "verified": a.verified} for a in (approval.approvers if approval else ())],
                 "tracked": bool(approval and approval.tracked),
                 "acknowledged": approval.acknowledged if approval else None,
-                "problems": [message for _, message in approval.problems] if approval else [],
+                "problems": [message for _, message, _ in approval.problems] if approval else [],
+                "problems_zh": [zh for _, _, zh in approval.problems] if approval else [],
                 "diff": [str(change) for change in version.diff],
                 "changes": [tuple(change) for change in version.diff],
             }

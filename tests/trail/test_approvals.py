@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 
 import pytest
@@ -17,7 +18,9 @@ T1, T2 = "2026-02-02T10:00:00+08:00", "2026-02-02T16:00:00+08:00"
 
 
 def history_problems(root):
-    return [(p.rule, p.message) for p in check_archive(root).problems if p.rule.startswith("history.")]
+    found = [p for p in check_archive(root).problems if p.rule.startswith("history.")]
+    assert all(p.message_zh and re.search(r"[\u4e00-\u9fff]", p.message_zh) for p in found), [p.format() for p in found]  # said in 繁體中文 too
+    return [(p.rule, p.message) for p in found]
 
 
 def new_task(root):

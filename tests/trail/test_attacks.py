@@ -8,6 +8,7 @@ beside each attack must still pass.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -30,7 +31,9 @@ def orders(root: Path, *args: str) -> subprocess.CompletedProcess:
 
 
 def history_rules(root: Path) -> list[str]:
-    return sorted(p.rule for p in check_archive(root).problems if p.rule.startswith("history."))
+    found = [p for p in check_archive(root).problems if p.rule.startswith("history.")]
+    assert all(p.message_zh and re.search(r"[\u4e00-\u9fff]", p.message_zh) for p in found), [p.format() for p in found]  # said in 繁體中文 too
+    return sorted(p.rule for p in found)
 
 
 def new_task(root: Path) -> None:

@@ -22,6 +22,8 @@ class DossierPages(RendererBase):
         if version["status"] and status_type is not None and version["status"] in {s.value for s in status_type}:
             shown["status"] = self.label(status_type(version["status"]))
         shown["diff"] = describe(kind, version["changes"], self.language, self._person_or_none)
+        if self.language == "zh-Hant":
+            shown["problems"] = version["problems_zh"]
         return shown
 
     def _person_or_none(self, value: str) -> str | None:
