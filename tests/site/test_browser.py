@@ -249,8 +249,10 @@ def _orders_shown(page) -> list[list[str]]:
     return [[cell.inner_text().strip() for cell in rows.nth(i).locator("td").all()] for i in range(rows.count())]
 
 
+@pytest.mark.parametrize("width", [1366, 390])
 @pytest.mark.parametrize("language", ["zh-Hant", "en"])
-def test_the_orders_index_lists_orders_sorted_and_filtered_in_the_readers_words(page, site, language):
+def test_the_orders_index_lists_orders_sorted_and_filtered_in_the_readers_words(page, site, language, width):
+    page.set_viewport_size({"width": width, "height": 900})
     prefix = "" if language == "zh-Hant" else "/en"
     page.goto(f"{site}{prefix}/orders/index.html")
     bar = page.locator(".oa-filters")
@@ -272,11 +274,17 @@ def test_the_orders_index_lists_orders_sorted_and_filtered_in_the_readers_words(
     assert f"#status-{value}" in page.url
     assert str(expected) in bar.locator("output").inner_text() and str(total) in bar.locator("output").inner_text()
     status.select_option("")
-    page.locator("#oa-list th button").nth(7).click()  # by budget, smallest first
-    amounts = [float(re.sub(r"[^\d.]", "", row[7])) for row in _orders_shown(page)]
-    assert amounts == sorted(amounts) and len(amounts) == total
-    page.locator("#oa-list th button").nth(7).click()
-    assert [float(re.sub(r"[^\d.]", "", row[7])) for row in _orders_shown(page)] == sorted(amounts, reverse=True)
+    if width > 600:
+        page.locator("#oa-list th button").nth(7).click()  # by budget, smallest first
+        amounts = [float(re.sub(r"[^\d.]", "", row[7])) for row in _orders_shown(page)]
+        assert amounts == sorted(amounts) and len(amounts) == total
+        page.locator("#oa-list th button").nth(7).click()
+        assert [float(re.sub(r"[^\d.]", "", row[7])) for row in _orders_shown(page)] == sorted(amounts, reverse=True)
+    else:  # a phone shows order, client, status and due date: sort by the due date
+        assert not page.locator("#oa-list th button").nth(7).is_visible()
+        page.locator("#oa-list th button").nth(6).click()
+        dues = [row[6] for row in _orders_shown(page)]
+        assert dues == sorted(dues) and len(dues) == total
     page.locator("#oa-list th button").nth(4).click()  # by status: the lifecycle's order, not the alphabet's
     ranks = [int(x) for x in page.locator("#oa-list tbody tr .oa-status").evaluate_all("els => els.map(e => e.dataset.rank)")]
     assert ranks == sorted(ranks)
@@ -301,8 +309,10 @@ def test_a_client_page_has_a_readable_address(page, site):
     assert "綠野食品股份有限公司" in page.locator("h1").inner_text()
 
 
+@pytest.mark.parametrize("width", [1366, 390])
 @pytest.mark.parametrize("path", ["index.html", "dossiers/ORD-2025-0001.html", "orders/index.html", "archive/borrowing.html"])
-def test_the_language_menu_keeps_the_reader_on_the_same_page(page, site, path):
+def test_the_language_menu_keeps_the_reader_on_the_same_page(page, site, path, width):
+    page.set_viewport_size({"width": width, "height": 900})
     page.goto(f"{site}/{path}")
     english = page.locator(".oa-languages a[hreflang=en]")
     page.locator(".oa-languages button").hover()
@@ -315,8 +325,10 @@ def test_the_language_menu_keeps_the_reader_on_the_same_page(page, site, path):
     assert page.url == f"{site}/{path}" and page.locator("html").get_attribute("lang") == "zh-Hant"
 
 
+@pytest.mark.parametrize("width", [1366, 390])
 @pytest.mark.parametrize("language", ["zh-Hant", "en"])
-def test_a_dossier_reads_as_words_and_prints_its_content_only(page, site, language):
+def test_a_dossier_reads_as_words_and_prints_its_content_only(page, site, language, width):
+    page.set_viewport_size({"width": width, "height": 900})
     prefix = "" if language == "zh-Hant" else "/en"
     page.goto(f"{site}{prefix}/dossiers/ORD-2025-0001.html")
     changes = page.locator(".oa-timeline .oa-diff li").all_inner_texts()
