@@ -30,6 +30,17 @@ class ApprovalDecision(StrEnum):
     REJECTED = "rejected"
 
 
+class ChangeReason(StrEnum):
+    """§7.1: what a change is about, so the reports can count changes by reason (the reason itself is free text)."""
+
+    SCOPE = "scope"
+    SCHEDULE = "schedule"
+    BUDGET = "budget"
+    CLIENT_ENVIRONMENT = "client_environment"
+    QUALITY = "quality"
+    OTHER = "other"
+
+
 class VerificationResult(StrEnum):
     CONFIRMED = "confirmed"
     FAILED = "failed"
@@ -98,6 +109,7 @@ class ChangeRequest(Record):
     requested_by: Line = field("Client person who requested it", "客戶申請人", "§7.1")
     recorded_by: PersonId = field("Staff member who filled in the form", "填表人", "§7.1")
     reason: Text = field("Reason for the change", "變更原因", "§7.1")
+    reason_type: ChangeReason | None = field("Kind of reason, for the reports (scope, schedule, budget …)", "變更原因類別", "§7.1", default=None)
     content: Text = field("What changes", "變更內容", "§7.1")
     impact: Text = field("Impact on scope, schedule, cost and quality", "變更影響", "§7.1")
     major: bool = field("Major change: needs a review by the departments concerned", "是否重大變更", "§7.2", strict=True)

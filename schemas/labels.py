@@ -9,7 +9,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from .archive import DisposalMethod
-from .change import ApprovalDecision, VerificationResult
+from .change import ApprovalDecision, ChangeReason, VerificationResult
 from .delivery import AcceptanceResult, DisputeStatus, DocumentType, ObjectionStatus
 from .delivery import Method as DeliveryMethod
 from .lifecycle import LABELS_ZH
@@ -24,6 +24,14 @@ _WORDS: dict[type[StrEnum], dict[str, tuple[str, str]]] = {
     DisposalMethod: {"shredding": ("碎紙", "Shredding"), "secure_deletion": ("安全刪除", "Secure deletion"), "incineration": ("焚燬", "Incineration")},
     ApprovalDecision: {"approved": ("核准", "Approved"), "rejected": ("駁回", "Rejected")},
     VerificationResult: {"confirmed": ("確認無誤", "Confirmed"), "failed": ("未通過", "Failed")},
+    ChangeReason: {
+        "scope": ("範圍變更", "Scope"),
+        "schedule": ("時程變更", "Schedule"),
+        "budget": ("預算變更", "Budget"),
+        "client_environment": ("客戶環境變更", "Client's systems or organisation"),
+        "quality": ("品質問題", "Quality"),
+        "other": ("其他", "Other"),
+    },
     DeliveryMethod: {
         "online": ("線上交付", "Online"),
         "email": ("電子郵件", "E-mail"),

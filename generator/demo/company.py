@@ -159,6 +159,13 @@ TASKS = {
     "marketing": ["企劃提案 Proposal", "素材製作 Creative production", "投放執行 Campaign run", "成效報告 Results report"],
 }
 
+REASON_TYPES = {  # each demo change's kind of reason (ChangeReason), by its title
+    "新增報表功能 Add a monthly report": "scope",
+    "調整上線日期 Move the go-live date": "schedule",
+    "擴大服務範圍 Extend the scope": "scope",
+    "刪減廣告預算 Reduce the ad budget": "budget",
+    "更換資料來源 Change the data source": "client_environment",
+}
 CHANGES = [
     (
         "新增報表功能 Add a monthly report",

@@ -23,6 +23,7 @@ from generator.rules.changes import GOING_AHEAD
 from generator.rules.execution import delivery_due
 from generator.rules.quality import ACCEPTED
 from schemas import ChangeStatus, Order, OrderStatus, SettlementStatus
+from schemas.change import ChangeReason
 from schemas.quality import Result
 
 Words = tuple[str, str]
@@ -292,6 +293,38 @@ def changes(facts: Facts, period: Period) -> Table:
             ("費用增減", "Cost"),
             ("工期增減（天）", "Days"),
         ],
+        rows,
+    )
+
+
+_REASON_COLUMNS: list[Words] = [("原因", "Reason"), ("幣別", "Currency"), ("件數", "Requests"), ("核准", "Approved"), ("駁回", "Rejected")]
+_REASON_COLUMNS += [("費用增減", "Cost"), ("工期增減（天）", "Days")]
+
+
+def changes_by_reason(facts: Facts, period: Period) -> Table:
+    groups: dict[tuple, dict] = defaultdict(lambda: {"count": 0, "ahead": 0, "rejected": 0, "cost": Decimal(0), "days": 0})
+    for f, change in facts.within("changes", period):
+        row = groups[(change.reason_type, f.order.intake.currency.value)]
+        row["count"] += 1
+        row["rejected"] += change.status is ChangeStatus.REJECTED
+        if change.status in GOING_AHEAD:
+            row["ahead"] += 1
+            row["cost"] += change.cost_delta
+            row["days"] += change.schedule_delta_days
+    order = list(ChangeReason)
+    rows = [
+        [reason or ("未分類", "Not classified"), currency, r["count"], Rate(r["ahead"] / r["count"]), Rate(r["rejected"] / r["count"]), r["cost"], r["days"]]
+        for (reason, currency), r in sorted(groups.items(), key=lambda x: (order.index(x[0][0]) if x[0][0] else len(order), x[0][1]))
+    ]
+    return Table(
+        "changes_by_reason",
+        ("變更原因 (§7.1)", "Changes by reason (§7.1)"),
+        (
+            "期間內申請之變更，依變更單之原因類別（reason_type）與訂單幣別：件數、核准與駁回之比例；費用與工期影響僅計核准者。未填類別者列為未分類。",
+            "Change requests made in the period, by the form's kind of reason (reason_type) and the order's currency: how many, "
+            "the share approved and rejected; cost and schedule impact of the approved ones. Forms without a kind are not classified.",
+        ),
+        _REASON_COLUMNS,
         rows,
     )
 
@@ -577,4 +610,19 @@ def activity_days(facts: Facts) -> list[date]:
     return days
 
 
-BUILDERS = (flow, delivery, cycle_times, forwarding, changes, quality, defect_types, finance, by_service, by_client, receivables, overdue_invoices, archive)
+BUILDERS = (
+    flow,
+    delivery,
+    cycle_times,
+    forwarding,
+    changes,
+    changes_by_reason,
+    quality,
+    defect_types,
+    finance,
+    by_service,
+    by_client,
+    receivables,
+    overdue_invoices,
+    archive,
+)

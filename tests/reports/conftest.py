@@ -73,7 +73,7 @@ def reports_archive(tmp_path_factory):
     a, b, c, d = "ORD-2026-0001", "ORD-2026-0002", "ORD-2026-0003", "ORD-2026-0004"
     write(root, _place(a, "order.yaml"), _order(1, "2026-03-02", "2026-03-03", "2026-03-04", "2026-06-30", "1200000", "accepted"))
     change = copy.deepcopy(sample("change_request"))
-    change.update(status="approved", cost_delta="60000", new_delivery_due="2026-07-15", requested_on="2026-04-01")
+    change.update(status="approved", cost_delta="60000", new_delivery_due="2026-07-15", requested_on="2026-04-01", reason_type="scope")
     change["assessment"] = {"by": "wang.chienhung", "on": "2026-04-02", "summary": "可行 Feasible"}
     change["approvals"] = [{"department": "operations", "by": "wang.chienhung", "on": "2026-04-02", "decision": "approved"}]
     write(root, _place(a, "changes/CR-2026-0001-01.yaml"), change)

@@ -64,6 +64,11 @@ def test_changes_count_cost_and_shares(catalog):
     assert rows(catalog, "changes") == [["TWD", 1, 0, 1.0, 0.0, D(60000), 0]]
 
 
+def test_changes_by_their_kind_of_reason(catalog):
+    [row] = rows(catalog, "changes_by_reason")
+    assert row[1:] == ["TWD", 1, 1.0, 0.0, D(60000), 0] and str(row[0]) == "scope"
+
+
 def test_quality_with_satisfaction_per_order(catalog):
     figures = named(catalog, "quality")
     assert figures["Inspections"] == 3 and figures["Failed"] == 1 and figures["Failed rate"] == pytest.approx(1 / 3)
