@@ -101,6 +101,19 @@ class Facts:
     """(first invoice issued, the day nothing is owed any more or None, settlement) of every settlement that invoiced."""
     _index: dict = field(default_factory=dict, compare=False, repr=False)
 
+    def as_of(self, period: Period) -> date:
+        """The day money owed is counted at: the period's end, or today for a period not over."""
+        return self.today if period.end is None else min(self.today, period.end)
+
+    def owed(self, as_of: date):
+        """(settlement, invoice, amount) for every invoice with something owed on ``as_of``; settlements that had
+        invoiced nothing yet, or were cleared by then, are skipped without looking at their invoices."""
+        for first, cleared, settlement in self.billed:
+            if first > as_of or (cleared is not None and cleared <= as_of):
+                continue
+            for invoice, amount in outstanding(settlement, as_of):
+                yield settlement, invoice, amount
+
     def within(self, name: str, period: Period) -> list:
         """The items of one kind (``_ITEMS``) whose day falls in ``period``: a slice of a list sorted once, so a
         report for one more period does not walk the whole archive again."""
@@ -261,10 +274,12 @@ def forwarding(facts: Facts, period: Period) -> Table:
     )
 
 
-def changes(facts: Facts, period: Period) -> Table:
-    by_currency: dict[str, dict] = defaultdict(lambda: {"count": 0, "major": 0, "ahead": 0, "rejected": 0, "cost": Decimal(0), "days": 0})
+def _tally_changes(facts: Facts, period: Period, key) -> dict[tuple, dict]:
+    """The period's change requests grouped by ``key(order facts, change)``: how many, how many major, approved
+    (going ahead) and rejected, and the cost and schedule impact of the approved ones."""
+    groups: dict[tuple, dict] = defaultdict(lambda: {"count": 0, "major": 0, "ahead": 0, "rejected": 0, "cost": Decimal(0), "days": 0})
     for f, change in facts.within("changes", period):
-        row = by_currency[f.order.intake.currency.value]
+        row = groups[key(f, change)]
         row["count"] += 1
         row["major"] += change.major
         row["rejected"] += change.status is ChangeStatus.REJECTED
@@ -272,10 +287,16 @@ def changes(facts: Facts, period: Period) -> Table:
             row["ahead"] += 1
             row["cost"] += change.cost_delta
             row["days"] += change.schedule_delta_days
-    rows = [
-        [c, r["count"], r["major"], Rate(r["ahead"] / r["count"]), Rate(r["rejected"] / r["count"]), r["cost"], r["days"]]
-        for c, r in sorted(by_currency.items())
-    ]
+    return groups
+
+
+def _shares(r: dict) -> list[Value]:
+    return [Rate(r["ahead"] / r["count"]), Rate(r["rejected"] / r["count"]), r["cost"], r["days"]]
+
+
+def changes(facts: Facts, period: Period) -> Table:
+    by_currency = _tally_changes(facts, period, lambda f, _: (f.order.intake.currency.value,))
+    rows = [[c, r["count"], r["major"], *_shares(r)] for (c,), r in sorted(by_currency.items())]
     return Table(
         "changes",
         ("變更管理 (§7)", "Changes (§7)"),
@@ -302,18 +323,10 @@ _REASON_COLUMNS += [("費用增減", "Cost"), ("工期增減（天）", "Days")]
 
 
 def changes_by_reason(facts: Facts, period: Period) -> Table:
-    groups: dict[tuple, dict] = defaultdict(lambda: {"count": 0, "ahead": 0, "rejected": 0, "cost": Decimal(0), "days": 0})
-    for f, change in facts.within("changes", period):
-        row = groups[(change.reason_type, f.order.intake.currency.value)]
-        row["count"] += 1
-        row["rejected"] += change.status is ChangeStatus.REJECTED
-        if change.status in GOING_AHEAD:
-            row["ahead"] += 1
-            row["cost"] += change.cost_delta
-            row["days"] += change.schedule_delta_days
+    groups = _tally_changes(facts, period, lambda f, change: (change.reason_type, f.order.intake.currency.value))
     order = list(ChangeReason)
     rows = [
-        [reason or ("未分類", "Not classified"), currency, r["count"], Rate(r["ahead"] / r["count"]), Rate(r["rejected"] / r["count"]), r["cost"], r["days"]]
+        [reason or ("未分類", "Not classified"), currency, r["count"], *_shares(r)]
         for (reason, currency), r in sorted(groups.items(), key=lambda x: (order.index(x[0][0]) if x[0][0] else len(order), x[0][1]))
     ]
     return Table(
@@ -526,14 +539,11 @@ def _bucket(days_past_due: int) -> str:
 
 
 def receivables(facts: Facts, period: Period) -> Table:
-    as_of = facts.today if period.end is None else min(facts.today, period.end)
+    as_of = facts.as_of(period)
     ageing: dict[str, dict[str, Decimal]] = defaultdict(lambda: {k: Decimal(0) for k, _ in AGEING})
-    for first, cleared, settlement in facts.billed:
-        if first > as_of or (cleared is not None and cleared <= as_of):
-            continue  # nothing invoiced yet, or nothing owed any more
-        for invoice, owed in outstanding(settlement, as_of):
-            due = invoice.due_on or invoice.issued_on
-            ageing[settlement.currency.value][_bucket((as_of - due).days)] += owed
+    for settlement, invoice, owed in facts.owed(as_of):
+        due = invoice.due_on or invoice.issued_on
+        ageing[settlement.currency.value][_bucket((as_of - due).days)] += owed
     rows = [[currency, *buckets.values(), sum(buckets.values(), Decimal(0))] for currency, buckets in sorted(ageing.items())]
     return Table(
         "receivables",
@@ -551,14 +561,11 @@ def receivables(facts: Facts, period: Period) -> Table:
 
 def overdue_invoices(facts: Facts, period: Period) -> Table:
     """Every invoice still owed past its due date at the end of the period (today for a period not over)."""
-    as_of = facts.today if period.end is None else min(facts.today, period.end)
+    as_of = facts.as_of(period)
     rows = []
-    for first, cleared, settlement in facts.billed:
-        if first > as_of or (cleared is not None and cleared <= as_of):
-            continue
-        for invoice, owed in outstanding(settlement, as_of):
-            if invoice.due_on is not None and invoice.due_on < as_of:
-                rows.append([settlement.order, invoice.number, settlement.currency.value, owed, invoice.due_on, (as_of - invoice.due_on).days])
+    for settlement, invoice, owed in facts.owed(as_of):
+        if invoice.due_on is not None and invoice.due_on < as_of:
+            rows.append([settlement.order, invoice.number, settlement.currency.value, owed, invoice.due_on, (as_of - invoice.due_on).days])
     rows.sort(key=lambda r: (-r[5], r[0], r[1]))
     return Table(
         "overdue_invoices",

@@ -29,12 +29,15 @@ class ReportPages(RendererBase):
         recent = today.replace(year=today.year - 1, day=1)  # the first of the month a year ago (day 1: no 29 February)
         return [p for p in periods_with(activity_days(self.report_facts)) if p.kind in ("year", "quarter") or p.start >= recent]
 
+    @cached_property
+    def _reports(self) -> dict[Period, Report]:
+        return {}
+
     def _report(self, period: Period) -> Report:
         """Each period's report once per process: a page shows its period and the one before."""
-        cache = self.__dict__.setdefault("_reports", {})
-        if period not in cache:
-            cache[period] = report(self.report_facts, period)
-        return cache[period]
+        if period not in self._reports:
+            self._reports[period] = report(self.report_facts, period)
+        return self._reports[period]
 
     def report_plan(self) -> list[tuple[str, Callable[[], str]]]:
         plan = [("reports.md", partial(self.reports, Page("reports.md", self.language)))]
