@@ -12,7 +12,7 @@ from __future__ import annotations
 import statistics
 from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
@@ -87,6 +87,8 @@ class OrderFacts:
     """Both departments had the order within the policy's business days; None when not forwarded."""
     spans: tuple[tuple[str, date, int], ...]
     """(step, the day it was done, business days since the step before)."""
+    money: tuple
+    """This order's share of the money columns (``_Money`` as a tuple, to be summed column by column)."""
 
 
 @dataclass(frozen=True)
@@ -105,14 +107,19 @@ class Facts:
         """The day money owed is counted at: the period's end, or today for a period not over."""
         return self.today if period.end is None else min(self.today, period.end)
 
-    def owed(self, as_of: date):
-        """(settlement, invoice, amount) for every invoice with something owed on ``as_of``; settlements that had
-        invoiced nothing yet, or were cleared by then, are skipped without looking at their invoices."""
-        for first, cleared, settlement in self.billed:
-            if first > as_of or (cleared is not None and cleared <= as_of):
-                continue
-            for invoice, amount in outstanding(settlement, as_of):
-                yield settlement, invoice, amount
+    def owed(self, as_of: date) -> list[tuple]:
+        """(settlement, invoice, amount) for every invoice with something owed on ``as_of`` (once per day: the ageing
+        and the overdue list ask for the same one); settlements that had invoiced nothing yet, or were cleared by
+        then, are skipped without looking at their invoices."""
+        key = ("owed", as_of)
+        if key not in self._index:
+            self._index[key] = [
+                (settlement, invoice, amount)
+                for first, cleared, settlement in self.billed
+                if first <= as_of and (cleared is None or cleared > as_of)
+                for invoice, amount in outstanding(settlement, as_of)
+            ]
+        return self._index[key]
 
     def within(self, name: str, period: Period) -> list:
         """The items of one kind (``_ITEMS``) whose day falls in ``period``: a slice of a list sorted once, so a
@@ -147,7 +154,8 @@ class Facts:
                 deadline = catalog.calendar.add(order.intake.confirmed_on, days)
                 forwarded = max(order.forwarding.operations_on, order.forwarding.finance_on) <= deadline
             due = delivery_due(catalog, dossier)
-            orders.append(OrderFacts(dossier, order, delivered, due, accepted, settled, _cancelled_on(order), forwarded, spans))
+            money = astuple(_Money.of(dossier, order))
+            orders.append(OrderFacts(dossier, order, delivered, due, accepted, settled, _cancelled_on(order), forwarded, spans, money))
         ends = [until for entry in catalog.entries if (until := retention_until(catalog, entry)) is not None]
         billed = []
         for f in orders:
@@ -420,32 +428,52 @@ class _Money:
     cancelled: int = 0
     cancelled_budget: Decimal = Decimal(0)
 
+    def add(self, other: _Money) -> None:
+        for name in _MONEY_FIELDS:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
 
-def _money(facts: Facts, period: Period, key) -> dict[tuple, _Money]:
-    """Money of the orders received in the period, grouped by ``key(order)`` and the currency."""
-    out: dict[tuple, _Money] = defaultdict(_Money)
-    for f in facts.within("received", period):
-        dossier, order = f.dossier, f.order
-        row = out[(*key(order), order.intake.currency.value)]
+    @classmethod
+    def total(cls, rows: list[tuple]) -> _Money:
+        """The sum of orders' shares (``astuple`` of each), column by column."""
+        return cls(*(sum(column, start=Decimal(0)) if isinstance(column[0], Decimal) else sum(column) for column in zip(*rows, strict=True)))
+
+    @classmethod
+    def of(cls, dossier: Dossier, order: Order) -> _Money:
+        """One order's share of the money columns."""
         if order.status is OrderStatus.CANCELLED:
-            row.cancelled += 1
-            row.cancelled_budget += order.intake.budget
-            continue
-        row.orders += 1
-        row.budget += order.intake.budget
-        row.changes += sum((c.cost_delta for c in dossier.change_models if c.status in GOING_AHEAD), Decimal(0))
+            return cls(cancelled=1, cancelled_budget=order.intake.budget)
+        row = cls(orders=1, budget=order.intake.budget)
+        row.changes = sum((c.cost_delta for c in dossier.change_models if c.status in GOING_AHEAD), Decimal(0))
         settlement = dossier.settlement_model
         if settlement is None:
-            continue
+            return row
         if settlement.plan.client_confirmed_on is None:
-            row.drafts += 1
-            row.draft_fees += settlement.plan.total
+            row.drafts, row.draft_fees = 1, settlement.plan.total
         else:
-            row.fees += settlement.plan.total
-        row.invoiced += sum((i.amount for i in settlement.invoices), Decimal(0))
-        row.tax += sum((i.tax for i in settlement.invoices), Decimal(0))
-        row.paid += settlement.paid
-        row.written_off += settlement.write_off.amount if settlement.write_off else Decimal(0)
+            row.fees = settlement.plan.total
+        row.invoiced = sum((i.amount for i in settlement.invoices), Decimal(0))
+        row.tax = sum((i.tax for i in settlement.invoices), Decimal(0))
+        row.paid = settlement.paid
+        row.written_off = settlement.write_off.amount if settlement.write_off else Decimal(0)
+        return row
+
+
+_MONEY_FIELDS = tuple(_Money.__dataclass_fields__)
+
+
+def _money(facts: Facts, period: Period, key) -> dict[tuple, _Money]:
+    """Money of the orders received in the period, grouped by ``key(service, client)`` and the currency. The
+    period's orders are summed once by (service, client, currency), which the three money tables regroup."""
+    groups = facts._index.get(("money", period))
+    if groups is None:
+        shares: dict[tuple, list[tuple]] = defaultdict(list)
+        for f in facts.within("received", period):
+            intake = f.order.intake
+            shares[(intake.service_type, intake.client.name, intake.currency.value)].append(f.money)
+        groups = facts._index[("money", period)] = {key: _Money.total(rows) for key, rows in shares.items()}
+    out: dict[tuple, _Money] = defaultdict(_Money)
+    for (service, client, currency), row in groups.items():
+        out[(*key(service, client), currency)].add(row)
     return out
 
 
@@ -477,7 +505,7 @@ def _money_row(m: _Money) -> list[Value]:
 
 
 def finance(facts: Facts, period: Period) -> Table:
-    money = _money(facts, period, lambda order: ())
+    money = _money(facts, period, lambda service, client: ())
     return Table(
         "finance",
         ("預算、變更、結算與收款 (§6)", "Budget, changes, settlement and payment (§6)"),
@@ -488,7 +516,7 @@ def finance(facts: Facts, period: Period) -> Table:
 
 
 def by_service(facts: Facts, period: Period) -> Table:
-    money = _money(facts, period, lambda order: (order.intake.service_type,))
+    money = _money(facts, period, lambda service, client: (service,))
     return Table(
         "by_service",
         ("依服務類型", "By service type"),
@@ -499,7 +527,7 @@ def by_service(facts: Facts, period: Period) -> Table:
 
 
 def by_client(facts: Facts, period: Period) -> Table:
-    money = _money(facts, period, lambda order: (order.intake.client.name,))
+    money = _money(facts, period, lambda service, client: (client,))
     return Table(
         "by_client",
         ("依客戶", "By client"),
@@ -581,8 +609,10 @@ def overdue_invoices(facts: Facts, period: Period) -> Table:
 
 def archive(facts: Facts, period: Period) -> Table:
     today = facts.today
-    horizon = today + timedelta(days=365)
-    ending = sum(1 for until in facts.retention_ends if today <= until <= horizon)
+    ending = facts._index.get("retention ending")
+    if ending is None:  # the same for every period: counted once
+        horizon = today + timedelta(days=365)
+        ending = facts._index["retention ending"] = sum(1 for until in facts.retention_ends if today <= until <= horizon)
     disposals = facts.within("disposals", period)
     out = [loan for loan in facts.loans if loan.borrowed_on and not loan.returned_on]
     overdue = [loan for loan in out if loan.due_on and loan.due_on < today]

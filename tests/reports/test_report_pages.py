@@ -14,7 +14,7 @@ def test_report_pages_show_the_figures_with_their_definitions(reports_archive):
     checked = check_archive(reports_archive, TODAY, history=False)
     for language, on_time, definition in (("zh-Hant", "準時率", "交付期限依已核准"), ("en", "On-time rate", "as approved (implemented or verified)")):
         pages = render_pages(checked, language)
-        # a page for each year, quarter and month of the last twelve with activity (none for 2025: nothing happened in it)
+        # a page for each year, quarter and month with activity (none for 2025: nothing happened in it)
         months = [f"-{m:02d}" for m in range(3, 11)]  # March (A received) to October (C settled)
         assert sorted(p for p in pages if p.startswith("reports/")) == sorted(f"reports/2026{x}.md" for x in ("", "-Q1", "-Q2", "-Q3", "-Q4", *months))
         year = pages["reports/2026.md"]
@@ -24,3 +24,20 @@ def test_report_pages_show_the_figures_with_their_definitions(reports_archive):
         assert all(f'href="reports/{x}.html"' in pages["reports.md"] for x in ("2026", "2026-Q3", "2026-10"))
         q3 = pages["reports/2026-Q3.md"]  # beside the quarter before it
         assert "2026-Q3" in q3 and "2026-Q2" in q3
+
+
+def test_every_month_with_activity_has_a_page_however_old(archive):
+    """Months more than a year back get their pages too (a manager compares March 2024 with February), and a
+    quiet month gets none; the reports page lists each year's quarters and months in its row."""
+    from generator.reports.figures import Facts, activity_days
+
+    checked = check_archive(archive, TODAY, history=False)
+    days = activity_days(Facts.of(checked.catalog))
+    wanted = {f"reports/{d:%Y-%m}.md" for d in days}
+    assert min(days) < TODAY.replace(year=TODAY.year - 1)  # the demo reaches back further than twelve months
+    pages = render_pages(checked, "en")
+    assert {p for p in pages if re.fullmatch(r"reports/\d{4}-\d\d\.md", p)} == wanted
+    index = pages["reports.md"]
+    oldest = min(wanted)[len("reports/") : -len(".md")]
+    row = next(r for r in index.split("<tr>") if f'href="reports/{oldest[:4]}.html"' in r)
+    assert f'href="reports/{oldest}.html">{oldest[5:]}</a>' in row and "<th>Months</th>" in index
