@@ -14,8 +14,10 @@ which writes its bundle while MkDocs renders the pages into the theme.
 On a build, the pages arrive from worker processes as MkDocs reaches them
 (``pagestream``), already converted to HTML there by MkDocs' own
 ``Page.render`` (``_Converter``): conversion is most of MkDocs' time, and this
-way it runs on every core. The page cache keeps the conversions, so an
-unchanged archive is not converted again.
+way it runs on every core. Lines that are one whole HTML element (most of a
+generated page) are set aside while Markdown converts the rest (``slots``), so
+their tags are not parsed twice for nothing. The page cache keeps the
+conversions, so an unchanged archive is not converted again.
 ``serve`` reloads when a record or template changes. ``build_site`` is what ``orders build`` calls:
 it builds into a temporary folder and swaps it into ``site/`` only when
 everything succeeded, so a failed build never leaves a half-written site.
@@ -52,7 +54,7 @@ from generator.core.problems import Severity
 from generator.pipeline import check_archive
 from generator.records.calendar import archive_today
 from generator.records.load import read_archive
-from generator.site import sitecache
+from generator.site import sitecache, slots
 from generator.site.i18n import LANGUAGES, label, translate
 from generator.site.pagestream import Delivered, PageStream
 from generator.site.render import TEMPLATES, Renderer
@@ -355,7 +357,7 @@ class _ConvertedPage(Page):
 
     def render(self, config, files: Files) -> None:
         if self.conversion is None or self.markdown != self.delivered:
-            return super().render(config, files)
+            return _render(self, config, files)
         _, _, self.content, toc, self._title_from_render, anchors, links, logs = self.conversion
         self.toc = get_toc(toc)
         self.present_anchor_ids = set(anchors)
@@ -379,12 +381,29 @@ class _Converter:
             self.said = _collect_log()
         page = Page(None, self.files.get_file_from_path(path), self.config)  # in the worker only
         page.markdown, page.meta = get_data(source)
-        page.render(self.config, self.files)
+        _render(page, self.config, self.files)
         links = None if page.links_to_anchors is None else {f.src_uri: a for f, a in page.links_to_anchors.items()}
         said, self.said[:] = list(self.said), []
         toc = _toc_tokens(page.toc)
         body = len(source) - len(page.markdown) if source.endswith(page.markdown) else page.markdown
         return (body, page.meta, page.content, toc, page._title_from_render, sorted(page.present_anchor_ids), links, said)
+
+
+def _render(page: Page, config, files: Files) -> None:
+    """MkDocs' own conversion of a page, with the lines that are one whole HTML element kept out of
+    Markdown's way (``slots``): the same HTML, without parsing every tag of them twice."""
+    markdown = page.markdown
+    slotted, blocks = slots.take(markdown)
+    if blocks:
+        page.markdown = slotted
+        Page.render(page, config, files)
+        page.markdown = markdown
+        content = slots.restore(page.content, blocks)
+        if content is not None:
+            page.content = content
+            page.present_anchor_ids = page.present_anchor_ids | slots.anchor_ids(blocks)
+            return
+    Page.render(page, config, files)
 
 
 def _toc_tokens(items) -> list[dict]:
