@@ -487,4 +487,10 @@ def test_report_charts_render_with_their_tables_on_desktop_and_phone(browser, si
         assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
         assert [u for u in requests if not u.startswith(site)] == []  # nothing from another host
         page.screenshot(path=str(SHOTS / f"reports-{language}-{width}.png"), full_page=False)
+        oldest = page.locator("table.oa-periods tr").last  # the oldest year's row: its first month opens that month's page
+        month = oldest.locator("td").nth(2).locator("a").first
+        label = f"{oldest.locator('td').first.inner_text()}-{month.inner_text()}"
+        month.click()
+        page.wait_for_load_state()
+        assert page.url.endswith(f"reports/{label}.html") and label in page.locator("h1").inner_text()
         context.close()
