@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 from collections.abc import Iterator
 from functools import partial
 from typing import Any
@@ -38,9 +39,26 @@ def read_versions(cwd: str, steps: dict[str, list[Step]]) -> Iterator[tuple[str,
         return
     paths = sorted(steps, key=lambda path: -len(steps[path]))
     groups = [[(path, steps[path]) for path in paths[i::_GROUPS]] for i in range(_GROUPS)]
-    with multiprocessing.get_context("fork").Pool(2) as pool:
+    pool = multiprocessing.get_context("fork").Pool(2, initializer=_plain_signals)
+    try:
         for done in pool.imap_unordered(partial(_diff_group, cwd), groups):
             yield from done
+        # Done: the workers end when their queue does. Killing them (``with Pool()`` does) once hung a build for
+        # good: an idle worker waits for a task holding the queue's lock, and its killed sibling had it.
+        pool.close()
+    except BaseException:
+        pool.terminate()
+        raise
+    finally:
+        pool.join()
+
+
+def _plain_signals() -> None:
+    """In a worker: SIGTERM ends it at once. ``orders`` turns signals into KeyboardInterrupt for its clean-up,
+    which a worker waiting on a lock can meet in the middle of the pool's own code."""
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the parent stops the workers
 
 
 _GROUPS = 16  # enough for both processes to finish together
