@@ -428,15 +428,6 @@ class _Money:
     cancelled: int = 0
     cancelled_budget: Decimal = Decimal(0)
 
-    def add(self, other: _Money) -> None:
-        for name in _MONEY_FIELDS:
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-
-    @classmethod
-    def total(cls, rows: list[tuple]) -> _Money:
-        """The sum of orders' shares (``astuple`` of each), column by column."""
-        return cls(*(sum(column, start=Decimal(0)) if isinstance(column[0], Decimal) else sum(column) for column in zip(*rows, strict=True)))
-
     @classmethod
     def of(cls, dossier: Dossier, order: Order) -> _Money:
         """One order's share of the money columns."""
@@ -458,10 +449,12 @@ class _Money:
         return row
 
 
-_MONEY_FIELDS = tuple(_Money.__dataclass_fields__)
+def _sum(rows: list[tuple]) -> tuple:
+    """Money rows (``astuple`` of ``_Money``) added column by column."""
+    return tuple(map(sum, zip(*rows, strict=True)))
 
 
-def _money(facts: Facts, period: Period, key) -> dict[tuple, _Money]:
+def _money(facts: Facts, period: Period, key) -> dict[tuple, tuple]:
     """Money of the orders received in the period, grouped by ``key(service, client)`` and the currency. The
     period's orders are summed once by (service, client, currency), which the three money tables regroup."""
     groups = facts._index.get(("money", period))
@@ -470,11 +463,11 @@ def _money(facts: Facts, period: Period, key) -> dict[tuple, _Money]:
         for f in facts.within("received", period):
             intake = f.order.intake
             shares[(intake.service_type, intake.client.name, intake.currency.value)].append(f.money)
-        groups = facts._index[("money", period)] = {key: _Money.total(rows) for key, rows in shares.items()}
-    out: dict[tuple, _Money] = defaultdict(_Money)
+        groups = facts._index[("money", period)] = {group: _sum(rows) for group, rows in shares.items()}
+    regrouped: dict[tuple, list[tuple]] = defaultdict(list)
     for (service, client, currency), row in groups.items():
-        out[(*key(service, client), currency)].add(row)
-    return out
+        regrouped[(*key(service, client), currency)].append(row)
+    return {group: _sum(rows) for group, rows in regrouped.items()}
 
 
 _MONEY_NOTE = (
@@ -484,7 +477,7 @@ _MONEY_NOTE = (
     "leave cancelled orders out — they have their own columns; settled fees are the totals of settlement plans the client "
     "confirmed (before tax), draft plans apart; invoiced before tax, tax apart; paid includes tax; written off as approved.",
 )
-_MONEY_COLUMNS: list[Words] = [
+_MONEY_COLUMNS: list[Words] = [  # in the order of _Money's fields
     ("訂單數", "Orders"),
     ("預算", "Budget"),
     ("核准變更", "Approved changes"),
@@ -500,10 +493,6 @@ _MONEY_COLUMNS: list[Words] = [
 ]
 
 
-def _money_row(m: _Money) -> list[Value]:
-    return [m.orders, m.budget, m.changes, m.fees, m.drafts, m.draft_fees, m.invoiced, m.tax, m.paid, m.written_off, m.cancelled, m.cancelled_budget]
-
-
 def finance(facts: Facts, period: Period) -> Table:
     money = _money(facts, period, lambda service, client: ())
     return Table(
@@ -511,7 +500,7 @@ def finance(facts: Facts, period: Period) -> Table:
         ("預算、變更、結算與收款 (§6)", "Budget, changes, settlement and payment (§6)"),
         _MONEY_NOTE,
         [("幣別", "Currency"), *_MONEY_COLUMNS],
-        [[currency, *_money_row(m)] for (currency,), m in sorted(money.items())],
+        [[currency, *m] for (currency,), m in sorted(money.items())],
     )
 
 
@@ -522,7 +511,7 @@ def by_service(facts: Facts, period: Period) -> Table:
         ("依服務類型", "By service type"),
         _MONEY_NOTE,
         [("服務類型", "Service"), ("幣別", "Currency"), *_MONEY_COLUMNS],
-        [[service, currency, *_money_row(m)] for (service, currency), m in sorted(money.items(), key=lambda x: (list(type(x[0][0])).index(x[0][0]), x[0][1]))],
+        [[service, currency, *m] for (service, currency), m in sorted(money.items(), key=lambda x: (list(type(x[0][0])).index(x[0][0]), x[0][1]))],
     )
 
 
@@ -533,7 +522,7 @@ def by_client(facts: Facts, period: Period) -> Table:
         ("依客戶", "By client"),
         _MONEY_NOTE,
         [("客戶", "Client"), ("幣別", "Currency"), *_MONEY_COLUMNS],
-        [[client, currency, *_money_row(m)] for (client, currency), m in sorted(money.items())],
+        [[client, currency, *m] for (client, currency), m in sorted(money.items())],
     )
 
 
