@@ -21,10 +21,9 @@ import html
 import re
 
 _BLOCK_START = re.compile(r"<(?:div|dl|ol|ul|p|table|details)[\s>]")
-_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)(?:\s[^<>]*)?>")
+_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)(\s[^<>]*)?>")  # closing?, name, attributes
 _VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"})
 _RAW_TEXT = frozenset({"script", "style", "textarea", "title", "pre", "code", "xmp", "iframe", "noscript", "plaintext"})
-_START_TAG = re.compile(r"<([a-zA-Z][a-zA-Z0-9]*)(\s[^<>]*)>")
 _ANCHOR = re.compile(r'\s(id|name)="([^"]*)"')
 MARK = "data-oa-slot"
 
@@ -90,7 +89,9 @@ def anchor_ids(blocks: list[str]) -> set[str]:
     """The anchors the blocks hold, as MkDocs collects them from raw HTML: every ``id``, and ``name`` on ``<a>``."""
     found = set()
     for block in blocks:
-        for tag, attributes in _START_TAG.findall(block):
+        for closing, tag, attributes in _TAG.findall(block):
+            if closing:
+                continue
             for attribute, value in _ANCHOR.findall(attributes):
                 if attribute == "id" or tag.lower() == "a":
                     found.add(html.unescape(value))
