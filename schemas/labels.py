@@ -153,3 +153,16 @@ def label(value: object, language: str) -> str:
 
 
 LABELLED: tuple[type[StrEnum], ...] = tuple(_WORDS)
+
+KIND_WORDS: dict[str, tuple[str, str]] = {
+    "order": ("訂單", "Order"),
+    "change_request": ("變更申請單", "Change request"),
+    "quality_record": ("品質記錄", "Quality record"),
+    "delivery": ("交付記錄", "Delivery"),
+    "settlement": ("結算單", "Settlement"),
+    "loan": ("借閱申請", "Loan"),
+    "disposal": ("銷毀記錄", "Disposal"),
+    "organization": ("組織", "Organisation"),
+    "policy": ("政策", "Policy"),
+}
+"""Each record kind in words (繁體中文, English): the site's labels and the history's messages say the same."""

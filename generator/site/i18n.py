@@ -6,6 +6,7 @@ are translated. A missing key is a bug (``KeyError``), never a silent blank.
 
 from __future__ import annotations
 
+from schemas.labels import KIND_WORDS
 from schemas.labels import label as words_label
 
 LANGUAGES = ("zh-Hant", "en")
@@ -236,15 +237,7 @@ _TABLE: dict[str, tuple[str, str]] = {
     "filter.month": ("月份", "Month"),
     "filter.all": ("全部", "All"),
     "filter.shown": ("顯示 {n} / {total} 筆", "Showing {n} of {total}"),
-    "kind.order": ("訂單", "Order"),
-    "kind.change_request": ("變更申請單", "Change request"),
-    "kind.quality_record": ("品質記錄", "Quality record"),
-    "kind.delivery": ("交付記錄", "Delivery"),
-    "kind.settlement": ("結算單", "Settlement"),
-    "kind.loan": ("借閱申請", "Loan"),
-    "kind.disposal": ("銷毀記錄", "Disposal"),
-    "kind.organization": ("組織", "Organisation"),
-    "kind.policy": ("政策", "Policy"),
+    **{f"kind.{kind}": words for kind, words in KIND_WORDS.items()},
     "col.days": ("逾期天數", "Days late"),
     "yes": ("是", "yes"),
     "no": ("否", "no"),

@@ -26,7 +26,7 @@ from generator.records.layout import RECORDS_DIR, place_of
 from generator.trail.commits import Commit, History
 from generator.trail.rules import ORGANIZATION, POLICY, RULE_FILES, Rules, RulesBook
 from schemas import TRANSITIONS, ChangeStatus, OrderStatus, QualityStatus, SettlementStatus
-from schemas.labels import label
+from schemas.labels import KIND_WORDS, label
 from schemas.lifecycle import TRANSITION_CLAUSES
 from schemas.organization import Person
 from schemas.policy import Approver as RequiredApprover
@@ -445,8 +445,7 @@ def subject_name_zh(kind: str) -> str:
     return "已結算或已歸檔之檔案夾" if kind == "closed_dossier" else _KIND_ZH.get(kind, kind)
 
 
-_KIND_ZH = {"order": "訂單", "change_request": "變更申請單", "quality_record": "品質記錄", "delivery": "交付記錄", "settlement": "結算單"}
-_KIND_ZH |= {"loan": "借閱申請", "disposal": "銷毀記錄", "organization": "組織", "policy": "政策", "attachment": "附件"}
+_KIND_ZH = {kind: zh for kind, (zh, _) in KIND_WORDS.items()} | {"attachment": "附件"}
 _OWN_CHANGES_ZH = {
     "its tree is not the tree of the branch it merges, which starts where it is merged": "其內容不同於所合併之分支（該分支自合併處開始）",
     "its branch conflicts with the main line and the conflict was resolved inside the merge, where no reviewer saw it": (
