@@ -1,9 +1,10 @@
 """Reading git: the main line's commits with their file changes, in one pass, trusting no byte of it.
 
 Per-file logs cost about 1.8 s a file here (2.5 hours for an archive); one
-``git log --first-parent -m --raw`` reads every record change at once,
-``git rev-list --parents`` the whole graph, and one ``git cat-file --batch``
-the raw commit objects. Only hex ids and NUL-separated paths come from git's
+``git log --first-parent -m --raw`` reads every record change at once, and one
+``git rev-list --header`` every commit of the graph as its object holds it (a
+record is used only when it hashes to its commit's id; any other commit is read
+with ``git cat-file``). Only hex ids and NUL-separated paths come from git's
 formatting; names, e-mails, dates, messages and trailers are parsed from the
 objects themselves, so nothing written into a commit can split it, invent a
 parent, a trailer, a date or a signature status. What is not as git writes it
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import hashlib
 import marshal
 import multiprocessing
 import re
@@ -127,13 +129,58 @@ def _is_zero(sha: str) -> bool:
     return not sha.strip("0")
 
 
-def read_graph(repo: git.Repo, revisions: str) -> dict[str, list[str]]:
-    """Every commit in ``revisions`` (all parents, not only the main line) and its parents: hex ids only."""
-    graph: dict[str, list[str]] = {}
-    for line in _git(repo, ["git", "rev-list", "--parents", revisions]).decode("ascii").splitlines():
-        sha, *parents = line.split()
-        graph[sha] = parents
-    return graph
+def read_commits(cwd: str, revisions: str) -> tuple[dict[str, list[str]], dict[str, RawCommit]]:
+    """Every commit in ``revisions`` (all parents, not only the main line): its parents and what its object says.
+
+    One ``git rev-list --header`` prints each commit's header lines as they are in the object, but re-indents its
+    message (and may trim or re-encode it), and ends a record at a NUL. So each record is rebuilt into the object's
+    bytes and hashed: only a record that hashes to its own id is parsed (nothing git formatted can then differ from
+    the object); any other (a message with trailing blanks, a NUL, another encoding) is read from the object itself.
+    This reads each commit once where ``rev-list --parents`` and ``cat-file --batch`` read it twice.
+    """
+    objects: dict[str, RawCommit] = {}
+    unmatched: list[str] = []
+    errors = tempfile.TemporaryFile()  # noqa: SIM115 (closed below) — never a pipe: git cannot block on it
+    process = subprocess.Popen(["git", "rev-list", "--header", revisions], cwd=cwd, stdout=subprocess.PIPE, stderr=errors)
+    try:
+        left = b""
+        while chunk := process.stdout.read(1 << 20):
+            records = (left + chunk).split(b"\0")
+            left = records.pop()
+            for record in records:
+                _take(record, objects, unmatched)
+        if left.strip():
+            _take(left, objects, unmatched)
+    finally:
+        process.stdout.close()
+        code = process.wait()
+        errors.seek(0)
+        said = errors.read(2000).decode("utf-8", "replace").strip()
+        errors.close()
+    if code != 0:
+        raise UnreadableHistory(f"git rev-list --header {revisions} failed: {said or f'exit status {code}'}")
+    objects.update(read_commit_objects(cwd, unmatched))
+    return {sha: raw.parents for sha, raw in objects.items()}, objects
+
+
+_HASHES = {40: hashlib.sha1, 64: hashlib.sha256}
+
+
+def _take(record: bytes, objects: dict[str, RawCommit], unmatched: list[str]) -> None:
+    """One record of ``rev-list --header``: the commit id, a newline, the object as git printed it."""
+    sha, _, printed = record.lstrip(b"\n").partition(b"\n")
+    if not _HEX.fullmatch(sha):
+        raise UnreadableHistory(f"git rev-list printed {record[:40]!r} where a commit id was expected")
+    header, blank, body = printed.partition(b"\n\n")
+    # the message has each line indented by four spaces; a commit without one ends after its header
+    content = header + b"\n\n" + body[4:].replace(b"\n    ", b"\n") if blank else header + b"\n"
+    digest = _HASHES[len(sha)](b"commit %d\0" % len(content))
+    digest.update(content)
+    name = sha.decode("ascii")
+    if digest.hexdigest() == name:
+        objects[name] = parse_commit(content)
+    else:
+        unmatched.append(name)
 
 
 def _git(repo: git.Repo, args: list[str], given: str = "") -> bytes:
@@ -253,15 +300,15 @@ def parse_commit(raw: bytes) -> RawCommit:
     match = _HEADER.match(header)
     rest = header[match.end() :] if match else b""
     if match and b"\nauthor " not in rest and b"\ncommitter " not in rest:
-        tree = match.group(1).decode("ascii")
-        parents = match.group(2).decode("ascii").replace("parent ", "").split()
-        idents = {b"author": [match.group(3)], b"committer": [match.group(4)]}
-        signature = _signature_kind(rest)
+        listed = match.group(2)
+        parents = listed.decode("ascii").replace("parent ", "").split() if listed else []
+        commit = RawCommit(match.group(1).decode("ascii"), parents, ("", ""), None, ("", ""), None, "", [], [], _signature_kind(rest))
+        lines = ((b"author", [match.group(3)]), (b"committer", [match.group(4)]))
     else:
-        tree, parents, idents, signature = _careful_header(header)
-    commit = RawCommit(tree, parents, ("", ""), None, ("", ""), None, "", [], [], signature)
-    for key in (b"author", b"committer"):
-        values = idents[key]
+        tree, parents, found, signature = _careful_header(header)
+        commit = RawCommit(tree, parents, ("", ""), None, ("", ""), None, "", [], [], signature)
+        lines = tuple(found.items())
+    for key, values in lines:
         if len(values) != 1:
             commit.faults.append(f"the commit has {len(values)} {key.decode()} lines")
             continue
@@ -274,16 +321,36 @@ def parse_commit(raw: bytes) -> RawCommit:
             commit.committer, commit.committed_at = identity, when
     message = body.decode("utf-8", "replace")
     commit.subject = message.split("\n", 1)[0]
-    if "-by:" in message.lower():  # both trailers read here end so; most branch commits have neither
-        trailers = _trailer_block(message)
-        for key, named, faults in (("approved-by", commit.approvers, commit.approver_faults), ("co-authored-by", commit.co_authors, commit.co_author_faults)):
-            for value in (value for k, value in trailers if k == key):
-                identity = parse_identity(value)
-                if identity is None:
-                    faults.append(f"the {key} trailer {value!r} is not one name and one plain e-mail address")
-                else:
-                    named.append(identity)
+    if b"-by:" in body.lower():  # both trailers end so (their keys are ASCII); most branch commits have neither
+        commit.approvers, commit.approver_faults, commit.co_authors, commit.co_author_faults = (list(part) for part in _trailers(message))
     return commit
+
+
+_TRAILERS: dict[str, tuple[tuple, tuple, tuple, tuple]] = {}  # a last paragraph → what it says; a few hundred teams of approvers
+
+
+def _trailers(message: str) -> tuple[tuple, tuple, tuple, tuple]:
+    """Approved-by identities, their faults, Co-authored-by identities, their faults: read from the trailer block."""
+    paragraphs = _paragraphs(message)
+    if len(paragraphs) < 2:
+        return (), (), (), ()
+    last = paragraphs[-1]
+    known = _TRAILERS.get(last)
+    if known is not None:
+        return known
+    found: dict[str, tuple[list, list]] = {"approved-by": ([], []), "co-authored-by": ([], [])}
+    for key, value in _trailer_lines(last):
+        if key in found:
+            identity = parse_identity(value)
+            if identity is None:
+                found[key][1].append(f"the {key} trailer {value!r} is not one name and one plain e-mail address")
+            else:
+                found[key][0].append(identity)
+    (approvers, approver_faults), (co_authors, co_author_faults) = found.values()
+    known = (tuple(approvers), tuple(approver_faults), tuple(co_authors), tuple(co_author_faults))
+    if len(_TRAILERS) < 100_000:
+        _TRAILERS[last] = known
+    return known
 
 
 def _careful_header(header: bytes) -> tuple[str, list[str], dict[bytes, list[bytes]], str]:
@@ -353,17 +420,17 @@ def iso_time(moment: Moment) -> str:
     return datetime.fromtimestamp(seconds, tz).isoformat()
 
 
-def _trailer_block(message: str) -> list[tuple[str, str]]:
-    """The trailers of a message: its last paragraph, when it is not the subject and every line is ``Key: value``.
+def _paragraphs(message: str) -> list[str]:
+    return [p for p in message.replace("\r\n", "\n").strip("\n").split("\n\n") if p.strip()]
+
+
+def _trailer_lines(paragraph: str) -> list[tuple[str, str]]:
+    """The trailers of a message's last paragraph (not its subject): its lines, when every one is ``Key: value``.
 
     Stricter than ``git interpret-trailers`` (which tolerates some other lines): a block with any other
     line holds no trailers, so text cannot be half read as approvals.
     """
-    paragraphs = [p for p in message.replace("\r\n", "\n").strip("\n").split("\n\n") if p.strip()]
-    if len(paragraphs) < 2:
-        return []
-    lines = paragraphs[-1].strip("\n").split("\n")
-    matches = [_TRAILER.fullmatch(line) for line in lines]
+    matches = [_TRAILER.fullmatch(line) for line in paragraph.strip("\n").split("\n")]
     if not all(matches):
         return []
     return [(m.group(1).lower(), m.group(2).strip()) for m in matches if m]
@@ -396,40 +463,59 @@ def is_empty(raw: RawCommit, objects: dict[str, RawCommit]) -> bool:
     return len(raw.parents) == 1 and raw.parents[0] in objects and objects[raw.parents[0]].tree == raw.tree
 
 
-def _bring_in(
-    merge: Commit, raw: RawCommit, graph: dict[str, list[str]], mainline: set[str], objects: dict[str, RawCommit]
-) -> tuple[list[str], bool, list[str]]:
-    """For a merge: the commits it brings in and every hand on them (authors, committers, co-authors).
+def _bring_in(merge: Commit, raw: RawCommit, branch: _Branch, graph: dict[str, list[str]], objects: dict[str, RawCommit]) -> tuple[list[str], bool]:
+    """For a merge: every hand on the commits it brings in (authors, committers, co-authors).
 
     Commits that change nothing put no hand on the change. Returns the signed ones among them whose tree is
-    the branch's final tree (approval commits, whose signatures are checked with the merge's), whether
-    the branch starts at the merge's first parent (else only git can say what merging them gives), and the
-    brought-in commits that change something.
+    the branch's final tree (approval commits, whose signatures are checked with the merge's), and whether
+    the branch starts at the merge's first parent (else only git can say what merging them gives).
     """
-    brought = _off_mainline(merge.parents[1:], graph, mainline)
     tip = objects[merge.parents[1]]
-    authors: list[Identity] = []
     hands: list[Identity] = []
     approvals: list[str] = []
-    written: list[str] = []
-    for sha in brought:
+    for sha in branch.brought:
         other = objects[sha]
         if other.faults or other.co_author_faults:
             merge.faults += tuple(f"brought-in commit {sha[:10]}: {fault}" for fault in other.faults + other.co_author_faults)
-        if is_empty(other, objects):
+        if sha not in branch.writing:
             if other.signature == "ssh" and other.tree == tip.tree:
                 approvals.append(sha)
             continue
-        written.append(sha)
-        authors.append(other.author)
         hands += hands_of(other)
-    merge.branch_authors = tuple(dict.fromkeys(authors))
+    merge.branch_authors = branch.authors
     merge.hands = tuple(dict.fromkeys(hands + list(merge.co_authors)))
-    merge.brought_in = len(brought)
-    from_base = any(merge.parents[0] in graph[sha] for sha in brought)
+    merge.brought_in = len(branch.brought)
+    from_base = any(merge.parents[0] in graph[sha] for sha in branch.brought)
     if from_base and raw.tree != tip.tree:  # merging a branch that starts at the first parent gives the branch's tree
         merge.own_changes = "its tree is not the tree of the branch it merges, which starts where it is merged"
-    return approvals, from_base, written
+    return approvals, from_base
+
+
+@dataclass(frozen=True)
+class _Branch:
+    """What a main-line merge brings in: every commit (visit order), those that change something, and their authors."""
+
+    brought: list[str]
+    written: list[str]
+    writing: frozenset[str]
+    authors: tuple[Identity, ...]
+
+    @property
+    def has_several_authors(self) -> bool:
+        return len({address.lower() for _, address in self.authors}) > 1
+
+
+def _branches(line: list[str], graph: dict[str, list[str]], mainline: set[str], objects: dict[str, RawCommit]) -> dict[str, _Branch]:
+    """The branch of every main-line merge whose second parent git has."""
+    found: dict[str, _Branch] = {}
+    for sha in line:
+        parents = graph[sha]
+        if len(parents) > 1 and parents[1] in objects:
+            brought = _off_mainline(parents[1:], graph, mainline)
+            written = [other for other in brought if not is_empty(objects[other], objects)]
+            authors = tuple(dict.fromkeys(objects[other].author for other in written))
+            found[sha] = _Branch(brought, written, frozenset(written), authors)
+    return found
 
 
 def walk(
@@ -450,7 +536,7 @@ def _walk(repo: git.Repo, revisions: str, head: str, since: str | None, rules: B
     cwd = repo.working_tree_dir
     changes = _ChangesReader(repo, revisions)  # git diffs the main line meanwhile, in another process
     try:
-        graph = read_graph(repo, revisions)
+        graph, objects = read_commits(cwd, revisions)
         line: list[str] = []  # the main line, newest first
         sha: str | None = head
         while sha in graph and (not line or sha != line[-1]):
@@ -459,20 +545,23 @@ def _walk(repo: git.Repo, revisions: str, head: str, since: str | None, rules: B
         if since is not None and sha != since:
             raise NotOnMainLine(since)
         mainline = set(line)
-        objects = read_commit_objects(cwd, list(graph))
+        branches = _branches(line, graph, mainline, objects)
+        edits = _EditsReader(repo, [b for b in branches.values() if b.has_several_authors])  # git reads them meanwhile
     except BaseException:
         changes.abandon()
         raise
-    changed = changes.result()
+    try:
+        changed = changes.result()
+    finally:
+        by_commit = edits.result()
     commits = []
     approval_commits: dict[str, list[str]] = {}
     candidates: list[Commit] = []  # merges whose branch starts before their first parent: git merges them again
-    several: list[tuple[Commit, list[str]]] = []  # merges of branches with several authors, and their commits
     for sha, changes in reversed(changed):
         raw = objects[sha]
         commit = Commit(
             sha=sha,
-            parents=tuple(graph.get(sha, raw.parents)),
+            parents=tuple(raw.parents),
             author=raw.author,
             authored=raw.authored,
             committer=raw.committer,
@@ -487,9 +576,10 @@ def _walk(repo: git.Repo, revisions: str, head: str, since: str | None, rules: B
             rules=rules,
         )
         if commit.is_merge:
-            approval_commits[sha], from_base, written = _bring_in(commit, raw, graph, mainline, objects) if commit.parents[1] in objects else ([], True, [])
-            if len({address.lower() for _, address in commit.branch_authors}) > 1:
-                several.append((commit, written))
+            branch = branches.get(sha)
+            approval_commits[sha], from_base = _bring_in(commit, raw, branch, graph, objects) if branch else ([], True)
+            if branch and branch.has_several_authors:
+                commit.edits = _edits(branch, by_commit, objects)
             if len(commit.parents) > 2:
                 commit.own_changes = f"it merges {len(commit.parents) - 1} branches at once; each is approved by a merge of its own"
             elif commit.brought_in and not from_base:
@@ -499,7 +589,6 @@ def _walk(repo: git.Repo, revisions: str, head: str, since: str | None, rules: B
                 rules = (change.new_blob, rules[1]) if change.path == ORGANIZATION else (rules[0], change.new_blob)
         commits.append(commit)
     _remerge(cwd, candidates, objects)
-    _read_edits(repo, several, objects)
     _read_rule_texts(cwd, commits, texts)
     signed = _signed_policies(texts, {c.rules[1] for c in commits})
     if signed:
@@ -562,19 +651,29 @@ class _ChangesReader:
         return [(sha, [FileChange(*c) for c in changes]) for sha, changes in payload]
 
 
-def _read_edits(repo: git.Repo, merges: list[tuple[Commit, list[str]]], objects: dict[str, RawCommit]) -> None:
-    """For merges of branches with several authors: which author changed which paths (one git log for all)."""
-    if not merges:
-        return
-    shas = [sha for _, written in merges for sha in written]
-    halves = [shas[: len(shas) // 2], shas[len(shas) // 2 :]] if len(shas) >= 2000 else [shas]  # two git processes: both cores
-    with ThreadPoolExecutor(len(halves)) as pool:
-        changed = {sha: c for found in pool.map(lambda half: read_changes(repo, "", first_parent=False, shas=half), halves) for sha, c in found}
-    for merge, written in merges:
-        by_author: dict[str, set[str]] = {}
-        for sha in written:
-            by_author.setdefault(objects[sha].author[1], set()).update(change.path for change in changed.get(sha, ()))
-        merge.edits = tuple((address, "\0".join(sorted(paths))) for address, paths in by_author.items())
+class _EditsReader:
+    """Which paths each commit of branches with several authors changed (for the editors rule): read by git in
+    two processes, in threads, while the walk goes on (the threads mostly wait for git)."""
+
+    def __init__(self, repo: git.Repo, branches: list[_Branch]):
+        shas = [sha for branch in branches for sha in branch.written]
+        halves = [shas[: len(shas) // 2], shas[len(shas) // 2 :]] if len(shas) >= 2000 else [shas] if shas else []
+        self.pool = ThreadPoolExecutor(max(len(halves), 1))
+        self.jobs = [self.pool.submit(read_changes, repo, "", first_parent=False, shas=half) for half in halves]
+
+    def result(self) -> dict[str, list[FileChange]]:
+        try:
+            return {sha: changes for job in self.jobs for sha, changes in job.result()}
+        finally:
+            self.pool.shutdown(cancel_futures=True)
+
+
+def _edits(branch: _Branch, changed: dict[str, list[FileChange]], objects: dict[str, RawCommit]) -> tuple[tuple[str, str], ...]:
+    """Which author of a branch changed which paths, as ``Commit.edits`` keeps them."""
+    by_author: dict[str, set[str]] = {}
+    for sha in branch.written:
+        by_author.setdefault(objects[sha].author[1], set()).update(change.path for change in changed.get(sha, ()))
+    return tuple((address, "\0".join(sorted(paths))) for address, paths in by_author.items())
 
 
 def _remerge(cwd: str, merges: list[Commit], objects: dict[str, RawCommit]) -> None:
