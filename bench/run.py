@@ -168,7 +168,7 @@ from datetime import date
 from pathlib import Path
 from generator.trail.approvals import evaluate
 from generator.records.catalog import build_catalog
-from generator.trail.cache import CACHE_FILE
+from generator.core import cachefile
 from generator.trail.commits import History
 from generator.trail.gitlog import walk
 from generator.trail.history import read_history
@@ -181,7 +181,7 @@ catalog = build_catalog(root, entries, date(2026, 11, 20))
 import git
 repo = git.Repo(root)
 if mode == "cold":
-    shutil.rmtree(root / CACHE_FILE.parent, ignore_errors=True)
+    shutil.rmtree(cachefile.folder(root), ignore_errors=True)
     t0 = time.perf_counter()
     commits = walk(repo, "HEAD", repo.head.commit.hexsha)
     t1 = time.perf_counter()

@@ -101,7 +101,7 @@ def check_archive(
     return checked
 
 
-TRAIL_CACHE = Path(".cache/order-archive/trail.marshal")
+TRAIL_CACHE = "trail.marshal"
 _TRAIL_VERSION = 2
 
 
@@ -161,12 +161,12 @@ def _trail_key(root: Path, head: str, catalog: Catalog, shallow: bool) -> str:
 
 
 def _read_trail_cache(root: Path, key: str) -> tuple[list[Problem], int] | None:
-    cached = cachefile.read(root / TRAIL_CACHE, _TRAIL_VERSION, key)
+    cached = cachefile.read(cachefile.folder(root) / TRAIL_CACHE, _TRAIL_VERSION, key)
     return None if cached is None else (cachefile.problems_from(cached[0]), cached[1])
 
 
 def _write_trail_cache(root: Path, key: str, problems: list[Problem], count: int) -> None:
-    cachefile.write(root / TRAIL_CACHE, _TRAIL_VERSION, key, (cachefile.problem_rows(problems), count))
+    cachefile.write(cachefile.folder(root) / TRAIL_CACHE, _TRAIL_VERSION, key, (cachefile.problem_rows(problems), count))
 
 
 def paths_of(checked: Checked, record_id: str) -> list[str]:

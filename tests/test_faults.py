@@ -21,6 +21,8 @@ import pytest
 from editing import dossier, edit
 from gitrepo import git, make_repo, merge, on_branch
 
+from generator.core import cachefile
+
 O5 = f"{dossier('ORD-2026-0005')}/order.yaml"
 T1, T2 = "2026-02-02T10:00:00+08:00", "2026-02-02T16:00:00+08:00"
 
@@ -98,10 +100,12 @@ def test_a_named_pipe_under_records_is_refused_without_being_opened(tmp_path):
 def test_garbled_cache_and_state_files_are_ignored(tmp_path):
     root = with_invalid_move(tmp_path)
     clean = orders(root, "validate", ".").stdout
-    for rel in (".cache/order-archive/history.head", ".cache/order-archive/history.marshal", ".cache/order-archive/trail.marshal"):
-        (root / rel).write_bytes(os.urandom(64))
-    (root / ".order-archive").mkdir(exist_ok=True)
-    (root / ".order-archive/published-head").write_bytes(b"\xff\xfe" + os.urandom(30))
+    for name in ("history.head", "history.marshal", "trail.marshal"):
+        (cachefile.folder(root) / name).write_bytes(os.urandom(64))
+    from generator.trail.published import state_file
+
+    state_file(root).parent.mkdir(exist_ok=True)
+    state_file(root).write_bytes(b"\xff\xfe" + os.urandom(30))
     result = orders(root, "validate", ".")
     assert "Traceback" not in result.stderr
     assert result.stdout == clean
@@ -166,10 +170,10 @@ def test_a_kill_while_a_cache_is_written_leaves_nothing_behind_for_long(tmp_path
     root = with_invalid_move(tmp_path)
     killed = orders(root, "validate", ".", env={"ORDERS_FAULT": "cache.before-rename"})
     assert killed.returncode == -9
-    assert list((root / ".cache/order-archive").glob("*.tmp"))
+    assert list(cachefile.folder(root).glob("*.tmp"))
     result = orders(root, "validate", ".")
     assert rules(result) == ["history.invalid-transition"]
-    assert not list((root / ".cache/order-archive").glob("*.tmp"))
+    assert not list(cachefile.folder(root).glob("*.tmp"))
 
 
 def group_alive(pgid: int) -> list[str]:
@@ -191,7 +195,7 @@ def larger_archive(tmp_path_factory):
 def test_an_interrupted_build_ends_promptly_and_cleanly(larger_archive, signum, to_group, code):
     root = larger_archive
     before = site_files(root / "site")
-    shutil.rmtree(root / ".cache", ignore_errors=True)  # a cold build: seconds of page writing to interrupt
+    shutil.rmtree(cachefile.folder(root), ignore_errors=True)  # a cold build: seconds of page writing to interrupt
     command = [sys.executable, "-m", "generator.cli", "build", ".", "--today", "2026-11-20"]
     process = subprocess.Popen(command, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
     deadline = time.monotonic() + 60
@@ -282,7 +286,7 @@ def test_no_command_leaks_a_file_or_a_process(archive):
     runs = [("build", ".", "--today", "2026-11-20"), ("build", ".", "--today", "2026-11-20"), ("validate", "."), ("history", "ORD-2026-0005", "--root", ".")]
     for index, args in enumerate(runs):
         if index == 1:
-            shutil.rmtree(root / ".cache", ignore_errors=True)  # a cold build that replaces a site
+            shutil.rmtree(cachefile.folder(root), ignore_errors=True)  # a cold build that replaces a site
         command = [sys.executable, "-X", "dev", "-W", "error", "-m", "generator.cli", *args]
         result = subprocess.run(command, cwd=root, capture_output=True, text=True, check=False, timeout=300)
         for sign in ("Warning", "Exception ignored", "Traceback"):
@@ -336,11 +340,11 @@ def test_a_folder_tree_too_deep_under_records_is_a_located_error(tmp_path):
 
 
 def test_a_state_file_left_half_written_by_a_killed_run_is_removed(tmp_path):
-    from generator.trail.published import mark_published, published_head
+    from generator.trail.published import mark_published, published_head, state_file
 
     root = make_repo(tmp_path)
-    (root / ".order-archive").mkdir()
-    stale = root / ".order-archive/.published-head.99999999.tmp"  # no such process
+    state_file(root).parent.mkdir()
+    stale = state_file(root).with_name(".published-head.99999999.tmp")  # no such process
     stale.write_text("0123")
     head = git(root, "rev-parse", "HEAD").strip()
     mark_published(root, head)

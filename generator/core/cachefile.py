@@ -1,4 +1,4 @@
-"""Small cache files under ``.cache/order-archive/``: marshal-encoded, versioned, keyed, written atomically.
+"""Small cache files in the archive's git directory: marshal-encoded, versioned, keyed, written atomically.
 
 A cache is only ever an optimisation: a missing, stale or unreadable file
 reads as None, and a folder that cannot be written to is simply not used.
@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.core.files import leftovers, remove, write_whole
-from generator.core.paths import PROGRAM
+from generator.core.paths import PROGRAM, local_folder
 from generator.core.problems import Problem, Severity
 
 
@@ -30,6 +30,11 @@ def _code_fingerprint() -> str:
 
 
 CODE = _code_fingerprint()
+
+
+def folder(root: Path) -> Path:
+    """The archive's cache folder (``paths.local_folder``): never in the work tree of a git archive."""
+    return local_folder(root, "order-archive")
 
 
 def read(path: Path, version: int, key: str) -> Any | None:

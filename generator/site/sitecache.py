@@ -26,7 +26,6 @@ from generator.trail.commits import UnreadableHistory
 from generator.trail.gitlog import head_of, open_repository
 from generator.trail.published import published_head
 
-SITE_CACHE = Path(".cache/order-archive/site.marshal")
 KEY_FILE = ".inputs-key"
 _VERSION = 3
 
@@ -99,7 +98,7 @@ converted it in-process)."""
 
 def _file(root: Path, language: str) -> Path:
     """One file per language: the editions of one build would otherwise replace each other's pages."""
-    return root / SITE_CACHE.with_name(f"site-{language}.marshal")
+    return cachefile.folder(root) / f"site-{language}.marshal"
 
 
 def load(root: Path, language: str, key: str) -> tuple[Pages, list[Problem]] | None:

@@ -1,6 +1,6 @@
 """The history cache: the trail as read for one head, so an unchanged archive costs one load.
 
-Kept under ``.cache/order-archive/``; a later head that descends from the
+Kept in the archive's cache folder (``cachefile.folder``); a later head that descends from the
 cached one is read incrementally (see ``history``).
 """
 
@@ -16,13 +16,17 @@ from generator.trail.gitlog import read_commit_id
 from generator.trail.rules import RULE_FILES
 
 CACHE_VERSION = 8
-CACHE_FILE = Path(".cache/order-archive/history.marshal")
-HEAD_FILE = CACHE_FILE.with_suffix(".head")
+CACHE_FILE = "history.marshal"
+HEAD_FILE = "history.head"
+
+
+def cache_path(root: Path) -> Path:
+    return cachefile.folder(root) / CACHE_FILE
 
 
 def cached_head(root: Path) -> str | None:
     """The head the history cache was written for (kept beside it, so checking costs no load)."""
-    return read_commit_id(root / HEAD_FILE)
+    return read_commit_id(cachefile.folder(root) / HEAD_FILE)
 
 
 def load_cache(path: Path) -> History | None:
@@ -121,4 +125,4 @@ def save_cache(path: Path, history: History) -> None:
     versions = {p: [(v.commit, v.change, v.status, [tuple(d) for d in v.diff]) for v in vs] for p, vs in history.versions.items()}
     cachefile.write(path, CACHE_VERSION, "", (history.head, commits, versions, history.last_blob, history.rule_texts))
     with contextlib.suppress(OSError):
-        path.with_suffix(".head").write_text(history.head + "\n", encoding="ascii")
+        path.with_name(HEAD_FILE).write_text(history.head + "\n", encoding="ascii")

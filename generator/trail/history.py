@@ -20,7 +20,7 @@ import git
 
 from generator.core.memory import collector_paused
 from generator.records.layout import RECORDS_DIR, place_of
-from generator.trail.cache import CACHE_FILE, load_cache, save_cache
+from generator.trail.cache import cache_path, load_cache, save_cache
 from generator.trail.commits import History, NotOnMainLine, Version
 from generator.trail.diffs import Step, read_versions
 from generator.trail.gitlog import head_of, is_ancestor, is_shallow, open_repository, uncommitted_records, walk
@@ -35,8 +35,8 @@ def read_history(root: Path, use_cache: bool = True) -> History | None:
     head = head_of(repo)
     if head is None:  # no commits yet
         return None
-    cache_path = root / CACHE_FILE
-    cached = load_cache(cache_path) if use_cache else None
+    path = cache_path(root)
+    cached = load_cache(path) if use_cache else None
     if cached is not None and cached.head == head:
         history = cached
     else:
@@ -49,7 +49,7 @@ def read_history(root: Path, use_cache: bool = True) -> History | None:
         if history is None:
             history = _extend(repo, History(head="", commits=[], versions={}), head)
         if use_cache:
-            save_cache(cache_path, history)
+            save_cache(path, history)
     history.shallow = is_shallow(repo)
     history.uncommitted = uncommitted_records(repo)
     return history

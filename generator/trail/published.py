@@ -1,7 +1,7 @@
 """The last published head: a history that no longer contains it was rewritten.
 
-Two records of it: the state file beside the archive (``.order-archive/published-head``, ignored by git:
-a local check), and ``published-head.txt`` in every built site. A fresh clone in CI has no state file, so
+Two records of it: a state file in the archive's git directory (``.git/order-archive-state/published-head``,
+where no commit can put one: a local check), and ``published-head.txt`` in every built site. A fresh clone in CI has no state file, so
 ``orders build --publish --previous URL`` reads the head the *deployed* site was built from — out of reach
 of whoever pushes — and refuses to publish a history that no longer contains it.
 """
@@ -14,21 +14,28 @@ import urllib.request
 from pathlib import Path
 
 from generator.core.files import leftovers, write_whole
+from generator.core.paths import local_folder
 from generator.core.problems import UserError
 from generator.trail.gitlog import is_ancestor, open_repository, read_commit_id
 
-STATE_FILE = Path(".order-archive/published-head")
+STATE_FILE = "published-head"
+
+
+def state_file(root: Path) -> Path:
+    return local_folder(root, "order-archive-state") / STATE_FILE
+
+
 SITE_FILE = "published-head.txt"
 _COMMIT_ID = re.compile(r"[0-9a-f]{40}(?:[0-9a-f]{24})?")
 
 
 def published_head(root: Path) -> str | None:
-    return read_commit_id(root / STATE_FILE)
+    return read_commit_id(state_file(root))
 
 
 def mark_published(root: Path, head: str) -> None:
     """Remember ``head`` as published: a later history that drops it was rewritten. Written whole or not at all."""
-    path = root / STATE_FILE
+    path = state_file(root)
     path.parent.mkdir(parents=True, exist_ok=True)
     write_whole(path, (head + "\n").encode("ascii"))
     for stale in leftovers(path.parent, f".{path.name}.*.tmp"):  # what a killed run left behind

@@ -22,8 +22,10 @@ from mkdocs.exceptions import MkDocsException
 from sitebuild import TODAY, build, with_site
 
 from generator.cli import main
+from generator.core import cachefile
 from generator.demo.repository import write_repository
 from generator.site import plugin as plugin_module
+from generator.trail.published import published_head
 
 
 @pytest.fixture(scope="module")
@@ -116,7 +118,7 @@ def test_orders_build_command_reports_and_publishes(demo_site):
     result = CliRunner().invoke(main, ["build", str(root), "--today", str(TODAY), "--publish"])
     assert result.exit_code == 0, result.stderr
     assert "pages (zh-Hant + en) in" in result.stderr and "search index" in result.stderr
-    assert (root / ".order-archive/published-head").is_file()
+    assert published_head(root) == subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=True).stdout.strip()
 
 
 def test_an_unchanged_archive_reuses_pages_and_search_index(archive):
@@ -160,7 +162,7 @@ def test_pages_converted_by_the_workers_are_the_pages_mkdocs_converts(archive, m
     assert converted and all(converted)
     assert html_pages(root / "site") == workers
     converted.clear()
-    shutil.rmtree(root / ".cache")
+    shutil.rmtree(cachefile.folder(root))
     monkeypatch.setattr(plugin_module, "PageStream", functools.partial(plugin_module.PageStream, parallel=False))
     build(root)  # MkDocs converts every page in this process
     assert converted and not any(converted)

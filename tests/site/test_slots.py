@@ -10,6 +10,7 @@ import pytest
 from mkdocs.structure.pages import _HTMLHandler  # MkDocs' own collector of anchor ids in raw HTML
 from sitebuild import TODAY, build, hostile_archive
 
+from generator.core import cachefile
 from generator.pipeline import check_archive
 from generator.site import slots
 from generator.site.render import render_pages
@@ -90,7 +91,7 @@ def test_a_site_built_with_blocks_aside_is_the_site_built_without(tmp_path, smal
     root = hostile_archive(tmp_path / "archive", small_demo)
     build(root)
     with_blocks = _files(root / "site")
-    shutil.rmtree(root / ".cache")  # else the second build takes the first one's pages
+    shutil.rmtree(cachefile.folder(root))  # else the second build takes the first one's pages
     monkeypatch.setattr(slots, "take", lambda markdown: (markdown, []))
     build(root)
     without = _files(root / "site")

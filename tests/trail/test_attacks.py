@@ -17,7 +17,9 @@ from pathlib import Path
 import pytest
 from editing import dossier, edit
 from gitrepo import amend_setup, direct, git, make_repo, merge, on_branch
+from sitebuild import with_site
 
+from generator.core import cachefile
 from generator.demo.company import email
 from generator.pipeline import check_archive
 
@@ -412,12 +414,13 @@ def test_the_display_name_of_a_trailer_is_never_shown(tmp_path):
 def same_as_fresh(root: Path) -> list[tuple[str, str]]:
     """The history problems with every cache in place, after checking they equal a run without caches."""
     cached = [(p.rule, p.message) for p in check_archive(root).problems if p.rule.startswith("history.")]
-    shutil.move(root / ".cache", root / ".cache-aside")
+    caches = cachefile.folder(root)
+    shutil.move(caches, caches.with_name("aside"))
     try:
         fresh = [(p.rule, p.message) for p in check_archive(root).problems if p.rule.startswith("history.")]
     finally:
-        shutil.rmtree(root / ".cache")
-        shutil.move(root / ".cache-aside", root / ".cache")
+        shutil.rmtree(caches)
+        shutil.move(caches.with_name("aside"), caches)
     assert cached == fresh
     return cached
 
@@ -459,15 +462,80 @@ def test_a_changed_published_head_or_shallow_state_is_never_judged_from_the_cach
 
 
 def test_a_cache_written_by_other_code_is_never_read(tmp_path, monkeypatch):
-    from generator.core import cachefile
-
     root = make_repo(tmp_path)
     direct(root, "huang.chihming", T1, "quick fix", new_task)
     assert [r for r, _ in same_as_fresh(root)] == ["history.unapproved-change"]
-    stored = (root / ".cache/order-archive/trail.marshal").read_bytes()
+    trail = cachefile.folder(root) / "trail.marshal"
+    stored = trail.read_bytes()
     monkeypatch.setattr(cachefile, "CODE", "another version of the program")
-    assert cachefile.read(root / ".cache/order-archive/trail.marshal", 2, "x") is None
-    assert stored == (root / ".cache/order-archive/trail.marshal").read_bytes()
+    assert cachefile.read(trail, 2, "x") is None
+    assert stored == trail.read_bytes()
+
+
+def test_a_history_cache_committed_to_the_repository_is_never_read(tmp_path):
+    """An insider commits a forged history cache: it names the commit before as read, minus the unapproved
+    commit. A fresh clone (CI) must judge the history from git, never from a file a commit brought."""
+    from generator.trail.cache import save_cache
+    from generator.trail.history import read_history
+
+    root = make_repo(tmp_path / "origin")
+    direct(root, "huang.chihming", T1, "quick fix", new_task)
+    forged = read_history(root, use_cache=False)
+    forged.commits = [c for c in forged.commits if c.subject != "quick fix"]
+    (root / ".gitignore").write_text("site/\n")
+    save_cache(root / ".cache/order-archive/history.marshal", forged)
+    (root / ".cache/order-archive/history.head").write_text(forged.head + "\n")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "tidy up", who="huang.chihming", when=T2)
+    clone = tmp_path / "ci"
+    subprocess.run(["git", "clone", "-q", str(root), str(clone)], check=True)
+    assert "history.unapproved-change" in history_rules(clone)
+
+
+def test_a_committed_cache_folder_cannot_send_the_caches_into_the_records(tmp_path):
+    root = make_repo(tmp_path)
+    (root / ".gitignore").write_text("site/\n")
+    (root / ".cache").symlink_to("records/orders")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "cache folder", who="huang.chihming", when=T1)
+    before = sorted(p.relative_to(root).as_posix() for p in (root / "records").rglob("*"))
+    check_archive(root)
+    assert orders(root, "build", ".").returncode in (0, 1)
+    assert sorted(p.relative_to(root).as_posix() for p in (root / "records").rglob("*")) == before
+
+
+def test_a_committed_state_folder_cannot_send_the_published_head_into_the_records_nor_forge_it(tmp_path):
+    root = with_site(make_repo(tmp_path))
+    (root / ".gitignore").write_text("site/\n")
+    (root / ".order-archive").symlink_to("records/orders")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "state folder", who="huang.chihming", when=T1)
+    before = sorted(p.relative_to(root).as_posix() for p in (root / "records").rglob("*"))
+    built = orders(root, "build", ".", "--publish")
+    assert built.returncode == 0, built.stderr[-2000:]
+    assert sorted(p.relative_to(root).as_posix() for p in (root / "records").rglob("*")) == before
+    from generator.trail.published import published_head
+
+    assert published_head(root) == git(root, "rev-parse", "HEAD").strip()
+    (root / ".order-archive").unlink()  # a published head written by a commit is no record of what was published
+    (root / ".order-archive").mkdir()
+    (root / ".order-archive/published-head").write_text("1" * 40 + "\n")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "state file", who="huang.chihming", when=T2)
+    assert published_head(root) != "1" * 40
+
+
+def test_the_caches_live_in_the_git_directory_of_each_work_tree(tmp_path):
+    root = make_repo(tmp_path / "main")
+    git(root, "worktree", "add", "-q", str(tmp_path / "other"))
+    assert cachefile.folder(root) == root / ".git/order-archive"
+    assert cachefile.folder(tmp_path / "other") == (root / ".git/worktrees/other/order-archive").resolve()
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    assert cachefile.folder(plain) == plain / ".cache/order-archive"  # an archive outside git
+    check_archive(tmp_path / "other")
+    assert (cachefile.folder(tmp_path / "other") / "history.marshal").is_file()
+    assert not (tmp_path / "other/.cache").exists()
 
 
 def test_an_author_cannot_approve_under_a_second_address(tmp_path):

@@ -10,8 +10,9 @@ from editing import dossier, edit, read
 from gitrepo import git, make_repo, merge, on_branch
 
 from generator import pipeline
+from generator.core import cachefile
 from generator.pipeline import check_archive
-from generator.trail.cache import CACHE_FILE, cached_head
+from generator.trail.cache import cache_path, cached_head
 from generator.trail.diffs import diff_fields, flatten
 from generator.trail.history import read_history
 from generator.trail.prefetch import prefetch
@@ -55,7 +56,7 @@ def test_long_values_are_shortened_in_diffs():
 def test_cache_gives_the_same_history_and_extends_incrementally(tmp_path):
     root = make_repo(tmp_path)
     cold = read_history(root)
-    assert (root / CACHE_FILE).is_file()
+    assert cache_path(root).is_file()
     warm = read_history(root)
     assert warm.head == cold.head and len(warm.commits) == len(cold.commits)
     on_branch(root, "budget", "chen.yichun", "2026-02-02T10:00:00+08:00", "budget", raise_budget)
@@ -101,7 +102,7 @@ def test_rewritten_history_is_detected(tmp_path):
     merge(root, "quiet", ["lin.yating"], "2026-02-03T16:00:00+08:00")
     [problem] = [p for p in check_archive(root).problems if p.rule == "history.rewritten"]
     assert published[:10] in problem.message
-    shutil.rmtree(root / ".cache")
+    shutil.rmtree(cachefile.folder(root))
 
 
 def test_prefetch_reads_the_history_beside_the_records_and_gives_the_same_check(tmp_path, monkeypatch):
@@ -114,11 +115,11 @@ def test_prefetch_reads_the_history_beside_the_records_and_gives_the_same_check(
     assert started and started[0] is not None and started[0].process.exitcode == 0
     assert cached_head(root) == alone.history.head
     assert prefetch(root) is None  # the cache is at the head: nothing to read
-    shutil.rmtree(root / CACHE_FILE.parent)
+    shutil.rmtree(cachefile.folder(root))
     reading = prefetch(root)
     assert reading is not None
     reading.wait()
-    assert reading.process.exitcode == 0 and (root / CACHE_FILE).is_file()
+    assert reading.process.exitcode == 0 and cache_path(root).is_file()
     again = check_archive(root, TODAY_CHECK, history=True)
     assert [p.format() for p in again.problems] == [p.format() for p in alone.problems]
     assert again.history.versions == read_history(root, use_cache=False).versions

@@ -1,6 +1,6 @@
 """Rewritten history seen where CI runs: a fresh clone compares its head with the head the deployed site was built from.
 
-The state file ``.order-archive/published-head`` is ignored by git, so a fresh clone in CI never has it; the
+The state file (in the git directory, ``.git/order-archive-state/``) is never cloned, so a fresh clone in CI never has it; the
 deployed site is out of reach of whoever pushes. Written first against the code that only read the state
 file: the rewritten history was published from a fresh clone without a word.
 """
