@@ -23,7 +23,7 @@ import queue
 import re
 import subprocess
 import threading
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 
@@ -64,6 +64,19 @@ def searchable(content: str, language: str) -> str:
     return f'<!doctype html><html lang="{language}"><head><meta charset="utf-8"></head><body><div data-pagefind-body>{content}</div></body></html>'
 
 
+def _check_bundle(bundle: Path) -> None:
+    """A bundle without Pagefind's entry file, or with an empty file, is never published."""
+    try:
+        entry = json.loads((bundle / "pagefind-entry.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise SearchIndexError(f"the search index has no readable pagefind-entry.json ({exc.__class__.__name__})") from None
+    if not isinstance(entry, dict) or "languages" not in entry:
+        raise SearchIndexError("the search index's pagefind-entry.json names no languages")
+    empty = sorted(p.relative_to(bundle).as_posix() for p in bundle.rglob("*") if p.is_file() and p.stat().st_size == 0)
+    if empty:
+        raise SearchIndexError(f"the search index has {len(empty)} empty file(s), e.g. {empty[0]}")
+
+
 class SearchIndex:
     def __init__(self) -> None:
         self.process = subprocess.Popen([executable(), "--service"], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
@@ -86,13 +99,26 @@ class SearchIndex:
         self._send({"type": "AddFile", "index_id": self.index_id, "url": url, "file_path": None, "file_contents": html})
 
     def write(self, bundle: Path) -> int:
-        """Wait for every page to be indexed, then write the bundle into ``bundle``; the number of pages indexed."""
+        """Wait for every page to be indexed, then write the bundle into ``bundle``; the number of pages indexed.
+
+        Pagefind is asked for the files (``GetFiles``) and this process writes them. Asked to write them itself
+        (``WriteFiles``), it answers before its last writes reach the disk, and may exit without them: under
+        load, 4 writes in 40 left ``pagefind-entry.json`` empty, even after the process had ended."""
         self._wait(self.sent)  # the service answers requests as they finish: the last page may not be the last answer
-        answer = self._ask({"type": "WriteFiles", "index_id": self.index_id, "output_path": str(bundle)})
+        answer = self._ask({"type": "GetFiles", "index_id": self.index_id})
         if self.errors:
             raise SearchIndexError(f"Pagefind refused {len(self.errors)} page(s): {self.errors[0]}")
-        if answer.get("type") != "WriteFiles":
-            raise SearchIndexError(f"Pagefind could not write the search index: {answer}")
+        files = answer.get("files")
+        if answer.get("type") != "GetFiles" or not isinstance(files, list):
+            raise SearchIndexError(f"Pagefind could not make the search index: {str(answer)[:500]}")
+        for item in files:
+            name = PurePosixPath(str(item.get("path", "")))
+            if name.is_absolute() or not name.parts or ".." in name.parts:
+                raise SearchIndexError(f"Pagefind named a file outside its bundle: {str(name)[:200]!r}")
+            target = bundle.joinpath(*name.parts)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(base64.b64decode(item.get("content", ""), validate=True))
+        _check_bundle(bundle)
         return sum(1 for a in self.answers.values() if a.get("type") == "IndexedFile")
 
     def close(self) -> None:
@@ -152,12 +178,16 @@ class SearchIndex:
     def _read(self) -> None:
         stdout = self.process.stdout
         assert stdout is not None
-        pending = b""
+        parts: list[bytes] = []  # of an answer not yet ended (the bundle's files come as one answer of tens of MB)
         try:
             while chunk := stdout.read1(1 << 20):
-                *complete, pending = (pending + chunk).split(b",")
-                for raw in complete:
-                    self._answer(raw)
+                start = 0
+                while (end := chunk.find(b",", start)) >= 0:
+                    parts.append(chunk[start:end])
+                    self._answer(b"".join(parts))
+                    parts, start = [], end + 1
+                if start < len(chunk):
+                    parts.append(chunk[start:])
         finally:
             with self.arrived:
                 self.ended = True
