@@ -4,12 +4,13 @@ MkDocs is single-threaded, and converting a dossier's Markdown to HTML is most
 of its time (10 of 12 s for 1,000 dossiers here; writing them into the theme
 is the other 2). ``PageStream`` forks one worker per core. Each worker takes
 the next page of the plan that no worker has taken yet (a shared counter),
-renders it, applies ``finish`` to it (the plugin's MkDocs conversion) and
-sends both, numbered, down its own pipe. This process takes in every page
-that arrives, from any worker and in any order, whenever it waits, so no
-worker stands blocked on a full pipe while another converts a 3 MB index
-page; MkDocs asks for a page when it reaches it (``get``) and usually finds
-it there already.
+renders it, applies ``finish`` to it (the plugin's MkDocs conversion),
+encodes both into one record (``pagefile``) and sends it, numbered, down
+its own pipe. This process takes in every page that arrives, from any
+worker and in any order, whenever it waits, and stores the record without
+reading it, so no worker stands blocked on a full pipe while another
+converts a 3 MB index page; MkDocs asks for a page when it reaches it
+(``get``) and usually finds it there already.
 
 Where forking is not safe or not possible (another thread is running, as
 under ``mkdocs serve``, or a platform without ``fork``) the same object
@@ -28,6 +29,7 @@ from multiprocessing.connection import Connection, wait
 from typing import Any
 
 from generator.core.processes import can_fork, usable_cores
+from generator.site.pagefile import Delivered, MemoryPages, encode
 
 Plan = list[tuple[str, Callable[[], str]]]
 """Pages in the order they will be read: (path, function that renders its Markdown)."""
@@ -35,19 +37,17 @@ Plan = list[tuple[str, Callable[[], str]]]
 Finish = Callable[[str, str], Any]
 """Work a worker does on each rendered page, (path, Markdown) → anything picklable."""
 
-Delivered = tuple[str, Any]
-"""A page as delivered: its Markdown, and what ``finish`` made of it (None when rendered in-process)."""
-
 
 class PageStreamError(RuntimeError):
     """A page could not be rendered (the worker's traceback is the message)."""
 
 
 class PageStream:
-    def __init__(self, plan: Plan, parallel: bool | None = None, finish: Finish | None = None, workers: int | None = None):
+    def __init__(self, plan: Plan, parallel: bool | None = None, finish: Finish | None = None, workers: int | None = None, store=None):
         self.paths = [path for path, _ in plan]
         self.index = {path: i for i, path in enumerate(self.paths)}
-        self.received: dict[int, Delivered] = {}
+        self.store = MemoryPages() if store is None else store  # where arrived pages are kept (``pagefile``)
+        self.received: set[int] = set()
         self.failed: dict[int, str] = {}  # page number → the worker's traceback
         self.processes: list[multiprocessing.process.BaseProcess] = []
         self.open: dict[Connection, multiprocessing.process.BaseProcess] = {}  # pipes still delivering
@@ -71,13 +71,15 @@ class PageStream:
     def parallel(self) -> bool:
         return bool(self.processes)
 
-    def get(self, path: str) -> Delivered:
-        """The page at ``path``; waits for the workers when none has delivered it yet."""
+    def get(self, path: str, html: bool = True) -> Delivered:
+        """The page at ``path`` (without ``html``, its conversion holds None for its HTML: ``store.html`` reads it);
+        waits for the workers when none has delivered it yet."""
         i = self.index[path]
         if self.renderers is not None:
             if i not in self.received:
-                self.received[i] = (self.renderers[i](), None)
-            return self.received[i]
+                self.store.put(path, (self.renderers[i](), None))
+                self.received.add(i)
+            return self.store.get(path, html)
         self._take_in(block=False)
         while i not in self.received:
             if i in self.failed:
@@ -87,10 +89,15 @@ class PageStream:
                 self.close()
                 raise PageStreamError("the processes rendering the pages ended without this page")
             self._take_in(block=True)
-        return self.received[i]
+        return self.store.get(path, html)
+
+    def wait_all(self) -> None:
+        """Until every page of the plan is in the store (what the page cache keeps)."""
+        for path in self.paths:
+            self.get(path, html=False)
 
     def pages(self) -> dict[str, Delivered]:
-        """Every page of the plan (what the page cache keeps)."""
+        """Every page of the plan, whole."""
         return {path: self.get(path) for path in self.paths}
 
     def _take_in(self, block: bool) -> None:
@@ -106,11 +113,12 @@ class PageStream:
                     self.close()
                     raise PageStreamError(f"a process rendering the pages stopped (exit code {process.exitcode})") from None
                 continue
-            number, markdown, finished = pickle.loads(data)
-            if markdown is None:
-                self.failed[number] = finished
+            number, record, lengths = pickle.loads(data)  # a failed page: its traceback, and no lengths
+            if lengths is None:
+                self.failed[number] = record
             else:
-                self.received[number] = (markdown, finished)
+                self.store.put_record(self.paths[number], record, lengths)
+                self.received.add(number)
 
     def close(self) -> None:
         for connection in self.open:
@@ -145,10 +153,10 @@ def _render_taken(plan: Plan, taken: Any, finish: Finish | None, connection: Con
             path, render = plan[number]
             markdown = render()
             finished = finish(path, markdown) if finish is not None else None
-            connection.send_bytes(pickle.dumps((number, markdown, finished), pickle.HIGHEST_PROTOCOL))
+            connection.send_bytes(pickle.dumps((number, *encode((markdown, finished))), pickle.HIGHEST_PROTOCOL))
     except BrokenPipeError:  # the build stopped reading (it failed): nothing left to do
         return
     except BaseException:  # reported when that page is asked for; this worker stops taking pages
-        connection.send_bytes(pickle.dumps((number, None, traceback.format_exc())))
+        connection.send_bytes(pickle.dumps((number, traceback.format_exc(), None)))
     finally:
         connection.close()

@@ -14,7 +14,9 @@ which writes its bundle while MkDocs renders the pages into the theme.
 On a build, the pages arrive from worker processes as MkDocs reaches them
 (``pagestream``), already converted to HTML there by MkDocs' own
 ``Page.render`` (``_Converter``): conversion is most of MkDocs' time, and this
-way it runs on every core. Lines that are one whole HTML element (most of a
+way it runs on every core. The pages wait on disk (``pagefile``): MkDocs gets
+a page's source when it reads it and its HTML only while it writes it, so no
+process holds every page of a large site at once. Lines that are one whole HTML element (most of a
 generated page) are set aside while Markdown converts the rest (``slots``), so
 their tags are not parsed twice for nothing. The page cache keeps the
 conversions, so an unchanged archive is not converted again.
@@ -48,6 +50,7 @@ from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import get_toc
 from mkdocs.utils.meta import get_data
 
+from generator.core import cachefile
 from generator.core.files import fault_point, leftovers, replace_folder
 from generator.core.printable import printable
 from generator.core.problems import Severity
@@ -56,6 +59,7 @@ from generator.records.calendar import archive_today
 from generator.records.load import read_archive
 from generator.site import sitecache, slots
 from generator.site.i18n import LANGUAGES, label, translate
+from generator.site.pagefile import PageFile, StoredPages
 from generator.site.pagestream import Delivered, PageStream
 from generator.site.render import TEMPLATES, Renderer
 from generator.site.searchindex import SearchIndex, page_url, searchable
@@ -101,6 +105,7 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
         self.pages_done = 0
         self.pages_total = 0
         self.stream: PageStream | None = None
+        self.pages: PageFile | StoredPages | None = None
         self.search: SearchIndex | None = None
         self.writer: ThreadPoolExecutor | None = None
         self.written: Future[int] | None = None
@@ -145,15 +150,17 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
         snapshot = read_archive(self.root)
         attachments = snapshot.attachments
         self.key = sitecache.inputs_key(self.root, self.language, today, snapshot, _conversion_inputs(config, files))
-        cached = sitecache.load(self.root, self.language, self.key)
+        self._close_pages()
+        cached = StoredPages.open(self.root, self.language, self.key)
         if cached is not None:
-            pages, self.problems = cached
-            paths, deliver = list(pages), pages.__getitem__
+            self.pages, self.problems = cached, cached.problems
+            paths, deliver = list(cached.index), cached.get
         else:
             checked = self._checked(today, snapshot, reading)
             self.problems = checked.problems
             plan = Renderer(checked, self.language).plan()
-            paths, deliver = [path for path, _ in plan], lambda path: self.stream.get(path)
+            self.pages = PageFile(self.root, self.language)
+            paths, deliver = [path for path, _ in plan], lambda path, html=True: self.stream.get(path, html)
         errors = [p for p in self.problems if p.severity is Severity.ERROR]
         if errors and self.config.strict:
             shown = "\n".join(p.format() for p in errors[:20])
@@ -161,7 +168,7 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
         for problem in errors[:50] if self.edition is None else ():  # said once, by the first edition
             log.warning(problem.format())
         for path in paths:
-            files.append(_GeneratedPage.of(config, path, deliver))
+            files.append(_GeneratedPage.of(config, path, deliver, self._html))
         self.pages_total = len(paths)
         for name in ("order-archive.css", "order-archive.js"):
             files.append(File.generated(config, f"assets/{name}", abs_src_path=str(ASSETS / name)))
@@ -175,12 +182,20 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
         if cached is None:
             # Workers render and convert the pages while MkDocs works; once they have them, this process
             # lets go of the archive and its history (nothing here holds them after this method).
-            self.stream = PageStream(plan, finish=_Converter(config, files))
+            self.stream = PageStream(plan, finish=_Converter(config, files), store=self.pages)
             del plan, checked
         self.search = self._search_index(cached is not None)
         origin = "cache" if cached is not None else "records"
         log.info(f"order-archive: {self.pages_total} pages ({self.language}) from the {origin} in {time.perf_counter() - started:.1f} s")
         return files
+
+    def _html(self, path: str) -> str:
+        return self.pages.html(path)
+
+    def _close_pages(self) -> None:
+        if self.pages is not None:
+            self.pages.close()
+            self.pages = None
 
     def _checked(self, today: date, snapshot, reading):
         """The archive checked, once for every edition of a build: checking does not depend on the language."""
@@ -220,6 +235,8 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
         return html
 
     def on_post_page(self, output, page, config):
+        if isinstance(page, _ConvertedPage):
+            page.written()
         self.pages_done += 1
         if self.pages_done == 10:
             fault_point("site.writing-pages")
@@ -240,9 +257,11 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
             progress("search", 0, 1)
         bundle = Path(config.site_dir) / "pagefind"
         if self.stream is not None:  # every page arrived: keep them, converted, for the next build
-            sitecache.save(self.root, self.language, self.key, self.stream.pages(), self.problems)
+            self.stream.wait_all()
+            self.pages.seal(self.key, cachefile.problem_rows(self.problems))
             self.stream.close()
             self.stream = None
+        self._close_pages()
         if self.written is not None:
             self.written.result()
             sitecache.seal_bundle(bundle, self.key)
@@ -258,6 +277,7 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
         if self.stream is not None:
             self.stream.close()
             self.stream = None
+        self._close_pages()
         self._stop_search()
 
     def _stop_search(self) -> None:
@@ -309,23 +329,23 @@ class _Attachment(File):
 
 class _GeneratedPage(File):
     """A page made from the records: its Markdown, and its conversion when a worker or the cache has one,
-    are delivered when MkDocs first reads it (``deliver``: the page stream or the page cache)."""
+    are delivered when MkDocs reads it (``deliver``: the page stream or the page cache), its HTML when MkDocs
+    writes it (``html``). Nothing of it is held in between (``pagefile``)."""
 
-    deliver: Callable[[str], Delivered]
+    deliver: Callable[..., Delivered]
+    html: Callable[[str], str]
 
     @classmethod
-    def of(cls, config, path: str, deliver: Callable[[str], Delivered]) -> _GeneratedPage:
+    def of(cls, config, path: str, deliver: Callable[..., Delivered], html: Callable[[str], str]) -> _GeneratedPage:
         file = cls.generated(config, path, content="", inclusion=_inclusion(path))
         file._content = None
-        file.deliver = deliver
+        file.deliver, file.html = deliver, html
         _ConvertedPage(None, file, config)
         return file
 
     @property
     def content_string(self) -> str:
-        if self._content is None:
-            self._content = self.deliver(self.src_uri)[0]
-        return self._content
+        return self.deliver(self.src_uri, False)[0] if self._content is None else self._content
 
     @content_string.setter
     def content_string(self, value: str) -> None:
@@ -343,13 +363,38 @@ class _GeneratedPage(File):
 class _ConvertedPage(Page):
     """A generated page that takes the HTML a worker (or the cache) made with MkDocs' own ``Page.render``
     instead of converting it here. If a plugin changed the Markdown in between, MkDocs converts it again.
-    Its source is made, not read: ``on_page_read_source`` is asked only when no conversion came with it."""
+    Its source is made, not read: ``on_page_read_source`` is asked only when no conversion came with it.
+
+    Its HTML stays in the page file: ``content`` reads it there each time MkDocs asks (when the page is
+    converted, for ``on_page_content``, and when it is written), and a plugin that hands the same HTML back
+    leaves it there. Its Markdown is let go once it is converted (an empty string stays)."""
 
     conversion: tuple | None = None
     delivered: str | None = None
+    _held: str | None = None  # HTML set on the page (a conversion made here, or changed by a plugin)
+    _lent: str | None = None  # the HTML last read from the page file, until the page is written
+    _stored = False
+
+    @property
+    def content(self) -> str | None:
+        if self._held is not None or not self._stored:
+            return self._held
+        if self._lent is None:
+            self._lent = self.file.html(self.file.src_uri)
+        return self._lent
+
+    @content.setter
+    def content(self, value: str | None) -> None:
+        if value is None or value is not self._lent:
+            self._held, self._stored = value, False
+        self._lent = None
+
+    def written(self) -> None:
+        """MkDocs has written the page: what it read of the page file can go."""
+        self._lent = None
 
     def read_source(self, config) -> None:
-        source, self.conversion = self.file.deliver(self.file.src_uri)
+        source, self.conversion = self.file.deliver(self.file.src_uri, False)
         if self.conversion is None:
             return super().read_source(config)
         body, self.meta = self.conversion[0], self.conversion[1]
@@ -357,8 +402,13 @@ class _ConvertedPage(Page):
 
     def render(self, config, files: Files) -> None:
         if self.conversion is None or self.markdown != self.delivered:
+            self.conversion = self.delivered = None
             return _render(self, config, files)
-        _, _, self.content, toc, self._title_from_render, anchors, links, logs = self.conversion
+        _, _, _, toc, self._title_from_render, anchors, links, logs = self.conversion
+        # Converted: only the HTML is needed, from the page file. MkDocs gives a title only to a page with Markdown.
+        self.conversion = self.delivered = None
+        self.markdown = ""
+        self._held, self._stored = None, True
         self.toc = get_toc(toc)
         self.present_anchor_ids = set(anchors)
         if links is not None:

@@ -18,10 +18,8 @@ from pathlib import Path
 
 from generator.core import cachefile
 from generator.core.paths import TEMPLATES
-from generator.core.problems import Problem
 from generator.records.layout import RECORDS_DIR
 from generator.records.load import Snapshot
-from generator.site.pagestream import Delivered
 from generator.trail.commits import UnreadableHistory
 from generator.trail.gitlog import head_of, open_repository
 from generator.trail.published import published_head
@@ -89,22 +87,3 @@ def inputs_key(root: Path, language: str, today: date, snapshot: Snapshot, conve
         digest.update(repr((order_id, sorted(names.items()))).encode())
     digest.update(RECORDS_DIR.encode())
     return digest.hexdigest()
-
-
-Pages = dict[str, Delivered]
-"""Each page as the page stream delivered it: its Markdown and its conversion (plain data; None where MkDocs
-converted it in-process)."""
-
-
-def _file(root: Path, language: str) -> Path:
-    """One file per language: the editions of one build would otherwise replace each other's pages."""
-    return cachefile.folder(root) / f"site-{language}.marshal"
-
-
-def load(root: Path, language: str, key: str) -> tuple[Pages, list[Problem]] | None:
-    cached = cachefile.read(_file(root, language), _VERSION, key)
-    return None if cached is None else (cached[0], cachefile.problems_from(cached[1]))
-
-
-def save(root: Path, language: str, key: str, pages: Pages, problems: list[Problem]) -> None:
-    cachefile.write(_file(root, language), _VERSION, key, (pages, cachefile.problem_rows(problems)))

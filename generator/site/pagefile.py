@@ -1,0 +1,200 @@
+"""Where a build keeps its pages: on disk, one record a page, read back only when MkDocs needs a part of it.
+
+At 10,000 orders the pages are over a gigabyte of Markdown and HTML. MkDocs
+converts every page before it writes any, so a build that holds them all
+in memory peaks at the very end with every page twice (its own copy for
+the page cache, and MkDocs'). Here a worker encodes each page into its
+record (``encode``), the build appends the bytes as they arrive without
+reading them (``PageFile``), and MkDocs gets each page's source when it
+reads the page and its HTML when it writes it. Once every page is in, the
+file is sealed as the next build's page cache (``StoredPages`` reads it).
+
+A record is the Markdown (UTF-8), the conversion without its HTML
+(marshal), then the HTML (UTF-8): the HTML, most of a record, is read only
+when the page is written.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import marshal
+import os
+import tempfile
+import uuid
+from pathlib import Path
+from typing import Any
+
+from generator.core import cachefile
+from generator.core.files import leftovers
+
+Delivered = tuple[str, Any]
+"""A page: its Markdown, and what the conversion made of it (a tuple whose third item is the HTML), or None
+where MkDocs converts it itself."""
+
+Lengths = tuple[int, int, int]
+"""A record's parts: the Markdown, the conversion without its HTML, the HTML (bytes each; -1: the conversion
+has no HTML to set apart, and is whole in the second part)."""
+
+_HTML = 2  # where the HTML is in a conversion
+
+
+def encode(delivered: Delivered) -> tuple[bytes, Lengths]:
+    """A page as one record (in a worker, so the build only has to write the bytes)."""
+    markdown, finished = delivered
+    source = markdown.encode("utf-8", "surrogatepass")
+    if isinstance(finished, tuple) and len(finished) > _HTML and isinstance(finished[_HTML], str):
+        rest = marshal.dumps((*finished[:_HTML], None, *finished[_HTML + 1 :]))
+        html = finished[_HTML].encode("utf-8", "surrogatepass")
+        return source + rest + html, (len(source), len(rest), len(html))
+    rest = marshal.dumps(finished)
+    return source + rest, (len(source), len(rest), -1)
+
+
+def _decode(record: bytes, lengths: Lengths, html: bool) -> Delivered:
+    source, rest, apart = lengths
+    finished = marshal.loads(record[source : source + rest])
+    if apart >= 0 and html:
+        finished = (*finished[:_HTML], record[source + rest :].decode("utf-8", "surrogatepass"), *finished[_HTML + 1 :])
+    return record[:source].decode("utf-8", "surrogatepass"), finished
+
+
+class _Records:
+    """Records in one file, found through an index of (offset, lengths)."""
+
+    def __init__(self, fd: int, index: dict[str, tuple[int, Lengths]]):
+        self.fd, self.index = fd, index
+
+    def get(self, path: str, html: bool = True) -> Delivered:
+        """The page; without ``html`` its conversion has None where the HTML would be (read it with ``html``)."""
+        offset, lengths = self.index[path]
+        size = lengths[0] + lengths[1] + (max(lengths[2], 0) if html else 0)
+        return _decode(self._read(offset, size), lengths, html)
+
+    def html(self, path: str) -> str:
+        offset, (source, rest, html) = self.index[path]
+        return self._read(offset + source + rest, html).decode("utf-8", "surrogatepass")
+
+    def _read(self, offset: int, size: int) -> bytes:
+        data = os.pread(self.fd, size, offset)
+        if len(data) != size:
+            raise OSError(f"the page file ends {size - len(data)} bytes early")
+        return data
+
+
+class PageFile(_Records):
+    """A cold build's pages, appended as they arrive: a file in the cache folder (an unnamed temporary file where
+    that folder cannot be written, and then nothing is kept)."""
+
+    def __init__(self, root: Path, language: str):
+        self.folder, self.language = cachefile.folder(root), language
+        self.path: Path | None = None
+        self.handle = None
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            for stale in leftovers(self.folder, ".site-*.tmp"):  # what killed builds left
+                stale.unlink(missing_ok=True)
+            self.path = self.folder / f".site-{language}.pages.{os.getpid()}.tmp"
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
+        except OSError:
+            self.path = None
+            self.handle = tempfile.TemporaryFile()  # noqa: SIM115 (closed by close)
+            fd = self.handle.fileno()
+        super().__init__(fd, {})
+        self.end = 0
+
+    def put(self, path: str, delivered: Delivered) -> None:
+        self.put_record(path, *encode(delivered))
+
+    def put_record(self, path: str, record: bytes, lengths: Lengths) -> None:
+        view = memoryview(record)
+        while view:
+            written = os.pwrite(self.fd, view, self.end + len(record) - len(view))
+            view = view[written:]
+        self.index[path] = (self.end, lengths)
+        self.end += len(record)
+
+    def seal(self, key: str, rows: list[tuple]) -> None:
+        """Keep the pages as the page cache for ``key`` (``rows``: the problems): the file under a name of its own,
+        then the index that names it, written atomically, so a reader finds an old pair or a new pair."""
+        if self.path is None:
+            return
+        try:
+            os.fsync(self.fd)
+            kept = self.folder / f"site-{self.language}-{uuid.uuid4().hex[:16]}.pages"
+            os.rename(self.path, kept)
+            self.path = kept
+            cachefile.write(_index_file(self.folder, self.language), _VERSION, key, (kept.name, self.end, self.index, rows))
+            for stale in self.folder.glob(f"site-{self.language}-*.pages"):
+                if stale != kept:
+                    stale.unlink(missing_ok=True)  # a build still reading it keeps it open: unlinking is safe
+            self.path = None  # sealed: closing keeps it
+        except OSError:
+            pass
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            os.close(self.fd) if self.handle is None else self.handle.close()
+        if self.path is not None:  # never sealed: the pages of a build that did not finish
+            self.path.unlink(missing_ok=True)
+            self.path = None
+
+
+class MemoryPages:
+    """The same interface, in memory: for ``mkdocs serve`` (in-process) and small uses."""
+
+    def __init__(self) -> None:
+        self.pages: dict[str, Delivered] = {}
+
+    def put(self, path: str, delivered: Delivered) -> None:
+        self.pages[path] = delivered
+
+    def put_record(self, path: str, record: bytes, lengths: Lengths) -> None:
+        self.pages[path] = _decode(record, lengths, html=True)
+
+    def get(self, path: str, html: bool = True) -> Delivered:
+        return self.pages[path]
+
+    def html(self, path: str) -> str:
+        return self.pages[path][1][_HTML]
+
+    def close(self) -> None:
+        self.pages = {}
+
+
+class StoredPages(_Records):
+    """The page cache of an earlier build, read a page at a time."""
+
+    def __init__(self, fd: int, index: dict[str, tuple[int, Lengths]], problems: list):
+        super().__init__(fd, index)
+        self.problems = problems
+
+    @classmethod
+    def open(cls, root: Path, language: str, key: str) -> StoredPages | None:
+        """The pages an earlier build sealed for ``key``, or None (no such cache, or it is not whole)."""
+        folder = cachefile.folder(root)
+        cached = cachefile.read(_index_file(folder, language), _VERSION, key)
+        if cached is None:
+            return None
+        try:
+            name, size, index, rows = cached
+            if Path(name).name != name or not name.endswith(".pages"):
+                return None
+            fd = os.open(folder / name, os.O_RDONLY)
+        except (OSError, TypeError, ValueError):
+            return None
+        if os.fstat(fd).st_size != size:
+            os.close(fd)
+            return None
+        return cls(fd, {path: (offset, tuple(lengths)) for path, (offset, lengths) in index.items()}, cachefile.problems_from(rows))
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            os.close(self.fd)
+
+
+_VERSION = 4
+
+
+def _index_file(folder: Path, language: str) -> Path:
+    """One page cache per language: the editions of one build would otherwise replace each other's pages."""
+    return folder / f"site-{language}.marshal"
