@@ -133,14 +133,17 @@ class PageFile(_Records):
 
     def close(self) -> None:
         with contextlib.suppress(OSError):
-            os.close(self.fd) if self.handle is None else self.handle.close()
+            if self.handle is None:
+                os.close(self.fd)
+            else:
+                self.handle.close()
         if self.path is not None:  # never sealed: the pages of a build that did not finish
             self.path.unlink(missing_ok=True)
             self.path = None
 
 
 class MemoryPages:
-    """The same interface, in memory: for ``mkdocs serve`` (in-process) and small uses."""
+    """The same interface, in memory: what a page stream keeps when it is given no page file (tests, small uses)."""
 
     def __init__(self) -> None:
         self.pages: dict[str, Delivered] = {}

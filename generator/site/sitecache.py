@@ -7,6 +7,8 @@ same pages, converted to the same HTML, and the same search index:
 site's Pagefind bundle, and MkDocs' writing of the pages into the theme is
 all that is left.
 Any change to any input changes the key, and everything is made afresh.
+This module makes the key and guards the reused bundle; the pages themselves
+are kept by ``pagefile``.
 """
 
 from __future__ import annotations

@@ -473,11 +473,12 @@ def _bring_in(merge: Commit, raw: RawCommit, branch: _Branch, graph: dict[str, l
     tip = objects[merge.parents[1]]
     hands: list[Identity] = []
     approvals: list[str] = []
+    writing = set(branch.written)
     for sha in branch.brought:
         other = objects[sha]
         if other.faults or other.co_author_faults:
             merge.faults += tuple(f"brought-in commit {sha[:10]}: {fault}" for fault in other.faults + other.co_author_faults)
-        if sha not in branch.writing:
+        if sha not in writing:
             if other.signature == "ssh" and other.tree == tip.tree:
                 approvals.append(sha)
             continue
@@ -497,7 +498,6 @@ class _Branch:
 
     brought: list[str]
     written: list[str]
-    writing: frozenset[str]
     authors: tuple[Identity, ...]
 
     @property
@@ -514,7 +514,7 @@ def _branches(line: list[str], graph: dict[str, list[str]], mainline: set[str], 
             brought = _off_mainline(parents[1:], graph, mainline)
             written = [other for other in brought if not is_empty(objects[other], objects)]
             authors = tuple(dict.fromkeys(objects[other].author for other in written))
-            found[sha] = _Branch(brought, written, frozenset(written), authors)
+            found[sha] = _Branch(brought, written, authors)
     return found
 
 
