@@ -39,11 +39,18 @@ def folder(root: Path) -> Path:
 
 def read(path: Path, version: int, key: str) -> Any | None:
     """The payload stored under ``key`` by this ``version`` of the writer and this program, or None."""
+    found = read_keyed(path, version)
+    return found[1] if found is not None and found[0] == key else None
+
+
+def read_keyed(path: Path, version: int) -> tuple[str, Any] | None:
+    """(key, payload) as this ``version`` of the writer and this program stored them, whatever the key, or None:
+    for a cache whose entries each say whether they still hold (the site's pages)."""
     try:
         stored_version, stored_code, stored_key, payload = marshal.loads(path.read_bytes())
     except (OSError, EOFError, ValueError, TypeError):
         return None
-    return payload if stored_version == version and stored_code == CODE and stored_key == key else None
+    return (stored_key, payload) if stored_version == version and stored_code == CODE and isinstance(stored_key, str) else None
 
 
 def write(path: Path, version: int, key: str, payload: Any) -> None:

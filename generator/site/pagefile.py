@@ -12,15 +12,22 @@ file is sealed as the next build's page cache (``StoredPages`` reads it).
 A record is the Markdown (UTF-8), the conversion without its HTML
 (marshal), then the HTML (UTF-8): the HTML, most of a record, is read only
 when the page is written.
+
+Beside each record the index keeps its ``Facts``: what a later build needs
+to know, without reading the record, whether the page it makes is this one
+(``site.reuse``). A record another build sealed is copied across whole, by
+the kernel (``copy_from``).
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import marshal
 import os
 import tempfile
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +42,35 @@ Lengths = tuple[int, int, int]
 """A record's parts: the Markdown, the conversion without its HTML, the HTML (bytes each; -1: the conversion
 has no HTML to set apart, and is whole in the second part)."""
 
+Facts = tuple[str, str, tuple, "str | None"]
+"""(digest of the Markdown, digest of the whole record, the file lookups its conversion made, digest of what the
+page was rendered from where the renderer says — ``render.Planned``): see ``site.reuse``."""
+
+Entry = tuple[int, Lengths, "Facts | None"]
+"""Where a record is in its file, its parts, and its facts (None: a page MkDocs converted itself, never reused)."""
+
 _HTML = 2  # where the HTML is in a conversion
+
+
+@dataclass(frozen=True)
+class Finished:
+    """A worker's conversion of a page, with what a later build needs to know to reuse it."""
+
+    conversion: Any
+    markdown_digest: str
+    lookups: tuple
+    inputs: str | None = None
+
+    def encode(self, markdown: str) -> tuple[bytes, Lengths, Facts]:
+        record, lengths = encode((markdown, self.conversion))
+        return record, lengths, (self.markdown_digest, hashlib.sha1(record).hexdigest(), self.lookups, self.inputs)
+
+
+@dataclass(frozen=True)
+class Kept:
+    """A worker found that an earlier build's record of this page holds: the build copies it across (``copy_from``)."""
+
+    facts: Facts
 
 
 def encode(delivered: Delivered) -> tuple[bytes, Lengths]:
@@ -61,18 +96,22 @@ def _decode(record: bytes, lengths: Lengths, html: bool) -> Delivered:
 class _Records:
     """Records in one file, found through an index of (offset, lengths)."""
 
-    def __init__(self, fd: int, index: dict[str, tuple[int, Lengths]]):
+    def __init__(self, fd: int, index: dict[str, Entry]):
         self.fd, self.index = fd, index
 
     def get(self, path: str, html: bool = True) -> Delivered:
         """The page; without ``html`` its conversion has None where the HTML would be (read it with ``html``)."""
-        offset, lengths = self.index[path]
+        offset, lengths, _ = self.index[path]
         size = lengths[0] + lengths[1] + (max(lengths[2], 0) if html else 0)
         return _decode(self._read(offset, size), lengths, html)
 
     def html(self, path: str) -> str:
-        offset, (source, rest, html) = self.index[path]
+        offset, (source, rest, html), _ = self.index[path]
         return self._read(offset + source + rest, html).decode("utf-8", "surrogatepass")
+
+    def facts(self, path: str) -> Facts | None:
+        entry = self.index.get(path)
+        return None if entry is None else entry[2]
 
     def _read(self, offset: int, size: int) -> bytes:
         data = os.pread(self.fd, size, offset)
@@ -105,17 +144,33 @@ class PageFile(_Records):
     def put(self, path: str, delivered: Delivered) -> None:
         self.put_record(path, *encode(delivered))
 
-    def put_record(self, path: str, record: bytes, lengths: Lengths) -> None:
+    def put_record(self, path: str, record: bytes, lengths: Lengths, facts: Facts | None = None) -> None:
         view = memoryview(record)
         while view:
             written = os.pwrite(self.fd, view, self.end + len(record) - len(view))
             view = view[written:]
-        self.index[path] = (self.end, lengths)
+        self.index[path] = (self.end, lengths, facts)
         self.end += len(record)
 
-    def seal(self, key: str, rows: list[tuple]) -> None:
-        """Keep the pages as the page cache for ``key`` (``rows``: the problems): the file under a name of its own,
-        then the index that names it, written atomically, so a reader finds an old pair or a new pair."""
+    def copy_from(self, other: _Records, path: str, facts: Facts | None = None) -> None:
+        """The record ``other`` holds for ``path``, appended unread (the kernel copies it from file to file), with
+        ``facts`` (by default, the ones it had)."""
+        offset, lengths, had = other.index[path]
+        facts = had if facts is None else facts
+        size = lengths[0] + lengths[1] + max(lengths[2], 0)
+        source, copied = offset, 0
+        while copied < size:
+            done = os.copy_file_range(other.fd, self.fd, size - copied, source + copied, self.end + copied)
+            if done == 0:
+                raise OSError(f"the page file of an earlier build ends early at {path}")
+            copied += done
+        self.index[path] = (self.end, lengths, facts)
+        self.end += size
+
+    def seal(self, key: str, rows: list[tuple], reuse: Any = None) -> None:
+        """Keep the pages as the page cache for ``key`` (``rows``: the problems; ``reuse``: what ``site.reuse``
+        keeps beside them): the file under a name of its own, then the index that names it, written atomically,
+        so a reader finds an old pair or a new pair."""
         if self.path is None:
             return
         try:
@@ -123,7 +178,8 @@ class PageFile(_Records):
             kept = self.folder / f"site-{self.language}-{uuid.uuid4().hex[:16]}.pages"
             os.rename(self.path, kept)
             self.path = kept
-            cachefile.write(_index_file(self.folder, self.language), _VERSION, key, (kept.name, self.end, self.index, rows))
+            payload = (kept.name, self.end, self.index, rows, reuse)
+            cachefile.write(_index_file(self.folder, self.language), _VERSION, key, payload)
             for stale in self.folder.glob(f"site-{self.language}-*.pages"):
                 if stale != kept:
                     stale.unlink(missing_ok=True)  # a build still reading it keeps it open: unlinking is safe
@@ -151,8 +207,11 @@ class MemoryPages:
     def put(self, path: str, delivered: Delivered) -> None:
         self.pages[path] = delivered
 
-    def put_record(self, path: str, record: bytes, lengths: Lengths) -> None:
+    def put_record(self, path: str, record: bytes, lengths: Lengths, facts: Facts | None = None) -> None:
         self.pages[path] = _decode(record, lengths, html=True)
+
+    def copy_from(self, other: _Records, path: str, facts: Facts | None = None) -> None:
+        self.pages[path] = other.get(path)
 
     def get(self, path: str, html: bool = True) -> Delivered:
         return self.pages[path]
@@ -167,19 +226,27 @@ class MemoryPages:
 class StoredPages(_Records):
     """The page cache of an earlier build, read a page at a time."""
 
-    def __init__(self, fd: int, index: dict[str, tuple[int, Lengths]], problems: list):
+    def __init__(self, fd: int, index: dict[str, Entry], problems: list, key: str, reuse: Any, sealed: tuple = ()):
         super().__init__(fd, index)
-        self.problems = problems
+        self.problems, self.key, self.reuse = problems, key, reuse
+        self.sealed = sealed  # the index file's payload as read, for ``remember``
+
+    def remember(self, root: Path, language: str, reuse: Any) -> None:
+        """Keep these pages for the same key, with what ``site.reuse`` learnt from this build (its HTML files)."""
+        if self.sealed:
+            name, size, index, rows, _ = self.sealed
+            cachefile.write(_index_file(cachefile.folder(root), language), _VERSION, self.key, (name, size, index, rows, reuse))
 
     @classmethod
-    def open(cls, root: Path, language: str, key: str) -> StoredPages | None:
-        """The pages an earlier build sealed for ``key``, or None (no such cache, or it is not whole)."""
+    def open(cls, root: Path, language: str, key: str | None) -> StoredPages | None:
+        """The pages an earlier build sealed for ``key`` (None: the last build's, whatever its key), or None
+        (no such cache, or it is not whole)."""
         folder = cachefile.folder(root)
-        cached = cachefile.read(_index_file(folder, language), _VERSION, key)
-        if cached is None:
+        found = cachefile.read_keyed(_index_file(folder, language), _VERSION)
+        if found is None or key not in (None, found[0]):
             return None
         try:
-            name, size, index, rows = cached
+            name, size, index, rows, reuse = found[1]
             if Path(name).name != name or not name.endswith(".pages"):
                 return None
             fd = os.open(folder / name, os.O_RDONLY)
@@ -188,14 +255,15 @@ class StoredPages(_Records):
         if os.fstat(fd).st_size != size:
             os.close(fd)
             return None
-        return cls(fd, {path: (offset, tuple(lengths)) for path, (offset, lengths) in index.items()}, cachefile.problems_from(rows))
+        entries = {path: (offset, tuple(lengths), facts) for path, (offset, lengths, facts) in index.items()}
+        return cls(fd, entries, cachefile.problems_from(rows), found[0], reuse, found[1])
 
     def close(self) -> None:
         with contextlib.suppress(OSError):
             os.close(self.fd)
 
 
-_VERSION = 4
+_VERSION = 5
 
 
 def _index_file(folder: Path, language: str) -> Path:

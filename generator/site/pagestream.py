@@ -29,13 +29,18 @@ from multiprocessing.connection import Connection, wait
 from typing import Any
 
 from generator.core.processes import can_fork, usable_cores
-from generator.site.pagefile import Delivered, MemoryPages, encode
+from generator.site.pagefile import Delivered, Finished, Kept, MemoryPages, encode
+
+Skip = Callable[[str, Callable[[], str]], Any]
+"""Asked in a worker before a page is rendered, (path, its render function) → ``Kept`` when the earlier build's
+page holds without rendering it, else None."""
 
 Plan = list[tuple[str, Callable[[], str]]]
 """Pages in the order they will be read: (path, function that renders its Markdown)."""
 
 Finish = Callable[[str, str], Any]
-"""Work a worker does on each rendered page, (path, Markdown) → anything picklable."""
+"""Work a worker does on each rendered page, (path, Markdown) → anything picklable; a ``Finished`` page is stored
+with its facts, a ``Kept`` one is copied from the earlier build's pages (``earlier``)."""
 
 
 class PageStreamError(RuntimeError):
@@ -43,8 +48,19 @@ class PageStreamError(RuntimeError):
 
 
 class PageStream:
-    def __init__(self, plan: Plan, parallel: bool | None = None, finish: Finish | None = None, workers: int | None = None, store=None):
+    def __init__(
+        self,
+        plan: Plan,
+        parallel: bool | None = None,
+        finish: Finish | None = None,
+        workers: int | None = None,
+        store=None,
+        earlier=None,
+        skip: Skip | None = None,
+    ):
         self.paths = [path for path, _ in plan]
+        self.earlier = earlier  # an earlier build's pages, which a worker may find still hold (``Kept``)
+        self.copied = 0  # pages taken from ``earlier``
         self.index = {path: i for i, path in enumerate(self.paths)}
         self.store = MemoryPages() if store is None else store  # where arrived pages are kept (``pagefile``)
         self.received: set[int] = set()
@@ -59,7 +75,7 @@ class PageStream:
             for _ in range(max(1, min(workers or usable_cores(), len(plan)))):
                 receiver, sender = context.Pipe(duplex=False)
                 inherited = [receiver, *self.open]
-                process = context.Process(target=_render_taken, args=(plan, taken, finish, sender, inherited), daemon=True)
+                process = context.Process(target=_render_taken, args=(plan, taken, finish, skip, sender, inherited), daemon=True)
                 process.start()
                 sender.close()
                 self.processes.append(process)
@@ -113,12 +129,16 @@ class PageStream:
                     self.close()
                     raise PageStreamError(f"a process rendering the pages stopped (exit code {process.exitcode})") from None
                 continue
-            number, record, lengths = pickle.loads(data)  # a failed page: its traceback, and no lengths
-            if lengths is None:
+            number, record, lengths, facts = pickle.loads(data)  # a failed page: its traceback, and no lengths
+            if isinstance(record, str):
                 self.failed[number] = record
+                continue
+            if record is None:
+                self.store.copy_from(self.earlier, self.paths[number], facts)
+                self.copied += 1
             else:
-                self.store.put_record(self.paths[number], record, lengths)
-                self.received.add(number)
+                self.store.put_record(self.paths[number], record, lengths, facts)
+            self.received.add(number)
 
     def close(self) -> None:
         for connection in self.open:
@@ -138,7 +158,7 @@ class PageStream:
         self.close()
 
 
-def _render_taken(plan: Plan, taken: Any, finish: Finish | None, connection: Connection, inherited: list[Connection]) -> None:
+def _render_taken(plan: Plan, taken: Any, finish: Finish | None, skip: Skip | None, connection: Connection, inherited: list[Connection]) -> None:
     """In a worker: take the next page nobody has taken, render (and finish) it, send it; until none is left."""
     for reader in inherited:  # the reading ends of the pipes: held open here, they would hide the build's end
         reader.close()
@@ -151,12 +171,22 @@ def _render_taken(plan: Plan, taken: Any, finish: Finish | None, connection: Con
             if number >= len(plan):
                 return
             path, render = plan[number]
+            kept = skip(path, render) if skip is not None else None
+            if kept is not None:
+                connection.send_bytes(pickle.dumps((number, None, None, kept.facts), pickle.HIGHEST_PROTOCOL))
+                continue
             markdown = render()
             finished = finish(path, markdown) if finish is not None else None
-            connection.send_bytes(pickle.dumps((number, *encode((markdown, finished))), pickle.HIGHEST_PROTOCOL))
+            if isinstance(finished, Kept):
+                sent = (number, None, None, finished.facts)
+            elif isinstance(finished, Finished):
+                sent = (number, *finished.encode(markdown))
+            else:
+                sent = (number, *encode((markdown, finished)), None)
+            connection.send_bytes(pickle.dumps(sent, pickle.HIGHEST_PROTOCOL))
     except BrokenPipeError:  # the build stopped reading (it failed): nothing left to do
         return
     except BaseException:  # reported when that page is asked for; this worker stops taking pages
-        connection.send_bytes(pickle.dumps((number, traceback.format_exc(), None)))
+        connection.send_bytes(pickle.dumps((number, traceback.format_exc(), None, None)))
     finally:
         connection.close()

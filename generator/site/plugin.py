@@ -19,7 +19,10 @@ a page's source when it reads it and its HTML only while it writes it, so no
 process holds every page of a large site at once. Lines that are one whole HTML element (most of a
 generated page) are set aside while Markdown converts the rest (``slots``), so
 their tags are not parsed twice for nothing. The page cache keeps the
-conversions, so an unchanged archive is not converted again.
+conversions, so an unchanged archive is not converted again; after a change,
+a dossier whose inputs are the same is not even rendered again, a page whose
+Markdown is the same is not converted again, and a page whose HTML would be
+the same is hard-linked from the last site (``reuse``).
 ``serve`` reloads when a record or template changes. ``build_site`` is what ``orders build`` calls:
 it builds into a temporary folder and swaps it into ``site/`` only when
 everything succeeded, so a failed build never leaves a half-written site.
@@ -57,9 +60,9 @@ from generator.core.problems import Severity
 from generator.pipeline import check_archive
 from generator.records.calendar import archive_today
 from generator.records.load import read_archive
-from generator.site import sitecache, slots
+from generator.site import reuse, sitecache, slots
 from generator.site.i18n import LANGUAGES, label, translate
-from generator.site.pagefile import PageFile, StoredPages
+from generator.site.pagefile import Finished, Kept, PageFile, StoredPages
 from generator.site.pagestream import Delivered, PageStream
 from generator.site.render import TEMPLATES, Renderer
 from generator.site.searchindex import SearchIndex, page_url, searchable
@@ -110,6 +113,16 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
         self.writer: ThreadPoolExecutor | None = None
         self.written: Future[int] | None = None
         self.reused_bundle: Path | None = None
+        self.earlier: StoredPages | None = None
+        """The last build's pages, when this build makes its own: a worker copies a page across where it still holds."""
+        self.earlier_outputs: dict | None = None
+        self.conversion_key = ""
+        self.nav = None
+        self.outputs: reuse.Outputs | None = None
+        self.kept = 0
+        """How many pages' HTML files this build kept from the last site (``reuse.Outputs``)."""
+        self.converted = 0
+        """How many pages this build rendered and converted (the others came from the last build's pages)."""
 
     def on_config(self, config):
         root = Path(config.config_file_path).resolve().parent
@@ -150,12 +163,19 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
         snapshot = read_archive(self.root)
         attachments = snapshot.attachments
         self.key = sitecache.inputs_key(self.root, self.language, today, snapshot, _conversion_inputs(config, files))
+        self.conversion_key = reuse.conversion_key(config)
         self._close_pages()
-        cached = StoredPages.open(self.root, self.language, self.key)
+        earlier = StoredPages.open(self.root, self.language, None)  # the last build's pages, whatever they were made of
+        cached = earlier if earlier is not None and earlier.key == self.key else None
+        self.earlier_outputs = earlier.reuse.get("outputs") if earlier is not None and isinstance(earlier.reuse, dict) else None
         if cached is not None:
             self.pages, self.problems = cached, cached.problems
             paths, deliver = list(cached.index), cached.get
         else:
+            if earlier is not None and (not isinstance(earlier.reuse, dict) or earlier.reuse.get("conversion") != self.conversion_key):
+                earlier.close()
+                earlier = None
+            self.earlier = earlier
             checked = self._checked(today, snapshot, reading)
             self.problems = checked.problems
             plan = Renderer(checked, self.language).plan()
@@ -182,7 +202,8 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
         if cached is None:
             # Workers render and convert the pages while MkDocs works; once they have them, this process
             # lets go of the archive and its history (nothing here holds them after this method).
-            self.stream = PageStream(plan, finish=_Converter(config, files), store=self.pages)
+            converter = _Converter(config, files, earlier, trust_inputs=earlier is not None and earlier.reuse.get("program") == sitecache.code_digest())
+            self.stream = PageStream(plan, finish=converter, store=self.pages, earlier=earlier, skip=converter.unchanged)
             del plan, checked
         self.search = self._search_index(cached is not None)
         origin = "cache" if cached is not None else "records"
@@ -196,6 +217,9 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
         if self.pages is not None:
             self.pages.close()
             self.pages = None
+        if self.earlier is not None:
+            self.earlier.close()
+            self.earlier = None
 
     def _checked(self, today: date, snapshot, reading):
         """The archive checked, once for every edition of a build: checking does not depend on the language."""
@@ -225,6 +249,10 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
             return None
         return SearchIndex()
 
+    def on_nav(self, nav, config, files):
+        self.nav = nav
+        return nav
+
     def on_page_content(self, html, page, config, files):
         """Pagefind gets each page's content as soon as MkDocs has converted it: it indexes during the
         conversion and can write its bundle while MkDocs renders the pages into the theme, where it used
@@ -237,6 +265,11 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
     def on_post_page(self, output, page, config):
         if isinstance(page, _ConvertedPage):
             page.written()
+            if page.kept is not None:  # the earlier site's file is this page's, byte for byte
+                _link_or_copy(str(page.kept), page.file.abs_dest_path, make_folder=True)
+                output = ""  # MkDocs writes nothing (and says so at debug level: ``_QuietKept``)
+            elif self.outputs is not None:
+                self.outputs.wrote(page.file.dest_uri, output.encode("utf-8", errors="xmlcharrefreplace"))
         self.pages_done += 1
         if self.pages_done == 10:
             fault_point("site.writing-pages")
@@ -250,18 +283,44 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
         if self.search is not None:
             self.writer = ThreadPoolExecutor(1)
             self.written = self.writer.submit(self.search.write, Path(config.site_dir) / "pagefind")
+        self._keep_outputs(config, files)
         return env
+
+    def _keep_outputs(self, config, files: Files) -> None:
+        """Which pages' HTML files the earlier site has as this build would write them (``reuse.Outputs``): those
+        are linked, not rendered into the theme again."""
+        shell = reuse.shell_key(config, self.nav, "order-archive") if self.pages is not None else None
+        self.outputs = reuse.Outputs(self.previous_site, self.earlier_outputs, shell)
+        kept = set()
+        for file in files.documentation_pages():
+            page = file.page
+            if isinstance(page, _ConvertedPage) and isinstance(file, _GeneratedPage):
+                facts = self.pages.facts(file.src_uri)
+                page.kept = self.outputs.keep(file.dest_uri, facts[1] if facts else None)
+                if page.kept is not None:
+                    page.meta = {**page.meta, "template": reuse.KEPT_TEMPLATE}
+                    kept.add(file.src_uri)
+        self.kept = len(kept)
+        if kept:
+            _QuietKept.install(kept)
 
     def on_post_build(self, config) -> None:
         if progress is not None:
             progress("search", 0, 1)
         bundle = Path(config.site_dir) / "pagefind"
+        outputs = self.outputs.made(Path(config.site_dir)) if self.outputs else {}
+        kept = {"conversion": self.conversion_key, "program": sitecache.code_digest(), "outputs": outputs}
         if self.stream is not None:  # every page arrived: keep them, converted, for the next build
             self.stream.wait_all()
-            self.pages.seal(self.key, cachefile.problem_rows(self.problems))
+            self.converted = self.pages_total - self.stream.copied
+            log.info(f"order-archive: {self.converted} pages made, {self.stream.copied} as the last build made them; {self.kept} HTML files kept")
+            self.pages.seal(self.key, cachefile.problem_rows(self.problems), kept)
             self.stream.close()
             self.stream = None
+        elif isinstance(self.pages, StoredPages):
+            self.pages.remember(self.root, self.language, kept)  # the same pages, in this build's files
         self._close_pages()
+        _QuietKept.remove()
         if self.written is not None:
             self.written.result()
             sitecache.seal_bundle(bundle, self.key)
@@ -274,6 +333,7 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
 
     def abort(self) -> None:
         """Stop the page workers and Pagefind (MkDocs calls ``on_build_error`` for errors, not for an interrupt)."""
+        _QuietKept.remove()
         if self.stream is not None:
             self.stream.close()
             self.stream = None
@@ -293,8 +353,10 @@ def _inclusion(path: str) -> InclusionLevel:
     return InclusionLevel.INCLUDED if path in IN_NAV else InclusionLevel.NOT_IN_NAV
 
 
-def _link_or_copy(source: str, target: str) -> None:
+def _link_or_copy(source: str, target: str, make_folder: bool = False) -> None:
     """The old site is deleted once the new one is in place: a hard link is a copy that costs nothing."""
+    if make_folder:
+        os.makedirs(os.path.dirname(target), exist_ok=True)
     try:
         os.link(source, target)
     except OSError:
@@ -371,6 +433,7 @@ class _ConvertedPage(Page):
 
     conversion: tuple | None = None
     delivered: str | None = None
+    kept: Path | None = None  # the earlier site's HTML file of this page, when it is this build's byte for byte
     _held: str | None = None  # HTML set on the page (a conversion made here, or changed by a plugin)
     _lent: str | None = None  # the HTML last read from the page file, until the page is written
     _stored = False
@@ -420,13 +483,38 @@ class _ConvertedPage(Page):
 class _Converter:
     """In a worker: MkDocs' own conversion of a page, as plain data the pipe and the page cache can carry:
     (the body — where it starts in the source, as a rule —, meta, HTML, table-of-contents tokens, title,
-    anchor ids, links to anchors, what was logged)."""
+    anchor ids, links to anchors, what was logged). Or the earlier build's, where it still holds
+    (``reuse``: the same Markdown, and every file its conversion looked up still the same)."""
 
-    def __init__(self, config, files: Files):
-        self.config, self.files = config, files
+    def __init__(self, config, files: Files, earlier: StoredPages | None = None, trust_inputs: bool = False):
+        self.config, self.files, self.earlier = config, files, earlier
+        self.trust_inputs = trust_inputs  # the earlier pages were rendered by these templates: their inputs digests compare
+        self.lookups = reuse.Lookups(files)
+        self.inputs: dict[str, str] = {}  # path → digest of what its page was rendered from, where the renderer says
         self.said: list[tuple[str, int, str]] | None = None
 
-    def __call__(self, path: str, source: str) -> tuple:
+    def unchanged(self, path: str, render) -> Kept | None:
+        """Before rendering: the earlier build's page, when it was rendered from the same inputs (``Planned``)."""
+        inputs = getattr(render, "inputs", None)
+        if inputs is None:
+            return None
+        digest = self.inputs[path] = inputs()  # kept with the page for the next build, whatever happens here
+        facts = self.earlier.facts(path) if self.earlier is not None and self.trust_inputs else None
+        if facts is not None and facts[3] == digest and self.lookups.still_hold(facts[2]):
+            return Kept(facts)
+        return None
+
+    def __call__(self, path: str, source: str) -> Finished | Kept:
+        markdown_digest = reuse.digest(source.encode("utf-8", "surrogatepass"))
+        inputs = self.inputs.pop(path, None)
+        facts = self.earlier.facts(path) if self.earlier is not None else None
+        if facts is not None and facts[0] == markdown_digest and self.lookups.still_hold(facts[2]):
+            return Kept((*facts[:3], inputs))
+        with self.lookups.recording() as asked:
+            conversion = self._convert(path, source)
+        return Finished(conversion, markdown_digest, tuple(asked.values()), inputs)
+
+    def _convert(self, path: str, source: str) -> tuple:
         if self.said is None:
             self.said = _collect_log()
         page = Page(None, self.files.get_file_from_path(path), self.config)  # in the worker only
@@ -520,6 +608,10 @@ class BuildResult:
     problems: list
     seconds: float
     languages: tuple[str, ...] = ("zh-Hant",)
+    made: int = 0
+    """Pages rendered and converted by this build; the others were the last build's (``reuse``)."""
+    kept: int = 0
+    """Pages whose HTML file the last site had as this build would write it, linked instead."""
 
 
 def build_site(root: Path, strict: bool = False, today: date | None = None, site_dir: Path | None = None) -> BuildResult:
@@ -537,9 +629,10 @@ def build_site(root: Path, strict: bool = False, today: date | None = None, site
     started = time.perf_counter()
     shared: dict = {}
     plugin = _build_edition(config_file, None, temporary, target, strict, today, shared)
-    pages, problems = plugin.pages_total, plugin.problems
+    pages, problems, made, kept = plugin.pages_total, plugin.problems, plugin.converted, plugin.kept
     for edition in plugin.config.translations:
-        pages += _build_edition(config_file, edition, temporary / edition, target / edition, strict, today, shared, temporary).pages_total
+        other = _build_edition(config_file, edition, temporary / edition, target / edition, strict, today, shared, temporary)
+        pages, made, kept = pages + other.pages_total, made + other.converted, kept + other.kept
     shared.clear()
     _write_head(root, temporary)
     fault_point("site.before-swap")
@@ -549,7 +642,7 @@ def build_site(root: Path, strict: bool = False, today: date | None = None, site
     if old.exists():
         _remove_later(old)
     languages = (plugin.config.language, *plugin.config.translations)
-    return BuildResult(target, pages, problems, time.perf_counter() - started, languages)
+    return BuildResult(target, pages, problems, time.perf_counter() - started, languages, made, kept)
 
 
 def _build_edition(
@@ -582,6 +675,30 @@ def _build_edition(
     finally:
         logging.getLogger("mkdocs").removeHandler(heard)
     return plugin
+
+
+class _QuietKept(logging.Filter):
+    """MkDocs says, at info level, that it skipped each page whose theme rendered nothing: for a kept page, linked
+    instead, that is not news (any other page's message passes)."""
+
+    logger = logging.getLogger("mkdocs.commands.build")
+
+    def __init__(self, kept: set[str]):
+        super().__init__()
+        self.said = {f"Page skipped: '{path}'. Generated empty output." for path in kept}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno != logging.INFO or record.getMessage() not in self.said
+
+    @classmethod
+    def install(cls, kept: set[str]) -> None:
+        cls.remove()
+        cls.logger.addFilter(cls(kept))
+
+    @classmethod
+    def remove(cls) -> None:
+        for f in [f for f in cls.logger.filters if isinstance(f, cls)]:
+            cls.logger.removeFilter(f)
 
 
 class _Heard(logging.Handler):

@@ -6,7 +6,9 @@ same pages, converted to the same HTML, and the same search index:
 ``orders build`` then reuses the pages, their conversions and the previous
 site's Pagefind bundle, and MkDocs' writing of the pages into the theme is
 all that is left.
-Any change to any input changes the key, and everything is made afresh.
+Any change to any input changes the key; the build then makes its pages
+again, taking from the last build what provably did not change
+(``reuse``: a page's conversion, its HTML file).
 This module makes the key and guards the reused bundle; the pages themselves
 are kept by ``pagefile``.
 """
@@ -54,7 +56,7 @@ def _manifest(bundle: Path) -> list[str]:
 
 
 @cache
-def _code_digest() -> str:
+def code_digest() -> str:
     """The code and templates that turn records into pages, and the versions of MkDocs and Material."""
     from importlib.metadata import PackageNotFoundError, version
 
@@ -73,7 +75,7 @@ def _code_digest() -> str:
 
 def inputs_key(root: Path, language: str, today: date, snapshot: Snapshot, conversion: str = "") -> str:
     """``conversion``: whatever else the pages' HTML depends on (the plugin gives MkDocs' settings and files)."""
-    digest = hashlib.sha1(f"{_VERSION}:{_code_digest()}:{language}:{today.isoformat()}".encode())
+    digest = hashlib.sha1(f"{_VERSION}:{code_digest()}:{language}:{today.isoformat()}".encode())
     digest.update(conversion.encode())
     repo = open_repository(root)
     if repo is not None:

@@ -72,7 +72,7 @@ def test_a_page_file_cut_short_or_named_elsewhere_is_no_cache(root):
         handle.truncate(os.path.getsize(kept) - 1)
     assert StoredPages.open(root, "zh-Hant", "key") is None
     index = cachefile.folder(root) / "site-zh-Hant.marshal"
-    cachefile.write(index, 4, "key", ("../../records/x.pages", 10, {}, []))
+    cachefile.write(index, 5, "key", ("../../records/x.pages", 10, {}, [], None))
     assert StoredPages.open(root, "zh-Hant", "key") is None
 
 

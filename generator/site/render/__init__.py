@@ -12,6 +12,7 @@ Record values reach pages only through ``escape`` (see there why).
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import partial
 
 from generator.pipeline import Checked
@@ -22,6 +23,18 @@ from generator.site.render.dossier import DossierPages
 from generator.site.render.indexes import OrderIndexes
 from generator.site.render.pages import ARCHIVE_PAGES, TEMPLATES, Page, dossier_page, page_url, relative
 from generator.site.render.reports import ReportPages
+
+
+@dataclass(frozen=True)
+class Planned:
+    """A page to render, with a digest of everything it reads: a build that has the page made from the same
+    inputs need not render it again (``site.reuse``)."""
+
+    render: Callable[[], str]
+    inputs: Callable[[], str]
+
+    def __call__(self) -> str:
+        return self.render()
 
 
 class Renderer(DossierPages, OrderIndexes, ArchivePages, ReportPages, CompliancePage, AttentionList):
@@ -36,7 +49,10 @@ class Renderer(DossierPages, OrderIndexes, ArchivePages, ReportPages, Compliance
         return self.dossier_plan() + self.index_plan()
 
     def dossier_plan(self) -> list[tuple[str, Callable[[], str]]]:
-        plan = [(dossier_page(order.id), partial(self.dossier, Page(dossier_page(order.id), self.language), dossier, order)) for dossier, order in self.orders]
+        plan = []
+        for dossier, order in self.orders:
+            page = Page(dossier_page(order.id), self.language)
+            plan.append((page.path, Planned(partial(self.dossier, page, dossier, order), partial(self.dossier_inputs, page, dossier, order))))
         plan += [(dossier_page(i), partial(self.invalid_dossier, Page(dossier_page(i), self.language), i)) for i in self.invalid_orders]
         return plan
 
@@ -58,4 +74,4 @@ def render_pages(checked: Checked, language: str = "zh-Hant") -> dict[str, str]:
     return Renderer(checked, language).pages()
 
 
-__all__ = ["TEMPLATES", "Renderer", "page_url", "relative", "render_pages"]
+__all__ = ["TEMPLATES", "Planned", "Renderer", "page_url", "relative", "render_pages"]

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+import marshal
+from functools import cached_property
+
+from generator.core import cachefile
 from generator.records.catalog import Dossier, retention_until
 from generator.rules.settlement import ceiling
 from generator.site import escape
@@ -48,6 +53,35 @@ class DossierPages(RendererBase):
             problems=self.problems_table(page, problems, link_records=False),
             records=escape.table([page.t("col.where"), page.t("col.status")], rows),
         )
+
+    @cached_property
+    def _rule_records(self) -> list[tuple[str, bytes]]:
+        return [(e.path, e.raw) for e in self.catalog.entries if e.kind in ("organization", "policy")]
+
+    def dossier_inputs(self, page: Page, dossier: Dossier, order) -> str:
+        """A digest of everything ``dossier`` reads, so a build can tell, without rendering it, that an order's page
+        is the one it made last time (``site.reuse``): its records, their problems, every version of them with
+        its commit and its approval, what is not committed, the loans of the order, its attachments, the
+        organisation (names), the policy (retention), the day and the language. The templates and the program are
+        part of every cache's key. Anything this page comes to read must be added here: ``test_reuse`` changes
+        each of them and watches the page."""
+        history = self.checked.history
+        folder = f"records/orders/{order.id[4:8]}/{order.id}/"
+        parts: list = [page.path, self.language, self.catalog.today.isoformat(), history is not None, self._rule_records]
+        for entry in dossier.entries:
+            parts.append((entry.path, entry.raw, [tuple(cachefile.problem_rows([p])[0]) for p in self.problems_by_path.get(entry.path, [])]))
+            for version in history.versions.get(entry.path, []) if history else ():
+                commit = history.commit_of(version)
+                approval = self.approvals.get(commit.sha)
+                judged = None
+                if approval is not None:
+                    approvers = [(a.name, a.email, a.person, a.verified) for a in approval.approvers]
+                    judged = (approvers, approval.tracked, approval.acknowledged, [tuple(x) for x in approval.problems])
+                parts.append((commit.sha, judged))
+        parts.append(sorted((p, s) for p, s in (history.uncommitted.items() if history else []) if p.startswith(folder)))
+        parts += [(entry.path, entry.raw) for entry, _ in self.loans_of.get(order.id, [])]
+        parts.append(sorted(self.catalog.attachments.get(order.id, {}).items()))
+        return hashlib.sha1(marshal.dumps(parts)).hexdigest()
 
     def dossier(self, page: Page, dossier: Dossier, order) -> str:
         loans = self.loans_of.get(order.id, [])

@@ -1,0 +1,187 @@
+"""What an incremental build may take from the last one: a page's conversion, and its finished HTML file.
+
+A merged pull request changes a handful of pages; converting and theming
+the other ten thousand again gives the same bytes. Two things are kept,
+each only while everything it was made from is provably the same:
+
+- **a conversion** (a worker, before converting a page): the same path, the
+  same Markdown (by digest), the same Markdown settings and libraries
+  (``conversion_key``), and every file lookup the conversion made answered
+  the same way today (``Lookups``: the links it resolved, by target, URL and
+  whether excluded — recorded while MkDocs converted it, not guessed from
+  the text);
+- **a page's HTML file** (``Outputs``, after every page is converted): the
+  same record (Markdown, conversion and HTML, by digest) in the same shell
+  (``shell_key``: the theme and its templates, the whole configuration, the
+  navigation with its titles), and the earlier site's file is still the
+  bytes that build wrote — the same file (inode, size, time) or, say after
+  a CI cache restored it, the same SHA-1. Such a page is hard-linked from
+  the earlier site instead of being rendered into the theme again.
+
+Anything else (another MkDocs plugin or hook, a page MkDocs converted
+itself, a cache written by other code) keeps nothing: a stale cache can
+cost time, never change a byte (``tests/site/test_reuse.py`` builds after
+each kind of change both ways and compares every file).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+from collections.abc import Iterator
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+from generator.core.paths import TEMPLATES
+from generator.site import sitecache
+
+KEPT_TEMPLATE = "order-archive-kept.html"
+"""The theme template of a page whose HTML file is kept: it renders nothing, the plugin links the file."""
+
+Lookup = tuple[str, str | None, bool]
+"""A file a conversion looked up: its path, the URL it had (None: no such file) and whether it was excluded."""
+
+
+def digest(data: bytes) -> str:
+    return hashlib.sha1(data).hexdigest()
+
+
+def conversion_key(config) -> str:
+    """What every page's conversion depends on besides its Markdown and its lookups: the Markdown settings and
+    the libraries that apply them (the program's own code is part of every cache's key already)."""
+    settings = [config["markdown_extensions"], config["mdx_configs"], config["use_directory_urls"], dict(config["validation"])]
+    versions = [_version(name) for name in ("mkdocs", "markdown", "pymdown-extensions", "pygments")]
+    return digest(json.dumps([settings, versions], default=repr, sort_keys=True).encode())
+
+
+def _version(package: str) -> str:
+    try:
+        return version(package)
+    except PackageNotFoundError:
+        return f"{package}: none"
+
+
+class Lookups:
+    """In a worker: the files one conversion looks up, recorded as MkDocs' link resolver asks for them."""
+
+    def __init__(self, files) -> None:
+        self.files = files
+        self.asked: dict[str, Lookup] = {}
+
+    @contextlib.contextmanager
+    def recording(self) -> Iterator[dict[str, Lookup]]:
+        self.asked = {}
+        find = self.files.get_file_from_path
+
+        def recorded(path: str):
+            found = find(path)
+            self.asked[path] = _answer(path, found)
+            return found
+
+        self.files.get_file_from_path = recorded  # the instance only; MkDocs' Files class is untouched
+        try:
+            yield self.asked
+        finally:
+            del self.files.get_file_from_path
+
+    def still_hold(self, lookups) -> bool:
+        return all(_answer(lookup[0], self.files.get_file_from_path(lookup[0])) == tuple(lookup) for lookup in lookups)
+
+
+def _answer(path: str, found) -> Lookup:
+    return (path, None, False) if found is None else (path, found.url, found.inclusion.is_excluded())
+
+
+def shell_key(config, nav, plugin_name: str) -> str | None:
+    """Everything a page's HTML file depends on besides its own record: the program's templates and the versions
+    of MkDocs and Material, the whole configuration as the plugins left it, the navigation with every title, and
+    the files of any theme folder of the archive's own. Paths count relative to the archive (a CI runner may
+    check it out anywhere). None — keep no page — when another plugin or a hook is configured: what it does to
+    a page is not known here."""
+    if set(config["plugins"]) != {plugin_name} or config["hooks"]:
+        return None
+    root = os.path.dirname(os.path.abspath(config["config_file_path"]))
+
+    def where(folder: str) -> str:
+        return os.path.relpath(folder, root) if Path(folder).resolve().is_relative_to(Path(root).resolve()) else folder
+
+    skipped = {"plugins", "hooks", "site_dir", "watch", "dev_addr", "config_file_path", "theme", "docs_dir"}
+    settings = {k: v for k, v in config.items() if k not in skipped}
+    theme = config["theme"]
+    dirs = [where(folder) for folder in theme.dirs]
+    parts = [sitecache.code_digest(), settings, where(config["docs_dir"]), theme.name, dict(theme.items()), dirs, _navigation(nav.items)]
+    hashed = hashlib.sha1(json.dumps(parts, default=repr, sort_keys=True, ensure_ascii=False).encode())
+    for folder in theme.dirs:
+        if not _installed(folder):
+            for path in sorted(Path(folder).rglob("*")):
+                if path.is_file():
+                    hashed.update(f"{path.relative_to(folder)}\0".encode())
+                    hashed.update(path.read_bytes())
+    return hashed.hexdigest()
+
+
+def _installed(folder: str) -> bool:
+    """A theme folder of an installed package (Material's own, covered by its version) or of this program."""
+    resolved = Path(folder).resolve()
+    return "site-packages" in resolved.parts or "dist-packages" in resolved.parts or resolved.is_relative_to(TEMPLATES)
+
+
+def _navigation(items) -> list:
+    return [[type(x).__name__, x.title, getattr(x, "url", None), _navigation(getattr(x, "children", None) or [])] for x in items]
+
+
+Output = tuple[str, str, int, int, int]
+"""A page's HTML file as a build wrote it: (output key, SHA-1 of the bytes, size, inode, modification time in ns)."""
+
+
+class Outputs:
+    """The HTML files of the earlier site a build keeps, and what the next build needs to keep this one's."""
+
+    def __init__(self, earlier_site: Path | None, earlier: dict[str, Output] | None, shell: str | None):
+        self.earlier_site, self.earlier, self.shell = earlier_site, earlier or {}, shell
+        self.keys: dict[str, str] = {}  # this build's output key of every page it can say one for
+        self.hashes: dict[str, str] = {}  # SHA-1 of each HTML file this build wrote or kept
+
+    def key(self, dest: str, record_digest: str) -> str:
+        return digest(f"{self.shell}\0{dest}\0{record_digest}".encode())
+
+    def keep(self, dest: str, record_digest: str | None) -> Path | None:
+        """The earlier site's file for ``dest`` when this build would write the same bytes, or None."""
+        if self.shell is None or record_digest is None:
+            return None
+        key = self.keys[dest] = self.key(dest, record_digest)
+        before = self.earlier.get(dest)
+        if before is None or before[0] != key or self.earlier_site is None:
+            return None
+        file = self.earlier_site / dest
+        try:
+            stat = file.stat()
+        except OSError:
+            return None
+        same_file = (stat.st_size, stat.st_ino, stat.st_mtime_ns) == tuple(before[2:])
+        if not same_file and (stat.st_size != before[2] or _file_digest(file) != before[1]):  # say, restored by CI
+            return None
+        self.hashes[dest] = before[1]
+        return file
+
+    def wrote(self, dest: str, output: bytes) -> None:
+        if dest in self.keys:
+            self.hashes[dest] = digest(output)
+
+    def made(self, site: Path) -> dict[str, Output]:
+        """Every page of this build's site the next build may keep (read once this site is written)."""
+        outputs = {}
+        for dest, key in self.keys.items():
+            sha = self.hashes.get(dest)
+            with contextlib.suppress(OSError):
+                if sha is not None:
+                    stat = os.stat(site / dest)
+                    outputs[dest] = (key, sha, stat.st_size, stat.st_ino, stat.st_mtime_ns)
+        return outputs
+
+
+def _file_digest(file: Path) -> str:
+    with open(file, "rb") as handle:
+        return hashlib.file_digest(handle, "sha1").hexdigest()

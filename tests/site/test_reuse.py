@@ -1,0 +1,196 @@
+"""An incremental build is the full build: after each kind of change, the site built with the last build's pages
+and site is, file for file, the site built from nothing — and it did reuse what had not changed."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from editing import dossier, edit, read, write
+from gitrepo import git, merge, on_branch
+from sitebuild import TODAY
+
+from generator.core import cachefile, paths
+from generator.demo.repository import write_repository
+from generator.site import plugin, reuse, sitecache
+from generator.site.plugin import build_site
+from generator.site.render import pages as render_pages
+
+WHEN = "2026-11-19T10:00:00+08:00"
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    """The 12-order demo (its whole reviewed history), built once: every test starts from a copy of it."""
+    root = tmp_path_factory.mktemp("reuse") / "demo"
+    write_repository(root, 12, seed=2)
+    build_site(root, today=TODAY)
+    return root
+
+
+@pytest.fixture
+def archive(built: Path, tmp_path: Path) -> Path:
+    """A copy of the built demo, with its caches and site: new files (new inodes), as a CI cache restores them."""
+    root = tmp_path / "demo"
+    shutil.copytree(built, root, symlinks=True, ignore=shutil.ignore_patterns(".site.*"))  # not a replaced site being removed
+    return root
+
+
+def site_files(site: Path) -> dict[str, bytes]:
+    """Every file of a site; the search bundle's pages decoded (Pagefind names and packs them differently on
+    every run, even from the same pages)."""
+    files = {str(p.relative_to(site)): p.read_bytes() for p in sorted(site.rglob("*")) if p.is_file() and "pagefind" not in p.parts}
+    for bundle in sorted(site.rglob("pagefind")):
+        fragments = sorted(json.dumps(_fragment(f.read_bytes()), sort_keys=True, ensure_ascii=False) for f in bundle.glob("fragment/*.pf_fragment"))
+        files[str(bundle.relative_to(site))] = "\n".join(fragments).encode()
+    return files
+
+
+def _fragment(data: bytes) -> dict:
+    raw = gzip.decompress(data)
+    return json.loads(raw[raw.index(b"{") :])
+
+
+def from_nothing(root: Path, tmp_path: Path) -> dict[str, bytes]:
+    """The same commit, cloned and built with no cache and no earlier site."""
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", str(root), str(clone))
+    build_site(clone, today=TODAY)
+    return site_files(clone / "site")
+
+
+def merged(root: Path, branch: str, who: str, approvers: list[str], change) -> None:
+    on_branch(root, branch, who, WHEN, f"{branch}: a change to build", change)
+    merge(root, branch, approvers, WHEN)
+
+
+def assert_same_as_from_nothing(root: Path, tmp_path: Path, before: dict[str, bytes], changed: set[str]):
+    result = build_site(root, today=TODAY)
+    incremental = site_files(root / "site")
+    scratch = from_nothing(root, tmp_path)
+    assert sorted(incremental) == sorted(scratch)
+    assert [name for name in incremental if incremental[name] != scratch[name]] == []
+    differ = {name for name in incremental if before.get(name) != incremental[name]}
+    assert changed <= differ, "the change shows on the pages it touches"
+    return result
+
+
+def test_one_record_edited_rebuilds_its_pages_and_keeps_the_others(archive, tmp_path):
+    before = site_files(archive / "site")
+    merged(archive, "order/rename", "chang.chiahao", ["lin.yating"], lambda r: edit(r, f"{dossier('ORD-2026-0003')}/order.yaml", _rename_project))
+    result = assert_same_as_from_nothing(archive, tmp_path, before, {"dossiers/ORD-2026-0003.html", "en/dossiers/ORD-2026-0003.html", "orders/index.html"})
+    assert result.kept > result.pages * 0.6 and result.made < result.pages * 0.4, (result.made, result.kept, result.pages)
+    again = build_site(archive, today=TODAY)  # nothing changed: the site's own files are kept, by inode
+    assert (again.made, again.kept) == (0, again.pages) and site_files(archive / "site") == site_files(archive / "site")
+
+
+def test_a_loan_edited_shows_on_the_dossier_it_borrowed_from(archive, tmp_path):
+    """A dossier reads more than its own folder: the loans of its records are on it too."""
+    before = site_files(archive / "site")
+    merged(archive, "loan/due", "tsai.mingche", ["huang.shuhua"], lambda r: edit(r, "records/archive/borrowing/BR-2026-0001.yaml", _later))
+    assert_same_as_from_nothing(archive, tmp_path, before, {"dossiers/ORD-2025-0002.html", "archive/borrowing.html"})
+
+
+def _later(loan: dict) -> None:
+    loan["due_on"] = "2026-05-14"
+
+
+def _rename_project(order: dict) -> None:
+    order["intake"]["project_name"] = "改名的專案 A renamed project"
+
+
+def test_a_record_added(archive, tmp_path):
+    before = site_files(archive / "site")
+
+    def add(root: Path) -> None:
+        source, target = root / dossier("ORD-2026-0008"), root / dossier("ORD-2026-0009")
+        shutil.copytree(source, target)
+        for path in target.rglob("*.yaml"):
+            path.write_text(path.read_text(encoding="utf-8").replace("2026-0008", "2026-0009"), encoding="utf-8")
+
+    merged(archive, "order/new", "chang.chiahao", ["lin.yating"], add)
+    result = assert_same_as_from_nothing(archive, tmp_path, before, {"dossiers/ORD-2026-0009.html", "orders/index.html"})
+    assert result.kept > 0
+
+
+def test_a_record_deleted_by_disposal(archive, tmp_path):
+    before = site_files(archive / "site")
+
+    def dispose(root: Path) -> None:
+        disposal = read(root, "records/archive/disposals/DS-2026-0001.yaml")
+        disposal.update(id="DS-2026-0002", items=[{"record": "ORD-2025-0001", "retention_until": "2025-12-31"}])
+        write(root, "records/archive/disposals/DS-2026-0002.yaml", disposal)
+        shutil.rmtree(root / dossier("ORD-2025-0001"))
+
+    merged(archive, "disposal/DS-2026-0002", "tseng.yawen", ["chou.peichun", "hsu.wenpin"], dispose)
+    result = assert_same_as_from_nothing(archive, tmp_path, before, {"archive/disposals.html"})
+    assert "dossiers/ORD-2025-0001.html" not in site_files(archive / "site") and result.kept > 0
+
+
+def test_the_organisation_changed(archive, tmp_path):
+    """A person's name is on every page that shows them: those pages change, and only a build can tell which."""
+    before = site_files(archive / "site")
+    organization = read(archive, "records/organization.yaml")
+    person = next(p for p in organization["people"] if p["id"] == "lin.yating")
+
+    def rename(root: Path) -> None:
+        person.update(name="林雅婷（改）", name_en="Ya-Ting Lin-Renamed")
+        write(root, "records/organization.yaml", organization)
+
+    merged(archive, "org/rename", "tseng.yawen", ["chou.peichun"], rename)
+    assert_same_as_from_nothing(archive, tmp_path, before, {"dossiers/ORD-2026-0003.html", "en/dossiers/ORD-2026-0003.html"})
+
+
+def test_the_policy_changed(archive, tmp_path):
+    """The findings follow the policy: every page that shows one changes."""
+    before = site_files(archive / "site")
+    merged(archive, "policy/loans", "tseng.yawen", ["chou.peichun", "hsu.wenpin"], lambda r: edit(r, "records/policy.yaml", _shorter_loans))
+    assert_same_as_from_nothing(archive, tmp_path, before, {"compliance.html", "en/compliance.html"})
+
+
+def _shorter_loans(policy: dict) -> None:
+    policy["max_borrowing_days"] = 3
+    policy["forwarding_business_days"] = 0
+
+
+def test_a_template_changed(archive, tmp_path, monkeypatch):
+    """The program's page templates and its theme overrides: a changed template is a changed page."""
+    before = site_files(archive / "site")
+    templates = tmp_path / "templates"
+    shutil.copytree(paths.TEMPLATES, templates)
+    dossier_template = templates / "dossier.md.j2"
+    dossier_template.write_text(dossier_template.read_text(encoding="utf-8") + "\nTemplate changed.\n", encoding="utf-8")
+    main = templates / "overrides" / "main.html"
+    main.write_text(main.read_text(encoding="utf-8").replace("{% block content %}", "{% block content %}<!-- theme changed -->"), encoding="utf-8")
+    for module in (paths, render_pages, sitecache, reuse):
+        monkeypatch.setattr(module, "TEMPLATES", templates)
+    monkeypatch.setattr(plugin, "OVERRIDES", templates / "overrides")
+    sitecache.code_digest.cache_clear()
+    try:
+        assert_same_as_from_nothing(archive, tmp_path, before, {"dossiers/ORD-2026-0003.html", "index.html"})
+    finally:
+        sitecache.code_digest.cache_clear()
+    assert "Template changed." in (archive / "site/dossiers/ORD-2026-0003.html").read_text(encoding="utf-8")
+
+
+def test_a_page_file_of_the_last_site_changed_since_is_written_again(archive, tmp_path):
+    """The last site is only a copy: a file that is not the bytes the last build wrote is never kept."""
+    page = archive / "site/dossiers/ORD-2026-0003.html"
+    page.write_bytes(page.read_bytes().replace(b"ORD-2026-0003", b"ORD-2026-9999", 1))
+    result = build_site(archive, today=TODAY)
+    assert b"ORD-2026-9999" not in page.read_bytes()
+    assert result.kept == result.pages - 1
+
+
+def test_a_cache_from_other_code_or_settings_keeps_nothing(archive, monkeypatch):
+    """Another Markdown setting could convert every page otherwise: nothing of the last build is taken."""
+    config = archive / "mkdocs.yml"
+    config.write_text(config.read_text(encoding="utf-8").replace("permalink: false", "permalink: true"), encoding="utf-8")
+    result = build_site(archive, today=TODAY)
+    assert (result.made, result.kept) == (result.pages, 0)
+    assert 'class="headerlink"' in (archive / "site/dossiers/ORD-2026-0003.html").read_text(encoding="utf-8")
+    monkeypatch.setattr(cachefile, "CODE", "another program")
+    assert build_site(archive, today=TODAY).made == result.pages
