@@ -324,6 +324,14 @@ def _query_bytes(site: Path, query: str) -> tuple[int, int]:
     return sum(sizes.values()), len(sizes)
 
 
+def _forget(root: Path) -> None:
+    """No cache of any earlier build: the next one is cold (caches live in the git directory, see core/paths)."""
+    import shutil
+
+    for folder in (root / ".git" / "order-archive", root / ".cache"):
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def _languages(root: Path, both: bool) -> None:
     """Publish the demo in its first language only (comparable with the bare build) or in both."""
     sys.path.insert(0, str(ROOT))
@@ -342,7 +350,6 @@ def bench_site(orders: int, repeat: int) -> None:
     touches all of them; each figure is the median of its runs (one run from
     5,000 orders up, where a run takes minutes).
     """
-    import shutil
 
     sizes = SIZES or ([1_000, 2_000, 5_000, 10_000] if orders >= 10_000 else sorted({max(orders // 5, 1), orders}))
     rows = []
@@ -357,7 +364,7 @@ def bench_site(orders: int, repeat: int) -> None:
             for both in (False, True) if not ONE_LANGUAGE else (False,):
                 if not ONE_LANGUAGE:
                     _languages(root, both)
-                shutil.rmtree(root / ".cache", ignore_errors=True)
+                _forget(root)
                 runs["cold both" if both else "cold"].append(fresh(MEASURE, *build, cores=2))
                 runs["warm both" if both else "warm"].append(fresh(MEASURE, *build, cores=2))
         bare_s, cold, warm, cold2, warm2 = (statistics.median(r["seconds"] for r in runs[k]) if runs[k] else 0.0 for k in runs)
@@ -405,7 +412,6 @@ main()
 def bench_reports(orders: int, repeat: int) -> None:
     """What the report pages cost (issue 17: ≤ 5 % of a cold build): the same cold build of both editions
     with and without them, taking turns, and the CPU time of making and converting them in one process."""
-    import shutil
 
     root = repository(orders)
     _languages(root, True)
@@ -413,7 +419,7 @@ def bench_reports(orders: int, repeat: int) -> None:
     runs: dict[str, list[float]] = {"with": [], "without": []}
     for _ in range(repeat if orders < 5_000 else 1):
         for which in ("without", "with"):
-            shutil.rmtree(root / ".cache", ignore_errors=True)
+            _forget(root)
             command = (sys.executable, "-m", "generator.cli", *build) if which == "with" else (sys.executable, "-c", WITHOUT_REPORTS, *build)
             runs[which].append(fresh(MEASURE, *command, cores=2)["seconds"])
     with_s, without_s = statistics.median(runs["with"]), statistics.median(runs["without"])
@@ -427,6 +433,76 @@ def bench_reports(orders: int, repeat: int) -> None:
     )
 
 
+BUILD = """
+import resource
+from datetime import date
+from pathlib import Path
+os.environ["NO_MKDOCS_2_WARNING"] = "1"
+from generator.site.plugin import build_site
+t0 = time.perf_counter()
+result = build_site(Path(sys.argv[1]), today=date(2026, 11, 20))
+seconds = time.perf_counter() - t0
+peak = max(resource.getrusage(who).ru_maxrss for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)) / 1024
+print(json.dumps({"seconds": seconds, "pages": result.pages, "made": result.made, "kept": result.kept, "peak_mb": peak}))
+"""
+
+
+def _merge_one_edit(root: Path, n: int) -> str:
+    """One record edited on a branch and merged with its reviewer's trailer, as a pull request would be: the
+    project name of an order in the middle of the archive (it shows on its dossier and on the order lists)."""
+    import re
+
+    orders = sorted((root / "records" / "orders").glob("*/ORD-*/order.yaml"))
+    path = orders[len(orders) // 2]
+    rel = path.relative_to(root).as_posix()
+
+    def git(*args: str, who: tuple[str, str] | None = None) -> str:
+        env = {**os.environ}
+        if who:
+            env.update(GIT_AUTHOR_NAME=who[0], GIT_AUTHOR_EMAIL=who[1], GIT_COMMITTER_NAME=who[0], GIT_COMMITTER_EMAIL=who[1])
+        return subprocess.run(["git", *args], cwd=root, env=env, capture_output=True, text=True, check=True).stdout
+
+    author = tuple(git("log", "-1", "--no-merges", "--format=%an%x00%ae", "--", rel).strip().split("\0"))
+    approver = tuple(git("log", "-1", "--first-parent", "--merges", "--format=%an%x00%ae", "--", rel).strip().split("\0"))
+    branch = f"bench/edit-{n}"
+    git("switch", "-q", "-c", branch)
+    text = path.read_text(encoding="utf-8")
+    path.write_text(re.sub(r"(?m)^(  project_name: .*?)( \(rev \d+\))?$", rf"\1 (rev {n})", text, count=1), encoding="utf-8")
+    git("commit", "-q", "-am", f"{path.parent.name}: project name, revision {n}", who=author)
+    git("switch", "-q", "-")
+    git("merge", "-q", "--no-ff", branch, "-m", f"Merge branch '{branch}'", "-m", f"Approved-by: {approver[0]} <{approver[1]}>", who=approver)
+    git("branch", "-q", "-D", branch)
+    return path.parent.name
+
+
+def bench_incremental(orders: int, repeat: int) -> None:
+    """One merged pull request (issue 18: ≤ 5 s at 10,000 orders with the last build's caches and site): a clone
+    of the demo built cold, then after each of ``repeat`` merges of one edited record, both editions."""
+    import shutil
+
+    for size in SIZES or [orders]:
+        clone = OUT / f"incremental-{size}"
+        shutil.rmtree(clone, ignore_errors=True)
+        subprocess.run(["git", "clone", "-q", str(repository(size)), str(clone)], check=True)
+        _languages(clone, True)
+        cold = fresh(BUILD, str(clone), cores=2)
+        warm = fresh(BUILD, str(clone), cores=2)
+        runs = []
+        for n in range(1, repeat + 1):
+            order = _merge_one_edit(clone, n)
+            runs.append(fresh(BUILD, str(clone), cores=2))
+        median = statistics.median(r["seconds"] for r in runs)
+        made = statistics.median(r["made"] for r in runs)
+        each = ", ".join(f"{r['seconds']:.1f}" for r in runs)
+        print(
+            f"incremental: {size:,} orders, both editions ({cold['pages']:,} pages): cold {cold['seconds']:.1f} s / {cold['peak_mb']:.0f} MB; "
+            f"nothing changed {warm['seconds']:.1f} s / {warm['peak_mb']:.0f} MB ({warm['kept']:,} HTML files kept); "
+            f"one record edited and merged ({order}, {len(runs)} merges) {median:.1f} s (runs {each}) "
+            f"/ {max(r['peak_mb'] for r in runs):.0f} MB: {made:.0f} pages made, {runs[-1]['kept']:,} HTML files kept (target ≤ 5 s at 10,000 orders)",
+            flush=True,
+        )
+
+
 SIZES: list[int] | None = None
 ONE_LANGUAGE = False
 
@@ -437,6 +513,7 @@ BENCHMARKS = {
     "history": (bench_history, 10_000),
     "site": (bench_site, 10_000),
     "reports": (bench_reports, 10_000),
+    "incremental": (bench_incremental, 10_000),
 }
 
 
@@ -445,7 +522,7 @@ def main() -> None:
     parser.add_argument("--orders", type=int, help="orders in the generated archives (default: each benchmark's own size)")
     parser.add_argument("--repeat", type=int, default=3, help="fresh-process runs per figure (median)")
     parser.add_argument("--only", choices=sorted(BENCHMARKS), action="append", help="run only these")
-    parser.add_argument("--sizes", help="site: the archive sizes to build, e.g. 1000,10000 (default: from --orders)")
+    parser.add_argument("--sizes", help="site, incremental: the archive sizes to build, e.g. 1000,10000 (default: from --orders)")
     parser.add_argument("--one-language", action="store_true", help="site: the first language only (to compare with code from before translations)")
     args = parser.parse_args()
     global SIZES, ONE_LANGUAGE

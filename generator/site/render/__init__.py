@@ -21,7 +21,7 @@ from generator.site.render.attention import AttentionList
 from generator.site.render.compliance import CompliancePage
 from generator.site.render.dossier import DossierPages
 from generator.site.render.indexes import OrderIndexes
-from generator.site.render.pages import ARCHIVE_PAGES, TEMPLATES, Page, dossier_page, page_url, relative
+from generator.site.render.pages import ARCHIVE_PAGES, TEMPLATES, Page, compile_all, dossier_page, page_url, relative
 from generator.site.render.reports import ReportPages
 
 
@@ -45,7 +45,9 @@ class Renderer(DossierPages, OrderIndexes, ArchivePages, ReportPages, Compliance
 
     def plan(self) -> list[tuple[str, Callable[[], str]]]:
         """Every page's path, in order, and how to render it: the paths are known before anything is rendered,
-        so the build can hand MkDocs the whole list while a second process renders the pages."""
+        so the build can hand MkDocs the whole list while a second process renders the pages (with the
+        templates compiled here, once)."""
+        compile_all(self.env)
         return self.dossier_plan() + self.index_plan()
 
     def dossier_plan(self) -> list[tuple[str, Callable[[], str]]]:

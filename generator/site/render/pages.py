@@ -13,6 +13,8 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -120,6 +122,28 @@ class Page:
         return escape.link(self.to(dossier_page(order_id)), order_id)
 
 
+@cache
+def templates(folder: Path) -> jinja2.Environment:
+    """The page templates, compiled once per process: both editions share them, and a build compiles them all
+    before it forks its page workers (``compile_all``), which would otherwise each compile them again. Jinja
+    checks each file's time on use, so an edited template (``orders serve``) is compiled again."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(folder),
+        autoescape=False,  # Markdown, not HTML: every value goes through escape.* instead
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(md=escape.inline, html=escape.text, money=escape.money, title=escape.title, plain=escape.plain)
+    return env
+
+
+def compile_all(env: jinja2.Environment) -> None:
+    for name in env.list_templates(extensions=["j2"]):
+        env.get_template(name)
+
+
 class RendererBase:
     """What every page family shares: the checked archive, the language, the templates and the table helpers."""
 
@@ -127,15 +151,7 @@ class RendererBase:
         self.checked = checked
         self.catalog = checked.catalog
         self.language = language
-        self.env = jinja2.Environment(
-            loader=jinja2.FileSystemLoader(TEMPLATES),
-            autoescape=False,  # Markdown, not HTML: every value goes through escape.* instead
-            undefined=jinja2.StrictUndefined,
-            keep_trailing_newline=True,
-            trim_blocks=True,
-            lstrip_blocks=True,
-        )
-        self.env.filters.update(md=escape.inline, html=escape.text, money=escape.money, title=escape.title, plain=escape.plain)
+        self.env = templates(TEMPLATES)
         self.problems_by_path: dict[str, list] = defaultdict(list)
         for problem in checked.problems:
             self.problems_by_path[problem.path].append(problem)
