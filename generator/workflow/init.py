@@ -55,6 +55,17 @@ jobs:
         with:
           python-version: "3.11"
       - run: python -m pip install {tool}
+      # The last build's caches and site: a merged pull request rebuilds only the pages it changed. Only this
+      # main-line workflow saves them, and GitHub gives a branch's caches to that branch alone (and the default
+      # branch's to every branch), so nothing a pull request's workflow saves is ever restored here. A stale or
+      # missing cache costs time, never a byte: every reused page is checked against what it was made from.
+      - uses: actions/cache@v4
+        with:
+          path: |
+            .git/order-archive
+            site
+          key: orders-site-${{{{ github.sha }}}}
+          restore-keys: orders-site-
       - id: pages
         uses: actions/configure-pages@v5
       - run: orders validate
@@ -83,10 +94,18 @@ check:
 pages:
   rules:
     - if: $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH
+  # The last build's caches and site: a merged merge request rebuilds only the pages it changed. Keep
+  # "Use separate caches for protected branches" on (GitLab's default): the main line is protected, so no
+  # merge request's pipeline can write the cache it restores. A stale or missing cache costs time, never a byte.
+  cache:
+    key: orders-site-$CI_DEFAULT_BRANCH
+    paths:
+      - .git/order-archive
+      - site
   script:
     - orders validate
     - orders build --strict --publish --previous "$CI_PAGES_URL"
-    - mv site public
+    - rm -rf public && cp -al site public   # linked, not moved: site/ stays for the cache
   artifacts:
     paths: [public]
 """

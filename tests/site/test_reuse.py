@@ -176,6 +176,20 @@ def test_a_template_changed(archive, tmp_path, monkeypatch):
     assert "Template changed." in (archive / "site/dossiers/ORD-2026-0003.html").read_text(encoding="utf-8")
 
 
+def test_a_fresh_clone_with_the_caches_a_ci_run_restored_keeps_every_page(built, tmp_path):
+    """What the generated CI does: a new checkout, then the last main-line run's ``.git/order-archive`` and
+    ``site/`` unpacked from an archive (new files, times kept) — and the build makes nothing again."""
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", str(built), str(clone))
+    saved = shutil.make_archive(str(tmp_path / "cache"), "tar", built, ".git/order-archive")
+    shutil.unpack_archive(saved, clone)
+    shutil.make_archive(str(tmp_path / "site"), "tar", built, "site")
+    shutil.unpack_archive(str(tmp_path / "site.tar"), clone)
+    result = build_site(clone, today=TODAY)
+    assert (result.made, result.kept) == (0, result.pages)
+    assert site_files(clone / "site") == site_files(built / "site")
+
+
 def test_a_page_file_of_the_last_site_changed_since_is_written_again(archive, tmp_path):
     """The last site is only a copy: a file that is not the bytes the last build wrote is never kept."""
     page = archive / "site/dossiers/ORD-2026-0003.html"

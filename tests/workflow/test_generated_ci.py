@@ -98,6 +98,25 @@ def test_the_pull_request_workflow_runs_its_steps_here(tmp_path):
         assert "::error file=records/archive/borrowing/" in ran.stdout
 
 
+def test_only_the_main_line_keeps_the_build_caches(tmp_path):
+    """The caches a build trusts (history, pages, the last site) are restored and saved by the main line's job
+    alone, on both platforms; a pull request's job neither restores nor saves them."""
+    root = _init(tmp_path)
+    site = yaml.safe_load((root / ".github/workflows/orders-site.yml").read_text(encoding="utf-8"))["jobs"]["site"]["steps"]
+    [cache] = [s for s in site if s.get("uses", "").startswith("actions/cache@")]
+    assert cache["with"]["path"].split() == [".git/order-archive", "site"]
+    assert cache["with"]["key"] == "orders-site-${{ github.sha }}" and cache["with"]["restore-keys"] == "orders-site-"
+    order = [s.get("uses", s.get("run", "")) for s in site]
+    assert order.index(cache["uses"]) < next(i for i, s in enumerate(order) if s.startswith("orders build"))
+    check = (root / ".github/workflows/orders-check.yml").read_text(encoding="utf-8")
+    assert "actions/cache" not in check and ".git/order-archive" not in check
+    gitlab = yaml.safe_load((root / ".gitlab-ci.yml").read_text(encoding="utf-8"))
+    assert gitlab["pages"]["cache"] == {"key": "orders-site-$CI_DEFAULT_BRANCH", "paths": [".git/order-archive", "site"]}
+    assert gitlab["pages"]["rules"] == [{"if": "$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH"}] and "cache" not in gitlab["check"]
+    assert "cache" not in gitlab and "cache" not in gitlab.get("default", {})
+    assert not any(line.startswith("mv site") for line in gitlab["pages"]["script"])  # site/ must be there to be saved
+
+
 def test_the_main_line_workflow_validates_builds_and_publishes_here(tmp_path):
     """The site workflow's `run:` lines on a new archive's main line: validate, then a strict build that
     publishes (the deployed site is a folder here; on GitHub it is the Pages URL)."""
