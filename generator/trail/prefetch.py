@@ -7,7 +7,7 @@ import multiprocessing
 import os
 from pathlib import Path
 
-from generator.core.processes import can_fork
+from generator.core.processes import can_fork, die_with_parent
 from generator.trail.cache import cached_head
 from generator.trail.commits import UnreadableHistory
 from generator.trail.gitlog import head_of, open_repository
@@ -26,7 +26,7 @@ class Prefetch:
 
     def __init__(self, root: Path):
         context = multiprocessing.get_context("fork")
-        self.process = context.Process(target=_prefetch, args=(root,), name="history-prefetch")
+        self.process = context.Process(target=_prefetch, args=(root, os.getpid()), name="history-prefetch")
         self.process.start()
 
     def wait(self) -> None:
@@ -49,7 +49,8 @@ def prefetch(root: Path) -> Prefetch | None:
     return Prefetch(root)
 
 
-def _prefetch(root: Path) -> None:
+def _prefetch(root: Path, parent: int) -> None:
+    die_with_parent(parent)
     # Lower priority: the records' own check is the shorter chain of work and MkDocs waits for both; run
     # first, it leaves both cores to the history sooner (measured at 5,000 orders: 20.7 s → 18.6 s before MkDocs).
     os.nice(5)

@@ -100,3 +100,40 @@ def test_a_snapshot_is_parsed_from_the_bytes_it_read(archive: Path):
         assert next(s for s in again if s.path == first).raw == original
     finally:
         (archive / first).write_bytes(original)
+
+
+def test_a_file_parsed_before_takes_its_document_from_the_cache_and_a_changed_or_refused_file_is_parsed_again(archive: Path, monkeypatch):
+    """The parse cache gives exactly what parsing gives; it never serves a file whose bytes changed, and it
+    never holds a file that was refused (its problems are found and reported again every time)."""
+    from generator.core import cachefile
+    from generator.records import load, safeyaml
+
+    broken = archive / "records/orders/2026/ORD-2026-0002/order.yaml"
+    broken.write_bytes(broken.read_bytes() + b"\nid: twice\n")
+    first, first_problems = load_records(archive)
+    assert (cachefile.folder(archive) / load.PARSED_CACHE).is_file()
+    parsed: list[str] = []
+    real_parse = safeyaml.parse
+    monkeypatch.setattr(safeyaml, "parse", lambda data, path: (parsed.append(path), real_parse(data, path))[1])
+    second, second_problems = load_records(archive)
+    assert parsed == ["records/orders/2026/ORD-2026-0002/order.yaml"]  # the refused file alone
+    assert [(s.path, s.raw, s.data) for s in second] == [(s.path, s.raw, s.data) for s in first]
+    assert [p.format() for p in second_problems] == [p.format() for p in first_problems] and first_problems
+    edited = archive / "records/orders/2026/ORD-2026-0003/order.yaml"
+    edited.write_bytes(edited.read_bytes().replace(b"project_name: ", b"project_name: Renamed ", 1))
+    parsed.clear()
+    third, _ = load_records(archive)
+    assert sorted(parsed) == ["records/orders/2026/ORD-2026-0002/order.yaml", "records/orders/2026/ORD-2026-0003/order.yaml"]
+    assert next(s.data for s in third if s.path.endswith("ORD-2026-0003/order.yaml"))["intake"]["project_name"].startswith("Renamed ")
+
+
+def test_a_damaged_parse_cache_is_no_cache(archive: Path):
+    from generator.core import cachefile
+    from generator.records import load
+
+    expected = [(s.path, s.data) for s in load_records(archive)[0]]
+    cache = cachefile.folder(archive) / load.PARSED_CACHE
+    cache.write_bytes(cache.read_bytes()[:-100])
+    assert [(s.path, s.data) for s in load_records(archive)[0]] == expected
+    cachefile.write(cache, 1, "", {"records/policy.yaml": (b"not the digest", {"kind": "forged"})})
+    assert [(s.path, s.data) for s in load_records(archive)[0]] == expected
