@@ -357,3 +357,45 @@ def test_the_end_of_input_at_a_question_is_not_an_interrupt(tmp_path):
     result = subprocess.run(command, cwd=root, input="", capture_output=True, text=True, check=False, timeout=60)
     assert result.returncode == 1 and result.stderr.strip().endswith("Aborted: no more input.")
     assert "Traceback" not in result.stderr and not list((root / "records/orders").rglob("*.tmp"))
+
+
+HELPER = """
+import multiprocessing, os, sys, time
+from generator.core.processes import die_with_parent
+
+def helper(parent, told):
+    if told:
+        die_with_parent(parent)
+    time.sleep(60)
+
+process = multiprocessing.get_context("fork").Process(target=helper, args=(os.getpid(), sys.argv[1] == "told"))
+process.start()
+print(process.pid, flush=True)
+time.sleep(60)
+"""
+
+
+@pytest.mark.parametrize("told", [True, False])
+def test_a_helper_forked_beside_a_command_does_not_outlive_it_when_killed(told):
+    """The history reader is forked beside every command; killed with ``kill -9``, the command takes it along
+    (and without ``die_with_parent``, the helper lives on: the test can see the difference)."""
+    parent = subprocess.Popen([sys.executable, "-c", HELPER, "told" if told else "not"], stdout=subprocess.PIPE, text=True)
+    helper = int(parent.stdout.readline())
+    parent.kill()
+    parent.wait()
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and _alive(helper):
+        time.sleep(0.05)
+    try:
+        assert _alive(helper) is not told
+    finally:
+        if _alive(helper):
+            os.kill(helper, signal.SIGKILL)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            return stat.read().split(") ", 1)[1][0] != "Z"
+    except OSError:
+        return False
