@@ -40,7 +40,7 @@ def make_repo(root: Path, policy_changes: dict[str, Any] | None = None) -> Path:
     policy = read(root, "records/policy.yaml")
     policy.update(policy_changes or {})
     write(root, "records/policy.yaml", policy)
-    (root / ".gitignore").write_text(".cache/\n.order-archive/\nsite/\n")
+    (root / ".gitignore").write_text(".cache/\n.order-archive/\nsite/\n.site.*/\n")
     git(root, "init", "-q", "-b", "main")
     git(root, "config", "user.name", "Test Runner")
     git(root, "config", "user.email", "runner@test.invalid")

@@ -12,9 +12,19 @@ import os
 import signal
 import threading
 
+APART = "apart-"
+"""The name every thread starts with that never holds a lock a forked child could need: it only moves bytes
+between this process and a search index's own process (``searchindex``), and never logs. The child is given
+nothing of it, and only renders pages."""
+
 
 def can_fork() -> bool:
-    return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+    """Forking copies one thread; a lock another thread held stays locked in the child. So only while this
+    process runs its main thread alone, or beside threads named ``APART``: one edition's search index is written
+    while the next edition's pages are made by forked workers."""
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return False
+    return all(t is threading.main_thread() or t.name.startswith(APART) for t in threading.enumerate())
 
 
 def usable_cores() -> int:

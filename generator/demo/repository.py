@@ -32,7 +32,7 @@ TAIPEI = timezone(timedelta(hours=8))
 NAMES = {pid: (en or zh) for pid, zh, en, *_ in PEOPLE}
 APPROVERS = {dept: [pid for pid, _, _, d, roles in PEOPLE if d == dept and ("approver" in roles or "head" in roles)] for dept, *_ in DEPARTMENTS}
 HEADS = {dept: head for dept, _, _, head, _ in DEPARTMENTS}
-REPO_GITIGNORE = b"# build output and local state of order-archive\nsite/\n.cache/\n.order-archive/\n"
+REPO_GITIGNORE = b"# build output and local state of order-archive (.site.*: a site being built or replaced)\nsite/\n.site.*/\n.cache/\n.order-archive/\n"
 
 
 @dataclass

@@ -58,6 +58,7 @@ from generator.core import cachefile
 from generator.core.files import fault_point, leftovers, replace_folder
 from generator.core.printable import printable
 from generator.core.problems import Severity
+from generator.core.processes import APART
 from generator.pipeline import check_archive
 from generator.records.calendar import archive_today
 from generator.records.load import read_archive
@@ -120,6 +121,9 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
         self.conversion_key = ""
         self.nav = None
         self.outputs: reuse.Outputs | None = None
+        self.defer_search = False
+        """Set by ``build_site``: the search bundle is finished after every edition is built (``finish_search``)."""
+        self.bundle: Path | None = None
         self.kept = 0
         """How many pages' HTML files this build kept from the last site (``reuse.Outputs``)."""
         self.converted = 0
@@ -283,7 +287,7 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
         """Every page is converted by now, so Pagefind has them all: it writes its bundle (in its own process)
         while MkDocs renders the pages into the theme."""
         if self.search is not None:
-            self.writer = ThreadPoolExecutor(1)
+            self.writer = ThreadPoolExecutor(1, thread_name_prefix=f"{APART}pagefind-bundle")
             self.written = self.writer.submit(self.search.write, Path(config.site_dir) / "pagefind")
         self._keep_outputs(config, files)
         return env
@@ -323,12 +327,22 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
             self.pages.remember(self.root, self.language, kept)  # the same pages, in this build's files
         self._close_pages()
         _QuietKept.remove()
+        self.bundle = bundle
+        if not self.defer_search:
+            self.finish_search()
+
+    def finish_search(self) -> None:
+        """Wait for Pagefind's bundle and seal it. ``build_site`` asks this of every edition once all are built:
+        one edition's bundle is written while the next edition's pages are made (at 10,000 orders Pagefind
+        took about 50 s after the last page of an edition reached it)."""
         if self.written is not None:
             self.written.result()
-            sitecache.seal_bundle(bundle, self.key)
+            self.written = None
+            sitecache.seal_bundle(self.bundle, self.key)
         self._stop_search()
         if self.reused_bundle is not None:
-            shutil.copytree(self.reused_bundle, bundle, copy_function=_link_or_copy)
+            shutil.copytree(self.reused_bundle, self.bundle, copy_function=_link_or_copy)
+            self.reused_bundle = None
 
     def on_build_error(self, error) -> None:
         self.abort()
@@ -636,12 +650,22 @@ def build_site(root: Path, strict: bool = False, today: date | None = None, site
     shutil.rmtree(temporary, ignore_errors=True)
     started = time.perf_counter()
     shared: dict = {}
-    plugin = _build_edition(config_file, None, temporary, target, strict, today, shared)
-    pages, problems, made, kept = plugin.pages_total, plugin.problems, plugin.converted, plugin.kept
-    for edition in plugin.config.translations:
-        other = _build_edition(config_file, edition, temporary / edition, target / edition, strict, today, shared, temporary)
-        pages, made, kept = pages + other.pages_total, made + other.converted, kept + other.kept
-    shared.clear()
+    built: list[OrderArchivePlugin] = []
+    try:
+        built.append(_build_edition(config_file, None, temporary, target, strict, today, shared))
+        for edition in built[0].config.translations:
+            built.append(_build_edition(config_file, edition, temporary / edition, target / edition, strict, today, shared, temporary))
+        shared.clear()
+        for plugin in built:
+            plugin.finish_search()
+    except BaseException:  # an edition or a search bundle failed: nothing of this build is left running or on disk
+        for plugin in built:
+            plugin.abort()
+        shutil.rmtree(temporary, ignore_errors=True)
+        raise
+    plugin = built[0]
+    pages, problems = sum(p.pages_total for p in built), plugin.problems
+    made, kept = sum(p.converted for p in built), sum(p.kept for p in built)
     _write_head(root, temporary)
     fault_point("site.before-swap")
     old = target.with_name(f".{target.name}.old-{os.getpid()}")
@@ -665,7 +689,7 @@ def _build_edition(
     if plugin is None:
         raise PluginError("mkdocs.yml does not use the order-archive plugin")
     plugin.config.strict = strict or plugin.config.strict
-    plugin.edition, plugin.shared, plugin.all_editions = edition, shared, True
+    plugin.edition, plugin.shared, plugin.all_editions, plugin.defer_search = edition, shared, True, True
     plugin.previous_site = previous if previous.is_dir() else None
     plugin.attachments_from = first  # a translation links the attachments the first edition has just copied
     if today is not None:

@@ -97,15 +97,19 @@ def _answer(path: str, found) -> Lookup:
 def shell_key(config, nav, plugin_name: str) -> str | None:
     """Everything a page's HTML file depends on besides its own record: the program's templates and the versions
     of MkDocs and Material, the whole configuration as the plugins left it, the navigation with every title, and
-    the files of any theme folder of the archive's own. Paths count relative to the archive (a CI runner may
-    check it out anywhere). None — keep no page — when another plugin or a hook is configured: what it does to
+    the files of any theme folder of the archive's own. Paths count relative to the archive or the program (a CI
+    runner may check out one and install the other anywhere). None — keep no page — when another plugin or a hook is configured: what it does to
     a page is not known here."""
     if set(config["plugins"]) != {plugin_name} or config["hooks"]:
         return None
     root = os.path.dirname(os.path.abspath(config["config_file_path"]))
 
     def where(folder: str) -> str:
-        return os.path.relpath(folder, root) if Path(folder).resolve().is_relative_to(Path(root).resolve()) else folder
+        resolved = Path(folder).resolve()
+        for base, name in ((Path(root).resolve(), "archive"), (TEMPLATES.resolve(), "program")):
+            if resolved.is_relative_to(base):
+                return f"{name}:{resolved.relative_to(base).as_posix()}"
+        return folder
 
     skipped = {"plugins", "hooks", "site_dir", "watch", "dev_addr", "config_file_path", "theme", "docs_dir"}
     settings = {k: v for k, v in config.items() if k not in skipped}

@@ -26,6 +26,8 @@ import threading
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from generator.core.processes import APART
+
 
 class SearchIndexError(RuntimeError):
     pass
@@ -88,8 +90,8 @@ class SearchIndex:
         self.arrived = threading.Condition()
         self.outbox: queue.Queue[bytes | None] = queue.Queue(maxsize=64)
         self.sent = 0
-        self.reader = threading.Thread(target=self._read, daemon=True, name="pagefind-reader")
-        self.writer = threading.Thread(target=self._write, daemon=True, name="pagefind-writer")
+        self.reader = threading.Thread(target=self._read, daemon=True, name=f"{APART}pagefind-reader")
+        self.writer = threading.Thread(target=self._write, daemon=True, name=f"{APART}pagefind-writer")
         self.reader.start()
         self.writer.start()
         self.index_id = self._ask({"type": "NewIndex", "config": None})["index_id"]

@@ -57,13 +57,14 @@ def _manifest(bundle: Path) -> list[str]:
 
 @cache
 def code_digest() -> str:
-    """The code and templates that turn records into pages, and the versions of MkDocs and Material."""
+    """The code and templates that turn records into pages, and the versions of MkDocs and Material: by content
+    and by path within the program, not by where the program is installed."""
     from importlib.metadata import PackageNotFoundError, version
 
     digest = hashlib.sha1(cachefile.CODE.encode())  # generator/ and schemas/, hashed once per process
     for path in sorted(TEMPLATES.rglob("*")):
         if path.is_file() and "__pycache__" not in path.parts:
-            digest.update(path.as_posix().encode())
+            digest.update(path.relative_to(TEMPLATES).as_posix().encode())
             digest.update(path.read_bytes())
     for package in ("mkdocs", "mkdocs-material", "pagefind"):
         try:

@@ -136,7 +136,7 @@ PR_TEMPLATE = """\
 - [ ] 審核人將依 CODEOWNERS 指派 reviewers come from CODEOWNERS; nobody approves their own change
 """
 
-GITIGNORE = "# build output and local state of order-archive\nsite/\n.cache/\n.order-archive/\n"
+GITIGNORE = "# build output and local state of order-archive (.site.*: a site being built or replaced)\nsite/\n.site.*/\n.cache/\n.order-archive/\n"
 
 
 def starter_records(
