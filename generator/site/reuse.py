@@ -1,9 +1,12 @@
-"""What an incremental build may take from the last one: a page's conversion, and its finished HTML file.
+"""What an incremental build may take from the last one: a page itself, its conversion, its HTML file.
 
-A merged pull request changes a handful of pages; converting and theming
-the other ten thousand again gives the same bytes. Two things are kept,
-each only while everything it was made from is provably the same:
+A merged pull request changes a handful of pages; rendering, converting and
+theming the other ten thousand again gives the same bytes. Three things are
+kept, each only while everything it was made from is provably the same:
 
+- **a page, unrendered** (a worker, before rendering a dossier): the digest
+  of everything the dossier reads (``render.Planned``, ``dossier_inputs``)
+  is the one the last build kept beside the page, from the same templates;
 - **a conversion** (a worker, before converting a page): the same path, the
   same Markdown (by digest), the same Markdown settings and libraries
   (``conversion_key``), and every file lookup the conversion made answered
