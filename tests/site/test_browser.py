@@ -370,9 +370,12 @@ def test_search_filters_read_in_the_sites_order_and_stay_beside_the_results(brow
         context = browser.new_context(viewport={"width": width, "height": 800})
         page = context.new_page()
         search(page, site, "股份" if language == "zh-Hant" else "Ltd", language)
-        page.wait_for_timeout(500)
-        groups = _shown_in_order(page.locator(".pagefind-ui__filter-name"))
         names = ["狀態", "服務類型", "客戶", "年度"] if language == "zh-Hant" else ["Status", "Service", "Client", "Year"]
+        # Pagefind's UI draws each filter once its values have loaded, one request each: wait for all of them
+        # (a fixed half second missed the client filter in two full runs, once on an idle machine), then let it settle.
+        page.wait_for_function("n => document.querySelectorAll('.pagefind-ui__filter-name').length >= n", arg=len(names), timeout=15_000)
+        page.wait_for_timeout(300)
+        groups = _shown_in_order(page.locator(".pagefind-ui__filter-name"))
         assert groups == names, groups
         values = [v.rsplit(" (", 1)[0] for v in _shown_in_order(page.locator("details[open] .pagefind-ui__filter-label"))]
         assert values == [w for w in STATUS_WORDS[language] if w in values] and len(values) >= 2
