@@ -228,7 +228,8 @@ class StoredPages(_Records):
 
     def __init__(self, fd: int, index: dict[str, Entry], problems: list, key: str, reuse: Any, sealed: tuple = ()):
         super().__init__(fd, index)
-        self.problems, self.key, self.reuse = problems, key, reuse
+        self.problems, self.key = problems, key
+        self.reuse: dict = reuse if isinstance(reuse, dict) else {}  # what ``site.reuse`` kept beside the pages
         self.sealed = sealed  # the index file's payload as read, for ``remember``
 
     def remember(self, root: Path, language: str, reuse: Any) -> None:

@@ -171,12 +171,10 @@ def _render_taken(plan: Plan, taken: Any, finish: Finish | None, skip: Skip | No
             if number >= len(plan):
                 return
             path, render = plan[number]
-            kept = skip(path, render) if skip is not None else None
-            if kept is not None:
-                connection.send_bytes(pickle.dumps((number, None, None, kept.facts), pickle.HIGHEST_PROTOCOL))
-                continue
-            markdown = render()
-            finished = finish(path, markdown) if finish is not None else None
+            finished = skip(path, render) if skip is not None else None
+            if finished is None:
+                markdown = render()
+                finished = finish(path, markdown) if finish is not None else None
             if isinstance(finished, Kept):
                 sent = (number, None, None, finished.facts)
             elif isinstance(finished, Finished):

@@ -167,17 +167,17 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
         reading = prefetch(self.root)  # the history, when it must come from git, is read meanwhile
         snapshot = read_archive(self.root)
         attachments = snapshot.attachments
-        self.key = sitecache.inputs_key(self.root, self.language, today, snapshot, _conversion_inputs(config, files))
         self.conversion_key = reuse.conversion_key(config)
+        self.key = sitecache.inputs_key(self.root, self.language, today, snapshot, _conversion_inputs(self.conversion_key, files))
         self._close_pages()
         earlier = StoredPages.open(self.root, self.language, None)  # the last build's pages, whatever they were made of
         cached = earlier if earlier is not None and earlier.key == self.key else None
-        self.earlier_outputs = earlier.reuse.get("outputs") if earlier is not None and isinstance(earlier.reuse, dict) else None
+        self.earlier_outputs = earlier.reuse.get("outputs") if earlier is not None else None
         if cached is not None:
             self.pages, self.problems = cached, cached.problems
             paths, deliver = list(cached.index), cached.get
         else:
-            if earlier is not None and (not isinstance(earlier.reuse, dict) or earlier.reuse.get("conversion") != self.conversion_key):
+            if earlier is not None and earlier.reuse.get("conversion") != self.conversion_key:
                 earlier.close()
                 earlier = None
             self.earlier = earlier
@@ -590,11 +590,10 @@ def _collect_log() -> list[tuple[str, int, str]]:
     return said
 
 
-def _conversion_inputs(config, files: Files) -> str:
-    """What a page's conversion depends on besides its Markdown: the Markdown settings, link validation, URL
-    style, and which files exist (links are resolved against them). Part of the page cache's key."""
-    settings = [config["markdown_extensions"], config["mdx_configs"], config["use_directory_urls"], dict(config["validation"])]
-    return json.dumps([settings, sorted(f.src_uri for f in files)], default=repr, sort_keys=True)
+def _conversion_inputs(conversion_key: str, files: Files) -> str:
+    """What a page's conversion depends on besides its Markdown: the Markdown settings and libraries
+    (``reuse.conversion_key``) and which files exist (links are resolved against them). Part of the page cache's key."""
+    return json.dumps([conversion_key, sorted(f.src_uri for f in files)])
 
 
 def filter_order(language: str) -> list[tuple[str, list[str] | str | None]]:

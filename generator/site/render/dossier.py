@@ -69,7 +69,7 @@ class DossierPages(RendererBase):
         folder = f"records/orders/{order.id[4:8]}/{order.id}/"
         parts: list = [page.path, self.language, self.catalog.today.isoformat(), history is not None, self._rule_records]
         for entry in dossier.entries:
-            parts.append((entry.path, entry.raw, [tuple(cachefile.problem_rows([p])[0]) for p in self.problems_by_path.get(entry.path, [])]))
+            parts.append((entry.path, entry.raw, cachefile.problem_rows(self.problems_by_path.get(entry.path, []))))
             for version in history.versions.get(entry.path, []) if history else ():
                 commit = history.commit_of(version)
                 approval = self.approvals.get(commit.sha)
