@@ -503,6 +503,45 @@ def bench_incremental(orders: int, repeat: int) -> None:
         )
 
 
+VALIDATE = """
+import resource, subprocess
+t0 = time.perf_counter()
+proc = subprocess.run([sys.executable, "-c", "from generator.cli import run; run()", "validate", sys.argv[1], "--today", "2026-11-20"],
+                      capture_output=True, text=True, check=False)
+seconds = time.perf_counter() - t0
+peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+print(json.dumps({"seconds": seconds, "peak_mb": peak, "said": proc.stderr.strip().splitlines()[-1], "code": proc.returncode}))
+"""
+
+
+def bench_validate(orders: int, repeat: int) -> None:
+    """``orders validate`` as CI and a user run it, on two cores (issue 18 target 5: ≤ 300 µs a record cold, ≤ 2 s
+    warm): a fresh clone with no caches, then nothing changed (the verdict remembered), then one record edited."""
+    import re
+    import shutil
+    import time
+
+    for size in SIZES or [orders]:
+        clone = OUT / f"validate-{size}"
+        shutil.rmtree(clone, ignore_errors=True)
+        subprocess.run(["git", "clone", "-q", str(repository(size)), str(clone)], check=True)
+        time.sleep(2.5)  # older than a clock tick, as a checkout usually is by the time anyone validates it
+        cold = fresh(VALIDATE, str(clone), cores=2)
+        records = int(re.match(r"\D*(\d+) valid records", cold["said"]).group(1))
+        warm = [fresh(VALIDATE, str(clone), cores=2) for _ in range(repeat)]
+        order = sorted((clone / "records" / "orders").glob("*/ORD-*/order.yaml"))[len(warm)]
+        order.write_text(order.read_text(encoding="utf-8").replace("project_name: ", "project_name: Edited ", 1), encoding="utf-8")
+        edited = fresh(VALIDATE, str(clone), cores=2)
+        remembered = sum("nothing changed since" in r["said"] for r in warm)
+        median = statistics.median(r["seconds"] for r in warm)
+        print(
+            f"validate: {size:,} orders, {records:,} records, two cores: cold {cold['seconds']:.1f} s ({cold['seconds'] / records * 1e6:.0f} µs a record, "
+            f"target ≤ 300) / {cold['peak_mb']:.0f} MB; nothing changed {median:.2f} s / {max(r['peak_mb'] for r in warm):.0f} MB "
+            f"({remembered} of {len(warm)} remembered, target ≤ 2 s); one record edited {edited['seconds']:.1f} s / {edited['peak_mb']:.0f} MB",
+            flush=True,
+        )
+
+
 SIZES: list[int] | None = None
 ONE_LANGUAGE = False
 
@@ -514,6 +553,7 @@ BENCHMARKS = {
     "site": (bench_site, 10_000),
     "reports": (bench_reports, 10_000),
     "incremental": (bench_incremental, 10_000),
+    "validate": (bench_validate, 10_000),
 }
 
 
@@ -522,7 +562,7 @@ def main() -> None:
     parser.add_argument("--orders", type=int, help="orders in the generated archives (default: each benchmark's own size)")
     parser.add_argument("--repeat", type=int, default=3, help="fresh-process runs per figure (median)")
     parser.add_argument("--only", choices=sorted(BENCHMARKS), action="append", help="run only these")
-    parser.add_argument("--sizes", help="site, incremental: the archive sizes to build, e.g. 1000,10000 (default: from --orders)")
+    parser.add_argument("--sizes", help="site, incremental, validate: the archive sizes to build, e.g. 1000,10000 (default: from --orders)")
     parser.add_argument("--one-language", action="store_true", help="site: the first language only (to compare with code from before translations)")
     args = parser.parse_args()
     global SIZES, ONE_LANGUAGE

@@ -76,12 +76,12 @@ TODAY_HELP = "Judge deadlines (overdue loans, late forwarding) as of this date, 
 @LANG
 def validate(root: str, fmt: str, strict: bool, today: str | None, no_history: bool, lang: str) -> None:
     """Check every record under ROOT/records (and its git history) and report all problems."""
-    from generator.pipeline import check_archive
+    from generator.verdict import check_verdict
 
-    path = _archive_root(root)
-    result = check_archive(path, _today(today), history=not no_history)
-    layers = f", {result.approval_count} approvals in the history" if result.has_history else ""
-    _report(root, result.problems, fmt, strict, f"{len(result.catalog.entries)} valid records{layers}", lang)
+    verdict = check_verdict(_archive_root(root), _today(today), history=not no_history)
+    layers = f", {verdict.approvals} approvals in the history" if verdict.has_history else ""
+    again = " (as checked last time: nothing changed since)" if verdict.remembered else ""
+    _report(root, verdict.problems, fmt, strict, f"{verdict.records} valid records{layers}{again}", lang)
 
 
 @main.command(name="validate-files")
@@ -281,8 +281,8 @@ def build(root: str, strict: bool, today: str | None, publish: bool, previous: s
     from mkdocs.exceptions import MkDocsException
 
     from generator.site import plugin
-    from generator.trail.gitlog import open_repository
     from generator.trail.published import mark_published
+    from generator.trail.repo import open_repository
 
     path = _archive_root(root)
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
@@ -498,9 +498,9 @@ def init(
 
 
 def _report(root: str, problems: list[Problem], fmt: str, strict: bool, what: str, lang: str = "en") -> None:
-    from generator.rules import REGISTRY
-
     def words(rule_id: str) -> str | None:
+        from generator.rules import REGISTRY  # asked only in Chinese, of a problem without its own Chinese message
+
         rule = REGISTRY.get(rule_id)
         return None if rule is None else rule.zh if lang == "zh-Hant" else rule.en
 

@@ -24,10 +24,10 @@ from generator.records.validate import validate_sources
 from generator.rules import run_rules
 from generator.trail.approvals import Approval, evaluate, history_problems
 from generator.trail.commits import History, UnreadableHistory
-from generator.trail.gitlog import head_of, is_shallow, open_repository
 from generator.trail.history import read_history
 from generator.trail.prefetch import Prefetch, prefetch
 from generator.trail.published import is_rewritten, published_head
+from generator.trail.repo import head_of, is_shallow, open_repository
 from generator.trail.timeline import approvals_by_commit, versions_of
 
 

@@ -18,6 +18,7 @@ STAGES = {
     "pipeline": 3,
     "reports": 3,  # beside pipeline: figures over a checked catalog, for the site and orders report
     "site": 4,
+    "verdict": 4,  # beside site: the pipeline's verdict, remembered while nothing it read changed
     "workflow": 5,  # writes the site's files into new archives
     "demo": 6,  # the demo company starts from the standard policy of workflow.init
     "cli": 7,

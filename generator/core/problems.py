@@ -86,7 +86,8 @@ def render(problems: Iterable[Problem], fmt: str, language: str = "en", words: C
         return json.dumps([p.to_json() for p in problems], ensure_ascii=False, indent=2)
     if fmt == "github":
         return "\n".join(p.to_github() for p in problems)
-    return "\n".join(p.format(language, words(p.rule)) for p in problems)
+    chinese = language == "zh-Hant"
+    return "\n".join(p.format(language, words(p.rule) if chinese and not p.message_zh else None) for p in problems)
 
 
 def count(problems: Iterable[Problem]) -> tuple[int, int]:

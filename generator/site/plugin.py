@@ -68,9 +68,9 @@ from generator.site.pagefile import Finished, Kept, PageFile, StoredPages
 from generator.site.pagestream import Delivered, PageStream
 from generator.site.render import TEMPLATES, Renderer
 from generator.site.searchindex import SearchIndex, page_url, searchable
-from generator.trail.gitlog import head_of, open_repository
 from generator.trail.prefetch import prefetch
 from generator.trail.published import SITE_FILE
+from generator.trail.repo import head_of, open_repository
 from schemas import OrderStatus
 from schemas.order import ServiceType
 

@@ -25,8 +25,8 @@ from generator.core.paths import TEMPLATES
 from generator.records.layout import RECORDS_DIR
 from generator.records.load import Snapshot
 from generator.trail.commits import UnreadableHistory
-from generator.trail.gitlog import head_of, open_repository
 from generator.trail.published import published_head
+from generator.trail.repo import head_of, open_repository
 
 KEY_FILE = ".inputs-key"
 _VERSION = 3

@@ -12,7 +12,7 @@ from pathlib import Path
 from generator.core import cachefile
 from generator.core.memory import collector_paused
 from generator.trail.commits import Commit, FieldChange, FileChange, History, Version
-from generator.trail.gitlog import read_commit_id
+from generator.trail.repo import read_commit_id
 from generator.trail.rules import RULE_FILES
 
 CACHE_VERSION = 8

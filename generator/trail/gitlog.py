@@ -26,7 +26,6 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import git
 
@@ -34,58 +33,9 @@ from generator.core.memory import collector_paused
 from generator.core.processes import can_fork
 from generator.records.layout import RECORDS_DIR
 from generator.trail.commits import Commit, FileChange, Identity, NotOnMainLine, UnreadableHistory
+from generator.trail.repo import HEX
 from generator.trail.rules import ORGANIZATION, POLICY, RULE_FILES, Blobs, read_model
 from generator.trail.signatures import SSH_SIGNATURE, verify, verify_platforms
-
-
-def open_repository(root: Path) -> git.Repo | None:
-    """The git repository whose work tree is ``root``, or None when the archive is not in git."""
-    try:
-        repo = git.Repo(root, search_parent_directories=False)
-    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
-        return None
-    if repo.bare or Path(repo.working_tree_dir).resolve() != root.resolve():
-        return None
-    return repo
-
-
-def read_commit_id(path: Path) -> str | None:
-    """A commit id kept in a small state file, or None when the file is missing, unreadable or not one id."""
-    try:
-        text = path.read_bytes().strip()
-    except OSError:
-        return None
-    return text.decode("ascii") if _HEX.fullmatch(text) else None
-
-
-def head_of(repo: git.Repo) -> str | None:
-    """The id of the commit HEAD names; None before the first commit. A head that names a commit git cannot
-    read (a damaged repository) raises ``UnreadableHistory``: that is never "no history"."""
-
-    def rev_parse(name: str) -> subprocess.CompletedProcess:
-        return subprocess.run(["git", "rev-parse", "-q", "--verify", name], cwd=repo.working_tree_dir, capture_output=True, check=False)
-
-    peeled = rev_parse("HEAD^{commit}")  # reads the commit object itself
-    if peeled.returncode == 0:
-        return peeled.stdout.strip().decode("ascii")
-    named = rev_parse("HEAD")
-    if named.returncode != 0:
-        return None
-    head = named.stdout.strip().decode("ascii", "replace")
-    raise UnreadableHistory(f"HEAD names commit {head}, which git cannot read: {peeled.stderr.decode('utf-8', 'replace').strip() or 'a missing object'}")
-
-
-def is_shallow(repo: git.Repo) -> bool:
-    """Whether the clone is shallow (git keeps the cut-off commits in ``shallow``, in the common git folder)."""
-    return (Path(repo.common_dir) / "shallow").exists()
-
-
-def is_ancestor(repo: git.Repo, old: str, new: str) -> bool:
-    try:
-        repo.git.merge_base("--is-ancestor", old, new)
-        return True
-    except git.GitCommandError:
-        return False
 
 
 def read_changes(
@@ -117,7 +67,7 @@ def read_changes(
             _, _, old, new, status = token[1:].decode("ascii").split(" ")
             if changes is not None:
                 changes.append(FileChange(status[0], path, None if _is_zero(old) else old, None if _is_zero(new) else new))
-        elif _HEX.fullmatch(token):
+        elif HEX.fullmatch(token):
             changes = []
             found.append((token.decode("ascii"), changes))
         elif token:
@@ -169,7 +119,7 @@ _HASHES = {40: hashlib.sha1, 64: hashlib.sha256}
 def _take(record: bytes, objects: dict[str, RawCommit], unmatched: list[str]) -> None:
     """One record of ``rev-list --header``: the commit id, a newline, the object as git printed it."""
     sha, _, printed = record.lstrip(b"\n").partition(b"\n")
-    if not _HEX.fullmatch(sha):
+    if not HEX.fullmatch(sha):
         raise UnreadableHistory(f"git rev-list printed {record[:40]!r} where a commit id was expected")
     header, blank, body = printed.partition(b"\n\n")
     # the message has each line indented by four spaces; a commit without one ends after its header
@@ -253,7 +203,6 @@ class ObjectReader:
 # Raw commit objects: every field is untrusted bytes
 
 
-_HEX = re.compile(rb"[0-9a-f]{40}(?:[0-9a-f]{24})?")
 _PLAIN_ADDRESS = re.compile(r"[^\s<>,;:\"()\[\]\\@\x00-\x1f\x7f\ufffd]+@[^\s<>,;:\"()\[\]\\@\x00-\x1f\x7f\ufffd]+")
 _TRAILER = re.compile(r"([A-Za-z0-9][A-Za-z0-9-]*): ?(.*)")
 _NAMED_ADDRESS = re.compile(r"([^<>]*?)\s*<([^<>]*)>")

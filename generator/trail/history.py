@@ -23,7 +23,8 @@ from generator.records.layout import RECORDS_DIR, place_of
 from generator.trail.cache import cache_path, load_cache, save_cache
 from generator.trail.commits import History, NotOnMainLine, Version
 from generator.trail.diffs import Step, read_versions
-from generator.trail.gitlog import head_of, is_ancestor, is_shallow, open_repository, uncommitted_records, walk
+from generator.trail.gitlog import uncommitted_records, walk
+from generator.trail.repo import head_of, is_ancestor, is_shallow, open_repository
 from generator.trail.rules import ORGANIZATION, POLICY
 
 

@@ -10,8 +10,8 @@ from pathlib import Path
 from generator.core.processes import can_fork, die_with_parent
 from generator.trail.cache import cached_head
 from generator.trail.commits import UnreadableHistory
-from generator.trail.gitlog import head_of, open_repository
 from generator.trail.history import read_history
+from generator.trail.repo import head_of, open_repository
 
 
 class Prefetch:

@@ -16,7 +16,7 @@ from pathlib import Path
 from generator.core.files import leftovers, write_whole
 from generator.core.paths import local_folder
 from generator.core.problems import UserError
-from generator.trail.gitlog import is_ancestor, open_repository, read_commit_id
+from generator.trail.repo import is_ancestor, open_repository, read_commit_id
 
 STATE_FILE = "published-head"
 

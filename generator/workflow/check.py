@@ -22,7 +22,8 @@ from generator.records.catalog import Catalog
 from generator.records.layout import RECORDS_DIR, place_of
 from generator.records.safeyaml import parse
 from generator.trail.approvals import STATUS_TYPES, invalid_move, is_disposed
-from generator.trail.gitlog import open_repository, read_changes, read_commit_objects
+from generator.trail.gitlog import read_changes, read_commit_objects
+from generator.trail.repo import open_repository
 from generator.trail.rules import People
 from schemas.lifecycle import TRANSITION_CLAUSES
 

@@ -32,7 +32,7 @@ from generator.core.problems import UserError
 from generator.records.calendar import archive_today
 from generator.records.layout import RECORDS_DIR
 from generator.records.safeyaml import parse, scalar
-from generator.trail.gitlog import open_repository
+from generator.trail.repo import open_repository
 from schemas import MODELS
 from schemas.base import nested_model
 
