@@ -22,7 +22,7 @@ from generator.records.layout import RECORDS_DIR, place_of
 from generator.records.load import Snapshot, load_records, scan_attachments
 from generator.records.validate import validate_sources
 from generator.rules import run_rules
-from generator.trail.approvals import Approval, evaluate, history_problems
+from generator.trail.approvals import CATALOG_KINDS, Approval, evaluate, history_findings, locate
 from generator.trail.commits import History, UnreadableHistory
 from generator.trail.history import read_history
 from generator.trail.prefetch import Prefetch, prefetch
@@ -102,15 +102,17 @@ def check_archive(
 
 
 TRAIL_CACHE = "trail.marshal"
-_TRAIL_VERSION = 2
+_TRAIL_VERSION = 3
 
 
 def _add_history(root: Path, checked: Checked, reading: Prefetch | None = None) -> None:
     """The history layer, when the archive is a git repository with commits.
 
-    Its problems depend only on the head, the records and the published head,
-    so they are cached under a key made of those: with nothing changed, no
-    history is read at all.
+    Its problems depend only on the head, the published head and the few kinds
+    of record the history's verdict reads (``CATALOG_KINDS``: disposals, loans,
+    the policy, the organisation), so they are cached under a key made of those,
+    unplaced, and placed in the files as they are now (``locate``): with one
+    order edited, or nothing changed, no history is read at all.
     """
     repo = open_repository(root)
     if repo is None:
@@ -132,17 +134,17 @@ def _add_history(root: Path, checked: Checked, reading: Prefetch | None = None) 
 
     checked._load = load
     key = _trail_key(root, head, catalog, is_shallow(repo))
-    cached = _read_trail_cache(root, key)
+    cached = cachefile.read(cachefile.folder(root) / TRAIL_CACHE, _TRAIL_VERSION, key)
     if cached is not None:
-        problems, checked.approval_count = cached
+        findings, checked.approval_count = cached
     else:
         trail, approvals = checked._trail  # never a smaller set of findings: an unreadable trail is reported unjudged
         if trail is None:
             return
-        problems = history_problems(trail, catalog, approvals, is_rewritten(root, trail.head))
+        findings = history_findings(trail, catalog, approvals, is_rewritten(root, trail.head))
         checked.approval_count = len(approvals)
-        _write_trail_cache(root, key, problems, checked.approval_count)
-    checked.problems.extend(problems)
+        cachefile.write(cachefile.folder(root) / TRAIL_CACHE, _TRAIL_VERSION, key, (findings, checked.approval_count))
+    checked.problems.extend(locate(findings, catalog))
 
 
 def _unreadable(exc: UnreadableHistory) -> Problem:
@@ -150,23 +152,16 @@ def _unreadable(exc: UnreadableHistory) -> Problem:
 
 
 def _trail_key(root: Path, head: str, catalog: Catalog, shallow: bool) -> str:
-    """Everything the history problems depend on besides the program (``cachefile`` adds that): the head,
-    the published head, whether the clone is shallow, and every record (organization and policy among them)."""
+    """Everything the history's findings depend on besides the program (``cachefile`` adds that): the head, the
+    published head, whether the clone is shallow, and every record of the kinds they read. Any other record may
+    change without the history being judged again."""
     digest = hashlib.sha1(f"{head} {shallow}".encode())
     digest.update((published_head(root) or "").encode())
     for entry in catalog.entries:
-        digest.update(entry.path.encode())
-        digest.update(entry.raw)
+        if entry.kind in CATALOG_KINDS:
+            digest.update(entry.path.encode())
+            digest.update(entry.raw)
     return digest.hexdigest()
-
-
-def _read_trail_cache(root: Path, key: str) -> tuple[list[Problem], int] | None:
-    cached = cachefile.read(cachefile.folder(root) / TRAIL_CACHE, _TRAIL_VERSION, key)
-    return None if cached is None else (cachefile.problems_from(cached[0]), cached[1])
-
-
-def _write_trail_cache(root: Path, key: str, problems: list[Problem], count: int) -> None:
-    cachefile.write(cachefile.folder(root) / TRAIL_CACHE, _TRAIL_VERSION, key, (cachefile.problem_rows(problems), count))
 
 
 def paths_of(checked: Checked, record_id: str) -> list[str]:

@@ -104,7 +104,7 @@ def test_a_commit_that_changes_no_file_is_judged(repo: Path, settled):
     """The insider's other way: the edit sits uncommitted while the verdict is kept, then goes straight onto main.
     The files are the same bytes as when the verdict was kept; the history is not."""
     order = read(repo, ORDER)
-    order["project_name"] = "Changed without review"
+    order["intake"]["project_name"] = "Changed without review"
     write(repo, ORDER, order)
     time.sleep(0.05)
     assert not any(p.rule == "history.unapproved-change" for p in check_verdict(repo, TODAY).problems)

@@ -475,14 +475,25 @@ def _id_of(path: str) -> str | None:
 # Problems for orders validate
 
 
+Finding = tuple[str, tuple | None, bool, str, str, str | None, str, str]
+"""A history problem before it is placed in a file: (path, the field it is at — None for the file's first line —,
+whether the field is the policy's rather than the record's at ``path``, rule, message, clause, severity, message in
+繁體中文). Plain values: the check keeps them in its cache and places them in the files as they are on each run
+(``locate``), so an edit that moves a line does not make the history be judged again."""
+
+
 def history_problems(history: History, catalog: Catalog, approvals: list[Approval], rewritten_from: str | None = None) -> list[Problem]:
     """Approval, lifecycle and deletion problems across the history, located at the record's file."""
-    problems: list[Problem] = []
+    return locate(history_findings(history, catalog, approvals, rewritten_from), catalog)
+
+
+def history_findings(history: History, catalog: Catalog, approvals: list[Approval], rewritten_from: str | None = None) -> list[Finding]:
+    """``history_problems`` before they are placed. Of the archive as it is now they read only the disposals, the
+    loans and the policy (``CATALOG_KINDS``); where a problem sits in its file is left to ``locate``."""
+    found: list[Finding] = []
 
     def at(path: str, rule: str, message: str, zh: str, severity: Severity = Severity.ERROR, loc=("id",), clause: str | None = None) -> None:
-        entry = next((e for e in catalog.by_id.get(_id_of(path) or "", []) if e.path == path), None)
-        line, col = catalog.position(entry, loc) if entry is not None else (1, 1)
-        problems.append(Problem(path, line, col, rule, message, clause or _CLAUSES.get(rule), severity, message_zh=zh))
+        found.append((path, tuple(loc), False, rule, message, clause or _CLAUSES.get(rule), str(severity), zh))
 
     for approval in approvals:
         commit = approval.commit
@@ -524,35 +535,49 @@ def history_problems(history: History, catalog: Catalog, approvals: list[Approva
                 message = f"deleted by commit {commit.short} ({commit.day}) with no disposal record listing it"
                 at(path, "history.deleted-without-disposal", message, f"由提交 {commit.short}（{commit.day}）刪除，但無任何銷毀記錄列出")
             previous = version.status if version.change != "D" else None
-    problems += _unresolved_acknowledgements(catalog, approvals)
+    found += _unresolved_acknowledgements(catalog, approvals)
     if history.shallow:
         fix = "fetch the whole history (git fetch --unshallow; in GitHub Actions set fetch-depth: 0)"
         message = f"this is a shallow clone, so the approval trail is incomplete; {fix}"
         zh = "此為淺層複本（shallow clone），核准軌跡不完整；請取得完整歷史（git fetch --unshallow；GitHub Actions 設 fetch-depth: 0）"
-        problems.append(Problem(RECORDS_DIR, 1, 1, "history.shallow-clone", message, None, Severity.WARNING, message_zh=zh))
+        found.append((RECORDS_DIR, None, False, "history.shallow-clone", message, None, str(Severity.WARNING), zh))
     if rewritten_from:
         message = f"the published head {rewritten_from[:10]} is no longer in this history: the main line was rewritten"
         zh = f"已發布之版本 {rewritten_from[:10]} 已不在此歷史中：主線遭改寫"
-        problems.append(Problem(RECORDS_DIR, 1, 1, "history.rewritten", message, "§8.1", message_zh=zh))
+        found.append((RECORDS_DIR, None, False, "history.rewritten", message, "§8.1", str(Severity.ERROR), zh))
+    return found
+
+
+CATALOG_KINDS = frozenset({"disposal", "loan", "policy", "organization"})
+"""The kinds of record whose current content the history's verdict reads (``history_findings``, ``evaluate``):
+what was disposed of, who borrowed, which commits the policy acknowledges (and, to be safe, who is who)."""
+
+
+def locate(findings: list[Finding], catalog: Catalog) -> list[Problem]:
+    """Each finding at its field in the file as it is now (line 1, column 1 where the record is gone or invalid)."""
+    problems = []
+    for path, loc, in_policy, rule, message, clause, severity, zh in findings:
+        entry = catalog.policy_entry if in_policy else next((e for e in catalog.by_id.get(_id_of(path) or "", []) if e.path == path), None)
+        line, col = catalog.position(entry, loc) if entry is not None and loc is not None else (1, 1)
+        problems.append(Problem(path, line, col, rule, message, clause, Severity(severity), message_zh=zh))
     return problems
 
 
-def _unresolved_acknowledgements(catalog: Catalog, approvals: list[Approval]) -> list[Problem]:
+def _unresolved_acknowledgements(catalog: Catalog, approvals: list[Approval]) -> list[Finding]:
     """An ``acknowledged:`` entry whose hash names no main-line commit, or several: it excuses nothing, and says so."""
     policy = catalog.policy_entry
     if policy is None:
         return []
-    found = []
+    found: list[Finding] = []
     for i, entry in enumerate(policy.model.acknowledged):
         matching = len(_named(approvals, entry.commit))
         if matching != 1:
             what = "no commit of the main line" if not matching else f"{matching} commits of the main line: write more of the hash"
             what_zh = "主線上沒有任何提交" if not matching else f"主線上 {matching} 個提交：請寫出更多雜湊值"
-            line, col = catalog.position(policy, ("acknowledged", i, "commit"))
             message = f"acknowledged commit {entry.commit} names {what}; it excuses nothing"
             zh = f"列為例外之提交 {entry.commit} 對應到{what_zh}；不構成任何例外"
             rule = "history.acknowledgement-refused"
-            found.append(Problem(policy.path, line, col, rule, message, _CLAUSES[rule], Severity.WARNING, message_zh=zh))
+            found.append((policy.path, ("acknowledged", i, "commit"), True, rule, message, _CLAUSES[rule], str(Severity.WARNING), zh))
     return found
 
 

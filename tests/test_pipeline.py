@@ -1,0 +1,89 @@
+"""The whole check: its history layer is judged again exactly when what it reads changed."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from editing import read, write
+from gitrepo import direct, make_repo, merge, on_branch
+
+from generator import pipeline
+from generator.core import cachefile
+from generator.pipeline import TRAIL_CACHE, check_archive
+
+TODAY = date(2026, 11, 20)
+ORDER = "records/orders/2026/ORD-2026-0001/order.yaml"
+
+
+def _history_rows(checked) -> list[tuple]:
+    return [(p.path, p.line, p.col, p.rule, p.message, p.severity) for p in checked.problems if p.rule.startswith("history.")]
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    """The demo with one change committed straight onto main: a history problem located in ORDER."""
+    root = make_repo(tmp_path)
+
+    def change(root: Path) -> None:
+        order = read(root, ORDER)
+        order["intake"]["project_name"] = "Changed without review"
+        write(root, ORDER, order)
+
+    direct(root, "tseng.yawen", "2026-01-05T10:00:00+08:00", "quiet fix", change)
+    return root
+
+
+@pytest.fixture
+def reads(monkeypatch) -> list[Path]:
+    """Every time the check reads the history (from its cache or from git)."""
+    read_history = pipeline.read_history
+    seen: list[Path] = []
+    monkeypatch.setattr(pipeline, "read_history", lambda root: seen.append(root) or read_history(root))
+    return seen
+
+
+def test_an_edited_order_keeps_the_judged_history_and_its_problems_move_with_their_lines(repo: Path, reads):
+    first = check_archive(repo, TODAY)
+    assert any(row[0] == ORDER and row[3] == "history.unapproved-change" for row in _history_rows(first)) and reads == [repo]
+    path = repo / ORDER
+    path.write_bytes(b"# two lines\n# added above\n" + path.read_bytes())
+    edited = check_archive(repo, TODAY)
+    assert reads == [repo]  # not read again
+    (cachefile.folder(repo) / TRAIL_CACHE).unlink()
+    judged = check_archive(repo, TODAY)  # the same archive judged from its history
+    assert len(reads) == 2
+    assert _history_rows(edited) == _history_rows(judged)
+    [(_, before, *_)] = [row for row in _history_rows(first) if row[0] == ORDER]
+    [(_, after, *_)] = [row for row in _history_rows(edited) if row[0] == ORDER]
+    assert after == before + 2
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["records/archive/disposals/DS-2026-0001.yaml", "records/archive/borrowing/BR-2026-0001.yaml", "records/policy.yaml", "records/organization.yaml"],
+)
+def test_a_record_the_history_reads_has_it_judged_again(repo: Path, reads, path: str):
+    """What was disposed of, who borrowed and which commits are acknowledged are read from the archive as it is now."""
+    check_archive(repo, TODAY)
+    file = repo / path
+    file.write_bytes(file.read_bytes() + b"# edited\n")
+    check_archive(repo, TODAY)
+    assert len(reads) == 2
+
+
+def test_a_disposal_written_later_answers_for_a_deletion(tmp_path: Path):
+    """The verdict on a deletion follows the disposals as they are now: listing the deleted loan clears it, at once."""
+    root = make_repo(tmp_path)
+    loan = "records/archive/borrowing/BR-2026-0001.yaml"
+    on_branch(root, "rm", "tsai.mingche", "2026-01-05T10:00:00+08:00", "remove", lambda r: (r / loan).unlink())
+    merge(root, "rm", ["huang.shuhua"], "2026-01-06T10:00:00+08:00")
+    assert "history.deleted-without-disposal" in [row[3] for row in _history_rows(check_archive(root, TODAY))]
+    disposal = root / "records/archive/disposals/DS-2026-0001.yaml"
+    listed = b"  - record: BR-2026-0001\n    retention_until: 2024-12-31\n"
+    disposal.write_bytes(disposal.read_bytes().replace(b"reason:", listed + b"reason:", 1))
+    after = check_archive(root, TODAY)
+    assert "history.deleted-without-disposal" not in [row[3] for row in _history_rows(after)]
+    (cachefile.folder(root) / TRAIL_CACHE).unlink()
+    assert _history_rows(check_archive(root, TODAY)) == _history_rows(after)
