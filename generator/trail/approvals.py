@@ -482,14 +482,10 @@ whether the field is the policy's rather than the record's at ``path``, rule, me
 (``locate``), so an edit that moves a line does not make the history be judged again."""
 
 
-def history_problems(history: History, catalog: Catalog, approvals: list[Approval], rewritten_from: str | None = None) -> list[Problem]:
-    """Approval, lifecycle and deletion problems across the history, located at the record's file."""
-    return locate(history_findings(history, catalog, approvals, rewritten_from), catalog)
-
-
 def history_findings(history: History, catalog: Catalog, approvals: list[Approval], rewritten_from: str | None = None) -> list[Finding]:
-    """``history_problems`` before they are placed. Of the archive as it is now they read only the disposals, the
-    loans and the policy (``CATALOG_KINDS``); where a problem sits in its file is left to ``locate``."""
+    """Approval, lifecycle and deletion problems across the history, before they are placed. Of the archive as it is
+    now they read only the disposals, the loans and the policy (``CATALOG_KINDS``, which adds the organisation to be
+    safe); where a problem sits in its file is left to ``locate``."""
     found: list[Finding] = []
 
     def at(path: str, rule: str, message: str, zh: str, severity: Severity = Severity.ERROR, loc=("id",), clause: str | None = None) -> None:
