@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import logging
 import multiprocessing
 import os
 import signal
@@ -349,12 +350,13 @@ def report(root: str, period: str, fmt: str, lang: str, today: str | None) -> No
 @click.argument("root", default=".", type=click.Path(file_okay=False))
 @click.option("--address", default="127.0.0.1:8000", show_default=True)
 def serve(root: str, address: str) -> None:
-    """Serve the site with live reload while records or templates change (search included)."""
-    from generator.site import plugin
+    """Serve the site, current within a second of a saved dossier; lists, reports and search follow in a background build."""
+    from generator.site.serve import serve as run
 
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
     click.echo(f"serving {root} at http://{address}/ (the first page appears once the site is built); press Ctrl+C to stop", err=True)
-    plugin.serve_site(_archive_root(root), address)
+    run(_archive_root(root), address)
 
 
 @main.command()

@@ -20,7 +20,7 @@ from generator.records.calendar import archive_today
 from generator.records.catalog import Catalog, build_catalog
 from generator.records.layout import RECORDS_DIR, place_of
 from generator.records.load import Snapshot, load_records, scan_attachments
-from generator.records.validate import validate_sources
+from generator.records.validate import Entry, validate_sources
 from generator.rules import run_rules
 from generator.trail.approvals import CATALOG_KINDS, Approval, evaluate, history_findings, locate
 from generator.trail.commits import History, UnreadableHistory
@@ -43,6 +43,8 @@ class Checked:
     catalog: Catalog
     problems: list[Problem]
     approval_count: int = 0
+    findings: list = field(default_factory=list)
+    """The history's findings unplaced (``approvals.locate`` places them): ``orders serve`` places them again after an edit."""
     _load: Callable[[], tuple[History | None, list[Approval]]] | None = field(default=None, repr=False)
 
     @cached_property
@@ -88,10 +90,24 @@ def check_archive(
     sources, problems = load_records(root, snapshot)
     entries, found = validate_sources(sources)
     problems.extend(found)
-    places = [place_of(p.path.removeprefix("records/")) for p in problems if p.severity is Severity.ERROR]
-    broken = frozenset(p.expected_id for p in places if p and p.expected_id)
-    broken_dossiers = frozenset(p.order_id for p in places if p and p.order_id)
-    catalog = build_catalog(root, entries, today or archive_today(root), snapshot.attachments if snapshot else scan_attachments(root), broken, broken_dossiers)
+    attachments = snapshot.attachments if snapshot else scan_attachments(root)
+    return check_entries(root, entries, problems, today or archive_today(root), attachments, rules, history, reading)
+
+
+def check_entries(
+    root: Path,
+    entries: list[Entry],
+    problems: list[Problem],
+    today: date,
+    attachments: dict[str, dict[str, bool]],
+    rules: bool = True,
+    history: bool = True,
+    reading: Prefetch | None = None,
+) -> Checked:
+    """The archive-wide half of ``check_archive``, from records already read and validated (with the problems
+    found on the way): ``orders serve`` keeps those per file and checks again from memory."""
+    broken, broken_dossiers = broken_records(problems)
+    catalog = build_catalog(root, entries, today, attachments, broken, broken_dossiers)
     if rules:
         problems.extend(run_rules(catalog))
     checked = Checked(catalog, problems)
@@ -99,6 +115,12 @@ def check_archive(
         _add_history(root, checked, reading)
     problems.sort(key=lambda p: p.sort_key)
     return checked
+
+
+def broken_records(problems: list[Problem]) -> tuple[frozenset[str], frozenset[str]]:
+    """The ids of records whose files failed their checks, and the orders holding one: rules do not pile errors on them."""
+    places = [place_of(p.path.removeprefix("records/")) for p in problems if p.severity is Severity.ERROR]
+    return frozenset(p.expected_id for p in places if p and p.expected_id), frozenset(p.order_id for p in places if p and p.order_id)
 
 
 TRAIL_CACHE = "trail.marshal"
@@ -144,6 +166,7 @@ def _add_history(root: Path, checked: Checked, reading: Prefetch | None = None) 
         findings = history_findings(trail, catalog, approvals, is_rewritten(root, trail.head))
         checked.approval_count = len(approvals)
         cachefile.write(cachefile.folder(root) / TRAIL_CACHE, _TRAIL_VERSION, key, (findings, checked.approval_count))
+    checked.findings = findings
     checked.problems.extend(locate(findings, catalog))
 
 

@@ -40,11 +40,12 @@ import sys
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import ClassVar
 
+from mkdocs.commands.build import get_context
 from mkdocs.config import base, load_config
 from mkdocs.config import config_options as c
 from mkdocs.exceptions import Abort, PluginError
@@ -128,6 +129,9 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
         """How many pages' HTML files this build kept from the last site (``reuse.Outputs``)."""
         self.converted = 0
         """How many pages this build rendered and converted (the others came from the last build's pages)."""
+        self.files: Files | None = None
+        self.env = None
+        self.mkdocs_config = None
 
     def on_config(self, config):
         root = Path(config.config_file_path).resolve().parent
@@ -286,6 +290,7 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
     def on_env(self, env, config, files):
         """Every page is converted by now, so Pagefind has them all: it writes its bundle (in its own process)
         while MkDocs renders the pages into the theme."""
+        self.files, self.env, self.mkdocs_config = files, env, config  # for ``Edition``: one page made again later
         if self.search is not None:
             self.writer = ThreadPoolExecutor(1, thread_name_prefix=f"{APART}pagefind-bundle")
             self.written = self.writer.submit(self.search.write, Path(config.site_dir) / "pagefind")
@@ -633,6 +638,8 @@ class BuildResult:
     """Pages rendered and converted by this build; the others were the last build's (``reuse``)."""
     kept: int = 0
     """Pages whose HTML file the last site had as this build would write it, linked instead."""
+    editions: list[Edition] = field(default_factory=list, repr=False)
+    """Each language's site as MkDocs left it, for ``orders serve`` to make one page of it again."""
 
 
 def build_site(root: Path, strict: bool = False, today: date | None = None, site_dir: Path | None = None) -> BuildResult:
@@ -673,7 +680,45 @@ def build_site(root: Path, strict: bool = False, today: date | None = None, site
     if old.exists():
         _remove_later(old)
     languages = (plugin.config.language, *plugin.config.translations)
-    return BuildResult(target, pages, problems, time.perf_counter() - started, languages, made, kept)
+    editions = [Edition(p, target / p.edition if p.edition else target) for p in built]
+    return BuildResult(target, pages, problems, time.perf_counter() - started, languages, made, kept, editions)
+
+
+class Edition:
+    """One language's built site, kept after the build with MkDocs' own configuration, files, navigation and
+    theme, so that one page can be made again exactly as the build made it (``orders serve``: the dossier of a
+    record just saved). Only pages the build had can be made: a new page needs a build."""
+
+    def __init__(self, plugin: OrderArchivePlugin, folder: Path):
+        self.language, self.folder = plugin.language, folder
+        self.config, self.files, self.nav, self.env = plugin.mkdocs_config, plugin.files, plugin.nav, plugin.env
+        self.pages = self.files.documentation_pages(inclusion=InclusionLevel.is_included)
+
+    def has(self, path: str) -> bool:
+        return self.files.get_file_from_path(path) is not None
+
+    def write(self, path: str, markdown: str) -> Path:
+        """Convert the page's new Markdown and render it into the theme as ``mkdocs build`` does (the same plugin
+        events), then put the file in place in one step: a reader gets the old page or the new, never half."""
+        config, plugins, file = self.config, self.config.plugins, self.files.get_file_from_path(path)
+        page = file.page if file.page is not None and file.inclusion.is_in_nav() else Page(None, file, config)
+        page.markdown, page.meta = get_data(markdown)
+        page.markdown = plugins.on_page_markdown(page.markdown, page=page, config=config, files=self.files)
+        _render(page, config, self.files)
+        page.content = plugins.on_page_content(page.content, page=page, config=config, files=self.files)
+        config._current_page, page.active = page, True
+        try:
+            context = get_context(self.nav, self.pages, config, page)
+            context = plugins.on_page_context(context, page=page, config=config, nav=self.nav)
+            output = self.env.get_template(page.meta.get("template", "main.html")).render(context)
+            output = plugins.on_post_page(output, page=page, config=config)
+        finally:
+            config._current_page, page.active = None, False
+        target = self.folder / file.dest_uri
+        temporary = target.with_name(f".{target.name}.{os.getpid()}")
+        temporary.write_bytes(output.encode("utf-8", errors="xmlcharrefreplace"))
+        os.replace(temporary, target)
+        return target
 
 
 def _build_edition(
@@ -759,9 +804,3 @@ def _remove_later(folder: Path) -> None:
     code = "import shutil, sys; shutil.rmtree(sys.argv[1], ignore_errors=True)"
     script = 'nohup "$0" -c "$1" "$2" >/dev/null 2>&1 &'
     subprocess.run(["sh", "-c", script, sys.executable, code, str(folder)], stdin=subprocess.DEVNULL, check=False, start_new_session=True)
-
-
-def serve_site(root: Path, address: str = "127.0.0.1:8000") -> None:
-    from mkdocs.commands.serve import serve
-
-    serve(config_file=str(root / "mkdocs.yml"), livereload=True, dev_addr=address)

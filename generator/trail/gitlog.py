@@ -700,8 +700,9 @@ def _off_mainline(starts: list[str], graph: dict[str, list[str]], mainline: set[
     return order
 
 
-def uncommitted_records(repo: git.Repo) -> dict[str, str]:
-    out = repo.git.status("--porcelain=v1", "-z", "--untracked-files=all", "--", RECORDS_DIR)
+def uncommitted_records(repo: git.Repo, under: str = RECORDS_DIR) -> dict[str, str]:
+    """Record files not as HEAD has them (``under`` a folder of the archive): path → new, modified or deleted."""
+    out = repo.git.status("--porcelain=v1", "-z", "--untracked-files=all", "--", under)
     changes: dict[str, str] = {}
     for entry in out.split("\x00"):
         if len(entry) > 3:

@@ -1,0 +1,169 @@
+"""``orders serve`` for real: a server on a free port over a real git archive, real saves, real HTTP, Chromium.
+
+A save shows on its dossier and the browsers reload; the background build brings the rest and its site is the
+site ``orders build`` makes; what a dossier cannot absorb (the organisation, a commit) builds the site; the
+server publishes nothing outside its folder and no attachment as a page."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+from editing import dossier, edit, read
+from gitrepo import git
+from sitebuild import TODAY
+
+from generator.demo.repository import write_repository
+from generator.site.plugin import build_site
+from generator.site.serve import LiveServer
+
+ORDER = "ORD-2026-0005"
+HERE = dossier(ORDER)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    root = tmp_path_factory.mktemp("serve") / "demo"
+    write_repository(root, 12, seed=2)
+    live = LiveServer(root, port=0, today=TODAY)
+    thread = threading.Thread(target=live.run, daemon=True)
+    thread.start()
+    _until(lambda: _status(live)["state"] == "ready", "the server is ready")
+    yield live
+    live.stop()
+    thread.join(60)
+    assert not thread.is_alive() and live.background is None  # nothing left running
+
+
+def _get(server: LiveServer, path: str) -> tuple[int, dict, bytes]:
+    try:
+        with urllib.request.urlopen(server.address.rstrip("/") + path, timeout=60) as answer:
+            return answer.status, dict(answer.headers), answer.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, dict(exc.headers), exc.read()
+
+
+def _status(server: LiveServer) -> dict:
+    return json.loads(_get(server, "/__live__/status")[2])
+
+
+def _until(condition, what: str, seconds: float = 240) -> None:
+    end = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > end:
+            raise AssertionError(f"waited {seconds} s for {what}")
+        time.sleep(0.1)
+
+
+def _settled(server: LiveServer) -> None:
+    _until(lambda: (s := _status(server))["state"] == "ready" and not s["background"] and not server.wanted and not server.changed, "the builds to end")
+
+
+def _dossier(server: LiveServer, language: str = "") -> str:
+    return _get(server, f"{language}/dossiers/{ORDER}.html")[2].decode()
+
+
+def test_pages_carry_the_reload_script(server):
+    code, headers, body = _get(server, f"/dossiers/{ORDER}.html")
+    assert code == 200 and headers["Content-Type"].startswith("text/html")
+    assert body.count(b"/__live__/") == 1 and body.index(b"/__live__/") < body.rindex(b"</body>")
+    assert _get(server, "/")[0] == 200 and _get(server, "/en/")[0] == 200
+
+
+ESCAPES = ["/../../../../etc/passwd", "/%2e%2e/%2e%2e/%2e%2e/etc/passwd", "/..%2f..%2f..%2fetc/passwd", "/dossiers/../../../../etc/hostname"]
+
+
+@pytest.mark.parametrize("path", ESCAPES)
+def test_nothing_outside_the_served_folder(server, path):
+    code, _, body = _get(server, path)
+    assert code == 404 and b"root:" not in body
+
+
+def test_a_link_in_the_served_folder_leads_nowhere_outside(server):
+    planted = server.folder / "planted.html"
+    planted.symlink_to("/etc/passwd")
+    try:
+        assert _get(server, "/planted.html")[0] == 404
+    finally:
+        planted.unlink()
+
+
+def test_an_attachment_is_never_served_as_a_page(server):
+    folder = server.folder / "attachments" / ORDER
+    name = sorted(p.name for p in folder.iterdir())[0]
+    code, headers, body = _get(server, f"/attachments/{ORDER}/{name}")
+    assert code == 200 and headers["Content-Type"] == "application/octet-stream" and headers["Content-Disposition"] == "attachment"
+    assert headers["X-Content-Type-Options"] == "nosniff" and b"/__live__/" not in body
+
+
+def test_a_save_shows_on_its_dossier_and_the_browsers_reload(server):
+    _settled(server)
+    seen = _status(server)["epoch"]
+    edit(server.root, f"{HERE}/order.yaml", lambda d: d["intake"].update(project_name="即時預覽 Live preview"))
+    assert int(_get(server, f"/__live__/{seen}")[2]) > seen  # the long poll answers once the page is there
+    assert "即時預覽 Live preview" in _dossier(server) and "即時預覽 Live preview" in _dossier(server, "/en")
+
+
+def test_the_background_build_brings_the_rest_and_is_the_build(server, tmp_path):
+    edit(server.root, f"{HERE}/order.yaml", lambda d: d["intake"]["client"].update(name="新客戶股份有限公司"))
+    _until(lambda: "新客戶股份有限公司" in _dossier(server), "the dossier")
+    _settled(server)
+    assert "新客戶股份有限公司" in _get(server, "/orders/index.html")[2].decode()  # a list: the background build's
+    copy = tmp_path / "copy"
+    shutil.copytree(server.root, copy, symlinks=True)
+    fresh = tmp_path / "fresh"
+    build_site(copy, today=TODAY, site_dir=fresh)
+    served = {str(p.relative_to(server.folder)) for p in server.folder.rglob("*") if p.is_file() and "pagefind" not in p.parts}
+    built = {str(p.relative_to(fresh)) for p in fresh.rglob("*") if p.is_file() and "pagefind" not in p.parts}
+    assert served == built
+    assert [p for p in sorted(built) if (fresh / p).read_bytes() != (server.folder / p).read_bytes()] == []
+
+
+def test_an_organisation_edit_builds_the_site(server):
+    _settled(server)
+    order = read(server.root, f"{HERE}/order.yaml")
+    sales = order["intake"]["sales_rep"]
+
+    def rename(data: dict) -> None:
+        for person in data["people"]:
+            if person["id"] == sales:
+                person["name"] = "改名測試員"
+
+    edit(server.root, "records/organization.yaml", rename)
+    _until(lambda: "改名測試員" in _dossier(server), "the new name on the dossier")
+
+
+def test_a_commit_builds_the_site(server):
+    _settled(server)
+    assert "尚未提交" in _dossier(server)
+    git(server.root, "add", "-A")
+    git(server.root, "commit", "-q", "-m", "Edits seen in the live preview", when="2026-11-19T10:00:00+08:00")
+    _until(lambda: "尚未提交" not in _dossier(server), "the commit on the dossier")
+
+
+def test_chromium_reloads_the_page_after_a_save(server):
+    sync_api = pytest.importorskip("playwright.sync_api")
+    chromium = Path("/usr/bin/chromium")
+    if not chromium.exists():
+        if os.environ.get("ORDER_ARCHIVE_REQUIRE_BROWSER"):
+            raise RuntimeError("/usr/bin/chromium is missing")
+        pytest.skip("Debian's chromium is not installed")
+    _settled(server)
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(chromium), args=["--headless", "--no-sandbox", "--disable-gpu"])
+        page = browser.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(f"{server.address}dossiers/{ORDER}.html")
+        page.wait_for_timeout(300)  # the script has asked for the next epoch
+        edit(server.root, f"{HERE}/order.yaml", lambda d: d["intake"].update(project_name="瀏覽器自動重新載入 Reloaded"))
+        page.wait_for_function("document.body.innerText.includes('瀏覽器自動重新載入 Reloaded')", timeout=60_000)
+        browser.close()
+    assert errors == []
