@@ -24,6 +24,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 OUT = HERE / "out"
+ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "PYTHONPATH": str(ROOT)}
+ORDERS = [sys.executable, "-c", "from generator.cli import run; run()"]
 
 
 def _demo_version() -> str:
@@ -542,6 +544,91 @@ def bench_validate(orders: int, repeat: int) -> None:
         )
 
 
+def bench_serve(orders: int, repeat: int) -> None:
+    """``orders serve`` (issue 18 target 4: a saved record on its dossier ≤ 3 s at 10,000 orders): start-up until
+    the server is ready, then ``repeat`` saves of an order's project name, 3 s apart (the background build of
+    the one before still running), each timed until the served dossier shows it, then the time until the
+    background build has brought the lists. The clone keeps its caches between runs (``bench/out/serve-N``),
+    as a writer's archive does; the first run at a size builds it once with ``orders build`` first."""
+    for size in SIZES or [orders]:
+        clone = OUT / f"serve-{size}"
+        if not clone.is_dir():
+            subprocess.run(["git", "clone", "-q", str(repository(size)), str(clone)], check=True)
+            subprocess.run([*ORDERS, "build", str(clone)], check=True, stdout=subprocess.DEVNULL, env=ENV)
+        with open(OUT / f"serve-{size}.log", "wb") as said:
+            start, seen, settled, peak = _serve_run(clone, repeat, said)
+        print(
+            f"serve: {size:,} orders: ready after {start:.1f} s; a saved record on its dossier after "
+            f"{', '.join(f'{x:.2f}' for x in seen)} s (median {statistics.median(seen):.2f} s, target ≤ 3 s); "
+            f"the lists {settled:.0f} s after the last save's 3 s; server peak {peak} MB",
+            flush=True,
+        )
+
+
+def _serve_run(clone: Path, repeat: int, said) -> tuple[float, list[float], float, int]:
+    import signal
+    import socket
+    import time
+    import urllib.request
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        base = f"http://127.0.0.1:{probe.getsockname()[1]}"
+
+    def get(path: str) -> str:
+        with urllib.request.urlopen(base + path, timeout=120) as answer:
+            return answer.read().decode("utf-8", "replace")
+
+    def wait(condition, limit: float = 3600) -> float:
+        began = time.perf_counter()
+        while True:
+            try:
+                if condition():
+                    return time.perf_counter() - began
+            except OSError:
+                pass
+            if time.perf_counter() - began > limit:
+                raise RuntimeError("orders serve did not get there")
+            time.sleep(0.02)
+
+    def shows(page: str, token: str) -> bool:
+        return token in get(page)
+
+    def settled() -> bool:
+        status = json.loads(get("/__live__/status"))
+        return not status["background"] and not status["due"]
+
+    server = subprocess.Popen([*ORDERS, "serve", str(clone), "--address", base.removeprefix("http://")], stdout=said, stderr=said, env=ENV)
+    try:
+        start = wait(lambda: json.loads(get("/__live__/status"))["state"] == "ready")
+        files = sorted((clone / "records" / "orders").glob("*/ORD-*/order.yaml"))
+        seen = []
+        for i in range(repeat):
+            order = files[(i + 1) * len(files) // (repeat + 1)]
+            token = f"Saved{time.time_ns()}"
+            order.write_text(order.read_text(encoding="utf-8").replace("project_name: ", f"project_name: {token} ", 1), encoding="utf-8")
+            page = f"/dossiers/{order.parent.name}.html"
+            seen.append(wait(lambda page=page, token=token: shows(page, token), 600))
+            time.sleep(3)
+        rest = wait(settled)
+        peak = _peak_mb(server.pid)
+    finally:
+        server.send_signal(signal.SIGINT)
+        try:
+            server.wait(60)
+        except subprocess.TimeoutExpired:
+            server.kill()
+    return start, seen, rest, peak
+
+
+def _peak_mb(pid: int) -> int:
+    """The largest resident size the process reached (VmHWM), in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) // 1024
+    return 0
+
+
 SIZES: list[int] | None = None
 ONE_LANGUAGE = False
 
@@ -554,6 +641,7 @@ BENCHMARKS = {
     "reports": (bench_reports, 10_000),
     "incremental": (bench_incremental, 10_000),
     "validate": (bench_validate, 10_000),
+    "serve": (bench_serve, 10_000),
 }
 
 

@@ -108,7 +108,7 @@ class LiveServer:
             self.heard.notify_all()
 
     def status(self) -> dict:
-        return {"epoch": self.epoch, "state": self.state, "background": self.background is not None}
+        return {"epoch": self.epoch, "state": self.state, "background": self.background is not None, "due": self.wanted or bool(self.changed)}
 
     def _reload(self) -> None:
         with self.heard:
