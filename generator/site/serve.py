@@ -124,7 +124,16 @@ class LiveServer:
 
     def _watch(self) -> None:
         """Every file event under records/, the templates and mkdocs.yml (inotify; polling where it is missing)."""
-        from watchdog.events import FileSystemEventHandler
+        from watchdog.events import (
+            DirDeletedEvent,
+            DirMovedEvent,
+            FileClosedEvent,
+            FileCreatedEvent,
+            FileDeletedEvent,
+            FileModifiedEvent,
+            FileMovedEvent,
+            FileSystemEventHandler,
+        )
         from watchdog.observers import Observer
         from watchdog.observers.polling import PollingObserver
 
@@ -132,8 +141,6 @@ class LiveServer:
 
         class Heard(FileSystemEventHandler):
             def on_any_event(self, event) -> None:
-                if event.event_type in ("opened", "closed_no_write"):
-                    return
                 paths = [event.src_path, getattr(event, "dest_path", "")]
                 if event.is_directory and event.event_type in ("created", "modified", "closed"):
                     return  # a folder made or touched: its files' own events follow
@@ -142,12 +149,15 @@ class LiveServer:
                         server.changed.add(os.fsdecode(path))
                     server.heard.notify_all()
 
+        # Writes only: a build opens and reads every record, and those events (by default in the kernel's queue
+        # too) overflowed it at 10,000 orders, losing the saves among them.
+        writes = [FileModifiedEvent, FileCreatedEvent, FileDeletedEvent, FileMovedEvent, FileClosedEvent, DirDeletedEvent, DirMovedEvent]
         for make in (Observer, PollingObserver):
             observer = make()
             try:
-                observer.schedule(Heard(), str(self.root / "records"), recursive=True)
-                observer.schedule(Heard(), str(TEMPLATES), recursive=True)
-                observer.schedule(Heard(), str(self.root), recursive=False)
+                observer.schedule(Heard(), str(self.root / "records"), recursive=True, event_filter=writes)
+                observer.schedule(Heard(), str(TEMPLATES), recursive=True, event_filter=writes)
+                observer.schedule(Heard(), str(self.root), recursive=False, event_filter=writes)
                 observer.start()
             except OSError as exc:  # e.g. the inotify watches are used up
                 log.warning(f"watching with {make.__name__} failed ({exc}); polling instead")

@@ -167,3 +167,17 @@ def test_chromium_reloads_the_page_after_a_save(server):
         page.wait_for_function("document.body.innerText.includes('瀏覽器自動重新載入 Reloaded')", timeout=60_000)
         browser.close()
     assert errors == []
+
+
+def test_reading_every_record_loses_no_save(server, caplog):
+    """A build reads every record: at 10,000 orders those reads overflowed the kernel's event queue (16,384 events)
+    when the watcher asked for them too, and a save among them was lost. Only writes are watched now."""
+    _settled(server)
+    files = sorted((server.root / "records").rglob("*.yaml"))
+    caplog.set_level("DEBUG", logger="watchdog")
+    for _ in range(12_000 // len(files) + 1):
+        for file in files:
+            file.read_bytes()
+    edit(server.root, f"{HERE}/order.yaml", lambda d: d["intake"].update(project_name="讀取之後 After the reads"))
+    _until(lambda: "讀取之後 After the reads" in _dossier(server), "the save after the reads")
+    assert not [r for r in caplog.records if "overflow" in r.getMessage().lower()]
