@@ -350,7 +350,7 @@ def report(root: str, period: str, fmt: str, lang: str, today: str | None) -> No
 @click.argument("root", default=".", type=click.Path(file_okay=False))
 @click.option("--address", default="127.0.0.1:8000", show_default=True)
 def serve(root: str, address: str) -> None:
-    """Serve the site, current within a second of a saved dossier; lists, reports and search follow in a background build."""
+    """Serve the site: a saved dossier is made again at once; lists, reports and search follow in a background build."""
     from generator.site.serve import serve as run
 
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import shutil
 from datetime import date
 from pathlib import Path
 
 from editing import dossier, edit
 
+from generator.demo.repository import write_repository
 from generator.site.plugin import build_site
 from generator.site.sitecfg import site_files
 
@@ -70,3 +72,18 @@ def hostile_archive(root: Path, files: dict[str, bytes]) -> Path:
 
 def build(root: Path, strict: bool = False):
     return build_site(root, strict=strict, today=TODAY)
+
+
+def built_demo(folder: Path) -> Path:
+    """The 12-order demo (its whole reviewed history) in ``folder``/demo, built once: tests start from copies of it."""
+    root = folder / "demo"
+    write_repository(root, 12, seed=2)
+    build_site(root, today=TODAY)
+    return root
+
+
+def copy_built(built: Path, folder: Path) -> Path:
+    """A copy of a built demo, with its caches and site: new files (new inodes), as a CI cache restores them."""
+    root = folder / "demo"
+    shutil.copytree(built, root, symlinks=True, ignore=shutil.ignore_patterns(".site.*"))  # not a replaced site being removed
+    return root

@@ -1,4 +1,4 @@
-"""The archive under ``orders serve``: a saved dossier made again alone, in well under a second.
+"""The archive under ``orders serve``: a saved dossier made again alone, without building the site.
 
 A build of the site takes minutes at 10,000 orders; a writer who saves a record wants to see its dossier
 now. So the server keeps in memory what a build knows — every record file read and validated (per file),
@@ -111,13 +111,13 @@ class LiveArchive:
             self._read(path)
         checked, dossier = self._dossier(order_id)
         page_path = dossier_page(order_id)
+        by_path = defaultdict(list)
+        for problem in checked.problems:
+            by_path[problem.path].append(problem)
         written = []
         for edition in self.editions:
             renderer = copy.copy(self.renderers[edition.language])
-            renderer.checked, renderer.catalog = checked, checked.catalog
-            renderer.problems_by_path = defaultdict(list)
-            for problem in checked.problems:
-                renderer.problems_by_path[problem.path].append(problem)
+            renderer.checked, renderer.catalog, renderer.problems_by_path = checked, checked.catalog, by_path
             page = Page(page_path, edition.language)
             if dossier is not None and dossier.order_model is not None:
                 markdown = renderer.dossier(page, dossier, dossier.order_model)

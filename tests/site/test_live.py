@@ -4,14 +4,12 @@ added or deleted, a finding appearing. And what one dossier cannot absorb asks f
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 from editing import dossier, edit, read, write
-from sitebuild import TODAY
+from sitebuild import TODAY, built_demo, copy_built
 
-from generator.demo.repository import write_repository
 from generator.site.live import LiveArchive, NeedsBuild
 from generator.site.plugin import build_site
 
@@ -21,16 +19,12 @@ HERE = dossier(ORDER)
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("live") / "demo"
-    write_repository(root, 12, seed=2)
-    build_site(root, today=TODAY)
-    return root
+    return built_demo(tmp_path_factory.mktemp("live"))
 
 
 @pytest.fixture
 def live(built: Path, tmp_path: Path) -> LiveArchive:
-    root = tmp_path / "demo"
-    shutil.copytree(built, root, symlinks=True, ignore=shutil.ignore_patterns(".site.*"))
+    root = copy_built(built, tmp_path)
     result = build_site(root, today=TODAY)
     return LiveArchive(root, TODAY, result.editions)
 

@@ -11,10 +11,9 @@ from pathlib import Path
 import pytest
 from editing import dossier, edit, read, write
 from gitrepo import git, merge, on_branch
-from sitebuild import TODAY
+from sitebuild import TODAY, built_demo, copy_built
 
 from generator.core import cachefile, paths
-from generator.demo.repository import write_repository
 from generator.site import plugin, reuse, sitecache
 from generator.site.plugin import build_site
 from generator.site.render import pages as render_pages
@@ -24,19 +23,12 @@ WHEN = "2026-11-19T10:00:00+08:00"
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory) -> Path:
-    """The 12-order demo (its whole reviewed history), built once: every test starts from a copy of it."""
-    root = tmp_path_factory.mktemp("reuse") / "demo"
-    write_repository(root, 12, seed=2)
-    build_site(root, today=TODAY)
-    return root
+    return built_demo(tmp_path_factory.mktemp("reuse"))
 
 
 @pytest.fixture
 def archive(built: Path, tmp_path: Path) -> Path:
-    """A copy of the built demo, with its caches and site: new files (new inodes), as a CI cache restores them."""
-    root = tmp_path / "demo"
-    shutil.copytree(built, root, symlinks=True, ignore=shutil.ignore_patterns(".site.*"))  # not a replaced site being removed
-    return root
+    return copy_built(built, tmp_path)
 
 
 def site_files(site: Path) -> dict[str, bytes]:
