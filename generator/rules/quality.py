@@ -143,9 +143,15 @@ def complaint_open_at_close(catalog: Catalog) -> Iterator[Finding]:
     "交付前須經最終檢驗合格（或整改經驗證）",
 )
 def no_final_inspection(catalog: Catalog) -> Iterator[Finding]:
+    # A quality record is kept for fewer years than the delivery it cleared: once a closed dossier's inspection
+    # is destroyed under a disposal, its delivery cannot be judged (an open dossier's cannot have been destroyed).
+    destroyed = {record[3:12] for record in catalog.destroyed() if record.startswith("QC-")}
     for dossier in catalog.dossiers.values():
         delivery = dossier.delivery_model
         if delivery is None:
+            continue
+        order = dossier.order_model
+        if dossier.order_id[4:] in destroyed and order is not None and order.status in (OrderStatus.SETTLED, OrderStatus.ARCHIVED):
             continue
         if not any(_passed_by(entry.model, delivery.delivered_on) for entry in dossier.quality):
             stages = sorted({entry.model.stage.value for entry in dossier.quality}) or ["none"]
