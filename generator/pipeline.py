@@ -152,7 +152,7 @@ def _add_history(root: Path, checked: Checked, reading: Prefetch | None = None) 
         if reading is not None:
             reading.wait()
         trail = read_history(root)
-        return trail, evaluate(trail, catalog) if trail else []
+        return trail, _judge(root, trail, catalog) if trail else []
 
     checked._load = load
     key = _trail_key(root, head, catalog, is_shallow(repo))
@@ -180,11 +180,38 @@ def _trail_key(root: Path, head: str, catalog: Catalog, shallow: bool) -> str:
     change without the history being judged again."""
     digest = hashlib.sha1(f"{head} {shallow}".encode())
     digest.update((published_head(root) or "").encode())
+    digest.update(_read_by_trail(catalog).encode())
+    return digest.hexdigest()
+
+
+def _read_by_trail(catalog: Catalog) -> str:
+    """A digest of every record of the kinds the history's verdict reads (``CATALOG_KINDS``)."""
+    digest = hashlib.sha1()
     for entry in catalog.entries:
         if entry.kind in CATALOG_KINDS:
             digest.update(entry.path.encode())
             digest.update(entry.raw)
     return digest.hexdigest()
+
+
+JUDGED_CACHE = "judged.marshal"
+_JUDGED_VERSION = 1
+
+
+def _judge(root: Path, trail: History, catalog: Catalog) -> list[Approval]:
+    """Every approval of the trail, judging only the commits the last run had not judged (``approvals.evaluate``):
+    after a merge, the merge. Kept under the records the judgements read; a shallow clone's commits miss part of
+    their branches, so it judges them all and keeps nothing."""
+    if trail.shallow:
+        return evaluate(trail, catalog)
+    path = cachefile.folder(root) / JUDGED_CACHE
+    key = _read_by_trail(catalog)
+    judged = cachefile.read(path, _JUDGED_VERSION, key) or {}
+    known = len(judged)
+    approvals = evaluate(trail, catalog, judged)
+    if len(judged) > known:
+        cachefile.write(path, _JUDGED_VERSION, key, {c.sha: judged[c.sha] for c in trail.commits})
+    return approvals
 
 
 def paths_of(checked: Checked, record_id: str) -> list[str]:

@@ -6,15 +6,17 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from editing import read, write
-from gitrepo import direct, make_repo, merge, on_branch
+from editing import edit, read, write
+from gitrepo import direct, git, make_repo, merge, on_branch
 
 from generator import pipeline
 from generator.core import cachefile
-from generator.pipeline import TRAIL_CACHE, check_archive
+from generator.pipeline import JUDGED_CACHE, TRAIL_CACHE, check_archive
+from generator.trail import approvals
 
 TODAY = date(2026, 11, 20)
 ORDER = "records/orders/2026/ORD-2026-0001/order.yaml"
+LOAN = "records/archive/borrowing/BR-2026-0001.yaml"
 
 
 def _history_rows(checked) -> list[tuple]:
@@ -87,3 +89,47 @@ def test_a_disposal_written_later_answers_for_a_deletion(tmp_path: Path):
     assert "history.deleted-without-disposal" not in [row[3] for row in _history_rows(after)]
     (cachefile.folder(root) / TRAIL_CACHE).unlink()
     assert _history_rows(check_archive(root, TODAY)) == _history_rows(after)
+
+
+@pytest.fixture
+def judged(monkeypatch) -> list[str]:
+    """Every commit the check judges itself, rather than taking the judgement it kept."""
+    judge = approvals._judge
+    seen: list[str] = []
+    monkeypatch.setattr(approvals, "_judge", lambda commit, *rest: seen.append(commit.sha) or judge(commit, *rest))
+    return seen
+
+
+def _approval_rows(checked) -> list[tuple]:
+    return [(a.commit.sha, a.kinds, a.approvers, a.tracked, a.rules.organization, a.rules.policy, a.problems, a.acknowledged) for a in checked.approvals]
+
+
+def _from_nothing(root: Path):
+    for name in (TRAIL_CACHE, JUDGED_CACHE):
+        (cachefile.folder(root) / name).unlink(missing_ok=True)
+    return check_archive(root, TODAY)
+
+
+def test_a_merge_has_only_itself_judged_and_the_verdict_of_a_judgement_from_nothing(repo: Path, judged: list[str]):
+    assert check_archive(repo, TODAY).approvals
+    assert len(judged) == 2  # the set-up commit and the direct one
+    on_branch(repo, "name", "chen.yichun", "2026-01-06T10:00:00+08:00", "renamed", lambda r: edit(r, ORDER, lambda d: d["intake"].update(project_name="x")))
+    merge(repo, "name", ["lin.yating"], "2026-01-07T10:00:00+08:00")
+    after = check_archive(repo, TODAY)
+    assert judged[2:] == [git(repo, "rev-parse", "HEAD").strip()]
+    assert _history_rows(after) and _approval_rows(after)
+    again = _from_nothing(repo)
+    assert len(judged) == 2 + 1 + 3
+    assert _history_rows(after) == _history_rows(again) and _approval_rows(after) == _approval_rows(again)
+
+
+def test_a_loan_moved_to_another_department_has_its_merge_judged_again(repo: Path):
+    """Attack: the borrower's head approved a loan; the loan now says another department, whose head never did.
+    A judgement kept from before the edit would still count the approval."""
+    on_branch(repo, "loan", "tsai.mingche", "2026-01-06T10:00:00+08:00", "borrowed", lambda r: edit(r, LOAN, lambda d: d.update(purpose="稽核 Audit")))
+    merge(repo, "loan", ["huang.shuhua"], "2026-01-07T10:00:00+08:00")  # head of finance, the loan's department
+    assert "needs the approval of" not in str(_history_rows(check_archive(repo, TODAY)))
+    edit(repo, LOAN, lambda d: d.update(department="quality"))
+    moved = _history_rows(check_archive(repo, TODAY))
+    assert any(row[3] == "history.approver-not-authorised" and "BR-2026-0001 needs the approval of liu.yihsuan" in row[4] for row in moved)
+    assert moved == _history_rows(_from_nothing(repo))

@@ -124,8 +124,10 @@ class Catalog:
     def disposal_models(self) -> list[tuple[Entry, Disposal]]:
         return [(e, e.model) for e in self.disposals]  # type: ignore[misc]
 
+    @cached_property
     def destroyed(self) -> dict[str, Entry]:
-        """Record ids listed by a disposal that has been carried out, with that disposal."""
+        """Record ids listed by a disposal that has been carried out, with that disposal (asked once per deletion
+        in the history: worked out once)."""
         out: dict[str, Entry] = {}
         for entry, disposal in self.disposal_models:
             if disposal.destroyed_on is not None:

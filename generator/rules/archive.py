@@ -171,7 +171,7 @@ def overdue(catalog: Catalog) -> Iterator[Finding]:
 
 @rule("loan.destroyed-record", "§8.3", E, "A destroyed record is never lent", "已銷毀之檔案不得借閱")
 def destroyed_record(catalog: Catalog) -> Iterator[Finding]:
-    destroyed = catalog.destroyed()
+    destroyed = catalog.destroyed
     for entry, loan in catalog.loan_models:
         for i, record in enumerate(loan.records):
             disposal = destroyed.get(record)

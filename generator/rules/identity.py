@@ -52,7 +52,7 @@ def _unknown(catalog: Catalog, target: str, known: dict, what: str) -> Iterator[
 
 @rule("reference.unknown-record", ("§8.2", "§8.3"), E, "Borrowed and disposed records exist", "借閱或銷毀之檔案須存在")
 def unknown_records(catalog: Catalog) -> Iterator[Finding]:
-    destroyed = catalog.destroyed()
+    destroyed = catalog.destroyed
     for entry, loan in catalog.loan_models:
         for i, record in enumerate(loan.records):
             if record not in catalog.by_id and record not in destroyed and not catalog.is_broken(record):

@@ -145,7 +145,7 @@ def complaint_open_at_close(catalog: Catalog) -> Iterator[Finding]:
 def no_final_inspection(catalog: Catalog) -> Iterator[Finding]:
     # A quality record is kept for fewer years than the delivery it cleared: once a closed dossier's inspection
     # is destroyed under a disposal, its delivery cannot be judged (an open dossier's cannot have been destroyed).
-    destroyed = {record[3:12] for record in catalog.destroyed() if record.startswith("QC-")}
+    destroyed = {record[3:12] for record in catalog.destroyed if record.startswith("QC-")}
     for dossier in catalog.dossiers.values():
         delivery = dossier.delivery_model
         if delivery is None:

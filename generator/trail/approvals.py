@@ -65,34 +65,61 @@ class Approval:
         return not self.problems
 
 
-def evaluate(history: History, catalog: Catalog) -> list[Approval]:
+Judged = dict[str, tuple | None]
+"""Commit sha → its judgement before acknowledgements, as ``evaluate`` remembers it: (kinds, approvers as tuples,
+tracked, problems), or None for a commit that changes nothing judged."""
+
+
+def evaluate(history: History, catalog: Catalog, judged: Judged | None = None) -> list[Approval]:
     """One ``Approval`` per main-line commit that changed records or protected files, oldest first, each judged
-    by the rules in force at its base."""
+    by the rules in force at its base.
+
+    ``judged`` holds earlier judgements by commit and takes the new ones. A commit's judgement depends only
+    on the commit and its ancestry (both named by its sha: the rules at its base, its branch, the states its
+    records entered) and on the loans of ``catalog``, so the caller keys the whole by those loans (with the
+    other ``CATALOG_KINDS``); after a merge only the new commits are judged. The acknowledgements, which read
+    the final policy, are applied afresh each time."""
     book = RulesBook(history.rule_texts)
-    lifecycle = lifecycle_subjects(history)
+    judged = {} if judged is None else judged
+    missing = [i for i, commit in enumerate(history.commits) if commit.sha not in judged]
+    lifecycle = lifecycle_subjects(history, missing) if missing else {}
+    people: dict[tuple, tuple[Approver, ...]] = {}
     out = []
     for index, commit in enumerate(history.commits):
         rules = book.at(commit.rules)
-        judged = _judged_paths(commit)
-        changed = kinds_changed(judged, rules)
-        if not changed:
-            continue
-        kinds = changed + tuple(sorted(s for s in lifecycle.get(index, ()) if rules.policy is not None and rules.needs(s)))
-        approval = Approval(commit, kinds, _approvers(commit, rules), tracked=rules.tracked, rules=rules)
-        if approval.tracked:
-            approval.problems = list(_check(approval, rules, catalog, judged, changed))
-            broken = [path for path in RULE_FILES if not book.valid(_new_blob(commit, path), path)]
-            approval.problems += [
-                (
-                    "history.invalid-rules",
-                    f"it brings a {p.rsplit('/', 1)[1]} that does not validate; the last valid one stays in force",
-                    f"帶入之 {p.rsplit('/', 1)[1]} 未通過驗證；仍以最後一份有效者為準",
-                )
-                for p in broken
-            ]
-        out.append(approval)
+        if commit.sha not in judged:
+            judged[commit.sha] = _judge(commit, index, rules, book, catalog, lifecycle)
+        row = judged[commit.sha]
+        if row is not None:
+            kinds, approvers, tracked, problems = row
+            if approvers not in people:  # a few hundred approvers in tens of thousands of approvals
+                people[approvers] = tuple(Approver(*a) for a in approvers)
+            out.append(Approval(commit, kinds, people[approvers], tracked=tracked, rules=rules, problems=list(problems)))
     _acknowledge(out, book, book.at((history.last_blob.get(ORGANIZATION), history.last_blob.get(POLICY))))
     return out
+
+
+def _judge(commit: Commit, index: int, rules: Rules, book: RulesBook, catalog: Catalog, lifecycle: dict[int, set[str]]) -> tuple | None:
+    """One commit's judgement as ``Judged`` stores it (plain tuples, for the cache)."""
+    judged = _judged_paths(commit)
+    changed = kinds_changed(judged, rules)
+    if not changed:
+        return None
+    kinds = changed + tuple(sorted(s for s in lifecycle.get(index, ()) if rules.policy is not None and rules.needs(s)))
+    approval = Approval(commit, kinds, _approvers(commit, rules), tracked=rules.tracked, rules=rules)
+    if approval.tracked:
+        approval.problems = list(_check(approval, rules, catalog, judged, changed))
+        broken = [path for path in RULE_FILES if not book.valid(_new_blob(commit, path), path)]
+        approval.problems += [
+            (
+                "history.invalid-rules",
+                f"it brings a {p.rsplit('/', 1)[1]} that does not validate; the last valid one stays in force",
+                f"帶入之 {p.rsplit('/', 1)[1]} 未通過驗證；仍以最後一份有效者為準",
+            )
+            for p in broken
+        ]
+    approvers = tuple((a.name, a.email, a.person, a.verified) for a in approval.approvers)
+    return kinds, approvers, approval.tracked, tuple(approval.problems)
 
 
 CLOSED = frozenset({"settled", "archived"})
@@ -100,20 +127,30 @@ STILL_OPEN_WHEN_CLOSED = ("status", "archived_on")
 """What may change on a settled order's own file without the closed-dossier route: archiving it."""
 
 
-def lifecycle_subjects(history: History) -> dict[int, set[str]]:
+def lifecycle_subjects(history: History, only: list[int] | None = None) -> dict[int, set[str]]:
     """Per commit (index): the states records enter in it (``order→in_progress``; a record created in a later
     state enters every state on the way) and ``closed_dossier`` when it changes an order's amounts, client,
     settlement or change requests after the commit that settled the order — judged by where a change enters
-    the history, never by the dates written inside it."""
+    the history, never by the dates written inside it. With ``only`` (commit indexes), the answer holds for
+    those commits, and only the versions of the dossiers they touched are read."""
+    versions_of = history.versions
+    if only is not None and len(only) < len(history.commits):
+        touched = {c.path for i in only for c in history.commits[i].changes}
+        orders = {
+            f"{RECORDS_DIR}/orders/{p.order_id[4:8]}/{p.order_id}/order.yaml"
+            for path in touched
+            if (p := place_of(path.removeprefix(RECORDS_DIR + "/"))) and p.order_id
+        }
+        versions_of = {path: history.versions[path] for path in touched | orders if path in history.versions}  # and when each order closed
     closed_from: dict[str, int] = {}
-    for path, versions in history.versions.items():
+    for path, versions in versions_of.items():
         place = place_of(path.removeprefix(RECORDS_DIR + "/"))
         if place is not None and place.kind == "order" and place.order_id:
             settled = next((v.commit for v in versions if v.status in CLOSED), None)
             if settled is not None:
                 closed_from[place.order_id] = settled
     out: dict[int, set[str]] = {}
-    for path, versions in history.versions.items():
+    for path, versions in versions_of.items():
         place = place_of(path.removeprefix(RECORDS_DIR + "/"))
         if place is None:
             continue
@@ -602,7 +639,7 @@ def is_disposed(path: str, catalog: Catalog) -> bool:
     place = place_of(path.removeprefix(RECORDS_DIR + "/"))
     if place is None:
         return True
-    destroyed = catalog.destroyed()
+    destroyed = catalog.destroyed
     return place.expected_id in destroyed or (place.kind in DOSSIER_KINDS and place.order_id in destroyed)
 
 

@@ -11,6 +11,8 @@ from gitrepo import amend_setup, direct, git, make_repo, merge, on_branch
 
 from generator.demo.company import email
 from generator.pipeline import check_archive
+from generator.trail.approvals import lifecycle_subjects
+from generator.trail.history import read_history
 
 O5 = f"{dossier('ORD-2026-0005')}/order.yaml"
 ST1 = f"{dossier('ORD-2026-0003')}/settlement.yaml"  # the order is accepted: its settlement is open
@@ -193,3 +195,30 @@ def test_signed_approvals_are_verified_and_forged_trailers_are_not(tmp_path, sig
     assert [rule for rule, _ in found] == ["history.approver-not-authorised", "history.unverified-approval"]
     assert "only a claim" in found[1][1]
     assert [a.verified for a in result.approvals[-1].approvers] == [False]
+
+
+def test_the_lifecycle_of_a_few_commits_is_what_the_whole_history_says_of_them(tmp_path):
+    """After a merge only the new commits are judged, from the versions of the dossiers they touch: the states
+    they enter (an order created in progress) and a form added to a dossier archived in the set-up commit must be the ones a reading of
+    every version gives."""
+    root = make_repo(tmp_path)
+
+    def born_in_progress(r):
+        text = (r / O5).read_text(encoding="utf-8").replace("ORD-2026-0005", "ORD-2026-0009")
+        (r / dossier("ORD-2026-0009")).mkdir(parents=True)
+        (r / dossier("ORD-2026-0009") / "order.yaml").write_text(text, encoding="utf-8")
+
+    def late_form(r):  # a change form added to the settled dossier: closed_dossier, known from its order.yaml
+        old = r / f"{dossier('ORD-2025-0001')}/changes/CR-2025-0001-01.yaml"
+        (old.parent / "CR-2025-0001-02.yaml").write_text(old.read_text(encoding="utf-8").replace("CR-2025-0001-01", "CR-2025-0001-02"), encoding="utf-8")
+
+    on_branch(root, "late", "chen.yichun", T1, "a change form", late_form)
+    merge(root, "late", ["wang.chienhung", "huang.shuhua"], T2)
+    on_branch(root, "born", "chen.yichun", T1, "a new order", born_in_progress)
+    merge(root, "born", ["lin.yating"], T2)
+    direct(root, "chen.yichun", T2, "a task", new_task)
+    history = read_history(root)
+    whole = lifecycle_subjects(history)
+    assert "closed_dossier" in whole[1] and "order→in_progress" in whole[2]
+    for index in range(len(history.commits)):
+        assert lifecycle_subjects(history, [index]).get(index, set()) == whole.get(index, set()), index
