@@ -296,6 +296,7 @@ def _folder_bytes(folder: Path) -> int:
 
 def _query_bytes(site: Path, query: str) -> tuple[int, int]:
     """Bytes a browser downloads for the search index when one query is typed (Debian's chromium)."""
+    import contextlib
     import functools
     import http.server
     import threading
@@ -316,7 +317,13 @@ def _query_bytes(site: Path, query: str) -> tuple[int, int]:
         page = browser.new_page()
         page.goto(f"{url}/index.html")
         page.wait_for_load_state("networkidle")
-        page.on("response", lambda r: sizes.__setitem__(r.url, len(r.body())) if "/pagefind/" in r.url else None)
+
+        def heard(response) -> None:
+            if "/pagefind/" in response.url:
+                with contextlib.suppress(Exception):  # a response still arriving when the browser closes
+                    sizes[response.url] = len(response.body())
+
+        page.on("response", heard)
         page.locator("#oa-search input.pagefind-ui__search-input").type(query)
         page.keyboard.press("End")
         page.wait_for_selector(".pagefind-ui__result", timeout=20_000)
@@ -634,6 +641,32 @@ def _peak_mb(pid: int) -> int:
     return 0
 
 
+def bench_scale(orders: int, repeat: int) -> None:
+    """An archive far past 10,000 orders (issue 18 target 5: 50,000 on one 2-core machine): a fresh clone built
+    cold (both editions), built again with nothing changed, its size on disk, and what one search query downloads
+    in Chromium. ``--only validate`` gives the same size's ``orders validate`` figures."""
+    import shutil
+
+    for size in SIZES or [orders]:
+        clone = OUT / f"scale-{size}"
+        shutil.rmtree(clone, ignore_errors=True)
+        subprocess.run(["git", "clone", "-q", str(repository(size)), str(clone)], check=True)
+        _languages(clone, True)
+        cold = fresh(BUILD, str(clone), cores=2)
+        warm = fresh(BUILD, str(clone), cores=2)
+        site = clone / "site"
+        files = [f for f in site.rglob("*") if f.is_file()]
+        bundle = sum(f.stat().st_size for f in (site / "pagefind").rglob("*") if f.is_file())
+        downloaded, fetched = _query_bytes(site, "股份")
+        print(
+            f"scale: {size:,} orders, both editions ({cold['pages']:,} pages): cold {cold['seconds']:.1f} s "
+            f"({cold['seconds'] / size * 1000:.1f} s per 1,000 orders) / {cold['peak_mb']:.0f} MB; nothing changed {warm['seconds']:.1f} s "
+            f"/ {warm['peak_mb']:.0f} MB; site {sum(f.stat().st_size for f in files) / 1e6:.0f} MB in {len(files):,} files, search bundle "
+            f"(first edition) {bundle / 1e6:.0f} MB; one query (股份) downloads {downloaded / 1000:.0f} KB in {fetched} files (target ≤ 500 KB)",
+            flush=True,
+        )
+
+
 SIZES: list[int] | None = None
 ONE_LANGUAGE = False
 
@@ -647,6 +680,7 @@ BENCHMARKS = {
     "incremental": (bench_incremental, 10_000),
     "validate": (bench_validate, 10_000),
     "serve": (bench_serve, 10_000),
+    "scale": (bench_scale, 50_000),
 }
 
 
@@ -655,7 +689,7 @@ def main() -> None:
     parser.add_argument("--orders", type=int, help="orders in the generated archives (default: each benchmark's own size)")
     parser.add_argument("--repeat", type=int, default=3, help="fresh-process runs per figure (median)")
     parser.add_argument("--only", choices=sorted(BENCHMARKS), action="append", help="run only these")
-    parser.add_argument("--sizes", help="site, incremental, validate: the archive sizes to build, e.g. 1000,10000 (default: from --orders)")
+    parser.add_argument("--sizes", help="site, incremental, validate, serve, scale: the archive sizes to build, e.g. 1000,10000 (default: from --orders)")
     parser.add_argument("--one-language", action="store_true", help="site: the first language only (to compare with code from before translations)")
     args = parser.parse_args()
     global SIZES, ONE_LANGUAGE
