@@ -456,6 +456,22 @@ print(json.dumps({"seconds": seconds, "pages": result.pages, "made": result.made
 """
 
 
+def _clone(name: str, size: int) -> Path:
+    """A fresh clone of the ``size``-order demo repository in bench/out/<name>-<size>: no cache of any earlier run."""
+    import shutil
+
+    clone = OUT / f"{name}-{size}"
+    shutil.rmtree(clone, ignore_errors=True)
+    subprocess.run(["git", "clone", "-q", str(repository(size)), str(clone)], check=True)
+    return clone
+
+
+def _built_twice(clone: Path) -> tuple[dict, dict]:
+    """Both editions built cold, then again with nothing changed, each in a fresh process on two cores."""
+    _languages(clone, True)
+    return fresh(BUILD, str(clone), cores=2), fresh(BUILD, str(clone), cores=2)
+
+
 def _merge_one_edit(root: Path, n: int) -> str:
     """One record edited on a branch and merged with its reviewer's trailer, as a pull request would be: the
     project name of an order in the middle of the archive (it shows on its dossier and on the order lists)."""
@@ -487,15 +503,9 @@ def _merge_one_edit(root: Path, n: int) -> str:
 def bench_incremental(orders: int, repeat: int) -> None:
     """One merged pull request (issue 18: ≤ 5 s at 10,000 orders with the last build's caches and site): a clone
     of the demo built cold, then after each of ``repeat`` merges of one edited record, both editions."""
-    import shutil
-
     for size in SIZES or [orders]:
-        clone = OUT / f"incremental-{size}"
-        shutil.rmtree(clone, ignore_errors=True)
-        subprocess.run(["git", "clone", "-q", str(repository(size)), str(clone)], check=True)
-        _languages(clone, True)
-        cold = fresh(BUILD, str(clone), cores=2)
-        warm = fresh(BUILD, str(clone), cores=2)
+        clone = _clone("incremental", size)
+        cold, warm = _built_twice(clone)
         runs = []
         for n in range(1, repeat + 1):
             order = _merge_one_edit(clone, n)
@@ -528,13 +538,10 @@ def bench_validate(orders: int, repeat: int) -> None:
     warm): a fresh clone with no caches, then nothing changed (the verdict remembered), then one record edited in
     the work tree, then (the edit undone) one pull request merged."""
     import re
-    import shutil
     import time
 
     for size in SIZES or [orders]:
-        clone = OUT / f"validate-{size}"
-        shutil.rmtree(clone, ignore_errors=True)
-        subprocess.run(["git", "clone", "-q", str(repository(size)), str(clone)], check=True)
+        clone = _clone("validate", size)
         time.sleep(2.5)  # older than a clock tick, as a checkout usually is by the time anyone validates it
         cold = fresh(VALIDATE, str(clone), cores=2)
         records = int(re.match(r"\D*(\d+) valid records", cold["said"]).group(1))
@@ -645,15 +652,9 @@ def bench_scale(orders: int, repeat: int) -> None:
     """An archive far past 10,000 orders (issue 18 target 5: 50,000 on one 2-core machine): a fresh clone built
     cold (both editions), built again with nothing changed, its size on disk, and what one search query downloads
     in Chromium. ``--only validate`` gives the same size's ``orders validate`` figures."""
-    import shutil
-
     for size in SIZES or [orders]:
-        clone = OUT / f"scale-{size}"
-        shutil.rmtree(clone, ignore_errors=True)
-        subprocess.run(["git", "clone", "-q", str(repository(size)), str(clone)], check=True)
-        _languages(clone, True)
-        cold = fresh(BUILD, str(clone), cores=2)
-        warm = fresh(BUILD, str(clone), cores=2)
+        clone = _clone("scale", size)
+        cold, warm = _built_twice(clone)
         site = clone / "site"
         files = [f for f in site.rglob("*") if f.is_file()]
         bundle = sum(f.stat().st_size for f in (site / "pagefind").rglob("*") if f.is_file())
