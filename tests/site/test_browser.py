@@ -373,7 +373,11 @@ def test_search_filters_read_in_the_sites_order_and_stay_beside_the_results(brow
         names = ["狀態", "服務類型", "客戶", "年度"] if language == "zh-Hant" else ["Status", "Service", "Client", "Year"]
         # Pagefind's UI draws each filter once its values have loaded, one request each: wait for all of them
         # (a fixed half second missed the client filter in two full runs, once on an idle machine), then let it settle.
-        page.wait_for_function("n => document.querySelectorAll('.pagefind-ui__filter-name').length >= n", arg=len(names), timeout=15_000)
+        try:
+            page.wait_for_function("n => document.querySelectorAll('.pagefind-ui__filter-name').length >= n", arg=len(names), timeout=15_000)
+        except sync_api.TimeoutError:  # say which group never came (twice so far, both under heavy disk load from other work)
+            shown = _shown_in_order(page.locator(".pagefind-ui__filter-name"))
+            pytest.fail(f"after 15 s the search shows the filter groups {shown}, not {names} ({width} px)")
         page.wait_for_timeout(300)
         groups = _shown_in_order(page.locator(".pagefind-ui__filter-name"))
         assert groups == names, groups
