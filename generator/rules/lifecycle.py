@@ -9,7 +9,7 @@ from schemas import ChangeStatus, OrderStatus, QualityStatus, SettlementStatus
 from schemas.delivery import DisputeStatus, ObjectionStatus
 
 from . import E, Finding, each_order, rule, zh_label
-from .quality import ACCEPTED
+from .delivery import ACCEPTED
 
 S = OrderStatus
 DELIVERED_OR_LATER = frozenset({S.DELIVERED, S.ACCEPTED, S.SETTLED, S.ARCHIVED})

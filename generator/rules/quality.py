@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from generator.records.catalog import Catalog
-from schemas import OrderStatus, QualityStatus
+from schemas import QualityStatus
 from schemas.organization import Role
 from schemas.quality import Result, Stage
 
 from . import E, Finding, rule, zh_label
 from .delivery import ACCEPTED
+from .lifecycle import SETTLED_OR_LATER
 
 
 @rule("quality.no-rectification", "§4.4", E, "A failed inspection is rectified by rework, repair or scrap", "檢驗不合格須返工、返修或報廢")
@@ -122,7 +123,7 @@ def rectification_out_of_order(catalog: Catalog) -> Iterator[Finding]:
 def complaint_open_at_close(catalog: Catalog) -> Iterator[Finding]:
     for dossier in catalog.dossiers.values():
         order = dossier.order.model if dossier.order is not None else None
-        if order is None or order.status not in (OrderStatus.SETTLED, OrderStatus.ARCHIVED):
+        if order is None or order.status not in SETTLED_OR_LATER:
             continue
         for entry in dossier.quality:
             for i, complaint in enumerate(entry.model.complaints):
@@ -151,7 +152,7 @@ def no_final_inspection(catalog: Catalog) -> Iterator[Finding]:
         if delivery is None:
             continue
         order = dossier.order_model
-        if dossier.order_id[4:] in destroyed and order is not None and order.status in (OrderStatus.SETTLED, OrderStatus.ARCHIVED):
+        if dossier.order_id[4:] in destroyed and order is not None and order.status in SETTLED_OR_LATER:
             continue
         if not any(_passed_by(entry.model, delivery.delivered_on) for entry in dossier.quality):
             stages = sorted({entry.model.stage.value for entry in dossier.quality}) or ["none"]
