@@ -147,15 +147,16 @@ def _add_history(root: Path, checked: Checked, reading: Prefetch | None = None) 
     if head is None:  # a repository without commits
         return
     catalog = checked.catalog
+    read = _read_by_trail(catalog)  # both caches' keys
 
     def load() -> tuple[History | None, list[Approval]]:
         if reading is not None:
             reading.wait()
         trail = read_history(root)
-        return trail, _judge(root, trail, catalog) if trail else []
+        return trail, _judge(root, trail, catalog, read) if trail else []
 
     checked._load = load
-    key = _trail_key(root, head, catalog, is_shallow(repo))
+    key = _trail_key(root, head, read, is_shallow(repo))
     cached = cachefile.read(cachefile.folder(root) / TRAIL_CACHE, _TRAIL_VERSION, key)
     if cached is not None:
         findings, checked.approval_count = cached
@@ -174,13 +175,13 @@ def _unreadable(exc: UnreadableHistory) -> Problem:
     return Problem(RECORDS_DIR, 1, 1, "history.unreadable", f"the history cannot be read, so no approval is judged: {exc}", "§8.1")
 
 
-def _trail_key(root: Path, head: str, catalog: Catalog, shallow: bool) -> str:
+def _trail_key(root: Path, head: str, read: str, shallow: bool) -> str:
     """Everything the history's findings depend on besides the program (``cachefile`` adds that): the head, the
-    published head, whether the clone is shallow, and every record of the kinds they read. Any other record may
-    change without the history being judged again."""
+    published head, whether the clone is shallow, and every record of the kinds they read (``read``, from
+    ``_read_by_trail``). Any other record may change without the history being judged again."""
     digest = hashlib.sha1(f"{head} {shallow}".encode())
     digest.update((published_head(root) or "").encode())
-    digest.update(_read_by_trail(catalog).encode())
+    digest.update(read.encode())
     return digest.hexdigest()
 
 
@@ -198,19 +199,18 @@ JUDGED_CACHE = "judged.marshal"
 _JUDGED_VERSION = 1
 
 
-def _judge(root: Path, trail: History, catalog: Catalog) -> list[Approval]:
+def _judge(root: Path, trail: History, catalog: Catalog, read: str) -> list[Approval]:
     """Every approval of the trail, judging only the commits the last run had not judged (``approvals.evaluate``):
     after a merge, the merge. Kept under the records the judgements read; a shallow clone's commits miss part of
-    their branches, so it judges them all and keeps nothing."""
+    their branches, so it judges them all and keeps nothing. ``read``: ``_read_by_trail(catalog)``."""
     if trail.shallow:
         return evaluate(trail, catalog)
     path = cachefile.folder(root) / JUDGED_CACHE
-    key = _read_by_trail(catalog)
-    judged = cachefile.read(path, _JUDGED_VERSION, key) or {}
+    judged = cachefile.read(path, _JUDGED_VERSION, read) or {}
     known = len(judged)
     approvals = evaluate(trail, catalog, judged)
     if len(judged) > known:
-        cachefile.write(path, _JUDGED_VERSION, key, {c.sha: judged[c.sha] for c in trail.commits})
+        cachefile.write(path, _JUDGED_VERSION, read, {c.sha: judged[c.sha] for c in trail.commits})
     return approvals
 
 
