@@ -293,7 +293,7 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
         self.files, self.env, self.mkdocs_config = files, env, config  # for ``Edition``: one page made again later
         if self.search is not None:
             self.writer = ThreadPoolExecutor(1, thread_name_prefix=f"{APART}pagefind-bundle")
-            self.written = self.writer.submit(self.search.write, Path(config.site_dir) / "pagefind")
+            self.written = self.writer.submit(self.search.write_and_end, Path(config.site_dir) / "pagefind")
         self._keep_outputs(config, files)
         return env
 
@@ -544,7 +544,10 @@ class _Converter:
     def _convert(self, path: str, source: str) -> tuple:
         if self.said is None:
             self.said = _collect_log()
-        page = Page(None, self.files.get_file_from_path(path), self.config)  # in the worker only
+        file = self.files.get_file_from_path(path)
+        held = file.page
+        page = Page(None, file, self.config)  # in the worker only
+        file.page = held  # MkDocs' Page ties itself to its file: a worker would keep every page it converted (1.3 GB)
         page.markdown, page.meta = get_data(source)
         _render(page, self.config, self.files)
         links = None if page.links_to_anchors is None else {f.src_uri: a for f, a in page.links_to_anchors.items()}

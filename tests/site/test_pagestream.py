@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import gc
 import multiprocessing
 import os
 import threading
@@ -118,3 +119,32 @@ def test_a_worker_that_dies_is_reported_not_waited_for():
     stream.processes[1].kill()
     with pytest.raises(PageStreamError, match="stopped"):
         stream.pages()
+
+
+def _memory_mb(pid: int) -> float:
+    """The process's proportional share of the memory it maps: summed over processes, what they use together."""
+    with open(f"/proc/{pid}/smaps_rollup") as rollup:
+        return sum(int(line.split()[1]) for line in rollup if line.startswith("Pss:")) / 1024
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/smaps_rollup"), reason="Linux's /proc tells a process's share of memory")
+def test_a_collection_here_copies_nothing_the_workers_share():
+    """The workers read the archive this process holds, without copying it. A full collection here while they
+    run must not write into the archive's objects: each page of memory so written is copied, here first and
+    then in a worker (10,000 orders: the build's processes grew by 0.4 GB here and 1.2 GB in each worker)."""
+    archive = [[i, f"order {i}", []] for i in range(400_000)]  # ~100 MB of objects the collector tracks
+    go = multiprocessing.get_context("fork").Event()
+
+    def page(i: int) -> str:
+        go.wait(30)
+        return f"# {len(archive)} {i}"
+
+    with PageStream([(f"p{i}.md", functools.partial(page, i)) for i in range(4)], parallel=True, workers=2) as stream:
+        processes = [os.getpid(), *(p.pid for p in stream.processes)]
+        before = sum(_memory_mb(pid) for pid in processes)
+        gc.collect()
+        after = sum(_memory_mb(pid) for pid in processes)
+        go.set()
+        assert len(stream.pages()) == 4
+    assert after - before < 20, (before, after)
+    assert gc.get_freeze_count() == 0  # thawed once the workers are gone

@@ -96,3 +96,13 @@ def test_a_bundle_with_an_empty_file_or_no_entry_is_refused(tmp_path):
     (tmp_path / "fragment/x.pf_fragment").write_bytes(b"")
     with pytest.raises(SearchIndexError, match="empty"):
         _check_bundle(tmp_path)
+
+
+def test_the_service_ends_once_its_bundle_is_written(tmp_path):
+    """Pagefind holds every page's words until it exits; the next edition is built meanwhile, so it must not wait."""
+    index = SearchIndex()
+    index.add(page_url("dossiers/ORD-2026-0001.html"), html("ORD-2026-0001", "結算", "已結算"))
+    assert index.write_and_end(tmp_path / "pagefind") == 1
+    assert index.process.poll() is not None and not index.answers
+    assert (tmp_path / "pagefind" / "pagefind-entry.json").is_file()
+    index.close()  # said again by the build's end: nothing
