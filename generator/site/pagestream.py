@@ -12,6 +12,14 @@ reading it, so no worker stands blocked on a full pipe while another
 converts a 3 MB index page; MkDocs asks for a page when it reaches it
 (``get``) and usually finds it there already.
 
+A worker shares this process's memory until it writes to it, and reading
+an object writes to it (its reference count): each page of memory a rendered
+page reads is copied into the worker. Over a whole edition each worker came
+to copy half the archive (0.8 GB each at 10,000 orders). So a worker retires
+after a few hundred pages (``RETIRE``) and a new one, forked then and sharing
+everything again, takes its place; where none can be forked, this process
+renders the rest itself, finished the same way.
+
 Where forking is not safe or not possible (another thread is running, as
 under ``mkdocs serve``, or a platform without ``fork``) the same object
 renders each page in-process when it is asked for and leaves ``finish`` to
@@ -47,6 +55,15 @@ class PageStreamError(RuntimeError):
     """A page could not be rendered (the worker's traceback is the message)."""
 
 
+RETIRE = (500, 64 << 20)
+"""A worker ends after this many pages or this many bytes of them sent, whichever comes first (the lists of every
+order read most of the archive: a few of them retire a worker)."""
+
+Sent = tuple[int, Any, Any, Any]
+"""What a worker sends for page ``number``: (number, record, lengths, facts); a record None is the earlier build's
+page (``Kept``), a record str the traceback of a page that failed."""
+
+
 class PageStream:
     def __init__(
         self,
@@ -57,47 +74,54 @@ class PageStream:
         store=None,
         earlier=None,
         skip: Skip | None = None,
+        retire: tuple[int, int] = RETIRE,
     ):
+        self.plan: Plan | None = plan
         self.paths = [path for path, _ in plan]
+        self.finish, self.skip, self.retire = finish, skip, retire
         self.earlier = earlier  # an earlier build's pages, which a worker may find still hold (``Kept``)
         self.copied = 0  # pages taken from ``earlier``
+        self.started = 0  # workers forked, the retired included
         self.index = {path: i for i, path in enumerate(self.paths)}
         self.store = MemoryPages() if store is None else store  # where arrived pages are kept (``pagefile``)
         self.received: set[int] = set()
         self.failed: dict[int, str] = {}  # page number → the worker's traceback
-        self.processes: list[multiprocessing.process.BaseProcess] = []
+        self.processes: list[multiprocessing.process.BaseProcess] = []  # the workers not yet ended
         self.open: dict[Connection, multiprocessing.process.BaseProcess] = {}  # pipes still delivering
-        self.renderers: list[Callable[[], str]] | None = [render for _, render in plan]
+        self.taken: Any = None  # how many pages of the plan have been taken, by any worker (shared)
         self.froze = False
         if plan and (can_fork() if parallel is None else parallel):
-            context = multiprocessing.get_context("fork")
-            taken = context.Value("q", 0)  # how many pages of the plan workers have taken
-            # Workers only read the archive. Frozen, its objects are never walked by a collection, in the workers nor
-            # here: one full collection in this process would write into every object's header, and each page so
-            # written becomes a private copy in every worker too (10,000 orders: 1.2 GB a worker). They thaw in close().
-            gc.freeze()
-            self.froze = True
+            self.context = multiprocessing.get_context("fork")
+            self.taken = self.context.Value("q", 0)
             for _ in range(max(1, min(workers or usable_cores(), len(plan)))):
-                receiver, sender = context.Pipe(duplex=False)
-                inherited = [receiver, *self.open]
-                process = context.Process(target=_render_taken, args=(plan, taken, finish, skip, sender, inherited), daemon=True)
-                process.start()
-                sender.close()
-                self.processes.append(process)
-                self.open[receiver] = process
-            self.renderers = None  # the workers have them: what they hold (the archive, its history) can go from here
+                self._start()
 
     @property
     def parallel(self) -> bool:
-        return bool(self.processes)
+        return self.taken is not None
+
+    def _start(self) -> None:
+        """Fork one more worker. The archive is frozen first (and thawed in ``close``): a full collection here
+        would write into every object's header, and each page of memory so written is copied, here and in a
+        worker (10,000 orders: 0.4 GB here, 1.2 GB a worker)."""
+        gc.freeze()
+        self.froze = True
+        receiver, sender = self.context.Pipe(duplex=False)
+        inherited = [receiver, *self.open]
+        process = self.context.Process(target=_render_taken, args=(self.plan, self.taken, self.finish, self.skip, sender, inherited, self.retire), daemon=True)
+        process.start()
+        sender.close()
+        self.started += 1
+        self.processes.append(process)
+        self.open[receiver] = process
 
     def get(self, path: str, html: bool = True) -> Delivered:
         """The page at ``path`` (without ``html``, its conversion holds None for its HTML: ``store.html`` reads it);
         waits for the workers when none has delivered it yet."""
         i = self.index[path]
-        if self.renderers is not None:
+        if not self.parallel:
             if i not in self.received:
-                self.store.put(path, (self.renderers[i](), None))
+                self.store.put(path, (self.plan[i][1](), None))
                 self.received.add(i)
             return self.store.get(path, html)
         self._take_in(block=False)
@@ -105,16 +129,20 @@ class PageStream:
             if i in self.failed:
                 self.close()
                 raise PageStreamError(self.failed[i])
-            if not self.open:
+            if self.open:
+                self._take_in(block=True)
+            elif (number := _take(self.taken, len(self.paths))) is not None:  # no worker could be forked: here, then
+                self._arrived(_make(self.plan, number, self.finish, self.skip))
+            else:
                 self.close()
                 raise PageStreamError("the processes rendering the pages ended without this page")
-            self._take_in(block=True)
         return self.store.get(path, html)
 
     def wait_all(self) -> None:
         """Until every page of the plan is in the store (what the page cache keeps)."""
         for path in self.paths:
             self.get(path, html=False)
+        self.plan = None  # what the renderers hold (the archive, its history) may go
 
     def pages(self) -> dict[str, Delivered]:
         """Every page of the plan, whole."""
@@ -125,24 +153,35 @@ class PageStream:
         for connection in wait(list(self.open), timeout=1 if block else 0):
             try:
                 data = connection.recv_bytes()
-            except EOFError:  # this worker is done, or was killed (say, by the kernel for memory)
-                process = self.open.pop(connection)
-                connection.close()
-                process.join(timeout=5)
-                if process.exitcode != 0:
-                    self.close()
-                    raise PageStreamError(f"a process rendering the pages stopped (exit code {process.exitcode})") from None
+            except EOFError:  # this worker is done or retired, or was killed (say, by the kernel for memory)
+                self._ended(connection)
                 continue
-            number, record, lengths, facts = pickle.loads(data)  # a failed page: its traceback, and no lengths
-            if isinstance(record, str):
-                self.failed[number] = record
-                continue
-            if record is None:
-                self.store.copy_from(self.earlier, self.paths[number], facts)
-                self.copied += 1
-            else:
-                self.store.put_record(self.paths[number], record, lengths, facts)
-            self.received.add(number)
+            self._arrived(pickle.loads(data))
+
+    def _ended(self, connection: Connection) -> None:
+        process = self.open.pop(connection)
+        connection.close()
+        process.join(timeout=5)
+        self.processes.remove(process)
+        if process.exitcode != 0:
+            self.close()
+            raise PageStreamError(f"a process rendering the pages stopped (exit code {process.exitcode})") from None
+        with self.taken.get_lock():
+            left = self.taken.value < len(self.paths)
+        if left and can_fork():  # retired: another takes its place (else ``get`` renders the rest here)
+            self._start()
+
+    def _arrived(self, sent: Sent) -> None:
+        number, record, lengths, facts = sent
+        if isinstance(record, str):
+            self.failed[number] = record
+            return
+        if record is None:
+            self.store.copy_from(self.earlier, self.paths[number], facts)
+            self.copied += 1
+        else:
+            self.store.put_record(self.paths[number], record, lengths, facts)
+        self.received.add(number)
 
     def close(self) -> None:
         for connection in self.open:
@@ -165,33 +204,48 @@ class PageStream:
         self.close()
 
 
-def _render_taken(plan: Plan, taken: Any, finish: Finish | None, skip: Skip | None, connection: Connection, inherited: list[Connection]) -> None:
-    """In a worker: take the next page nobody has taken, render (and finish) it, send it; until none is left."""
+def _take(taken: Any, total: int) -> int | None:
+    """The number of the next page nobody has taken, now taken; None when every page is."""
+    with taken.get_lock():
+        number = taken.value
+        if number >= total:
+            return None
+        taken.value = number + 1
+    return number
+
+
+def _make(plan: Plan, number: int, finish: Finish | None, skip: Skip | None) -> Sent:
+    """Page ``number`` rendered and finished, as a worker sends it; a failure sends its traceback."""
+    path, render = plan[number]
+    try:
+        finished = skip(path, render) if skip is not None else None
+        if finished is None:
+            markdown = render()
+            finished = finish(path, markdown) if finish is not None else None
+        if isinstance(finished, Kept):
+            return (number, None, None, finished.facts)
+        if isinstance(finished, Finished):
+            return (number, *finished.encode(markdown))
+        return (number, *encode((markdown, finished)), None)
+    except Exception:
+        return (number, traceback.format_exc(), None, None)
+
+
+def _render_taken(plan: Plan, taken: Any, finish: Finish | None, skip: Skip | None, connection: Connection, inherited: list[Connection], retire) -> None:
+    """In a worker: take the next page nobody has taken, render (and finish) it, send it; until none is left, or
+    until it has made its share (``RETIRE``), or a page failed."""
     for reader in inherited:  # the reading ends of the pipes: held open here, they would hide the build's end
         reader.close()
-    number = -1
+    pages, sent_bytes = retire
     try:
-        while True:
-            with taken.get_lock():
-                number = taken.value
-                taken.value += 1
-            if number >= len(plan):
-                return
-            path, render = plan[number]
-            finished = skip(path, render) if skip is not None else None
-            if finished is None:
-                markdown = render()
-                finished = finish(path, markdown) if finish is not None else None
-            if isinstance(finished, Kept):
-                sent = (number, None, None, finished.facts)
-            elif isinstance(finished, Finished):
-                sent = (number, *finished.encode(markdown))
-            else:
-                sent = (number, *encode((markdown, finished)), None)
-            connection.send_bytes(pickle.dumps(sent, pickle.HIGHEST_PROTOCOL))
+        while pages > 0 and sent_bytes > 0 and (number := _take(taken, len(plan))) is not None:
+            sent = _make(plan, number, finish, skip)
+            data = pickle.dumps(sent, pickle.HIGHEST_PROTOCOL)
+            connection.send_bytes(data)
+            if isinstance(sent[1], str):
+                return  # reported when that page is asked for; this worker takes no more pages
+            pages, sent_bytes = pages - 1, sent_bytes - len(data)
     except BrokenPipeError:  # the build stopped reading (it failed): nothing left to do
         return
-    except BaseException:  # reported when that page is asked for; this worker stops taking pages
-        connection.send_bytes(pickle.dumps((number, traceback.format_exc(), None, None)))
     finally:
         connection.close()

@@ -148,3 +148,55 @@ def test_a_collection_here_copies_nothing_the_workers_share():
         assert len(stream.pages()) == 4
     assert after - before < 20, (before, after)
     assert gc.get_freeze_count() == 0  # thawed once the workers are gone
+
+
+def test_workers_retire_and_others_take_their_place():
+    """Each worker makes a share of the pages (by count, or by bytes sent) and ends; the pages are the same."""
+    with PageStream(plan(100), parallel=True, finish=shout, workers=2, retire=(7, 1 << 30)) as by_count:
+        pages = by_count.pages()
+    assert list(pages) == [path for path, _ in plan(100)]
+    assert pages["dossiers/P0042.md"][0] == "# Page 42\n\n" + "內容 " * 42 + "\n"
+    assert by_count.started >= 100 // 7 and len({pid for _, (_, (_, _, pid)) in pages.items()}) >= 100 // 7
+    with PageStream(plan(100), parallel=True, finish=shout, workers=2, retire=(1000, 2000)) as by_size:
+        assert by_size.pages().keys() == pages.keys()
+    assert by_size.started >= 10  # the later pages are over 500 bytes each
+
+
+def test_where_no_worker_can_take_over_the_rest_is_made_here_and_finished_the_same(monkeypatch):
+    from generator.site import pagestream
+
+    with PageStream(plan(40), parallel=True, finish=shout, workers=2, retire=(5, 1 << 30)) as stream:
+        monkeypatch.setattr(pagestream, "can_fork", lambda: False)  # say, a thread of another kind started meanwhile
+        pages = stream.pages()
+    assert stream.started == 2
+    finished = [finished for _, (_, finished) in pages.items()]
+    assert [size for _, size, _ in finished] == [len(markdown) for markdown, _ in pages.values()]
+    assert sum(pid == os.getpid() for _, _, pid in finished) >= 30  # the two workers made ten pages between them
+
+
+def _private_mb() -> float:
+    with open("/proc/self/smaps_rollup") as rollup:
+        return sum(int(line.split()[1]) for line in rollup if line.startswith(("Private_Dirty:", "Private_Clean:"))) / 1024
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/smaps_rollup"), reason="Linux's /proc tells a process's private memory")
+def test_a_worker_copies_no_more_of_the_archive_than_its_share_of_pages_reads():
+    """Reading an object writes its reference count, so a worker copies every page of memory its pages read.
+    Here each page reads its own twentieth of a ~100 MB archive: a worker making half the pages would copy half
+    of it; retiring after two pages, a worker copies about two twentieths."""
+    archive = [[i, f"order {i}", []] for i in range(400_000)]
+    share = len(archive) // 20
+
+    def page(i: int) -> str:
+        return f"# {sum(len(x) for x in archive[i * share : (i + 1) * share])}"
+
+    def copied(path: str, markdown: str) -> float:
+        return _private_mb()
+
+    pages = [(f"p{i}.md", functools.partial(page, i)) for i in range(20)]
+    with PageStream(pages, parallel=True, finish=copied, workers=2, retire=(2, 1 << 30)) as retiring:
+        most = max(finished for _, finished in retiring.pages().values())
+    with PageStream(pages, parallel=True, finish=copied, workers=2, retire=(1000, 1 << 30)) as staying:
+        control = max(finished for _, finished in staying.pages().values())
+    assert control > 28, control  # the attack on memory this defends against: a worker ends with half the archive
+    assert most < 16, most
