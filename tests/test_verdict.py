@@ -37,6 +37,26 @@ def _first_order(root: Path) -> Path:
     return sorted((root / "records" / "orders").glob("*/ORD-*/order.yaml"))[0]
 
 
+def _attachments(root: Path) -> Path:
+    folder = _first_order(root).parent / "attachments"
+    folder.mkdir(exist_ok=True)
+    return folder
+
+
+def _attachment(root: Path) -> Path:
+    """A file of the first dossier's attachments (the first of them, made if there is none)."""
+    found = sorted(p for p in _attachments(root).iterdir() if p.is_file())
+    if found:
+        return found[0]
+    (_attachments(root) / "contract.pdf").write_bytes(b"%PDF-1.7")
+    return _attachments(root) / "contract.pdf"
+
+
+def _made_a_folder(path: Path) -> None:
+    path.unlink()
+    path.mkdir()
+
+
 def _rows(result) -> list[tuple]:
     return [(p.path, p.line, p.col, p.rule, p.message, p.clause, p.severity) for p in result.problems]
 
@@ -83,6 +103,11 @@ def test_an_edit_of_the_same_size_with_its_time_set_back_is_seen(repo: Path, set
         pytest.param(lambda root: os.mkfifo(root / "records" / "pipe.yaml"), id="a named pipe added"),
         pytest.param(lambda root: (root / "records" / "orders" / "2026" / "empty").mkdir(), id="a folder added"),
         pytest.param(lambda root: _first_order(root).chmod(0o600), id="a mode changed"),
+        pytest.param(lambda root: (_attachments(root) / "extra.pdf").write_bytes(b"%PDF"), id="an attachment added"),
+        pytest.param(lambda root: _attachment(root).unlink(), id="an attachment deleted"),
+        pytest.param(lambda root: _attachment(root).rename(_attachment(root).with_name("renamed.pdf")), id="an attachment renamed"),
+        pytest.param(lambda root: _made_a_folder(_attachment(root)), id="an attachment made a folder"),
+        pytest.param(lambda root: os.mkfifo(_attachments(root) / "pipe.pdf"), id="a named pipe among the attachments"),
     ],
 )
 def test_any_change_under_records_is_checked_again(repo: Path, settled, change):
@@ -91,6 +116,15 @@ def test_any_change_under_records_is_checked_again(repo: Path, settled, change):
     time.sleep(0.05)
     change(repo)
     assert not check_verdict(repo, TODAY).remembered
+
+
+def test_an_attachments_bytes_are_not_what_the_check_reads(repo: Path, settled):
+    """The check asks only which attachments a dossier has: rewriting one costs no check (the walk does not ask
+    the state of the quarter million attachments of a 50,000-order archive)."""
+    attachment = _attachment(repo)
+    check_verdict(repo, TODAY)
+    attachment.write_bytes(attachment.read_bytes() + b" rewritten")
+    assert check_verdict(repo, TODAY).remembered
 
 
 def test_a_symbolic_link_is_never_vouched_for(repo: Path, settled):
