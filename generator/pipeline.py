@@ -18,7 +18,7 @@ from generator.core import cachefile
 from generator.core.problems import Problem, Severity, UserError
 from generator.records.calendar import archive_today
 from generator.records.catalog import Catalog, build_catalog
-from generator.records.layout import RECORDS_DIR, place_of
+from generator.records.layout import RECORDS_DIR, dossier_folder, place_of
 from generator.records.load import Snapshot, load_records, scan_attachments
 from generator.records.validate import Entry, validate_sources
 from generator.rules import run_rules
@@ -220,7 +220,7 @@ def paths_of(checked: Checked, record_id: str) -> list[str]:
     known = set(history.versions) if history else set()
     known |= {e.path for e in checked.catalog.entries}
     if record_id.startswith("ORD-"):
-        folder = f"{RECORDS_DIR}/orders/{record_id[4:8]}/{record_id}/"
+        folder = dossier_folder(record_id) + "/"
         return sorted(p for p in known if p.startswith(folder))
     return sorted(p for p in known if (place := place_of(p.removeprefix(RECORDS_DIR + "/"))) and place.expected_id == record_id)
 

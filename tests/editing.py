@@ -9,6 +9,7 @@ from typing import Any
 
 from generator.core.problems import Problem
 from generator.pipeline import check_archive
+from generator.records.layout import dossier_folder
 from generator.records.safeyaml import dump, locate, parse
 
 TODAY = date(2026, 11, 20)
@@ -16,7 +17,7 @@ TODAY = date(2026, 11, 20)
 
 
 def dossier(order_id: str) -> str:
-    return f"records/orders/{order_id[4:8]}/{order_id}"
+    return dossier_folder(order_id)
 
 
 def read(root: Path, rel: str) -> dict[str, Any]:

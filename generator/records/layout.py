@@ -47,6 +47,12 @@ class Place:
     order_id: str | None
 
 
+def dossier_folder(order_id: str) -> str:
+    """Where an order's dossier lives, from the archive's root: ``records/orders/2026/ORD-2026-0001`` (the year
+    is the order number's)."""
+    return f"{RECORDS_DIR}/orders/{order_id[4:8]}/{order_id}"
+
+
 @lru_cache(maxsize=1 << 17)
 def place_of(relpath: str) -> Place | None:
     """The kind, id and order a path implies; None when the path fits no pattern.

@@ -31,7 +31,7 @@ from generator.core.problems import Problem
 from generator.pipeline import Checked, broken_records, check_entries
 from generator.records import safeyaml
 from generator.records.catalog import build_catalog
-from generator.records.layout import RECORDS_DIR, is_attachment, is_attachments_folder, place_of
+from generator.records.layout import RECORDS_DIR, dossier_folder, is_attachment, is_attachments_folder, place_of
 from generator.records.load import Source, load_records, read_archive
 from generator.records.validate import Entry, validate_source, validate_sources
 from generator.rules import run_rules
@@ -154,7 +154,7 @@ class LiveArchive:
 
     def _dossier(self, order_id: str):
         """The dossier checked as the whole archive would check it, as far as one dossier can tell."""
-        folder = f"{RECORDS_DIR}/orders/{order_id[4:8]}/{order_id}/"
+        folder = dossier_folder(order_id) + "/"
         whole = self.checked.catalog
         shared = [e for e in (whole.organization_entry, whole.policy_entry) if e is not None] + whole.loans + whole.disposals
         mine = [e for path, e in self.entries.items() if path.startswith(folder)]

@@ -62,6 +62,7 @@ from generator.core.problems import Severity
 from generator.core.processes import APART
 from generator.pipeline import check_archive
 from generator.records.calendar import archive_today
+from generator.records.layout import dossier_folder
 from generator.records.load import read_archive
 from generator.site import reuse, sitecache, slots
 from generator.site.i18n import LANGUAGES, label, translate
@@ -201,12 +202,11 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
         self.pages_total = len(paths)
         for name in ("order-archive.css", "order-archive.js"):
             files.append(File.generated(config, f"assets/{name}", abs_src_path=str(ASSETS / name)))
-        folder = self.root / "records" / "orders"
         _Attachment.made = set()
         for order_id, names in attachments.items():
             for name, inside in names.items():
                 if inside:
-                    source = folder / order_id[4:8] / order_id / "attachments" / name
+                    source = self.root / dossier_folder(order_id) / "attachments" / name
                     files.append(_Attachment.of(config, f"attachments/{order_id}/{name}", source, self.attachments_from or self.previous_site))
         set_exclusions(files, config)  # as MkDocs does after this event: the workers convert against the final files
         if cached is None:

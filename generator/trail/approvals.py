@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 from generator.core.problems import Problem, Severity
 from generator.records.catalog import Catalog
-from generator.records.layout import RECORDS_DIR, place_of
+from generator.records.layout import RECORDS_DIR, dossier_folder, place_of
 from generator.trail.commits import Commit, History
 from generator.trail.rules import ORGANIZATION, POLICY, RULE_FILES, Rules, RulesBook
 from schemas import TRANSITIONS, ChangeStatus, OrderStatus, QualityStatus, SettlementStatus
@@ -136,11 +136,7 @@ def lifecycle_subjects(history: History, only: list[int] | None = None) -> dict[
     versions_of = history.versions
     if only is not None and len(only) < len(history.commits):
         touched = {c.path for i in only for c in history.commits[i].changes}
-        orders = {
-            f"{RECORDS_DIR}/orders/{p.order_id[4:8]}/{p.order_id}/order.yaml"
-            for path in touched
-            if (p := place_of(path.removeprefix(RECORDS_DIR + "/"))) and p.order_id
-        }
+        orders = {f"{dossier_folder(p.order_id)}/order.yaml" for path in touched if (p := place_of(path.removeprefix(RECORDS_DIR + "/"))) and p.order_id}
         versions_of = {path: history.versions[path] for path in touched | orders if path in history.versions}  # and when each order closed
     closed_from: dict[str, int] = {}
     for path, versions in versions_of.items():

@@ -23,7 +23,7 @@ import git
 
 from generator.core.problems import Problem, Severity, UserError
 from generator.pipeline import check_archive
-from generator.records.layout import RECORDS_DIR, place_of
+from generator.records.layout import RECORDS_DIR, dossier_folder, place_of
 from generator.records.safeyaml import parse
 from generator.trail.approvals import CLOSED, entered_states, kinds_changed, reopens, subject_name
 from generator.trail.gitlog import hands_of, is_empty, read_commit_objects
@@ -122,7 +122,7 @@ def _lifecycle(repo: git.Repo, head: str, branch: str, paths: list[str], rules: 
             continue
         old = version(base, path)
         subjects.update(entered_states(place.kind, old.get("status") if old is not None else None, new.get("status")))
-        order = version(head, f"{RECORDS_DIR}/orders/{place.order_id[4:8]}/{place.order_id}/order.yaml") if place.order_id else None
+        order = version(head, f"{dossier_folder(place.order_id)}/order.yaml") if place.order_id else None
         if order is not None and order.get("status") in CLOSED:
             changed_fields = [k for k in {*(old or {}), *new} if (old or {}).get(k) != new.get(k)]
             if reopens(place.kind, changed_fields):

@@ -30,7 +30,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from generator.core.files import write_whole
 from generator.core.problems import UserError
 from generator.records.calendar import archive_today
-from generator.records.layout import RECORDS_DIR
+from generator.records.layout import RECORDS_DIR, dossier_folder
 from generator.records.safeyaml import parse, scalar
 from generator.trail.repo import open_repository
 from schemas import MODELS
@@ -82,7 +82,7 @@ def plan(root: Path, word: str, today: date, order: str | None = None, main: str
     if word in NEEDS_ORDER:
         if not order or not re.fullmatch(r"ORD-[0-9]{4}-[0-9]{4}", order):
             raise UserError(f"orders new {word} needs --order ORD-YYYY-NNNN")
-        folder = f"{RECORDS_DIR}/orders/{order[4:8]}/{order}"
+        folder = dossier_folder(order)
         if not (root / folder / "order.yaml").is_file():
             raise UserError(f"there is no {folder}/order.yaml")
     paths = used_paths(root, main)

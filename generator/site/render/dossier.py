@@ -8,6 +8,7 @@ from functools import cached_property
 
 from generator.core import cachefile
 from generator.records.catalog import Dossier, retention_until
+from generator.records.layout import dossier_folder
 from generator.rules.settlement import ceiling
 from generator.site import escape
 from generator.site.render.fieldwords import describe
@@ -40,7 +41,7 @@ class DossierPages(RendererBase):
 
     def invalid_dossier(self, page: Page, order_id: str) -> str:
         """The page of an order whose order.yaml failed its checks: its problems and its records, never a gap in the site."""
-        folder = f"records/orders/{order_id[4:8]}/{order_id}/"
+        folder = dossier_folder(order_id) + "/"
         valid = {e.path for e in getattr(self.catalog.dossiers.get(order_id), "entries", [])}
         paths = sorted({p for p in self.problems_by_path if p.startswith(folder)} | valid)
         problems = [p for path in paths for p in self.problems_by_path.get(path, [])]
@@ -66,7 +67,7 @@ class DossierPages(RendererBase):
         part of every cache's key. Anything this page comes to read must be added here: ``test_reuse`` changes
         each of them and watches the page."""
         history = self.checked.history
-        folder = f"records/orders/{order.id[4:8]}/{order.id}/"
+        folder = dossier_folder(order.id) + "/"
         parts: list = [page.path, self.language, self.catalog.today.isoformat(), history is not None, self._rule_records]
         for entry in dossier.entries:
             parts.append((entry.path, entry.raw, cachefile.problem_rows(self.problems_by_path.get(entry.path, []))))
@@ -91,7 +92,7 @@ class DossierPages(RendererBase):
             for version in versions_of(history, self.approvals, entry.path):
                 timeline.append((entry.path.rsplit("/", 1)[-1], self._readable(entry.kind, version)))
         timeline.sort(key=lambda item: (item[1]["date"], item[0]))
-        uncommitted = {p: s for p, s in (history.uncommitted.items() if history else []) if p.startswith(f"records/orders/{order.id[4:8]}/{order.id}/")}
+        uncommitted = {p: s for p, s in (history.uncommitted.items() if history else []) if p.startswith(dossier_folder(order.id) + "/")}
         problems = [p for e in dossier.entries for p in self.problems_by_path.get(e.path, [])]
         limit = ceiling(dossier)
         settlement = dossier.settlement_model
