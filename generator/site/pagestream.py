@@ -18,7 +18,7 @@ page reads is copied into the worker. Over a whole edition each worker came
 to copy half the archive (0.8 GB each at 10,000 orders). So a worker retires
 after a few hundred pages (``RETIRE``) and a new one, forked then and sharing
 everything again, takes its place; where none can be forked, this process
-renders the rest itself, finished the same way.
+renders the rest itself and leaves their finishing to MkDocs, as below.
 
 Where forking is not safe or not possible (another thread is running, as
 under ``mkdocs serve``, or a platform without ``fork``) the same object
@@ -131,8 +131,10 @@ class PageStream:
                 raise PageStreamError(self.failed[i])
             if self.open:
                 self._take_in(block=True)
-            elif (number := _take(self.taken, len(self.paths))) is not None:  # no worker could be forked: here, then
-                self._arrived(_make(self.plan, number, self.finish, self.skip))
+            elif (number := _take(self.taken, len(self.paths))) is not None:
+                # No worker could be forked: rendered here and, as without workers, left for MkDocs to convert
+                # (``finish`` belongs in a worker: the plugin's takes over the logging to send it with the page).
+                self._arrived(_make(self.plan, number, None, self.skip))
             else:
                 self.close()
                 raise PageStreamError("the processes rendering the pages ended without this page")

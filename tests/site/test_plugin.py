@@ -333,14 +333,37 @@ def test_a_single_language_build_shows_no_language_menu_that_would_lead_nowhere(
     assert "oa-languages" not in home and "oa-languages" in (root / "site/index.html").read_text(encoding="utf-8")
 
 
-def test_a_worker_keeps_no_page_it_has_converted(archive):
+def test_a_worker_keeps_no_page_it_has_converted(archive, monkeypatch):
     """MkDocs' Page ties itself to its file (``file.page``): a worker converting thousands of pages would keep
     every one's HTML to its end (1.3 GB a worker at 10,000 orders)."""
     from mkdocs.config import load_config
     from mkdocs.structure.files import File, Files
 
+    monkeypatch.setattr(plugin_module, "_collect_log", list)  # a worker's, not this process's: the log stays here
     config = load_config(str(with_site(archive) / "mkdocs.yml"))
     files = Files([File("dossiers/ORD-2026-0001.md", None, config.site_dir, config.use_directory_urls)])
     converted = plugin_module._Converter(config, files)("dossiers/ORD-2026-0001.md", "# ORD-2026-0001\n\n**客戶** 宏遠物流\n")
     assert "宏遠物流" in converted.conversion[2]
     assert files.get_file_from_path("dossiers/ORD-2026-0001.md").page is None
+
+
+def test_pages_made_here_when_no_worker_can_take_over_are_the_same_pages(archive, monkeypatch):
+    """Workers retire; where no new one can be forked, this process renders the rest and MkDocs converts them:
+    the same site, byte for byte, and the build's own log still speaks (nothing took it over)."""
+    from generator.site import pagestream
+
+    root = with_site(archive)
+    build(root)
+    whole = html_pages(root / "site")
+    shutil.rmtree(cachefile.folder(root))
+    asked = []
+
+    def can_fork() -> bool:
+        asked.append(True)
+        return len(asked) == 1  # the first two workers, then none
+
+    monkeypatch.setattr(pagestream, "can_fork", can_fork)
+    monkeypatch.setattr(plugin_module, "PageStream", functools.partial(plugin_module.PageStream, retire=(3, 1 << 30)))
+    build(root)
+    assert len(asked) > 1 and html_pages(root / "site") == whole
+    assert not any(type(h).__name__ == "Collect" for h in logging.getLogger("mkdocs").handlers + logging.getLogger().handlers)
