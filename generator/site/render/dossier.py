@@ -59,6 +59,12 @@ class DossierPages(RendererBase):
     def _rule_records(self) -> list[tuple[str, bytes]]:
         return [(e.path, e.raw) for e in self.catalog.entries if e.kind in ("organization", "policy")]
 
+    def _uncommitted(self, order_id: str) -> dict[str, str]:
+        """The dossier's files the work tree changed and git has not committed (path → how), as its page shows them."""
+        history = self.checked.history
+        folder = dossier_folder(order_id) + "/"
+        return {p: s for p, s in (history.uncommitted.items() if history else []) if p.startswith(folder)}
+
     def dossier_inputs(self, page: Page, dossier: Dossier, order) -> str:
         """A digest of everything ``dossier`` reads, so a build can tell, without rendering it, that an order's page
         is the one it made last time (``site.reuse``): its records, their problems, every version of them with
@@ -67,7 +73,6 @@ class DossierPages(RendererBase):
         part of every cache's key. Anything this page comes to read must be added here: ``test_reuse`` changes
         each of them and watches the page."""
         history = self.checked.history
-        folder = dossier_folder(order.id) + "/"
         parts: list = [page.path, self.language, self.catalog.today.isoformat(), history is not None, self._rule_records]
         for entry in dossier.entries:
             parts.append((entry.path, entry.raw, cachefile.problem_rows(self.problems_by_path.get(entry.path, []))))
@@ -79,7 +84,7 @@ class DossierPages(RendererBase):
                     approvers = [(a.name, a.email, a.person, a.verified) for a in approval.approvers]
                     judged = (approvers, approval.tracked, approval.acknowledged, [tuple(x) for x in approval.problems])
                 parts.append((commit.sha, judged))
-        parts.append(sorted((p, s) for p, s in (history.uncommitted.items() if history else []) if p.startswith(folder)))
+        parts.append(sorted(self._uncommitted(order.id).items()))
         parts += [(entry.path, entry.raw) for entry, _ in self.loans_of.get(order.id, [])]
         parts.append(sorted(self.catalog.attachments.get(order.id, {}).items()))
         return hashlib.sha1(marshal.dumps(parts)).hexdigest()
@@ -92,7 +97,6 @@ class DossierPages(RendererBase):
             for version in versions_of(history, self.approvals, entry.path):
                 timeline.append((entry.path.rsplit("/", 1)[-1], self._readable(entry.kind, version)))
         timeline.sort(key=lambda item: (item[1]["date"], item[0]))
-        uncommitted = {p: s for p, s in (history.uncommitted.items() if history else []) if p.startswith(dossier_folder(order.id) + "/")}
         problems = [p for e in dossier.entries for p in self.problems_by_path.get(e.path, [])]
         limit = ceiling(dossier)
         settlement = dossier.settlement_model
@@ -116,7 +120,7 @@ class DossierPages(RendererBase):
             e=escape,
             timeline=timeline,
             git=history is not None,
-            uncommitted=uncommitted,
+            uncommitted=self._uncommitted(order.id),
             problems=self.problems_table(page, problems, link_records=False) if problems else "",
             totals=[
                 (page.t("totals.budget"), escape.money(order.intake.budget, order.intake.currency.value)),
