@@ -112,7 +112,7 @@ def tree_state(root: Path) -> TreeState | None:
                         return None
                     if entry.is_dir(follow_symlinks=False):
                         rows.append((entry.name, "folder"))
-                        attachments = names_only or (depth == 3 and entry.name == "attachments" and is_attachments_folder(entry.path[len(records) + 1 :]))
+                        attachments = names_only or (entry.name == "attachments" and is_attachments_folder(entry.path[len(records) + 1 :]))
                         stack.append((entry.path, depth + 1, attachments))
                     elif names_only:
                         rows.append((entry.name, "file" if entry.is_file(follow_symlinks=False) else "other"))
