@@ -17,27 +17,16 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import gzip
 import json
-import logging
 import os
 import queue
 import re
-import shutil
 import subprocess
 import threading
-import time
-import zlib
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from generator.core.processes import APART
-
-log = logging.getLogger("mkdocs.plugins.order-archive")
-
-SETTLE = 30.0
-"""Seconds a bundle Pagefind wrote may take to be whole on disk before it is asked for its files instead."""
-_MARK = b"pagefind_dcd"  # what each compressed file of a bundle starts with, once unpacked
 
 
 class SearchIndexError(RuntimeError):
@@ -90,87 +79,6 @@ def _check_bundle(bundle: Path) -> None:
         raise SearchIndexError(f"the search index has {len(empty)} empty file(s), e.g. {empty[0]}")
 
 
-def _unpacked(path: Path) -> bytes | None:
-    """A gzip file's content, or None where it is not whole (its length and CRC, at the end, say so)."""
-    try:
-        return gzip.decompress(path.read_bytes())
-    except (OSError, EOFError, zlib.error):
-        return None
-
-
-def _cbor(data: bytes, at: int = 0) -> tuple[Any, int]:
-    """The CBOR item at ``at`` and where the next begins: the unsigned integers, text and arrays a
-    ``pf_meta`` file is made of, and nothing else."""
-    head = data[at]
-    major, info = head >> 5, head & 31
-    at += 1
-    if info >= 28:
-        raise ValueError(f"a CBOR item this reader does not take ({head:#x})")
-    if info >= 24:
-        size = 1 << (info - 24)
-        info, at = int.from_bytes(data[at : at + size], "big"), at + size
-    if major == 0:
-        return info, at
-    if major == 3:
-        return data[at : at + info].decode(), at + info
-    if major == 4:
-        items = []
-        for _ in range(info):
-            item, at = _cbor(data, at)
-            items.append(item)
-        return items, at
-    raise ValueError(f"a CBOR item this reader does not take ({head:#x})")
-
-
-def _named(meta: bytes) -> tuple[list[str], int]:
-    """The files a language's ``pf_meta`` names (a fragment for each page, the word index chunks, the filters),
-    and its number of pages."""
-    if not meta.startswith(_MARK):
-        raise ValueError("no pagefind mark")
-    _version, pages, chunks, filters, *_ = _cbor(meta, len(_MARK))[0]
-    names = [f"fragment/{hash_}.pf_fragment" for hash_, *_ in pages]
-    names += [f"index/{chunk[2]}.pf_index" for chunk in chunks]
-    names += [f"filter/{hash_}.pf_filter" for _, hash_, *_ in filters]
-    return names, len(pages)
-
-
-def _unfinished(bundle: Path, common: dict[str, bytes]) -> list[str]:
-    """The files of a bundle Pagefind wrote that are not yet whole: the entry file must read, the files every
-    bundle has must have the bytes of ``common``, and every file a language's metadata names must be a whole
-    gzip stream of Pagefind's own (so must the metadata, which the entry names)."""
-    try:
-        languages = json.loads((bundle / "pagefind-entry.json").read_bytes())["languages"]
-        assert isinstance(languages, dict)
-    except (OSError, ValueError, KeyError, TypeError, AssertionError):
-        return ["pagefind-entry.json"]
-    unfinished = [name for name, content in common.items() if _read(bundle / name) != content]
-    for language in languages.values():
-        meta = f"pagefind.{language.get('hash')}.pf_meta"
-        try:
-            named, pages = _named(_unpacked(bundle / meta) or b"")
-        except (ValueError, TypeError, IndexError, UnicodeDecodeError):
-            unfinished.append(meta)
-            continue
-        if pages != language.get("page_count"):
-            unfinished.append(meta)
-        unfinished += [name for name in named if not _whole(bundle / name, _MARK)]
-        if language.get("wasm") and not _whole(bundle / f"wasm.{language['wasm']}.pagefind", b""):
-            unfinished.append(f"wasm.{language['wasm']}.pagefind")
-    return unfinished
-
-
-def _whole(path: Path, mark: bytes) -> bool:
-    content = _unpacked(path)
-    return content is not None and content.startswith(mark)
-
-
-def _read(path: Path) -> bytes | None:
-    try:
-        return path.read_bytes()
-    except OSError:
-        return None
-
-
 class SearchIndex:
     def __init__(self) -> None:
         self.process = subprocess.Popen([executable(), "--service"], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
@@ -182,8 +90,6 @@ class SearchIndex:
         self.arrived = threading.Condition()
         self.outbox: queue.Queue[bytes | None] = queue.Queue(maxsize=64)
         self.sent = 0
-        self.partial: Path | None = None  # where Pagefind writes a bundle
-        self.unfinished: list[str] = []  # the files it had not finished writing, once the bundle was asked for instead
         self.reader = threading.Thread(target=self._read, daemon=True, name=f"{APART}pagefind-reader")
         self.writer = threading.Thread(target=self._write, daemon=True, name=f"{APART}pagefind-writer")
         self.reader.start()
@@ -195,72 +101,27 @@ class SearchIndex:
         self._send({"type": "AddFile", "index_id": self.index_id, "url": url, "file_path": None, "file_contents": html})
 
     def write(self, bundle: Path) -> int:
-        """Wait for every page to be indexed, then write the bundle into ``bundle`` (which must not exist yet); the
-        number of pages indexed.
+        """Wait for every page to be indexed, then write the bundle into ``bundle``; the number of pages indexed.
 
-        Pagefind writes its own files (``WriteFiles``), with the service kept alive until every file is found
-        whole (``_unfinished``): it answers when the last write is handed to its I/O threads, not when it is
-        on disk, and a service that ended then lost the write (4 bundles in 40 under load had an empty
-        ``pagefind-entry.json``). Where a file is still not whole after ``SETTLE`` seconds, the bundle is
-        asked for instead (``GetFiles``) and written here: an answer that holds every file three times over
-        in Pagefind's process (10.8 GB at 50,000 orders, against 3.3 GB for the index alone)."""
+        Pagefind is asked for the files (``GetFiles``) and this process writes them. Asked to write them itself
+        (``WriteFiles``), it answers before its last writes reach the disk, and may exit without them: under
+        load, 4 writes in 40 left ``pagefind-entry.json`` empty, even after the process had ended."""
         self._wait(self.sent)  # the service answers requests as they finish: the last page may not be the last answer
+        answer = self._ask({"type": "GetFiles", "index_id": self.index_id})
         if self.errors:
             raise SearchIndexError(f"Pagefind refused {len(self.errors)} page(s): {self.errors[0]}")
-        partial = self.partial = bundle.with_name(f".{bundle.name}.partial")
-        shutil.rmtree(partial, ignore_errors=True)  # Pagefind does not write a hashed file that exists
-        answer = self._ask({"type": "WriteFiles", "index_id": self.index_id, "output_path": str(partial.resolve())})
-        if answer.get("type") != "WriteFiles":
-            raise SearchIndexError(f"Pagefind could not write the search index: {str(answer)[:500]}")
-        self.unfinished = self._settle(partial)
-        if self.unfinished:
-            first, count = self.unfinished[0], len(self.unfinished)
-            log.warning(f"order-archive: Pagefind left {count} file(s) of the search index unfinished, e.g. {first}: asked for its files instead")
-            self._get_files(bundle)
-        else:
-            partial.rename(bundle)
-        _check_bundle(bundle)
-        return sum(1 for a in self.answers.values() if a.get("type") == "IndexedFile")
-
-    def _settle(self, bundle: Path) -> list[str]:
-        """Wait, up to ``SETTLE`` seconds, until every file of the bundle Pagefind wrote is whole; those that are not."""
-        common = self._common_files()
-        deadline = time.monotonic() + SETTLE
-        while (unfinished := _unfinished(bundle, common)) and time.monotonic() < deadline and self.process.poll() is None:
-            time.sleep(0.05)
-        return unfinished
-
-    def _common_files(self) -> dict[str, bytes]:
-        """The files every bundle of this Pagefind has alike (its scripts, styles and generic WebAssembly), from
-        an index of no pages: the whole bytes a bundle's copies must have."""
-        empty = self._ask({"type": "NewIndex", "config": None})["index_id"]
-        try:
-            files = self._files(self._ask({"type": "GetFiles", "index_id": empty}))
-            alike = [(name.name, content) for name, content in files if len(name.parts) == 1 and name.suffix != ".pf_meta"]
-            return {name: content for name, content in alike if name != "pagefind-entry.json"}
-        finally:
-            self._ask({"type": "DeleteIndex", "index_id": empty})
-
-    def _get_files(self, bundle: Path) -> None:
-        for name, content in self._files(self._ask({"type": "GetFiles", "index_id": self.index_id})):
-            target = bundle.joinpath(*name.parts)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(content)
-
-    def _files(self, answer: dict[str, Any]) -> list[tuple[PurePosixPath, bytes]]:
-        """A ``GetFiles`` answer's files, each named inside the bundle."""
-        if self.errors:
-            raise SearchIndexError(f"Pagefind refused {len(self.errors)} request(s): {self.errors[0]}")
         files = answer.get("files")
         if answer.get("type") != "GetFiles" or not isinstance(files, list):
             raise SearchIndexError(f"Pagefind could not make the search index: {str(answer)[:500]}")
-        out = []
         for item in files:
             name = PurePosixPath(str(item.get("path", "")))
             if name.is_absolute() or not name.parts or ".." in name.parts:
                 raise SearchIndexError(f"Pagefind named a file outside its bundle: {str(name)[:200]!r}")
-            out.append((name, base64.b64decode(item.get("content", ""), validate=True)))
-        return out
+            target = bundle.joinpath(*name.parts)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(base64.b64decode(item.get("content", ""), validate=True))
+        _check_bundle(bundle)
+        return sum(1 for a in self.answers.values() if a.get("type") == "IndexedFile")
 
     def write_and_end(self, bundle: Path) -> int:
         """``write``, then stop the service at once: Pagefind holds every page's words until it exits (1.5 GB
@@ -269,7 +130,7 @@ class SearchIndex:
             return self.write(bundle)
         finally:
             self.close()
-            self.answers.clear()  # had the bundle's files come as one answer (``GetFiles``), it is tens of MB
+            self.answers.clear()  # the bundle's files came as one answer of tens of MB
 
     def close(self) -> None:
         """Stop the service (again: nothing)."""
@@ -282,8 +143,6 @@ class SearchIndex:
         for stream in (self.process.stdin, self.process.stdout):
             with contextlib.suppress(OSError, ValueError):
                 stream.close()
-        if self.partial is not None and self.partial.exists():  # Pagefind wrote there and gave up: nothing writes there now
-            shutil.rmtree(self.partial, ignore_errors=True)
 
     def __enter__(self) -> SearchIndex:
         return self
