@@ -188,3 +188,80 @@ def test_orders_validate_says_when_it_gives_the_last_verdict(repo: Path, settled
     again = CliRunner().invoke(main, ["validate", ".", "--today", TODAY.isoformat()])
     assert (again.exit_code, again.stdout) == (first.exit_code, first.stdout)
     assert "nothing changed since" in again.stderr and "nothing changed since" not in first.stderr
+
+
+def _dossiers(root: Path) -> list[Path]:
+    return sorted(p.parent for p in (root / "records" / "orders").glob("*/ORD-*/order.yaml"))
+
+
+def _forks(monkeypatch) -> list[int]:
+    """Counts the walk's forks (the walker is forked only where a second core can take half of it)."""
+    forked: list[int] = []
+    fork = os.fork
+
+    def counted():
+        child = fork()
+        if child:
+            forked.append(child)
+        return child
+
+    monkeypatch.setattr(verdict.os, "fork", counted)
+    monkeypatch.setattr(verdict, "usable_cores", lambda: 2)
+    return forked
+
+
+def test_the_walk_shared_with_a_forked_walker_sees_what_one_process_sees(repo: Path, monkeypatch):
+    forked = _forks(monkeypatch)
+    shared = tree_state(repo)
+    assert forked, "the ten dossiers are shared between two processes"
+    monkeypatch.setattr(verdict, "usable_cores", lambda: 1)
+    alone = tree_state(repo)
+    assert len(forked) == 1 and shared == alone
+
+
+def test_a_change_in_any_dossier_is_seen_whichever_process_walks_it(repo: Path, monkeypatch):
+    """Half the dossiers are walked by the forked process: a change there, or a link, counts the same."""
+    forked = _forks(monkeypatch)
+    for dossier in _dossiers(repo):
+        before = tree_state(repo)
+        (dossier / "attachments").mkdir(exist_ok=True)
+        (dossier / "attachments" / "added.pdf").write_bytes(b"%PDF")
+        after = tree_state(repo)
+        assert after.digest != before.digest, dossier.name
+        time.sleep(0.01)
+        (dossier / "order.yaml").write_bytes((dossier / "order.yaml").read_bytes() + b"\n")
+        assert tree_state(repo).digest != after.digest, dossier.name
+        (dossier / "attachments" / "link.pdf").symlink_to(repo / "outside.pdf")
+        assert tree_state(repo) is None, dossier.name
+        (dossier / "attachments" / "link.pdf").unlink()
+    assert len(forked) == 4 * len(_dossiers(repo))  # every walk shared
+
+
+def test_a_forked_walker_that_fails_is_walked_for(repo: Path, monkeypatch):
+    """Whatever ends the forked walker early (here an error; a kill is the same to the pipe), its trees are walked here."""
+    expected = tree_state(repo)
+    forked = _forks(monkeypatch)
+    test_process, walk = os.getpid(), verdict._walk
+
+    def fails_in_the_child(records, top):
+        if os.getpid() != test_process:
+            raise RuntimeError("the forked walker failed")
+        return walk(records, top)
+
+    monkeypatch.setattr(verdict, "_walk", fails_in_the_child)
+    assert tree_state(repo) == expected and forked
+
+
+def test_a_record_written_a_moment_ago_is_seen_whichever_process_walks_it(repo: Path, monkeypatch):
+    """The forked walker's newest change time counts too: without it a racily clean edit there would be remembered."""
+    forked = _forks(monkeypatch)
+    for dossier in _dossiers(repo):
+        time.sleep(0.02)
+        order = dossier / "order.yaml"
+        order.write_bytes(order.read_bytes() + b"\n")
+        written = order.stat().st_ctime_ns
+        monkeypatch.setattr(verdict.time, "time_ns", lambda at=written + verdict.SETTLED_NS: at)  # this file alone is too new
+        assert not tree_state(repo).settled, dossier.name
+        monkeypatch.setattr(verdict.time, "time_ns", lambda at=written + verdict.SETTLED_NS + 1: at)
+        assert tree_state(repo).settled, dossier.name
+    assert len(forked) == 2 * len(_dossiers(repo))
