@@ -265,3 +265,14 @@ def test_a_record_written_a_moment_ago_is_seen_whichever_process_walks_it(repo: 
         monkeypatch.setattr(verdict.time, "time_ns", lambda at=written + verdict.SETTLED_NS + 1: at)
         assert tree_state(repo).settled, dossier.name
     assert len(forked) == 2 * len(_dossiers(repo))
+
+
+def test_a_walker_that_cannot_be_forked_is_walked_for(repo: Path, monkeypatch):
+    expected = tree_state(repo)
+    monkeypatch.setattr(verdict, "usable_cores", lambda: 2)
+
+    def no_process():
+        raise BlockingIOError("Resource temporarily unavailable")
+
+    monkeypatch.setattr(verdict.os, "fork", no_process)
+    assert tree_state(repo) == expected
