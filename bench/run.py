@@ -329,8 +329,9 @@ def _folder_bytes(folder: Path) -> int:
     return sum(f.stat().st_size for f in folder.rglob("*") if f.is_file())
 
 
-def _query_bytes(site: Path, query: str) -> tuple[int, int]:
-    """Bytes a browser downloads for the search index when one query is typed (Debian's chromium)."""
+def _query_bytes(site: Path, query: str, page_path: str = "index.html", box: str = "#oa-search", bundles: str = "/pagefind/") -> tuple[int, int]:
+    """Bytes a browser downloads for the search index when one query is typed (Debian's chromium): on ``page_path``,
+    into the Pagefind box in ``box``, counting what comes from paths holding ``bundles``."""
     import contextlib
     import functools
     import http.server
@@ -350,16 +351,16 @@ def _query_bytes(site: Path, query: str) -> tuple[int, int]:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=args)
         page = browser.new_page()
-        page.goto(f"{url}/index.html")
+        page.goto(f"{url}/{page_path}")
         page.wait_for_load_state("networkidle")
 
         def heard(response) -> None:
-            if "/pagefind/" in response.url:
+            if bundles in response.url:
                 with contextlib.suppress(Exception):  # a response still arriving when the browser closes
                     sizes[response.url] = len(response.body())
 
         page.on("response", heard)
-        page.locator("#oa-search input.pagefind-ui__search-input").type(query)
+        page.locator(f"{box} input.pagefind-ui__search-input").type(query)
         page.keyboard.press("End")
         page.wait_for_selector(".pagefind-ui__result", timeout=20_000)
         page.wait_for_load_state("networkidle")
@@ -693,6 +694,78 @@ def _peak_mb(pid: int) -> int:
     return 0
 
 
+SEARCH_BUNDLES = """
+from pathlib import Path
+from generator.site.searchindex import SearchIndex
+site, out, years = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3] == "years"
+pages = sorted(site.glob("dossiers/ORD-*.html"))
+groups = {}
+for page in pages:
+    groups.setdefault(page.name[4:8] if years else "all", []).append(page)
+made = []
+for name, group in sorted(groups.items()):
+    t0 = time.perf_counter()
+    index = SearchIndex()
+    for page in group:
+        index.add("/dossiers/" + page.name, page.read_text(encoding="utf-8"))
+    index._wait(index.sent)
+    status = Path(f"/proc/{index.process.pid}/status").read_text()
+    fed = int(next(line for line in status.splitlines() if line.startswith("VmRSS")).split()[1]) // 1024
+    index.write(out / f"pf-{name}")
+    status = Path(f"/proc/{index.process.pid}/status").read_text()
+    peak = int(next(line for line in status.splitlines() if line.startswith("VmHWM")).split()[1]) // 1024
+    index.close()
+    made.append({"name": name, "pages": len(group), "fed_mb": fed, "peak_mb": peak, "seconds": time.perf_counter() - t0,
+                 "bytes": sum(f.stat().st_size for f in (out / f"pf-{name}").rglob("*") if f.is_file())})
+print(json.dumps({"bundles": made, "peak_mb": max(m["peak_mb"] for m in made)}))
+"""
+
+SEARCH_PAGE = """<!doctype html><html lang="zh-Hant"><head><meta charset="utf-8">
+<link href="{first}pagefind-ui.css" rel="stylesheet"><script src="{first}pagefind-ui.js"></script></head>
+<body><div id="search"></div><script>
+window.addEventListener("DOMContentLoaded", () => new PagefindUI({{element: "#search", bundlePath: "{first}", showSubResults: true, mergeIndex: {others}}}));
+</script></body></html>
+"""
+
+
+def bench_search(orders: int, repeat: int) -> None:
+    """One Pagefind bundle for an edition's dossiers against one bundle per order year, built one after another
+    (issue 18 targets 2, 3 and 5): Pagefind's memory and time for each, and what a query downloads in Chromium
+    with Pagefind's own UI (the years merged at query time with ``mergeIndex``). An experiment: the site keeps
+    one bundle an edition. Feeds the first edition's built dossier pages of a fresh clone."""
+    import shutil
+
+    for size in SIZES or [orders]:
+        clone = _clone("search", size)
+        _languages(clone, False)
+        fresh(BUILD, str(clone), cores=2)
+        out = clone / "bundles"
+        shutil.rmtree(out, ignore_errors=True)
+        runs = {mode: fresh(SEARCH_BUNDLES, str(clone / "site"), str(out), mode) for mode in ("one", "years")}
+        years = [b["name"] for b in runs["years"]["bundles"]]
+        (out / "one.html").write_text(SEARCH_PAGE.format(first="/pf-all/", others="[]"), encoding="utf-8")
+        merged = json.dumps([{"bundlePath": f"/pf-{year}/"} for year in years[:-1]])
+        (out / "years.html").write_text(SEARCH_PAGE.format(first=f"/pf-{years[-1]}/", others=merged), encoding="utf-8")
+        dossiers = sorted((clone / "site" / "dossiers").glob("ORD-*.html"))
+        print(f"search: {size:,} orders, the first edition's {len(dossiers):,} dossiers", flush=True)
+        for mode, run in runs.items():
+            bundles = run["bundles"]
+            peaks = sorted(b["peak_mb"] for b in bundles)
+            seconds = sorted(b["seconds"] for b in bundles)
+            print(
+                f"  {'one bundle' if mode == 'one' else f'one bundle per year ({len(bundles)})'}: Pagefind's peak "
+                f"{peaks[0]:,}–{peaks[-1]:,} MB (held once fed {max(b['fed_mb'] for b in bundles):,} MB), "
+                f"{sum(seconds):.1f} s in all ({seconds[0]:.1f}–{seconds[-1]:.1f} s each), bundles {sum(b['bytes'] for b in bundles) / 1e6:.1f} MB",
+                flush=True,
+            )
+        for query in ["股份", dossiers[len(dossiers) // 2].stem]:
+            said = []
+            for mode in ("one", "years"):
+                downloaded, files = _query_bytes(out, query, f"{mode}.html", "#search", "/pf-")
+                said.append(f"{downloaded / 1e3:.0f} KB in {files} files ({'one bundle' if mode == 'one' else 'by year'})")
+            print(f"  one query ({query}) in Pagefind's own UI: " + ", ".join(said), flush=True)
+
+
 def bench_scale(orders: int, repeat: int) -> None:
     """An archive far past 10,000 orders (issue 18 target 5: 50,000 on one 2-core machine): a fresh clone built
     cold (both editions), built again with nothing changed, its size on disk, and what one search query downloads
@@ -726,6 +799,7 @@ BENCHMARKS = {
     "validate": (bench_validate, 10_000),
     "serve": (bench_serve, 10_000),
     "scale": (bench_scale, 50_000),
+    "search": (bench_search, 10_000),
 }
 
 
@@ -734,7 +808,7 @@ def main() -> None:
     parser.add_argument("--orders", type=int, help="orders in the generated archives (default: each benchmark's own size)")
     parser.add_argument("--repeat", type=int, default=3, help="fresh-process runs per figure (median)")
     parser.add_argument("--only", choices=sorted(BENCHMARKS), action="append", help="run only these")
-    parser.add_argument("--sizes", help="site, incremental, validate, serve, scale: the archive sizes to build, e.g. 1000,10000 (default: from --orders)")
+    parser.add_argument("--sizes", help="site, incremental, validate, serve, scale, search: archive sizes to build, e.g. 1000,10000 (default: --orders)")
     parser.add_argument("--one-language", action="store_true", help="site: the first language only (to compare with code from before translations)")
     args = parser.parse_args()
     global SIZES, ONE_LANGUAGE
