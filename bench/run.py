@@ -369,12 +369,17 @@ def _query_bytes(site: Path, query: str, page_path: str = "index.html", box: str
     return sum(sizes.values()), len(sizes)
 
 
-def _queries(site: Path) -> str:
-    """What one query downloads, for a word (股份, in about three dossiers in four) and for an order number (the
-    commonest search, whose parts, such as its year, are in many pages)."""
+def _sample_queries(site: Path) -> list[str]:
+    """A word (股份, in about three dossiers in four) and an order number (the commonest search, whose parts, such
+    as its year, are in many pages): the searches whose download the benches report."""
     dossiers = sorted(site.glob("dossiers/ORD-*.html"))
+    return ["股份", *([dossiers[len(dossiers) // 2].stem] if dossiers else [])]
+
+
+def _queries(site: Path) -> str:
+    """What one query downloads, for each of ``_sample_queries``."""
     said = []
-    for query in ["股份", *([dossiers[len(dossiers) // 2].stem] if dossiers else [])]:
+    for query in _sample_queries(site):
         downloaded, files = _query_bytes(site, query)
         said.append(f"{downloaded / 1e3:.0f} KB in {files} files ({query})")
     return "one query downloads " + ", ".join(said) + " (target ≤ 500 KB)"
@@ -686,16 +691,17 @@ def _serve_run(clone: Path, repeat: int, said) -> tuple[float, list[float], floa
     return start, seen, rest, peak
 
 
-def _peak_mb(pid: int) -> int:
-    """The largest resident size the process reached (VmHWM), in MB."""
+def _peak_mb(pid: int, field: str = "VmHWM") -> int:
+    """The largest resident size the process reached (``VmHWM``), or another of its sizes (``VmRSS``: now), in MB."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
+        if line.startswith(f"{field}:"):
             return int(line.split()[1]) // 1024
     return 0
 
 
 SEARCH_BUNDLES = """
 from pathlib import Path
+from bench.run import _peak_mb
 from generator.site.searchindex import SearchIndex
 site, out, years = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3] == "years"
 pages = sorted(site.glob("dossiers/ORD-*.html"))
@@ -709,15 +715,13 @@ for name, group in sorted(groups.items()):
     for page in group:
         index.add("/dossiers/" + page.name, page.read_text(encoding="utf-8"))
     index._wait(index.sent)
-    status = Path(f"/proc/{index.process.pid}/status").read_text()
-    fed = int(next(line for line in status.splitlines() if line.startswith("VmRSS")).split()[1]) // 1024
+    fed = _peak_mb(index.process.pid, "VmRSS")
     index.write(out / f"pf-{name}")
-    status = Path(f"/proc/{index.process.pid}/status").read_text()
-    peak = int(next(line for line in status.splitlines() if line.startswith("VmHWM")).split()[1]) // 1024
+    peak = _peak_mb(index.process.pid)
     index.close()
-    made.append({"name": name, "pages": len(group), "fed_mb": fed, "peak_mb": peak, "seconds": time.perf_counter() - t0,
+    made.append({"name": name, "fed_mb": fed, "peak_mb": peak, "seconds": time.perf_counter() - t0,
                  "bytes": sum(f.stat().st_size for f in (out / f"pf-{name}").rglob("*") if f.is_file())})
-print(json.dumps({"bundles": made, "peak_mb": max(m["peak_mb"] for m in made)}))
+print(json.dumps({"bundles": made}))
 """
 
 SEARCH_PAGE = """<!doctype html><html lang="zh-Hant"><head><meta charset="utf-8">
@@ -746,8 +750,8 @@ def bench_search(orders: int, repeat: int) -> None:
         (out / "one.html").write_text(SEARCH_PAGE.format(first="/pf-all/", others="[]"), encoding="utf-8")
         merged = json.dumps([{"bundlePath": f"/pf-{year}/"} for year in years[:-1]])
         (out / "years.html").write_text(SEARCH_PAGE.format(first=f"/pf-{years[-1]}/", others=merged), encoding="utf-8")
-        dossiers = sorted((clone / "site" / "dossiers").glob("ORD-*.html"))
-        print(f"search: {size:,} orders, the first edition's {len(dossiers):,} dossiers", flush=True)
+        dossiers = len(list((clone / "site" / "dossiers").glob("ORD-*.html")))
+        print(f"search: {size:,} orders, the first edition's {dossiers:,} dossiers", flush=True)
         for mode, run in runs.items():
             bundles = run["bundles"]
             peaks = sorted(b["peak_mb"] for b in bundles)
@@ -758,7 +762,7 @@ def bench_search(orders: int, repeat: int) -> None:
                 f"{sum(seconds):.1f} s in all ({seconds[0]:.1f}–{seconds[-1]:.1f} s each), bundles {sum(b['bytes'] for b in bundles) / 1e6:.1f} MB",
                 flush=True,
             )
-        for query in ["股份", dossiers[len(dossiers) // 2].stem]:
+        for query in _sample_queries(clone / "site"):
             said = []
             for mode in ("one", "years"):
                 downloaded, files = _query_bytes(out, query, f"{mode}.html", "#search", "/pf-")
