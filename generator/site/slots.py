@@ -23,7 +23,8 @@ import re
 _BLOCK_START = re.compile(r"<(?:div|dl|ol|ul|p|table|details)[\s>]")
 _TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)(\s[^<>]*)?>")  # closing?, name, attributes
 _VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"})
-_RAW_TEXT = frozenset({"script", "style", "textarea", "title", "pre", "code", "xmp", "iframe", "noscript", "plaintext"})
+# Elements whose content a parser may read otherwise than as tags (or, in <pre>, keeps every space): left to Markdown.
+_RAW_TEXT = frozenset({"script", "style", "textarea", "title", "pre", "xmp", "iframe", "noscript", "plaintext"})
 _ANCHOR = re.compile(r'\s(id|name)="([^"]*)"')
 MARK = "data-oa-slot"
 

@@ -239,7 +239,8 @@ class RendererBase:
         if not selects:
             return ""
         shown = escape.text(page.t("filter.shown"))
-        return f'<div class="oa-filters" data-table="oa-list" data-shown="{shown}" hidden>{"".join(selects)}<output></output></div>\n'
+        # A block of its own (a blank line before the table), so the converter keeps both out of Markdown (slots).
+        return f'<div class="oa-filters" data-table="oa-list" data-shown="{shown}" hidden>{"".join(selects)}<output></output></div>\n\n'
 
     def listing(self, page: Page, headers: list[str], rows: list[list[str]], caption: str = "") -> str:
         """A table of a dossier's entries, or the same words as every other empty section when there are none."""
