@@ -35,24 +35,30 @@ def _placeholder(n: int) -> str:
 
 def whole_element(line: str) -> bool:
     """True when ``line`` is exactly one element: a block-level start tag, tags nested properly, the first
-    closing at the end of the line, and no ``<`` outside a tag."""
+    closing at the end of the line, and no ``<`` outside a tag.
+
+    Every page's every tag passes through here (a dossier's timeline holds thousands), so the tags are
+    found by one ``findall`` and only their names are looked at in Python."""
     if not _BLOCK_START.match(line) or not line.endswith(">"):
         return False
+    tags = _TAG.findall(line)
+    # Each tag holds one '<' and ends at the first '>' after it: as many tags as '<', the last one ending the line.
+    if len(tags) != line.count("<") or line.find(">", line.rfind("<")) != len(line) - 1:
+        return False
     open_tags: list[str] = []
-    tags = 0
-    for match in _TAG.finditer(line):
-        tags += 1
-        closing, name = match.group(1), match.group(2).lower()
+    last = len(tags) - 1
+    for i, (closing, name, attributes) in enumerate(tags):
+        name = name.lower()
         if name in _RAW_TEXT:
             return False
         if closing:
             if not open_tags or open_tags.pop() != name:
                 return False
-            if not open_tags and match.end() != len(line):
+            if not open_tags and i != last:
                 return False  # the first element closed before the line's end: more than one block
-        elif name not in _VOID and not match.group(0).endswith("/>"):
+        elif name not in _VOID and not attributes.endswith("/"):
             open_tags.append(name)
-    return not open_tags and tags == line.count("<")
+    return not open_tags
 
 
 def take(markdown: str) -> tuple[str, list[str]]:
