@@ -2,19 +2,21 @@
 
 Blobs are read through ``git cat-file --batch`` and parsed with the safe
 reader; with many blobs, groups of records are diffed on both cores and
-only the small diffs cross processes.
+only the small diffs cross processes. A version usually changes one or two
+of a record's top-level entries, so only those are read again (``Versions``).
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import re
 import signal
 from collections.abc import Iterator
 from functools import partial
 from typing import Any
 
-from generator.records.safeyaml import parse
+from generator.records.safeyaml import MAX_BYTES, parse
 from generator.trail.commits import FieldChange
 from generator.trail.gitlog import ObjectReader
 
@@ -71,9 +73,10 @@ def _diff_group(cwd: str, group: list[tuple[str, list[Step]]]) -> list[tuple[str
         for path, path_steps in group:
             statuses, diffs = [], []
             latest: dict[str, str] = {}
+            versions = Versions()
             for _, change, before, after in path_steps:
-                old = _flat(blobs.next()) if before is not None else latest
-                latest = _flat(blobs.next()) if after is not None else {}
+                old = versions.flat(blobs.next()) if before is not None else latest
+                latest = versions.flat(blobs.next()) if after is not None else {}
                 statuses.append(latest.get("status"))
                 diffs.append(diff_fields(old, latest) if change == "M" else ())
             out.append((path, (statuses, diffs)))
@@ -83,6 +86,62 @@ def _diff_group(cwd: str, group: list[tuple[str, list[Step]]]) -> list[tuple[str
 def _flat(raw: bytes) -> dict[str, str]:
     data, _ = parse(raw, "")
     return flatten(data) if data is not None else {}
+
+
+_KEY_LINE = re.compile(rb"([a-z_][a-z0-9_]*):[ \n]")
+# Line breaks other than "\n" (CR, NEL, LS, PS): libyaml counts lines by them and the safe reader by "\n", so
+# where a file's checks look depends on what comes before: such a file is parsed whole.
+_OTHER_BREAKS = re.compile(b"\r|\xc2\x85|\xe2\x80[\xa8\xa9]")
+
+
+class Versions:
+    """The flattened versions of one record, one after another. A YAML block mapping's entries are read
+    independently of each other (the safe reader refuses anchors and aliases, the only way one entry could
+    refer to another), so the top-level entries whose bytes are those of an entry of the version read before
+    keep its values, and the others are parsed together, as if the file held only them. A file that is not
+    plainly one ``key:`` line at the first column per entry (with indented, blank and comment lines under it,
+    and a line end at its end), or whose entries do not come back as the keys they start with, is parsed
+    whole."""
+
+    def __init__(self) -> None:
+        self.known: dict[bytes, dict[str, str]] = {}  # the last version's entries: their bytes → their fields
+
+    def flat(self, raw: bytes) -> dict[str, str]:
+        entries = _entries(raw)
+        if entries and len({key for key, _ in entries}) == len(entries):
+            changed = [(key, lines) for key, lines in entries if lines not in self.known]
+            data: Any = {}
+            if changed:
+                data, _ = parse(b"".join(lines for _, lines in changed), "")
+            if type(data) is dict and list(data) == [key for key, _ in changed]:
+                known = {}
+                for key, lines in entries:
+                    values = self.known.get(lines)
+                    known[lines] = flatten({key: data[key]}) if values is None else values
+                self.known = known
+                return {field: value for values in known.values() for field, value in values.items()}
+        self.known = {}
+        return _flat(raw)
+
+
+def _entries(raw: bytes) -> list[tuple[str, bytes]] | None:
+    """A record's top-level entries, each its key and its bytes (comment and blank lines go with the entry
+    above them, or the first); None when a line at the first column is neither a plain key nor a comment."""
+    if len(raw) > MAX_BYTES or not raw.endswith(b"\n") or _OTHER_BREAKS.search(raw):
+        return None
+    entries: list[tuple[str, list[bytes]]] = []
+    leading: list[bytes] = []
+    for line in raw[:-1].split(b"\n"):
+        line += b"\n"
+        if line[:1] in (b" ", b"#") or not line.strip():
+            (entries[-1][1] if entries else leading).append(line)
+            continue
+        key = _KEY_LINE.match(line)
+        if key is None:
+            return None
+        entries.append((key.group(1).decode("ascii"), [*leading, line]))
+        leading = []
+    return [(key, b"".join(lines)) for key, lines in entries]
 
 
 def flatten(value: Any, prefix: str = "") -> dict[str, str]:

@@ -74,3 +74,67 @@ def test_a_worker_ends_on_sigterm_and_ignores_ctrl_c():
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
+
+
+ORDER = b"""# written by sales
+id: ORD-2026-0001
+status: confirmed
+intake:
+  client:
+    name: \xe5\xae\x8f\xe9\x81\xa0\xe7\x89\xa9\xe6\xb5\x81
+# a note at the first column, inside the entry
+  budget: 120000.50
+  tags: [a,
+    b]
+notes: |
+  two
+  lines
+
+"""
+
+
+@pytest.mark.parametrize(
+    "after",
+    [
+        ORDER.replace(b"confirmed", b"in_progress"),  # one entry changed
+        ORDER.replace(b"120000.50", b"150000"),
+        ORDER + b"review:\n  by: P-001\n",  # one added
+        ORDER.replace(b"status: confirmed\n", b""),  # one removed
+        ORDER.replace(b"status: confirmed\n", b"") + b"status: confirmed\n",  # moved: the diff's order follows the file
+        ORDER + b"status: closed\n",  # a duplicate key, each entry fine alone: refused whole
+        ORDER.replace(b"notes: |", b"notes: |\n\tx"),  # a tab
+        ORDER.replace(b"status: confirmed", b"status: &s confirmed\nstate: *s"),  # an anchor and an alias
+        b"---\n" + ORDER,  # a document start
+        ORDER.replace(b"\n", b"\r\n"),  # other line ends: parsed whole
+        ORDER.replace(b"  two", "  two\u0085".encode()),
+        ORDER[:-2],  # no line end at the end
+        ORDER.replace(b"notes: |", b"notes: |+") + b"review: x\n",  # kept line ends, then another entry
+        ORDER.replace(b"id: ORD-2026-0001\n", b"") + b"id: ORD-2026-0001\n",
+        ORDER.replace(b"status: confirmed\nintake:", b"status: confirmed\rintake:"),  # a line break split() does not see
+        ORDER.replace(b"id: ORD", "id: \u2028ORD".encode()),
+        ORDER.replace(b"status: confirmed", b'"status": confirmed'),  # not a plain key: parsed whole
+        ORDER.replace(b"status: confirmed", b"status: confirmed: twice"),
+        b"- a list\n- at the top\n",
+        b"",
+        b"# only a comment\n",
+        b"\xef\xbb\xbf" + ORDER,  # a byte-order mark
+        ORDER.replace(b"notes", b"n\xff"),  # not UTF-8
+    ],
+)
+def test_a_version_read_entry_by_entry_is_the_version_read_whole(after):
+    """Whatever the next version holds, ``Versions`` gives what parsing it whole gives: the same fields in the
+    same order, or nothing when the safe reader refuses the file."""
+    versions = diffs.Versions()
+    assert versions.flat(ORDER) == diffs._flat(ORDER) != {}
+    assert versions.flat(after) == diffs._flat(after)
+    assert versions.flat(ORDER) == diffs._flat(ORDER)  # and back, after a refused or odd version
+
+
+def test_only_the_entries_that_changed_are_parsed_again(monkeypatch):
+    versions = diffs.Versions()
+    versions.flat(ORDER)
+    parsed = []
+    original = diffs.parse
+    monkeypatch.setattr(diffs, "parse", lambda raw, path: (parsed.append(raw), original(raw, path))[1])
+    assert versions.flat(ORDER.replace(b"confirmed", b"closed"))["status"] == "closed"
+    assert parsed == [b"status: closed\n"]
