@@ -138,3 +138,31 @@ def test_only_the_entries_that_changed_are_parsed_again(monkeypatch):
     monkeypatch.setattr(diffs, "parse", lambda raw, path: (parsed.append(raw), original(raw, path))[1])
     assert versions.flat(ORDER.replace(b"confirmed", b"closed"))["status"] == "closed"
     assert parsed == [b"status: closed\n"]
+
+
+def test_every_staged_version_of_the_demo_reads_entry_by_entry_as_whole(small_demo, monkeypatch):
+    """Records as the demo's history writes them, stage after stage (an order received, reviewed, planned,
+    delivered, settled, archived; its change requests, inspections and settlement): each version read
+    entry by entry is the version read whole, and the later versions parse well under all of their bytes."""
+    from generator.demo import repository
+    from generator.records.safeyaml import dump, parse
+
+    stagers = {"order.yaml": repository.order_stages, "settlement.yaml": repository.settlement_stages}
+    stagers |= {"changes": repository.change_stages, "quality": repository.quality_stages}
+    histories = []
+    for path, content in sorted(small_demo.items()):
+        stage = stagers.get(path.rsplit("/", 1)[-1]) or stagers.get(path.rsplit("/", 2)[-2])
+        if stage is not None:
+            histories.append([dump(version[-1]).encode() for version in stage(parse(content, path)[0])])
+    whole = [[diffs._flat(raw) for raw in raws] for raws in histories]
+    sizes: list[int] = []
+    monkeypatch.setattr(diffs, "parse", lambda text, where: (sizes.append(len(text)), parse(text, where))[1])
+    later, later_parsed = 0, 0
+    for raws, expected in zip(histories, whole, strict=True):
+        versions = diffs.Versions()
+        for n, raw in enumerate(raws):
+            sizes.clear()
+            assert versions.flat(raw) == expected[n]
+            if n:
+                later, later_parsed = later + len(raw), later_parsed + sum(sizes)
+    assert sum(map(len, histories)) > 80 and later_parsed < later * 0.8
