@@ -88,7 +88,7 @@ def _flat(raw: bytes) -> dict[str, str]:
     return flatten(data) if data is not None else {}
 
 
-_KEY_LINE = re.compile(rb"([a-z_][a-z0-9_]*):[ \n]")
+_KEY_LINE = re.compile(rb"([a-z_][a-z0-9_]*):(?: |$)")
 # Line breaks other than "\n" (CR, NEL, LS, PS): libyaml counts lines by them and the safe reader by "\n", so
 # where a file's checks look depends on what comes before: such a file is parsed whole.
 _OTHER_BREAKS = re.compile(b"\r|\xc2\x85|\xe2\x80[\xa8\xa9]")
@@ -129,19 +129,21 @@ def _entries(raw: bytes) -> list[tuple[str, bytes]] | None:
     above them, or the first); None when a line at the first column is neither a plain key nor a comment."""
     if len(raw) > MAX_BYTES or not raw.endswith(b"\n") or _OTHER_BREAKS.search(raw):
         return None
-    entries: list[tuple[str, list[bytes]]] = []
-    leading: list[bytes] = []
+    keys: list[str] = []
+    starts: list[int] = []
+    at = 0
     for line in raw[:-1].split(b"\n"):
-        line += b"\n"
-        if line[:1] in (b" ", b"#") or not line.strip():
-            (entries[-1][1] if entries else leading).append(line)
-            continue
-        key = _KEY_LINE.match(line)
-        if key is None:
-            return None
-        entries.append((key.group(1).decode("ascii"), [*leading, line]))
-        leading = []
-    return [(key, b"".join(lines)) for key, lines in entries]
+        if line[:1] not in (b" ", b"#") and line.strip():
+            key = _KEY_LINE.match(line)
+            if key is None:
+                return None
+            keys.append(key.group(1).decode("ascii"))
+            starts.append(at)
+        at += len(line) + 1
+    if not starts:
+        return []
+    starts[0] = 0  # the lines above the first key go with it
+    return [(key, raw[start:end]) for key, start, end in zip(keys, starts, [*starts[1:], len(raw)], strict=True)]
 
 
 def flatten(value: Any, prefix: str = "") -> dict[str, str]:
