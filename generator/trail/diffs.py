@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import pickle
 import re
 import signal
 from collections.abc import Iterator
-from functools import partial
+from multiprocessing.connection import Connection, wait
 from typing import Any
 
 from generator.records.safeyaml import MAX_BYTES, parse
-from generator.trail.commits import FieldChange
+from generator.trail.commits import FieldChange, UnreadableHistory
 from generator.trail.gitlog import ObjectReader
 
 _MAX_SHOWN = 80
@@ -41,29 +42,117 @@ def read_versions(cwd: str, steps: dict[str, list[Step]]) -> Iterator[tuple[str,
         return
     paths = sorted(steps, key=lambda path: -len(steps[path]))
     groups = [[(path, steps[path]) for path in paths[i::_GROUPS]] for i in range(_GROUPS)]
-    pool = multiprocessing.get_context("fork").Pool(2, initializer=_plain_signals)
+    workers = _Workers(cwd, groups)
     try:
-        for done in pool.imap_unordered(partial(_diff_group, cwd), groups):
-            yield from done
-        # Done: the workers end when their queue does. Killing them (``with Pool()`` does) once hung a build for
-        # good: an idle worker waits for a task holding the queue's lock, and its killed sibling had it.
-        pool.close()
-    except BaseException:
-        pool.terminate()
-        raise
+        yield from workers.answers()
     finally:
-        pool.join()
+        workers.stop()
+
+
+_GROUPS = 16  # enough for both processes to finish together
+_SIGNALS = (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)
+
+
+class _Workers:
+    """Two forked processes that diff the groups they are sent, one group at a time, each over a pipe of its own.
+
+    They share nothing else: no lock a stopped worker could die holding. (``multiprocessing.Pool`` has them:
+    stopped with work left, in about one stop of three with large answers, its killed worker held the result
+    queue's lock and the pool's own thread then waited for it for good.) A worker ends when told, when stopped,
+    and when its pipe closes, so none outlives the process that started it.
+    """
+
+    def __init__(self, cwd: str, groups: list[list[tuple[str, list[Step]]]]):
+        self.groups = groups
+        self.given = 0  # groups sent so far
+        self.pipes: dict[Connection, multiprocessing.process.BaseProcess] = {}
+        self.busy: set[Connection] = set()
+        context = multiprocessing.get_context("fork")
+        mask = signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS)  # until a worker has its own handlers
+        try:
+            for _ in range(2):
+                mine, theirs = context.Pipe()
+                process = context.Process(target=_serve, args=(cwd, groups, theirs, [mine, *self.pipes], mask), name="history-diffs", daemon=True)
+                process.start()
+                theirs.close()
+                self.pipes[mine] = process
+        except BaseException:
+            self.stop()
+            raise
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+
+    def _give(self, pipe: Connection) -> None:
+        """The next group to this worker, or the word to end."""
+        if self.given < len(self.groups):
+            pipe.send(self.given)
+            self.given += 1
+            self.busy.add(pipe)
+        else:
+            pipe.send(None)
+            self.busy.discard(pipe)
+
+    def answers(self) -> Iterator[tuple[str, tuple[list, list]]]:
+        for pipe in self.pipes:
+            self._give(pipe)
+        while self.busy:
+            for pipe in wait(list(self.busy)):
+                try:
+                    ok, answer = pipe.recv()
+                except (EOFError, OSError) as exc:
+                    process = self.pipes[pipe]
+                    process.join(1)
+                    raise UnreadableHistory(f"a process diffing the records' versions ended without an answer (exit code {process.exitcode})") from exc
+                if not ok:
+                    raise answer
+                self._give(pipe)
+                yield from answer
+
+    def stop(self) -> None:
+        """Told to end, a worker ends on its own; one still working is stopped (SIGTERM ends it at once)."""
+        for pipe, process in self.pipes.items():
+            if pipe in self.busy or self.given < len(self.groups):
+                process.terminate()
+            process.join()
+            pipe.close()
+        self.busy.clear()
+
+
+def _serve(cwd: str, groups: list, pipe: Connection, others: list[Connection], mask: set) -> None:
+    """In a worker: diff each group asked for until told to end, or the asker is gone."""
+    for other in others:  # the parent's ends, inherited: held here, they would never close
+        other.close()
+    _plain_signals()
+    signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+    while True:
+        try:
+            index = pipe.recv()
+        except (EOFError, OSError):
+            return
+        if index is None:
+            return
+        try:
+            answer: tuple = (True, _diff_group(cwd, groups[index]))
+        except Exception as exc:  # reported where the reading was asked for, as its own exception when it pickles
+            answer = (False, exc)
+        try:
+            message = pickle.dumps(answer, pickle.HIGHEST_PROTOCOL)
+        except Exception as exc:
+            message = pickle.dumps((False, UnreadableHistory(f"{answer[1].__class__.__name__}: {answer[1]} ({exc})")))
+        try:
+            pipe.send_bytes(message)
+        except OSError:
+            return
+        if not answer[0]:
+            return
 
 
 def _plain_signals() -> None:
     """In a worker: SIGTERM ends it at once. ``orders`` turns signals into KeyboardInterrupt for its clean-up,
-    which a worker waiting on a lock can meet in the middle of the pool's own code."""
+    which would run the parent's clean-up in the worker."""
     for signum in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the parent stops the workers
-
-
-_GROUPS = 16  # enough for both processes to finish together
 
 
 def _diff_group(cwd: str, group: list[tuple[str, list[Step]]]) -> list[tuple[str, tuple[list, list]]]:

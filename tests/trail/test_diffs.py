@@ -9,11 +9,13 @@ import signal
 import subprocess
 import sys
 import textwrap
+import time
 
 import pytest
 from gitrepo import make_repo
 
 from generator.trail import diffs
+from generator.trail.commits import UnreadableHistory
 
 TWO_CORES = pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="the diffs go to other processes only with two cores")
 
@@ -39,9 +41,21 @@ def test_the_workers_give_the_same_diffs_and_end_without_being_killed(tmp_path, 
     assert multiprocessing.active_children() == []
 
 
+# A group's answer as large as a timeline's diffs get (1 MB a record): a worker is stopped while it writes it.
+LARGE_ANSWERS = """
+def large(cwd, group):
+    return [(path, ([None], [("x" * 1_000_000,)])) for path, _ in group]
+large.__module__, large.__qualname__ = "generator.trail.diffs", "_diff_group"
+diffs._diff_group = large
+"""
+
+
 @TWO_CORES
-def test_a_stopped_reading_ends_its_workers_under_the_commands_own_signal_handler(tmp_path):
-    """``orders`` turns SIGTERM into KeyboardInterrupt; the workers must still die when the pool stops them."""
+@pytest.mark.parametrize("answers", ["", LARGE_ANSWERS], ids=["diffs", "large answers"])
+def test_a_stopped_reading_ends_its_workers_under_the_commands_own_signal_handler(tmp_path, answers):
+    """``orders`` turns SIGTERM into KeyboardInterrupt; the workers must still die when the reading stops them, even in
+    the middle of an answer (``multiprocessing.Pool`` hung here for good in one stop of three: its killed worker held
+    the result queue's lock, which the pool's own task thread then waited for)."""
     root = make_repo(tmp_path)
     script = textwrap.dedent(
         f"""
@@ -52,17 +66,78 @@ def test_a_stopped_reading_ends_its_workers_under_the_commands_own_signal_handle
         for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             signal.signal(signum, interrupt)
         diffs.PARALLEL_FROM = 0
+        {textwrap.indent(answers, "        ").strip()}
         steps = {_steps(root)!r}
         for _ in range(20):
             reading = diffs.read_versions({str(root)!r}, steps)
             next(reading)
-            reading.close()  # stopped with work left: the pool is terminated
+            reading.close()  # stopped with work left: the workers are stopped
         assert multiprocessing.active_children() == []
         print("ended")
         """
     )
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
-    assert done.stdout.strip() == "ended", done.stderr[-2000:]
+    with subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True) as reader:
+        try:
+            out, err = reader.communicate(timeout=120)
+        except subprocess.TimeoutExpired:
+            os.killpg(reader.pid, signal.SIGKILL)  # the reader and its workers
+            out, err = reader.communicate()
+    assert out.strip() == "ended", err[-2000:]
+
+
+def _ended(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] in ("Z", "X")  # a zombie has ended: nobody reaps it here
+    except FileNotFoundError:
+        return True
+
+
+@TWO_CORES
+def test_the_workers_end_when_the_process_reading_dies(tmp_path):
+    """Killed outright (the OOM killer, a CI runner's timeout), the reader cannot stop its workers: they must see it
+    gone and end, not wait for work for ever (``Pool``'s workers did, each holding the inherited output open)."""
+    root = make_repo(tmp_path)
+    script = textwrap.dedent(
+        f"""
+        import os, signal, sys, time, multiprocessing
+        from generator.trail import diffs
+        diffs.PARALLEL_FROM = 0
+        original = diffs._diff_group
+        def slow(cwd, group):
+            time.sleep(0.3)
+            return original(cwd, group)
+        slow.__module__, slow.__qualname__ = "generator.trail.diffs", "_diff_group"
+        diffs._diff_group = slow
+        reading = diffs.read_versions({str(root)!r}, {_steps(root)!r})
+        next(reading)
+        print(*[child.pid for child in multiprocessing.active_children()], flush=True)
+        os.kill(os.getpid(), signal.SIGKILL)
+        """
+    )
+    with subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, start_new_session=True) as reader:
+        pids = [int(pid) for pid in reader.stdout.readline().split()]
+        reader.wait(timeout=60)
+    assert len(pids) == 2 and reader.returncode == -signal.SIGKILL
+    deadline = time.monotonic() + 30
+    while not all(_ended(pid) for pid in pids) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    left = [pid for pid in pids if not _ended(pid)]
+    for pid in left:
+        os.kill(pid, signal.SIGKILL)
+    assert left == []
+
+
+@TWO_CORES
+def test_a_blob_git_cannot_give_is_reported_from_a_worker_in_gits_words(tmp_path, monkeypatch):
+    root = make_repo(tmp_path)
+    steps = _steps(root)
+    path = sorted(steps)[7]
+    steps[path] = [(0, "A", None, "0" * 40)]
+    monkeypatch.setattr(diffs, "PARALLEL_FROM", 0)
+    with pytest.raises(UnreadableHistory, match=r"git cannot read blob 0{40}: the object is missing"):
+        dict(diffs.read_versions(str(root), steps))
+    assert multiprocessing.active_children() == []
 
 
 def test_a_worker_ends_on_sigterm_and_ignores_ctrl_c():
