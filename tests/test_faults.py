@@ -191,25 +191,58 @@ def larger_archive(tmp_path_factory):
     return root
 
 
-@pytest.mark.parametrize(("signum", "to_group", "code"), [(signal.SIGINT, True, 130), (signal.SIGTERM, False, 143), (signal.SIGHUP, False, 129)])
-def test_an_interrupted_build_ends_promptly_and_cleanly(larger_archive, signum, to_group, code):
-    root = larger_archive
+@pytest.fixture(scope="module")
+def cold_seconds(larger_archive):
+    """How long a cold build of ``larger_archive`` takes here: interrupts are sent at fractions of it."""
+    shutil.rmtree(cachefile.folder(larger_archive), ignore_errors=True)
+    started = time.monotonic()
+    assert orders(larger_archive, "build", ".", "--today", "2026-11-20", timeout=600).returncode in (0, 1)
+    return time.monotonic() - started
+
+
+def _interrupt(root: Path, signum: int, to_group: bool, when) -> subprocess.Popen | None:
+    """A cold build stopped by ``signum`` (to the whole group, as a terminal's Ctrl-C, or to the command alone, as a
+    CI runner's timeout) once ``when()`` says so; the interrupt must be one line, leave the previous site whole and
+    leave no process behind. None when the build ended before ``when()`` did."""
     before = site_files(root / "site")
-    shutil.rmtree(cachefile.folder(root), ignore_errors=True)  # a cold build: seconds of page writing to interrupt
+    shutil.rmtree(cachefile.folder(root), ignore_errors=True)
     command = [sys.executable, "-m", "generator.cli", "build", ".", "--today", "2026-11-20"]
     process = subprocess.Popen(command, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
-    deadline = time.monotonic() + 60
-    while not any(root.glob(".site.building-*/dossiers/*.html")) and time.monotonic() < deadline:
-        time.sleep(0.05)
+    when()
+    if process.poll() is not None:  # it ended first
+        process.communicate()
+        return None
     os.killpg(process.pid, signum) if to_group else os.kill(process.pid, signum)
     _out, err = process.communicate(timeout=20)
-    assert process.returncode == code, err
+    assert process.returncode == {signal.SIGINT: 130, signal.SIGTERM: 143, signal.SIGHUP: 129}[signum], err
     assert "Traceback" not in err and err.strip().splitlines()[-1] == "interrupted; the previous site is unchanged", err
     assert site_files(root / "site") == before
     deadline = time.monotonic() + 20
     while (group_alive(process.pid) or list(root.glob(".site.building-*"))) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert group_alive(process.pid) == [] and not list(root.glob(".site.building-*"))
+    return process
+
+
+@pytest.mark.parametrize(("signum", "to_group"), [(signal.SIGINT, True), (signal.SIGTERM, False), (signal.SIGHUP, False)])
+def test_an_interrupted_build_ends_promptly_and_cleanly(larger_archive, signum, to_group):
+    def writing_pages():
+        deadline = time.monotonic() + 60
+        while not any(larger_archive.glob(".site.building-*/dossiers/*.html")) and time.monotonic() < deadline:
+            time.sleep(0.05)
+
+    assert _interrupt(larger_archive, signum, to_group, writing_pages) is not None
+
+
+@pytest.mark.parametrize("moment", [0.1, 0.25, 0.4, 0.55, 0.7])
+@pytest.mark.parametrize(("signum", "to_group"), [(signal.SIGINT, True), (signal.SIGTERM, True)], ids=["ctrl-c", "sigterm-to-the-group"])
+def test_an_interrupt_at_any_moment_of_a_cold_build_is_one_line(larger_archive, cold_seconds, moment, signum, to_group):
+    """Sent to the whole group, the signal reaches every helper too — the history's reader, its diff workers, the page
+    workers: each must leave the report to the command, never print a traceback of its own (the page workers did:
+    they ran the command's own handler)."""
+    delay = moment * cold_seconds
+    while _interrupt(larger_archive, signum, to_group, lambda wait=delay: time.sleep(wait)) is None:
+        delay /= 2  # a faster minute than the fixture's: the build ended first
 
 
 def test_the_day_is_the_archives_wherever_the_machine_is(tmp_path):

@@ -6,11 +6,13 @@ safe while this process runs a single thread (``mkdocs serve`` runs several).
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import multiprocessing
 import os
 import signal
 import threading
+from collections.abc import Iterator
 
 APART = "apart-"
 """The name every thread starts with that never holds a lock a forked child could need: it only moves bytes
@@ -42,3 +44,27 @@ def die_with_parent(parent: int) -> None:
         return
     if os.getppid() != parent:  # the parent died before the kernel was told
         os._exit(1)
+
+
+_STOPPING = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+@contextlib.contextmanager
+def signals_held() -> Iterator[None]:
+    """Around a fork: the signals that stop the command wait, here until the fork is done, in the new process until
+    it has its own handlers (``worker_signals``). Delivered in between, they would run the command's handler in the
+    new process, which would print a traceback of its own beside the command's one line."""
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, _STOPPING)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+
+
+def worker_signals() -> None:
+    """First thing in a forked helper: SIGTERM and SIGHUP end it at once (whoever started it stops it so), and
+    Ctrl-C, which a terminal sends to the whole group, is left to the command, which stops its helpers."""
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOPPING)

@@ -12,11 +12,11 @@ import multiprocessing
 import os
 import pickle
 import re
-import signal
 from collections.abc import Iterator
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
+from generator.core.processes import die_with_parent, signals_held, worker_signals
 from generator.records.safeyaml import MAX_BYTES, parse
 from generator.trail.commits import FieldChange, UnreadableHistory
 from generator.trail.gitlog import ObjectReader
@@ -50,7 +50,6 @@ def read_versions(cwd: str, steps: dict[str, list[Step]]) -> Iterator[tuple[str,
 
 
 _GROUPS = 16  # enough for both processes to finish together
-_SIGNALS = (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)
 
 
 class _Workers:
@@ -68,19 +67,17 @@ class _Workers:
         self.pipes: dict[Connection, multiprocessing.process.BaseProcess] = {}
         self.busy: set[Connection] = set()
         context = multiprocessing.get_context("fork")
-        mask = signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS)  # until a worker has its own handlers
         try:
-            for _ in range(2):
-                mine, theirs = context.Pipe()
-                process = context.Process(target=_serve, args=(cwd, groups, theirs, [mine, *self.pipes], mask), name="history-diffs", daemon=True)
-                process.start()
-                theirs.close()
-                self.pipes[mine] = process
+            with signals_held():
+                for _ in range(2):
+                    mine, theirs = context.Pipe()
+                    process = context.Process(target=_serve, args=(cwd, groups, theirs, [mine, *self.pipes], os.getpid()), name="history-diffs", daemon=True)
+                    process.start()
+                    theirs.close()
+                    self.pipes[mine] = process
         except BaseException:
             self.stop()
             raise
-        finally:
-            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
 
     def _give(self, pipe: Connection) -> None:
         """The next group to this worker, or the word to end."""
@@ -118,12 +115,12 @@ class _Workers:
         self.busy.clear()
 
 
-def _serve(cwd: str, groups: list, pipe: Connection, others: list[Connection], mask: set) -> None:
+def _serve(cwd: str, groups: list, pipe: Connection, others: list[Connection], parent: int) -> None:
     """In a worker: diff each group asked for until told to end, or the asker is gone."""
+    worker_signals()
+    die_with_parent(parent)
     for other in others:  # the parent's ends, inherited: held here, they would never close
         other.close()
-    _plain_signals()
-    signal.pthread_sigmask(signal.SIG_SETMASK, mask)
     while True:
         try:
             index = pipe.recv()
@@ -145,14 +142,6 @@ def _serve(cwd: str, groups: list, pipe: Connection, others: list[Connection], m
             return
         if not answer[0]:
             return
-
-
-def _plain_signals() -> None:
-    """In a worker: SIGTERM ends it at once. ``orders`` turns signals into KeyboardInterrupt for its clean-up,
-    which would run the parent's clean-up in the worker."""
-    for signum in (signal.SIGTERM, signal.SIGHUP):
-        signal.signal(signum, signal.SIG_DFL)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the parent stops the workers
 
 
 def _diff_group(cwd: str, group: list[tuple[str, list[Step]]]) -> list[tuple[str, tuple[list, list]]]:

@@ -1,0 +1,62 @@
+"""Forked helpers and the command's signals: a helper never runs the command's own handler (whose
+KeyboardInterrupt would print a traceback of the helper's beside the command's one line)."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import textwrap
+
+from generator.core import processes
+
+
+def test_a_helper_ends_on_sigterm_and_leaves_ctrl_c_to_the_command():
+    previous = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)}
+    try:
+        processes.worker_signals()
+        assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL and signal.getsignal(signal.SIGHUP) is signal.SIG_DFL
+        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+        assert not signal.pthread_sigmask(signal.SIG_BLOCK, []) & {signal.SIGTERM, signal.SIGHUP, signal.SIGINT}
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def test_a_signal_sent_as_a_helper_is_forked_never_runs_the_commands_handler():
+    """SIGTERM sent the moment ``start`` returns, 40 times: the helper may not have its own handlers yet. Held
+    across the fork, the signal waits for them and ends the helper (exit −15); without the hold, the helper ran
+    the command's handler (exit 1 and a traceback) or lost the signal in the fork and went on."""
+    script = textwrap.dedent(
+        """
+        import multiprocessing, signal, time
+        from generator.core.processes import signals_held, worker_signals
+
+        def interrupt(signum, frame):
+            raise KeyboardInterrupt
+
+        for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+            signal.signal(signum, interrupt)
+
+        def helper():
+            worker_signals()
+            time.sleep(30)
+
+        codes = []
+        for _ in range(40):
+            process = multiprocessing.get_context("fork").Process(target=helper)
+            with signals_held():
+                process.start()
+            process.terminate()
+            process.join(5)
+            if process.exitcode is None:  # the signal was lost: the helper sleeps on
+                process.kill()
+                process.join()
+                codes.append("lost")
+            else:
+                codes.append(process.exitcode)
+        print(sorted(set(map(str, codes))))
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert done.stdout.strip() == "['-15']" and "Traceback" not in done.stderr, done.stdout + done.stderr[-2000:]
