@@ -42,7 +42,11 @@ def read_versions(cwd: str, steps: dict[str, list[Step]]) -> Iterator[tuple[str,
         return
     paths = sorted(steps, key=lambda path: -len(steps[path]))
     groups = [[(path, steps[path]) for path in paths[i::_GROUPS]] for i in range(_GROUPS)]
-    workers = _Workers(cwd, groups)
+    try:
+        workers = _Workers(cwd, groups)
+    except OSError:  # no process to be had (a limit on processes, or memory): read here
+        yield from _diff_group(cwd, list(steps.items()))
+        return
     try:
         yield from workers.answers()
     finally:

@@ -4,6 +4,7 @@ is done, at once when it is stopped — never left waiting for a lock (a cold bu
 from __future__ import annotations
 
 import multiprocessing.pool
+import multiprocessing.popen_fork
 import os
 import signal
 import subprocess
@@ -127,6 +128,23 @@ def test_the_workers_end_when_the_process_reading_dies(tmp_path):
     for pid in left:
         os.kill(pid, signal.SIGKILL)
     assert left == []
+
+
+@TWO_CORES
+def test_the_diffs_are_read_here_when_no_worker_can_be_forked(tmp_path, monkeypatch):
+    root = make_repo(tmp_path)
+    steps = _steps(root)
+    alone = dict(diffs.read_versions(str(root), steps))
+    forks = []
+
+    def refused(popen, process_obj):
+        forks.append(process_obj)
+        raise BlockingIOError(11, "Resource temporarily unavailable")  # fork's EAGAIN: a limit on processes
+
+    monkeypatch.setattr(multiprocessing.popen_fork.Popen, "_launch", refused)
+    monkeypatch.setattr(diffs, "PARALLEL_FROM", 0)
+    assert dict(diffs.read_versions(str(root), steps)) == alone
+    assert len(forks) == 1 and multiprocessing.active_children() == []
 
 
 @TWO_CORES
