@@ -8,7 +8,7 @@ document.addEventListener("DOMContentLoaded", function () {
   box.id = "oa-search";
   box.className = "oa-search";
   header.appendChild(box);
-  new PagefindUI({
+  var ui = new PagefindUI({
     element: "#oa-search",
     showSubResults: true,
     excerptLength: 40,
@@ -24,7 +24,33 @@ document.addEventListener("DOMContentLoaded", function () {
     openFilters: window.OA_FILTER_ORDER ? [window.OA_FILTER_ORDER[0][0]] : [],
   });
   oaFilterOrder(box);
+  oaWholeFilters(ui, box);
 });
+
+// Pagefind's UI shows the filter groups of its first search's answer, and an answer counts only the filter files
+// already loaded: one still on its way (a slow network, a busy machine) left its group out until another search.
+// While groups are missing beside results, the same search is asked again (the reader's ticks kept), a few times.
+function oaWholeFilters(ui, box) {
+  var wanted = (window.OA_FILTER_ORDER || []).length, asked = 0, timer = null;
+  function askAgain() {
+    timer = null;
+    var groups = box.querySelectorAll(".pagefind-ui__filter-block");
+    if (!box.querySelector(".pagefind-ui__result") || groups.length >= wanted || asked >= 8) return;
+    asked += 1;
+    var ticked = {};
+    groups.forEach(function (block) {
+      var summary = block.querySelector(".pagefind-ui__filter-name");
+      var name = summary ? summary.textContent.trim() : "";
+      block.querySelectorAll("input.pagefind-ui__filter-checkbox:checked").forEach(function (input) {
+        (ticked[name] = ticked[name] || []).push(input.value);
+      });
+    });
+    ui.triggerFilters(ticked);
+  }
+  new MutationObserver(function () {
+    if (!timer) timer = setTimeout(askAgain, 500 * (asked + 1));
+  }).observe(box, { childList: true, subtree: true });
+}
 
 // Pagefind lists filters and their values in the index's order (by code point). Here they follow the
 // site's order instead — status, service, client, year; statuses in the lifecycle's order, services in
