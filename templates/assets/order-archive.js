@@ -39,8 +39,7 @@ function oaWholeFilters(ui, box) {
     asked += 1;
     var ticked = {};
     groups.forEach(function (block) {
-      var summary = block.querySelector(".pagefind-ui__filter-name");
-      var name = summary ? summary.textContent.trim() : "";
+      var name = oaFilterName(block);
       block.querySelectorAll("input.pagefind-ui__filter-checkbox:checked").forEach(function (input) {
         (ticked[name] = ticked[name] || []).push(input.value);
       });
@@ -52,6 +51,12 @@ function oaWholeFilters(ui, box) {
   }).observe(box, { childList: true, subtree: true });
 }
 
+// The name of one of Pagefind's filter groups, as the page's OA_FILTER_ORDER and triggerFilters spell it.
+function oaFilterName(block) {
+  var summary = block.querySelector(".pagefind-ui__filter-name");
+  return summary ? summary.textContent.trim() : "";
+}
+
 // Pagefind lists filters and their values in the index's order (by code point). Here they follow the
 // site's order instead — status, service, client, year; statuses in the lifecycle's order, services in
 // the regulation's, years newest first — through CSS `order`, without moving Pagefind's own elements.
@@ -61,8 +66,7 @@ function oaFilterOrder(box) {
   (window.OA_FILTER_ORDER || []).forEach(function (pair) { names.push(pair[0]); wanted[pair[0]] = pair[1]; });
   function arrange() {
     box.querySelectorAll(".pagefind-ui__filter-block").forEach(function (block) {
-      var summary = block.querySelector(".pagefind-ui__filter-name");
-      var name = summary ? summary.textContent.trim() : "";
+      var name = oaFilterName(block);
       var rank = names.indexOf(name);
       block.style.order = rank < 0 ? names.length : rank;
       var values = wanted[name];
