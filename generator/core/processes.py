@@ -12,7 +12,9 @@ import multiprocessing
 import os
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from multiprocessing.process import BaseProcess
+from typing import Any
 
 APART = "apart-"
 """The name every thread starts with that never holds a lock a forked child could need: it only moves bytes
@@ -59,6 +61,20 @@ def signals_held() -> Iterator[None]:
         yield
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+
+
+def start_helper(context: multiprocessing.context.BaseContext, target: Callable[..., object], args: tuple, **options: Any) -> BaseProcess:
+    """Fork ``target(*args)`` as a helper of the command, started: its own signal handlers come before anything
+    else it runs (``worker_signals``), and the command's stopping signals wait for them (``signals_held``)."""
+    process = context.Process(target=_as_helper, args=(target, *args), **options)
+    with signals_held():
+        process.start()
+    return process
+
+
+def _as_helper(target: Callable[..., object], *args: object) -> None:
+    worker_signals()
+    target(*args)
 
 
 def worker_signals() -> None:

@@ -36,7 +36,7 @@ from collections.abc import Callable
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
-from generator.core.processes import can_fork, signals_held, usable_cores, worker_signals
+from generator.core.processes import can_fork, start_helper, usable_cores
 from generator.site.pagefile import Delivered, Finished, Kept, MemoryPages, encode
 
 Skip = Callable[[str, Callable[[], str]], Any]
@@ -108,9 +108,7 @@ class PageStream:
         self.froze = True
         receiver, sender = self.context.Pipe(duplex=False)
         inherited = [receiver, *self.open]
-        process = self.context.Process(target=_render_taken, args=(self.plan, self.taken, self.finish, self.skip, sender, inherited, self.retire), daemon=True)
-        with signals_held():
-            process.start()
+        process = start_helper(self.context, _render_taken, (self.plan, self.taken, self.finish, self.skip, sender, inherited, self.retire), daemon=True)
         sender.close()
         self.started += 1
         self.processes.append(process)
@@ -237,7 +235,6 @@ def _make(plan: Plan, number: int, finish: Finish | None, skip: Skip | None) -> 
 def _render_taken(plan: Plan, taken: Any, finish: Finish | None, skip: Skip | None, connection: Connection, inherited: list[Connection], retire) -> None:
     """In a worker: take the next page nobody has taken, render (and finish) it, send it; until none is left, or
     until it has made its share (``RETIRE``), or a page failed."""
-    worker_signals()
     for reader in inherited:  # the reading ends of the pipes: held open here, they would hide the build's end
         reader.close()
     pages, sent_bytes = retire

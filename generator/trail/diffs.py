@@ -8,6 +8,7 @@ of a record's top-level entries, so only those are read again (``Versions``).
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import pickle
@@ -16,7 +17,7 @@ from collections.abc import Iterator
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
-from generator.core.processes import die_with_parent, signals_held, worker_signals
+from generator.core.processes import die_with_parent, start_helper
 from generator.records.safeyaml import MAX_BYTES, parse
 from generator.trail.commits import FieldChange, UnreadableHistory
 from generator.trail.gitlog import ObjectReader
@@ -37,14 +38,13 @@ def read_versions(cwd: str, steps: dict[str, list[Step]]) -> Iterator[tuple[str,
     back, never the parsed versions.
     """
     blobs = sum(bool(before) + bool(after) for path_steps in steps.values() for _, _, before, after in path_steps)
-    if blobs < PARALLEL_FROM or len(os.sched_getaffinity(0)) < 2:
-        yield from _diff_group(cwd, list(steps.items()))
-        return
-    paths = sorted(steps, key=lambda path: -len(steps[path]))
-    groups = [[(path, steps[path]) for path in paths[i::_GROUPS]] for i in range(_GROUPS)]
-    try:
-        workers = _Workers(cwd, groups)
-    except OSError:  # no process to be had (a limit on processes, or memory): read here
+    workers = None
+    if blobs >= PARALLEL_FROM and len(os.sched_getaffinity(0)) >= 2:
+        paths = sorted(steps, key=lambda path: -len(steps[path]))
+        groups = [[(path, steps[path]) for path in paths[i::_GROUPS]] for i in range(_GROUPS)]
+        with contextlib.suppress(OSError):  # no process to be had (a limit on processes, or memory): read here
+            workers = _Workers(cwd, groups)
+    if workers is None:
         yield from _diff_group(cwd, list(steps.items()))
         return
     try:
@@ -72,13 +72,11 @@ class _Workers:
         self.busy: set[Connection] = set()
         context = multiprocessing.get_context("fork")
         try:
-            with signals_held():
-                for _ in range(2):
-                    mine, theirs = context.Pipe()
-                    process = context.Process(target=_serve, args=(cwd, groups, theirs, [mine, *self.pipes], os.getpid()), name="history-diffs", daemon=True)
-                    process.start()
-                    theirs.close()
-                    self.pipes[mine] = process
+            for _ in range(2):
+                mine, theirs = context.Pipe()
+                process = start_helper(context, _serve, (cwd, groups, theirs, [mine, *self.pipes], os.getpid()), name="history-diffs", daemon=True)
+                theirs.close()
+                self.pipes[mine] = process
         except BaseException:
             self.stop()
             raise
@@ -121,7 +119,6 @@ class _Workers:
 
 def _serve(cwd: str, groups: list, pipe: Connection, others: list[Connection], parent: int) -> None:
     """In a worker: diff each group asked for until told to end, or the asker is gone."""
-    worker_signals()
     die_with_parent(parent)
     for other in others:  # the parent's ends, inherited: held here, they would never close
         other.close()

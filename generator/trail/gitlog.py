@@ -30,7 +30,7 @@ from datetime import datetime, timedelta, timezone
 import git
 
 from generator.core.memory import collector_paused
-from generator.core.processes import can_fork, die_with_parent, signals_held, worker_signals
+from generator.core.processes import can_fork, die_with_parent, start_helper
 from generator.records.layout import RECORDS_DIR
 from generator.trail.commits import Commit, FileChange, Identity, NotOnMainLine, UnreadableHistory
 from generator.trail.repo import HEX
@@ -555,9 +555,7 @@ class _ChangesReader:
         if can_fork():
             context = multiprocessing.get_context("fork")
             self.receiver, sender = context.Pipe(duplex=False)
-            self.process = context.Process(target=self._send, args=(sender, os.getpid()), name="history-changes", daemon=True)
-            with signals_held():
-                self.process.start()
+            self.process = start_helper(context, self._send, (sender, os.getpid()), name="history-changes", daemon=True)
             sender.close()
 
     def _read(self) -> list[tuple[str, list[FileChange]]]:
@@ -570,8 +568,7 @@ class _ChangesReader:
             return [found for job in jobs for found in job.result()]
 
     def _send(self, sender, parent: int) -> None:
-        worker_signals()  # the parent reports an interrupt, and stops this process
-        die_with_parent(parent)
+        die_with_parent(parent)  # the parent reports an interrupt, and stops this process
         gc.disable()  # a collection would walk (and copy, page by page) every object inherited from the parent
         try:
             answer: tuple = ("ok", [(sha, [tuple(c) for c in changes]) for sha, changes in self._read()])

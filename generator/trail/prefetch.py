@@ -7,7 +7,7 @@ import multiprocessing
 import os
 from pathlib import Path
 
-from generator.core.processes import can_fork, die_with_parent, signals_held, worker_signals
+from generator.core.processes import can_fork, die_with_parent, start_helper
 from generator.trail.cache import cached_head
 from generator.trail.commits import UnreadableHistory
 from generator.trail.history import read_history
@@ -26,9 +26,7 @@ class Prefetch:
 
     def __init__(self, root: Path):
         context = multiprocessing.get_context("fork")
-        self.process = context.Process(target=_prefetch, args=(root, os.getpid()), name="history-prefetch")
-        with signals_held():
-            self.process.start()
+        self.process = start_helper(context, _prefetch, (root, os.getpid()), name="history-prefetch")
 
     def wait(self) -> None:
         self.process.join()
@@ -51,7 +49,6 @@ def prefetch(root: Path) -> Prefetch | None:
 
 
 def _prefetch(root: Path, parent: int) -> None:
-    worker_signals()
     die_with_parent(parent)
     # Lower priority: the records' own check is the shorter chain of work and MkDocs waits for both; run
     # first, it leaves both cores to the history sooner (measured at 5,000 orders: 20.7 s → 18.6 s before MkDocs).

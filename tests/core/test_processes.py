@@ -30,7 +30,7 @@ def test_a_signal_sent_as_a_helper_is_forked_never_runs_the_commands_handler():
     script = textwrap.dedent(
         """
         import multiprocessing, signal, time
-        from generator.core.processes import signals_held, worker_signals
+        from generator.core.processes import start_helper
 
         def interrupt(signum, frame):
             raise KeyboardInterrupt
@@ -39,14 +39,11 @@ def test_a_signal_sent_as_a_helper_is_forked_never_runs_the_commands_handler():
             signal.signal(signum, interrupt)
 
         def helper():
-            worker_signals()
             time.sleep(30)
 
         codes = []
         for _ in range(40):
-            process = multiprocessing.get_context("fork").Process(target=helper)
-            with signals_held():
-                process.start()
+            process = start_helper(multiprocessing.get_context("fork"), helper, ())
             process.terminate()
             process.join(5)
             if process.exitcode is None:  # the signal was lost: the helper sleeps on
