@@ -423,6 +423,72 @@ def test_a_filter_file_that_arrives_after_the_first_answer_still_shows_its_group
         context.close()
 
 
+def _chunks_loaded(browser, url: str, enter) -> set[str]:
+    """The word-index chunks a fresh reader's browser loads for one query, entered by ``enter(box)``."""
+    context = browser.new_context()
+    page = context.new_page()
+    loaded: set[str] = set()
+    page.on("request", lambda request: loaded.add(request.url.rsplit("/", 1)[-1]) if request.url.endswith(".pf_index") else None)
+    page.goto(url)
+    enter(page.locator("#oa-search input.pagefind-ui__search-input"))
+    page.wait_for_selector(".pagefind-ui__result", timeout=10_000)
+    page.wait_for_load_state("networkidle")
+    context.close()
+    return loaded
+
+
+@pytest.mark.parametrize(("language", "query"), [("zh-Hant", "股份有限公司"), ("en", "ORD-2025-0003")])
+def test_a_query_typed_at_a_persons_pace_downloads_what_the_same_query_pasted_does(browser, site, language, query):
+    """Pagefind's UI loads the index chunks of whatever is in the box at every key: a typed order number also
+    loaded those of "O", "OR", "ORD-2"… (650 KB against 441 KB pasted, at 10,000 orders: ``bench/``). On this
+    small site only the Chinese name's beginnings (股, 股份…) fall in chunks of their own; it failed before."""
+    url = f"{site}{'' if language == 'zh-Hant' else '/en'}/index.html"
+    pasted = _chunks_loaded(browser, url, lambda box: box.fill(query))
+    typed = _chunks_loaded(browser, url, lambda box: box.type(query, delay=120))  # about 80 words a minute
+    assert pasted
+    assert typed == pasted
+
+
+def test_a_word_composed_with_an_input_method_is_searched_only_once_composed(page, site):
+    """Zhuyin or pinyin letters still being composed are not the reader's words: searching them showed
+    「找不到「ㄍㄨ」」 (nothing found) under the box at every letter."""
+    page.goto(f"{site}/index.html")
+    page.evaluate("""() => { window.said = [];
+        new MutationObserver(() => document.querySelectorAll('.pagefind-ui__message').forEach(m => window.said.push(m.textContent)))
+            .observe(document.body, {childList: true, subtree: true, characterData: true}); }""")
+    box = page.locator("#oa-search input.pagefind-ui__search-input")
+    box.focus()
+    ime = page.context.new_cdp_session(page)
+    for letters in ("ㄍ", "ㄍㄨ", "ㄍㄨˇ"):
+        ime.send("Input.imeSetComposition", {"text": letters, "selectionStart": len(letters), "selectionEnd": len(letters)})
+        page.wait_for_timeout(400)
+    page.wait_for_timeout(700)
+    assert box.input_value() == "ㄍㄨˇ"
+    assert page.evaluate("window.said") == []
+    ime.send("Input.insertText", {"text": "股份"})  # the composition ends with the word chosen
+    page.wait_for_selector(".pagefind-ui__result", timeout=10_000)
+    said = page.evaluate("window.said")
+    assert any("股份" in line for line in said), said
+    assert not any("ㄍ" in line for line in said), said
+
+
+@pytest.mark.parametrize("how", ["Escape", "clear"])
+def test_a_query_cleared_before_the_reader_pauses_stays_cleared(page, site, how):
+    """What is typed reaches Pagefind after a pause; a box cleared before then must not be searched later."""
+    page.goto(f"{site}/en/index.html")
+    box = page.locator("#oa-search input.pagefind-ui__search-input")
+    box.type("dash")
+    page.wait_for_selector(".pagefind-ui__result", timeout=10_000)  # the clear button shows once there is a query
+    box.type("board")
+    if how == "Escape":
+        page.keyboard.press("Escape")
+    else:
+        page.locator(".pagefind-ui__search-clear").click()
+    page.wait_for_timeout(1000)
+    assert box.input_value() == ""
+    assert page.locator(".pagefind-ui__result").count() == 0
+
+
 def _in_view(page, locator) -> bool:
     box = locator.bounding_box()
     view = page.viewport_size
