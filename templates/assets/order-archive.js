@@ -31,9 +31,11 @@ document.addEventListener("DOMContentLoaded", function () {
 
 // Pagefind's UI loads the index chunks of whatever is in the box at every key, so a typed order number also
 // loaded those of "O", "OR", "ORD-2", "ORD-20"… (650 KB against 441 KB pasted, at 10,000 orders), and a word
-// composed with an input method was searched in its half-composed letters (ㄍㄨˇ). Here what the reader types
-// reaches Pagefind only when they pause, press Enter or Escape, or finish composing: one query, one download.
+// being composed in 注音 was searched in its letters (ㄍㄨˇ). Here what the reader types reaches Pagefind only
+// when they pause, press Enter or Escape, or finish composing: one query, one download. A composition is
+// searched at a pause like typing (a phone's keyboard composes every Latin word) unless it holds 注音 letters.
 var OA_TYPING_PAUSE_MS = 300;
+var OA_ZHUYIN = /[\u02C7\u02CA\u02CB\u02D9\u3100-\u312F\u31A0-\u31BF]/;
 function oaSearchWhenPaused(box) {
   var timer = null, passing = false;
   function isBox(node) { return node && node.classList && node.classList.contains("pagefind-ui__search-input"); }
@@ -50,7 +52,7 @@ function oaSearchWhenPaused(box) {
   box.addEventListener("input", function (event) {
     if (passing || !isBox(event.target)) return;
     event.stopPropagation(); // held here, in the capture phase, before Pagefind's own listener hears it
-    if (event.isComposing) clearTimeout(timer); // letters an input method has not turned into words yet
+    if (event.isComposing && OA_ZHUYIN.test(event.target.value)) clearTimeout(timer); // not words yet
     else later(event.target);
   }, true);
   box.addEventListener("compositionend", function (event) { if (isBox(event.target)) later(event.target); }, true);

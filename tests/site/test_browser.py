@@ -472,6 +472,20 @@ def test_a_word_composed_with_an_input_method_is_searched_only_once_composed(pag
     assert not any("ㄍ" in line for line in said), said
 
 
+def test_a_word_a_phones_keyboard_is_still_composing_is_searched_at_a_pause(page, site):
+    """Android's keyboards compose every Latin word until a space: the word is the reader's all along, and is
+    searched when they pause, as typing is (only 注音 letters wait for the composition's end)."""
+    page.goto(f"{site}/en/index.html")
+    box = page.locator("#oa-search input.pagefind-ui__search-input")
+    box.focus()
+    ime = page.context.new_cdp_session(page)
+    for letters in ("d", "da", "das", "dash", "dashb", "dashbo", "dashboa", "dashboar", "dashboard"):
+        ime.send("Input.imeSetComposition", {"text": letters, "selectionStart": len(letters), "selectionEnd": len(letters)})
+        page.wait_for_timeout(60)
+    page.wait_for_selector(".pagefind-ui__result", timeout=10_000)
+    assert "dashboard" in page.locator(".pagefind-ui__message").first.inner_text()
+
+
 @pytest.mark.parametrize("how", ["Escape", "clear"])
 def test_a_query_cleared_before_the_reader_pauses_stays_cleared(page, site, how):
     """What is typed reaches Pagefind after a pause; a box cleared before then must not be searched later."""
