@@ -150,9 +150,7 @@ def _add_history(root: Path, checked: Checked, reading: Prefetch | None = None) 
     read = _read_by_trail(catalog)  # both caches' keys
 
     def load() -> tuple[History | None, list[Approval]]:
-        if reading is not None:
-            reading.wait()
-        trail = read_history(root)
+        trail = read_history(root, reading=reading)
         return trail, _judge(root, trail, catalog, read) if trail else []
 
     checked._load = load

@@ -42,7 +42,7 @@ def reads(monkeypatch) -> list[Path]:
     """Every time the check reads the history (from its cache or from git)."""
     read_history = pipeline.read_history
     seen: list[Path] = []
-    monkeypatch.setattr(pipeline, "read_history", lambda root: seen.append(root) or read_history(root))
+    monkeypatch.setattr(pipeline, "read_history", lambda root, **options: seen.append(root) or read_history(root, **options))
     return seen
 
 

@@ -20,6 +20,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from generator.core.memory import collector_paused
 from generator.core.problems import Problem, Severity
 from generator.records.catalog import Catalog
 from generator.records.layout import RECORDS_DIR, dossier_folder, place_of
@@ -79,6 +80,11 @@ def evaluate(history: History, catalog: Catalog, judged: Judged | None = None) -
     records entered) and on the loans of ``catalog``, so the caller keys the whole by those loans (with the
     other ``CATALOG_KINDS``); after a merge only the new commits are judged. The acknowledgements, which read
     the final policy, are applied afresh each time."""
+    with collector_paused():  # an approval a commit, no cycles (see memory): 4.8 s → 3.8 s cold at 10,000 orders
+        return _evaluate(history, catalog, judged)
+
+
+def _evaluate(history: History, catalog: Catalog, judged: Judged | None) -> list[Approval]:
     book = RulesBook(history.rule_texts)
     judged = {} if judged is None else judged
     missing = [i for i, commit in enumerate(history.commits) if commit.sha not in judged]

@@ -97,6 +97,11 @@ def save_cache(path: Path, history: History) -> None:
     Blob ids are left out (only the newest blob of each path is needed again), which halves the file; those of
     organization.yaml and policy.yaml stay, with their texts: the rules each commit is judged by.
     """
+    with collector_paused():  # millions of tuples, no cycles (see memory): 4.2 s → 1.9 s at 10,000 orders
+        _save(path, history)
+
+
+def _save(path: Path, history: History) -> None:
     commits = [
         (
             c.sha,

@@ -15,6 +15,7 @@ archive costs one cache load.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Protocol
 
 import git
 
@@ -28,11 +29,38 @@ from generator.trail.repo import head_of, is_ancestor, is_shallow, open_reposito
 from generator.trail.rules import ORGANIZATION, POLICY
 
 
-def read_history(root: Path, use_cache: bool = True) -> History | None:
-    """The whole history of ``records/`` on the current branch, or None without git or commits."""
+def read_history(root: Path, use_cache: bool = True, reading: Reading | None = None) -> History | None:
+    """The whole history of ``records/`` on the current branch, or None without git or commits.
+
+    With ``reading`` (a ``prefetch`` bringing the cache up to date), the work tree's state is read while it
+    finishes, and the history is then taken from the cache it wrote."""
     repo = open_repository(root)
     if repo is None:
         return None
+    uncommitted = uncommitted_records(repo)
+    if reading is not None:
+        reading.wait()
+    history = _trail(root, repo, use_cache)
+    if history is None:
+        return None
+    history.shallow = is_shallow(repo)
+    history.uncommitted = uncommitted
+    return history
+
+
+class Reading(Protocol):
+    def wait(self) -> None: ...
+
+
+def update_cache(root: Path) -> History | None:
+    """The history cache brought up to the head (what ``prefetch`` runs), the work tree's state not read.
+    The history is returned so that the caller chooses when to free it (0.4 s at 10,000 orders)."""
+    repo = open_repository(root)
+    return None if repo is None else _trail(root, repo, use_cache=True)
+
+
+def _trail(root: Path, repo: git.Repo, use_cache: bool) -> History | None:
+    """The commits and versions up to the head, from the cache and git (the cache then updated)."""
     head = head_of(repo)
     if head is None:  # no commits yet
         return None
@@ -51,8 +79,6 @@ def read_history(root: Path, use_cache: bool = True) -> History | None:
             history = _extend(repo, History(head="", commits=[], versions={}), head)
         if use_cache:
             save_cache(path, history)
-    history.shallow = is_shallow(repo)
-    history.uncommitted = uncommitted_records(repo)
     return history
 
 

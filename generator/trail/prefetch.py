@@ -5,12 +5,13 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import os
+from multiprocessing.connection import Connection
 from pathlib import Path
 
 from generator.core.processes import can_fork, die_with_parent, start_helper
 from generator.trail.cache import cached_head
 from generator.trail.commits import UnreadableHistory
-from generator.trail.history import read_history
+from generator.trail.history import update_cache
 from generator.trail.repo import head_of, open_repository
 
 
@@ -26,10 +27,16 @@ class Prefetch:
 
     def __init__(self, root: Path):
         context = multiprocessing.get_context("fork")
-        self.process = start_helper(context, _prefetch, (root, os.getpid()), name="history-prefetch")
+        self.done, theirs = context.Pipe(duplex=False)
+        self.process = start_helper(context, _prefetch, (root, os.getpid(), theirs, self.done), name="history-prefetch")
+        theirs.close()
 
     def wait(self) -> None:
-        self.process.join()
+        """Until the cache is written (or the process has ended without writing it), not until the process is
+        gone: handing back its memory takes it another 0.4 s at 10,000 orders, which nothing here waits for."""
+        with contextlib.suppress(EOFError, OSError):
+            self.done.recv_bytes()
+        self.done.close()
 
 
 def prefetch(root: Path) -> Prefetch | None:
@@ -48,10 +55,16 @@ def prefetch(root: Path) -> Prefetch | None:
     return Prefetch(root)
 
 
-def _prefetch(root: Path, parent: int) -> None:
+def _prefetch(root: Path, parent: int, done: Connection, other: Connection) -> None:
     die_with_parent(parent)
+    other.close()  # the parent's end: should the parent die, nothing here holds it open
     # Lower priority: the records' own check is the shorter chain of work and MkDocs waits for both; run
     # first, it leaves both cores to the history sooner (measured at 5,000 orders: 20.7 s → 18.6 s before MkDocs).
     os.nice(5)
+    history = None
     with contextlib.suppress(Exception):  # whatever fails here, the caller meets again and reports
-        read_history(root)
+        history = update_cache(root)
+    with contextlib.suppress(OSError):
+        done.send_bytes(b"")  # before the history is freed, which the caller need not wait for
+    done.close()
+    del history

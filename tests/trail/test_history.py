@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
 import subprocess
+import time
 from datetime import date
 
+import pytest
 from editing import dossier, edit, read
 from gitrepo import git, make_repo, merge, on_branch
 
 from generator import pipeline
 from generator.core import cachefile
 from generator.pipeline import check_archive
+from generator.trail import prefetch as prefetch_module
 from generator.trail.cache import cache_path, cached_head
 from generator.trail.diffs import diff_fields, flatten
 from generator.trail.history import read_history
@@ -112,17 +117,63 @@ def test_prefetch_reads_the_history_beside_the_records_and_gives_the_same_check(
     started = []
     monkeypatch.setattr(pipeline, "prefetch", lambda root: started.append(prefetch(root)) or started[-1])
     alone = check_archive(root, TODAY_CHECK)  # no cache: the history is read in a second process meanwhile
-    assert started and started[0] is not None and started[0].process.exitcode == 0
+    assert started and started[0] is not None
+    started[0].process.join(30)
+    assert started[0].process.exitcode == 0
     assert cached_head(root) == alone.history.head
     assert prefetch(root) is None  # the cache is at the head: nothing to read
     shutil.rmtree(cachefile.folder(root))
     reading = prefetch(root)
     assert reading is not None
     reading.wait()
-    assert reading.process.exitcode == 0 and cache_path(root).is_file()
+    assert cache_path(root).is_file()  # written when the wait ends (the process may still be freeing its memory)
+    reading.process.join(30)
+    assert reading.process.exitcode == 0
     again = check_archive(root, TODAY_CHECK, history=True)
     assert [p.format() for p in again.problems] == [p.format() for p in alone.problems]
     assert again.history.versions == read_history(root, use_cache=False).versions
+
+
+class _SlowToFree:
+    """A history whose freeing takes seconds, as a large one's does (0.4 s at 10,000 orders)."""
+
+    def __del__(self):
+        time.sleep(3)
+
+
+def test_the_wait_for_a_prefetch_ends_when_its_cache_is_written_not_when_its_memory_is_freed(tmp_path, monkeypatch):
+    root = make_repo(tmp_path)
+    real = prefetch_module.update_cache
+    monkeypatch.setattr(prefetch_module, "update_cache", lambda root: (real(root), _SlowToFree()))
+    reading = prefetch(root)
+    assert reading is not None
+    reading.wait()
+    assert cached_head(root) is not None and cache_path(root).is_file()
+    assert reading.process.is_alive()  # still freeing: nothing waited for that
+    reading.process.join(30)
+    assert reading.process.exitcode == 0
+
+
+@pytest.mark.parametrize("how", ["raises", "killed"])
+def test_a_prefetch_that_fails_leaves_the_history_to_the_check_itself(tmp_path, monkeypatch, how):
+    root = make_repo(tmp_path)
+    expected = check_archive(root, TODAY_CHECK, history=True)
+    shutil.rmtree(cachefile.folder(root))
+
+    def fail(root):
+        if how == "killed":
+            os.kill(os.getpid(), signal.SIGKILL)
+        raise OSError("disk full")
+
+    monkeypatch.setattr(prefetch_module, "update_cache", fail)
+    started = []
+    monkeypatch.setattr(pipeline, "prefetch", lambda root: started.append(prefetch(root)) or started[-1])
+    checked = check_archive(root, TODAY_CHECK)
+    assert started and started[0] is not None
+    started[0].process.join(30)
+    assert started[0].process.exitcode == (-signal.SIGKILL if how == "killed" else 0)
+    assert [p.format() for p in checked.problems] == [p.format() for p in expected.problems]
+    assert checked.history.versions == expected.history.versions
 
 
 def test_no_prefetch_outside_git_and_one_history_whatever_the_policy_says(tmp_path, archive):
@@ -131,4 +182,5 @@ def test_no_prefetch_outside_git_and_one_history_whatever_the_policy_says(tmp_pa
     reading = prefetch(root)
     assert reading is not None
     reading.wait()
+    reading.process.join(30)
     assert reading.process.exitcode == 0
