@@ -16,6 +16,7 @@ import signal
 import sys
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -532,6 +533,21 @@ def run() -> None:
         received.append(signum)
         raise KeyboardInterrupt
 
+    def again(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    def ignored(unraisable: Any) -> None:
+        """Python runs a handler wherever it is, a finaliser too (``__del__``, a weakref's callback), and ignores what
+        a finaliser raises: the interrupt would be lost and the command go on. It is raised again a moment later,
+        once the finaliser is done (and again, should that moment fall in another)."""
+        if received and isinstance(unraisable.exc_value, KeyboardInterrupt):
+            signal.setitimer(signal.ITIMER_REAL, 0.02)
+        else:
+            default_hook(unraisable)
+
+    default_hook = sys.unraisablehook
+    sys.unraisablehook = ignored
+    signal.signal(signal.SIGALRM, again)
     for signum in _SIGNALS:
         signal.signal(signum, interrupt)
     try:
@@ -545,7 +561,8 @@ def run() -> None:
         if not received and not isinstance(exc, KeyboardInterrupt):  # a prompt met the end of its input, no signal
             click.echo("Aborted: no more input.", err=True)
             sys.exit(1)
-        for signum in _SIGNALS:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        for signum in (*_SIGNALS, signal.SIGALRM):
             signal.signal(signum, signal.SIG_IGN)  # a second Ctrl-C must not interrupt the clean-up
         for child in multiprocessing.active_children():
             child.terminate()

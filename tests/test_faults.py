@@ -245,6 +245,39 @@ def test_an_interrupt_at_any_moment_of_a_cold_build_is_one_line(larger_archive, 
         delay /= 2  # a faster minute than the fixture's: the build ended first
 
 
+_IN_A_FINALISER = """
+import os, signal, sys, time
+import generator.cli as cli
+
+class Finalised:
+    def __del__(self):
+        os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C while Python runs a finaliser, where it ignores every exception
+        for _ in range(1000):
+            pass
+
+def main(**_):
+    Finalised()
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        time.sleep(0.01)
+    print("went on", file=sys.stderr)
+    return 0
+
+cli.main = main
+sys.argv = ["orders", "build"]
+cli.run()
+"""
+
+
+def test_an_interrupt_that_lands_in_a_finaliser_still_stops_the_command():
+    """Python runs a signal's handler wherever it is, a ``__del__`` too (GitPython's config reader has one), and
+    ignores what a finaliser raises: a build interrupted so printed "Exception ignored … KeyboardInterrupt" and
+    went on to the end (1 run in 60 interrupted under load)."""
+    done = subprocess.run([sys.executable, "-c", _IN_A_FINALISER], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 130, done.stderr
+    assert done.stderr.strip().splitlines() == ["interrupted; the previous site is unchanged"]
+
+
 def test_the_day_is_the_archives_wherever_the_machine_is(tmp_path):
     from datetime import date, datetime
 
