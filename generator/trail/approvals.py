@@ -80,7 +80,7 @@ def evaluate(history: History, catalog: Catalog, judged: Judged | None = None) -
     records entered) and on the loans of ``catalog``, so the caller keys the whole by those loans (with the
     other ``CATALOG_KINDS``); after a merge only the new commits are judged. The acknowledgements, which read
     the final policy, are applied afresh each time."""
-    with collector_paused():  # an approval a commit, no cycles (see memory): 4.8 s → 3.8 s cold at 10,000 orders
+    with collector_paused():  # an approval a commit, no cycles (see memory): 4.8 s → 3.4 s cold at 10,000 orders
         return _evaluate(history, catalog, judged)
 
 

@@ -49,6 +49,8 @@ def read_history(root: Path, use_cache: bool = True, reading: Reading | None = N
 
 
 class Reading(Protocol):
+    """What ``read_history`` waits for: a ``prefetch.Prefetch`` (this module cannot import it: it imports this one)."""
+
     def wait(self) -> None: ...
 
 
