@@ -569,7 +569,12 @@ def run() -> None:
         for child in multiprocessing.active_children():
             child.join(timeout=5)
         click.echo("interrupted; the previous site is unchanged" if "build" in sys.argv[1:] else "interrupted", err=True)
-        sys.exit(_SIGNALS[received[0]] if received else 130)
+        # Ended here, every clean-up done (the interrupted code's own on its way out, the helpers above): CPython
+        # remembers a KeyboardInterrupt that ended code run from text (dataclasses make methods so), even one
+        # caught, and under ``python -m`` would then end this process by SIGINT whatever code it exits with.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(_SIGNALS[received[0]] if received else 130)
     sys.exit(code if isinstance(code, int) else 0)
 
 

@@ -278,6 +278,31 @@ def test_an_interrupt_that_lands_in_a_finaliser_still_stops_the_command():
     assert done.stderr.strip().splitlines() == ["interrupted; the previous site is unchanged"]
 
 
+_IN_EXECUTED_TEXT = """
+import os, signal, sys
+import generator.cli as cli
+
+def main(**_):
+    # Ctrl-C while Python runs code made from text (``dataclasses`` and ``namedtuple`` make their methods so)
+    exec("os.kill(os.getpid(), signal.SIGINT)\\nfor _ in range(100000):\\n    pass", {"os": os, "signal": signal})
+    return 0
+
+cli.main = main
+sys.argv = ["orders", "build"]
+cli.run()
+"""
+
+
+def test_an_interrupt_that_lands_in_executed_text_exits_130_under_python_m(tmp_path):
+    """CPython remembers a ``KeyboardInterrupt`` that ended code run from text, even one caught afterwards, and a
+    program run with ``python -m`` then ends by SIGINT whatever its exit code: the one line was printed and the
+    command ended with -2, not 130 (1 CI run, at 0.1 of a cold build, while a module's dataclasses were made)."""
+    (tmp_path / "interrupted_in_text.py").write_text(_IN_EXECUTED_TEXT, encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "interrupted_in_text"], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 130, done.stderr
+    assert done.stderr.strip().splitlines() == ["interrupted; the previous site is unchanged"]
+
+
 def test_the_day_is_the_archives_wherever_the_machine_is(tmp_path):
     from datetime import date, datetime
 
