@@ -18,7 +18,8 @@ from typing import Any
 
 APART = "apart-"
 """The name every thread starts with that never holds a lock a forked child could need: it only moves bytes
-between this process and a search index's own process (``searchindex``), and never logs. The child is given
+between this process, its files and the search index's own processes (``searchindex``), imports nothing and
+never logs. The child is given
 nothing of it, and only renders pages."""
 
 

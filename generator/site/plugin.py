@@ -38,6 +38,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -69,7 +70,7 @@ from generator.site.i18n import LANGUAGES, label, translate
 from generator.site.pagefile import Finished, Kept, PageFile, StoredPages
 from generator.site.pagestream import Delivered, PageStream
 from generator.site.render import TEMPLATES, Renderer
-from generator.site.searchindex import SearchIndex, page_url, searchable
+from generator.site.searchindex import PartedIndex, page_url, part_of, searchable
 from generator.trail.prefetch import prefetch
 from generator.trail.published import SITE_FILE
 from generator.trail.repo import head_of, open_repository
@@ -113,10 +114,12 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
         self.pages_total = 0
         self.stream: PageStream | None = None
         self.pages: PageFile | StoredPages | None = None
-        self.search: SearchIndex | None = None
+        self.search: PartedIndex | None = None
         self.writer: ThreadPoolExecutor | None = None
         self.written: Future[int] | None = None
         self.reused_bundle: Path | None = None
+        self.searched: tuple[str, ...] = ()
+        """The search index's parts Pagefind made for this build, as ``language/part`` (the others were kept)."""
         self.earlier: StoredPages | None = None
         """The last build's pages, when this build makes its own: a worker copies a page across where it still holds."""
         self.earlier_outputs: dict | None = None
@@ -215,7 +218,7 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
             converter = _Converter(config, files, earlier, trust_inputs=earlier is not None and earlier.reuse.get("program") == sitecache.code_digest())
             self.stream = PageStream(plan, finish=converter, store=self.pages, earlier=earlier, skip=converter.unchanged)
             del plan, checked
-        self.search = self._search_index(cached is not None)
+        self.search = self._search_index(cached is not None, files)
         origin = "cache" if cached is not None else "records"
         log.info(f"order-archive: {self.pages_total} pages ({self.language}) from the {origin} in {time.perf_counter() - started:.1f} s")
         return files
@@ -248,8 +251,8 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
         here = self.language
         return [{"lang": x, "name": translate("site.language", x), "root": "" if x == here else root, "current": x == here} for x, root in editions]
 
-    def _search_index(self, from_cache: bool) -> SearchIndex | None:
-        """A Pagefind service to feed while pages are written, unless the last build's bundle fits these pages."""
+    def _search_index(self, from_cache: bool, files: Files) -> PartedIndex | None:
+        """The search index to feed while pages are converted, unless the last build's bundle fits these pages."""
         self.reused_bundle = None
         if not self.config.search:
             return None
@@ -257,7 +260,8 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
         if from_cache and previous is not None and sitecache.bundle_fits(previous, self.key):
             self.reused_bundle = previous  # same pages as the last build: the same index
             return None
-        return SearchIndex()
+        expected = Counter(part_of(page_url(f.dest_uri)) for f in files.documentation_pages() if isinstance(f, _GeneratedPage))
+        return PartedIndex(cachefile.folder(self.root) / "search" / self.language, expected)
 
     def on_nav(self, nav, config, files):
         self.nav = nav
@@ -344,6 +348,7 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
             self.written.result()
             self.written = None
             sitecache.seal_bundle(self.bundle, self.key)
+            self.searched = tuple(f"{self.language}/{part}" for part in self.search.indexed)
         self._stop_search()
         if self.reused_bundle is not None:
             shutil.copytree(self.reused_bundle, self.bundle, copy_function=_link_or_copy)
@@ -643,6 +648,8 @@ class BuildResult:
     """Pages whose HTML file the last site had as this build would write it, linked instead."""
     editions: list[Edition] = field(default_factory=list, repr=False)
     """Each language's site as MkDocs left it, for ``orders serve`` to make one page of it again."""
+    searched: tuple[str, ...] = ()
+    """The search index's parts indexed again, as ``language/part`` (``searchindex.PartedIndex``)."""
 
 
 def build_site(root: Path, strict: bool = False, today: date | None = None, site_dir: Path | None = None) -> BuildResult:
@@ -684,7 +691,8 @@ def build_site(root: Path, strict: bool = False, today: date | None = None, site
         _remove_later(old)
     languages = (plugin.config.language, *plugin.config.translations)
     editions = [Edition(p, target / p.edition if p.edition else target) for p in built]
-    return BuildResult(target, pages, problems, time.perf_counter() - started, languages, made, kept, editions)
+    searched = tuple(part for p in built for part in p.searched)
+    return BuildResult(target, pages, problems, time.perf_counter() - started, languages, made, kept, editions, searched)
 
 
 class Edition:

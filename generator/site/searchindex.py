@@ -11,28 +11,47 @@ before reading each answer, which made 1,000 pages take 106 s here.)
 
 Pages reach the service through a writer thread and a bounded queue, so
 MkDocs never waits on the pipe unless Pagefind falls far behind.
+
+A site is indexed in parts (``PartedIndex``): Pagefind holds every page it is
+given and makes its bundle at about four times that (3 GB at 10,000 orders),
+and makes every page again when one changed. Each order year is a part, the
+other pages one more; a part is indexed by a Pagefind of its own once its last
+page is in, one part at a time, and kept in the cache; a later build indexes
+again only the parts whose pages changed, and ``searchmerge`` joins the parts
+into the one bundle the site publishes.
 """
 
 from __future__ import annotations
 
 import base64
 import contextlib
+import hashlib
 import json
+import marshal
 import os
 import queue
 import re
+import shutil
 import subprocess
+import sys
+import tempfile
 import threading
+from collections.abc import Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from functools import cache
+from importlib.metadata import version
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from generator.core.processes import APART
+from generator.site import sitecache
 
 
 class SearchIndexError(RuntimeError):
     pass
 
 
+@cache
 def executable() -> str:
     """The Pagefind binary the ``pagefind[extended]`` package installed (the extended one segments Chinese)."""
     from pagefind.service import get_executable
@@ -87,6 +106,7 @@ class SearchIndex:
         self.answers: dict[int, dict[str, Any]] = {}
         self.errors: list[str] = []
         self.ended = False  # Pagefind's output has ended: no more answers will come
+        self.closed = False  # close() was called: nothing more is sent
         self.arrived = threading.Condition()
         self.outbox: queue.Queue[bytes | None] = queue.Queue(maxsize=64)
         self.sent = 0
@@ -123,18 +143,11 @@ class SearchIndex:
         _check_bundle(bundle)
         return sum(1 for a in self.answers.values() if a.get("type") == "IndexedFile")
 
-    def write_and_end(self, bundle: Path) -> int:
-        """``write``, then stop the service at once: Pagefind holds every page's words until it exits (1.5 GB
-        at 10,000 orders), and the next edition's pages are being made meanwhile."""
-        try:
-            return self.write(bundle)
-        finally:
-            self.close()
-            self.answers.clear()  # the bundle's files came as one answer of tens of MB
-
     def close(self) -> None:
-        """Stop the service (again: nothing)."""
-        self.outbox.put(None)
+        """Stop the service (again: nothing), also while pages are still being added from another thread."""
+        self.closed = True
+        with contextlib.suppress(queue.Full):  # full: the writer is stuck on the pipe until the kill below
+            self.outbox.put_nowait(None)
         self.writer.join(timeout=5)
         if self.process.poll() is None:
             self.process.kill()
@@ -153,9 +166,21 @@ class SearchIndex:
     # -- the pipe ------------------------------------------------------------
     def _send(self, payload: dict[str, Any]) -> int:
         self.sent += 1
-        message = json.dumps({"message_id": self.sent, "payload": payload}, ensure_ascii=False)
-        self.outbox.put(base64.b64encode(message.encode()) + b",")
-        return self.sent
+        message = base64.b64encode(json.dumps({"message_id": self.sent, "payload": payload}, ensure_ascii=False).encode()) + b","
+        while not self.closed:
+            with contextlib.suppress(queue.Full):
+                self.outbox.put(message, timeout=0.2)
+                return self.sent
+        raise SearchIndexError("the search index was stopped")
+
+    def _next(self) -> bytes | None:
+        """The next message to send; None once the queue is ended or empty after close()."""
+        while True:
+            try:
+                return self.outbox.get(timeout=0.2)
+            except queue.Empty:
+                if self.closed:
+                    return None
 
     def _ask(self, payload: dict[str, Any]) -> dict[str, Any]:
         """Send a request and wait for its answer."""
@@ -177,11 +202,11 @@ class SearchIndex:
         stdin = self.process.stdin
         assert stdin is not None
         try:
-            while (message := self.outbox.get()) is not None:
+            while (message := self._next()) is not None:
                 stdin.write(message)
                 stdin.flush()
         except (BrokenPipeError, ValueError):  # Pagefind stopped (_wait says so): keep emptying the queue so add() never blocks
-            while self.outbox.get() is not None:
+            while self._next() is not None:
                 pass
         finally:
             with contextlib.suppress(BrokenPipeError, ValueError):
@@ -217,3 +242,151 @@ class SearchIndex:
             if answer.get("message_id") is not None:
                 self.answers[answer["message_id"]] = payload
             self.arrived.notify_all()
+
+
+_YEAR = re.compile(r"/dossiers/ORD-(\d{4})-")
+OTHER_PAGES = "pages"
+
+
+def part_of(url: str) -> str:
+    """The part a page is indexed in: a dossier's order year, or the part of every other page."""
+    found = _YEAR.match(url)
+    return found.group(1) if found else OTHER_PAGES
+
+
+@cache
+def _pagefind_version() -> str:
+    return version("pagefind")
+
+
+class _Spool:
+    """One part's pages as they arrive, on disk, and the key of what they are."""
+
+    def __init__(self, folder: Path, name: str) -> None:
+        self.path = folder / f"{name}.pages"
+        self.file = self.path.open("wb")
+        self.count = 0
+        self.digest = hashlib.sha1(f"pagefind-part 1 {_pagefind_version()}".encode())
+
+    def add(self, url: str, html: str) -> None:
+        marshal.dump((url, html), self.file)
+        self.digest.update(f"{len(url)}:{url}{len(html)}:".encode())
+        self.digest.update(html.encode("utf-8", errors="surrogatepass"))
+        self.count += 1
+
+    def pages(self) -> Iterator[tuple[str, str]]:
+        self.file.close()
+        with self.path.open("rb") as stored:
+            for _ in range(self.count):
+                yield marshal.load(stored)
+
+    def discard(self) -> None:
+        self.file.close()
+        self.path.unlink(missing_ok=True)
+
+
+class PartedIndex:
+    """The search index made a part at a time (module docstring); ``add``, ``write_and_end``, ``close`` as
+    ``SearchIndex``. ``store`` keeps each part's bundle for the next build; ``expected`` is how many pages each
+    part will get, so a part is indexed as soon as its last page is in (the others wait for ``write_and_end``)."""
+
+    def __init__(self, store: Path, expected: Mapping[str, int]) -> None:
+        self.store = store
+        store.mkdir(parents=True, exist_ok=True)
+        executable(), _pagefind_version()  # looked up here: no import in the thread below while workers fork
+        self.expected = dict(expected)
+        self.spools: dict[str, _Spool] = {}
+        self.parts: dict[str, Future[Path]] = {}
+        self.indexed: list[str] = []
+        """The parts Pagefind indexed in this build (the others were the cache's)."""
+        self.temporary = tempfile.TemporaryDirectory(prefix="order-archive-search-")
+        self.jobs = ThreadPoolExecutor(1, thread_name_prefix=f"{APART}pagefind-parts")
+        self.running: SearchIndex | subprocess.Popen | None = None
+        self.stopped = False
+
+    def add(self, url: str, html: str) -> None:
+        """Pagefind leaves out every page without ``data-pagefind-body`` only when some page of the same index
+        has one: each part would decide alone. ``searchable`` gives every page one."""
+        if "data-pagefind-body" not in html:
+            raise SearchIndexError(f"{url}: a page for the search index without data-pagefind-body")
+        name = part_of(url)
+        if name in self.parts:  # a page no count foresaw, after its part was sent: the other pages' part takes it
+            name = OTHER_PAGES
+        spool = self.spools.get(name)
+        if spool is None:
+            spool = self.spools[name] = _Spool(Path(self.temporary.name), name)
+        spool.add(url, html)
+        if spool.count == self.expected.get(name) and name != OTHER_PAGES:
+            self._send(name)
+
+    def _send(self, name: str) -> None:
+        spool = self.spools.pop(name)
+        self.parts[name] = self.jobs.submit(self._part, name, spool)
+
+    def _part(self, name: str, spool: _Spool) -> Path:
+        """The part's bundle: the cache's if it was made from these very pages, else Pagefind's, kept for next time."""
+        folder = self.store / name
+        key = spool.digest.hexdigest()
+        if sitecache.bundle_fits(folder, key):
+            spool.discard()
+            return folder
+        staged = self.store / f".{name}.{os.getpid()}.new"
+        shutil.rmtree(staged, ignore_errors=True)
+        with SearchIndex() as index:
+            self.running = index
+            if self.stopped:
+                raise SearchIndexError("stopped")
+            for url, html in spool.pages():
+                index.add(url, html)
+            index.write(staged)
+        spool.discard()
+        sitecache.seal_bundle(staged, key)
+        old = self.store / f".{name}.{os.getpid()}.old"
+        if folder.exists():  # a moment without the part costs the next build its indexing, nothing else
+            folder.rename(old)
+        staged.rename(folder)
+        shutil.rmtree(old, ignore_errors=True)
+        self.indexed.append(name)
+        return folder
+
+    def write_and_end(self, bundle: Path) -> int:
+        """Index the parts still waiting, then join every part into ``bundle``; the number of pages in it."""
+        try:
+            for name in sorted(self.spools):
+                self._send(name)
+            folders = [self.parts[name].result() for name in sorted(self.parts)]
+            count = self._merge(folders, bundle)
+            for stale in self.store.iterdir():  # a year no page has any more, a part left by a killed build
+                if stale.name not in self.parts:
+                    shutil.rmtree(stale, ignore_errors=True)
+            return count
+        finally:
+            self.close()
+
+    def _merge(self, folders: list[Path], bundle: Path) -> int:
+        """In a process of its own: joining is CPU work that would hold this process's lock from MkDocs. In a
+        process group of its own too: Ctrl-C at the terminal is the command's to handle (it stops this one)."""
+        command = [sys.executable, "-m", "generator.site.searchmerge", str(bundle), *map(str, folders)]
+        with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, process_group=0) as merging:
+            self.running = merging
+            if self.stopped:
+                merging.kill()
+            out, err = merging.communicate()
+        if merging.returncode != 0:
+            raise SearchIndexError(f"the search index's parts could not be joined: {err.decode(errors='replace').strip()[-500:] or merging.returncode}")
+        return int(out)
+
+    def close(self) -> None:
+        """Stop whatever Pagefind or joining still runs (again: nothing)."""
+        self.stopped = True
+        for future in self.parts.values():
+            future.cancel()
+        running = self.running
+        if isinstance(running, SearchIndex):
+            running.close()
+        elif running is not None and running.poll() is None:
+            running.kill()
+        self.jobs.shutdown(wait=True)
+        for spool in self.spools.values():
+            spool.file.close()
+        self.temporary.cleanup()

@@ -9,6 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from bundles import answers
 from editing import dossier, edit, read, write
 from gitrepo import git, merge, on_branch
 from sitebuild import TODAY, built_demo, copy_built
@@ -32,12 +33,13 @@ def archive(built: Path, tmp_path: Path) -> Path:
 
 
 def site_files(site: Path) -> dict[str, bytes]:
-    """Every file of a site; the search bundle's pages decoded (Pagefind names and packs them differently on
-    every run, even from the same pages)."""
+    """Every file of a site; the search bundle decoded: its pages and what it answers for every word and filter
+    (Pagefind names and packs them differently on every run, even from the same pages)."""
     files = {str(p.relative_to(site)): p.read_bytes() for p in sorted(site.rglob("*")) if p.is_file() and "pagefind" not in p.parts}
     for bundle in sorted(site.rglob("pagefind")):
         fragments = sorted(json.dumps(_fragment(f.read_bytes()), sort_keys=True, ensure_ascii=False) for f in bundle.glob("fragment/*.pf_fragment"))
         files[str(bundle.relative_to(site))] = "\n".join(fragments).encode()
+        files[f"{bundle.relative_to(site)} answers"] = json.dumps(answers(bundle), sort_keys=True, ensure_ascii=False).encode()
     return files
 
 
@@ -75,8 +77,10 @@ def test_one_record_edited_rebuilds_its_pages_and_keeps_the_others(archive, tmp_
     merged(archive, "order/rename", "chang.chiahao", ["lin.yating"], lambda r: edit(r, f"{dossier('ORD-2026-0003')}/order.yaml", _rename_project))
     result = assert_same_as_from_nothing(archive, tmp_path, before, {"dossiers/ORD-2026-0003.html", "en/dossiers/ORD-2026-0003.html", "orders/index.html"})
     assert result.kept > result.pages * 0.6 and result.made < result.pages * 0.4, (result.made, result.kept, result.pages)
+    assert sorted(result.searched) == ["en/2026", "zh-Hant/2026"], "only the order's year is indexed again (the lists are not searched)"
     again = build_site(archive, today=TODAY)  # nothing changed: the site's own files are kept, by inode
     assert (again.made, again.kept) == (0, again.pages) and site_files(archive / "site") == site_files(archive / "site")
+    assert again.searched == ()
 
 
 def test_a_loan_edited_shows_on_the_dossier_it_borrowed_from(archive, tmp_path):

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import gzip
 import json
+import time
+from collections import Counter
 
 import pytest
+from bundles import answers
 
-from generator.site.searchindex import SearchIndex, SearchIndexError, page_url
+from generator.site.searchindex import PartedIndex, SearchIndex, SearchIndexError, page_url, part_of, searchable
 
 
 def html(title: str, body: str, status: str) -> str:
@@ -98,11 +101,65 @@ def test_a_bundle_with_an_empty_file_or_no_entry_is_refused(tmp_path):
         _check_bundle(tmp_path)
 
 
-def test_the_service_ends_once_its_bundle_is_written(tmp_path):
-    """Pagefind holds every page's words until it exits; the next edition is built meanwhile, so it must not wait."""
-    index = SearchIndex()
-    index.add(page_url("dossiers/ORD-2026-0001.html"), html("ORD-2026-0001", "結算", "已結算"))
-    assert index.write_and_end(tmp_path / "pagefind") == 1
-    assert index.process.poll() is not None and not index.answers
-    assert (tmp_path / "pagefind" / "pagefind-entry.json").is_file()
-    index.close()  # said again by the build's end: nothing
+def dossier(order: str, text: str) -> tuple[str, str]:
+    return page_url(f"dossiers/{order}.html"), searchable(f"<h1>{order}</h1><p>{text}</p>", "zh-Hant")
+
+
+PAGES = [dossier("ORD-2025-0001", "結算 settlement"), dossier("ORD-2025-0002", "交付 delivery"), dossier("ORD-2026-0001", "驗收 acceptance")]
+PAGES += [(page_url("reports.html"), searchable("<h1>報告</h1><p>保存期限 retention</p>", "zh-Hant"))]
+
+
+def parted(store, pages, bundle):
+    """Pages fed as a build feeds them, the bundle written; the parts Pagefind indexed for it."""
+    index = PartedIndex(store, Counter(part_of(url) for url, _ in pages))
+    for url, text in pages:
+        index.add(url, text)
+    assert index.write_and_end(bundle) == len(pages)
+    assert not isinstance(index.running, SearchIndex) or index.running.process.poll() is not None
+    return sorted(index.indexed)
+
+
+def test_parts_are_indexed_once_and_again_only_when_one_of_their_pages_changed(tmp_path):
+    store = tmp_path / "store"
+    assert parted(store, PAGES, tmp_path / "first") == ["2025", "2026", "pages"]
+    assert parted(store, PAGES, tmp_path / "again") == []
+    assert answers(tmp_path / "again") == answers(tmp_path / "first")
+    changed = [*PAGES[:2], dossier("ORD-2026-0001", "驗收 acceptance 異議 objection"), PAGES[3]]
+    assert parted(store, changed, tmp_path / "changed") == ["2026"]
+    found = answers(tmp_path / "changed")
+    assert list(found["words"]["objection"]["pages"]) == ["/dossiers/ORD-2026-0001.html"]
+    assert {w: found["words"][w] for w in ("settlement", "retention")} == {w: answers(tmp_path / "first")["words"][w] for w in ("settlement", "retention")}
+
+
+def test_a_part_damaged_in_the_cache_is_indexed_again_and_a_part_no_page_has_is_dropped(tmp_path):
+    store = tmp_path / "store"
+    parted(store, PAGES, tmp_path / "first")
+    fragment = next((store / "2025" / "fragment").iterdir())
+    fragment.write_bytes(fragment.read_bytes()[:10])  # cut short, as by a cache restored in part
+    assert parted(store, PAGES[:2] + PAGES[3:], tmp_path / "second") == ["2025"]
+    assert sorted(p.name for p in store.iterdir()) == ["2025", "pages"]
+    assert answers(tmp_path / "second")["pages"].keys() == {"/dossiers/ORD-2025-0001.html", "/dossiers/ORD-2025-0002.html", "/reports.html"}
+
+
+def test_a_page_without_its_searchable_body_is_refused(tmp_path):
+    """Pagefind indexes a page without data-pagefind-body whole when no other page of its index has one: a part
+    of such pages alone would be searched differently from the same pages in one index."""
+    index = PartedIndex(tmp_path, {})
+    with pytest.raises(SearchIndexError, match="data-pagefind-body"):
+        index.add("/a.html", "<html><body><p>everything</p></body></html>")
+    index.close()
+
+
+def test_stopped_while_a_part_is_indexed_nothing_runs_on_and_the_next_build_cleans_up(tmp_path):
+    store = tmp_path / "store"
+    many = [dossier(f"ORD-2025-{n:04d}", f"結算 settlement {n} " * 200) for n in range(1, 1501)]
+    index = PartedIndex(store, {"2025": len(many)})
+    for url, text in many:
+        index.add(url, text)
+    while not isinstance(index.running, SearchIndex):
+        time.sleep(0.01)
+    index.close()  # the build was stopped
+    assert index.running.process.poll() is not None
+    assert not (store / "2025").exists(), "the part was left unfinished, not waited for"
+    parted(store, PAGES, tmp_path / "next")
+    assert sorted(p.name for p in store.iterdir()) == ["2025", "2026", "pages"]

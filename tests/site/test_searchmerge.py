@@ -1,0 +1,92 @@
+"""Parts of a site indexed apart and joined answer every query as one Pagefind index of all the pages does."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from bundles import answers
+
+from generator.site import searchmerge
+from generator.site.searchindex import SearchIndex, page_url, searchable
+from generator.site.searchmerge import BundleMergeError, merge
+
+CLIENTS = ["宏遠物流股份有限公司", "Pacific Rim Trading Ltd.", "台灣數位科技股份有限公司", "九龍城建設有限公司"]
+
+
+def page(year: int, number: int) -> tuple[str, str]:
+    order = f"ORD-{year}-{number:04d}"
+    client = CLIENTS[(year + number) % len(CLIENTS)]
+    words = " ".join(f"w{(number * 7 + i) % 97}" for i in range(40 + number % 30))  # many words, many pages each
+    body = (
+        f"<h1>{order} · {client}</h1><dl><dt>客戶</dt><dd>{client}</dd><dt>狀態</dt><dd>結算</dd></dl>"
+        f'<p>{words} 交付與驗收 acceptance café cafe</p><span data-pagefind-filter="年度">{year}</span>'
+        f'<span data-pagefind-filter="客戶">{client}</span>'
+    )
+    if number % 5 == 0:  # a meta field only some pages have, so the parts list different fields
+        body += f'<span data-pagefind-meta="client">{client}</span>'
+    return page_url(f"dossiers/{order}.html"), searchable(body, "zh-Hant")
+
+
+def other(name: str) -> tuple[str, str]:
+    return page_url(f"{name}/index.html"), searchable(f"<h1>{name}</h1><p>保存期限 retention w3 w5</p>", "zh-Hant")
+
+
+def bundle(pages: list[tuple[str, str]], folder):
+    with SearchIndex() as index:
+        for url, html in pages:
+            index.add(url, html)
+        index.write(folder)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    """Three years of dossiers and a few other pages: each part a bundle of its own, and one bundle of everything."""
+    tmp = tmp_path_factory.mktemp("parts")
+    years = {year: [page(year, n) for n in range(1, 41 if year != 2025 else 6)] for year in (2024, 2025, 2026)}
+    others = [other(name) for name in ("archive", "reports", "guides")]
+    parts = [bundle(pages, tmp / str(year)) for year, pages in years.items()] + [bundle(others, tmp / "pages")]
+    whole = bundle([p for pages in years.values() for p in pages] + others, tmp / "whole")
+    return tmp, parts, whole
+
+
+def test_the_joined_parts_answer_every_query_as_one_index_of_all_pages(site, monkeypatch):
+    tmp, parts, whole = site
+    monkeypatch.setattr(searchmerge, "CHUNK_SIZE", 400)  # several chunks, words of one part and of several in each
+    assert merge(parts, tmp / "joined") == 88
+    joined, expected = answers(tmp / "joined"), answers(whole)
+    assert len(list((tmp / "joined" / "index").iterdir())) > 5
+    assert joined["fields"] == ["client", "title"] and any(e["variants"] for e in expected["words"].values())
+    assert joined == expected
+
+
+def test_with_pagefinds_own_chunk_size_the_bundle_is_pagefinds_size(site):
+    tmp, parts, whole = site
+    merge(parts, tmp / "default")
+    assert answers(tmp / "default") == answers(whole)
+    size = {b: sum(f.stat().st_size for f in (b / "index").iterdir()) for b in (whole, tmp / "default")}
+    assert len(list((tmp / "default" / "index").iterdir())) == len(list((whole / "index").iterdir()))
+    assert size[tmp / "default"] <= size[whole] * 1.05  # compressed a little less than Pagefind's best, for speed
+
+
+def test_a_part_of_another_pagefind_or_language_is_refused(site, tmp_path):
+    _tmp, parts, _whole = site
+    other = tmp_path / "other"
+    bundle([(page_url("a.html"), searchable("<h1>A</h1><p>a</p>", "en"))], other)
+    with pytest.raises(BundleMergeError, match=r"in en, not 1\.5\.2 in zh-hant"):
+        merge([parts[0], other], tmp_path / "out")
+    entry = json.loads((other / "pagefind-entry.json").read_text())
+    meta = other / f"pagefind.{entry['languages']['en']['hash']}.pf_meta"
+    decoded = searchmerge.read(meta)
+    decoded[0] = "2.0.0"
+    searchmerge.write(meta, searchmerge.cbor2.dumps(decoded))
+    with pytest.raises(BundleMergeError, match="not the format"):
+        merge([other], tmp_path / "out2")
+
+
+def test_two_pages_whose_names_collide_both_keep_a_file(tmp_path):
+    names = searchmerge._Names("zh-hant")
+    assert names.name("abcdef0123" + "0" * 30) == "zh-hant_abcdef0"
+    assert names.name("abcdef0123" + "0" * 30) == "zh-hant_abcdef0"  # the same content: the same file
+    assert names.name("abcdef0999" + "0" * 30) == "zh-hant_abcdef09"
