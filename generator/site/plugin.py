@@ -8,8 +8,9 @@ In an archive's ``mkdocs.yml``::
 
 ``mkdocs build`` and ``mkdocs serve`` then check the archive, hand MkDocs
 every page from memory (``File.generated``), publish the dossiers'
-attachments, and give each converted page to Pagefind (``searchindex``),
-which writes its bundle while MkDocs renders the pages into the theme.
+attachments, and give each converted page to the search index
+(``searchindex``), made a part at a time by Pagefind and joined into one
+bundle while MkDocs renders the pages into the theme.
 
 On a build, the pages arrive from worker processes as MkDocs reaches them
 (``pagestream``), already converted to HTML there by MkDocs' own
@@ -268,9 +269,9 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
         return nav
 
     def on_page_content(self, html, page, config, files):
-        """Pagefind gets each page's content as soon as MkDocs has converted it: it indexes during the
-        conversion and can write its bundle while MkDocs renders the pages into the theme, where it used
-        to start only after the last page. What it reads is the same: the theme puts this content alone
+        """The search index gets each page's content as soon as MkDocs has converted it: a part is indexed once
+        its last page is in, during the conversion, and the bundle is joined while MkDocs renders the pages into
+        the theme, where Pagefind used to start only after the last page. What it reads is the same: the theme puts this content alone
         inside ``data-pagefind-body`` (overrides/main.html), under ``<html lang>`` of the site's language."""
         if self.search is not None and not (page.meta and page.meta.get("search") == "exclude"):
             self.search.add(page_url(page.file.dest_uri), searchable(html, self.language))
@@ -292,8 +293,8 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
         return output
 
     def on_env(self, env, config, files):
-        """Every page is converted by now, so Pagefind has them all: it writes its bundle (in its own process)
-        while MkDocs renders the pages into the theme."""
+        """Every page is converted by now, so the search index has them all: its last parts are indexed and all
+        are joined (in processes of their own) while MkDocs renders the pages into the theme."""
         self.files, self.env, self.mkdocs_config = files, env, config  # for ``Edition``: one page made again later
         if self.search is not None:
             self.writer = ThreadPoolExecutor(1, thread_name_prefix=f"{APART}pagefind-bundle")

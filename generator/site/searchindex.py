@@ -43,6 +43,7 @@ from importlib.metadata import version
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from generator.core.files import leftovers
 from generator.core.processes import APART
 from generator.site import sitecache
 
@@ -330,7 +331,7 @@ class PartedIndex:
         if sitecache.bundle_fits(folder, key):
             spool.discard()
             return folder
-        staged = self.store / f".{name}.{os.getpid()}.new"
+        staged = self.store / f".{name}.new.{os.getpid()}"
         shutil.rmtree(staged, ignore_errors=True)
         with SearchIndex() as index:
             self.running = index
@@ -341,7 +342,7 @@ class PartedIndex:
             index.write(staged)
         spool.discard()
         sitecache.seal_bundle(staged, key)
-        old = self.store / f".{name}.{os.getpid()}.old"
+        old = self.store / f".{name}.old.{os.getpid()}"
         if folder.exists():  # a moment without the part costs the next build its indexing, nothing else
             folder.rename(old)
         staged.rename(folder)
@@ -356,9 +357,9 @@ class PartedIndex:
                 self._send(name)
             folders = [self.parts[name].result() for name in sorted(self.parts)]
             count = self._merge(folders, bundle)
-            for stale in self.store.iterdir():  # a year no page has any more, a part left by a killed build
-                if stale.name not in self.parts:
-                    shutil.rmtree(stale, ignore_errors=True)
+            gone = [p for p in self.store.iterdir() if not p.name.startswith(".") and p.name not in self.parts]  # a year no page has now
+            for stale in gone + leftovers(self.store, ".*.new.*") + leftovers(self.store, ".*.old.*"):  # and what killed builds left
+                shutil.rmtree(stale, ignore_errors=True)
             return count
         finally:
             self.close()
