@@ -261,19 +261,22 @@ def _pagefind_version() -> str:
 
 
 class _Spool:
-    """One part's pages as they arrive, on disk, and the key of what they are."""
+    """One part's pages as they arrive, on disk, and the key of what they are (whatever order they came in)."""
 
     def __init__(self, folder: Path, name: str) -> None:
         self.path = folder / f"{name}.pages"
         self.file = self.path.open("wb")
         self.count = 0
-        self.digest = hashlib.sha1(f"pagefind-part 1 {_pagefind_version()}".encode())
+        self.digests: list[bytes] = []
 
     def add(self, url: str, html: str) -> None:
         marshal.dump((url, html), self.file)
-        self.digest.update(f"{len(url)}:{url}{len(html)}:".encode())
-        self.digest.update(html.encode("utf-8", errors="surrogatepass"))
+        self.digests.append(hashlib.sha1(f"{len(url)}:{url}{len(html)}:{html}".encode("utf-8", errors="surrogatepass")).digest())
         self.count += 1
+
+    @property
+    def key(self) -> str:
+        return hashlib.sha1(f"pagefind-part 2 {_pagefind_version()}".encode() + b"".join(sorted(self.digests))).hexdigest()
 
     def pages(self) -> Iterator[tuple[str, str]]:
         self.file.close()
@@ -289,7 +292,10 @@ class _Spool:
 class PartedIndex:
     """The search index made a part at a time (module docstring); ``add``, ``write_and_end``, ``close`` as
     ``SearchIndex``. ``store`` keeps each part's bundle for the next build; ``expected`` is how many pages each
-    part will get, so a part is indexed as soon as its last page is in (the others wait for ``write_and_end``)."""
+    part will get, so a part is indexed as soon as its last page is in (the others wait for ``write_and_end``).
+    A part costs a Pagefind process, but small parts leave less to index after the last page: years taken
+    together until a part had 500 dossiers made the cold build of 1,000 orders slower (19.5 s against 16.6 s,
+    medians of 3), so each year stays a part of its own."""
 
     def __init__(self, store: Path, expected: Mapping[str, int]) -> None:
         self.store = store
@@ -327,7 +333,7 @@ class PartedIndex:
     def _part(self, name: str, spool: _Spool) -> Path:
         """The part's bundle: the cache's if it was made from these very pages, else Pagefind's, kept for next time."""
         folder = self.store / name
-        key = spool.digest.hexdigest()
+        key = spool.key
         if sitecache.bundle_fits(folder, key):
             spool.discard()
             return folder

@@ -122,7 +122,7 @@ def parted(store, pages, bundle):
 def test_parts_are_indexed_once_and_again_only_when_one_of_their_pages_changed(tmp_path):
     store = tmp_path / "store"
     assert parted(store, PAGES, tmp_path / "first") == ["2025", "2026", "pages"]
-    assert parted(store, PAGES, tmp_path / "again") == []
+    assert parted(store, PAGES[::-1], tmp_path / "again") == [], "the same pages in another order: the same parts"
     assert answers(tmp_path / "again") == answers(tmp_path / "first")
     changed = [*PAGES[:2], dossier("ORD-2026-0001", "驗收 acceptance 異議 objection"), PAGES[3]]
     assert parted(store, changed, tmp_path / "changed") == ["2026"]
@@ -139,6 +139,16 @@ def test_a_part_damaged_in_the_cache_is_indexed_again_and_a_part_no_page_has_is_
     assert parted(store, PAGES[:2] + PAGES[3:], tmp_path / "second") == ["2025"]
     assert sorted(p.name for p in store.iterdir()) == ["2025", "pages"]
     assert answers(tmp_path / "second")["pages"].keys() == {"/dossiers/ORD-2025-0001.html", "/dossiers/ORD-2025-0002.html", "/reports.html"}
+
+
+def test_a_page_no_count_foresaw_finds_a_part(tmp_path):
+    index = PartedIndex(tmp_path / "store", {"2025": 2, "2026": 1, "pages": 1})
+    late = [dossier("ORD-2024-0001", "a year no count foresaw"), dossier("ORD-2026-0002", "after its year was sent")]
+    for url, text in [*PAGES, *late]:
+        index.add(url, text)
+    assert index.write_and_end(tmp_path / "bundle") == 6
+    assert sorted(index.indexed) == ["2024", "2025", "2026", "pages"]
+    assert "/dossiers/ORD-2026-0002.html" in answers(tmp_path / "bundle")["pages"]
 
 
 def test_a_page_without_its_searchable_body_is_refused(tmp_path):
