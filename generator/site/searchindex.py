@@ -372,9 +372,12 @@ class PartedIndex:
 
     def _merge(self, folders: list[Path], bundle: Path) -> int:
         """In a process of its own: joining is CPU work that would hold this process's lock from MkDocs. In a
-        process group of its own too: Ctrl-C at the terminal is the command's to handle (it stops this one)."""
-        command = [sys.executable, "-m", "generator.site.searchmerge", str(bundle), *map(str, folders)]
-        with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, process_group=0) as merging:
+        process group of its own too: Ctrl-C at the terminal is the command's to handle (it stops this one).
+        ``-P`` and a folder of its own: ``python -m`` puts the working folder first on the module path, and a
+        build runs in the archive, where anyone can commit a ``generator/`` folder."""
+        paths = [os.path.abspath(p) for p in (bundle, *folders)]
+        command = [sys.executable, "-P", "-m", "generator.site.searchmerge", *paths]
+        with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, process_group=0, cwd=self.temporary.name) as merging:
             self.running = merging
             if self.stopped:
                 merging.kill()

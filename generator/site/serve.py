@@ -255,7 +255,7 @@ class LiveServer:
         self.folder.parent.mkdir(parents=True, exist_ok=True)
         with open(self.background_log, "wb") as said:
             self.background = subprocess.Popen(
-                [sys.executable, "-c", code, str(self.root), str(self.folder), self.today.isoformat() if self.today else ""],
+                [sys.executable, "-P", "-c", code, str(self.root), str(self.folder), self.today.isoformat() if self.today else ""],  # -P: not from the archive
                 stdin=subprocess.DEVNULL,
                 stdout=said,
                 stderr=subprocess.STDOUT,

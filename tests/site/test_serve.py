@@ -181,3 +181,19 @@ def test_reading_every_record_loses_no_save(server, caplog):
     edit(server.root, f"{HERE}/order.yaml", lambda d: d["intake"].update(project_name="讀取之後 After the reads"))
     _until(lambda: "讀取之後 After the reads" in _dossier(server), "the save after the reads")
     assert not [r for r in caplog.records if "overflow" in r.getMessage().lower()]
+
+
+def test_the_background_build_imports_nothing_from_the_archive_it_runs_in(tmp_path, monkeypatch):
+    """The background build is ``python -c "import datetime …"``; run in the archive, as ``orders serve`` is,
+    Python would look for modules in the working folder first, where anyone can commit a ``datetime.py``."""
+    archive = tmp_path / "archive"
+    archive.mkdir()
+    (archive / "datetime.py").write_text(f"open({str(tmp_path / 'ran')!r}, 'w').write('planted')\n")
+    monkeypatch.chdir(archive)
+    live = LiveServer.__new__(LiveServer)
+    live.root, live.folder, live.today = archive, tmp_path / "cache" / "site", TODAY
+    live.background_log = tmp_path / "background.log"
+    live._start_background()
+    assert live.background.wait(120) is not None
+    assert not (tmp_path / "ran").exists(), (tmp_path / "ran").read_text()
+    assert "mkdocs.yml" in live.background_log.read_text()  # it ran, and failed on the empty archive, as it should
