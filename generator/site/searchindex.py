@@ -349,7 +349,9 @@ class PartedIndex:
         spool.discard()
         sitecache.seal_bundle(staged, key)
         old = self.store / f".{name}.old.{os.getpid()}"
-        if folder.exists():  # a moment without the part costs the next build its indexing, nothing else
+        # Not files.replace_folder: it looks up a system call, importing as it does, in this thread,
+        # beside which page workers fork. A moment without the part costs the next build its indexing, nothing else.
+        if folder.exists():
             folder.rename(old)
         staged.rename(folder)
         shutil.rmtree(old, ignore_errors=True)

@@ -49,12 +49,17 @@ class BundleMergeError(RuntimeError):
     pass
 
 
-def read(path: Path) -> Any:
-    """One of Pagefind's data files, decoded."""
+def unpack(path: Path) -> bytes:
+    """What one of Pagefind's data files holds (CBOR, or a fragment's JSON), unzipped, its signature checked."""
     data = gzip.decompress(path.read_bytes())
     if not data.startswith(SIGNATURE):
         raise BundleMergeError(f"{path.name} is not a Pagefind data file")
-    return cbor2.loads(data[len(SIGNATURE) :])
+    return data[len(SIGNATURE) :]
+
+
+def read(path: Path) -> Any:
+    """One of Pagefind's data files, decoded."""
+    return cbor2.loads(unpack(path))
 
 
 def write(path: Path, data: bytes) -> None:
@@ -93,10 +98,7 @@ class Part:
     def words(self, index: int) -> Iterator[tuple[str, int, _Word]]:
         """(word, this part's index, its entry) in code-point order, one chunk in memory at a time."""
         for _first, _last, name in self.meta[2]:
-            data = gzip.decompress((self.folder / "index" / f"{name}.pf_index").read_bytes())
-            if not data.startswith(SIGNATURE):
-                raise BundleMergeError(f"{name}.pf_index is not a Pagefind data file")
-            for word in _words(data[len(SIGNATURE) :], name):
+            for word in _words(unpack(self.folder / "index" / f"{name}.pf_index"), name):
                 yield word.word, index, word
 
 
@@ -157,7 +159,7 @@ def _fragments(parts: list[Part], out: Path, names: _Names) -> list:
     for part in parts:
         for fragment, word_count in part.pages:
             source = part.folder / "fragment" / f"{fragment}.pf_fragment"
-            digest = hashlib.sha1(gzip.decompress(source.read_bytes())[len(SIGNATURE) :]).hexdigest()
+            digest = hashlib.sha1(unpack(source)).hexdigest()
             name = names.name(digest, len(fragment) - len(part.language) - 1)
             target = out / "fragment" / f"{name}.pf_fragment"
             if not target.exists():  # identical pages share one fragment, as in Pagefind's own bundles
@@ -205,9 +207,15 @@ def _word_index(parts: list[Part], renumber: list[dict | None], out: Path, names
 
 _INT = rb"(?:[\x00-\x17\x20-\x37]|[\x18\x38].|[\x19\x39]..|[\x1a\x3a]....)"
 _ARRAY = rb"(?:[\x80-\x97]|\x98.|\x99..|\x9a....)"
-_ENTRY = rb"\x83(" + _INT + rb")(" + _ARRAY + rb")" + _INT + rb"*(" + _ARRAY + rb")" + _INT + rb"*"
-_ONE_ENTRY = re.compile(_ENTRY, re.DOTALL)  # groups: the page number, the heads of the two arrays of locations
-_ENTRIES = re.compile(rb"(?:" + _ENTRY.replace(b"(", b"(?:").replace(b"(?:?:", b"(?:") + rb")*", re.DOTALL)
+
+
+def _entry(open_: bytes) -> bytes:
+    """A page entry; ``open_`` opens its page number and the heads of its two arrays (a group, or not)."""
+    return rb"\x83" + open_ + _INT + rb")" + open_ + _ARRAY + rb")" + _INT + rb"*" + open_ + _ARRAY + rb")" + _INT + rb"*"
+
+
+_ONE_ENTRY = re.compile(_entry(b"("), re.DOTALL)  # groups: the page number, the heads of the two arrays of locations
+_ENTRIES = re.compile(rb"(?:" + _entry(b"(?:") + rb")*", re.DOTALL)
 
 
 class _Heads(dict):
@@ -312,7 +320,7 @@ def _words(data: bytes, name: str) -> Iterator[_Word]:
 
 def _joined(word: str, entries: list[tuple[int, dict | None, _Word]]) -> bytes:
     """One word's entry in the joined index: its pages in every part, numbered on; its variants likewise."""
-    out = [b"\x83", _encode_head(3, len(word.encode())), word.encode()]
+    out = [b"\x83", _encode_text(word)]
     out += _joined_pages([(offset, fields, entry.pages) for offset, fields, entry in entries])
     forms: dict[str, list] = {}
     for offset, fields, entry in entries:
@@ -320,8 +328,13 @@ def _joined(word: str, entries: list[tuple[int, dict | None, _Word]]) -> bytes:
             forms.setdefault(form, []).append((offset, fields, pages))
     out.append(_encode_head(4, len(forms)))
     for form, runs in forms.items():
-        out += [b"\x82", _encode_head(3, len(form.encode())), form.encode(), *_joined_pages(runs)]
+        out += [b"\x82", _encode_text(form), *_joined_pages(runs)]
     return b"".join(out)
+
+
+def _encode_text(text: str) -> bytes:
+    encoded = text.encode()
+    return _encode_head(3, len(encoded)) + encoded
 
 
 def _joined_pages(runs: list[tuple[int, dict | None, _Pages]]) -> list[bytes]:
