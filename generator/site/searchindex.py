@@ -70,7 +70,6 @@ def page_url(dest_uri: str) -> str:
 
 
 _H1 = re.compile(r'<h1(?: id="[^"]*")?')
-_SEPARATE = re.compile(r"</(dt|dd|td|th)>")
 
 
 def searchable(content: str, language: str) -> str:
@@ -82,7 +81,9 @@ def searchable(content: str, language: str) -> str:
     instead of running them together."""
     content = _H1.sub('<h1 data-pagefind-weight="10"', content, count=1)  # no id: no sub-result repeating the title
     colon = "：" if language.startswith("zh") else ": "
-    content = _SEPARATE.sub(lambda m: f"</{m.group(1)}>{colon if m.group(1) == 'dt' else ' · '}", content)
+    # str.replace, not a regular expression calling back for each of a dossier's cells: this ran for every page
+    # of every build, and was half of MkDocs' own pass over an unchanged site (8.7 of 30 s at 10,000 orders)
+    content = content.replace("</dt>", f"</dt>{colon}").replace("</dd>", "</dd> · ").replace("</td>", "</td> · ").replace("</th>", "</th> · ")
     return f'<!doctype html><html lang="{language}"><head><meta charset="utf-8"></head><body><div data-pagefind-body>{content}</div></body></html>'
 
 
@@ -270,19 +271,23 @@ class _Spool:
         self.digests: list[bytes] = []
 
     def add(self, url: str, html: str) -> None:
-        marshal.dump((url, html), self.file)
-        self.digests.append(hashlib.sha1(f"{len(url)}:{url}{len(html)}:{html}".encode("utf-8", errors="surrogatepass")).digest())
+        data = html.encode("utf-8", errors="surrogatepass")  # once, for the digest and the file alike
+        marshal.dump((url, data), self.file)
+        digest = hashlib.sha1(f"{len(url)}:{url}{len(data)}:".encode("utf-8", errors="surrogatepass"))
+        digest.update(data)
+        self.digests.append(digest.digest())
         self.count += 1
 
     @property
     def key(self) -> str:
-        return hashlib.sha1(f"pagefind-part 2 {_pagefind_version()}".encode() + b"".join(sorted(self.digests))).hexdigest()
+        return hashlib.sha1(f"pagefind-part 3 {_pagefind_version()}".encode() + b"".join(sorted(self.digests))).hexdigest()
 
     def pages(self) -> Iterator[tuple[str, str]]:
         self.file.close()
         with self.path.open("rb") as stored:
             for _ in range(self.count):
-                yield marshal.load(stored)
+                url, data = marshal.load(stored)
+                yield url, data.decode("utf-8", errors="surrogatepass")
 
     def discard(self) -> None:
         self.file.close()

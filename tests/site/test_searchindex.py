@@ -101,6 +101,16 @@ def test_a_bundle_with_an_empty_file_or_no_entry_is_refused(tmp_path):
         _check_bundle(tmp_path)
 
 
+def test_the_searchable_page_weighs_its_title_and_keeps_fields_and_cells_apart():
+    content = '<h1 id="t">ORD-1</h1><dl><dt>客戶</dt><dd>宏遠</dd></dl><table><tr><th>A</th><td>b</td><td>c</td></tr></table><h1>x</h1>'
+    zh, en = searchable(content, "zh-Hant"), searchable(content, "en")
+    assert '<h1 data-pagefind-weight="10">ORD-1</h1>' in zh and "<h1>x</h1>" in zh, "the first heading only, without its id"
+    assert "<dt>客戶</dt>：<dd>宏遠</dd> · </dl>" in zh and "<dt>客戶</dt>: <dd>" in en
+    assert "<th>A</th> · <td>b</td> · <td>c</td> · </tr>" in zh
+    assert zh.startswith('<!doctype html><html lang="zh-Hant">') and "<div data-pagefind-body>" in zh
+    assert searchable("<p>No fields</p>", "en").count("<p>No fields</p>") == 1
+
+
 def dossier(order: str, text: str) -> tuple[str, str]:
     return page_url(f"dossiers/{order}.html"), searchable(f"<h1>{order}</h1><p>{text}</p>", "zh-Hant")
 
