@@ -46,6 +46,9 @@ class Checked:
     findings: list = field(default_factory=list)
     """The history's findings unplaced (``approvals.locate`` places them): ``orders serve`` places them again after an edit."""
     _load: Callable[[], tuple[History | None, list[Approval]]] | None = field(default=None, repr=False)
+    derived: dict = field(default_factory=dict, repr=False, compare=False)
+    """What the pages work out from this check that no language changes (the reports' facts): both editions of a
+    build share one check, so they share these too instead of each working them out again."""
 
     @cached_property
     def _trail(self) -> tuple[History | None, list[Approval]]:

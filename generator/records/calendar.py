@@ -56,16 +56,28 @@ class BusinessCalendar:
         weeks, rest = divmod((end - start).days, 7)
         first = start.weekday()
         count = weeks * (7 - len(self.weekend)) + sum(1 for i in range(1, rest + 1) if (first + i) % 7 not in self.weekend)
-        holidays, workdays = self._sorted
-        for day in holidays[bisect_right(holidays, start) : bisect_right(holidays, end)]:
-            count -= day.weekday() not in self.weekend and day not in self.workdays
-        for day in workdays[bisect_right(workdays, start) : bisect_right(workdays, end)]:
-            count += day.weekday() in self.weekend
+        (holidays, off), (workdays, on) = self._counted
+        count -= off[bisect_right(holidays, end)] - off[bisect_right(holidays, start)]
+        count += on[bisect_right(workdays, end)] - on[bisect_right(workdays, start)]
         return count
 
     @cached_property
-    def _sorted(self) -> tuple[list[date], list[date]]:
-        return sorted(self.holidays), sorted(self.workdays)
+    def _counted(self) -> tuple[tuple[list[date], list[int]], tuple[list[date], list[int]]]:
+        """The holidays and the make-up workdays, sorted, each with how many of those up to it change the count:
+        a holiday on a working weekday that is not also a workday takes a day off, a workday on a weekend day
+        adds one. A span then costs four bisections, however many holidays it holds (a report counts the
+        business days of three steps of every order: 30,000 spans at 10,000 orders, most of a year or more)."""
+
+        def running(days: list[date], counts) -> list[int]:
+            totals = [0]
+            for day in days:
+                totals.append(totals[-1] + counts(day))
+            return totals
+
+        holidays, workdays = sorted(self.holidays), sorted(self.workdays)
+        off = running(holidays, lambda day: day.weekday() not in self.weekend and day not in self.workdays)
+        on = running(workdays, lambda day: day.weekday() in self.weekend)
+        return (holidays, off), (workdays, on)
 
 
 DEFAULT_TIME_ZONE = "Asia/Taipei"

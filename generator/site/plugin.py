@@ -174,7 +174,7 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
                 files.remove(file)
         today = date.fromisoformat(self.config.today) if self.config.today else archive_today(self.root)
         reading = prefetch(self.root)  # the history, when it must come from git, is read meanwhile
-        snapshot = read_archive(self.root)
+        snapshot = self._snapshot()
         attachments = snapshot.attachments
         self.conversion_key = reuse.conversion_key(config)
         self.key = sitecache.inputs_key(self.root, self.language, today, snapshot, _conversion_inputs(self.conversion_key, files))
@@ -234,6 +234,16 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
         if self.earlier is not None:
             self.earlier.close()
             self.earlier = None
+
+    def _snapshot(self):
+        """The archive's files as read from disk, once for all the editions of one ``build_site`` (each read the
+        same 40,000 files again, 2.2 s at 10,000 orders); each ``mkdocs serve`` rebuild reads them afresh."""
+        snapshot = self.shared.get("snapshot")
+        if snapshot is None:
+            snapshot = read_archive(self.root)
+            if self.all_editions:
+                self.shared["snapshot"] = snapshot
+        return snapshot
 
     def _checked(self, today: date, snapshot, reading):
         """The archive checked, once for every edition of a build: checking does not depend on the language."""

@@ -24,6 +24,7 @@ from sitebuild import TODAY, build, with_site
 from generator.cli import main
 from generator.core import cachefile
 from generator.demo.repository import write_repository
+from generator.reports.figures import Facts
 from generator.site import plugin as plugin_module
 from generator.trail.published import published_head
 
@@ -278,6 +279,21 @@ def test_the_language_menu_leads_to_the_same_page_in_the_other_language(demo_sit
                 "zh-Hant": (site / page).resolve(),
                 "en": (site / "en" / page).resolve(),
             }
+
+
+def test_both_editions_are_made_from_one_reading_of_the_archive(archive, monkeypatch):
+    """The archive is read once a build, not once an edition (the same files, read again, were 2.2 s at 10,000
+    orders), and so are the reports' facts worked out (3.5 s); a later build does both again."""
+    reads, facts = [], []
+    read, of = plugin_module.read_archive, Facts.of
+    monkeypatch.setattr(plugin_module, "read_archive", lambda root: reads.append(root) or read(root))
+    monkeypatch.setattr(Facts, "of", lambda catalog: facts.append(catalog) or of(catalog))
+    root = with_site(archive, "zh-Hant", "en")
+    assert build(root).languages == ("zh-Hant", "en") and len(reads) == len(facts) == 1
+    edit(root, f"{dossier('ORD-2026-0003')}/order.yaml", lambda order: order["intake"].update(project_name="再讀一次 Read again"))
+    build(root)
+    assert len(reads) == len(facts) == 2 and "再讀一次" in (root / "site/dossiers/ORD-2026-0003.html").read_text(encoding="utf-8")
+    assert "Read again" in (root / "site/en/dossiers/ORD-2026-0003.html").read_text(encoding="utf-8")
 
 
 def test_an_unknown_translation_is_refused(archive):
