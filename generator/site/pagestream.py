@@ -59,9 +59,9 @@ RETIRE = (500, 64 << 20)
 """A worker ends after this many pages or this many bytes of them sent, whichever comes first (the lists of every
 order read most of the archive: a few of them retire a worker)."""
 
-Sent = tuple[int, Any, Any, Any]
-"""What a worker sends for page ``number``: (number, record, lengths, facts); a record None is the earlier build's
-page (``Kept``), a record str the traceback of a page that failed."""
+Sent = tuple[int, Any, Any, Any, bool]
+"""What a worker sends for page ``number``: (number, record, lengths, facts, whether its Markdown was rendered); a
+record None is the earlier build's page (``Kept``), a record str the traceback of a page that failed."""
 
 
 class PageStream:
@@ -81,6 +81,7 @@ class PageStream:
         self.finish, self.skip, self.retire = finish, skip, retire
         self.earlier = earlier  # an earlier build's pages, which a worker may find still hold (``Kept``)
         self.copied = 0  # pages taken from ``earlier``
+        self.rendered: list[str] = []  # pages whose Markdown was rendered (the others' inputs were the earlier build's)
         self.started = 0  # workers forked, the retired included
         self.index = {path: i for i, path in enumerate(self.paths)}
         self.store = MemoryPages() if store is None else store  # where arrived pages are kept (``pagefile``)
@@ -122,6 +123,7 @@ class PageStream:
             if i not in self.received:
                 self.store.put(path, (self.plan[i][1](), None))
                 self.received.add(i)
+                self.rendered.append(path)
             return self.store.get(path, html)
         self._take_in(block=False)
         while i not in self.received:
@@ -173,10 +175,12 @@ class PageStream:
             self._start()
 
     def _arrived(self, sent: Sent) -> None:
-        number, record, lengths, facts = sent
+        number, record, lengths, facts, rendered = sent
         if isinstance(record, str):
             self.failed[number] = record
             return
+        if rendered:
+            self.rendered.append(self.paths[number])
         if record is None:
             self.store.copy_from(self.earlier, self.paths[number], facts)
             self.copied += 1
@@ -220,16 +224,17 @@ def _make(plan: Plan, number: int, finish: Finish | None, skip: Skip | None) -> 
     path, render = plan[number]
     try:
         finished = skip(path, render) if skip is not None else None
-        if finished is None:
-            markdown = render()
-            finished = finish(path, markdown) if finish is not None else None
+        if finished is not None:
+            return (number, None, None, finished.facts, False)
+        markdown = render()
+        finished = finish(path, markdown) if finish is not None else None
         if isinstance(finished, Kept):
-            return (number, None, None, finished.facts)
+            return (number, None, None, finished.facts, True)
         if isinstance(finished, Finished):
-            return (number, *finished.encode(markdown))
-        return (number, *encode((markdown, finished)), None)
+            return (number, *finished.encode(markdown), True)
+        return (number, *encode((markdown, finished)), None, True)
     except Exception:
-        return (number, traceback.format_exc(), None, None)
+        return (number, traceback.format_exc(), None, None, True)
 
 
 def _render_taken(plan: Plan, taken: Any, finish: Finish | None, skip: Skip | None, connection: Connection, inherited: list[Connection], retire) -> None:

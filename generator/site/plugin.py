@@ -134,6 +134,8 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
         """How many pages' HTML files this build kept from the last site (``reuse.Outputs``)."""
         self.converted = 0
         """How many pages this build rendered and converted (the others came from the last build's pages)."""
+        self.rendered: tuple[str, ...] = ()
+        """The pages whose Markdown this build rendered, as ``language/path`` (``BuildResult.rendered``)."""
         self.files: Files | None = None
         self.env = None
         self.mkdocs_config = None
@@ -339,6 +341,7 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
         if self.stream is not None:  # every page arrived: keep them, converted, for the next build
             self.stream.wait_all()
             self.converted = self.pages_total - self.stream.copied
+            self.rendered = tuple(f"{self.language}/{path}" for path in self.stream.rendered)
             log.info(f"order-archive: {self.converted} pages made, {self.stream.copied} as the last build made them; {self.kept} HTML files kept")
             self.pages.seal(self.key, cachefile.problem_rows(self.problems), kept)
             self.stream.close()
@@ -661,6 +664,8 @@ class BuildResult:
     """Each language's site as MkDocs left it, for ``orders serve`` to make one page of it again."""
     searched: tuple[str, ...] = ()
     """The search index's parts indexed again, as ``language/part`` (``searchindex.PartedIndex``)."""
+    rendered: tuple[str, ...] = ()
+    """The pages whose Markdown was rendered again, as ``language/path``: the others' inputs were the last build's."""
 
 
 def build_site(root: Path, strict: bool = False, today: date | None = None, site_dir: Path | None = None) -> BuildResult:
@@ -703,7 +708,8 @@ def build_site(root: Path, strict: bool = False, today: date | None = None, site
     languages = (plugin.config.language, *plugin.config.translations)
     editions = [Edition(p, target / p.edition if p.edition else target) for p in built]
     searched = tuple(part for p in built for part in p.searched)
-    return BuildResult(target, pages, problems, time.perf_counter() - started, languages, made, kept, editions, searched)
+    rendered = tuple(path for p in built for path in p.rendered)
+    return BuildResult(target, pages, problems, time.perf_counter() - started, languages, made, kept, editions, searched, rendered)
 
 
 class Edition:

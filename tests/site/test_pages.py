@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from generator.site import escape
-from generator.site.render.pages import Page, relative, slug, unique_slugs
+from generator.site.render.pages import Page, inputs_digest, relative, slug, unique_slugs
 
 
 def test_a_client_address_reads_like_its_name_in_any_script():
@@ -23,6 +23,17 @@ def test_a_later_client_with_a_similar_name_never_takes_an_earlier_ones_address(
     assert later["ACME, Ltd."] == first["ACME, Ltd."] == "acme-ltd" and later["Beta"] == first["Beta"]
     assert later["Acme Ltd"] == "acme-ltd-2" and later["acme-ltd-2"] == "acme-ltd-2-2"
     assert len(set(later.values())) == len(later)
+
+
+def test_a_pages_inputs_digest_is_of_the_values_not_of_how_they_are_held():
+    """Equal strings held as one object or as two, as two builds in one process may hold them, give one digest
+    (marshal's newer formats write an object met twice as a reference: the page was rendered again for nothing)."""
+    name = "".join(["ORD-2025-", "0001"])
+    shared = [name, (name, "records/x.yaml"), [name]]
+    separate = ["".join(["ORD-", "2025-0001"]), ("ORD-2025-0001", "records/x.yaml"), ["ORD-2025" + "-0001"]]
+    assert shared == separate and inputs_digest(shared) == inputs_digest(separate)
+    assert inputs_digest(shared) != inputs_digest([name, (name, "records/y.yaml"), [name]])
+    assert inputs_digest([("a", 1)]) != inputs_digest([["a", 1]]) != inputs_digest([("a", "1")])
 
 
 def test_links_keep_their_anchor_and_percent_encode_readable_addresses():

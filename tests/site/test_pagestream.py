@@ -37,6 +37,7 @@ def test_workers_give_the_pages_rendered_in_process_and_finish_them(workers):
         assert not sequential.parallel
         in_process = sequential.pages()
     assert list(streamed) == list(in_process) == [path for path, _ in plan(300)]
+    assert sorted(parallel.rendered) == sequential.rendered == list(streamed)  # no ``skip``: every page rendered
     assert {path: markdown for path, (markdown, _) in streamed.items()} == {path: markdown for path, (markdown, _) in in_process.items()}
     assert streamed["dossiers/P0002.md"][0] == "# Page 2\n\n內容 內容 \n"
     assert all(finished is None for _, finished in in_process.values())  # in-process, MkDocs does the finishing

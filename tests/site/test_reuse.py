@@ -18,6 +18,7 @@ from generator.core import cachefile, paths
 from generator.site import plugin, reuse, sitecache
 from generator.site.plugin import build_site
 from generator.site.render import pages as render_pages
+from generator.site.render.pages import GROUP_TITLES
 
 WHEN = "2026-11-19T10:00:00+08:00"
 
@@ -78,6 +79,11 @@ def test_one_record_edited_rebuilds_its_pages_and_keeps_the_others(archive, tmp_
     result = assert_same_as_from_nothing(archive, tmp_path, before, {"dossiers/ORD-2026-0003.html", "en/dossiers/ORD-2026-0003.html", "orders/index.html"})
     assert result.kept > result.pages * 0.6 and result.made < result.pages * 0.4, (result.made, result.kept, result.pages)
     assert sorted(result.searched) == ["en/2026", "zh-Hant/2026"], "only the order's year is indexed again (the lists are not searched)"
+    for language in ("zh-Hant", "en"):
+        rendered = [path.removeprefix(f"{language}/") for path in result.rendered if path.startswith(f"{language}/")]
+        lists = sorted(path.split("/")[1] for path in rendered if path.count("/") == 2 and path.startswith("orders/"))
+        assert lists == sorted(GROUP_TITLES), f"only the order lists it is on, one of each kind, are rendered again: {rendered}"
+        assert "dossiers/ORD-2026-0003.md" in rendered and not [p for p in rendered if p.startswith("dossiers/") and "ORD-2026-0003" not in p]
     again = build_site(archive, today=TODAY)  # nothing changed: the site's own files are kept, by inode
     assert (again.made, again.kept) == (0, again.pages) and site_files(archive / "site") == site_files(archive / "site")
     assert again.searched == ()

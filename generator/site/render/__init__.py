@@ -12,7 +12,6 @@ Record values reach pages only through ``escape`` (see there why).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import partial
 
 from generator.pipeline import Checked
@@ -21,20 +20,8 @@ from generator.site.render.attention import AttentionList
 from generator.site.render.compliance import CompliancePage
 from generator.site.render.dossier import DossierPages
 from generator.site.render.indexes import OrderIndexes
-from generator.site.render.pages import ARCHIVE_PAGES, TEMPLATES, Page, compile_all, dossier_page, page_url, relative
+from generator.site.render.pages import ARCHIVE_PAGES, TEMPLATES, Page, Planned, compile_all, dossier_page, page_url, relative
 from generator.site.render.reports import ReportPages
-
-
-@dataclass(frozen=True)
-class Planned:
-    """A page to render, with a digest of everything it reads: a build that has the page made from the same
-    inputs need not render it again (``site.reuse``)."""
-
-    render: Callable[[], str]
-    inputs: Callable[[], str]
-
-    def __call__(self) -> str:
-        return self.render()
 
 
 class Renderer(DossierPages, OrderIndexes, ArchivePages, ReportPages, CompliancePage, AttentionList):

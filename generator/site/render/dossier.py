@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import marshal
 from functools import cached_property
 
 from generator.core import cachefile
@@ -12,7 +10,7 @@ from generator.records.layout import dossier_folder
 from generator.rules.settlement import ceiling
 from generator.site import escape
 from generator.site.render.fieldwords import describe
-from generator.site.render.pages import Page, RendererBase
+from generator.site.render.pages import Page, RendererBase, inputs_digest
 from generator.trail.approvals import STATUS_TYPES
 from generator.trail.timeline import versions_of
 
@@ -87,7 +85,7 @@ class DossierPages(RendererBase):
         parts.append(sorted(self._uncommitted(order.id).items()))
         parts += [(entry.path, entry.raw) for entry, _ in self.loans_of.get(order.id, [])]
         parts.append(sorted(self.catalog.attachments.get(order.id, {}).items()))
-        return hashlib.sha1(marshal.dumps(parts)).hexdigest()
+        return inputs_digest(parts)
 
     def dossier(self, page: Page, dossier: Dossier, order) -> str:
         loans = self.loans_of.get(order.id, [])

@@ -9,7 +9,7 @@ from typing import Any
 
 from generator.core.problems import Severity
 from generator.site import escape
-from generator.site.render.pages import GROUP_TITLES, STATUS_RANK, Page, RendererBase
+from generator.site.render.pages import GROUP_TITLES, STATUS_RANK, Page, Planned, RendererBase, inputs_digest
 from schemas import OrderStatus
 from schemas.lifecycle import REGULATION_STATUS_WORDS
 from schemas.order import ServiceType
@@ -61,9 +61,12 @@ class OrderIndexes(RendererBase):
             listing[group] = []
             for key, (name, members) in sorted(buckets.items(), key=partial(_group_order, group)):
                 path = f"orders/{group}/{key}.md"
-                plan.append((path, partial(self._order_list, Page(path, self.language), group, key, name, members)))
+                list_page = Page(path, self.language)
+                render = partial(self._order_list, list_page, group, key, name, members)
+                plan.append((path, Planned(render, partial(self._order_list_inputs, list_page, group, key, name, members))))
                 listing[group].append((path, name, len(members)))
-        plan.append(("orders/index.md", partial(self._order_groups, Page("orders/index.md", self.language), listing)))
+        index = Page("orders/index.md", self.language)
+        plan.append((index.path, Planned(partial(self._order_groups, index, listing), partial(self._order_groups_inputs, index, listing))))
         plan.append(("orders/open.md", partial(self.open_work, Page("orders/open.md", self.language))))
         return plan
 
@@ -73,6 +76,22 @@ class OrderIndexes(RendererBase):
         word = REGULATION_STATUS_WORDS.get(OrderStatus(key)) if group == "status" else None
         title = f"{page.t(GROUP_TITLES[group])}: {name}"
         return self.render("order-list.md.j2", page, title=title, sections=sections, count=len(members), regulation=word)
+
+    def _order_list_inputs(self, page: Page, group: str, key: str, name: str, members: list) -> str:
+        """A digest of everything ``_order_list`` reads (``Planned``): a merged order changes the lists it is on,
+        and the others are not rendered again (the lists of every order were most of a merge's rendering)."""
+        return inputs_digest([page.path, self.language, group, key, name, [self.order_row(order) for _, order in members]])
+
+    def _order_groups_inputs(self, page: Page, listing: dict[str, list[tuple[str, str, int]]]) -> str:
+        """A digest of everything ``_order_groups`` reads: the lists with their counts, each year's months, the latest year's orders."""
+        latest, members = self._latest_orders()
+        months = sorted(Counter(f"{o.intake.received_on.year}\0{o.intake.received_on:%Y-%m}" for _, o in self.orders).items())
+        return inputs_digest([page.path, self.language, listing, months, latest, [self.order_row(order) for _, order in members]])
+
+    def _latest_orders(self) -> tuple[int | None, list]:
+        """The latest year's orders, newest first: the orders index lists them."""
+        latest = max((o.intake.received_on.year for _, o in self.orders), default=None)
+        return latest, sorted(((d, o) for d, o in self.orders if o.intake.received_on.year == latest), key=lambda item: item[1].id, reverse=True)
 
     def _order_groups(self, page: Page, listing: dict[str, list[tuple[str, str, int]]]) -> str:
         """Every way to look for an order, then the latest year's orders (each year has a page of its own,
@@ -88,8 +107,7 @@ class OrderIndexes(RendererBase):
                 named = group in ("status", "service", "client")
                 headers = [page.t(f"filter.{group}") if named else page.t("col.value"), page.t("col.count")]
             blocks.append((page.t(GROUP_TITLES[group]), escape.table(headers, rows)))
-        latest = max((o.intake.received_on.year for _, o in self.orders), default=None)
-        members = sorted(((d, o) for d, o in self.orders if o.intake.received_on.year == latest), key=lambda item: item[1].id, reverse=True)
+        latest, members = self._latest_orders()
         recent = (page.t("index.year_orders", year=latest), self.orders_table(page, members, tools=True)) if latest else None
         return self.render("orders.md.j2", page, blocks=blocks, recent=recent)
 

@@ -6,11 +6,12 @@ Record values reach pages only through ``escape`` (see there why).
 from __future__ import annotations
 
 import hashlib
+import marshal
 import posixpath
 import re
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
@@ -34,6 +35,26 @@ from schemas.order import ServiceType
 STATUS_RANK = {status: i for i, status in enumerate(OrderStatus)}
 """An order status's place in the lifecycle: lists sort and count statuses in this order, not by code."""
 KIND_ORDER = ("order", "change_request", "quality_record", "delivery", "settlement", "loan", "disposal", "organization", "policy")
+
+
+@dataclass(frozen=True)
+class Planned:
+    """A page to render, with a digest of everything it reads: a build that has the page made from the same
+    inputs need not render it again (``site.reuse``)."""
+
+    render: Callable[[], str]
+    inputs: Callable[[], str]
+
+    def __call__(self) -> str:
+        return self.render()
+
+
+def inputs_digest(parts: list) -> str:
+    """The digest a ``Planned`` page compares: of plain values (str, int, None, tuples and lists of them). In
+    marshal's format 2: from format 3 on, an object met twice is written as a reference to the first, so equal
+    values held as one object or as two gave two digests (a dossier was rendered again for nothing whenever
+    its strings happened to be shared differently, as after another build in the same process)."""
+    return hashlib.sha1(marshal.dumps(parts, 2)).hexdigest()
 
 
 def page_url(page: str) -> str:
@@ -190,40 +211,55 @@ class RendererBase:
         rows, data = [], []
         orders = list(orders)
         for _dossier, order in orders:
-            intake = order.intake
-            rank = f' data-rank="{STATUS_RANK[order.status]}"' if tools else ""
+            order_id, client, slug, project, service, status, received, year, month, due, budget, currency = self.order_row(order)
+            rank = f' data-rank="{STATUS_RANK[OrderStatus(status)]}"' if tools else ""
             rows.append(
                 [
-                    page.order_link(order.id),
-                    escape.text(intake.client.name),
-                    escape.text(intake.project_name),
-                    escape.text(self.label(intake.service_type)),
-                    f'<span class="oa-status oa-{order.status.value}"{rank}>{escape.text(self.label(order.status))}</span>',
-                    escape.text(intake.received_on),
-                    escape.text(intake.delivery_due),
-                    escape.money(intake.budget, intake.currency.value),
+                    page.order_link(order_id),
+                    escape.text(client),
+                    escape.text(project),
+                    escape.text(self.label(ServiceType(service))),
+                    f'<span class="oa-status oa-{status}"{rank}>{escape.text(self.label(OrderStatus(status)))}</span>',
+                    escape.text(received),
+                    escape.text(due),
+                    escape.money(budget, currency),
                 ]
             )
-            data.append(self._filter_values(order))
+            data.append({"status": status, "service": service, "client": slug, "year": year, "month": month})
         headers = [page.t(k) for k in ("col.order", "col.client", "col.project", "col.service", "col.status", "col.received", "col.due", "col.budget")]
         if not tools:
             return escape.table(headers, rows, "oa-orders")
-        return self._filter_bar(page, orders, data) + escape.table(headers, rows, "oa-orders oa-sortable", data, "oa-list")
+        return self._filter_bar(page, data) + escape.table(headers, rows, "oa-orders oa-sortable", data, "oa-list")
 
-    def _filter_values(self, order) -> dict[str, str]:
-        received = order.intake.received_on
-        client = self.client_slugs[order.intake.client.name]
-        service = order.intake.service_type.value
-        return {"status": order.status.value, "service": service, "client": client, "year": str(received.year), "month": f"{received:%Y-%m}"}
+    def order_row(self, order) -> tuple:
+        """Everything a row of ``orders_table`` shows of an order (its filter values too), as plain values: a list
+        page's inputs digest is made of these, so a row can only show what the digest covers."""
+        intake = order.intake
+        client, received = intake.client.name, intake.received_on
+        return (
+            order.id,
+            client,
+            self.client_slugs[client],
+            intake.project_name,
+            intake.service_type.value,
+            order.status.value,
+            received.isoformat(),
+            str(received.year),
+            f"{received:%Y-%m}",
+            intake.delivery_due.isoformat(),
+            str(intake.budget),
+            intake.currency.value,
+        )
 
-    def _filter_bar(self, page: Page, orders: list, data: list[dict[str, str]]) -> str:
+    def _filter_bar(self, page: Page, data: list[dict[str, str]]) -> str:
         """One choice list per filter that would narrow the list (two values or more), its values in the
         lifecycle's or the enum's order and in the reader's words, each with its count. Hidden until the
         script runs: without it the page is the whole list."""
+        clients = {slug: name for name, slug in self.client_slugs.items()}
         names = {
             "status": [(s.value, self.label(s)) for s in OrderStatus],
             "service": [(s.value, self.label(s)) for s in ServiceType],
-            "client": sorted({(self.client_slugs[o.intake.client.name], o.intake.client.name) for _, o in orders}, key=lambda x: x[1]),
+            "client": sorted({(d["client"], clients[d["client"]]) for d in data}, key=lambda x: x[1]),
             "year": sorted({(d["year"], d["year"]) for d in data}, reverse=True),
             "month": sorted({(d["month"], d["month"]) for d in data}, reverse=True),
         }
