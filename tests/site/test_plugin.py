@@ -293,6 +293,8 @@ def test_both_editions_are_made_from_one_reading_of_the_archive(archive, monkeyp
     edit(root, f"{dossier('ORD-2026-0003')}/order.yaml", lambda order: order["intake"].update(project_name="再讀一次 Read again"))
     build(root)
     assert len(reads) == len(facts) == 2 and "再讀一次" in (root / "site/dossiers/ORD-2026-0003.html").read_text(encoding="utf-8")
+    build(root)  # nothing changed: each edition comes from the page cache, and no reading is held between them
+    assert len(reads) == 4 and len(facts) == 2
     assert "Read again" in (root / "site/en/dossiers/ORD-2026-0003.html").read_text(encoding="utf-8")
 
 
