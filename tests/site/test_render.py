@@ -89,3 +89,15 @@ def test_relative_links_between_pages():
     assert relative("orders/status/received.md", "dossiers/ORD-2026-0001.md") == "../../dossiers/ORD-2026-0001.html"
     assert relative("index.md", "compliance.md") == "compliance.html"
     assert relative("dossiers/ORD-2026-0001.md", "attachments/ORD-2026-0001/x") == "../attachments/ORD-2026-0001/x"
+
+
+def test_an_orders_row_is_worked_out_once_and_again_for_another_model_of_it(fixed_repo):
+    """The lists' digests ask for each order's row six times: it is kept, but only for the same model, so a
+    record read again (``orders serve``) shows its new values."""
+    from generator.site.render import Renderer
+
+    renderer = Renderer(check_archive(fixed_repo, TODAY), "en")
+    _, order = renderer.orders[0]
+    assert renderer.order_row(order) is renderer.order_row(order)
+    renamed = order.model_copy(update={"intake": order.intake.model_copy(update={"project_name": "Renamed"})})
+    assert renderer.order_row(renamed)[3] == "Renamed" and renderer.order_row(order)[3] == order.intake.project_name
