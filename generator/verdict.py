@@ -119,7 +119,7 @@ def tree_state(root: Path) -> TreeState | None:
     for walked in _apart(records, level):
         if walked is None:
             return None
-        digest.update(marshal.dumps(walked[:2], 2))  # format 2: the same values give the same bytes however they are shared
+        digest.update(cachefile.value_bytes(walked[:2]))
         newest = max(newest, walked[2])
     return TreeState(digest.hexdigest(), newest < began - SETTLED_NS)
 
@@ -148,7 +148,7 @@ def _list(records: str, folder: str, depth: int, names_only: bool, below: list) 
                     newest = max(newest, changed)
     except OSError:
         return None
-    return marshal.dumps(rows, 2), newest
+    return cachefile.value_bytes(rows), newest
 
 
 def _walk(records: str, top: tuple[str, int, bool]) -> tuple[str, str, int] | None:

@@ -32,6 +32,14 @@ def _code_fingerprint() -> str:
 CODE = _code_fingerprint()
 
 
+def value_bytes(value: Any) -> bytes:
+    """Plain values (str, bytes, int, None, and tuples, lists and dicts of them) as bytes that depend on the values
+    alone, for a digest. Marshal's format 2: from format 3 on, an object met twice is written as a reference to
+    the first, so equal values held as one object or as two gave different bytes (a page was rendered again for
+    nothing whenever its strings happened to be shared differently, as after another build in the same process)."""
+    return marshal.dumps(value, 2)
+
+
 def folder(root: Path) -> Path:
     """The archive's cache folder (``paths.local_folder``): never in the work tree of a git archive."""
     return local_folder(root, "order-archive")

@@ -10,7 +10,7 @@ import pytest
 from generator.demo.repository import write_repository
 from generator.pipeline import check_archive
 from generator.site.i18n import _TABLE, LANGUAGES
-from generator.site.render import relative, render_pages
+from generator.site.render import Renderer, relative, render_pages
 
 TODAY = date(2026, 11, 20)
 
@@ -94,8 +94,6 @@ def test_relative_links_between_pages():
 def test_an_orders_row_is_worked_out_once_and_again_for_another_model_of_it(fixed_repo):
     """The lists' digests ask for each order's row six times: it is kept, but only for the same model, so a
     record read again (``orders serve``) shows its new values."""
-    from generator.site.render import Renderer
-
     renderer = Renderer(check_archive(fixed_repo, TODAY), "en")
     _, order = renderer.orders[0]
     assert renderer.order_row(order) is renderer.order_row(order)

@@ -6,7 +6,6 @@ Record values reach pages only through ``escape`` (see there why).
 from __future__ import annotations
 
 import hashlib
-import marshal
 import posixpath
 import re
 import unicodedata
@@ -21,6 +20,7 @@ from urllib.parse import quote
 
 import jinja2
 
+from generator.core import cachefile
 from generator.core.paths import TEMPLATES
 from generator.pipeline import Checked
 from generator.records.catalog import Dossier
@@ -50,11 +50,8 @@ class Planned:
 
 
 def inputs_digest(parts: list) -> str:
-    """The digest a ``Planned`` page compares: of plain values (str, int, None, tuples and lists of them). In
-    marshal's format 2: from format 3 on, an object met twice is written as a reference to the first, so equal
-    values held as one object or as two gave two digests (a dossier was rendered again for nothing whenever
-    its strings happened to be shared differently, as after another build in the same process)."""
-    return hashlib.sha1(marshal.dumps(parts, 2)).hexdigest()
+    """The digest a ``Planned`` page compares: of the values alone, however they are held (``cachefile.value_bytes``)."""
+    return hashlib.sha1(cachefile.value_bytes(parts)).hexdigest()
 
 
 def page_url(page: str) -> str:
