@@ -42,9 +42,15 @@ Lengths = tuple[int, int, int]
 """A record's parts: the Markdown, the conversion without its HTML, the HTML (bytes each; -1: the conversion
 has no HTML to set apart, and is whole in the second part)."""
 
-Facts = tuple[str, str, tuple, "str | None"]
+Facts = tuple
 """(digest of the Markdown, digest of the whole record, the file lookups its conversion made, digest of what the
-page was rendered from where the renderer says — ``render.Planned``): see ``site.reuse``."""
+page was rendered from where the renderer says — ``render.Planned``), then, once the build has been through the
+page, the digest of its searchable text (``searchindex.page_digest``; "" when it is not searched), set only when
+its conversion said nothing and links to no anchor, so a later build may leave it out of MkDocs' pass (``QUIET``):
+see ``site.reuse``."""
+
+QUIET = 4
+"""Where a page's facts keep its searchable digest (``Facts``)."""
 
 Entry = tuple[int, Lengths, "Facts | None"]
 """Where a record is in its file, its parts, and its facts (None: a page MkDocs converted itself, never reused)."""
@@ -113,6 +119,11 @@ class _Records:
         entry = self.index.get(path)
         return None if entry is None else entry[2]
 
+    def quiet(self, path: str) -> str | None:
+        """The page's searchable digest when a later build may leave it out of MkDocs' pass (``Facts``), else None."""
+        facts = self.facts(path)
+        return facts[QUIET] if facts is not None and len(facts) > QUIET else None
+
     def _read(self, offset: int, size: int) -> bytes:
         data = os.pread(self.fd, size, offset)
         if len(data) != size:
@@ -167,12 +178,21 @@ class PageFile(_Records):
         self.index[path] = (self.end, lengths, facts)
         self.end += size
 
-    def seal(self, key: str, rows: list[tuple], reuse: Any = None) -> None:
+    def note_quiet(self, path: str, searched: str) -> None:
+        """The page's conversion said nothing and links to no anchor; ``searched``: its searchable digest (``Facts``)."""
+        offset, lengths, facts = self.index[path]
+        if facts is not None:
+            self.index[path] = (offset, lengths, (*facts[:QUIET], searched))
+
+    def seal(self, key: str, rows: list[tuple], reuse: Any = None, order: list[str] | None = None) -> None:
         """Keep the pages as the page cache for ``key`` (``rows``: the problems; ``reuse``: what ``site.reuse``
-        keeps beside them): the file under a name of its own, then the index that names it, written atomically,
-        so a reader finds an old pair or a new pair."""
+        keeps beside them; ``order``: the pages' order for a build from the cache, else as they arrived): the
+        file under a name of its own, then the index that names it, written atomically, so a reader finds an old
+        pair or a new pair."""
         if self.path is None:
             return
+        if order is not None and set(order) == set(self.index):
+            self.index = {path: self.index[path] for path in order}
         try:
             os.fsync(self.fd)
             kept = self.folder / f"site-{self.language}-{uuid.uuid4().hex[:16]}.pages"

@@ -36,7 +36,7 @@ import subprocess
 import sys
 import tempfile
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from functools import cache
 from importlib.metadata import version
@@ -261,28 +261,56 @@ def _pagefind_version() -> str:
     return version("pagefind")
 
 
+def page_digest(url: str, data: bytes) -> bytes:
+    """What a page gives its part's key: its URL and its searchable text (UTF-8), each with its length."""
+    digest = hashlib.sha1(f"{len(url)}:{url}{len(data)}:".encode("utf-8", errors="surrogatepass"))
+    digest.update(data)
+    return digest.digest()
+
+
 class _Spool:
-    """One part's pages as they arrive, on disk, and the key of what they are (whatever order they came in)."""
+    """One part's pages as they arrive, on disk, and the key of what they are (whatever order they came in).
+
+    A page the last build indexed as it is (``add_kept``) gives only its digest: its text is fetched, in the
+    thread that adds pages, only if another page of its part changed (``settle``)."""
 
     def __init__(self, folder: Path, name: str) -> None:
         self.path = folder / f"{name}.pages"
         self.file = self.path.open("wb")
         self.count = 0
         self.digests: list[bytes] = []
+        self.waiting: list[tuple[str, Callable[[], str]]] = []
 
-    def add(self, url: str, html: str) -> None:
+    def add(self, url: str, html: str) -> bytes:
         data = html.encode("utf-8", errors="surrogatepass")  # once, for the digest and the file alike
         marshal.dump((url, data), self.file)
-        digest = hashlib.sha1(f"{len(url)}:{url}{len(data)}:".encode("utf-8", errors="surrogatepass"))
-        digest.update(data)
-        self.digests.append(digest.digest())
+        digest = page_digest(url, data)
+        self.digests.append(digest)
+        self.count += 1
+        return digest
+
+    def add_kept(self, url: str, digest: bytes, text: Callable[[], str]) -> None:
+        self.digests.append(digest)
+        self.waiting.append((url, text))
         self.count += 1
 
     @property
     def key(self) -> str:
         return hashlib.sha1(f"pagefind-part 3 {_pagefind_version()}".encode() + b"".join(sorted(self.digests))).hexdigest()
 
+    def settle(self, cached: Path) -> None:
+        """Fetch the kept pages' text unless the part's bundle in the cache is made of these very pages."""
+        if self.waiting and not sitecache.bundle_fits(cached, self.key):
+            for url, text in self.waiting:
+                html = text()
+                if "data-pagefind-body" not in html:
+                    raise SearchIndexError(f"{url}: a page for the search index without data-pagefind-body")
+                marshal.dump((url, html.encode("utf-8", errors="surrogatepass")), self.file)
+            self.waiting = []
+
     def pages(self) -> Iterator[tuple[str, str]]:
+        if self.waiting:
+            raise SearchIndexError("a part's kept pages were never fetched")
         self.file.close()
         with self.path.open("rb") as stored:
             for _ in range(self.count):
@@ -316,23 +344,46 @@ class PartedIndex:
         self.running: SearchIndex | subprocess.Popen | None = None
         self.stopped = False
 
-    def add(self, url: str, html: str) -> None:
+    def add(self, url: str, html: str) -> bytes:
         """Pagefind leaves out every page without ``data-pagefind-body`` only when some page of the same index
-        has one: each part would decide alone. ``searchable`` gives every page one."""
+        has one: each part would decide alone. ``searchable`` gives every page one. Returns the page's digest
+        (``page_digest``), which a later build gives ``add_kept`` for the same page."""
         if "data-pagefind-body" not in html:
             raise SearchIndexError(f"{url}: a page for the search index without data-pagefind-body")
+        spool, name = self._spool(url)
+        digest = spool.add(url, html)
+        self._sent_if_whole(spool, name)
+        return digest
+
+    def add_kept(self, url: str, digest: bytes, text: Callable[[], str]) -> None:
+        """A page whose searchable text has ``digest`` (as ``add`` returned it): ``text`` gives that text, and is
+        called, before this method or ``send_rest`` returns, only if the part must be indexed again."""
+        spool, name = self._spool(url)
+        spool.add_kept(url, digest, text)
+        self._sent_if_whole(spool, name)
+
+    def _spool(self, url: str) -> tuple[_Spool, str]:
         name = part_of(url)
         if name in self.parts:  # a page no count foresaw, after its part was sent: the other pages' part takes it
             name = OTHER_PAGES
         spool = self.spools.get(name)
         if spool is None:
             spool = self.spools[name] = _Spool(Path(self.temporary.name), name)
-        spool.add(url, html)
+        return spool, name
+
+    def _sent_if_whole(self, spool: _Spool, name: str) -> None:
         if spool.count == self.expected.get(name) and name != OTHER_PAGES:
+            self._send(name)
+
+    def send_rest(self) -> None:
+        """Hand over every part still waiting, in the thread that adds pages (their kept pages' text is fetched
+        here, while whatever it comes from is open)."""
+        for name in sorted(self.spools):
             self._send(name)
 
     def _send(self, name: str) -> None:
         spool = self.spools.pop(name)
+        spool.settle(self.store / name)
         self.parts[name] = self.jobs.submit(self._part, name, spool)
 
     def _part(self, name: str, spool: _Spool) -> Path:
@@ -366,8 +417,7 @@ class PartedIndex:
     def write_and_end(self, bundle: Path) -> int:
         """Index the parts still waiting, then join every part into ``bundle``; the number of pages in it."""
         try:
-            for name in sorted(self.spools):
-                self._send(name)
+            self.send_rest()
             folders = [self.parts[name].result() for name in sorted(self.parts)]
             count = self._merge(folders, bundle)
             gone = [p for p in self.store.iterdir() if not p.name.startswith(".") and p.name not in self.parts]  # a year no page has now

@@ -11,6 +11,7 @@ import time
 
 import pytest
 
+from generator.site.pagefile import Kept, MemoryPages
 from generator.site.pagestream import PageStream, PageStreamError
 
 
@@ -161,6 +162,16 @@ def test_workers_retire_and_others_take_their_place():
     with PageStream(plan(100), parallel=True, finish=shout, workers=2, retire=(1000, 2000)) as by_size:
         assert by_size.pages().keys() == pages.keys()
     assert by_size.started >= 10  # the later pages are over 500 bytes each
+
+
+def test_a_page_kept_unrendered_counts_a_share_of_a_page_toward_retiring():
+    """A page the earlier build's holds is not rendered: a worker reads far less for it, and takes more of them."""
+    earlier = MemoryPages()
+    for path, render in plan(80):
+        earlier.put(path, (render(), None))
+    with PageStream(plan(80), parallel=True, finish=shout, workers=2, retire=(5, 1 << 30), earlier=earlier, skip=lambda path, render: Kept(())) as kept:
+        assert kept.pages() == earlier.pages and kept.copied == 80 and kept.rendered == []
+    assert kept.started <= 6, kept.started  # a quarter each, 5 a worker: 4 (or 6 with the first two); at 1 each, 16
 
 
 def test_where_no_worker_can_take_over_the_rest_is_made_here_and_left_for_mkdocs(monkeypatch):

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import gzip
 import json
+import logging
+import re
 import shutil
 from pathlib import Path
 
@@ -12,6 +14,7 @@ import pytest
 from bundles import answers
 from editing import dossier, edit, read, write
 from gitrepo import git, merge, on_branch
+from mkdocs.exceptions import MkDocsException
 from sitebuild import TODAY, built_demo, copy_built
 
 from generator.core import cachefile, paths
@@ -78,6 +81,7 @@ def test_one_record_edited_rebuilds_its_pages_and_keeps_the_others(archive, tmp_
     merged(archive, "order/rename", "chang.chiahao", ["lin.yating"], lambda r: edit(r, f"{dossier('ORD-2026-0003')}/order.yaml", _rename_project))
     result = assert_same_as_from_nothing(archive, tmp_path, before, {"dossiers/ORD-2026-0003.html", "en/dossiers/ORD-2026-0003.html", "orders/index.html"})
     assert result.kept > result.pages * 0.6 and result.made < result.pages * 0.4, (result.made, result.kept, result.pages)
+    assert result.skipped >= result.kept - 2 * len(plugin.IN_NAV), "MkDocs never read the kept pages outside the navigation"
     assert sorted(result.searched) == ["en/2026", "zh-Hant/2026"], "only the order's year is indexed again (the lists are not searched)"
     for language in ("zh-Hant", "en"):
         rendered = [path.removeprefix(f"{language}/") for path in result.rendered if path.startswith(f"{language}/")]
@@ -87,6 +91,7 @@ def test_one_record_edited_rebuilds_its_pages_and_keeps_the_others(archive, tmp_
     again = build_site(archive, today=TODAY)  # nothing changed: the site's own files are kept, by inode
     assert (again.made, again.kept) == (0, again.pages) and site_files(archive / "site") == site_files(archive / "site")
     assert again.searched == ()
+    assert again.skipped == again.pages - 2 * len(plugin.IN_NAV), "MkDocs read only the navigation's pages"
 
 
 def test_a_loan_edited_shows_on_the_dossier_it_borrowed_from(archive, tmp_path):
@@ -176,6 +181,50 @@ def test_a_template_changed(archive, tmp_path, monkeypatch):
     finally:
         sitecache.code_digest.cache_clear()
     assert "Template changed." in (archive / "site/dossiers/ORD-2026-0003.html").read_text(encoding="utf-8")
+
+
+def test_a_kept_page_whose_conversion_warned_is_read_again_so_strict_still_counts_it(archive, monkeypatch, caplog):
+    """A page left out of MkDocs' pass says nothing: one whose conversion warned (here a dossier linking to a
+    page that does not exist) is read at every build, or ``--strict`` would pass once nothing changed."""
+    real = plugin.Renderer.plan
+    broken = "dossiers/ORD-2026-0003.md"
+
+    def plan(renderer):
+        return [(path, (lambda r=render: r() + "\n[gone](missing-page.md)\n") if path == broken else render) for path, render in real(renderer)]
+
+    monkeypatch.setattr(plugin.Renderer, "plan", plan)
+    merged(archive, "order/rename", "chang.chiahao", ["lin.yating"], lambda r: edit(r, f"{dossier('ORD-2026-0003')}/order.yaml", _rename_project))
+    for _ in range(2):  # the dossier converted, then nothing changed
+        caplog.clear()
+        with caplog.at_level(logging.INFO, logger="mkdocs"):
+            result = build_site(archive, today=TODAY)
+        said = [r.getMessage() for r in caplog.records if "missing-page.md" in r.getMessage()]
+        assert len(said) == 2 and all(broken in x for x in said), said  # once an edition
+    assert result.skipped == result.pages - 2 * len(plugin.IN_NAV) - 2
+    with pytest.raises(MkDocsException):
+        build_site(archive, strict=True, today=TODAY)
+
+
+def test_a_link_to_an_anchor_of_a_skipped_page_is_still_checked(archive, monkeypatch, caplog):
+    """MkDocs checks each link to an anchor against the page it leads to: a page left out of its pass gives the
+    anchors its conversion found, as if it had been read."""
+    real = plugin.Renderer.plan
+    links = "\n[gone](dossiers/ORD-2026-0003.md#no-such-anchor) [there](dossiers/ORD-2026-0003.md#{anchor})\n"
+    ids = [
+        set(re.findall(r'<h[1-3] id="([^"]+)"', (archive / site / "dossiers/ORD-2026-0003.html").read_text(encoding="utf-8"))) for site in ("site", "site/en")
+    ]
+    anchor = min(ids[0] & ids[1])  # one both editions have
+
+    def plan(renderer):
+        return [(path, (lambda r=render: r() + links.format(anchor=anchor)) if path == "reports.md" else render) for path, render in real(renderer)]
+
+    monkeypatch.setattr(plugin.Renderer, "plan", plan)
+    merged(archive, "loan/due", "tsai.mingche", ["huang.shuhua"], lambda r: edit(r, "records/archive/borrowing/BR-2026-0001.yaml", _later))
+    with caplog.at_level(logging.INFO, logger="mkdocs"):
+        result = build_site(archive, today=TODAY)
+    said = [r.getMessage() for r in caplog.records if "#no-such-anchor" in r.getMessage() or f"#{anchor}" in r.getMessage()]
+    assert len(said) == 2 and all("no-such-anchor" in x and "reports.md" in x for x in said), said  # once an edition
+    assert "dossiers/ORD-2026-0003.md" not in {p.split("/", 1)[1] for p in result.rendered} and result.skipped > result.pages / 2
 
 
 def test_a_fresh_clone_with_the_caches_a_ci_run_restored_keeps_every_page(built, tmp_path):
