@@ -38,6 +38,7 @@ class Renderer(DossierPages, OrderIndexes, ArchivePages, ReportPages, Compliance
         return self.dossier_plan() + self.index_plan()
 
     def dossier_plan(self) -> list[tuple[str, Callable[[], str]]]:
+        self._rule_records  # noqa: B018 (here, before the workers fork: each of them worked it out again)
         plan = []
         for dossier, order in self.orders:
             page = Page(dossier_page(order.id), self.language)
