@@ -282,9 +282,7 @@ class _Spool:
         self.waiting: list[tuple[str, Callable[[], str]]] = []
 
     def add(self, url: str, html: str) -> bytes:
-        data = html.encode("utf-8", errors="surrogatepass")  # once, for the digest and the file alike
-        marshal.dump((url, data), self.file)
-        digest = page_digest(url, data)
+        digest = page_digest(url, self._write(url, html))
         self.digests.append(digest)
         self.count += 1
         return digest
@@ -302,11 +300,17 @@ class _Spool:
         """Fetch the kept pages' text unless the part's bundle in the cache is made of these very pages."""
         if self.waiting and not sitecache.bundle_fits(cached, self.key):
             for url, text in self.waiting:
-                html = text()
-                if "data-pagefind-body" not in html:
-                    raise SearchIndexError(f"{url}: a page for the search index without data-pagefind-body")
-                marshal.dump((url, html.encode("utf-8", errors="surrogatepass")), self.file)
+                self._write(url, text())
             self.waiting = []
+
+    def _write(self, url: str, html: str) -> bytes:
+        """Pagefind leaves out every page without ``data-pagefind-body`` only when some page of the same index
+        has one: each part would decide alone. ``searchable`` gives every page one."""
+        if "data-pagefind-body" not in html:
+            raise SearchIndexError(f"{url}: a page for the search index without data-pagefind-body")
+        data = html.encode("utf-8", errors="surrogatepass")  # once, for the digest and the file alike
+        marshal.dump((url, data), self.file)
+        return data
 
     def pages(self) -> Iterator[tuple[str, str]]:
         if self.waiting:
@@ -345,11 +349,8 @@ class PartedIndex:
         self.stopped = False
 
     def add(self, url: str, html: str) -> bytes:
-        """Pagefind leaves out every page without ``data-pagefind-body`` only when some page of the same index
-        has one: each part would decide alone. ``searchable`` gives every page one. Returns the page's digest
-        (``page_digest``), which a later build gives ``add_kept`` for the same page."""
-        if "data-pagefind-body" not in html:
-            raise SearchIndexError(f"{url}: a page for the search index without data-pagefind-body")
+        """Spool a page for its part (a page without ``data-pagefind-body`` is refused: ``_Spool._write``). Returns
+        the page's digest (``page_digest``), which a later build gives ``add_kept`` for the same page."""
         spool, name = self._spool(url)
         digest = spool.add(url, html)
         self._sent_if_whole(spool, name)
