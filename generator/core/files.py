@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import functools
 import os
 import re
 import shutil
@@ -17,6 +18,7 @@ from pathlib import Path
 
 _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
+_CLOCK_MARGIN = 300.0  # seconds: see made_by_live_process
 _PID = re.compile(r"(?:\.|-)([0-9]{1,10})(?:\.tmp)?$")
 
 
@@ -70,7 +72,7 @@ def replace_folder(new: Path, current: Path, old: Path) -> None:
     new.rename(current)
 
 
-def is_running(pid: int) -> bool:
+def _is_running(pid: int) -> bool:
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -80,12 +82,55 @@ def is_running(pid: int) -> bool:
     return True
 
 
+def made_by_live_process(pid: int, made: float) -> bool:
+    """Whether process ``pid`` is running and is the one that made a file last changed at ``made`` (epoch s).
+
+    ``kill(pid, 0)`` alone is not enough on Linux: a killed helper whose parent died too stays a zombie until
+    the system's first process reaps it (CI met this), and ids are given out again, so a later process may
+    carry the id. ``/proc`` tells both apart: a zombie's state is Z, and a process started well after the
+    file's last change did not make it. "Well": the start is reckoned from the wall clock, which may be set
+    forward while a process runs; a margin of minutes keeps a live maker's file, and a leftover whose id was
+    given out again within them is removed once that process ends. Without ``/proc``, ``kill`` decides."""
+    clock = _proc_clock()
+    if clock is None:
+        return _is_running(pid)
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_bytes()
+    except FileNotFoundError:
+        return False
+    except OSError:
+        return _is_running(pid)
+    fields = stat.rsplit(b")", 1)[1].split()  # the name before ")" may hold spaces
+    if fields[0] in (b"Z", b"X"):
+        return False
+    started = clock[0] + int(fields[19]) / clock[1]  # field 22: its start, in clock ticks after boot
+    return started <= made + _CLOCK_MARGIN
+
+
+@functools.cache
+def _proc_clock() -> tuple[float, int] | None:
+    """(boot time in epoch seconds, clock ticks a second) from Linux's ``/proc``; None without it."""
+    try:
+        for line in Path("/proc/stat").read_text(encoding="ascii").splitlines():
+            if line.startswith("btime "):
+                return float(line.split()[1]), os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError):
+        pass
+    return None
+
+
 def leftovers(folder: Path, pattern: str) -> list[Path]:
     """Files or folders matching ``pattern`` in ``folder`` whose making process is gone (not this one)."""
     found = []
     for path in folder.glob(pattern):
         match = _PID.search(path.name)
-        if match and int(match.group(1)) != os.getpid() and not is_running(int(match.group(1))):
+        if not match or int(match.group(1)) == os.getpid():
+            continue
+        try:
+            made = path.lstat().st_mtime
+        except FileNotFoundError:  # removed meanwhile
+            continue
+        if not made_by_live_process(int(match.group(1)), made):
             found.append(path)
     return found
 
