@@ -75,5 +75,6 @@ def year(y: int) -> Period:
 
 def periods_with(days: list[date]) -> list[Period]:
     """Every month, quarter and year in which something happened (never an empty period), newest first."""
-    found = {p for day in days for p in (month(day.year, day.month), quarter(day.year, (day.month - 1) // 3 + 1), year(day.year))}
+    months = {(day.year, day.month) for day in days}  # a decade of 87,000 days is some 120 months
+    found = {p for y, m in months for p in (month(y, m), quarter(y, (m - 1) // 3 + 1), year(y))}
     return sorted(found, key=lambda p: (p.start, p.kind != "year", p.kind != "quarter"), reverse=True)

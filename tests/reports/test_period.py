@@ -36,3 +36,9 @@ def test_all_time_and_bad_periods():
 def test_only_periods_with_activity_and_newest_first():
     labels = [p.label for p in periods_with([date(2026, 11, 3), date(2026, 2, 1)])]
     assert labels == ["2026-11", "2026-Q4", "2026-02", "2026-Q1", "2026"]
+
+
+def test_many_days_of_one_month_give_its_periods_once():
+    days = [date(2025, 12, d) for d in range(1, 32)] + [date(2026, 1, 5), date(2026, 1, 5)]
+    labels = [p.label for p in periods_with(days)]
+    assert labels == ["2026-01", "2026-Q1", "2026", "2025-12", "2025-Q4", "2025"]
