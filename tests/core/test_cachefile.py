@@ -1,0 +1,30 @@
+"""The cache files: what one run stores, the next reads, and nothing else."""
+
+from __future__ import annotations
+
+import gc
+
+from generator.core import cachefile
+
+
+def test_reading_a_large_cache_runs_no_collection(tmp_path):
+    """Decoding builds hundreds of thousands of tuples that all stay alive and make no cycle; each collection
+    the allocations set off walks all of them again (the 14 MB of approvals' judgements: 0.93 s read against
+    0.36 s with the collector paused; the page cache's index 1.63 against 0.30 s)."""
+    path = tmp_path / "judged.marshal"
+    payload = {f"{n:040x}": (("order",), ((f"陳怡君 {n}", "chen@acme.example", "chen", n % 2 == 0),), True, ()) for n in range(100_000)}
+    cachefile.write(path, 1, "key", payload)
+    collections: list[str] = []
+
+    def count(phase: str, info: dict) -> None:
+        if phase == "start":
+            collections.append(phase)
+
+    gc.collect()
+    gc.callbacks.append(count)
+    try:
+        read = cachefile.read(path, 1, "key")
+    finally:
+        gc.callbacks.remove(count)
+    assert len(collections) <= 1  # once resumed, the collector may run: once, not at every 700 tuples
+    assert gc.isenabled() and read == payload
