@@ -74,8 +74,21 @@ def code_digest() -> str:
     return digest.hexdigest()
 
 
-def inputs_key(root: Path, language: str, today: date, snapshot: Snapshot, conversion: str = "") -> str:
-    """``conversion``: whatever else the pages' HTML depends on (the plugin gives MkDocs' settings and files)."""
+def archive_digest(snapshot: Snapshot) -> str:
+    """The record files' paths and bytes and the attachments' names, as read: what of the archive the key reads.
+    Kept alone, it lets a second edition made from its cache skip reading the files again (``plugin``)."""
+    digest = hashlib.sha1()
+    for path, _place, raw in snapshot.files:
+        digest.update(path.encode())
+        digest.update(raw)
+    for order_id, names in sorted(snapshot.attachments.items()):
+        digest.update(repr((order_id, sorted(names.items()))).encode())
+    return digest.hexdigest()
+
+
+def inputs_key(root: Path, language: str, today: date, read: str, conversion: str = "") -> str:
+    """``read``: ``archive_digest`` of the files the build read; ``conversion``: whatever else the pages' HTML
+    depends on (the plugin gives MkDocs' settings and files)."""
     digest = hashlib.sha1(f"{_VERSION}:{code_digest()}:{language}:{today.isoformat()}".encode())
     digest.update(conversion.encode())
     repo = open_repository(root)
@@ -85,10 +98,6 @@ def inputs_key(root: Path, language: str, today: date, snapshot: Snapshot, conve
         except UnreadableHistory:
             digest.update(b"unreadable")
     digest.update((published_head(root) or "").encode())
-    for path, _place, raw in snapshot.files:
-        digest.update(path.encode())
-        digest.update(raw)
-    for order_id, names in sorted(snapshot.attachments.items()):
-        digest.update(repr((order_id, sorted(names.items()))).encode())
+    digest.update(read.encode())
     digest.update(RECORDS_DIR.encode())
     return digest.hexdigest()
