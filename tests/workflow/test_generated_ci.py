@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from checkout import tracked_copy
 from click.testing import CliRunner
 from lsp import unavailable
 
@@ -31,21 +32,6 @@ def _init(tmp_path: Path, *extra: str) -> Path:
     made = CliRunner().invoke(main, ["init", str(target), "--admin-email", "boss@acme.example", "--person", "chen.yichun:陳怡君:chen@acme.example", *extra])
     assert made.exit_code == 0, made.stderr
     return target
-
-
-def _tracked_copy(checkout: Path, to: Path) -> Path:
-    """The files git tracks in ``checkout``, as they are in its work tree: what a clone installs. pip reads a
-    whole folder to prepare a package (setuptools walks it all), and a developer's checkout may hold gigabytes
-    that git ignores (``bench/out``: 20 minutes of walking, the disk saturated)."""
-    listed = subprocess.run(["git", "ls-files", "-z"], cwd=checkout, capture_output=True, check=False)
-    if listed.returncode != 0:  # not a git checkout (an unpacked release): as it is
-        return checkout
-    for name in listed.stdout.decode().split("\0"):
-        source = checkout / name
-        if name and source.is_file():
-            (to / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, to / name)
-    return to
 
 
 def _need_node() -> None:
@@ -91,7 +77,7 @@ def test_the_generated_ci_files_fit_the_platforms_schemas(tmp_path, schema, file
 def test_the_pull_request_workflow_runs_its_steps_here(tmp_path):
     """The check workflow's own `run:` lines, in a clone with a pull-request branch; the install step is
     resolved against this checkout's tracked files (pip --dry-run), the rest run with the installed tool."""
-    origin = _init(tmp_path, "--tool", str(_tracked_copy(ROOT, tmp_path / "tool")))
+    origin = _init(tmp_path, "--tool", str(tracked_copy(tmp_path / "tool")))
     clone = tmp_path / "clone"
     subprocess.run(["git", "clone", "-q", str(origin), str(clone)], check=True)
     who = {"NAME": "陳怡君", "EMAIL": "chen@acme.example"}
