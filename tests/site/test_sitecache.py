@@ -1,0 +1,75 @@
+"""The guard on a reused search bundle (``sitecache.bundle_fits``): a damaged file is never published again, an
+honest copy of the cache still fits, and a bundle as it was written is judged without reading it."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from generator.site import sitecache
+
+KEY = "k" * 40
+
+
+@pytest.fixture
+def bundle(tmp_path) -> Path:
+    folder = tmp_path / "bundle"
+    (folder / "fragment").mkdir(parents=True)
+    (folder / "pagefind-entry.json").write_text('{"version":"1.5.2"}', encoding="utf-8")
+    for n in range(3):
+        (folder / "fragment" / f"en_{n}.pf_fragment").write_bytes(bytes([n]) * 100)
+    sitecache.seal_bundle(folder, KEY)
+    return folder
+
+
+def test_a_sealed_bundle_fits_its_key_only(bundle):
+    assert sitecache.bundle_fits(bundle, KEY)
+    assert not sitecache.bundle_fits(bundle, "other")
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda f: f.write_bytes(f.read_bytes()[:10]),  # cut short by a killed build
+        lambda f: f.write_bytes(b""),  # emptied
+        lambda f: f.write_bytes(b"\xff" * len(f.read_bytes())),  # rewritten at the same size
+        lambda f: f.unlink(),
+        lambda f: (f.parent / "en_9.pf_fragment").write_bytes(b"more"),  # a file the manifest does not name
+        lambda f: (f.parents[1] / sitecache.KEY_FILE).unlink(),  # no manifest
+    ],
+    ids=["cut-short", "emptied", "same-size", "missing", "added", "no-manifest"],
+)
+def test_a_damaged_bundle_does_not_fit(bundle, damage):
+    damage(bundle / "fragment" / "en_1.pf_fragment")
+    assert not sitecache.bundle_fits(bundle, KEY)
+
+
+def test_a_manifest_of_the_earlier_format_does_not_fit(bundle):
+    manifest = bundle / sitecache.KEY_FILE
+    lines = manifest.read_text(encoding="utf-8").splitlines()
+    old = [lines[0], *("\t".join([*row.split("\t")[:2], row.split("\t")[3]]) for row in lines[1:])]  # path, size, hash
+    manifest.write_text("\n".join(old) + "\n", encoding="utf-8")
+    assert not sitecache.bundle_fits(bundle, KEY)
+
+
+def test_a_copy_with_new_file_times_still_fits(bundle, tmp_path):
+    """A cache restored on another runner (``actions/cache``) has the same bytes and new times: it is read and fits."""
+    copy = shutil.copytree(bundle, tmp_path / "restored", copy_function=shutil.copy)
+    later = (bundle / "fragment/en_0.pf_fragment").stat().st_mtime_ns + 5_000_000_000
+    for path in copy.rglob("*.pf_fragment"):
+        os.utime(path, ns=(later, later))
+    assert sitecache.bundle_fits(copy, KEY)
+
+
+def test_a_bundle_as_written_is_judged_without_reading_its_files(bundle, monkeypatch):
+    read = []
+    real = Path.read_bytes
+    monkeypatch.setattr(Path, "read_bytes", lambda path: read.append(path.name) or real(path))
+    assert sitecache.bundle_fits(bundle, KEY)
+    assert read == []
+    later = (bundle / "fragment/en_2.pf_fragment").stat().st_mtime_ns + 5_000_000_000
+    os.utime(bundle / "fragment/en_2.pf_fragment", ns=(later, later))
+    assert sitecache.bundle_fits(bundle, KEY) and read == ["en_2.pf_fragment"]  # only the file whose time moved
