@@ -345,7 +345,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if body is None:
             return self._send(404, b"not found", "text/plain; charset=utf-8")
         kind = _TYPES.get(target.suffix.lower(), "application/octet-stream")
-        if relative.startswith("attachments/"):  # a record's file, whatever its name says: never a page of this site
+        if "attachments" in relative.split("/")[:2]:  # a record's file in any edition, whatever its name says: never a page
             return self._send(200, body, "application/octet-stream", attachment=True)
         if target.suffix == ".html":
             at = body.rfind(b"</body>")

@@ -95,12 +95,20 @@ def test_a_link_in_the_served_folder_leads_nowhere_outside(server):
         planted.unlink()
 
 
-def test_an_attachment_is_never_served_as_a_page(server):
-    folder = server.folder / "attachments" / ORDER
+@pytest.mark.parametrize("edition", ["", "/en"])
+def test_an_attachment_is_never_served_as_a_page(server, edition):
+    """In every edition: a translation's dossiers link their own copies (``/en/attachments/…``)."""
+    folder = server.folder / edition.lstrip("/") / "attachments" / ORDER
     name = sorted(p.name for p in folder.iterdir())[0]
-    code, headers, body = _get(server, f"/attachments/{ORDER}/{name}")
-    assert code == 200 and headers["Content-Type"] == "application/octet-stream" and headers["Content-Disposition"] == "attachment"
-    assert headers["X-Content-Type-Options"] == "nosniff" and b"/__live__/" not in body
+    planted = folder / "planted.html"  # as a page would look, were it served as one
+    shutil.copy(folder / name, planted)
+    try:
+        for path in (f"{edition}/attachments/{ORDER}/{name}", f"{edition}/attachments/{ORDER}/planted.html"):
+            code, headers, body = _get(server, path)
+            assert code == 200 and headers["Content-Type"] == "application/octet-stream" and headers["Content-Disposition"] == "attachment", path
+            assert headers["X-Content-Type-Options"] == "nosniff" and b"/__live__/" not in body
+    finally:
+        planted.unlink()
 
 
 def test_a_save_shows_on_its_dossier_and_the_browsers_reload(server):
