@@ -3,6 +3,8 @@
 A record names a file; the site links to it. A name that climbs out of the
 folder, is absolute, a URL, or a link that leaves the archive could expose
 any file of the server, so such names are refused before anything uses them.
+A file a browser would run (a page, an SVG image) stays in the archive but
+is never published: a static host serves it by its name, on the site's origin.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from schemas import OrderStatus
 from schemas.order import DocumentKind
 from schemas.policy import DEFAULT_DOCUMENTS, DOCUMENT_STATES
 
-from . import E, Finding, each_order, rule, zh_label
+from . import E, Finding, W, each_order, rule, zh_label
 
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 
@@ -59,6 +61,35 @@ def unsafe_path(catalog: Catalog) -> Iterator[Finding]:
         reason = unsafe_reason(name)
         if reason:
             yield Finding(entry, loc, f"{name!r} {reason}", zh=f"{name!r} {_REASON_ZH.get(reason, reason)}")
+
+
+RUN_BY_BROWSERS = frozenset({".htm", ".html", ".shtml", ".xht", ".xhtml", ".mht", ".mhtml", ".svg", ".svgz", ".xml", ".xsl", ".xslt", ".js", ".mjs", ".swf"})
+"""Names a static host serves as a document a browser renders with its scripts, or as a script (by the type its
+name gives it: GitHub and GitLab Pages, any web server's table of types)."""
+
+
+def runs_in_a_browser(name: str) -> bool:
+    """Whether ``name`` would be a live page (or script) on the site's own origin if published as it is."""
+    dot = name.rfind(".")
+    return dot > name.rfind("/") and name[dot:].lower() in RUN_BY_BROWSERS
+
+
+@rule(
+    "attachment.active-content",
+    "§8.1",
+    W,
+    "Attachments a browser would run (HTML, SVG, XML, scripts) are kept in the archive but not published",
+    "瀏覽器會執行之附件（HTML、SVG、XML、程式碼）留存於檔案庫，但不予發布",
+)
+def active_content(catalog: Catalog) -> Iterator[Finding]:
+    for _, entry, loc, name in catalog.attachment_refs:
+        if unsafe_reason(name) is None and runs_in_a_browser(name):
+            yield Finding(
+                entry,
+                loc,
+                f"{name!r} would run as a page on the site: it is kept in the archive, named on its dossier, not published (attach it as PDF, or in a ZIP)",
+                zh=f"{name!r} 在網站上會成為可執行之網頁：留存於檔案庫、於檔案夾頁列出名稱，但不予發布（請以 PDF 或 ZIP 附上）",
+            )
 
 
 @rule("attachment.missing", "§8.1", E, "Attached files exist in the dossier's attachments/ folder", "附件檔案須存在於 attachments/")

@@ -75,3 +75,32 @@ def test_a_file_no_record_lists_is_reported(archive):
     assert "unreviewed.pdf" in problem.message
     edit(archive, O3, lambda d: d["attachments"].append({"file": "unreviewed.pdf", "title": "補充文件"}))
     assert fired(archive, "attachment.unlisted") == []
+
+
+@pytest.mark.parametrize(
+    ("name", "runs"),
+    [
+        ("report.html", True),
+        ("scans/Report.HTM", True),
+        ("diagram.svg", True),
+        ("feed.xml", True),
+        ("app.mjs", True),
+        ("contract.pdf", False),
+        ("html", False),
+        ("html.d/notes.txt", False),  # a folder's dot is not the file's type
+        ("photo.jpeg", False),
+        ("archive.zip", False),
+    ],
+)
+def test_files_a_browser_would_run_are_told_apart(name, runs):
+    from generator.rules.attachments import runs_in_a_browser
+
+    assert runs_in_a_browser(name) is runs
+
+
+def test_an_attachment_a_browser_would_run_is_a_located_warning(archive):
+    (archive / D3 / "attachments/summary.html").write_bytes(b"<script>alert(1)</script>")
+    edit(archive, O3, lambda d: d["attachments"].append({"file": "summary.html", "title": "摘要"}))
+    [problem] = fired(archive, "attachment.active-content")
+    assert_at(problem, archive, O3, "attachments", 2, "file", clause="§8.1")
+    assert str(problem.severity) == "warning" and "not published" in problem.message

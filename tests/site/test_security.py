@@ -7,7 +7,8 @@ import json
 import re
 
 import pytest
-from sitebuild import MARK, PAYLOADS, build, hostile_archive
+from editing import dossier, edit
+from sitebuild import MARK, PAYLOADS, build, hostile_archive, with_site
 
 from generator.pipeline import check_archive
 
@@ -81,3 +82,27 @@ def test_the_search_index_holds_text_only(hostile_site):
         for values in data.get("filters", {}).values():
             assert all("<" not in v and ">" not in v for v in values)
     assert found
+
+
+ACTIVE = {"evil.html": b"<script>window.__pwned=1</script>", "plan.SVG": b'<svg xmlns="http://www.w3.org/2000/svg"><script>window.__pwned=1</script></svg>'}
+
+
+def test_an_attachment_a_browser_would_run_is_not_published(archive):
+    """A dossier's attachment is published as it is, and a static host serves it by its name: an HTML or SVG file
+    would be a live page on the archive's own site. It stays in the archive, named on its dossier, unlinked."""
+    root = with_site(archive, "zh-Hant", "en")
+    folder = root / dossier("ORD-2026-0005")
+    (folder / "attachments").mkdir(exist_ok=True)
+    for name, content in ACTIVE.items():
+        (folder / "attachments" / name).write_bytes(content)
+    edit(root, f"{dossier('ORD-2026-0005')}/order.yaml", lambda d: d.setdefault("attachments", []).extend({"file": n, "title": n} for n in ACTIVE))
+    result = build(root)
+    site = root / "site"
+    assert [p for p in site.rglob("*") if p.name in ACTIVE] == []
+    for page in (site / "dossiers/ORD-2026-0005.html", site / "en/dossiers/ORD-2026-0005.html"):
+        text = page.read_text(encoding="utf-8")
+        assert "evil.html" in text and 'evil.html"' not in text  # named, never linked
+        assert "contract.pdf</a>" in text  # the other attachments are
+    found = [p for p in result.problems if p.rule == "attachment.active-content"]
+    assert sorted(p.message.split("'")[1] for p in found) == sorted(ACTIVE)
+    assert all(p.path.endswith("order.yaml") and p.line > 1 for p in found)
