@@ -73,3 +73,22 @@ def test_a_bundle_as_written_is_judged_without_reading_its_files(bundle, monkeyp
     later = (bundle / "fragment/en_2.pf_fragment").stat().st_mtime_ns + 5_000_000_000
     os.utime(bundle / "fragment/en_2.pf_fragment", ns=(later, later))
     assert sitecache.bundle_fits(bundle, KEY) and read == ["en_2.pf_fragment"]  # only the file whose time moved
+
+
+def test_a_bundle_holding_a_link_does_not_fit(bundle, tmp_path):
+    """Only Pagefind's own files are published from a cached part: a symbolic link planted in it (to a file of the
+    machine) would publish what it points at, so the part is indexed again instead."""
+    secret = tmp_path / "secret.txt"
+    secret.write_text("not for the site", encoding="utf-8")
+    (bundle / "pagefind-extra.js").symlink_to(secret)
+    assert not sitecache.bundle_fits(bundle, KEY)
+
+
+def test_a_linked_folder_in_a_bundle_is_never_walked(bundle, monkeypatch):
+    """A link to a folder (here, a loop back to the bundle) would be walked again and again, 22,000 files a turn."""
+    (bundle / "loop").symlink_to(bundle, target_is_directory=True)
+    opened = []
+    real = os.scandir
+    monkeypatch.setattr(os, "scandir", lambda folder: opened.append(folder) or real(folder))
+    assert not sitecache.bundle_fits(bundle, KEY)
+    assert len(opened) <= 2  # the bundle and its fragment folder, at most
