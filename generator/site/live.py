@@ -77,7 +77,7 @@ class LiveArchive:
         self.history = self.checked.history  # read now: the first save must not wait for it
         self.renderers = {}
         for edition in editions:
-            renderer = self.renderers[edition.language] = Renderer(self.checked, edition.language)
+            renderer = self.renderers[edition.language] = Renderer(self.checked, edition.language, edition.attachments_root)
             compile_all(renderer.env)
         self.repo = open_repository(root)
 

@@ -112,7 +112,7 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
         """Set by ``build_site``, which builds every language: only then does the language menu lead anywhere
         (``mkdocs build`` and ``orders serve`` make the first language alone)."""
         self.previous_site: Path | None = None
-        self.attachments_from: Path | None = None
+        self.attachments_root = ""  # where the attachments are from this edition's root (``Renderer``)
         self.pages_done = 0
         self.pages_total = 0
         self.stream: PageStream | None = None
@@ -184,7 +184,8 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
         today = date.fromisoformat(self.config.today) if self.config.today else archive_today(self.root)
         reading = prefetch(self.root)  # the history, when it must come from git, is read meanwhile
         self.conversion_key = reuse.conversion_key(config)
-        conversion = _conversion_inputs(self.conversion_key, files)
+        self.attachments_root = "../" if self.edition is not None else ""  # a translation links the first edition's copies
+        conversion = _conversion_inputs(self.conversion_key, files) + f"\nattachments at {self.attachments_root!r}"
         self._close_pages()
         self.outputs, self.skipped = None, 0
         earlier = StoredPages.open(self.root, self.language, None)  # the last build's pages, whatever they were made of
@@ -211,7 +212,7 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
             self.earlier = earlier
             checked = self._checked(today, snapshot, reading)
             self.problems = checked.problems
-            plan = Renderer(checked, self.language).plan()
+            plan = Renderer(checked, self.language, self.attachments_root).plan()
             if self.skipping:  # MkDocs reads the navigation's pages first: their titles decide which pages it may skip
                 plan.sort(key=lambda page: page[0] not in IN_NAV)
             self.pages = PageFile(self.root, self.language)
@@ -228,11 +229,11 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
         for name in ("order-archive.css", "order-archive.js"):
             files.append(File.generated(config, f"assets/{name}", abs_src_path=str(ASSETS / name)))
         _Attachment.made = set()
-        for order_id, names in attachments.items():
+        for order_id, names in attachments.items() if self.edition is None else ():  # one copy, the first edition's
             for name, inside in names.items():
                 if inside and not runs_in_a_browser(name):
                     source = self.root / dossier_folder(order_id) / "attachments" / name
-                    files.append(_Attachment.of(config, f"attachments/{order_id}/{name}", source, self.attachments_from or self.previous_site))
+                    files.append(_Attachment.of(config, f"attachments/{order_id}/{name}", source, self.previous_site))
         set_exclusions(files, config)  # as MkDocs does after this event: the workers convert against the final files
         if cached is None:
             # Workers render and convert the pages while MkDocs works; once they have them, this process
@@ -810,7 +811,7 @@ class Edition:
     record just saved). Only pages the build had can be made: a new page needs a build."""
 
     def __init__(self, plugin: OrderArchivePlugin, folder: Path):
-        self.language, self.folder = plugin.language, folder
+        self.language, self.folder, self.attachments_root = plugin.language, folder, plugin.attachments_root
         self.config, self.files, self.nav, self.env = plugin.mkdocs_config, plugin.files, plugin.nav, plugin.env
         self.pages = self.files.documentation_pages(inclusion=InclusionLevel.is_included)
 
@@ -856,7 +857,6 @@ def _build_edition(
     plugin.edition, plugin.shared, plugin.all_editions, plugin.defer_search = edition, shared, True, True
     plugin.skipping = True
     plugin.previous_site = previous if previous.is_dir() else None
-    plugin.attachments_from = first  # a translation links the attachments the first edition has just copied
     if today is not None:
         plugin.config.today = today.isoformat()
     heard = _Heard()

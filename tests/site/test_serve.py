@@ -97,13 +97,15 @@ def test_a_link_in_the_served_folder_leads_nowhere_outside(server):
 
 @pytest.mark.parametrize("edition", ["", "/en"])
 def test_an_attachment_is_never_served_as_a_page(server, edition):
-    """In every edition: a translation's dossiers link their own copies (``/en/attachments/…``)."""
+    """In every edition's folder: whatever is planted under ``/en/attachments/`` is a download too."""
+    published = server.folder / "attachments" / ORDER  # the one copy, which every edition links
+    name = sorted(p.name for p in published.iterdir())[0]
     folder = server.folder / edition.lstrip("/") / "attachments" / ORDER
-    name = sorted(p.name for p in folder.iterdir())[0]
+    folder.mkdir(parents=True, exist_ok=True)
     planted = folder / "planted.html"  # as a page would look, were it served as one
-    shutil.copy(folder / name, planted)
+    shutil.copy(published / name, planted)
     try:
-        for path in (f"{edition}/attachments/{ORDER}/{name}", f"{edition}/attachments/{ORDER}/planted.html"):
+        for path in (f"/attachments/{ORDER}/{name}", f"{edition}/attachments/{ORDER}/planted.html"):
             code, headers, body = _get(server, path)
             assert code == 200 and headers["Content-Type"] == "application/octet-stream" and headers["Content-Disposition"] == "attachment", path
             assert headers["X-Content-Type-Options"] == "nosniff" and b"/__live__/" not in body

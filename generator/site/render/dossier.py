@@ -67,12 +67,12 @@ class DossierPages(RendererBase):
     def dossier_inputs(self, page: Page, dossier: Dossier, order) -> str:
         """A digest of everything ``dossier`` reads, so a build can tell, without rendering it, that an order's page
         is the one it made last time (``site.reuse``): its records, their problems, every version of them with
-        its commit and its approval, what is not committed, the loans of the order, its attachments, the
-        organisation (names), the policy (retention), the day and the language. The templates and the program are
+        its commit and its approval, what is not committed, the loans of the order, its attachments and where they
+        are, the organisation (names), the policy (retention), the day and the language. The templates and the program are
         part of every cache's key. Anything this page comes to read must be added here: ``test_reuse`` changes
         each of them and watches the page."""
         history = self.checked.history
-        parts: list = [page.path, self.language, self.catalog.today.isoformat(), history is not None, self._rule_records]
+        parts: list = [page.path, self.language, self.attachments_root, self.catalog.today.isoformat(), history is not None, self._rule_records]
         for entry in dossier.entries:
             parts.append((entry.path, entry.raw, cachefile.problem_rows(self.problems_by_path.get(entry.path, []))))
             for version in history.versions.get(entry.path, []) if history else ():
@@ -101,7 +101,7 @@ class DossierPages(RendererBase):
         settlement = dossier.settlement_model
         approved_changes = (limit - (order.intake.budget if limit is not None else 0)) if limit is not None else None
         retention = retention_until(self.catalog, dossier.order) if dossier.order else None
-        attachments_folder = page.to(f"attachments/{order.id}/x")[:-2]
+        attachments_folder = self.attachments_root + page.to(f"attachments/{order.id}/x")[:-2]
         files = self.catalog.attachments.get(order.id, {})
         text, money = escape.text, escape.money
 

@@ -165,10 +165,13 @@ def compile_all(env: jinja2.Environment) -> None:
 class RendererBase:
     """What every page family shares: the checked archive, the language, the templates and the table helpers."""
 
-    def __init__(self, checked: Checked, language: str = "zh-Hant"):
+    def __init__(self, checked: Checked, language: str = "zh-Hant", attachments_root: str = ""):
         self.checked = checked
         self.catalog = checked.catalog
         self.language = language
+        self.attachments_root = attachments_root
+        """Where the attachments are from this edition's root: "" for the first edition, which publishes the one copy
+        of them; "../" for a translation in a folder of its own, which links that copy."""
         self.env = templates(TEMPLATES)
         self.problems_by_path: dict[str, list] = defaultdict(list)
         for problem in checked.problems:
