@@ -10,7 +10,7 @@ is never published: a static host serves it by its name, on the site's origin.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from functools import lru_cache
 
 from generator.records.catalog import Catalog
@@ -72,6 +72,12 @@ def runs_in_a_browser(name: str) -> bool:
     """Whether ``name`` would be a live page (or script) on the site's own origin if published as it is."""
     dot = name.rfind(".")
     return dot > name.rfind("/") and name[dot:].lower() in RUN_BY_BROWSERS
+
+
+def is_published(files: Mapping[str, bool], name: str) -> bool:
+    """Whether the site publishes attachment ``name`` of a dossier whose attachments are ``files`` (name → whether
+    it stays inside the archive): the one answer for the file the build copies and the link its dossier shows."""
+    return bool(files.get(name)) and not runs_in_a_browser(name)
 
 
 @rule(

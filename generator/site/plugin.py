@@ -67,7 +67,7 @@ from generator.pipeline import check_archive
 from generator.records.calendar import archive_today
 from generator.records.layout import dossier_folder
 from generator.records.load import read_archive
-from generator.rules.attachments import runs_in_a_browser
+from generator.rules.attachments import is_published
 from generator.site import reuse, sitecache, slots
 from generator.site.i18n import LANGUAGES, label, translate
 from generator.site.pagefile import QUIET, Finished, Kept, PageFile, StoredPages
@@ -230,8 +230,8 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
             files.append(File.generated(config, f"assets/{name}", abs_src_path=str(ASSETS / name)))
         _Attachment.made = set()
         for order_id, names in attachments.items() if self.edition is None else ():  # one copy, the first edition's
-            for name, inside in names.items():
-                if inside and not runs_in_a_browser(name):
+            for name in names:
+                if is_published(names, name):
                     source = self.root / dossier_folder(order_id) / "attachments" / name
                     files.append(_Attachment.of(config, f"attachments/{order_id}/{name}", source, self.previous_site))
         set_exclusions(files, config)  # as MkDocs does after this event: the workers convert against the final files

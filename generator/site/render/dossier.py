@@ -7,7 +7,7 @@ from functools import cached_property
 from generator.core import cachefile
 from generator.records.catalog import Dossier, retention_until
 from generator.records.layout import dossier_folder
-from generator.rules.attachments import runs_in_a_browser
+from generator.rules.attachments import is_published
 from generator.rules.settlement import ceiling
 from generator.site import escape
 from generator.site.render.fieldwords import describe
@@ -106,8 +106,7 @@ class DossierPages(RendererBase):
         text, money = escape.text, escape.money
 
         def attachment_link(name: str) -> str:
-            published = files.get(name) and not runs_in_a_browser(name)  # a page or script stays in the archive alone
-            return escape.link(escape.file_href(attachments_folder, name), name) if published else text(name)
+            return escape.link(escape.file_href(attachments_folder, name), name) if is_published(files, name) else text(name)
 
         cur = order.intake.currency.value
         plan = order.work_plan
