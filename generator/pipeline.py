@@ -19,7 +19,7 @@ from generator.core.problems import Problem, Severity, UserError
 from generator.records.calendar import archive_today
 from generator.records.catalog import Catalog, build_catalog
 from generator.records.layout import RECORDS_DIR, dossier_folder, place_of
-from generator.records.load import Snapshot, load_records, scan_attachments
+from generator.records.load import Snapshot, parse_records, scan_attachments
 from generator.records.validate import Entry, validate_sources
 from generator.rules import run_rules
 from generator.trail.approvals import CATALOG_KINDS, Approval, evaluate, history_findings, locate
@@ -90,8 +90,8 @@ def check_archive(
     """
     if history and reading is None:
         reading = prefetch(root)
-    sources, problems = load_records(root, snapshot)
-    entries, found = validate_sources(sources)
+    problems: list[Problem] = []
+    entries, found = validate_sources(parse_records(root, snapshot, problems))  # one parsed document at a time
     problems.extend(found)
     attachments = snapshot.attachments if snapshot else scan_attachments(root)
     return check_entries(root, entries, problems, today or archive_today(root), attachments, rules, history, reading)

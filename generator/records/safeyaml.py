@@ -23,6 +23,7 @@ import contextlib
 import json
 import re
 from decimal import Decimal
+from sys import intern
 from typing import Any
 
 import yaml
@@ -218,7 +219,7 @@ def _build(text: str, positions: dict[Path, Position] | None, refuse) -> dict[st
                         unsupported(event, _styled_problem(lines, event, indents[-1] if indents and not flow_depth else -1))
                 elif flow_depth and is_map and key is None and event.start_mark.index and text[event.start_mark.index - 1] == "?":
                     unsupported(event, "flow mappings with '?' keys are not supported here; write the mapping in block style, one key per line")
-                value = event.value
+                value = written = intern(event.value)  # ids, people, dates, states repeat across thousands of records: one string each
                 if event.implicit[0] and (not value or value[0] in _MAYBE_TYPED):
                     value = resolve_plain(value)
                 if container is None:
@@ -232,7 +233,7 @@ def _build(text: str, positions: dict[Path, Position] | None, refuse) -> dict[st
                     container[key] = value
                     key = None
                 else:
-                    key = event.value
+                    key = written
                     if event.implicit[0] and key in _NULLS:
                         if not careful:
                             raise _Recheck

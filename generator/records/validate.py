@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import difflib
 import gc
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
@@ -46,8 +46,8 @@ class Entry:
         return position_of(locate(self.raw), loc)
 
 
-def validate_sources(sources: list[Source]) -> tuple[list[Entry], list[Problem]]:
-    """Validate every parsed file; a file with any problem yields no entry."""
+def validate_sources(sources: Iterable[Source]) -> tuple[list[Entry], list[Problem]]:
+    """Validate every parsed file (as each comes: see ``load.parse_records``); a file with any problem yields no entry."""
     entries: list[Entry] = []
     problems: list[Problem] = []
     with collector_paused():
@@ -99,7 +99,50 @@ def validate_source(source: Source) -> tuple[Entry | None, list[Problem]]:
         return None, problems
     if problems:
         return None, problems
+    share_field_sets(model)
     return Entry(source.path, place.kind, source.raw, model), problems
+
+
+_FIELD_SETS: dict[tuple[type, tuple[str, ...]], set[str]] = {}
+
+
+def share_field_sets(model: BaseModel) -> None:
+    """Give every frozen model in ``model`` the one set of its class that names the same fields.
+
+    Pydantic gives each model instance a set of the fields its input named: 456 bytes on average, 42 % of a
+    validated record's memory (32 of 77 MB at 2,000 orders), and nearly all of them equal. Only ``__setattr__``
+    adds to such a set, which a frozen model refuses first (``model_copy`` copies the set before it updates
+    it), so the models of a class that name the same fields can hold one set. The sets are few: one per class
+    and combination of optional fields. Only the fields that can hold a model are looked into."""
+    stack: list[Any] = [model]
+    known = _FIELD_SETS
+    while stack:
+        item = stack.pop()
+        cls = type(item)
+        if cls is list or cls is tuple:
+            stack.extend(item)
+            continue
+        frozen, holding = _plan(cls)
+        if frozen:
+            named = item.__pydantic_fields_set__
+            key = (cls, tuple(named))  # equal sets filled in the same order iterate alike; if not, two sets: still right
+            _set_attribute(item, "__pydantic_fields_set__", known.setdefault(key, named))
+        if holding:
+            values = item.__dict__
+            stack.extend(values[name] for name in holding)
+
+
+_set_attribute = object.__setattr__
+
+
+@cache
+def _plan(cls: type) -> tuple[bool, tuple[str, ...]]:
+    """Whether models of ``cls`` are frozen, and the fields whose values can be or hold a model (``X``,
+    ``X | None``, ``list[X]``); for anything but a model, neither."""
+    if not (isinstance(cls, type) and issubclass(cls, BaseModel)):
+        return False, ()
+    holding = tuple(name for name, info in cls.model_fields.items() if nested_model(info.annotation) is not None)
+    return bool(cls.model_config.get("frozen")), holding
 
 
 # --------------------------------------------------------------------------

@@ -32,7 +32,7 @@ from generator.pipeline import Checked, broken_records, check_entries
 from generator.records import safeyaml
 from generator.records.catalog import build_catalog
 from generator.records.layout import RECORDS_DIR, dossier_folder, is_attachment, is_attachments_folder, place_of
-from generator.records.load import Source, load_records, read_archive
+from generator.records.load import Source, load_records, read_archive, read_bounded
 from generator.records.validate import Entry, validate_source, validate_sources
 from generator.rules import run_rules
 from generator.site.render import Renderer
@@ -140,8 +140,7 @@ class LiveArchive:
             return  # deleted: its dossier is made without it
         if not stat.S_ISREG(info.st_mode):
             raise NeedsBuild(f"{path} is not a regular file")
-        with open(self.root / path, "rb") as handle:
-            raw = handle.read(safeyaml.MAX_BYTES + 1)
+        raw = read_bounded(self.root / path)
         place = place_of(path.removeprefix(RECORDS_DIR + "/"))
         document, found = safeyaml.parse(raw, path)
         if document is not None:

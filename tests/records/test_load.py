@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
+import marshal
 import os
 from pathlib import Path
 
 import pytest
 
 from generator.core.problems import Severity, UserError
-from generator.records.load import find_files, load_records, read_archive, scan_attachments
+from generator.records import safeyaml
+from generator.records.load import find_files, load_records, read_archive, read_bounded, scan_attachments
 
 
 def rules(problems):
@@ -135,5 +138,48 @@ def test_a_damaged_parse_cache_is_no_cache(archive: Path):
     cache = cachefile.folder(archive) / load.PARSED_CACHE
     cache.write_bytes(cache.read_bytes()[:-100])
     assert [(s.path, s.data) for s in load_records(archive)[0]] == expected
-    cachefile.write(cache, 1, "", {"records/policy.yaml": (b"not the digest", {"kind": "forged"})})
-    assert [(s.path, s.data) for s in load_records(archive)[0]] == expected
+    policy = (archive / "records/policy.yaml").read_bytes()
+    right = hashlib.sha1(policy).digest()
+    for forged in (
+        (b"not the digest", marshal.dumps({"kind": "forged"})),
+        (right, marshal.dumps({"kind": "forged"})[:-3]),  # cut short
+        (right, marshal.dumps(["kind", "forged"])),  # not a mapping
+        (right, {"kind": "forged"}),  # not packed
+    ):
+        cachefile.write(cache, load._PARSED_VERSION, "", {"records/policy.yaml": forged})
+        assert [(s.path, s.data) for s in load_records(archive)[0]] == expected
+
+
+def test_records_are_parsed_as_they_are_asked_for_and_one_marshal_cannot_store_is_parsed_again(archive: Path, monkeypatch):
+    """Validation takes each document as it comes, so no caller holds them all; a plain decimal (which marshal
+    does not store) costs its own file a parse each run and the others nothing."""
+    from generator.records import load
+
+    hours = archive / "records/orders/2026/ORD-2026-0003/order.yaml"
+    hours.write_bytes(hours.read_bytes() + b"hours: 1.5\n")
+    parsed: list[str] = []
+    real_parse = safeyaml.parse
+    monkeypatch.setattr(safeyaml, "parse", lambda data, path: (parsed.append(path), real_parse(data, path))[1])
+    problems: list = []
+    stream = load.parse_records(archive, None, problems)
+    first = next(stream)
+    assert parsed == [first.path]
+    rest = list(stream)
+    assert len(parsed) == 1 + len(rest) > 20
+    parsed.clear()
+    again = list(load.parse_records(archive, None, []))
+    assert parsed == [str(hours.relative_to(archive))]
+    assert [(s.path, s.data) for s in again] == [(s.path, s.data) for s in [first, *rest]]
+
+
+def test_a_record_is_read_whole_up_to_one_byte_past_the_bound(tmp_path, monkeypatch):
+    small, large = tmp_path / "small.yaml", tmp_path / "large.yaml"
+    small.write_bytes(b"kind: order\n")
+    large.write_bytes(b"a: " + b"x" * (safeyaml.MAX_BYTES + 50))
+    assert read_bounded(small) == b"kind: order\n"
+    assert read_bounded(large) == large.read_bytes()[: safeyaml.MAX_BYTES + 1]
+    # a file that grew after its size was taken is read on, to the bound
+    real = os.fstat
+    monkeypatch.setattr(os, "fstat", lambda fd: os.stat_result((*real(fd)[:6], 3, *real(fd)[7:])))
+    assert read_bounded(small) == b"kind: order\n"
+    assert len(read_bounded(large)) == safeyaml.MAX_BYTES + 1

@@ -227,3 +227,13 @@ def test_dump_writes_amounts_quoted_and_dates_plain():
     assert 'budget: "1200000.50"' in text
     assert "on: 2026-01-05" in text
     assert parse(text.encode(), "r.yaml")[0] == {"budget": "1200000.50", "on": "2026-01-05", "n": 3, "ok": True, "none": None}
+
+
+def test_equal_text_in_two_files_is_one_string():
+    """A large archive holds the same ids, people, dates and states thousands of times: each is kept once."""
+    first, _ = parse(b"id: ORD-2026-0001\nowner: lin.yating\ntags: [done, done]\n", "a.yaml")
+    second, _ = parse(b"'id': 'ORD-2026-0001'\nowner: lin.yating\n", "b.yaml")
+    assert first == {"id": "ORD-2026-0001", "owner": "lin.yating", "tags": ["done", "done"]}
+    assert first["id"] is second["id"] and first["owner"] is second["owner"]
+    assert first["tags"][0] is first["tags"][1]
+    assert next(iter(first)) is next(iter(second))
