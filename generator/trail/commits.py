@@ -5,8 +5,10 @@ Plain data, shared by the git reader, the diffs, the cache and the approvals.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from sys import intern
 from typing import NamedTuple
 
 Identity = tuple[str, str]
@@ -100,6 +102,50 @@ class Version(NamedTuple):
     status: str | None
     diff: tuple[FieldChange, ...]
     """Field changes from the previous version; empty when the record was created or deleted."""
+
+
+class Sharing:
+    """One object for each value the trail holds many times over: field changes, paths, people, commit ids.
+
+    At 10,000 orders the versions hold 1.3 million strings in 1.1 million field changes, and 78,000 of those
+    strings differ (a state, a field's path, a reviewer, a date): 196 MB where the different values take a
+    tenth. Every value here is immutable, so equal ones can be one object, and marshal writes an object held
+    twice once, so the history cache keeps the sharing it is given and gives it back when loaded."""
+
+    def __init__(self) -> None:
+        self._changes: dict[tuple, FieldChange] = {}
+        self._people: dict[tuple, Identity] = {}
+        self._shas: dict[str, str] = {}
+
+    def changes(self, rows: Iterable[tuple]) -> tuple[FieldChange, ...]:
+        """Field changes (``FieldChange`` or plain ``(field, old, new)`` rows) as the one object of each."""
+        known = self._changes
+        out = []
+        for row in rows:
+            change = known.get(row)
+            if change is None:
+                change = known[row] = FieldChange(*(None if text is None else intern(text) for text in row))
+            out.append(change)
+        return tuple(out)
+
+    def commit(self, commit: Commit) -> Commit:
+        """The commit, its ids, people and paths made the one object of each (in place). Its parents are the ids
+        of commits met before it, oldest first."""
+        shas = self._shas
+        commit.sha = shas.setdefault(commit.sha, commit.sha)
+        commit.parents = tuple(shas.setdefault(sha, sha) for sha in commit.parents)
+        commit.author, commit.committer = self._identity(commit.author), self._identity(commit.committer)
+        commit.trailers, commit.co_authors = self._identities(commit.trailers), self._identities(commit.co_authors)
+        commit.branch_authors, commit.hands = self._identities(commit.branch_authors), self._identities(commit.hands)
+        commit.changes = [change._replace(path=intern(change.path)) for change in commit.changes]
+        return commit
+
+    def _identity(self, row: Iterable[str]) -> Identity:
+        found = tuple(row)
+        return self._people.setdefault(found, found)  # type: ignore[arg-type]
+
+    def _identities(self, rows: Iterable[Iterable[str]]) -> tuple[Identity, ...]:
+        return tuple(self._identity(row) for row in rows)
 
 
 @dataclass

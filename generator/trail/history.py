@@ -15,6 +15,7 @@ archive costs one cache load.
 from __future__ import annotations
 
 from pathlib import Path
+from sys import intern
 from typing import Protocol
 
 import git
@@ -22,7 +23,7 @@ import git
 from generator.core.memory import collector_paused
 from generator.records.layout import RECORDS_DIR, place_of
 from generator.trail.cache import cache_path, load_cache, save_cache
-from generator.trail.commits import History, NotOnMainLine, Version
+from generator.trail.commits import History, NotOnMainLine, Sharing, Version
 from generator.trail.diffs import Step, read_versions
 from generator.trail.gitlog import uncommitted_records, walk
 from generator.trail.repo import head_of, is_ancestor, is_shallow, open_repository
@@ -102,11 +103,14 @@ def _extend(repo: git.Repo, history: History, head: str) -> History:
                 history.last_blob[path] = change.new_blob
             else:
                 history.last_blob.pop(path, None)
+    shared = Sharing()
+    for commit in history.commits[-1:] + new:  # a new commit's first parent may be the last one read before
+        shared.commit(commit)
     history.commits.extend(new)
     with collector_paused():
         for path, (statuses, diffs) in read_versions(repo.working_tree_dir, steps):
-            versions = history.versions.setdefault(path, [])
+            versions = history.versions.setdefault(intern(path), [])
             for (index, change, _, _), status, diff in zip(steps[path], statuses, diffs, strict=True):
-                versions.append(Version(index, change, status, diff))
+                versions.append(Version(index, change, status and intern(status), shared.changes(diff)))
     history.head = head
     return history

@@ -72,6 +72,32 @@ def test_cache_gives_the_same_history_and_extends_incrementally(tmp_path):
     assert [str(c) for c in extended.versions[O5][-1].diff] == [str(c) for c in fresh.versions[O5][-1].diff]
 
 
+def test_equal_changes_and_ids_are_held_once_whether_read_from_git_or_from_the_cache(tmp_path):
+    """At 10,000 orders the versions hold 1.1 million field changes, most of them equal: each is one object."""
+    root = make_repo(tmp_path)
+    o3 = f"{dossier('ORD-2026-0003')}/order.yaml"
+
+    def to_usd(root):
+        for rel in (O5, o3):
+            edit(root, rel, lambda d: d["intake"].update(currency="USD"))
+
+    on_branch(root, "usd", "chen.yichun", "2026-02-02T10:00:00+08:00", "both in USD", to_usd)
+    merge(root, "usd", ["lin.yating"], "2026-02-02T16:00:00+08:00")
+    for history in (read_history(root), read_history(root)):  # from git (the cache written), then from the cache
+        [five], [three] = history.versions[O5][-1].diff, history.versions[o3][-1].diff
+        assert str(five) == "intake.currency TWD → USD"
+        assert five is three
+        by_sha = {c.sha: c for c in history.commits}
+        for commit in history.commits:
+            for parent in commit.parents:
+                if parent in by_sha:
+                    assert parent is by_sha[parent].sha
+        people = [who for c in history.commits for who in (c.author, c.committer, *c.trailers, *c.branch_authors, *c.hands)]
+        assert len({id(who) for who in people}) == len(set(people)) < len(people)
+        paths = {id(p) for p in history.versions}
+        assert all(id(change.path) in paths for c in history.commits for change in c.changes if change.path in history.versions)
+
+
 def test_uncommitted_records_are_reported(tmp_path):
     root = make_repo(tmp_path)
     raise_budget(root)
