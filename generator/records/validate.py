@@ -99,14 +99,15 @@ def validate_source(source: Source) -> tuple[Entry | None, list[Problem]]:
         return None, problems
     if problems:
         return None, problems
-    share_field_sets(model)
+    _share_field_sets(model)
     return Entry(source.path, place.kind, source.raw, model), problems
 
 
 _FIELD_SETS: dict[tuple[type, tuple[str, ...]], set[str]] = {}
+_set_attribute = object.__setattr__
 
 
-def share_field_sets(model: BaseModel) -> None:
+def _share_field_sets(model: BaseModel) -> None:
     """Give every frozen model in ``model`` the one set of its class that names the same fields.
 
     Pydantic gives each model instance a set of the fields its input named: 456 bytes on average, 42 % of a
@@ -130,9 +131,6 @@ def share_field_sets(model: BaseModel) -> None:
         if holding:
             values = item.__dict__
             stack.extend(values[name] for name in holding)
-
-
-_set_attribute = object.__setattr__
 
 
 @cache
