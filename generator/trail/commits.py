@@ -137,7 +137,7 @@ class Sharing:
         commit.author, commit.committer = self._identity(commit.author), self._identity(commit.committer)
         commit.trailers, commit.co_authors = self._identities(commit.trailers), self._identities(commit.co_authors)
         commit.branch_authors, commit.hands = self._identities(commit.branch_authors), self._identities(commit.hands)
-        commit.changes = [change._replace(path=intern(change.path)) for change in commit.changes]
+        commit.changes = [FileChange(status, intern(path), old, new) for status, path, old, new in commit.changes]
         return commit
 
     def _identity(self, row: Iterable[str]) -> Identity:
