@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import contextlib
 from pathlib import Path
-from sys import intern
 
 from generator.core import cachefile
 from generator.core.memory import collector_paused
-from generator.trail.commits import Commit, FieldChange, FileChange, History, Sharing, Version
+from generator.trail.commits import Commit, FieldChange, FileChange, History, Sharing
 from generator.trail.repo import read_commit_id
 from generator.trail.rules import RULE_FILES
 
@@ -40,7 +39,7 @@ def load_cache(path: Path) -> History | None:
         return History(
             head=head,
             commits=[_commit_from(c, shared) for c in commits],
-            versions={intern(p): [Version(i, ch, s and intern(s), shared.changes(diff)) for i, ch, s, diff in vs] for p, vs in versions.items()},
+            versions={p: [shared.version(*row) for row in vs] for p, vs in versions.items()},  # paths interned as saved
             last_blob=last_blob,
             rule_texts=rule_texts,
         )

@@ -129,7 +129,7 @@ class Sharing:
         return tuple(out)
 
     def commit(self, commit: Commit) -> Commit:
-        """The commit, its ids, people and paths made the one object of each (in place). Its parents are the ids
+        """The commit, its ids and people made the one object of each (in place). Its parents are the ids
         of commits met before it, oldest first."""
         shas = self._shas
         commit.sha = shas.setdefault(commit.sha, commit.sha)
@@ -137,8 +137,10 @@ class Sharing:
         commit.author, commit.committer = self._identity(commit.author), self._identity(commit.committer)
         commit.trailers, commit.co_authors = self._identities(commit.trailers), self._identities(commit.co_authors)
         commit.branch_authors, commit.hands = self._identities(commit.branch_authors), self._identities(commit.hands)
-        commit.changes = [FileChange(status, intern(path), old, new) for status, path, old, new in commit.changes]
-        return commit
+        return commit  # its paths are one string each already: interned where git's output is read, and marshal keeps that
+
+    def version(self, commit: int, change: str, status: str | None, diff: Iterable[tuple]) -> Version:
+        return Version(commit, change, status and intern(status), self.changes(diff))
 
     def _identity(self, row: Iterable[str]) -> Identity:
         found = tuple(row)

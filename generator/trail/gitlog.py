@@ -26,6 +26,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from sys import intern
 
 import git
 
@@ -62,7 +63,7 @@ def read_changes(
         token = tokens[i].lstrip(b"\n")
         i += 1
         if token.startswith(b":"):  # a raw entry; the next token is its path, whatever it looks like
-            path = tokens[i].decode("utf-8", "replace") if i < len(tokens) else ""
+            path = intern(tokens[i].decode("utf-8", "replace")) if i < len(tokens) else ""  # one string a path (marshal keeps it so)
             i += 1
             _, _, old, new, status = token[1:].decode("ascii").split(" ")
             if changes is not None:

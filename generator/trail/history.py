@@ -23,7 +23,7 @@ import git
 from generator.core.memory import collector_paused
 from generator.records.layout import RECORDS_DIR, place_of
 from generator.trail.cache import cache_path, load_cache, save_cache
-from generator.trail.commits import History, NotOnMainLine, Sharing, Version
+from generator.trail.commits import History, NotOnMainLine, Sharing
 from generator.trail.diffs import Step, read_versions
 from generator.trail.gitlog import uncommitted_records, walk
 from generator.trail.repo import head_of, is_ancestor, is_shallow, open_repository
@@ -111,6 +111,6 @@ def _extend(repo: git.Repo, history: History, head: str) -> History:
         for path, (statuses, diffs) in read_versions(repo.working_tree_dir, steps):
             versions = history.versions.setdefault(intern(path), [])
             for (index, change, _, _), status, diff in zip(steps[path], statuses, diffs, strict=True):
-                versions.append(Version(index, change, status and intern(status), shared.changes(diff)))
+                versions.append(shared.version(index, change, status, diff))
     history.head = head
     return history
