@@ -41,7 +41,10 @@ def read_versions(cwd: str, steps: dict[str, list[Step]]) -> Iterator[tuple[str,
     workers = None
     if blobs >= PARALLEL_FROM and len(os.sched_getaffinity(0)) >= 2:
         paths = sorted(steps, key=lambda path: -len(steps[path]))
-        groups = [[(path, steps[path]) for path in paths[i::_GROUPS]] for i in range(_GROUPS)]
+        # Each group as bytes: a forked worker that took its steps from this process's objects would write to
+        # their reference counts, and so copy every page they sit on (measured at 10,000 orders: 164 → 71 MB of
+        # its own a worker, the history read 1,253 → 1,166 MB in all processes)
+        groups = [pickle.dumps([(path, steps[path]) for path in paths[i::_GROUPS]], pickle.HIGHEST_PROTOCOL) for i in range(_GROUPS)]
         with contextlib.suppress(OSError):  # no process to be had (a limit on processes, or memory): read here
             workers = _Workers(cwd, groups)
     if workers is None:
@@ -65,7 +68,7 @@ class _Workers:
     and when its pipe closes, so none outlives the process that started it.
     """
 
-    def __init__(self, cwd: str, groups: list[list[tuple[str, list[Step]]]]):
+    def __init__(self, cwd: str, groups: list[bytes]):
         self.groups = groups
         self.given = 0  # groups sent so far
         self.pipes: dict[Connection, multiprocessing.process.BaseProcess] = {}
@@ -117,7 +120,7 @@ class _Workers:
         self.busy.clear()
 
 
-def _serve(cwd: str, groups: list, pipe: Connection, others: list[Connection], parent: int) -> None:
+def _serve(cwd: str, groups: list[bytes], pipe: Connection, others: list[Connection], parent: int) -> None:
     """In a worker: diff each group asked for until told to end, or the asker is gone."""
     die_with_parent(parent)
     for other in others:  # the parent's ends, inherited: held here, they would never close
@@ -130,7 +133,7 @@ def _serve(cwd: str, groups: list, pipe: Connection, others: list[Connection], p
         if index is None:
             return
         try:
-            answer: tuple = (True, _diff_group(cwd, groups[index]))
+            answer: tuple = (True, _diff_group(cwd, pickle.loads(groups[index])))
         except Exception as exc:  # reported where the reading was asked for, as its own exception when it pickles
             answer = (False, exc)
         try:
