@@ -235,7 +235,7 @@ class LiveServer:
         with self.heard:
             self.changed.clear()  # this build reads them all
         try:
-            result = build_site(self.root, today=self.today, site_dir=self.folder)
+            result = build_site(self.root, today=self.today, site_dir=self.folder, keep_editions=True)
             self._reload()
             self.state = "loading"
             self.archive = LiveArchive(self.root, self.today or archive_today(self.root), result.editions)

@@ -25,7 +25,7 @@ def built(tmp_path_factory) -> Path:
 @pytest.fixture
 def live(built: Path, tmp_path: Path) -> LiveArchive:
     root = copy_built(built, tmp_path)
-    result = build_site(root, today=TODAY)
+    result = build_site(root, today=TODAY, keep_editions=True)
     return LiveArchive(root, TODAY, result.editions)
 
 
