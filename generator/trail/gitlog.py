@@ -80,7 +80,7 @@ def _is_zero(sha: str) -> bool:
     return not sha.strip("0")
 
 
-def read_commits(cwd: str, revisions: str) -> tuple[dict[str, list[str]], dict[str, RawCommit]]:
+def read_commits(cwd: str, revisions: str) -> tuple[dict[str, tuple[str, ...]], dict[str, RawCommit]]:
     """Every commit in ``revisions`` (all parents, not only the main line): its parents and what its object says.
 
     One ``git rev-list --header`` prints each commit's header lines as they are in the object, but re-indents its
@@ -252,18 +252,18 @@ _HEADER = re.compile(rb"tree ([0-9a-f]{40}(?:[0-9a-f]{24})?)\n((?:parent [0-9a-f
 
 def parse_commit(raw: bytes, ids: dict[str, str] | None = None) -> RawCommit:
     """One commit object; ``ids`` (a commit id → its one string) makes the parents' ids the strings already read."""
-    one = (lambda sha: sha) if ids is None else (lambda sha: ids.setdefault(sha, sha))
+    ids = {} if ids is None else ids
     header, _, body = raw.partition(b"\n\n")
     match = _HEADER.match(header)
     rest = header[match.end() :] if match else b""
     if match and b"\nauthor " not in rest and b"\ncommitter " not in rest:
         listed = match.group(2)
-        parents = tuple(one(sha) for sha in listed.decode("ascii").replace("parent ", "").split()) if listed else ()
+        parents = tuple(ids.setdefault(sha, sha) for sha in listed.decode("ascii").replace("parent ", "").split()) if listed else ()
         commit = RawCommit(match.group(1).decode("ascii"), parents, ("", ""), None, ("", ""), None, "", signature=_signature_kind(rest))
         lines = ((b"author", [match.group(3)]), (b"committer", [match.group(4)]))
     else:
         tree, listed_parents, found, signature = _careful_header(header)
-        commit = RawCommit(tree, tuple(one(sha) for sha in listed_parents), ("", ""), None, ("", ""), None, "", signature=signature)
+        commit = RawCommit(tree, tuple(ids.setdefault(sha, sha) for sha in listed_parents), ("", ""), None, ("", ""), None, "", signature=signature)
         lines = tuple(found.items())
     faults: list[str] = []
     for key, values in lines:
@@ -432,7 +432,7 @@ def is_empty(raw: RawCommit, objects: dict[str, RawCommit]) -> bool:
     return len(raw.parents) == 1 and raw.parents[0] in objects and objects[raw.parents[0]].tree == raw.tree
 
 
-def _bring_in(merge: Commit, raw: RawCommit, branch: _Branch, graph: dict[str, list[str]], objects: dict[str, RawCommit]) -> tuple[list[str], bool]:
+def _bring_in(merge: Commit, raw: RawCommit, branch: _Branch, graph: dict[str, tuple[str, ...]], objects: dict[str, RawCommit]) -> tuple[list[str], bool]:
     """For a merge: every hand on the commits it brings in (authors, committers, co-authors).
 
     Commits that change nothing put no hand on the change. Returns the signed ones among them whose tree is
@@ -474,7 +474,7 @@ class _Branch:
         return len({address.lower() for _, address in self.authors}) > 1
 
 
-def _branches(line: list[str], graph: dict[str, list[str]], mainline: set[str], objects: dict[str, RawCommit]) -> dict[str, _Branch]:
+def _branches(line: list[str], graph: dict[str, tuple[str, ...]], mainline: set[str], objects: dict[str, RawCommit]) -> dict[str, _Branch]:
     """The branch of every main-line merge whose second parent git has."""
     found: dict[str, _Branch] = {}
     for sha in line:
@@ -530,18 +530,18 @@ def _walk(repo: git.Repo, revisions: str, head: str, since: str | None, rules: B
         raw = objects[sha]
         commit = Commit(
             sha=sha,
-            parents=tuple(raw.parents),
+            parents=raw.parents,
             author=raw.author,
             authored=raw.authored,
             committer=raw.committer,
             committed=raw.committed,
-            trailers=tuple(raw.approvers),
+            trailers=raw.approvers,
             subject=raw.subject,
             signature="U" if raw.signature else "N",
             signer="",
             changes=changes,
-            co_authors=tuple(raw.co_authors),
-            faults=tuple(raw.faults + raw.approver_faults + raw.co_author_faults),
+            co_authors=raw.co_authors,
+            faults=raw.faults + raw.approver_faults + raw.co_author_faults,
             rules=rules,
         )
         if commit.is_merge:
@@ -704,7 +704,7 @@ def _read_rule_texts(cwd: str, commits: list[Commit], texts: dict[str, bytes]) -
                 texts[blob] = reader.next()
 
 
-def _off_mainline(starts: list[str], graph: dict[str, list[str]], mainline: set[str]) -> list[str]:
+def _off_mainline(starts: tuple[str, ...], graph: dict[str, tuple[str, ...]], mainline: set[str]) -> list[str]:
     """The commits reachable from ``starts`` without entering the main line (what a merge brings in), in visit order."""
     seen: set[str] = set()
     order: list[str] = []
