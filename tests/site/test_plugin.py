@@ -433,6 +433,35 @@ def test_a_worker_keeps_no_page_it_has_converted(archive, monkeypatch):
     assert files.get_file_from_path("dossiers/ORD-2026-0001.md").page is None
 
 
+def test_pages_outside_the_navigation_share_its_html_and_the_site_is_the_same(archive, monkeypatch):
+    """Material's side menu and tabs are rendered once a folder for the pages outside the navigation (a dossier,
+    an order list) and reused: every page of both editions is the page each renders alone, byte for byte, and
+    each page of the navigation still marks itself as the one shown."""
+    root = with_site(archive, "zh-Hant", "en")
+    shared = []
+    real = plugin_module._share_navigation
+
+    def share(env, config, nav):
+        real(env, config, nav)
+        shared.append(env.globals["oa_shared"])
+
+    monkeypatch.setattr(plugin_module, "_share_navigation", share)
+    build(root)
+    once = html_pages(root / "site")
+    folders = {key[1] for pieces in shared for key in pieces}
+    assert len(shared) == 2 and {name for pieces in shared for name, _ in pieces} == {"nav", "tabs"}
+    lists_and_dossiers = [page for page in once if page.startswith(("dossiers/", "orders/"))]
+    assert "dossiers" in folders and len(folders) * 3 < len(lists_and_dossiers)  # one rendering a folder, not a page
+    shutil.rmtree(cachefile.folder(root))
+    monkeypatch.setattr(plugin_module, "SHARE_NAVIGATION", False)
+    shared.clear()
+    build(root)
+    assert shared and not any(shared)
+    assert html_pages(root / "site") == once
+    home = once["orders/index.html"].decode()
+    assert "md-nav__link--active" in home and "md-nav__link--active" not in once["dossiers/ORD-2026-0001.html"].decode()
+
+
 def test_pages_made_here_when_no_worker_can_take_over_are_the_same_pages(archive, monkeypatch):
     """Workers retire; where no new one can be forked, this process renders the rest and MkDocs converts them:
     the same site, byte for byte, and the build's own log still speaks (nothing took it over)."""
