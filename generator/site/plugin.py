@@ -376,7 +376,8 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
         if self.search is not None:
             self.search.send_rest()  # here: a kept page's text is read from the page file, open until the pages are written
             self.writer = ThreadPoolExecutor(1, thread_name_prefix=f"{APART}pagefind-bundle")
-            self.written = self.writer.submit(self.search.write_and_end, Path(config.site_dir) / "pagefind")
+            previous = self.previous_site / "pagefind" if self.previous_site is not None else None
+            self.written = self.writer.submit(self.search.write_and_end, Path(config.site_dir) / "pagefind", previous)
         self._keep_outputs(config, files)
         return env
 

@@ -415,12 +415,13 @@ class PartedIndex:
         self.indexed.append(name)
         return folder
 
-    def write_and_end(self, bundle: Path) -> int:
-        """Index the parts still waiting, then join every part into ``bundle``; the number of pages in it."""
+    def write_and_end(self, bundle: Path, previous: Path | None = None) -> int:
+        """Index the parts still waiting, then join every part into ``bundle``; the number of pages in it.
+        ``previous``: the last build's joined bundle, whose files are linked where they are this one's."""
         try:
             self.send_rest()
             folders = [self.parts[name].result() for name in sorted(self.parts)]
-            count = self._merge(folders, bundle)
+            count = self._merge(folders, bundle, previous)
             gone = [p for p in self.store.iterdir() if not p.name.startswith(".") and p.name not in self.parts]  # a year no page has now
             for stale in gone + leftovers(self.store, ".*.new.*") + leftovers(self.store, ".*.old.*"):  # and what killed builds left
                 shutil.rmtree(stale, ignore_errors=True)
@@ -428,13 +429,14 @@ class PartedIndex:
         finally:
             self.close()
 
-    def _merge(self, folders: list[Path], bundle: Path) -> int:
+    def _merge(self, folders: list[Path], bundle: Path, previous: Path | None = None) -> int:
         """In a process of its own: joining is CPU work that would hold this process's lock from MkDocs. In a
         process group of its own too: Ctrl-C at the terminal is the command's to handle (it stops this one).
         ``-P`` and a folder of its own: ``python -m`` puts the working folder first on the module path, and a
         build runs in the archive, where anyone can commit a ``generator/`` folder."""
         paths = [os.path.abspath(p) for p in (bundle, *folders)]
-        command = [sys.executable, "-P", "-m", "generator.site.searchmerge", *paths]
+        last = ["--previous", os.path.abspath(previous)] if previous is not None and previous.is_dir() else []
+        command = [sys.executable, "-P", "-m", "generator.site.searchmerge", *last, *paths]
         with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, process_group=0, cwd=self.temporary.name) as merging:
             self.running = merging
             if self.stopped:

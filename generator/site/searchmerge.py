@@ -33,6 +33,7 @@ import os
 import re
 import shutil
 import sys
+import zlib
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -62,9 +63,30 @@ def read(path: Path) -> Any:
     return cbor2.loads(unpack(path))
 
 
-def write(path: Path, data: bytes) -> None:
-    """CBOR (``cbor2.dumps``: definite lengths, smallest integers, as Pagefind's decoder reads) as Pagefind stores it."""
+def write(path: Path, data: bytes, previous: Path | None = None) -> None:
+    """CBOR (``cbor2.dumps``: definite lengths, smallest integers, as Pagefind's decoder reads) as Pagefind stores it;
+    linked from ``previous`` (the last joined bundle's file of the same name) when that file is this one."""
+    if previous is not None and _same(previous, data):
+        _link(previous, path)
+        return
     path.write_bytes(gzip.compress(SIGNATURE + data, compresslevel=6, mtime=0))
+
+
+_GZIP_HEADER = gzip.compress(b"", compresslevel=6, mtime=0)[:10]
+
+
+def _same(previous: Path, data: bytes) -> bool:
+    """Whether the last bundle's file holds ``data`` as ``write`` would store it: the same gzip header, and the
+    same bytes once unpacked (unpacking is a fifth of packing; a merged pull request changes 2 of 350 word-index
+    chunks at 10,000 orders, and packing them all again was a quarter of joining). A file that is anything else —
+    missing, damaged, a name two contents share — is written anew."""
+    try:
+        if previous.is_symlink():
+            return False
+        packed = previous.read_bytes()
+        return packed[:10] == _GZIP_HEADER and gzip.decompress(packed) == SIGNATURE + data
+    except (OSError, EOFError, gzip.BadGzipFile, zlib.error):
+        return False
 
 
 @dataclass
@@ -105,9 +127,14 @@ class Part:
 class _Names:
     """File names as Pagefind makes them: the language, then the shortest SHA-1 start no other file has."""
 
-    def __init__(self, language: str) -> None:
+    def __init__(self, language: str, previous: Path | None = None) -> None:
         self.language = language
         self.taken: dict[str, str] = {}
+        self.previous = previous  # the last joined bundle (``write``)
+
+    def before(self, folder: str, name: str) -> Path | None:
+        """The last bundle's file of this name, if there was a last bundle."""
+        return None if self.previous is None else self.previous / folder / name
 
     def name(self, digest: str, shortest: int = 7) -> str:
         for length in range(shortest, len(digest) + 1):
@@ -117,8 +144,9 @@ class _Names:
         raise BundleMergeError(f"two files of the search index have the same SHA-1 {digest}")
 
 
-def merge(folders: list[Path], out: Path) -> int:
-    """Join the bundles in ``folders`` (each one language, the same) into a new bundle ``out``; its page count."""
+def merge(folders: list[Path], out: Path, previous: Path | None = None) -> int:
+    """Join the bundles in ``folders`` (each one language, the same) into a new bundle ``out``; its page count.
+    ``previous``: the last joined bundle, whose data files are linked where they are this bundle's (``write``)."""
     parts = [Part.open(folder) for folder in folders]
     if not parts:
         raise BundleMergeError("no part to join")
@@ -132,13 +160,13 @@ def merge(folders: list[Path], out: Path) -> int:
     renumber = [None if part.meta[5] == fields else {i: fields.index(f) for i, f in enumerate(part.meta[5])} for part in parts]
     out.mkdir(parents=True)
     _copy_scripts(parts[0].folder, out)
-    names = _Names(language)
+    names = _Names(language, previous)
     pages = _fragments(parts, out, names)
     chunks = _word_index(parts, renumber, out, names)
     filters = _filters(parts, out, names)
     meta = cbor2.dumps([version, pages, chunks, filters, [], fields])
     meta_name = f"{language}_{hashlib.sha1(meta).hexdigest()[: len(language) + 8]}"
-    write(out / f"pagefind.{meta_name}.pf_meta", meta)
+    write(out / f"pagefind.{meta_name}.pf_meta", meta, names.before(".", f"pagefind.{meta_name}.pf_meta"))
     entry = dict(parts[0].entry)
     entry["languages"] = {language: {**parts[0].entry["languages"][language], "hash": meta_name, "page_count": len(pages)}}
     (out / "pagefind-entry.json").write_text(json.dumps(entry, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
@@ -365,7 +393,7 @@ def _renumber_fields(locations: list, fields: dict) -> list:
 def _write_chunk(words: list[str], entries: list[bytes], out: Path, names: _Names, written: list[Future], packers: ThreadPoolExecutor) -> list:
     data = b"".join([b"\x81", _encode_head(4, len(entries)), *entries])
     name = names.name(hashlib.sha1(data).hexdigest())
-    written.append(packers.submit(write, out / "index" / f"{name}.pf_index", data))
+    written.append(packers.submit(write, out / "index" / f"{name}.pf_index", data, names.before("index", f"{name}.pf_index")))
     return [words[0], words[-1], name]
 
 
@@ -373,7 +401,7 @@ def _write_named(folder: Path, suffix: str, value: Any, names: _Names) -> str:
     """Write a data file under the name its content gives it; the name."""
     data = cbor2.dumps(value)
     name = names.name(hashlib.sha1(data).hexdigest())
-    write(folder / f"{name}.{suffix}", data)
+    write(folder / f"{name}.{suffix}", data, names.before(folder.name, f"{name}.{suffix}"))
     return name
 
 
@@ -400,4 +428,7 @@ def _link(source: Path, target: Path) -> None:
 
 
 if __name__ == "__main__":  # ``searchindex.PartedIndex`` runs the joining so, in a process of its own
-    print(merge([Path(folder) for folder in sys.argv[2:]], Path(sys.argv[1])))
+    arguments, previous = sys.argv[1:], None
+    if arguments[:1] == ["--previous"]:
+        previous, arguments = Path(arguments[1]), arguments[2:]
+    print(merge([Path(folder) for folder in arguments[1:]], Path(arguments[0]), previous))

@@ -102,3 +102,41 @@ def test_a_word_index_that_does_not_read_as_pagefinds_is_refused_not_joined_wron
         list(searchmerge._words(good + b"\x00", "chunk"))
     with pytest.raises(BundleMergeError, match="not Pagefind's"):
         list(searchmerge._words(searchmerge.cbor2.dumps([[["w", [["x", [1], []]], []]]]), "chunk"))
+
+
+def _files(folder) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+def test_a_join_links_the_last_bundles_files_that_are_its_own_and_writes_the_rest(site, tmp_path, monkeypatch):
+    """A merged pull request changes a few word-index chunks of thousands: the others are the last joined
+    bundle's files, linked, not packed again. A file of the same name that is not byte for byte what this join
+    would write — other content, the same content packed otherwise, a symbolic link — is written anew, so
+    the bundle is the one a join without a last bundle makes."""
+    _, parts, _ = site
+    monkeypatch.setattr(searchmerge, "CHUNK_SIZE", 400)
+    merge(parts, tmp_path / "first")
+    alone = _files(tmp_path / "first")
+    chunks = sorted((tmp_path / "first" / "index").iterdir())
+    assert len(chunks) > 5
+    packed = []
+    real = searchmerge.gzip.compress
+    monkeypatch.setattr(searchmerge.gzip, "compress", lambda data, **kw: packed.append(data) or real(data, **kw))
+    merge(parts, tmp_path / "second", previous=tmp_path / "first")
+    assert _files(tmp_path / "second") == alone and not packed  # every data file linked
+    assert all((tmp_path / "second" / "index" / c.name).stat().st_ino == c.stat().st_ino for c in chunks)
+
+    unpacked = searchmerge.unpack(chunks[0])
+    chunks[0].unlink()
+    chunks[0].write_bytes(searchmerge.gzip.compress(searchmerge.SIGNATURE + unpacked[:-1] + b"\x00", mtime=0))  # other content
+    chunks[1].unlink()
+    same = searchmerge.unpack(tmp_path / "second" / "index" / chunks[1].name)
+    chunks[1].write_bytes(searchmerge.gzip.compress(searchmerge.SIGNATURE + same, compresslevel=9, mtime=0))  # packed otherwise
+    outside = tmp_path / "outside.pf_index"
+    outside.write_bytes((tmp_path / "second" / "index" / chunks[2].name).read_bytes())
+    chunks[2].unlink()
+    chunks[2].symlink_to(outside)
+    packed.clear()
+    merge(parts, tmp_path / "third", previous=tmp_path / "first")
+    assert _files(tmp_path / "third") == alone and len(packed) == 3
+    assert all((tmp_path / "third" / "index" / c.name).stat().st_ino != c.stat().st_ino for c in chunks[:3])
