@@ -466,10 +466,10 @@ def _share_navigation(env, config, nav) -> None:
     navigation, as every dossier and order list is, that HTML depends only on the navigation's pages, which
     none of them is then (no item is active, no table of contents is in it), and on the folder its links are
     made relative to (``mkdocs.utils.get_relative_url`` drops a last part that holds a dot). So
-    ``overrides/partials/nav.html`` and ``tabs.html`` render Material's own partials (``theme/…``: the theme's
-    folders beneath the overrides) once for each such folder and reuse the HTML: at 1,000 orders the side menu
-    alone was a third of rendering the pages into the theme (1.6 of 4.6 s). Every page of the navigation
-    renders them as before."""
+    ``overrides/partials/nav.html`` and ``tabs.html`` (through ``oa-shared.html``) render Material's own
+    partials (``theme/…``: the theme's folders beneath the overrides) once for each such folder and reuse the
+    HTML: at 1,000 orders the side menu alone was a third of rendering the pages into the theme (1.6 of 4.6 s).
+    Every page of the navigation renders them as before."""
     beneath = [folder for folder in config.theme.dirs if folder != str(OVERRIDES)]
     env.loader = ChoiceLoader([env.loader, PrefixLoader({"theme": FileSystemLoader(beneath)})])
     in_nav = {id(page) for page in nav.pages} if nav is not None else set()
