@@ -127,14 +127,9 @@ class Part:
 class _Names:
     """File names as Pagefind makes them: the language, then the shortest SHA-1 start no other file has."""
 
-    def __init__(self, language: str, previous: Path | None = None) -> None:
+    def __init__(self, language: str) -> None:
         self.language = language
         self.taken: dict[str, str] = {}
-        self.previous = previous  # the last joined bundle (``write``)
-
-    def before(self, folder: str, name: str) -> Path | None:
-        """The last bundle's file of this name, if there was a last bundle."""
-        return None if self.previous is None else self.previous / folder / name
 
     def name(self, digest: str, shortest: int = 7) -> str:
         for length in range(shortest, len(digest) + 1):
@@ -142,6 +137,18 @@ class _Names:
             if self.taken.setdefault(name, digest) == digest:
                 return name
         raise BundleMergeError(f"two files of the search index have the same SHA-1 {digest}")
+
+
+@dataclass(frozen=True)
+class _Bundle:
+    """The bundle being written, and the last joined bundle, whose files it links where they are the same."""
+
+    folder: Path
+    previous: Path | None = None
+
+    def write(self, relative: str, data: bytes) -> None:
+        """A data file at ``relative`` (``write``: linked from the last bundle's file there if it is this one)."""
+        write(self.folder / relative, data, None if self.previous is None else self.previous / relative)
 
 
 def merge(folders: list[Path], out: Path, previous: Path | None = None) -> int:
@@ -160,13 +167,13 @@ def merge(folders: list[Path], out: Path, previous: Path | None = None) -> int:
     renumber = [None if part.meta[5] == fields else {i: fields.index(f) for i, f in enumerate(part.meta[5])} for part in parts]
     out.mkdir(parents=True)
     _copy_scripts(parts[0].folder, out)
-    names = _Names(language, previous)
+    names, bundle = _Names(language), _Bundle(out, previous)
     pages = _fragments(parts, out, names)
-    chunks = _word_index(parts, renumber, out, names)
-    filters = _filters(parts, out, names)
+    chunks = _word_index(parts, renumber, bundle, names)
+    filters = _filters(parts, bundle, names)
     meta = cbor2.dumps([version, pages, chunks, filters, [], fields])
     meta_name = f"{language}_{hashlib.sha1(meta).hexdigest()[: len(language) + 8]}"
-    write(out / f"pagefind.{meta_name}.pf_meta", meta, names.before(".", f"pagefind.{meta_name}.pf_meta"))
+    bundle.write(f"pagefind.{meta_name}.pf_meta", meta)
     entry = dict(parts[0].entry)
     entry["languages"] = {language: {**parts[0].entry["languages"][language], "hash": meta_name, "page_count": len(pages)}}
     (out / "pagefind-entry.json").write_text(json.dumps(entry, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
@@ -196,9 +203,9 @@ def _fragments(parts: list[Part], out: Path, names: _Names) -> list:
     return pages
 
 
-def _word_index(parts: list[Part], renumber: list[dict | None], out: Path, names: _Names) -> list:
+def _word_index(parts: list[Part], renumber: list[dict | None], out: _Bundle, names: _Names) -> list:
     """Every part's words merged in order, written in chunks as Pagefind cuts them; the chunks' metadata."""
-    (out / "index").mkdir()
+    (out.folder / "index").mkdir()
     chunks: list[list] = []
     chunk: list[bytes] = []
     words: list[str] = []
@@ -390,33 +397,33 @@ def _renumber_fields(locations: list, fields: dict) -> list:
     return [-(fields[-value - 1] + 1) if value < 0 else value for value in locations]
 
 
-def _write_chunk(words: list[str], entries: list[bytes], out: Path, names: _Names, written: list[Future], packers: ThreadPoolExecutor) -> list:
+def _write_chunk(words: list[str], entries: list[bytes], out: _Bundle, names: _Names, written: list[Future], packers: ThreadPoolExecutor) -> list:
     data = b"".join([b"\x81", _encode_head(4, len(entries)), *entries])
     name = names.name(hashlib.sha1(data).hexdigest())
-    written.append(packers.submit(write, out / "index" / f"{name}.pf_index", data, names.before("index", f"{name}.pf_index")))
+    written.append(packers.submit(out.write, f"index/{name}.pf_index", data))
     return [words[0], words[-1], name]
 
 
-def _write_named(folder: Path, suffix: str, value: Any, names: _Names) -> str:
+def _write_named(out: _Bundle, folder: str, suffix: str, value: Any, names: _Names) -> str:
     """Write a data file under the name its content gives it; the name."""
     data = cbor2.dumps(value)
     name = names.name(hashlib.sha1(data).hexdigest())
-    write(folder / f"{name}.{suffix}", data, names.before(folder.name, f"{name}.{suffix}"))
+    out.write(f"{folder}/{name}.{suffix}", data)
     return name
 
 
-def _filters(parts: list[Part], out: Path, names: _Names) -> list:
+def _filters(parts: list[Part], out: _Bundle, names: _Names) -> list:
     values: dict[str, dict[str, list[int]]] = {}
     for part in parts:
         for _filter, name in part.meta[3]:
             filter_name, filter_values = read(part.folder / "filter" / f"{name}.pf_filter")
             for value, pages in filter_values:
                 values.setdefault(filter_name, {}).setdefault(value, []).extend(part.offset + p for p in pages)
-    (out / "filter").mkdir()
+    (out.folder / "filter").mkdir()
     listed = []
     for filter_name in sorted(values):
         value = [filter_name, [[value, pages] for value, pages in sorted(values[filter_name].items())]]
-        listed.append([filter_name, _write_named(out / "filter", "pf_filter", value, names)])
+        listed.append([filter_name, _write_named(out, "filter", "pf_filter", value, names)])
     return listed
 
 
