@@ -272,7 +272,12 @@ class _Spool:
     """One part's pages as they arrive, on disk, and the key of what they are (whatever order they came in).
 
     A page the last build indexed as it is (``add_kept``) gives only its digest: its text is fetched, in the
-    thread that adds pages, only if another page of its part changed (``settle``)."""
+    thread that adds pages, only if another page of its part changed (``settle``).
+
+    Pagefind numbers pages in the order it is given them, so they are given in the order of their URLs, however
+    they came: the same pages make the same part, and the joined bundle's files are the last one's but where a
+    page changed (fetched when settled, kept pages came after the changed ones, and the first merge after a
+    full build wrote every word-index chunk anew: 10,000 orders, 340 of 350)."""
 
     def __init__(self, folder: Path, name: str) -> None:
         self.path = folder / f"{name}.pages"
@@ -280,6 +285,7 @@ class _Spool:
         self.count = 0
         self.digests: list[bytes] = []
         self.waiting: list[tuple[str, Callable[[], str]]] = []
+        self.stored: list[tuple[str, int]] = []  # each page's URL and where it starts in the file
 
     def add(self, url: str, html: str) -> bytes:
         digest = page_digest(url, self._write(url, html))
@@ -309,15 +315,18 @@ class _Spool:
         if "data-pagefind-body" not in html:
             raise SearchIndexError(f"{url}: a page for the search index without data-pagefind-body")
         data = html.encode("utf-8", errors="surrogatepass")  # once, for the digest and the file alike
+        self.stored.append((url, self.file.tell()))
         marshal.dump((url, data), self.file)
         return data
 
     def pages(self) -> Iterator[tuple[str, str]]:
+        """The part's pages in the order of their URLs."""
         if self.waiting:
             raise SearchIndexError("a part's kept pages were never fetched")
         self.file.close()
         with self.path.open("rb") as stored:
-            for _ in range(self.count):
+            for _url, start in sorted(self.stored):
+                stored.seek(start)
                 url, data = marshal.load(stored)
                 yield url, data.decode("utf-8", errors="surrogatepass")
 
