@@ -432,11 +432,20 @@ class PartedIndex:
             folders = [self.parts[name].result() for name in sorted(self.parts)]
             count = self._merge(folders, bundle, previous)
             gone = [p for p in self.store.iterdir() if not p.name.startswith(".") and p.name not in self.parts]  # a year no page has now
-            for stale in gone + leftovers(self.store, ".*.new.*") + leftovers(self.store, ".*.old.*"):  # and what killed builds left
-                shutil.rmtree(stale, ignore_errors=True)
+            gone += [p for p in self._decoded.glob("*.words") if p.name.removesuffix(".words") not in self.parts]
+            for stale in gone + leftovers(self.store, ".*.new.*") + leftovers(self.store, ".*.old.*") + leftovers(self._decoded, "*.new.*"):
+                if stale.is_dir():  # and what killed builds left
+                    shutil.rmtree(stale, ignore_errors=True)
+                else:
+                    stale.unlink(missing_ok=True)
             return count
         finally:
             self.close()
+
+    @property
+    def _decoded(self) -> Path:
+        """Where each part's join keeps what it read of the part for the next (``searchmerge._Kept``)."""
+        return self.store / ".decoded"
 
     def _merge(self, folders: list[Path], bundle: Path, previous: Path | None = None) -> int:
         """In a process of its own: joining is CPU work that would hold this process's lock from MkDocs. In a
@@ -445,7 +454,7 @@ class PartedIndex:
         build runs in the archive, where anyone can commit a ``generator/`` folder."""
         paths = [os.path.abspath(p) for p in (bundle, *folders)]
         last = ["--previous", os.path.abspath(previous)] if previous is not None and previous.is_dir() else []
-        command = [sys.executable, "-P", "-m", "generator.site.searchmerge", *last, *paths]
+        command = [sys.executable, "-P", "-m", "generator.site.searchmerge", *last, "--decoded", os.path.abspath(self._decoded), *paths]
         with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, process_group=0, cwd=self.temporary.name) as merging:
             self.running = merging
             if self.stopped:

@@ -161,8 +161,10 @@ def test_a_part_damaged_in_the_cache_is_indexed_again_and_a_part_no_page_has_is_
     parted(store, PAGES, tmp_path / "first")
     fragment = next((store / "2025" / "fragment").iterdir())
     fragment.write_bytes(fragment.read_bytes()[:10])  # cut short, as by a cache restored in part
+    assert sorted(p.name for p in (store / ".decoded").iterdir()) == ["2025.words", "2026.words", "pages.words"]
     assert parted(store, PAGES[:2] + PAGES[3:], tmp_path / "second") == ["2025"]
-    assert sorted(p.name for p in store.iterdir()) == ["2025", "pages"]
+    assert sorted(p.name for p in store.iterdir()) == [".decoded", "2025", "pages"]
+    assert sorted(p.name for p in (store / ".decoded").iterdir()) == ["2025.words", "pages.words"], "what the joining kept of each part"
     assert answers(tmp_path / "second")["pages"].keys() == {"/dossiers/ORD-2025-0001.html", "/dossiers/ORD-2025-0002.html", "/reports.html"}
 
 
@@ -196,8 +198,11 @@ def test_stopped_while_a_part_is_indexed_nothing_runs_on_and_the_next_build_clea
     index.close()  # the build was stopped
     assert index.running.process.poll() is not None
     assert not (store / "2025").exists(), "the part was left unfinished, not waited for"
+    (store / ".decoded").mkdir()
+    (store / ".decoded" / "2025.words.new.999999999").write_bytes(b"left by a joining that was killed")
     parted(store, PAGES, tmp_path / "next")
-    assert sorted(p.name for p in store.iterdir()) == ["2025", "2026", "pages"]
+    assert sorted(p.name for p in store.iterdir()) == [".decoded", "2025", "2026", "pages"]
+    assert sorted(p.name for p in (store / ".decoded").iterdir()) == ["2025.words", "2026.words", "pages.words"]
 
 
 def test_a_generator_folder_in_the_archive_is_never_run_by_the_joining(tmp_path, monkeypatch):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 from bundles import answers
@@ -140,3 +141,62 @@ def test_a_join_links_the_last_bundles_files_that_are_its_own_and_writes_the_res
     merge(parts, tmp_path / "third", previous=tmp_path / "first")
     assert _files(tmp_path / "third") == alone and len(packed) == 3
     assert all((tmp_path / "third" / "index" / c.name).stat().st_ino != c.stat().st_ino for c in chunks[:3])
+
+
+def _reads(monkeypatch) -> list[str]:
+    """The word-index chunks and fragments a join unpacks from now on (a part's metadata and filters it always reads)."""
+    read = []
+    real = searchmerge.unpack
+
+    def unpack(path):
+        if path.parent.name in ("index", "fragment"):
+            read.append(path.parent.name)
+        return real(path)
+
+    monkeypatch.setattr(searchmerge, "unpack", unpack)
+    return read
+
+
+def test_a_join_keeps_what_it_read_of_each_part_and_the_next_join_reads_none_of_it_again(site, tmp_path, monkeypatch):
+    """A merged pull request changes one part of twelve: the next join loads the other parts' words and fragment
+    digests as the last join read them, and makes the same bundle, byte for byte."""
+    _, parts, _ = site
+    monkeypatch.setattr(searchmerge, "CHUNK_SIZE", 400)
+    merge(parts, tmp_path / "plain")
+    decoded = tmp_path / "decoded"
+    merge(parts, tmp_path / "first", decoded=decoded)
+    assert sorted(p.name for p in decoded.iterdir()) == ["2024.words", "2025.words", "2026.words", "pages.words"]
+    read = _reads(monkeypatch)
+    merge(parts, tmp_path / "second", decoded=decoded)
+    assert read == [] and _files(tmp_path / "second") == _files(tmp_path / "first") == _files(tmp_path / "plain")
+
+
+def test_what_a_join_kept_of_a_part_is_used_for_that_very_part_and_nothing_else(site, tmp_path, monkeypatch):
+    """What was kept of a part is trusted only whole and for the same files: a kept file damaged or cut short,
+    another part's kept under this one's name (the folder remade with other pages), a chunk written again since:
+    each is read from the part again, and the bundle is the one a join reading every part makes."""
+    _, parts, _ = site
+    monkeypatch.setattr(searchmerge, "CHUNK_SIZE", 400)
+    merge(parts, tmp_path / "plain")
+    expected = _files(tmp_path / "plain")
+    decoded = tmp_path / "decoded"
+    merge(parts, tmp_path / "kept", decoded=decoded)
+    kept = {p.name: p.read_bytes() for p in decoded.iterdir()}
+
+    damaged = bytearray(kept["2024.words"])
+    damaged[-40] ^= 1  # one bit of one word's locations
+    (decoded / "2024.words").write_bytes(bytes(damaged))
+    (decoded / "2025.words").write_bytes(kept["2025.words"][: len(kept["2025.words"]) // 2])
+    (decoded / "2026.words").write_bytes(kept["2024.words"])  # another part's, under this part's name
+    chunk = next((parts[3] / "index").iterdir())
+    os.utime(chunk, ns=(chunk.stat().st_atime_ns, chunk.stat().st_mtime_ns + 1))  # written again since
+    read = _reads(monkeypatch)
+    merge(parts, tmp_path / "again", decoded=decoded)
+    assert _files(tmp_path / "again") == expected
+    assert set(read) == {"index", "fragment"}
+    assert {p.name: p.read_bytes() for p in decoded.iterdir()}.keys() == kept.keys()
+    # kept anew: as before for 2024 to 2026; for the part of other pages, with its chunk's new time in the key
+    assert [(decoded / name).read_bytes() == data for name, data in sorted(kept.items())] == [True, True, True, False]
+    read.clear()
+    merge(parts, tmp_path / "last", decoded=decoded)
+    assert read == [] and _files(tmp_path / "last") == expected
