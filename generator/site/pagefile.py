@@ -15,8 +15,12 @@ when the page is written.
 
 Beside each record the index keeps its ``Facts``: what a later build needs
 to know, without reading the record, whether the page it makes is this one
-(``site.reuse``). A record another build sealed is copied across whole, by
-the kernel (``copy_from``).
+(``site.reuse``). A record an earlier build sealed stays in that build's file,
+which the new index names beside the new file (``copy_from``): a merged pull
+request makes 14 pages of 10,224 an edition, and copying the others into a
+new file wrote 900 MB a merge. A cache is therefore a few files; ``seal``
+copies the records of a file that is mostly dead, or of the smallest once
+there are more than ``MAX_FILES``.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ import marshal
 import os
 import tempfile
 import uuid
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -52,8 +57,12 @@ see ``site.reuse``."""
 QUIET = 4
 """Where a page's facts keep its searchable digest (``Facts``)."""
 
-Entry = tuple[int, Lengths, "Facts | None"]
-"""Where a record is in its file, its parts, and its facts (None: a page MkDocs converted itself, never reused)."""
+Entry = tuple[int, Lengths, "Facts | None", int]
+"""Where a record is in its file, its parts, its facts (None: a page MkDocs converted itself, never reused), and
+which of the store's files holds it (0: the build's own)."""
+
+MAX_FILES = 4
+"""The most files one page cache is kept in: its own, and earlier builds' whose records it left where they were."""
 
 _HTML = 2  # where the HTML is in a conversion
 
@@ -100,20 +109,20 @@ def _decode(record: bytes, lengths: Lengths, html: bool) -> Delivered:
 
 
 class _Records:
-    """Records in one file, found through an index of (offset, lengths)."""
+    """Records in a few files, found through an index of (offset, lengths, facts, file)."""
 
-    def __init__(self, fd: int, index: dict[str, Entry]):
-        self.fd, self.index = fd, index
+    def __init__(self, fds: list[int], index: dict[str, Entry]):
+        self.fds, self.index = fds, index
 
     def get(self, path: str, html: bool = True) -> Delivered:
         """The page; without ``html`` its conversion has None where the HTML would be (read it with ``html``)."""
-        offset, lengths, _ = self.index[path]
+        offset, lengths, _, file = self.index[path]
         size = lengths[0] + lengths[1] + (max(lengths[2], 0) if html else 0)
-        return _decode(self._read(offset, size), lengths, html)
+        return _decode(self._read(file, offset, size), lengths, html)
 
     def html(self, path: str) -> str:
-        offset, (source, rest, html), _ = self.index[path]
-        return self._read(offset + source + rest, html).decode("utf-8", "surrogatepass")
+        offset, (source, rest, html), _, file = self.index[path]
+        return self._read(file, offset + source + rest, html).decode("utf-8", "surrogatepass")
 
     def facts(self, path: str) -> Facts | None:
         entry = self.index.get(path)
@@ -124,11 +133,21 @@ class _Records:
         facts = self.facts(path)
         return facts[QUIET] if facts is not None and len(facts) > QUIET else None
 
-    def _read(self, offset: int, size: int) -> bytes:
-        data = os.pread(self.fd, size, offset)
+    def _read(self, file: int, offset: int, size: int) -> bytes:
+        data = os.pread(self.fds[file], size, offset)
         if len(data) != size:
             raise OSError(f"the page file ends {size - len(data)} bytes early")
         return data
+
+    def _close_files(self) -> None:
+        for fd in self.fds:
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        self.fds = []
+
+
+def _size(lengths: Lengths) -> int:
+    return lengths[0] + lengths[1] + max(lengths[2], 0)
 
 
 class PageFile(_Records):
@@ -149,8 +168,9 @@ class PageFile(_Records):
             self.path = None
             self.handle = tempfile.TemporaryFile()  # noqa: SIM115 (closed by close)
             fd = self.handle.fileno()
-        super().__init__(fd, {})
+        super().__init__([fd], {})
         self.end = 0
+        self.shared: list[tuple[str, int]] = []  # earlier builds' sealed files holding records of this one: name, size
 
     def put(self, path: str, delivered: Delivered) -> None:
         self.put_record(path, *encode(delivered))
@@ -158,31 +178,63 @@ class PageFile(_Records):
     def put_record(self, path: str, record: bytes, lengths: Lengths, facts: Facts | None = None) -> None:
         view = memoryview(record)
         while view:
-            written = os.pwrite(self.fd, view, self.end + len(record) - len(view))
+            written = os.pwrite(self.fds[0], view, self.end + len(record) - len(view))
             view = view[written:]
-        self.index[path] = (self.end, lengths, facts)
+        self.index[path] = (self.end, lengths, facts, 0)
         self.end += len(record)
 
     def copy_from(self, other: _Records, path: str, facts: Facts | None = None) -> None:
-        """The record ``other`` holds for ``path``, appended unread (the kernel copies it from file to file), with
-        ``facts`` (by default, the ones it had)."""
-        offset, lengths, had = other.index[path]
+        """The record ``other`` holds for ``path``, with ``facts`` (by default, the ones it had): left in its file
+        where ``other`` is a cache sealed in this file's folder (this one's seal names that file), else appended
+        unread (the kernel copies it from file to file)."""
+        offset, lengths, had, file = other.index[path]
         facts = had if facts is None else facts
-        size = lengths[0] + lengths[1] + max(lengths[2], 0)
-        source, copied = offset, 0
+        if self.path is not None and isinstance(other, StoredPages) and other.folder == self.folder:
+            name, size = other.files[file]
+            if (name, size) not in self.shared:
+                self.shared.append((name, size))
+                self.fds.append(os.dup(other.fds[file]))
+            self.index[path] = (offset, lengths, facts, 1 + self.shared.index((name, size)))
+        else:
+            self.index[path] = self._append_copy(other.fds[file], offset, lengths, facts, path)
+
+    def _append_copy(self, fd: int, offset: int, lengths: Lengths, facts: Facts | None, path: str) -> Entry:
+        size, copied = _size(lengths), 0
         while copied < size:
-            done = os.copy_file_range(other.fd, self.fd, size - copied, source + copied, self.end + copied)
+            done = os.copy_file_range(fd, self.fds[0], size - copied, offset + copied, self.end + copied)
             if done == 0:
                 raise OSError(f"the page file of an earlier build ends early at {path}")
             copied += done
-        self.index[path] = (self.end, lengths, facts)
         self.end += size
+        return (self.end - size, lengths, facts, 0)
 
     def note_quiet(self, path: str, searched: str) -> None:
         """The page's conversion said nothing and links to no anchor; ``searched``: its searchable digest (``Facts``)."""
-        offset, lengths, facts = self.index[path]
+        offset, lengths, facts, file = self.index[path]
         if facts is not None:
-            self.index[path] = (offset, lengths, (*facts[:QUIET], searched))
+            self.index[path] = (offset, lengths, (*facts[:QUIET], searched), file)
+
+    def _compact(self) -> None:
+        """Copy into this file the records left in an earlier file that is more than half dead (its pages made
+        again since: the cache stays within twice the size of its pages), and in the smallest of the others
+        beyond ``MAX_FILES`` (a cache of a few files, however many builds it went through)."""
+        live: Counter[int] = Counter()
+        for _offset, lengths, _facts, file in self.index.values():
+            live[file] += _size(lengths)
+        shared = [n for n in range(1, len(self.fds)) if live[n] and 2 * live[n] >= self.shared[n - 1][1]]
+        keep = sorted(sorted(shared, key=lambda n: live[n], reverse=True)[: MAX_FILES - 1])
+        if keep == list(range(1, len(self.fds))):
+            return
+        for path, (offset, lengths, facts, file) in self.index.items():
+            if file and file not in keep:
+                self.index[path] = self._append_copy(self.fds[file], offset, lengths, facts, path)
+        number = {old: new for new, old in enumerate([0, *keep])}
+        self.index = {path: (offset, lengths, facts, number[file]) for path, (offset, lengths, facts, file) in self.index.items()}
+        for n in range(1, len(self.fds)):
+            if n not in number:
+                os.close(self.fds[n])
+        self.fds = [self.fds[n] for n in [0, *keep]]
+        self.shared = [self.shared[n - 1] for n in keep]
 
     def seal(self, key: str, rows: list[tuple], reuse: Any = None, order: list[str] | None = None) -> None:
         """Keep the pages as the page cache for ``key`` (``rows``: the problems; ``reuse``: what ``site.reuse``
@@ -194,25 +246,26 @@ class PageFile(_Records):
         if order is not None and set(order) == set(self.index):
             self.index = {path: self.index[path] for path in order}
         try:
-            os.fsync(self.fd)
+            self._compact()
+            os.fsync(self.fds[0])
             kept = self.folder / f"site-{self.language}-{uuid.uuid4().hex[:16]}.pages"
             os.rename(self.path, kept)
             self.path = kept
-            payload = (kept.name, self.end, self.index, rows, reuse)
-            cachefile.write(_index_file(self.folder, self.language), _VERSION, key, payload)
+            files = [(kept.name, self.end), *self.shared]
+            cachefile.write(_index_file(self.folder, self.language), _VERSION, key, (files, self.index, rows, reuse))
+            named = {name for name, _ in files}
             for stale in self.folder.glob(f"site-{self.language}-*.pages"):
-                if stale != kept:
+                if stale.name not in named:
                     stale.unlink(missing_ok=True)  # a build still reading it keeps it open: unlinking is safe
             self.path = None  # sealed: closing keeps it
         except OSError:
             pass
 
     def close(self) -> None:
-        with contextlib.suppress(OSError):
-            if self.handle is None:
-                os.close(self.fd)
-            else:
-                self.handle.close()
+        if self.handle is not None:
+            self.fds = self.fds[1:]
+            self.handle.close()
+        self._close_files()
         if self.path is not None:  # never sealed: the pages of a build that did not finish
             self.path.unlink(missing_ok=True)
             self.path = None
@@ -246,17 +299,18 @@ class MemoryPages:
 class StoredPages(_Records):
     """The page cache of an earlier build, read a page at a time."""
 
-    def __init__(self, fd: int, index: dict[str, Entry], problems: list, key: str, reuse: Any, sealed: tuple = ()):
-        super().__init__(fd, index)
-        self.problems, self.key = problems, key
+    def __init__(self, fds: list[int], index: dict[str, Entry], problems: list, key: str, reuse: Any, sealed: tuple = (), folder: Path | None = None):
+        super().__init__(fds, index)
+        self.problems, self.key, self.folder = problems, key, folder
+        self.files: list[tuple[str, int]] = list(sealed[0]) if sealed else []  # the files' names and sizes
         self.reuse: dict = reuse if isinstance(reuse, dict) else {}  # what ``site.reuse`` kept beside the pages
         self.sealed = sealed  # the index file's payload as read, for ``remember``
 
     def remember(self, root: Path, language: str, reuse: Any) -> None:
         """Keep these pages for the same key, with what ``site.reuse`` learnt from this build (its HTML files)."""
         if self.sealed:
-            name, size, index, rows, _ = self.sealed
-            cachefile.write(_index_file(cachefile.folder(root), language), _VERSION, self.key, (name, size, index, rows, reuse))
+            files, index, rows, _ = self.sealed
+            cachefile.write(_index_file(cachefile.folder(root), language), _VERSION, self.key, (files, index, rows, reuse))
 
     @classmethod
     def open(cls, root: Path, language: str, key: str | None) -> StoredPages | None:
@@ -266,25 +320,29 @@ class StoredPages(_Records):
         found = cachefile.read_keyed(_index_file(folder, language), _VERSION)
         if found is None or key not in (None, found[0]):
             return None
+        fds: list[int] = []
         try:
-            name, size, index, rows, reuse = found[1]
-            if Path(name).name != name or not name.endswith(".pages"):
-                return None
-            fd = os.open(folder / name, os.O_RDONLY)
+            files, index, rows, reuse = found[1]
+            for name, size in files:
+                if Path(name).name != name or not name.endswith(".pages"):
+                    raise ValueError(name)
+                fds.append(os.open(folder / name, os.O_RDONLY))
+                if os.fstat(fds[-1]).st_size != size:
+                    raise ValueError(f"{name} is not the size it was sealed at")
+            entries = {path: (offset, tuple(lengths), facts, file) for path, (offset, lengths, facts, file) in index.items()}
+            if any(not 0 <= entry[3] < len(fds) for entry in entries.values()):
+                raise ValueError("a page in a file the cache does not name")
         except (OSError, TypeError, ValueError):
+            for fd in fds:
+                os.close(fd)
             return None
-        if os.fstat(fd).st_size != size:
-            os.close(fd)
-            return None
-        entries = {path: (offset, tuple(lengths), facts) for path, (offset, lengths, facts) in index.items()}
-        return cls(fd, entries, cachefile.problems_from(rows), found[0], reuse, found[1])
+        return cls(fds, entries, cachefile.problems_from(rows), found[0], reuse, found[1], folder)
 
     def close(self) -> None:
-        with contextlib.suppress(OSError):
-            os.close(self.fd)
+        self._close_files()
 
 
-_VERSION = 5
+_VERSION = 6
 
 
 def _index_file(folder: Path, language: str) -> Path:

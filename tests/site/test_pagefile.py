@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from generator.core import cachefile
+from generator.site import pagefile
 from generator.site.pagefile import MemoryPages, PageFile, StoredPages, encode
 
 CONVERTED = ("# 訂單 ORD-2026-0001\n\n<div>x</div>\n", (0, {"title": "t"}, "<h1 id='a'>訂單</h1>\n<p>\ud800?</p>", [{"level": 1}], "訂單", ["a"], None, []))
@@ -72,8 +73,10 @@ def test_a_page_file_cut_short_or_named_elsewhere_is_no_cache(root):
         handle.truncate(os.path.getsize(kept) - 1)
     assert StoredPages.open(root, "zh-Hant", "key") is None
     index = cachefile.folder(root) / "site-zh-Hant.marshal"
-    cachefile.write(index, 5, "key", ("../../records/x.pages", 10, {}, [], None))
+    cachefile.write(index, pagefile._VERSION, "key", ([("../../records/x.pages", 10)], {}, [], None))
     assert StoredPages.open(root, "zh-Hant", "key") is None
+    cachefile.write(index, pagefile._VERSION, "key", ([(kept.name, os.path.getsize(kept))], {"a.md": (0, (1, 1, 1), None, 1)}, [], None))
+    assert StoredPages.open(root, "zh-Hant", "key") is None, "a page in a file the cache does not name"
 
 
 def test_what_a_killed_build_left_is_removed_by_the_next(root):
@@ -92,3 +95,70 @@ def test_a_folder_that_cannot_be_written_keeps_the_pages_in_a_temporary_file(roo
     assert pages.get("a.md") == CONVERTED
     pages.seal("key", [])  # nothing kept, nothing raised
     pages.close()
+
+
+def _files(root: Path, language: str = "zh-Hant") -> dict[str, int]:
+    return {p.name: p.stat().st_size for p in cachefile.folder(root).glob(f"site-{language}-*.pages")}
+
+
+def _build(root: Path, key: str, made: dict[str, tuple], kept: list[str]) -> StoredPages:
+    """One build's pages: ``made`` rendered now, ``kept`` taken from the last build's cache; then the new cache."""
+    earlier = StoredPages.open(root, "zh-Hant", None)
+    pages = PageFile(root, "zh-Hant")
+    for path in kept:
+        pages.copy_from(earlier, path)
+    for path, page in made.items():
+        pages.put(path, page)
+    pages.seal(key, [])
+    pages.close()
+    if earlier is not None:
+        earlier.close()
+    return StoredPages.open(root, "zh-Hant", key)
+
+
+def test_a_later_build_leaves_the_pages_it_keeps_in_the_earlier_file_and_names_it(root):
+    """A merged pull request makes a few pages again and keeps the others: they stay where they are, and the
+    new file holds only the pages made. A file no page is in any more is removed."""
+    page = {f"d{n}.md": (f"# Dossier {n}\n" + "x" * 2000, CONVERTED[1]) for n in range(10)}
+    first = _build(root, "k1", page, [])
+    [first_file] = _files(root)
+    edited = ("# Dossier 3, edited\n", CONVERTED[1])
+    second = _build(root, "k2", {"d3.md": edited}, [p for p in page if p != "d3.md"])
+    assert first_file in _files(root) and len(_files(root)) == 2
+    assert sorted(_files(root).values())[0] < 1000, "the new file holds the one page made"
+    assert {path: second.get(path) for path in page} == {**{path: first.get(path) for path in page}, "d3.md": edited}
+    first.close()
+    second.close()
+    third = _build(root, "k3", page, [])  # every page made again (a template changed): nothing of the others is left
+    assert len(_files(root)) == 1 and first_file not in _files(root)
+    assert {path: third.get(path) for path in page} == page
+    third.close()
+
+
+def test_a_cache_stays_a_few_files_within_twice_its_pages_however_many_builds_it_went_through(root, monkeypatch):
+    monkeypatch.setattr(pagefile, "MAX_FILES", 3)
+    page = {f"d{n}.md": (f"# Dossier {n}\n" + "x" * 1000, CONVERTED[1]) for n in range(10)}
+    stored = _build(root, "k0", page, [])
+    for n in range(1, 9):  # each build makes one page again, and keeps the other nine
+        edited = f"d{n}.md"
+        page[edited] = (f"# Dossier {n}, build {n}\n" + "y" * 1000, None)
+        stored.close()
+        stored = _build(root, f"k{n}", {edited: page[edited]}, [p for p in page if p != edited])
+        assert len(_files(root)) <= 3
+        assert {path: stored.get(path) for path in page} == page
+    stored.close()
+    stored = _build(root, "k9", {p: page[p] for p in list(page)[:6]}, list(page)[6:])  # most made again: the rest copied
+    assert len(_files(root)) == 1 and {path: stored.get(path) for path in page} == page
+    assert sum(_files(root).values()) < 2 * sum(len(encode(v)[0]) for v in page.values())
+    stored.close()
+
+
+def test_a_cache_whose_earlier_file_was_cut_short_is_no_cache(root):
+    page = {f"d{n}.md": (f"# Dossier {n}\n", CONVERTED[1]) for n in range(4)}
+    _build(root, "k1", page, []).close()
+    [first] = _files(root)
+    _build(root, "k2", {"d0.md": PLAIN}, ["d1.md", "d2.md", "d3.md"]).close()
+    path = cachefile.folder(root) / first
+    with open(path, "r+b") as handle:
+        handle.truncate(path.stat().st_size - 1)
+    assert StoredPages.open(root, "zh-Hant", "k2") is None
