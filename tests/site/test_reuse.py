@@ -3,7 +3,6 @@ and site is, file for file, the site built from nothing — and it did reuse wha
 
 from __future__ import annotations
 
-import gzip
 import json
 import logging
 import re
@@ -37,19 +36,13 @@ def archive(built: Path, tmp_path: Path) -> Path:
 
 
 def site_files(site: Path) -> dict[str, bytes]:
-    """Every file of a site; the search bundle decoded: its pages and what it answers for every word and filter
-    (Pagefind names and packs them differently on every run, even from the same pages)."""
-    files = {str(p.relative_to(site)): p.read_bytes() for p in sorted(site.rglob("*")) if p.is_file() and "pagefind" not in p.parts}
+    """Every file of a site, the search bundle's too (but the manifest of its sizes and times): an incremental
+    build's bundle, joined from parts kept and parts made again, is the one a build from nothing makes, byte for
+    byte. Beside it, what the bundle answers for every word and filter, decoded, so a difference reads."""
+    files = {str(p.relative_to(site)): p.read_bytes() for p in sorted(site.rglob("*")) if p.is_file() and p.name != ".inputs-key"}
     for bundle in sorted(site.rglob("pagefind")):
-        fragments = sorted(json.dumps(_fragment(f.read_bytes()), sort_keys=True, ensure_ascii=False) for f in bundle.glob("fragment/*.pf_fragment"))
-        files[str(bundle.relative_to(site))] = "\n".join(fragments).encode()
         files[f"{bundle.relative_to(site)} answers"] = json.dumps(answers(bundle), sort_keys=True, ensure_ascii=False).encode()
     return files
-
-
-def _fragment(data: bytes) -> dict:
-    raw = gzip.decompress(data)
-    return json.loads(raw[raw.index(b"{") :])
 
 
 def from_nothing(root: Path, tmp_path: Path) -> dict[str, bytes]:
