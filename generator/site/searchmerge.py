@@ -2,8 +2,8 @@
 
 Pagefind makes its bundle in memory from every page it was given, at about four times what the pages take
 once read (3 GB for the 10,000 dossiers of one edition), and from every page again when one changed. The
-site is therefore indexed a part at a time (``searchindex.PartedIndex``: one part per order year, one for the
-other pages), and this module joins the parts' bundles into the one bundle readers download, as Pagefind
+site is therefore indexed a part at a time (``searchindex.PartedIndex``: a part per order year or range of a
+year's orders, one for the other pages), and this module joins the parts' bundles into the one bundle readers download, as Pagefind
 would have made it from all the pages at once: a query still fetches one metadata file and the chunks of
 its own words, whatever the number of parts.
 

@@ -75,7 +75,7 @@ def test_one_record_edited_rebuilds_its_pages_and_keeps_the_others(archive, tmp_
     result = assert_same_as_from_nothing(archive, tmp_path, before, {"dossiers/ORD-2026-0003.html", "en/dossiers/ORD-2026-0003.html", "orders/index.html"})
     assert result.kept > result.pages * 0.6 and result.made < result.pages * 0.4, (result.made, result.kept, result.pages)
     assert result.skipped >= result.kept - 2 * len(plugin.IN_NAV), "MkDocs never read the kept pages outside the navigation"
-    assert sorted(result.searched) == ["en/2026", "zh-Hant/2026"], "only the order's year is indexed again (the lists are not searched)"
+    assert sorted(result.searched) == ["en/2026-00", "zh-Hant/2026-00"], "only the order's part is indexed again (the lists are not searched)"
     for language in ("zh-Hant", "en"):
         rendered = [path.removeprefix(f"{language}/") for path in result.rendered if path.startswith(f"{language}/")]
         lists = sorted(path.split("/")[1] for path in rendered if path.count("/") == 2 and path.startswith("orders/"))

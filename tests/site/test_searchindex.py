@@ -10,6 +10,7 @@ from collections import Counter
 import pytest
 from bundles import answers
 
+from generator.site import searchindex
 from generator.site.searchindex import PartedIndex, SearchIndex, SearchIndexError, page_url, part_of, searchable
 
 
@@ -129,13 +130,25 @@ def parted(store, pages, bundle):
     return sorted(index.indexed)
 
 
+def test_a_dossier_is_indexed_in_the_part_of_its_order_years_number_range():
+    assert [part_of(page_url(f"dossiers/ORD-2021-{n}.html")) for n in ("0001", "0249", "0250", "0999", "1000", "12345")] == [
+        "2021-00",
+        "2021-00",
+        "2021-01",
+        "2021-03",
+        "2021-04",
+        "2021-49",
+    ]
+    assert {part_of(page_url(p)) for p in ("index.html", "orders/period/2021.html", "reports/2021.html", "dossiers/index.html")} == {"pages"}
+
+
 def test_parts_are_indexed_once_and_again_only_when_one_of_their_pages_changed(tmp_path):
     store = tmp_path / "store"
-    assert parted(store, PAGES, tmp_path / "first") == ["2025", "2026", "pages"]
+    assert parted(store, PAGES, tmp_path / "first") == ["2025-00", "2026-00", "pages"]
     assert parted(store, PAGES[::-1], tmp_path / "again") == [], "the same pages in another order: the same parts"
     assert answers(tmp_path / "again") == answers(tmp_path / "first")
     changed = [*PAGES[:2], dossier("ORD-2026-0001", "驗收 acceptance 異議 objection"), PAGES[3]]
-    assert parted(store, changed, tmp_path / "changed") == ["2026"]
+    assert parted(store, changed, tmp_path / "changed") == ["2026-00"]
     found = answers(tmp_path / "changed")
     assert list(found["words"]["objection"]["pages"]) == ["/dossiers/ORD-2026-0001.html"]
     assert {w: found["words"][w] for w in ("settlement", "retention")} == {w: answers(tmp_path / "first")["words"][w] for w in ("settlement", "retention")}
@@ -151,7 +164,7 @@ def test_the_same_pages_in_any_order_make_the_same_parts_and_bundle_byte_for_byt
     the first merge after a full build writes every word-index chunk again."""
     parted(tmp_path / "one", PAGES, tmp_path / "first")
     parted(tmp_path / "other", PAGES[::-1], tmp_path / "second")
-    for part in ("2025", "2026", "pages"):
+    for part in ("2025-00", "2026-00", "pages"):
         assert _bundle_files(tmp_path / "one" / part) == _bundle_files(tmp_path / "other" / part), part
     assert _bundle_files(tmp_path / "first") == _bundle_files(tmp_path / "second")
 
@@ -159,22 +172,22 @@ def test_the_same_pages_in_any_order_make_the_same_parts_and_bundle_byte_for_byt
 def test_a_part_damaged_in_the_cache_is_indexed_again_and_a_part_no_page_has_is_dropped(tmp_path):
     store = tmp_path / "store"
     parted(store, PAGES, tmp_path / "first")
-    fragment = next((store / "2025" / "fragment").iterdir())
+    fragment = next((store / "2025-00" / "fragment").iterdir())
     fragment.write_bytes(fragment.read_bytes()[:10])  # cut short, as by a cache restored in part
-    assert sorted(p.name for p in (store / ".decoded").iterdir()) == ["2025.words", "2026.words", "pages.words"]
-    assert parted(store, PAGES[:2] + PAGES[3:], tmp_path / "second") == ["2025"]
-    assert sorted(p.name for p in store.iterdir()) == [".decoded", "2025", "pages"]
-    assert sorted(p.name for p in (store / ".decoded").iterdir()) == ["2025.words", "pages.words"], "what the joining kept of each part"
+    assert sorted(p.name for p in (store / ".decoded").iterdir()) == ["2025-00.words", "2026-00.words", "pages.words"]
+    assert parted(store, PAGES[:2] + PAGES[3:], tmp_path / "second") == ["2025-00"]
+    assert sorted(p.name for p in store.iterdir()) == [".decoded", "2025-00", "pages"]
+    assert sorted(p.name for p in (store / ".decoded").iterdir()) == ["2025-00.words", "pages.words"], "what the joining kept of each part"
     assert answers(tmp_path / "second")["pages"].keys() == {"/dossiers/ORD-2025-0001.html", "/dossiers/ORD-2025-0002.html", "/reports.html"}
 
 
 def test_a_page_no_count_foresaw_finds_a_part(tmp_path):
-    index = PartedIndex(tmp_path / "store", {"2025": 2, "2026": 1, "pages": 1})
+    index = PartedIndex(tmp_path / "store", {"2025-00": 2, "2026-00": 1, "pages": 1})
     late = [dossier("ORD-2024-0001", "a year no count foresaw"), dossier("ORD-2026-0002", "after its year was sent")]
     for url, text in [*PAGES, *late]:
         index.add(url, text)
     assert index.write_and_end(tmp_path / "bundle") == 6
-    assert sorted(index.indexed) == ["2024", "2025", "2026", "pages"]
+    assert sorted(index.indexed) == ["2024-00", "2025-00", "2026-00", "pages"]
     assert "/dossiers/ORD-2026-0002.html" in answers(tmp_path / "bundle")["pages"]
 
 
@@ -187,22 +200,23 @@ def test_a_page_without_its_searchable_body_is_refused(tmp_path):
     index.close()
 
 
-def test_stopped_while_a_part_is_indexed_nothing_runs_on_and_the_next_build_cleans_up(tmp_path):
+def test_stopped_while_a_part_is_indexed_nothing_runs_on_and_the_next_build_cleans_up(tmp_path, monkeypatch):
+    monkeypatch.setattr(searchindex, "PART_ORDERS", 10_000)  # one part of many pages
     store = tmp_path / "store"
     many = [dossier(f"ORD-2025-{n:04d}", f"結算 settlement {n} " * 200) for n in range(1, 1501)]
-    index = PartedIndex(store, {"2025": len(many)})
+    index = PartedIndex(store, Counter(part_of(url) for url, _ in many))
     for url, text in many:
         index.add(url, text)
     while not isinstance(index.running, SearchIndex):
         time.sleep(0.01)
     index.close()  # the build was stopped
     assert index.running.process.poll() is not None
-    assert not (store / "2025").exists(), "the part was left unfinished, not waited for"
+    assert not (store / "2025-00").exists(), "the part was left unfinished, not waited for"
     (store / ".decoded").mkdir()
-    (store / ".decoded" / "2025.words.new.999999999").write_bytes(b"left by a joining that was killed")
+    (store / ".decoded" / "2025-00.words.new.999999999").write_bytes(b"left by a joining that was killed")
     parted(store, PAGES, tmp_path / "next")
-    assert sorted(p.name for p in store.iterdir()) == [".decoded", "2025", "2026", "pages"]
-    assert sorted(p.name for p in (store / ".decoded").iterdir()) == ["2025.words", "2026.words", "pages.words"]
+    assert sorted(p.name for p in store.iterdir()) == [".decoded", "2025-00", "2026-00", "pages"]
+    assert sorted(p.name for p in (store / ".decoded").iterdir()) == ["2025-00.words", "2026-00.words", "pages.words"]
 
 
 def test_a_generator_folder_in_the_archive_is_never_run_by_the_joining(tmp_path, monkeypatch):
