@@ -14,11 +14,12 @@ MkDocs never waits on the pipe unless Pagefind falls far behind.
 
 A site is indexed in parts (``PartedIndex``): Pagefind holds every page it is
 given and makes its bundle at about four times that (3 GB at 10,000 orders),
-and makes every page again when one changed. Each order year is a part, or a
-few (``PART_ORDERS``), the other pages one more; a part is indexed by a Pagefind of its own once its last
-page is in, one part at a time, and kept in the cache; a later build indexes
-again only the parts whose pages changed, and ``searchmerge`` joins the parts
-into the one bundle the site publishes.
+and makes every page again when one changed. A part holds the dossiers of up
+to ``PART_ORDERS`` orders of one year, one more the other pages; a part is
+indexed by a Pagefind of its own once its last page is in, one part at a time,
+and kept in the cache; a later build indexes again only the parts whose pages
+changed, and ``searchmerge`` joins the parts into the one bundle the site
+publishes.
 """
 
 from __future__ import annotations

@@ -2,10 +2,10 @@
 
 Pagefind makes its bundle in memory from every page it was given, at about four times what the pages take
 once read (3 GB for the 10,000 dossiers of one edition), and from every page again when one changed. The
-site is therefore indexed a part at a time (``searchindex.PartedIndex``: a part per order year or range of a
-year's orders, one for the other pages), and this module joins the parts' bundles into the one bundle readers download, as Pagefind
-would have made it from all the pages at once: a query still fetches one metadata file and the chunks of
-its own words, whatever the number of parts.
+site is therefore indexed a part at a time (``searchindex.PartedIndex``: a part per range of an order year's
+orders, one for the other pages), and this module joins the parts' bundles into the one bundle readers
+download, as Pagefind would have made it from all the pages at once: a query still fetches one metadata file
+and the chunks of its own words, whatever the number of parts.
 
 Pagefind 1.5's format, read in its source (``pagefind/src/index``, ``src/output``): every data file is the
 gzip of ``pagefind_dcd`` and one CBOR value, named by its language and the start of its SHA-1;
@@ -23,7 +23,7 @@ word in each part changes, every location is copied as it is.
 
 What a join reads of a part (its words, its pages' fragment digests) can be kept for the next join
 (``decoded``): a part is the cache's until one of its pages changes, and a merged pull request changes one
-part of twelve, so reading the other eleven again was most of what joining did.
+part, so reading all the others again was most of what joining did.
 """
 
 from __future__ import annotations
