@@ -44,7 +44,7 @@ from importlib.metadata import version
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from generator.core.files import leftovers
+from generator.core.files import leftovers, remove
 from generator.core.processes import APART
 from generator.site import sitecache
 
@@ -438,11 +438,8 @@ class PartedIndex:
             count = self._merge(folders, bundle, previous)
             gone = [p for p in self.store.iterdir() if not p.name.startswith(".") and p.name not in self.parts]  # a year no page has now
             gone += [p for p in self._decoded.glob("*.words") if p.name.removesuffix(".words") not in self.parts]
-            for stale in gone + leftovers(self.store, ".*.new.*") + leftovers(self.store, ".*.old.*") + leftovers(self._decoded, "*.new.*"):
-                if stale.is_dir():  # and what killed builds left
-                    shutil.rmtree(stale, ignore_errors=True)
-                else:
-                    stale.unlink(missing_ok=True)
+            for stale in gone + leftovers(self.store, ".*.new.*") + leftovers(self.store, ".*.old.*") + leftovers(self._decoded, ".*.tmp"):
+                remove(stale)  # and what killed builds left
             return count
         finally:
             self.close()

@@ -48,6 +48,8 @@ from typing import Any, NamedTuple
 
 import cbor2
 
+from generator.core.files import write_whole
+
 SIGNATURE = b"pagefind_dcd"
 CHUNK_SIZE = 20_000  # Pagefind's own: a chunk closes once its pages and locations reach this count
 
@@ -204,10 +206,8 @@ class _Kept:
             return
         body = b"".join(self.recorded)
         header = marshal.dumps((_KEPT_FORMAT, self.key, self.chunk_count, *_digest(memoryview(body))))
-        staged = self.path.with_name(f"{self.path.name}.new.{os.getpid()}")
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        staged.write_bytes(header + body)
-        os.replace(staged, self.path)
+        write_whole(self.path, header + body)
 
 
 def _digest(body: memoryview) -> tuple[bytes, int]:

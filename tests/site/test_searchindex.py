@@ -213,7 +213,7 @@ def test_stopped_while_a_part_is_indexed_nothing_runs_on_and_the_next_build_clea
     assert index.running.process.poll() is not None
     assert not (store / "2025-00").exists(), "the part was left unfinished, not waited for"
     (store / ".decoded").mkdir()
-    (store / ".decoded" / "2025-00.words.new.999999999").write_bytes(b"left by a joining that was killed")
+    (store / ".decoded" / ".2025-00.words.999999999.tmp").write_bytes(b"left by a joining that was killed")
     parted(store, PAGES, tmp_path / "next")
     assert sorted(p.name for p in store.iterdir()) == [".decoded", "2025-00", "2026-00", "pages"]
     assert sorted(p.name for p in (store / ".decoded").iterdir()) == ["2025-00.words", "2026-00.words", "pages.words"]
