@@ -302,9 +302,13 @@ class StoredPages(_Records):
     def __init__(self, fds: list[int], index: dict[str, Entry], problems: list, key: str, reuse: Any, sealed: tuple = (), folder: Path | None = None):
         super().__init__(fds, index)
         self.problems, self.key, self.folder = problems, key, folder
-        self.files: list[tuple[str, int]] = list(sealed[0]) if sealed else []  # the files' names and sizes
         self.reuse: dict = reuse if isinstance(reuse, dict) else {}  # what ``site.reuse`` kept beside the pages
         self.sealed = sealed  # the index file's payload as read, for ``remember``
+
+    @property
+    def files(self) -> list[tuple[str, int]]:
+        """The cache's files, as sealed: name and size (the index's file numbers count from the first)."""
+        return self.sealed[0] if self.sealed else []
 
     def remember(self, root: Path, language: str, reuse: Any) -> None:
         """Keep these pages for the same key, with what ``site.reuse`` learnt from this build (its HTML files)."""

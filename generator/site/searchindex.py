@@ -282,7 +282,7 @@ class _Spool:
     Pagefind numbers pages in the order it is given them, so they are given in the order of their URLs, however
     they came: the same pages make the same part, and the joined bundle's files are the last one's but where a
     page changed (fetched when settled, kept pages came after the changed ones, and the first merge after a
-    full build wrote every word-index chunk anew: 10,000 orders, 340 of 350)."""
+    full build packed the joined word index anew: 5.2 and 8.8 s of gzip in two such merges at 10,000 orders)."""
 
     def __init__(self, folder: Path, name: str) -> None:
         self.path = folder / f"{name}.pages"
