@@ -230,6 +230,8 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
         self.pages_total = len(paths)
         for name in ("order-archive.css", "order-archive.js"):
             files.append(File.generated(config, f"assets/{name}", abs_src_path=str(ASSETS / name)))
+        if self.config.search:  # what Pagefind's UI imports: Pagefind, its filters loaded on request
+            files.append(File.generated(config, "assets/search/pagefind.js", abs_src_path=str(ASSETS / "pagefind-on-request.js")))
         _Attachment.made = set()
         for order_id, names in attachments.items() if self.edition is None else ():  # one copy, the first edition's
             for name in names:

@@ -1,5 +1,11 @@
 // Puts Pagefind's search box in Material's header (Material's own search plugin is off).
-// Pagefind fetches only the index chunks a query needs, and segments Chinese words.
+// Pagefind fetches only the index chunks a query needs, and segments Chinese words. Its UI imports Pagefind
+// from assets/search/ (pagefind-on-request.js): Pagefind itself, with the filters loaded when asked for.
+var OA_SEARCH_MODULE = (function () {
+  var script = document.currentScript;
+  return script && script.src ? new URL("search/pagefind.js", script.src).href : null;
+})();
+
 document.addEventListener("DOMContentLoaded", function () {
   if (typeof PagefindUI === "undefined") return;
   var header = document.querySelector(".md-header__inner");
@@ -8,7 +14,7 @@ document.addEventListener("DOMContentLoaded", function () {
   box.id = "oa-search";
   box.className = "oa-search";
   header.appendChild(box);
-  var ui = new PagefindUI({
+  var options = {
     element: "#oa-search",
     showSubResults: true,
     excerptLength: 40,
@@ -23,10 +29,12 @@ document.addEventListener("DOMContentLoaded", function () {
       : { placeholder: "Search orders, clients, invoices…" },
     openFilters: window.OA_FILTER_ORDER ? [window.OA_FILTER_ORDER[0][0]] : [],
     debounceTimeoutMs: 0, // the box's words reach Pagefind only after a pause (oaSearchWhenPaused), so search at once
-  });
+  };
+  if (OA_SEARCH_MODULE) options.bundlePath = OA_SEARCH_MODULE.replace(/[^/]*$/, "");
+  var ui = new PagefindUI(options);
   oaSearchWhenPaused(box);
   oaFilterOrder(box);
-  oaWholeFilters(ui, box);
+  if (OA_SEARCH_MODULE) oaFiltersOnRequest(ui, box, OA_SEARCH_MODULE);
 });
 
 // Pagefind's UI loads the index chunks of whatever is in the box at every key, so a typed order number also
@@ -65,27 +73,65 @@ function oaSearchWhenPaused(box) {
   }, true);
 }
 
-// Pagefind's UI shows the filter groups of its first search's answer, and an answer counts only the filter files
-// already loaded: one still on its way (a slow network, a busy machine) left its group out until another search.
-// While groups are missing beside results, the same search is asked again (the reader's ticks kept), a few times.
-function oaWholeFilters(ui, box) {
-  var wanted = (window.OA_FILTER_ORDER || []).length, asked = 0, timer = null;
-  function askAgain() {
-    timer = null;
-    var groups = box.querySelectorAll(".pagefind-ui__filter-block");
-    if (!box.querySelector(".pagefind-ui__result") || groups.length >= wanted || asked >= 8) return;
-    asked += 1;
-    var ticked = {};
-    groups.forEach(function (block) {
+// The filters load when the reader asks (assets/search/pagefind.js): beside the first results, in the filter
+// panel's place, a button asks for them; once they are in, the same search is asked again (the reader's ticks
+// kept) and its answer counts every filter. Pagefind's UI shows the filter groups of each answer, and an answer
+// counts only the filter files already loaded, so a reader who asked on an earlier page (their filters load as
+// the box starts) gets the search asked again once every file is in, rather than a group missing.
+function oaFiltersOnRequest(ui, box, module) {
+  var zh = document.documentElement.lang.indexOf("zh") === 0;
+  var words = zh
+    ? { ask: "篩選結果", loading: "正在載入篩選…", failed: "篩選載入失敗，請再試一次" }
+    : { ask: "Filter results", loading: "Loading filters…", failed: "The filters could not be loaded: try again" };
+  var wanted = (window.OA_FILTER_ORDER || []).length, completed = 0, busy = false, holder = null, button = null;
+  function ticked() {
+    var chosen = {};
+    box.querySelectorAll(".pagefind-ui__filter-block").forEach(function (block) {
       var name = oaFilterName(block);
       block.querySelectorAll("input.pagefind-ui__filter-checkbox:checked").forEach(function (input) {
-        (ticked[name] = ticked[name] || []).push(input.value);
+        (chosen[name] = chosen[name] || []).push(input.value);
       });
     });
-    ui.triggerFilters(ticked);
+    return chosen;
   }
+  function load(pagefind) {
+    busy = true;
+    if (button) { button.disabled = true; button.textContent = words.loading; }
+    pagefind.showFilters().then(function () {
+      busy = false;
+      completed += 1;
+      ui.triggerFilters(ticked());
+    }, function () {
+      busy = false;
+      if (button) { button.disabled = false; button.textContent = words.failed; }
+    });
+  }
+  function offer(drawer, pagefind) {
+    if (!holder) {
+      holder = document.createElement("div");
+      holder.className = "oa-filter-request";
+      button = document.createElement("button");
+      button.type = "button";
+      button.textContent = words.ask;
+      button.addEventListener("click", function () { if (!busy) load(pagefind); });
+      holder.appendChild(button);
+    }
+    if (holder.parentNode !== drawer) drawer.insertBefore(holder, drawer.firstChild);
+  }
+  function check() {
+    var drawer = box.querySelector(".pagefind-ui__drawer");
+    var groups = box.querySelectorAll(".pagefind-ui__filter-block").length;
+    if (groups && holder && holder.parentNode) holder.parentNode.removeChild(holder);
+    if (!drawer || busy || !box.querySelector(".pagefind-ui__result") || groups >= wanted) return;
+    import(module).then(function (pagefind) { // Pagefind's UI imported it already: nothing is downloaded
+      if (busy || box.querySelectorAll(".pagefind-ui__filter-block").length >= wanted) return;
+      if (!pagefind.filtersShown()) offer(drawer, pagefind);
+      else if (completed < 2) load(pagefind); // asked on an earlier page: ask again once every file is in
+    });
+  }
+  var timer = null;
   new MutationObserver(function () {
-    if (!timer) timer = setTimeout(askAgain, 500 * (asked + 1));
+    if (!timer) timer = setTimeout(function () { timer = null; check(); }, 50);
   }).observe(box, { childList: true, subtree: true });
 }
 
