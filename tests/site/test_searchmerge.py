@@ -70,6 +70,35 @@ def test_the_joined_bundle_is_the_size_of_pagefinds_own(site):
     assert size[tmp / "default"] <= size[whole] * 1.05  # compressed a little less than Pagefind's best, for speed
 
 
+def _meta(folder) -> tuple[int, list]:
+    """The joined bundle's metadata: its size as downloaded, and its pages [[fragment name, word count]]."""
+    entry = json.loads((folder / "pagefind-entry.json").read_text())
+    [about] = entry["languages"].values()
+    meta = folder / f"pagefind.{about['hash']}.pf_meta"
+    return meta.stat().st_size, searchmerge.read(meta)[1]
+
+
+def test_fragments_are_named_by_number_and_a_name_never_means_other_content(site, tmp_path):
+    """Every query downloads the metadata, which names every page's fragment: counted names pack smaller than
+    Pagefind's own (the start of each fragment's SHA-1). A name still means one content for good, as Pagefind's do
+    (hosts keep its files for long): the numbers sit in a folder named by every fragment of the bundle."""
+    _, parts, whole = site
+    merge(parts, tmp_path / "a")
+    merge(parts, tmp_path / "b")
+    (size, pages), (whole_size, _) = _meta(tmp_path / "a"), _meta(whole)
+    assert [name.split("/")[1] for name, _ in pages] == [str(n) for n in range(88)]
+    assert size < whole_size
+    assert _files(tmp_path / "a") == _files(tmp_path / "b")  # the same pages, the same names
+    years = {year: [page(year, n) for n in range(1, 41 if year != 2025 else 6)] for year in (2024, 2025, 2026)}
+    years[2025][2] = (years[2025][2][0], years[2025][2][1].replace("交付與驗收", "交付"))  # one page edited
+    edited = bundle(years[2025], tmp_path / "2025")
+    merge([parts[0], edited, *parts[2:]], tmp_path / "c")
+    before, after = _files(tmp_path / "a"), _files(tmp_path / "c")
+    fragments = [name for name in after if name.startswith("fragment/")]
+    assert len(fragments) == 88 and not [name for name in fragments if name in before and before[name] != after[name]]
+    assert answers(tmp_path / "c") != answers(tmp_path / "a")
+
+
 def test_a_part_of_another_pagefind_or_language_is_refused(site, tmp_path):
     _tmp, parts, _whole = site
     other = tmp_path / "other"
