@@ -378,7 +378,20 @@ def _query_bytes(
         page.wait_for_load_state("networkidle")
         browser.close()
     server.shutdown()
+    kinds: dict[str, int] = {}
+    for address, size in sizes.items():
+        kinds[_kind(address)] = kinds.get(_kind(address), 0) + size
+    _query_bytes.kinds = kinds  # where the last query's bytes went, for _queries to print
     return sum(sizes.values()), len(sizes)
+
+
+def _kind(address: str) -> str:
+    """What a file of the search is: the parts that grow with the pages apart from those that do not."""
+    path = address.split("?", 1)[0]
+    for part, kind in (("/filter/", "filters"), ("/index/", "words"), ("/fragment/", "excerpts")):
+        if part in path:
+            return kind
+    return "page list" if path.endswith(".pf_meta") else "scripts"
 
 
 def _sample_queries(site: Path) -> list[str]:
@@ -393,7 +406,8 @@ def _queries(site: Path) -> str:
     said = []
     for query in _sample_queries(site):
         downloaded, files = _query_bytes(site, query)
-        said.append(f"{downloaded / 1e3:.0f} KB in {files} files ({query} typed)")
+        kinds = ", ".join(f"{kind} {size / 1e3:.0f}" for kind, size in sorted(_query_bytes.kinds.items(), key=lambda k: -k[1]))
+        said.append(f"{downloaded / 1e3:.0f} KB in {files} files ({query} typed: {kinds})")
         if query.startswith("ORD-"):  # an order number is as often pasted: one input
             downloaded, files = _query_bytes(site, query, pasted=True)
             said.append(f"{downloaded / 1e3:.0f} KB in {files} files ({query} pasted)")
