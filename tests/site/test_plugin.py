@@ -60,7 +60,7 @@ def test_every_dossier_reaches_its_own_page_and_the_search_index(demo_site):
         assert re.search(rf"<h1[^>]*>{page.stem} ", html), page.name
         assert f"<title>{page.stem} " in html
     urls = set()
-    for fragment in (site / "pagefind/fragment").glob("*.pf_fragment"):
+    for fragment in (site / "pagefind/fragment").rglob("*.pf_fragment"):  # the joined bundle: fragment/<set>/<n>
         raw = gzip.decompress(fragment.read_bytes())
         urls.add(json.loads(raw[raw.index(b"{") :])["url"])
     assert {f"/dossiers/{page.name}" for page in pages} <= urls

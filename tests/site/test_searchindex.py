@@ -23,7 +23,7 @@ def html(title: str, body: str, status: str) -> str:
 
 def fragments(bundle):
     out = {}
-    for path in (bundle / "fragment").glob("*.pf_fragment"):
+    for path in (bundle / "fragment").rglob("*.pf_fragment"):
         raw = gzip.decompress(path.read_bytes())
         data = json.loads(raw[raw.index(b"{") :])
         out[data["url"]] = data

@@ -68,7 +68,7 @@ def test_titles_and_nav_hold_no_markup(hostile_site):
 
 
 def test_the_search_index_holds_text_only(hostile_site):
-    fragments = list((hostile_site / "pagefind/fragment").glob("*.pf_fragment"))
+    fragments = list((hostile_site / "pagefind/fragment").rglob("*.pf_fragment"))
     assert fragments
     found = False
     for fragment in fragments:
