@@ -379,7 +379,7 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
             self.search.send_rest()  # here: a kept page's text is read from the page file, open until the pages are written
             self.writer = ThreadPoolExecutor(1, thread_name_prefix=f"{APART}pagefind-bundle")
             previous = self.previous_site / "pagefind" if self.previous_site is not None else None
-            self.written = self.writer.submit(self.search.write_and_end, Path(config.site_dir) / "pagefind", previous)
+            self.written = self.writer.submit(self.search.write_and_end, Path(config.site_dir) / "pagefind", self.key, previous)
         self._keep_outputs(config, files)
         return env
 
@@ -425,13 +425,11 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
             self.finish_search()
 
     def finish_search(self) -> None:
-        """Wait for Pagefind's bundle and seal it. ``build_site`` asks this of every edition once all are built:
-        one edition's bundle is written while the next edition's pages are made (at 10,000 orders Pagefind
-        took about 50 s after the last page of an edition reached it)."""
+        """Wait for the search bundle, joined and sealed. ``build_site`` asks this of every edition once all are
+        built: one edition's bundle is written while the next edition's pages are made."""
         if self.written is not None:
             self.written.result()
             self.written = None
-            sitecache.seal_bundle(self.bundle, self.key)
             self.searched = tuple(f"{self.language}/{part}" for part in self.search.indexed)
         self._stop_search()
         if self.reused_bundle is not None:

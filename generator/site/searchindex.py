@@ -429,13 +429,14 @@ class PartedIndex:
         self.indexed.append(name)
         return folder
 
-    def write_and_end(self, bundle: Path, previous: Path | None = None) -> int:
-        """Index the parts still waiting, then join every part into ``bundle``; the number of pages in it.
-        ``previous``: the last build's joined bundle, whose files are linked where they are this one's."""
+    def write_and_end(self, bundle: Path, key: str, previous: Path | None = None) -> int:
+        """Index the parts still waiting, then join every part into ``bundle`` and seal it for ``key``; the number
+        of pages in it. ``previous``: the last build's joined bundle, whose files are linked where they are this one's."""
         try:
             self.send_rest()
             folders = [self.parts[name].result() for name in sorted(self.parts)]
             count = self._merge(folders, bundle, previous)
+            sitecache.seal_bundle(bundle, key, [*folders, *([previous] if previous is not None else [])])
             gone = [p for p in self.store.iterdir() if not p.name.startswith(".") and p.name not in self.parts]  # a year no page has now
             gone += [p for p in self._decoded.glob("*.words") if p.name.removesuffix(".words") not in self.parts]
             for stale in gone + leftovers(self.store, ".*.new.*") + leftovers(self.store, ".*.old.*") + leftovers(self._decoded, ".*.tmp"):

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
+from collections.abc import Iterable
 from datetime import date
 from functools import cache
 from pathlib import Path
@@ -33,10 +35,40 @@ KEY_FILE = ".inputs-key"
 _VERSION = 3
 
 
-def seal_bundle(bundle: Path, key: str) -> None:
-    """Write the bundle's manifest: the key it was made for, then each file's path, size, time and hash."""
-    lines = [f"{name}\t{size}\t{time}\t{_sha1(bundle / name)}" for name, size, time in _listing(bundle)]
+def seal_bundle(bundle: Path, key: str, sources: Iterable[Path] = ()) -> None:
+    """Write the bundle's manifest: the key it was made for, then each file's path, size, time and hash.
+
+    ``sources``: sealed bundles this one's files were linked from (a joined bundle's parts and the last joined
+    bundle). A file that is one of theirs — the same file by device and inode, at the size and time their manifest
+    gives, the quick check ``bundle_fits`` makes — takes its hash from their manifest instead of being read again:
+    a merged pull request's joined bundle links all but a few of its 20,000 files, and reading them took 1.4–1.7 s
+    an edition at 10,000 orders, at the end of the build."""
+    known = _sealed_files(sources)
+    lines = [
+        f"{name}\t{size}\t{time}\t{known.get((identity, size, time)) or _sha1(bundle / name)}"
+        for name, size, time, identity in _listing(bundle, identities=True)
+    ]
     (bundle / KEY_FILE).write_text("\n".join([key, *lines]) + "\n", encoding="utf-8")
+
+
+def _sealed_files(bundles: Iterable[Path]) -> dict[tuple[tuple[int, int], int, int], str]:
+    """The hash of every file of ``bundles``' manifests that is still as sealed (size and time), by the file's
+    device and inode, size and time. A bundle without a manifest, or any file not as sealed, gives nothing."""
+    known = {}
+    for bundle in bundles:
+        try:
+            stored = (bundle / KEY_FILE).read_text(encoding="utf-8").splitlines()[1:]
+        except (OSError, UnicodeDecodeError):
+            continue
+        for line in stored:
+            name, size, time, digest = line.split("\t")
+            try:
+                about = os.stat(bundle / name, follow_symlinks=False)
+            except (OSError, ValueError):
+                continue
+            if stat.S_ISREG(about.st_mode) and (str(about.st_size), str(about.st_mtime_ns)) == (size, time):
+                known[((about.st_dev, about.st_ino), about.st_size, about.st_mtime_ns)] = digest
+    return known
 
 
 def bundle_fits(bundle: Path, key: str) -> bool:
@@ -63,9 +95,9 @@ def bundle_fits(bundle: Path, key: str) -> bool:
     return True
 
 
-def _listing(bundle: Path) -> list[tuple[str, int, int]]:
-    """Every file of the bundle but its manifest, sorted: path within it, size, modification time (ns). ValueError
-    for a symbolic link."""
+def _listing(bundle: Path, identities: bool = False) -> list[tuple]:
+    """Every file of the bundle but its manifest, sorted: path within it, size, modification time (ns) and, with
+    ``identities``, (device, inode). ValueError for a symbolic link."""
     found = []
     folders = [("", str(bundle))]
     while folders:
@@ -78,7 +110,7 @@ def _listing(bundle: Path) -> list[tuple[str, int, int]]:
                     folders.append((f"{prefix}{item.name}/", item.path))
                 elif item.name != KEY_FILE and item.is_file():
                     about = item.stat()
-                    found.append((prefix + item.name, about.st_size, about.st_mtime_ns))
+                    found.append((prefix + item.name, about.st_size, about.st_mtime_ns, *([(about.st_dev, about.st_ino)] if identities else [])))
     return sorted(found)
 
 

@@ -125,7 +125,7 @@ def parted(store, pages, bundle):
     index = PartedIndex(store, Counter(part_of(url) for url, _ in pages))
     for url, text in pages:
         index.add(url, text)
-    assert index.write_and_end(bundle) == len(pages)
+    assert index.write_and_end(bundle, "key") == len(pages)
     assert not isinstance(index.running, SearchIndex) or index.running.process.poll() is not None
     return sorted(index.indexed)
 
@@ -186,7 +186,7 @@ def test_a_page_no_count_foresaw_finds_a_part(tmp_path):
     late = [dossier("ORD-2024-0001", "a year no count foresaw"), dossier("ORD-2026-0002", "after its year was sent")]
     for url, text in [*PAGES, *late]:
         index.add(url, text)
-    assert index.write_and_end(tmp_path / "bundle") == 6
+    assert index.write_and_end(tmp_path / "bundle", "key") == 6
     assert sorted(index.indexed) == ["2024-00", "2025-00", "2026-00", "pages"]
     assert "/dossiers/ORD-2026-0002.html" in answers(tmp_path / "bundle")["pages"]
 

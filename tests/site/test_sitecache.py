@@ -92,3 +92,62 @@ def test_a_linked_folder_in_a_bundle_is_never_walked(bundle, monkeypatch):
     monkeypatch.setattr(os, "scandir", lambda folder: opened.append(folder) or real(folder))
     assert not sitecache.bundle_fits(bundle, KEY)
     assert len(opened) <= 2  # the bundle and its fragment folder, at most
+
+
+def _linked(bundle: Path, to: Path) -> Path:
+    """A bundle of hard links to ``bundle``'s files, as a join links its parts' files, and one file of its own."""
+    for path in bundle.rglob("*"):
+        if path.is_file() and path.name != sitecache.KEY_FILE:
+            (to / path.relative_to(bundle)).parent.mkdir(parents=True, exist_ok=True)
+            os.link(path, to / path.relative_to(bundle))
+    (to / "pagefind.en_new.pf_meta").write_bytes(b"joined")
+    return to
+
+
+def _replaced(path: Path, data: bytes) -> None:
+    sealed = path.stat()
+    path.unlink()
+    path.write_bytes(data)
+    os.utime(path, ns=(sealed.st_atime_ns, sealed.st_mtime_ns))
+
+
+def _reads(monkeypatch) -> list[str]:
+    read: list[str] = []
+    real = Path.read_bytes
+    monkeypatch.setattr(Path, "read_bytes", lambda path: read.append(path.name) or real(path))
+    return read
+
+
+def test_a_file_linked_from_a_sealed_bundle_is_sealed_without_reading_it(bundle, tmp_path, monkeypatch):
+    """A merged pull request's joined bundle links all but a few of its 20,000 files from its parts and the last
+    bundle: their hashes come from those bundles' manifests, and the manifest is the one reading every file gives."""
+    joined = _linked(bundle, tmp_path / "joined")
+    read = _reads(monkeypatch)
+    sitecache.seal_bundle(joined, KEY, [bundle])
+    assert read == ["pagefind.en_new.pf_meta"]
+    with_sources = (joined / sitecache.KEY_FILE).read_text(encoding="utf-8")
+    sitecache.seal_bundle(joined, KEY)
+    assert (joined / sitecache.KEY_FILE).read_text(encoding="utf-8") == with_sources and sitecache.bundle_fits(joined, KEY)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda f: f.write_bytes(b"\xff" * 100),  # the same file rewritten at its size since it was sealed (a new time)
+        lambda f: _replaced(f, b"\xff" * 100),  # another file (another inode) at the size and time sealed
+    ],
+    ids=["rewritten", "replaced"],
+)
+def test_a_source_file_not_as_sealed_gives_no_hash(bundle, tmp_path, monkeypatch, change):
+    """Only a source's file that is still the file its manifest sealed (same inode, size and time) lends its hash:
+    one rewritten since, or a manifest naming a file now another, is read."""
+    joined = _linked(bundle, tmp_path / "joined")
+    change(bundle / "fragment" / "en_1.pf_fragment")
+    read = _reads(monkeypatch)
+    sitecache.seal_bundle(joined, KEY, [bundle])
+    assert sorted(read) == ["en_1.pf_fragment", "pagefind.en_new.pf_meta"]
+    monkeypatch.undo()
+    assert sitecache.bundle_fits(joined, KEY)
+    expected = (joined / sitecache.KEY_FILE).read_text(encoding="utf-8")
+    sitecache.seal_bundle(joined, KEY)
+    assert (joined / sitecache.KEY_FILE).read_text(encoding="utf-8") == expected
