@@ -66,6 +66,31 @@ def test_every_dossier_reaches_its_own_page_and_the_search_index(demo_site):
     assert {f"/dossiers/{page.name}" for page in pages} <= urls
 
 
+def _fragment_of(site, url: str) -> dict:
+    for fragment in (site / "pagefind/fragment").rglob("*.pf_fragment"):
+        raw = gzip.decompress(fragment.read_bytes())
+        data = json.loads(raw[raw.index(b"{") :])
+        if data["url"] == url:
+            return data
+    raise AssertionError(f"{url} is not in the search index")
+
+
+def test_the_compliance_page_is_found_by_its_clauses_not_by_every_finding(demo_site):
+    """A browser loads a result's whole excerpt file: listing every finding of the archive made the compliance
+    page's 131 KB at 50,000 orders, loaded by a query for any order number among them. The findings are searched
+    on their dossiers; the page is found by its clauses and rules."""
+    root, result = demo_site
+    site = root / "site"
+    found = [p for p in result.problems if re.search(r"ORD-\d{4}-\d{4}", p.path)]
+    page = (site / "compliance.html").read_text(encoding="utf-8")
+    assert found and all(p.rule in page for p in found)  # the page still lists them
+    text = _fragment_of(site, "/compliance.html")["content"].replace("\u200b", "")  # Pagefind's word boundaries
+    assert "§2.3" in text and "order.forwarded-late" in text  # a clause, and a rule its section names
+    assert not re.search(r"ORD-\d{4}-\d{4}", text)
+    order = re.search(r"ORD-\d{4}-\d{4}", found[0].path).group(0)
+    assert order in _fragment_of(site, f"/dossiers/{order}.html")["content"].replace("\u200b", "")
+
+
 def test_dossiers_stay_out_of_the_navigation(demo_site):
     root, _ = demo_site
     home = (root / "site/index.html").read_text(encoding="utf-8")
