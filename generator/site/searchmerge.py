@@ -290,7 +290,7 @@ def _fragments(parts: list[Part], out: Path) -> list:
 
     Every query downloads the metadata, which names every page's fragment: Pagefind's names (its language and the
     start of the fragment's SHA-1, which packs to about five bytes a page) were 50 of its 78 KB at 10,000 orders;
-    counted names share the rest of the set's name and pack to about two (45 KB)."""
+    counted names share the rest of the set's name and pack to about two (48 KB)."""
     listed = [(part, *page, digest) for part in parts for page, digest in zip(part.pages, part.fragment_digests(), strict=True)]
     every = hashlib.sha1(f"{len(listed)}\n".encode())
     for *_, digest in listed:
