@@ -57,11 +57,10 @@ def _sealed_files(bundles: Iterable[Path]) -> dict[tuple[tuple[int, int], int, i
     known = {}
     for bundle in bundles:
         try:
-            stored = (bundle / KEY_FILE).read_text(encoding="utf-8").splitlines()[1:]
-        except (OSError, UnicodeDecodeError):
+            _key, rows = _manifest(bundle)
+        except (OSError, UnicodeDecodeError, ValueError):
             continue
-        for line in stored:
-            name, size, time, digest = line.split("\t")
+        for name, size, time, digest in rows:
             try:
                 about = os.stat(bundle / name, follow_symlinks=False)
             except (OSError, ValueError):
@@ -80,10 +79,9 @@ def bundle_fits(bundle: Path, key: str) -> bool:
     files out of memory); any other is read and hashed, so a cache restored with new times (``actions/cache``)
     still fits. A bundle holding a symbolic link never fits."""
     try:
-        stored = (bundle / KEY_FILE).read_text(encoding="utf-8").splitlines()
-        if not stored or stored[0] != key:
+        stored_key, written = _manifest(bundle)
+        if stored_key != key:
             return False
-        written = [line.split("\t") for line in stored[1:]]
         listing = _listing(bundle)
         if [row[0] for row in written] != [name for name, _, _ in listing]:
             return False
@@ -93,6 +91,12 @@ def bundle_fits(bundle: Path, key: str) -> bool:
     except (OSError, UnicodeDecodeError, ValueError):
         return False
     return True
+
+
+def _manifest(bundle: Path) -> tuple[str | None, list[list[str]]]:
+    """The key a bundle was sealed for (None: no line at all) and its rows [path, size, time, hash] as written."""
+    stored = (bundle / KEY_FILE).read_text(encoding="utf-8").splitlines()
+    return (stored[0] if stored else None), [line.split("\t") for line in stored[1:]]
 
 
 def _listing(bundle: Path, identities: bool = False) -> list[tuple]:
