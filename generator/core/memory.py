@@ -15,11 +15,16 @@ from contextlib import contextmanager
 
 
 @contextmanager
-def collector_paused() -> Iterator[None]:
+def collector_paused(keep: bool = False) -> Iterator[None]:
+    """With ``keep``, what was made is then moved out of the collector's reach (``gc.freeze``) before it runs
+    again: the collections that follow a large load otherwise walk all of it, freeing nothing (the history cache
+    at 10,000 orders: three collections, 1.3–1.4 s). A page stream thaws everything when it closes."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
         yield
+        if keep:
+            gc.freeze()
     finally:
         if was_enabled:
             gc.enable()

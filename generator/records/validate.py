@@ -10,7 +10,6 @@ inside a model carry their own field path (``schemas.base.FieldError``).
 from __future__ import annotations
 
 import difflib
-import gc
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -50,16 +49,14 @@ def validate_sources(sources: Iterable[Source]) -> tuple[list[Entry], list[Probl
     """Validate every parsed file (as each comes: see ``load.parse_records``); a file with any problem yields no entry."""
     entries: list[Entry] = []
     problems: list[Problem] = []
-    with collector_paused():
+    # The models live as long as the process; moving them out of the collector's reach keeps later stages from
+    # rescanning millions of objects (measured: attachments scan 2.7 s → 0.3 s on 42,000 records).
+    with collector_paused(keep=True):
         for source in sources:
             entry, found = validate_source(source)
             problems.extend(found)
             if entry is not None:
                 entries.append(entry)
-        # The models live as long as the process; moving them out of the collector's reach
-        # keeps later stages from rescanning millions of objects (measured: attachments scan
-        # 2.7 s → 0.3 s on 42,000 records).
-        gc.freeze()
     return entries, problems
 
 
