@@ -222,8 +222,8 @@ class _Names:
         self.language = language
         self.taken: dict[str, str] = {}
 
-    def name(self, digest: str, shortest: int = 7) -> str:
-        for length in range(shortest, len(digest) + 1):
+    def name(self, digest: str) -> str:
+        for length in range(7, len(digest) + 1):
             name = f"{self.language}_{digest[:length]}"
             if self.taken.setdefault(name, digest) == digest:
                 return name
