@@ -152,6 +152,7 @@ _TABLE: dict[str, tuple[str, str]] = {
     "field.result": ("檢驗結果", "Result"),
     "field.rectification": ("整改", "Rectification"),
     "field.client_notified": ("通知客戶", "Client notified"),
+    "field.record_number": ("記錄編號", "Record number"),
     "field.delivered_on": ("交付日期", "Delivered"),
     "field.acceptance": ("驗收", "Acceptance"),
     "field.objections": ("客戶異議", "Objections"),

@@ -494,6 +494,15 @@ def test_a_query_typed_at_a_persons_pace_downloads_what_the_same_query_pasted_do
     assert typed == pasted
 
 
+@pytest.mark.parametrize("language", ["zh-Hant", "en"])
+@pytest.mark.parametrize("number", ["CR-2025-0003-01", "QC-2025-0003-01", "DLV-2025-0003", "STL-2025-0003"])
+def test_each_record_of_an_order_is_found_by_its_number_on_the_orders_dossier(page, site, language, number):
+    """Finance asks for a settlement by its number, operations for a delivery: the dossier showed neither number,
+    so searching them found nothing."""
+    first = search(page, site, number, language).first
+    assert first.locator("a").first.get_attribute("href").endswith("/dossiers/ORD-2025-0003.html")
+
+
 def test_a_word_composed_with_an_input_method_is_searched_only_once_composed(page, site):
     """Zhuyin or pinyin letters still being composed are not the reader's words: searching them showed
     「找不到「ㄍㄨ」」 (nothing found) under the box at every letter."""
