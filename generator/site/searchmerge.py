@@ -52,7 +52,7 @@ import cbor2
 from generator.core.files import write_whole
 
 SIGNATURE = b"pagefind_dcd"
-CHUNK_SIZE = 20_000  # Pagefind's own: a chunk closes once its pages and locations reach this count
+CHUNK_SIZE = 20_000  # Pagefind's own measure of a chunk: its words' pages and locations
 
 
 class BundleMergeError(RuntimeError):
@@ -305,7 +305,14 @@ def _fragments(parts: list[Part], out: Path) -> list:
 
 
 def _word_index(parts: list[Part], renumber: list[dict | None], out: _Bundle, names: _Names) -> list:
-    """Every part's words merged in order, written in chunks as Pagefind cuts them; the chunks' metadata."""
+    """Every part's words merged in order, written in chunks; the chunks' metadata.
+
+    A query loads the whole chunk each of its words falls in. Pagefind closes a chunk once it reaches
+    ``CHUNK_SIZE``, so the word that fills it comes with the light words before it, and a heavy one is
+    usually such a word: a query for order 0001 (ord 2017 0001 in the Chinese edition, which splits a number
+    at its hyphens) loaded the chunk that closes with ``01``, a part of every date, 300 KB at 50,000 orders.
+    Here a word that would overflow a chunk starts the next one, and a word heavier than a chunk stands alone:
+    a light word's chunk holds light words only."""
     (out.folder / "index").mkdir()
     chunks: list[list] = []
     chunk: list[bytes] = []
@@ -316,9 +323,13 @@ def _word_index(parts: list[Part], renumber: list[dict | None], out: _Bundle, na
         merged = heapq.merge(*(part.words(i) for i, part in enumerate(parts)), key=lambda w: w[0])
         for word, group in itertools.groupby(merged, key=lambda w: w[0]):
             entries = [(parts[i].offset, renumber[i], entry) for _, i, entry in group]
+            weight = sum(entry.pages.size for _, _, entry in entries)
+            if chunk and size + weight > CHUNK_SIZE:
+                chunks.append(_write_chunk(words, chunk, out, names, written, packers))
+                chunk, words, size = [], [], 0
             chunk.append(_joined(word, entries))
             words.append(word)
-            size += sum(entry.pages.size for _, _, entry in entries)
+            size += weight
             if size >= CHUNK_SIZE:
                 chunks.append(_write_chunk(words, chunk, out, names, written, packers))
                 chunk, words, size = [], [], 0

@@ -62,6 +62,26 @@ def test_the_joined_parts_answer_every_query_as_one_index_of_all_pages(site, mon
     assert joined == expected
 
 
+def test_a_light_words_chunk_holds_no_word_that_would_overflow_it(site, monkeypatch):
+    """A query loads the whole chunk of each of its words: a number such as 0001 shared its chunk with 01 (a
+    part of every date), 300 KB a query at 50,000 orders. Every chunk of several words is within the size, so
+    a word heavier than a chunk has one of its own."""
+    tmp, parts, whole = site
+    monkeypatch.setattr(searchmerge, "CHUNK_SIZE", 150)
+    merge(parts, tmp / "light")
+    assert answers(tmp / "light") == answers(whole)
+    entry = json.loads((tmp / "light" / "pagefind-entry.json").read_text())
+    [about] = entry["languages"].values()
+    chunks = searchmerge.read(tmp / "light" / f"pagefind.{about['hash']}.pf_meta")[2]
+    heavy = 0
+    for _first, _last, name in chunks:
+        words = searchmerge.read(tmp / "light" / "index" / f"{name}.pf_index")[0]
+        sizes = [sum(1 + len(locations) + len(meta) for _page, locations, meta in pages) for _word, pages, _variants in words]
+        heavy += max(sizes) > 150
+        assert len(words) == 1 or sum(sizes) <= 150, [(w[0], n) for w, n in zip(words, sizes, strict=True)]
+    assert heavy >= 3  # the test's words of every page are heavier than a chunk
+
+
 def test_the_joined_bundle_is_the_size_of_pagefinds_own(site):
     tmp, parts, whole = site
     merge(parts, tmp / "default")
