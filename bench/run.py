@@ -382,6 +382,7 @@ def _query_bytes(
     for address, size in sizes.items():
         kinds[_kind(address)] = kinds.get(_kind(address), 0) + size
     _query_bytes.kinds = kinds  # where the last query's bytes went, for _queries to print
+    _query_bytes.sizes = sizes
     return sum(sizes.values()), len(sizes)
 
 
@@ -395,10 +396,15 @@ def _kind(address: str) -> str:
 
 
 def _sample_queries(site: Path) -> list[str]:
-    """A word (股份, in about three dossiers in four) and an order number (the commonest search, whose parts, such
-    as its year, are in many pages): the searches whose download the benches report."""
+    """A word (股份, in about three dossiers in four) and two order numbers (the commonest search, whose parts,
+    such as its year, are in many pages): the middle one, and the first of its year, whose number 0001 begins
+    with words of most pages (0, 00, 000): the searches whose download the benches report."""
     dossiers = sorted(site.glob("dossiers/ORD-*.html"))
-    return ["股份", *([dossiers[len(dossiers) // 2].stem] if dossiers else [])]
+    if not dossiers:
+        return ["股份"]
+    middle = dossiers[len(dossiers) // 2].stem
+    first = next(d.stem for d in dossiers if d.stem.startswith(middle[:9]))
+    return ["股份", middle, *([first] if first != middle else [])]
 
 
 def _queries(site: Path) -> str:

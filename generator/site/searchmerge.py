@@ -305,14 +305,15 @@ def _fragments(parts: list[Part], out: Path) -> list:
 
 
 def _word_index(parts: list[Part], renumber: list[dict | None], out: _Bundle, names: _Names) -> list:
-    """Every part's words merged in order, written in chunks; the chunks' metadata.
+    """Every part's words merged in order, written in chunks; the chunks' metadata [[first, last, name]].
 
-    A query loads the whole chunk each of its words falls in. Pagefind closes a chunk once it reaches
-    ``CHUNK_SIZE``, so the word that fills it comes with the light words before it, and a heavy one is
-    usually such a word: a query for order 0001 (ord 2017 0001 in the Chinese edition, which splits a number
-    at its hyphens) loaded the chunk that closes with ``01``, a part of every date, 300 KB at 50,000 orders.
-    Here a word that would overflow a chunk starts the next one, and a word heavier than a chunk stands alone:
-    a light word's chunk holds light words only."""
+    A query loads the whole chunk of each of its words, found by these first and last words. Pagefind closes a
+    chunk once it reaches ``CHUNK_SIZE`` and writes each bound as the shortest start that tells two chunks
+    apart: a light word came with the heavy word that filled its chunk (0001 with 01, a part of every date),
+    and a word past a shortened last word (1111 after 11, for 1199) fell between two chunks, so the query
+    loaded every chunk that might hold words it begins. At 50,000 orders an order number's query took 300 KB
+    more for these. Here a word heavier than a quarter of a chunk has a chunk of its own, and the last word is
+    written whole: a word of the index is in exactly one chunk's range, a light word's chunk holds light words."""
     (out.folder / "index").mkdir()
     chunks: list[list] = []
     chunk: list[bytes] = []
@@ -324,24 +325,23 @@ def _word_index(parts: list[Part], renumber: list[dict | None], out: _Bundle, na
         for word, group in itertools.groupby(merged, key=lambda w: w[0]):
             entries = [(parts[i].offset, renumber[i], entry) for _, i, entry in group]
             weight = sum(entry.pages.size for _, _, entry in entries)
-            if chunk and size + weight > CHUNK_SIZE:
+            heavy = weight >= CHUNK_SIZE // 4
+            if chunk and (heavy or size + weight > CHUNK_SIZE):
                 chunks.append(_write_chunk(words, chunk, out, names, written, packers))
                 chunk, words, size = [], [], 0
             chunk.append(_joined(word, entries))
             words.append(word)
             size += weight
-            if size >= CHUNK_SIZE:
+            if heavy or size >= CHUNK_SIZE:
                 chunks.append(_write_chunk(words, chunk, out, names, written, packers))
                 chunk, words, size = [], [], 0
         if chunk:
             chunks.append(_write_chunk(words, chunk, out, names, written, packers))
     for done in written:
         done.result()  # a file that could not be written fails the joining
-    for before, after in itertools.pairwise(chunks):  # as Pagefind: the shortest prefixes that tell chunks apart
+    for before, after in itertools.pairwise(chunks):
         common = next((i for i, (a, b) in enumerate(zip(before[1], after[0], strict=False)) if a != b), min(len(before[1]), len(after[0])))
-        if before[1][: common + 1] >= before[0]:
-            before[1] = before[1][: common + 1]
-        after[0] = after[0][: common + 1]
+        after[0] = after[0][: common + 1]  # the shortest start that tells it from the chunk before
     return chunks
 
 
