@@ -368,6 +368,8 @@ def _query_bytes(
                     sizes[response.url] = len(response.body())
 
         page.on("response", heard)
+        page.evaluate("""() => { window.oaLongTasks = [];  // the page's own thread busy 50 ms or more: a reader waits
+            new PerformanceObserver(list => list.getEntries().forEach(t => window.oaLongTasks.push(t.duration))).observe({entryTypes: ["longtask"]}); }""")
         search_box = page.locator(f"{box} input.pagefind-ui__search-input")
         if pasted:
             search_box.fill(query)
@@ -376,6 +378,7 @@ def _query_bytes(
         page.keyboard.press("End")
         page.wait_for_selector(".pagefind-ui__result", timeout=20_000)
         page.wait_for_load_state("networkidle")
+        _query_bytes.longest_ms = page.evaluate("Math.max(0, ...window.oaLongTasks)")
         browser.close()
     server.shutdown()
     kinds: dict[str, int] = {}
@@ -413,7 +416,7 @@ def _queries(site: Path) -> str:
     for query in _sample_queries(site):
         downloaded, files = _query_bytes(site, query)
         kinds = ", ".join(f"{kind} {size / 1e3:.0f}" for kind, size in sorted(_query_bytes.kinds.items(), key=lambda k: -k[1]))
-        said.append(f"{downloaded / 1e3:.0f} KB in {files} files ({query} typed: {kinds})")
+        said.append(f"{downloaded / 1e3:.0f} KB in {files} files ({query} typed: {kinds}; the page's longest task {_query_bytes.longest_ms:.0f} ms)")
         if query.startswith("ORD-"):  # an order number is as often pasted: one input
             downloaded, files = _query_bytes(site, query, pasted=True)
             said.append(f"{downloaded / 1e3:.0f} KB in {files} files ({query} pasted)")
