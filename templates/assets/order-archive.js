@@ -29,6 +29,8 @@ document.addEventListener("DOMContentLoaded", function () {
       : { placeholder: "Search orders, clients, invoices…" },
     openFilters: window.OA_FILTER_ORDER ? [window.OA_FILTER_ORDER[0][0]] : [],
     debounceTimeoutMs: 0, // the box's words reach Pagefind only after a pause (oaSearchWhenPaused), so search at once
+    processTerm: oaJoinRecordNumbers,
+    processResult: oaShownResult,
   };
   if (OA_SEARCH_MODULE) options.bundlePath = OA_SEARCH_MODULE.replace(/[^/]*$/, "");
   var ui = new PagefindUI(options);
@@ -36,6 +38,28 @@ document.addEventListener("DOMContentLoaded", function () {
   oaFilterOrder(box);
   if (OA_SEARCH_MODULE) oaFiltersOnRequest(ui, box, OA_SEARCH_MODULE);
 });
+
+// A record number is one word in the index with its hyphens left out (ord20250003 for ORD-2025-0003), in the
+// English edition's text and in each dossier's meta fields in both editions (the Chinese edition splits its text
+// at hyphens). Pagefind's Chinese search splits a query the same way, so it looked up ord, 2025 and 0003: three
+// chunks of words on most pages (788 KB a query at 50,000 orders) and any page holding the three apart. Joined
+// here, the number is looked up as itself: one small chunk, and the pages that name it (ORD-2025 begun finds the
+// numbers it begins). A number is letters, then hyphenated parts, one of them starting with a digit.
+var OA_RECORD_NUMBER = /(^|[^0-9A-Za-z-])([A-Za-z]+(?:-[0-9A-Za-z]+)*-[0-9][0-9A-Za-z]*(?:-[0-9A-Za-z]+)*)(?![0-9A-Za-z-])/g;
+function oaJoinRecordNumbers(term) {
+  return term.replace(OA_RECORD_NUMBER, function (whole, before, number) { return before + number.replace(/-/g, ""); });
+}
+
+// A dossier found by a record number in its meta fields alone (the Chinese edition) has no place in its text to
+// show, and Pagefind's UI would show it as a title with no excerpt and the field as a tag ("Numbers: CR-…"): its
+// opening is its excerpt instead, and the field, a search word, is not shown.
+function oaShownResult(data) {
+  if (data.meta) delete data.meta.numbers;
+  if (Array.isArray(data.sub_results) && data.sub_results.length === 0 && data.excerpt) {
+    data.sub_results = [{ url: data.url, title: data.meta && data.meta.title, excerpt: data.excerpt, locations: [] }];
+  }
+  return data;
+}
 
 // Pagefind's UI loads the index chunks of whatever is in the box at every key, so a typed order number also
 // loaded those of "O", "OR", "ORD-2", "ORD-20"… (650 KB against 441 KB pasted, at 10,000 orders), and a word
