@@ -385,7 +385,6 @@ def _query_bytes(
     for address, size in sizes.items():
         kinds[_kind(address)] = kinds.get(_kind(address), 0) + size
     _query_bytes.kinds = kinds  # where the last query's bytes went, for _queries to print
-    _query_bytes.sizes = sizes
     return sum(sizes.values()), len(sizes)
 
 

@@ -17,10 +17,7 @@ def answers(bundle: Path) -> dict:
     entry = json.loads((bundle / "pagefind-entry.json").read_text(encoding="utf-8"))
     [(_language, about)] = entry["languages"].items()
     version, pages, chunks, filters, sorts, fields = read(bundle / f"pagefind.{about['hash']}.pf_meta")
-    urls = []
-    for name, _count in pages:
-        raw = gzip.decompress((bundle / "fragment" / f"{name}.pf_fragment").read_bytes())
-        urls.append(json.loads(raw[raw.index(b"{") :])["url"])
+    urls = [fragment(bundle / "fragment" / f"{name}.pf_fragment")["url"] for name, _count in pages]
     assert about["page_count"] == len(urls) and not sorts
 
     def located(entries: list) -> dict:
@@ -40,3 +37,14 @@ def answers(bundle: Path) -> dict:
         filter_name, listed = read(bundle / "filter" / f"{name}.pf_filter")
         values[filter_name] = {value: sorted(urls[p] for p in numbers) for value, numbers in listed}
     return {"version": version, "pages": dict(zip(urls, (c for _, c in pages), strict=True)), "words": words, "filters": values, "fields": fields}
+
+
+def fragment(path: Path) -> dict:
+    """One page's fragment (its URL, content, meta fields and filters), decoded."""
+    raw = gzip.decompress(path.read_bytes())
+    return json.loads(raw[raw.index(b"{") :])
+
+
+def fragments(bundle: Path) -> dict[str, dict]:
+    """Every fragment of a bundle, by its page's URL (a joined bundle keeps them in fragment/<set>/<n>)."""
+    return {data["url"]: data for data in map(fragment, (bundle / "fragment").rglob("*.pf_fragment"))}

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import gc
-import gzip
 import json
 import logging
 import os
@@ -18,6 +17,7 @@ import urllib.parse
 import urllib.request
 
 import pytest
+from bundles import fragments
 from click.testing import CliRunner
 from editing import dossier, edit
 from mkdocs.exceptions import MkDocsException
@@ -59,20 +59,7 @@ def test_every_dossier_reaches_its_own_page_and_the_search_index(demo_site):
         html = page.read_text(encoding="utf-8")
         assert re.search(rf"<h1[^>]*>{page.stem} ", html), page.name
         assert f"<title>{page.stem} " in html
-    urls = set()
-    for fragment in (site / "pagefind/fragment").rglob("*.pf_fragment"):  # the joined bundle: fragment/<set>/<n>
-        raw = gzip.decompress(fragment.read_bytes())
-        urls.add(json.loads(raw[raw.index(b"{") :])["url"])
-    assert {f"/dossiers/{page.name}" for page in pages} <= urls
-
-
-def _fragment_of(site, url: str) -> dict:
-    for fragment in (site / "pagefind/fragment").rglob("*.pf_fragment"):
-        raw = gzip.decompress(fragment.read_bytes())
-        data = json.loads(raw[raw.index(b"{") :])
-        if data["url"] == url:
-            return data
-    raise AssertionError(f"{url} is not in the search index")
+    assert {f"/dossiers/{page.name}" for page in pages} <= set(fragments(site / "pagefind"))
 
 
 def test_the_compliance_page_is_found_by_its_clauses_not_by_every_finding(demo_site):
@@ -84,11 +71,12 @@ def test_the_compliance_page_is_found_by_its_clauses_not_by_every_finding(demo_s
     found = [p for p in result.problems if re.search(r"ORD-\d{4}-\d{4}", p.path)]
     page = (site / "compliance.html").read_text(encoding="utf-8")
     assert found and all(p.rule in page for p in found)  # the page still lists them
-    text = _fragment_of(site, "/compliance.html")["content"].replace("\u200b", "")  # Pagefind's word boundaries
+    indexed = fragments(site / "pagefind")
+    text = indexed["/compliance.html"]["content"].replace("\u200b", "")  # Pagefind's word boundaries
     assert "§2.3" in text and "order.forwarded-late" in text  # a clause, and a rule its section names
     assert not re.search(r"ORD-\d{4}-\d{4}", text)
     order = re.search(r"ORD-\d{4}-\d{4}", found[0].path).group(0)
-    assert order in _fragment_of(site, f"/dossiers/{order}.html")["content"].replace("\u200b", "")
+    assert order in indexed[f"/dossiers/{order}.html"]["content"].replace("\u200b", "")
 
 
 def test_dossiers_stay_out_of_the_navigation(demo_site):

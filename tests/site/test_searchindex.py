@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import gzip
 import json
 import time
 from collections import Counter
 
 import pytest
-from bundles import answers
+from bundles import answers, fragments
 
 from generator.site import searchindex
 from generator.site.searchindex import PartedIndex, SearchIndex, SearchIndexError, page_url, part_of, searchable
@@ -19,15 +18,6 @@ def html(title: str, body: str, status: str) -> str:
         f'<!doctype html><html lang="zh-Hant"><head><title>{title}</title></head><body>'
         f'<main data-pagefind-body><h1>{title}</h1><p>{body}</p><span data-pagefind-filter="status">{status}</span></main></body></html>'
     )
-
-
-def fragments(bundle):
-    out = {}
-    for path in (bundle / "fragment").rglob("*.pf_fragment"):
-        raw = gzip.decompress(path.read_bytes())
-        data = json.loads(raw[raw.index(b"{") :])
-        out[data["url"]] = data
-    return out
 
 
 def test_pages_fed_one_by_one_make_a_searchable_bundle(tmp_path):
