@@ -10,6 +10,7 @@ while they run and resumed after.
 from __future__ import annotations
 
 import gc
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -28,3 +29,32 @@ def collector_paused(keep: bool = False) -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
+
+
+_NEVER = 2**31 - 1
+"""A full-collection threshold no build reaches: it counts the middle generation's collections, one per about 7,000
+allocations."""
+_deferred = 0
+_deferred_lock = threading.Lock()
+_threshold: tuple[int, int, int] = gc.get_threshold()
+
+
+@contextmanager
+def full_collections_deferred() -> Iterator[None]:
+    """The collector's automatic full collections held off for a build: each walks every object not frozen, and
+    a build's objects live to its end, so they freed nothing (one merge at 10,000 orders: 11 of them, 2.1 s in
+    all, 0 objects freed). Young collections still run; what a build leaves in cycles it breaks itself (``_let_go``).
+    Nests, across threads too (``orders serve`` builds beside its requests): the last one out restores the threshold."""
+    global _deferred, _threshold
+    with _deferred_lock:
+        if _deferred == 0:
+            _threshold = gc.get_threshold()
+            gc.set_threshold(_threshold[0], _threshold[1], _NEVER)
+        _deferred += 1
+    try:
+        yield
+    finally:
+        with _deferred_lock:
+            _deferred -= 1
+            if _deferred == 0:
+                gc.set_threshold(*_threshold)
