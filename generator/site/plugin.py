@@ -32,7 +32,6 @@ everything succeeded, so a failed build never leaves a half-written site.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import os
@@ -46,7 +45,6 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import ClassVar
 
 from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader
 from mkdocs.commands.build import get_context
@@ -71,6 +69,7 @@ from generator.records.layout import dossier_folder
 from generator.records.load import read_archive
 from generator.rules.attachments import is_published
 from generator.site import reuse, sitecache, slots
+from generator.site.attachments import PublishError, Publishing
 from generator.site.i18n import LANGUAGES, label, translate
 from generator.site.pagefile import QUIET, Finished, Kept, PageFile, StoredPages
 from generator.site.pagestream import Delivered, PageStream
@@ -118,6 +117,8 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
         self.pages_done = 0
         self.pages_total = 0
         self.stream: PageStream | None = None
+        self.publishing: Publishing | None = None
+        """The first edition's attachments on their way into the site (``attachments``), waited for when MkDocs copies them."""
         self.pages: PageFile | StoredPages | None = None
         self.search: PartedIndex | None = None
         self.writer: ThreadPoolExecutor | None = None
@@ -232,13 +233,16 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
             files.append(File.generated(config, f"assets/{name}", abs_src_path=str(ASSETS / name)))
         if self.config.search:  # what Pagefind's UI imports: Pagefind, its filters loaded on request
             files.append(File.generated(config, "assets/search/pagefind.js", abs_src_path=str(ASSETS / "pagefind-on-request.js")))
-        _Attachment.made = set()
+        published = []
         for order_id, names in attachments.items() if self.edition is None else ():  # one copy, the first edition's
             for name in names:
                 if is_published(names, name):
                     source = self.root / dossier_folder(order_id) / "attachments" / name
-                    files.append(_Attachment.of(config, f"attachments/{order_id}/{name}", source, self.previous_site))
+                    published.append(_Attachment.generated(config, f"attachments/{order_id}/{name}", abs_src_path=str(source)))
+        for file in published:
+            files.append(file)
         set_exclusions(files, config)  # as MkDocs does after this event: the workers convert against the final files
+        self._publish([file for file in published if file.inclusion.is_included()])
         if cached is None:
             # Workers render and convert the pages while MkDocs works; once they have them, this process
             # lets go of the archive and its history (nothing here holds them after this method).
@@ -439,9 +443,24 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
     def on_build_error(self, error) -> None:
         self.abort()
 
+    def _publish(self, published: list[_Attachment]) -> None:
+        """The attachments linked or copied into the new site by a process of its own, while this one checks the
+        archive and MkDocs passes over the pages (``attachments``)."""
+        jobs = []
+        for file in published:
+            copy = os.path.join(self.previous_site, file.dest_uri) if self.previous_site is not None else None
+            jobs.append((file.abs_src_path, file.abs_dest_path, copy))
+        self.publishing = Publishing(jobs) if jobs else None
+        for file in published:
+            file.publishing = self.publishing
+
     def abort(self) -> None:
-        """Stop the page workers and Pagefind (MkDocs calls ``on_build_error`` for errors, not for an interrupt)."""
+        """Stop the page workers, the attachments' process and Pagefind (MkDocs calls ``on_build_error`` for
+        errors, not for an interrupt)."""
         _QuietKept.remove()
+        if self.publishing is not None:
+            self.publishing.stop()
+            self.publishing = None
         if self.stream is not None:
             self.stream.close()
             self.stream = None
@@ -504,35 +523,17 @@ def _link_or_copy(source: str, target: str, make_folder: bool = False) -> None:
 
 
 class _Attachment(File):
-    """A dossier's attachment: hard-linked from the last site when that copy is still the same file (same size
-    and modification time, the quick check rsync makes), copied otherwise. At 10,000 orders there are about
-    20,000 attachments; copying them all again took 5 s."""
+    """A dossier's attachment, put into the site by the edition's ``Publishing`` (``attachments``): when MkDocs
+    copies it, it is there or on its way."""
 
-    previous: Path | None
-
-    @classmethod
-    def of(cls, config, path: str, source: Path, previous_site: Path | None) -> _Attachment:
-        file = cls.generated(config, path, abs_src_path=str(source))
-        file.previous = previous_site
-        return file
-
-    made: ClassVar[set[str]] = set()
-    """Folders this edition has made (a dossier's attachments share one): asking the file system again for each
-    attachment took a third of the time of copying them all, at any size. ``on_files`` empties it."""
+    publishing: Publishing | None = None
 
     def copy_file(self, dirty: bool = False) -> None:
-        source, target = Path(self.abs_src_path), Path(self.abs_dest_path)
-        if str(target.parent) not in self.made:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            self.made.add(str(target.parent))
-        if self.previous is not None:
-            copy = self.previous / self.dest_uri
-            with contextlib.suppress(OSError):
-                now, then = source.stat(), copy.stat()
-                if (now.st_size, now.st_mtime_ns) == (then.st_size, then.st_mtime_ns):
-                    os.link(copy, target)
-                    return
-        shutil.copy2(source, target)  # keeps the time, for the next build's check
+        if self.publishing is not None:
+            try:
+                self.publishing.wait()
+            except PublishError as exc:
+                raise PluginError(f"order-archive: {exc}") from None
 
 
 class _GeneratedPage(File):
