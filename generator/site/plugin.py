@@ -69,10 +69,10 @@ from generator.records.layout import dossier_folder
 from generator.records.load import read_archive
 from generator.rules.attachments import is_published
 from generator.site import reuse, sitecache, slots
-from generator.site.attachments import PublishError, Publishing
 from generator.site.i18n import LANGUAGES, label, translate
 from generator.site.pagefile import QUIET, Finished, Kept, PageFile, StoredPages
 from generator.site.pagestream import Delivered, PageStream
+from generator.site.publishing import PublishError, Publishing
 from generator.site.render import TEMPLATES, Renderer
 from generator.site.searchindex import PartedIndex, page_digest, page_url, part_of, searchable
 from generator.trail.prefetch import prefetch
@@ -118,7 +118,8 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
         self.pages_total = 0
         self.stream: PageStream | None = None
         self.publishing: Publishing | None = None
-        """The first edition's attachments on their way into the site (``attachments``), waited for when MkDocs copies them."""
+        """The files this edition's site has from elsewhere — the attachments, the pages kept from the last site —
+        on their way into it (``publishing``), waited for as the edition ends; None outside a build."""
         self.pages: PageFile | StoredPages | None = None
         self.search: PartedIndex | None = None
         self.writer: ThreadPoolExecutor | None = None
@@ -242,7 +243,12 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
         for file in published:
             files.append(file)
         set_exclusions(files, config)  # as MkDocs does after this event: the workers convert against the final files
-        self._publish([file for file in published if file.inclusion.is_included()])
+        self.publishing = Publishing()
+        for file in published:
+            if file.inclusion.is_included():
+                copy = os.path.join(self.previous_site, file.dest_uri) if self.previous_site is not None else None
+                self.publishing.add(file.abs_src_path, file.abs_dest_path, copy)
+        self.publishing.send()  # they go in while the archive is checked and MkDocs passes over the pages
         if cached is None:
             # Workers render and convert the pages while MkDocs works; once they have them, this process
             # lets go of the archive and its history (nothing here holds them after this method).
@@ -332,7 +338,7 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
         kept = None if searched is None else self.outputs.keep(file.dest_uri, self.pages.facts(path)[1])
         if kept is None:
             return False
-        _link_or_copy(str(kept), file.abs_dest_path, make_folder=True)
+        self._keep(str(kept), file.abs_dest_path)
         if self.search is not None and searched:
             self.search.add_kept(page_url(file.dest_uri), bytes.fromhex(searched), lambda: searchable(self.pages.html(path), self.language))
         file.page.skipped = True
@@ -360,12 +366,19 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
         if isinstance(page, _ConvertedPage):
             page.written()
             if page.kept is not None:  # the earlier site's file is this page's, byte for byte
-                _link_or_copy(str(page.kept), page.file.abs_dest_path, make_folder=True)
+                self._keep(str(page.kept), page.file.abs_dest_path)
                 output = ""  # MkDocs writes nothing (and says so at debug level: ``_QuietKept``)
             elif self.outputs is not None:
                 self.outputs.wrote(page.file.dest_uri, output.encode("utf-8", errors="xmlcharrefreplace"))
         self._done()
         return output
+
+    def _keep(self, kept: str, target: str) -> None:
+        """The last site's file linked as this page's (``publishing``; in this process outside a build)."""
+        if self.publishing is not None:
+            self.publishing.add(kept, target, kept)
+        else:
+            _link_or_copy(kept, target, make_folder=True)
 
     def _done(self) -> None:
         self.pages_done += 1
@@ -407,6 +420,12 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
             _QuietKept.install(kept)
 
     def on_post_build(self, config) -> None:
+        if self.publishing is not None:
+            publishing, self.publishing = self.publishing, None
+            try:
+                publishing.wait()
+            except PublishError as exc:
+                raise PluginError(f"order-archive: {exc}") from None
         if progress is not None:
             progress("search", 0, 1)
         bundle = Path(config.site_dir) / "pagefind"
@@ -442,17 +461,6 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
 
     def on_build_error(self, error) -> None:
         self.abort()
-
-    def _publish(self, published: list[_Attachment]) -> None:
-        """The attachments linked or copied into the new site by a process of its own, while this one checks the
-        archive and MkDocs passes over the pages (``attachments``)."""
-        jobs = []
-        for file in published:
-            copy = os.path.join(self.previous_site, file.dest_uri) if self.previous_site is not None else None
-            jobs.append((file.abs_src_path, file.abs_dest_path, copy))
-        self.publishing = Publishing(jobs) if jobs else None
-        for file in published:
-            file.publishing = self.publishing
 
     def abort(self) -> None:
         """Stop the page workers, the attachments' process and Pagefind (MkDocs calls ``on_build_error`` for
@@ -523,17 +531,11 @@ def _link_or_copy(source: str, target: str, make_folder: bool = False) -> None:
 
 
 class _Attachment(File):
-    """A dossier's attachment, put into the site by the edition's ``Publishing`` (``attachments``): when MkDocs
-    copies it, it is there or on its way."""
-
-    publishing: Publishing | None = None
+    """A dossier's attachment, put into the site by the edition's ``Publishing``: when MkDocs would copy it, it
+    is there or on its way."""
 
     def copy_file(self, dirty: bool = False) -> None:
-        if self.publishing is not None:
-            try:
-                self.publishing.wait()
-            except PublishError as exc:
-                raise PluginError(f"order-archive: {exc}") from None
+        pass
 
 
 class _GeneratedPage(File):
