@@ -463,8 +463,8 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
         self.abort()
 
     def abort(self) -> None:
-        """Stop the page workers, the attachments' process and Pagefind (MkDocs calls ``on_build_error`` for
-        errors, not for an interrupt)."""
+        """Stop the page workers, the process putting files into the site and Pagefind (MkDocs calls
+        ``on_build_error`` for errors, not for an interrupt)."""
         _QuietKept.remove()
         if self.publishing is not None:
             self.publishing.stop()
