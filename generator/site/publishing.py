@@ -9,8 +9,8 @@ take them off it: each call gives the interpreter's lock up and waits for it aga
 the archive.
 
 The process reads its work in batches from a pipe (``marshal``: paths only) and imports nothing of the program
-but this module and ``core.processes``, run with ``-P`` so that a ``generator/`` folder committed to the archive
-cannot stand in for them.
+but this module, ``core.printable`` and ``core.processes``, run with ``-P`` from the root folder so that a
+``generator/`` folder committed to the archive cannot stand in for them.
 """
 
 from __future__ import annotations
