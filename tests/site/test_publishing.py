@@ -82,3 +82,20 @@ def test_an_attachment_that_cannot_be_published_fails_the_build_and_keeps_the_la
     with pytest.raises(MkDocsException, match=r"a file could not be put into the site: .*vanished\.pdf: No such file"):
         build(root)
     assert (root / "site/index.html").read_bytes() == index and not list(root.glob(".site.building-*"))
+
+
+def test_a_generator_folder_in_the_archive_is_never_run_by_the_publishing_process(tmp_path, monkeypatch):
+    """The process runs ``python -m generator.site.publishing``; Python puts the working folder first on its path,
+    and a build runs in the archive, where anyone can commit a ``generator/site/publishing.py``."""
+    planted = tmp_path / "archive" / "generator" / "site"
+    planted.mkdir(parents=True)
+    for folder in (planted.parent, planted):
+        (folder / "__init__.py").write_text("")
+    (planted / "publishing.py").write_text(f"open({str(tmp_path / 'ran')!r}, 'w').write('planted code ran')\n")
+    source = tmp_path / "archive" / "a.pdf"
+    source.write_bytes(b"%PDF-1.4\n")
+    monkeypatch.chdir(tmp_path / "archive")
+    files = Publishing()
+    files.add(str(source), str(tmp_path / "site" / "a.pdf"))
+    files.wait()
+    assert not (tmp_path / "ran").exists() and (tmp_path / "site" / "a.pdf").read_bytes() == b"%PDF-1.4\n"
