@@ -30,6 +30,17 @@ PAYLOADS = {
 }
 
 
+def plant_program(archive: Path, module: str, ran: Path) -> None:
+    """A ``generator/site/<module>.py`` committed to ``archive`` that leaves ``ran`` behind if Python runs it (and
+    prints a count, as the joining's output is read): a process the build starts with ``python -m`` from the
+    archive would run it, as Python puts the working folder first on its path."""
+    planted = archive / "generator" / "site"
+    planted.mkdir(parents=True)
+    for folder in (planted.parent, planted):
+        (folder / "__init__.py").write_text("")
+    (planted / f"{module}.py").write_text(f"open({str(ran)!r}, 'w').write('planted code ran')\nprint(1)\n")
+
+
 def with_site(root: Path, language: str = "zh-Hant", *translations: str) -> Path:
     """The site files of a test archive, in ``language`` (and its ``translations``, each at ``site/<language>/``)."""
     for rel, content in site_files({x: f"測試檔案庫 Test archive ({x})" for x in (language, *translations)}).items():

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from editing import dossier, edit
 from mkdocs.exceptions import MkDocsException
-from sitebuild import build, with_site
+from sitebuild import build, plant_program, with_site
 
 from generator.site import plugin as plugin_module
 from generator.site import publishing
@@ -87,11 +87,7 @@ def test_an_attachment_that_cannot_be_published_fails_the_build_and_keeps_the_la
 def test_a_generator_folder_in_the_archive_is_never_run_by_the_publishing_process(tmp_path, monkeypatch):
     """The process runs ``python -m generator.site.publishing``; Python puts the working folder first on its path,
     and a build runs in the archive, where anyone can commit a ``generator/site/publishing.py``."""
-    planted = tmp_path / "archive" / "generator" / "site"
-    planted.mkdir(parents=True)
-    for folder in (planted.parent, planted):
-        (folder / "__init__.py").write_text("")
-    (planted / "publishing.py").write_text(f"open({str(tmp_path / 'ran')!r}, 'w').write('planted code ran')\n")
+    plant_program(tmp_path / "archive", "publishing", tmp_path / "ran")
     source = tmp_path / "archive" / "a.pdf"
     source.write_bytes(b"%PDF-1.4\n")
     monkeypatch.chdir(tmp_path / "archive")

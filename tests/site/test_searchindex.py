@@ -8,6 +8,7 @@ from collections import Counter
 
 import pytest
 from bundles import answers, fragments
+from sitebuild import plant_program
 
 from generator.site import searchindex
 from generator.site.searchindex import PartedIndex, SearchIndex, SearchIndexError, page_url, part_of, searchable
@@ -212,11 +213,7 @@ def test_stopped_while_a_part_is_indexed_nothing_runs_on_and_the_next_build_clea
 def test_a_generator_folder_in_the_archive_is_never_run_by_the_joining(tmp_path, monkeypatch):
     """The joining runs ``python -m generator.site.searchmerge``; Python puts the working folder first on its path,
     and the build runs in the archive, where anyone can commit a ``generator/site/searchmerge.py``."""
-    planted = tmp_path / "archive" / "generator" / "site"
-    planted.mkdir(parents=True)
-    for folder in (planted.parent, planted):
-        (folder / "__init__.py").write_text("")
-    (planted / "searchmerge.py").write_text(f"open({str(tmp_path / 'ran')!r}, 'w').write('planted code ran')\nprint(1)\n")
+    plant_program(tmp_path / "archive", "searchmerge", tmp_path / "ran")
     monkeypatch.chdir(tmp_path / "archive")
     parted(tmp_path / "store", PAGES, tmp_path / "bundle")
     assert not (tmp_path / "ran").exists()
