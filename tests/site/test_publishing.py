@@ -4,6 +4,7 @@ says when it cannot, and that it stops."""
 from __future__ import annotations
 
 import os
+import shutil
 import time
 from pathlib import Path
 
@@ -13,7 +14,6 @@ from mkdocs.exceptions import MkDocsException
 from sitebuild import build, plant_program, with_site
 
 from generator.site import plugin as plugin_module
-from generator.site import publishing
 from generator.site.publishing import PublishError, Publishing
 
 
@@ -26,7 +26,7 @@ def test_a_build_links_and_copies_no_attachment_and_no_kept_page_in_its_own_proc
     published = sorted((root / "site/attachments").rglob("*.pdf")) + sorted((root / "site/orders").rglob("*.html"))
     before = {path: (path.stat().st_ino, path.read_bytes()) for path in published}
     called: list[str] = []
-    real_link, real_copy = os.link, publishing.shutil.copy2
+    real_link, real_copy = os.link, shutil.copy2
 
     def link(source, target, *args, **kwargs):
         called.append(str(target))
@@ -37,7 +37,7 @@ def test_a_build_links_and_copies_no_attachment_and_no_kept_page_in_its_own_proc
         return real_copy(source, target, *args, **kwargs)
 
     monkeypatch.setattr(os, "link", link)
-    monkeypatch.setattr(plugin_module.shutil, "copy2", copy)
+    monkeypatch.setattr(shutil, "copy2", copy)
     result = build(root)
     assert result.made and result.kept > 20 and not [path for path in called if "/pagefind/" not in path]  # (a reused search bundle's are)
     unchanged = [path for path, (_, data) in before.items() if path.read_bytes() == data]
