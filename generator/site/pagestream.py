@@ -20,6 +20,13 @@ after a few hundred pages (``RETIRE``) and a new one, forked then and sharing
 everything again, takes its place; where none can be forked, this process
 renders the rest itself and leaves their finishing to MkDocs, as below.
 
+After a merge nearly every page is the earlier build's (``skip`` says so from
+a digest of what the page reads). Asked in the workers, that question kept
+MkDocs waiting: each worker first copied into itself what the digests read,
+and the few pages really made (an order's lists, a second each) came last.
+With ``skip_here`` it is asked here, before any worker is forked, and the
+workers take only the pages left to make.
+
 Where forking is not safe or not possible (another thread is running, as
 under ``mkdocs serve``, or a platform without ``fork``) the same object
 renders each page in-process when it is asked for and leaves ``finish`` to
@@ -55,6 +62,10 @@ class PageStreamError(RuntimeError):
     """A page could not be rendered (the worker's traceback is the message)."""
 
 
+SKIP_HERE_UNTIL = 200
+"""``skip_here`` stops asking here once the pages it could not keep outnumber those it kept by this many (the
+templates' or the organisation's change: every page is made again, and the workers ask the rest themselves)."""
+
 RETIRE = (500, 64 << 20)
 """A worker ends after this many pages or this many bytes of them sent, whichever comes first (the lists of every
 order read most of the archive: a few of them retire a worker). A page the earlier build's holds without rendering
@@ -80,6 +91,7 @@ class PageStream:
         earlier=None,
         skip: Skip | None = None,
         retire: tuple[int, int] = RETIRE,
+        skip_here: bool = False,
     ):
         self.plan: Plan | None = plan
         self.paths = [path for path, _ in plan]
@@ -96,11 +108,33 @@ class PageStream:
         self.open: dict[Connection, multiprocessing.process.BaseProcess] = {}  # pipes still delivering
         self.taken: Any = None  # how many pages of the plan have been taken, by any worker (shared)
         self.froze = False
+        self.order: range | list[int] = range(len(plan))  # the pages the workers take, in this order
         if plan and (can_fork() if parallel is None else parallel):
+            if skip_here and skip is not None:
+                self.order = self._skip_here(plan, skip)
             self.context = multiprocessing.get_context("fork")
             self.taken = self.context.Value("q", 0)
-            for _ in range(max(1, min(workers or usable_cores(), len(plan)))):
+            for _ in range(min(workers or usable_cores(), len(self.order))):
                 self._start()
+
+    def _skip_here(self, plan: Plan, skip: Skip) -> list[int]:
+        """The earlier build's pages that hold, delivered here; the numbers of the others, for the workers. A page
+        whose question fails is left to them: its failure is reported as any worker's is (``get``)."""
+        left: list[int] = []
+        kept = 0
+        for number, (path, render) in enumerate(plan):
+            if len(left) - kept >= SKIP_HERE_UNTIL:
+                return left + list(range(number, len(plan)))
+            try:
+                found = skip(path, render)
+            except Exception:
+                found = None
+            if found is None:
+                left.append(number)
+            else:
+                kept += 1
+                self._arrived((number, None, None, found.facts, False))
+        return left
 
     @property
     def parallel(self) -> bool:
@@ -114,7 +148,8 @@ class PageStream:
         self.froze = True
         receiver, sender = self.context.Pipe(duplex=False)
         inherited = [receiver, *self.open]
-        process = start_helper(self.context, _render_taken, (self.plan, self.taken, self.finish, self.skip, sender, inherited, self.retire), daemon=True)
+        arguments = (self.plan, self.order, self.taken, self.finish, self.skip, sender, inherited, self.retire)
+        process = start_helper(self.context, _render_taken, arguments, daemon=True)
         sender.close()
         self.started += 1
         self.processes.append(process)
@@ -142,7 +177,7 @@ class PageStream:
                 raise PageStreamError(self.failed[i])
             if self.open:
                 self._take_in(block=True)
-            elif (number := _take(self.taken, len(self.paths))) is not None:
+            elif (number := _take(self.taken, self.order)) is not None:
                 # No worker could be forked: rendered here and, as without workers, left for MkDocs to convert
                 # (``finish`` belongs in a worker: the plugin's takes over the logging to send it with the page).
                 self._arrived(_make(self.plan, number, None, self.skip))
@@ -179,7 +214,7 @@ class PageStream:
             self.close()
             raise PageStreamError(f"a process rendering the pages stopped (exit code {process.exitcode})") from None
         with self.taken.get_lock():
-            left = self.taken.value < len(self.paths)
+            left = self.taken.value < len(self.order)
         if left and can_fork():  # retired: another takes its place (else ``get`` renders the rest here)
             self._start()
 
@@ -218,14 +253,14 @@ class PageStream:
         self.close()
 
 
-def _take(taken: Any, total: int) -> int | None:
-    """The number of the next page nobody has taken, now taken; None when every page is."""
+def _take(taken: Any, order: range | list[int]) -> int | None:
+    """The number of the next page of ``order`` nobody has taken, now taken; None when every page is."""
     with taken.get_lock():
-        number = taken.value
-        if number >= total:
+        step = taken.value
+        if step >= len(order):
             return None
-        taken.value = number + 1
-    return number
+        taken.value = step + 1
+    return order[step]
 
 
 def _make(plan: Plan, number: int, finish: Finish | None, skip: Skip | None) -> Sent:
@@ -246,14 +281,16 @@ def _make(plan: Plan, number: int, finish: Finish | None, skip: Skip | None) -> 
         return (number, traceback.format_exc(), None, None, True)
 
 
-def _render_taken(plan: Plan, taken: Any, finish: Finish | None, skip: Skip | None, connection: Connection, inherited: list[Connection], retire) -> None:
+def _render_taken(
+    plan: Plan, order: range | list[int], taken: Any, finish: Finish | None, skip: Skip | None, connection: Connection, inherited: list[Connection], retire
+) -> None:
     """In a worker: take the next page nobody has taken, render (and finish) it, send it; until none is left, or
     until it has made its share (``RETIRE``), or a page failed."""
     for reader in inherited:  # the reading ends of the pipes: held open here, they would hide the build's end
         reader.close()
     pages, sent_bytes = retire
     try:
-        while pages > 0 and sent_bytes > 0 and (number := _take(taken, len(plan))) is not None:
+        while pages > 0 and sent_bytes > 0 and (number := _take(taken, order)) is not None:
             sent = _make(plan, number, finish, skip)
             data = pickle.dumps(sent, pickle.HIGHEST_PROTOCOL)
             connection.send_bytes(data)

@@ -253,7 +253,7 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
             # Workers render and convert the pages while MkDocs works; once they have them, this process
             # lets go of the archive and its history (nothing here holds them after this method).
             converter = _Converter(config, files, earlier, trust_inputs=earlier is not None and earlier.reuse.get("program") == sitecache.code_digest())
-            self.stream = PageStream(plan, finish=converter, store=self.pages, earlier=earlier, skip=converter.unchanged)
+            self.stream = PageStream(plan, finish=converter, store=self.pages, earlier=earlier, skip=converter.unchanged, skip_here=converter.trust_inputs)
             del plan, checked
         self.search = self._search_index(cached is not None, files)
         origin = "cache" if cached is not None else "records"
@@ -690,7 +690,7 @@ class _Converter:
         inputs = getattr(render, "inputs", None)
         if inputs is None:
             return None
-        digest = self.inputs[path] = inputs()  # kept with the page for the next build, whatever happens here
+        digest = self.inputs[path] = self.inputs.get(path) or inputs()  # kept with the page for the next build; asked here, or before the fork
         facts = self.earlier.facts(path) if self.earlier is not None and self.trust_inputs else None
         if facts is not None and facts[3] == digest and self.lookups.still_hold(facts[2]):
             return Kept(facts)

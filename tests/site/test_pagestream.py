@@ -174,6 +174,64 @@ def test_a_page_kept_unrendered_counts_a_share_of_a_page_toward_retiring():
     assert kept.started <= 6, kept.started  # a quarter each, 5 a worker: 4 (or 6 with the first two); at 1 each, 16
 
 
+def _earlier(count: int) -> MemoryPages:
+    earlier = MemoryPages()
+    for path, render in plan(count):
+        earlier.put(path, (render(), None))
+    return earlier
+
+
+def test_skip_here_keeps_pages_before_any_worker_and_the_workers_take_only_the_rest():
+    """After a merge nearly every page holds: asked here, the workers never see those pages (a worker asking
+    would find nothing to keep here, and make the page)."""
+    here, asked_here = os.getpid(), []
+
+    def skip(path: str, render):
+        if os.getpid() != here:
+            return None
+        asked_here.append(path)
+        return Kept(()) if int(path[-7:-3]) % 2 == 0 else None
+
+    with PageStream(plan(80), parallel=True, finish=shout, workers=2, earlier=_earlier(80), skip=skip, skip_here=True) as stream:
+        pages = stream.pages()
+    assert asked_here == [path for path, _ in plan(80)]
+    assert stream.copied == 40 and sorted(stream.rendered) == [path for path, _ in plan(80)[1::2]]
+    assert pages == {path: _earlier(80).pages[path] if i % 2 == 0 else pages[path] for i, (path, _) in enumerate(plan(80))}
+    assert all(pages[path][1][2] != here for path in stream.rendered)  # made by the workers
+    with PageStream(plan(80), parallel=True, finish=shout, workers=2, earlier=_earlier(80), skip=lambda path, render: Kept(()), skip_here=True) as kept:
+        assert kept.pages() == _earlier(80).pages and kept.started == 0  # nothing left to make: no worker forked
+
+
+def test_skip_here_leaves_the_rest_to_the_workers_once_most_pages_change(monkeypatch):
+    """The templates or the organisation changed: every page is made again, and asking here first would only
+    make the workers start later."""
+    from generator.site import pagestream
+
+    monkeypatch.setattr(pagestream, "SKIP_HERE_UNTIL", 10)
+    here, asked_here = os.getpid(), []
+
+    def skip(path: str, render):
+        if os.getpid() == here:
+            asked_here.append(path)
+        return None
+
+    with PageStream(plan(60), parallel=True, finish=shout, workers=2, earlier=_earlier(60), skip=skip, skip_here=True) as stream:
+        assert stream.pages().keys() == dict(plan(60)).keys()
+    assert len(asked_here) == 10 and sorted(stream.rendered) == [path for path, _ in plan(60)]
+
+
+def test_a_page_whose_question_fails_here_is_left_to_a_worker_and_reported_as_theirs_are():
+    def skip(path: str, render):
+        if path.endswith("P0003.md"):
+            raise ValueError("no digest for page 3")
+        return None
+
+    with PageStream(plan(10), parallel=True, finish=shout, workers=2, earlier=_earlier(10), skip=skip, skip_here=True) as stream:
+        assert stream.get("dossiers/P0002.md")[0] == "# Page 2\n\n內容 內容 \n"
+        with pytest.raises(PageStreamError, match="no digest for page 3"):
+            stream.get("dossiers/P0003.md")
+
+
 def test_where_no_worker_can_take_over_the_rest_is_made_here_and_left_for_mkdocs(monkeypatch):
     """As without workers: rendered here, unfinished (the plugin's ``finish`` takes over the logging of the
     process it runs in, which here would silence the build's own)."""

@@ -99,3 +99,23 @@ def test_an_orders_row_is_worked_out_once_and_again_for_another_model_of_it(fixe
     assert renderer.order_row(order) is renderer.order_row(order)
     renamed = order.model_copy(update={"intake": order.intake.model_copy(update={"project_name": "Renamed"})})
     assert renderer.order_row(renamed)[3] == "Renamed" and renderer.order_row(order)[3] == order.intake.project_name
+
+
+def test_a_dossiers_inputs_are_worked_out_once_for_every_edition_and_told_apart_by_language(fixed_repo, monkeypatch):
+    """What a dossier reads in any language is digested once per check (the build asks it for every dossier of
+    both editions); the page, its language and where its attachments are still make each edition's digest."""
+    checked = check_archive(fixed_repo, TODAY)
+    worked_out = []
+    facts = Renderer._dossier_facts
+    monkeypatch.setattr(Renderer, "_dossier_facts", lambda self, dossier, order: worked_out.append(order.id) or facts(self, dossier, order))
+    digests = {}
+    for language, attachments in (("zh-Hant", ""), ("en", "../")):
+        renderer = Renderer(checked, language, attachments)
+        digests[language] = {path: page.inputs() for path, page in renderer.dossier_plan() if hasattr(page, "inputs")}
+    orders = [order.id for _, order in Renderer(checked, "en").orders]
+    assert sorted(worked_out) == sorted(orders)
+    assert digests["zh-Hant"].keys() == digests["en"].keys() and len(digests["en"]) == len(orders)
+    assert all(digests["zh-Hant"][path] != digests["en"][path] for path in digests["en"])
+    again = Renderer(check_archive(fixed_repo, TODAY), "en", "../")  # another check: worked out afresh, the same
+    assert {path: page.inputs() for path, page in again.dossier_plan() if hasattr(page, "inputs")} == digests["en"]
+    assert len(worked_out) == 2 * len(orders)

@@ -66,13 +66,22 @@ class DossierPages(RendererBase):
 
     def dossier_inputs(self, page: Page, dossier: Dossier, order) -> str:
         """A digest of everything ``dossier`` reads, so a build can tell, without rendering it, that an order's page
-        is the one it made last time (``site.reuse``): its records, their problems, every version of them with
-        its commit and its approval, what is not committed, the loans of the order, its attachments and where they
-        are, the organisation (names), the policy (retention), the day and the language. The templates and the program are
-        part of every cache's key. Anything this page comes to read must be added here: ``test_reuse`` changes
-        each of them and watches the page."""
+        is the one it made last time (``site.reuse``): the page, its language and where its attachments are, and
+        what no language changes (``_dossier_facts``), worked out once for all the editions of one check."""
+        facts = self.checked.derived.setdefault("dossier inputs", {})
+        held = facts.get(order.id)
+        if held is None or held[0] is not dossier:
+            held = facts[order.id] = (dossier, self._dossier_facts(dossier, order))
+        return inputs_digest([page.path, self.language, self.attachments_root, held[1]])
+
+    def _dossier_facts(self, dossier: Dossier, order) -> str:
+        """A digest of what a dossier reads in any language: its records, their problems, every version of them
+        with its commit and its approval, what is not committed, the loans of the order, its attachments, the
+        organisation (names), the policy (retention) and the day. The templates and the program are part of
+        every cache's key. Anything the page comes to read must be added here: ``test_reuse`` changes each of
+        them and watches the page."""
         history = self.checked.history
-        parts: list = [page.path, self.language, self.attachments_root, self.catalog.today.isoformat(), history is not None, self._rule_records]
+        parts: list = [self.catalog.today.isoformat(), history is not None, self._rule_records]
         for entry in dossier.entries:
             parts.append((entry.path, entry.raw, cachefile.problem_rows(self.problems_by_path.get(entry.path, []))))
             for version in history.versions.get(entry.path, []) if history else ():
