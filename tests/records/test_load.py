@@ -183,3 +183,38 @@ def test_a_record_is_read_whole_up_to_one_byte_past_the_bound(tmp_path, monkeypa
     monkeypatch.setattr(os, "fstat", lambda fd: os.stat_result((*real(fd)[:6], 3, *real(fd)[7:])))
     assert read_bounded(small) == b"kind: order\n"
     assert len(read_bounded(large)) == safeyaml.MAX_BYTES + 1
+
+
+def test_attachments_are_listed_by_name_each_link_judged_and_nothing_else_listed(tmp_path: Path):
+    """What the site may publish of a dossier's attachments: files by name (nested ones by their path in the
+    folder), a link to a file only as inside when it resolves inside ``records/``; never a linked folder, a pipe,
+    nor a tree deeper than the archive allows."""
+    from generator.records.load import MAX_FOLDER_DEPTH
+
+    records = tmp_path / "records"
+    folder = records / "orders" / "2026" / "ORD-2026-0001" / "attachments"
+    (folder / "photos").mkdir(parents=True)
+    (folder / "contract.pdf").write_bytes(b"%PDF")
+    (folder / "photos" / "site.jpg").write_bytes(b"jpg")
+    (records / "organization.yaml").write_text("kind: organization\n")
+    (tmp_path / "secret.txt").write_text("not the archive's")
+    (folder / "policy.yaml").symlink_to(records / "organization.yaml")
+    (folder / "secret.txt").symlink_to(tmp_path / "secret.txt")
+    (folder / "gone.pdf").symlink_to(folder / "nowhere.pdf")
+    (folder / "elsewhere").symlink_to(tmp_path, target_is_directory=True)
+    os.mkfifo(folder / "pipe")
+    deep = folder.joinpath(*[f"d{i}" for i in range(MAX_FOLDER_DEPTH + 2)])
+    deep.mkdir(parents=True)
+    (deep / "buried.pdf").write_bytes(b"%PDF")
+    (records / "orders" / "2026" / "ORD-2026-0002").mkdir()  # no attachments folder: no entry
+    found = scan_attachments(tmp_path)
+    assert list(found) == ["ORD-2026-0001"]
+    files = found["ORD-2026-0001"]
+    assert files == {
+        "contract.pdf": True,
+        "gone.pdf": False,
+        "photos/site.jpg": True,
+        "policy.yaml": True,
+        "secret.txt": False,
+    }
+    assert list(files) == sorted(files)
