@@ -33,14 +33,14 @@ from generator.trail.rules import ORGANIZATION, POLICY
 def read_history(root: Path, use_cache: bool = True, reading: Reading | None = None) -> History | None:
     """The whole history of ``records/`` on the current branch, or None without git or commits.
 
-    With ``reading`` (a ``prefetch`` bringing the cache up to date), the work tree's state is read while it
-    finishes, and the history is then taken from the cache it wrote."""
+    With ``reading`` (a ``prefetch`` bringing the cache up to date), the history is taken from the cache it
+    wrote, and the work tree's state as it read it."""
     repo = open_repository(root)
     if repo is None:
         return None
-    uncommitted = uncommitted_records(repo)
-    if reading is not None:
-        reading.wait()
+    uncommitted = reading.wait() if reading is not None else None  # the prefetch read it as it started
+    if uncommitted is None:
+        uncommitted = uncommitted_records(repo)
     history = _trail(root, repo, use_cache)
     if history is None:
         return None
@@ -52,7 +52,7 @@ def read_history(root: Path, use_cache: bool = True, reading: Reading | None = N
 class Reading(Protocol):
     """What ``read_history`` waits for: a ``prefetch.Prefetch`` (this module cannot import it: it imports this one)."""
 
-    def wait(self) -> None: ...
+    def wait(self) -> dict[str, str] | None: ...
 
 
 def update_cache(root: Path) -> History | None:

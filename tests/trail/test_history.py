@@ -20,9 +20,11 @@ from generator.pipeline import check_archive
 from generator.trail import prefetch as prefetch_module
 from generator.trail.cache import cache_path, cached_head
 from generator.trail.diffs import diff_fields, flatten
+from generator.trail.gitlog import uncommitted_records
 from generator.trail.history import read_history
 from generator.trail.prefetch import prefetch
 from generator.trail.published import mark_published
+from generator.trail.repo import open_repository
 
 O5 = f"{dossier('ORD-2026-0005')}/order.yaml"
 TODAY_CHECK = date(2026, 3, 1)
@@ -225,3 +227,25 @@ def test_no_prefetch_outside_git_and_one_history_whatever_the_policy_says(tmp_pa
     reading.wait()
     reading.process.join(30)
     assert reading.process.exitcode == 0
+
+
+def test_the_prefetch_reads_the_work_trees_state_as_it_starts_and_hands_it_over(tmp_path, monkeypatch):
+    """``git status`` is read by the prefetch beside the records' check; the history the check reads has the
+    same uncommitted files as git says, and where the prefetch could not say, the check asks git itself."""
+    root = make_repo(tmp_path)
+    orders = sorted((root / "records" / "orders").glob("*/ORD-*/order.yaml"))
+    orders[0].write_text(orders[0].read_text(encoding="utf-8") + "# edited\n", encoding="utf-8")
+    orders[1].unlink()
+    (orders[2].parent / "change-requests").mkdir(exist_ok=True)
+    (orders[2].parent / "change-requests" / "CR-2026-0099.yaml").write_text("kind: change_request\n", encoding="utf-8")
+    expected = uncommitted_records(open_repository(root))
+    assert sorted(expected.values()) == ["deleted", "modified", "new"]
+    shutil.rmtree(cachefile.folder(root), ignore_errors=True)
+    reading = prefetch(root)
+    assert reading is not None and reading.wait() == expected
+    reading.process.join(30)
+    shutil.rmtree(cachefile.folder(root), ignore_errors=True)
+    assert check_archive(root, TODAY_CHECK).history.uncommitted == expected  # through the prefetch
+    monkeypatch.setattr(prefetch_module, "uncommitted_records", lambda repo: 1 / 0)
+    shutil.rmtree(cachefile.folder(root), ignore_errors=True)
+    assert check_archive(root, TODAY_CHECK).history.uncommitted == expected  # the check asked git itself
