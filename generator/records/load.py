@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import marshal
+import operator
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -75,7 +76,7 @@ def _walk(top: str, rel_top: str, found: list[tuple[str, Place]], problems: list
             problems.append(_layout(rel_folder.rstrip("/"), "too-deep", _TOO_DEEP, _TOO_DEEP_ZH))
             continue
         with os.scandir(folder) as scan:
-            entries = sorted(scan, key=lambda e: e.name)
+            entries = sorted(scan, key=_NAME)
         subfolders = []
         for entry in entries:
             name, rel = entry.name, rel_folder + entry.name
@@ -100,12 +101,15 @@ def _walk(top: str, rel_top: str, found: list[tuple[str, Place]], problems: list
                     )
                 )
             else:
-                place, problem = file_verdict(rel)
+                place, problem = _verdict(rel, name)  # a name file_verdict would ignore went on above
                 if place is not None:
                     found.append((f"{RECORDS_DIR}/{rel}", place))
                 elif problem is not None:
                     problems.append(problem)
         stack.extend(reversed(subfolders))
+
+
+_NAME = operator.attrgetter("name")
 
 
 def file_verdict(rel: str) -> tuple[Place | None, Problem | None]:
@@ -114,6 +118,10 @@ def file_verdict(rel: str) -> tuple[Place | None, Problem | None]:
     name = rel.rsplit("/", 1)[-1]
     if name in IGNORED_NAMES or any(part.startswith(".") for part in rel.split("/")) or is_attachment(rel):
         return None, None
+    return _verdict(rel, name)
+
+
+def _verdict(rel: str, name: str) -> tuple[Place | None, Problem | None]:
     if (place := place_of(rel)) is not None:
         return place, None
     if name.endswith(".yml"):
@@ -188,19 +196,29 @@ def read_archive(root: Path) -> Snapshot:
 
 def _read_files(root: Path) -> tuple[list[tuple[str, Place, bytes]], list[Problem]]:
     found, problems = find_files(root)
-    return [(path, place, read_bounded(root / path)) for path, place in found], problems
+    base = os.fspath(root)
+    return [(path, place, read_bounded(f"{base}/{path}")) for path, place in found], problems
 
 
-def read_bounded(path: Path) -> bytes:
+def read_bounded(path: str | os.PathLike[str]) -> bytes:
     """A record file's bytes, at most one more than ``safeyaml.MAX_BYTES``: an oversized file is refused unread.
 
     Read at the file's size: a buffer of the bound for each file, shrunk afterwards, left the heap in pieces
-    (112 MB more at 10,000 orders). A file that grows while it is read is read on, up to the bound."""
-    with open(path, "rb") as handle:
-        size = os.fstat(handle.fileno()).st_size
-        data = handle.read(min(size, safeyaml.MAX_BYTES) + 1)
-        if len(data) > size:
-            data += handle.read(safeyaml.MAX_BYTES + 1 - len(data))
+    (112 MB more at 10,000 orders). A file that grows while it is read is read on, up to the bound. Read with
+    the system's calls on a path given as text: a Python file object and a ``Path`` for each file took twice
+    as long (0.75 against 0.34 s for 40,777 files at 10,000 orders)."""
+    handle = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+    try:
+        size = os.fstat(handle).st_size
+        data = os.read(handle, min(size, safeyaml.MAX_BYTES) + 1)
+        if len(data) != size:  # it grew or shrank since, or the system read less: on to its end or the bound
+            parts, length = [data], len(data)
+            while length <= safeyaml.MAX_BYTES and (more := os.read(handle, safeyaml.MAX_BYTES + 1 - length)):
+                parts.append(more)
+                length += len(more)
+            data = b"".join(parts)
+    finally:
+        os.close(handle)
     return data
 
 
