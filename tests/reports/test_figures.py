@@ -119,3 +119,28 @@ def test_archive_figures(catalog):
         "Loans out today": 2,  # BR-2026-0001 (due 10-15: overdue) and BR-2026-0002 (due 12-10)
         "Loans overdue today": 1,
     }
+
+
+def test_what_is_owed_on_any_day_is_what_every_settlement_says(tmp_path):
+    """``Facts.owed`` looks only at the settlements billed in the day's month: on every day of a demo archive's
+    years, a day past today too, it gives what asking every settlement gives, in the same order."""
+    from datetime import timedelta
+
+    from generator.demo.archive import demo_files
+    from generator.pipeline import check_archive
+    from generator.reports.figures import Facts, outstanding
+
+    for rel, content in demo_files(60, seed=3).items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_bytes(content)
+    facts = Facts.of(check_archive(tmp_path, date(2026, 11, 20), history=False).catalog)
+
+    def asked_of_all(day: date) -> list[tuple]:
+        return [(s, i, a) for first, cleared, s in facts.billed if first <= day and (cleared is None or cleared > day) for i, a in outstanding(s, day)]
+
+    first = min(item[0] for item in facts.billed)
+    days = [first + timedelta(days=n) for n in range((facts.today - first).days + 40)]
+    owing = [day for day in days if facts.owed(day)]
+    assert len(facts.billed) > 20 and len(owing) > 100  # the check below has something to compare
+    assert any(cleared is not None and (cleared.year, cleared.month) != (first.year, first.month) for first, cleared, _ in facts.billed)
+    assert all(facts.owed(day) == asked_of_all(day) for day in days)
