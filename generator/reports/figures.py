@@ -16,6 +16,7 @@ from dataclasses import astuple, dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
+from operator import itemgetter
 
 from generator.records.catalog import Catalog, Dossier, retention_until
 from generator.reports.period import Period
@@ -142,8 +143,8 @@ class Facts:
         report for one more period does not walk the whole archive again."""
         index = self._index.get(name)
         if index is None:
-            pairs = sorted(((day, n, item) for n, (day, item) in enumerate(_ITEMS[name](self)) if day is not None), key=lambda x: x[:2])
-            index = self._index[name] = ([day for day, _, _ in pairs], [item for _, _, item in pairs])
+            pairs = sorted([pair for pair in _ITEMS[name](self) if pair[0] is not None], key=itemgetter(0))  # stable: a day's items as they came
+            index = self._index[name] = ([day for day, _ in pairs], [item for _, item in pairs])
         days, items = index
         if period.start is None:
             return items
