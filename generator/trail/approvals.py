@@ -159,7 +159,7 @@ def lifecycle_subjects(history: History, only: list[int] | None = None) -> dict[
             if version.change != "D":
                 subjects.update(entered_states(place.kind, previous, version.status))
                 if closed is not None and version.commit > closed:
-                    changed_fields = [c.field for c in version.diff] if version.change == "M" else ["(created)"]
+                    changed_fields = [change[0] for change in version.diff] if version.change == "M" else ["(created)"]
                     if reopens(place.kind, changed_fields):
                         subjects.add("closed_dossier")
             previous = version.status if version.change != "D" else None

@@ -257,6 +257,6 @@ def _shown(text: str) -> str:
 
 def diff_fields(before: dict[str, str], after: dict[str, str]) -> tuple[FieldChange, ...]:
     """What changed between two flattened versions, field by field, in the order of the new version."""
-    changes = [FieldChange(k, _shown(before[k]) if k in before else None, _shown(v)) for k, v in after.items() if before.get(k) != v]
-    changes += [FieldChange(k, _shown(v), None) for k, v in before.items() if k not in after]
+    changes: list[FieldChange] = [(k, _shown(before[k]) if k in before else None, _shown(v)) for k, v in after.items() if before.get(k) != v]
+    changes += [(k, _shown(v), None) for k, v in before.items() if k not in after]
     return tuple(changes)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from generator.trail.approvals import Approval
-from generator.trail.commits import History
+from generator.trail.commits import History, described
 
 CHANGE_WORDS = {"A": "created", "M": "changed", "D": "deleted"}
 
@@ -42,8 +42,8 @@ def versions_of(history: History | None, by_sha: dict[str, Approval], path: str)
                 "acknowledged": approval.acknowledged if approval else None,
                 "problems": [message for _, message, _ in approval.problems] if approval else [],
                 "problems_zh": [zh for _, _, zh in approval.problems] if approval else [],
-                "diff": [str(change) for change in version.diff],
-                "changes": [tuple(change) for change in version.diff],
+                "diff": [described(change) for change in version.diff],
+                "changes": list(version.diff),
             }
         )
     return out

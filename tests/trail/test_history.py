@@ -19,6 +19,7 @@ from generator.core import cachefile
 from generator.pipeline import check_archive
 from generator.trail import prefetch as prefetch_module
 from generator.trail.cache import cache_path, cached_head
+from generator.trail.commits import described
 from generator.trail.diffs import diff_fields, flatten
 from generator.trail.gitlog import uncommitted_records
 from generator.trail.history import read_history
@@ -47,18 +48,18 @@ def test_versions_and_field_diffs(tmp_path):
     assert second.trailers == (("lin.yating", "lin.yating@hongxin.example"),)
     assert second.branch_authors == (("chen.yichun", "chen.yichun@hongxin.example"),)
     assert versions[0].diff == ()  # a new record: the record itself says what it holds
-    assert [str(c) for c in versions[1].diff] == [f"intake.budget {budget} → 2000000"]
+    assert [described(c) for c in versions[1].diff] == [f"intake.budget {budget} → 2000000"]
 
 
 def test_flatten_and_diff_name_every_field():
     before = flatten({"a": {"b": 1, "c": [{"d": "x"}, {"d": "y"}]}, "e": True})
     after = flatten({"a": {"b": 2, "c": [{"d": "x"}]}, "f": "new"})
-    assert [str(c) for c in diff_fields(before, after)] == ["a.b 1 → 2", "f: + new", "a.c[1].d: − y", "e: − true"]
+    assert [described(c) for c in diff_fields(before, after)] == ["a.b 1 → 2", "f: + new", "a.c[1].d: − y", "e: − true"]
 
 
 def test_long_values_are_shortened_in_diffs():
-    [change] = diff_fields({"t": "a"}, {"t": "x" * 200 + "\nmore"})
-    assert len(change.new) == 80 and change.new.endswith("…")
+    [(_, _, new)] = diff_fields({"t": "a"}, {"t": "x" * 200 + "\nmore"})
+    assert len(new) == 80 and new.endswith("…")
 
 
 def test_cache_gives_the_same_history_and_extends_incrementally(tmp_path):
@@ -72,7 +73,7 @@ def test_cache_gives_the_same_history_and_extends_incrementally(tmp_path):
     extended = read_history(root)
     fresh = read_history(root, use_cache=False)
     assert len(extended.commits) == len(fresh.commits) == 2
-    assert [str(c) for c in extended.versions[O5][-1].diff] == [str(c) for c in fresh.versions[O5][-1].diff]
+    assert extended.versions[O5][-1].diff == fresh.versions[O5][-1].diff
 
 
 def test_a_history_loaded_from_its_cache_is_out_of_the_collectors_reach(tmp_path):
@@ -102,7 +103,7 @@ def test_equal_changes_and_ids_are_held_once_whether_read_from_git_or_from_the_c
     merge(root, "usd", ["lin.yating"], "2026-02-02T16:00:00+08:00")
     for history in (read_history(root), read_history(root)):  # from git (the cache written), then from the cache
         [five], [three] = history.versions[O5][-1].diff, history.versions[o3][-1].diff
-        assert str(five) == "intake.currency TWD → USD"
+        assert described(five) == "intake.currency TWD → USD"
         assert five is three
         by_sha = {c.sha: c for c in history.commits}
         for commit in history.commits:
