@@ -10,12 +10,13 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cached_property
+from functools import cached_property, partial
 from pathlib import Path
 from typing import Any
 
 from generator.core import cachefile
 from generator.core.problems import Problem, Severity, UserError
+from generator.core.processes import Beside
 from generator.records.calendar import archive_today
 from generator.records.catalog import Catalog, build_catalog
 from generator.records.layout import RECORDS_DIR, dossier_folder, place_of
@@ -111,12 +112,19 @@ def check_entries(
     found on the way): ``orders serve`` keeps those per file and checks again from memory."""
     broken, broken_dossiers = broken_records(problems)
     catalog = build_catalog(root, entries, today, attachments, broken, broken_dossiers)
-    if rules:
+    # With the history read into its cache already (a merge: the prefetch is done), judging it here (loading the
+    # cache, the new commits' approvals, the findings) and the rules take seconds each: the rules go to a process
+    # beside (at 10,000 orders 2.9 and 2.4 s). While the history is still being read, this process would only
+    # wait for it: the rules are done here, and no third process holds memory beside the reading.
+    judging = Beside(partial(run_rules, catalog)) if rules and history and reading is not None and reading.ready() else None
+    if rules and judging is None:
         problems.extend(run_rules(catalog))
     checked = Checked(catalog, problems)
     if history:
         _add_history(root, checked, reading)
-    problems.sort(key=lambda p: p.sort_key)
+    if judging is not None:
+        problems.extend(judging.result())
+    problems.sort(key=lambda p: p.sort_key)  # stable: the rules' problems and the history's never tie (rule ids differ)
     return checked
 
 

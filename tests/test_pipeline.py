@@ -133,3 +133,40 @@ def test_a_loan_moved_to_another_department_has_its_merge_judged_again(repo: Pat
     moved = _history_rows(check_archive(repo, TODAY))
     assert any(row[3] == "history.approver-not-authorised" and "BR-2026-0001 needs the approval of liu.yihsuan" in row[4] for row in moved)
     assert moved == _history_rows(_from_nothing(repo))
+
+
+def test_after_a_merge_the_rules_are_found_beside_the_history_and_find_the_same(repo: Path, monkeypatch, tmp_path: Path):
+    """A merge: the history's prefetch has brought its cache up to the new head by the time the rules run, so they
+    run in a process beside the history's judging. They find what they find in one process, in the same order;
+    while the history is still being read, they run here (this process would only wait)."""
+    import os
+
+    from generator.core import processes
+    from generator.trail.prefetch import Prefetch
+
+    check_archive(repo, TODAY)
+    on_branch(repo, "name", "chen.yichun", "2026-01-06T10:00:00+08:00", "renamed", lambda r: edit(r, ORDER, lambda d: d["intake"].update(project_name="x")))
+    merge(repo, "name", ["lin.yating"], "2026-01-07T10:00:00+08:00")
+    where = tmp_path / "rules-ran-in"
+    run_rules = pipeline.run_rules
+    monkeypatch.setattr(pipeline, "run_rules", lambda catalog: where.write_text(str(os.getpid())) and run_rules(catalog))
+    monkeypatch.setattr(Prefetch, "ready", lambda self: self.done.poll(60))  # the prefetch done: as after a merge
+    beside = check_archive(repo, TODAY)
+    assert int(where.read_text()) != os.getpid()
+
+    def rows(checked) -> list[tuple]:
+        return [(p.path, p.line, p.col, p.rule, p.message, p.severity) for p in checked.problems]
+
+    assert [row for row in rows(beside) if not row[3].startswith("history.")] and _history_rows(beside)
+    monkeypatch.setattr(processes, "can_fork", lambda: False)
+    for name in (TRAIL_CACHE, JUDGED_CACHE):
+        (cachefile.folder(repo) / name).unlink()
+    here = check_archive(repo, TODAY)
+    assert int(where.read_text()) == os.getpid() and rows(here) == rows(beside)
+
+    monkeypatch.undo()
+    monkeypatch.setattr(pipeline, "run_rules", lambda catalog: where.write_text(str(os.getpid())) and run_rules(catalog))
+    monkeypatch.setattr(Prefetch, "ready", lambda self: False)  # still reading
+    direct(repo, "tseng.yawen", "2026-01-08T10:00:00+08:00", "another", lambda r: edit(r, ORDER, lambda d: d["intake"].update(project_name="y")))
+    check_archive(repo, TODAY)
+    assert int(where.read_text()) == os.getpid()

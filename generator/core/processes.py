@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import gc
 import multiprocessing
 import os
+import pickle
 import signal
 import threading
 from collections.abc import Callable, Iterator
 from multiprocessing.process import BaseProcess
-from typing import Any
+from typing import Any, Generic, TypeVar
+
+T = TypeVar("T")
 
 APART = "apart-"
 """The name every thread starts with that never holds a lock a forked child could need: it only moves bytes
@@ -85,3 +89,56 @@ def worker_signals() -> None:
         signal.signal(signum, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOPPING)
+
+
+class Beside(Generic[T]):
+    """``work()`` done by a forked process while this one goes on with something else; ``result()`` is its value.
+
+    For work whose answer is small beside what it reads (the archive-wide rules read every record and find a
+    few thousand problems): the process shares this one's memory, so nothing is sent to it, and only the answer
+    comes back, pickled. Where no process can be forked, or the one forked fails in any way (an exception, a
+    kill, an answer cut short), ``result()`` does the work here: the same answer, or the same exception, later.
+    The process is out of the collector's way: a collection would write into every object it walks, and each
+    page of memory so written is copied into it."""
+
+    def __init__(self, work: Callable[[], T]) -> None:
+        self.work = work
+        self.pid: int | None = None
+        if not can_fork():
+            return
+        parent = os.getpid()
+        reading, writing = os.pipe()
+        try:
+            with signals_held():
+                pid = os.fork()
+        except OSError:  # no process to be had (a limit on processes, or memory)
+            os.close(reading)
+            os.close(writing)
+            return
+        if pid == 0:  # pragma: no cover - the forked process; what it answers is what the tests compare
+            os.close(reading)
+            try:
+                gc.disable()
+                worker_signals()
+                die_with_parent(parent)
+                answer = pickle.dumps(work(), pickle.HIGHEST_PROTOCOL)
+                with os.fdopen(writing, "wb") as pipe:
+                    pipe.write(answer)
+            finally:
+                os._exit(0)
+        os.close(writing)
+        self.pid, self.reading = pid, reading
+
+    def result(self) -> T:
+        if self.pid is None:
+            return self.work()
+        pid, self.pid = self.pid, None
+        try:
+            with os.fdopen(self.reading, "rb") as pipe:  # closed on any way out: a process still writing then ends
+                answer = pipe.read()
+        finally:
+            os.waitpid(pid, 0)
+        try:
+            return pickle.loads(answer)
+        except Exception:  # nothing, or part of an answer: the process failed
+            return self.work()

@@ -37,6 +37,13 @@ class Prefetch:
         self.process = start_helper(context, _prefetch, (root, os.getpid(), theirs, self.done), name="history-prefetch")
         theirs.close()
 
+    def ready(self) -> bool:
+        """Whether ``wait`` would return at once: the cache is written, or the process has ended."""
+        try:
+            return self.done.poll()
+        except (OSError, ValueError):  # closed: waited for already
+            return True
+
     def wait(self) -> dict[str, str] | None:
         """Until the cache is written (or the process has ended without writing it), not until the process is
         gone: handing back its memory takes it another 0.4 s at 10,000 orders, which nothing here waits for.

@@ -57,3 +57,32 @@ def test_a_signal_sent_as_a_helper_is_forked_never_runs_the_commands_handler():
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
     assert done.stdout.strip() == "['-15']" and "Traceback" not in done.stderr, done.stdout + done.stderr[-2000:]
+
+
+def test_work_beside_is_done_by_another_process_and_answers_as_if_done_here():
+    import os
+
+    here = os.getpid()
+    assert processes.Beside(lambda: (os.getpid(), [1, "two", {3: 4.0}])).result()[1] == [1, "two", {3: 4.0}]
+    assert processes.Beside(os.getpid).result() != here
+
+
+def test_work_beside_that_fails_there_is_done_here(monkeypatch):
+    """A process killed, or ended before it answered, or unable to start: the answer is worked out here, the same;
+    an exception is raised here, as it would have been."""
+    import os
+
+    import pytest
+
+    here = os.getpid()
+    assert processes.Beside(lambda: 42 if os.getpid() == here else os._exit(3)).result() == 42
+    assert processes.Beside(lambda: 42 if os.getpid() == here else os.kill(os.getpid(), signal.SIGKILL)).result() == 42
+
+    def unpicklable():
+        return lambda: None if os.getpid() != here else "made here"
+
+    assert processes.Beside(unpicklable).result()() == "made here"
+    with pytest.raises(ZeroDivisionError):
+        processes.Beside(lambda: 1 / 0).result()
+    monkeypatch.setattr(processes, "can_fork", lambda: False)
+    assert processes.Beside(os.getpid).result() == here
