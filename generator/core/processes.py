@@ -127,10 +127,10 @@ class Beside(Generic[T]):
             finally:
                 os._exit(0)
         os.close(writing)
-        self.pid, self.reading = pid, reading
+        self.pid, self.reading, self.owner = pid, reading, parent
 
     def result(self) -> T:
-        if self.pid is None:
+        if self.pid is None or os.getpid() != self.owner:  # not forked; or asked in a process forked since: not its child
             return self.work()
         pid, self.pid = self.pid, None
         try:
@@ -142,3 +142,10 @@ class Beside(Generic[T]):
             return pickle.loads(answer)
         except Exception:  # nothing, or part of an answer: the process failed
             return self.work()
+
+    def __del__(self) -> None:
+        """Never asked (the command stopped on an error first): the process, told so by its closed pipe, is let end."""
+        if self.pid is not None and os.getpid() == self.owner:
+            os.close(self.reading)
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(self.pid, 0)

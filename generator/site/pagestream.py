@@ -92,6 +92,7 @@ class PageStream:
         skip: Skip | None = None,
         retire: tuple[int, int] = RETIRE,
         skip_here: bool = False,
+        settle: Callable[[], Any] | None = None,
     ):
         self.plan: Plan | None = plan
         self.paths = [path for path, _ in plan]
@@ -112,6 +113,8 @@ class PageStream:
         if plan and (can_fork() if parallel is None else parallel):
             if skip_here and skip is not None:
                 self.order = self._skip_here(plan, skip)
+            if settle is not None:  # what the renderers left to a process beside, had before they are forked
+                settle()
             self.context = multiprocessing.get_context("fork")
             self.taken = self.context.Value("q", 0)
             for _ in range(min(workers or usable_cores(), len(self.order))):

@@ -216,7 +216,8 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
             self.earlier = earlier
             checked = self._checked(today, snapshot, reading)
             self.problems = checked.problems
-            plan = Renderer(checked, self.language, self.attachments_root).plan()
+            renderer = Renderer(checked, self.language, self.attachments_root)
+            plan = renderer.plan()
             if self.skipping:  # MkDocs reads the navigation's pages first: their titles decide which pages it may skip
                 plan.sort(key=lambda page: page[0] not in IN_NAV)
             self.pages = PageFile(self.root, self.language)
@@ -253,8 +254,10 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
             # Workers render and convert the pages while MkDocs works; once they have them, this process
             # lets go of the archive and its history (nothing here holds them after this method).
             converter = _Converter(config, files, earlier, trust_inputs=earlier is not None and earlier.reuse.get("program") == sitecache.code_digest())
-            self.stream = PageStream(plan, finish=converter, store=self.pages, earlier=earlier, skip=converter.unchanged, skip_here=converter.trust_inputs)
-            del plan, checked
+            self.stream = PageStream(
+                plan, finish=converter, store=self.pages, earlier=earlier, skip=converter.unchanged, skip_here=converter.trust_inputs, settle=renderer.settle
+            )
+            del plan, checked, renderer
         self.search = self._search_index(cached is not None, files)
         origin = "cache" if cached is not None else "records"
         log.info(f"order-archive: {self.pages_total} pages ({self.language}) from the {origin} in {time.perf_counter() - started:.1f} s")

@@ -86,3 +86,36 @@ def test_work_beside_that_fails_there_is_done_here(monkeypatch):
         processes.Beside(lambda: 1 / 0).result()
     monkeypatch.setattr(processes, "can_fork", lambda: False)
     assert processes.Beside(os.getpid).result() == here
+
+
+def test_work_beside_never_asked_for_ends_with_its_answer_unread():
+    """A large answer fills the pipe: the process would wait on it for ever; dropped, it is told and ends."""
+    import gc
+    import os
+
+    beside = processes.Beside(lambda: b"x" * (8 << 20))
+    pid = beside.pid
+    del beside
+    gc.collect()
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return
+    raise AssertionError(f"process {pid} is still there")
+
+
+def test_work_beside_asked_in_a_process_forked_since_is_done_there():
+    """A page worker forked after a ``Beside`` began is not the parent of its process: it works the answer out itself."""
+    import os
+
+    beside = processes.Beside(lambda: os.getpid())
+    reading, writing = os.pipe()
+    child = os.fork()
+    if child == 0:  # pragma: no cover - the forked process
+        os.close(reading)
+        os.write(writing, str(beside.result() == os.getpid()).encode())
+        os._exit(0)
+    os.close(writing)
+    os.waitpid(child, 0)
+    assert os.read(reading, 10) == b"True"
+    assert beside.result() not in (os.getpid(), child)

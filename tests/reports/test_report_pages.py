@@ -41,3 +41,21 @@ def test_every_month_with_activity_has_a_page_however_old(archive):
     oldest = min(wanted)[len("reports/") : -len(".md")]
     row = next(r for r in index.split("<tr>") if f'href="reports/{oldest[:4]}.html"' in r)
     assert f'href="reports/{oldest}.html">{oldest[5:]}</a>' in row and "<th>Months</th>" in index
+
+
+def test_the_reports_are_worked_out_beside_the_plan_and_had_before_the_workers_fork(archive, monkeypatch):
+    """The plan starts a process for every period's report and goes on; ``settle`` has them here (before the page
+    workers fork); the pages are those of reports worked out in this process."""
+    from generator.core import processes
+    from generator.site.render import Renderer
+
+    checked = check_archive(archive, TODAY, history=False)
+    renderer = Renderer(checked, "en")
+    plan = renderer.plan()
+    assert checked.derived["reports beside"].pid is not None  # a process is working them out
+    renderer.settle()
+    assert "reports beside" not in checked.derived and len(checked.derived["reports"]) > 12
+    pages = {path: render() for path, render in plan if path.startswith("reports")}
+    monkeypatch.setattr(processes, "can_fork", lambda: False)
+    here = check_archive(archive, TODAY, history=False)
+    assert {path: render() for path, render in Renderer(here, "en").plan() if path.startswith("reports")} == pages

@@ -273,3 +273,12 @@ def test_a_worker_copies_no_more_of_the_archive_than_its_share_of_pages_reads():
         control = max(finished for _, finished in staying.pages().values())
     assert control > 28, control  # the attack on memory this defends against: a worker ends with half the archive
     assert most < 16, most
+
+
+def test_settle_comes_before_any_worker_is_forked():
+    """``settle`` has here what a process beside worked out for the pages: every worker then shares it."""
+    settled: list[bool] = []
+    pages = [(f"p{i}.md", lambda: f"settled: {bool(settled)}") for i in range(6)]
+    with PageStream(pages, parallel=True, workers=2, settle=lambda: settled.append(True)) as stream:
+        assert {markdown for markdown, _ in stream.pages().values()} == {"settled: True"}
+    assert settled == [True]

@@ -34,8 +34,13 @@ class Renderer(DossierPages, OrderIndexes, ArchivePages, ReportPages, Compliance
         """Every page's path, in order, and how to render it: the paths are known before anything is rendered,
         so the build can hand MkDocs the whole list while a second process renders the pages (with the
         templates compiled here, once)."""
+        self.start_reports()  # beside, while the rest is planned (``settle`` before any worker forks)
         compile_all(self.env)
         return self.dossier_plan() + self.index_plan()
+
+    def settle(self) -> None:
+        """What the plan left to a process beside, had here: call before forking the processes that render the pages."""
+        self.settle_reports()
 
     def dossier_plan(self) -> list[tuple[str, Callable[[], str]]]:
         self._rule_records  # noqa: B018 (here, before the workers fork: each of them worked it out again)
