@@ -64,7 +64,6 @@ class ReportPages(RendererBase):
         return self._reports[period]
 
     def report_plan(self) -> list[tuple[str, Callable[[], str]]]:
-        self.start_reports()
         plan = [("reports.md", partial(self.reports, Page("reports.md", self.language)))]
         for period in self.report_periods:
             path = f"reports/{period.label}.md"
