@@ -859,7 +859,7 @@ def build_site(root: Path, strict: bool = False, today: date | None = None, site
     made, kept = sum(p.converted for p in built), sum(p.kept for p in built)
     _write_head(root, temporary)
     fault_point("site.before-swap")
-    old = target.with_name(f".{target.name}.old-{os.getpid()}")
+    old = target.with_name(f".{target.name}.old-{time.time_ns()}.{os.getpid()}")  # the last build's may not be gone yet
     replace_folder(temporary, target, old)
     fault_point("site.after-swap")
     if old.exists():

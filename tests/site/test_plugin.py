@@ -396,6 +396,20 @@ def test_the_replaced_site_is_deleted_after_the_new_one_is_in_place(archive):
     assert not any(root.glob(".site.*"))
 
 
+def test_a_build_right_after_another_in_one_process_puts_its_replaced_site_beside_the_last_one(archive, monkeypatch):
+    """The replaced site is deleted in the background; a second build of the same process (``orders serve``, a
+    test) may come before it is gone. Each replaced site has a name of its own: once both were ``.site.old-PID``,
+    and the second swap failed on the first's folder (a CI run met it)."""
+    from generator.site import plugin
+
+    root = with_site(archive)
+    build(root)
+    monkeypatch.setattr(plugin, "_remove_later", lambda folder: None)  # neither deletion is done yet
+    build(root)
+    build(root)
+    assert (root / "site/index.html").is_file() and len(list(root.glob(".site.old-*"))) == 2
+
+
 def test_unchanged_attachments_are_linked_from_the_last_site_and_changed_ones_copied(archive):
     root = with_site(archive)
     build(root)
