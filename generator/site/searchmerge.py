@@ -50,6 +50,7 @@ from typing import Any, NamedTuple
 import cbor2
 
 from generator.core.files import write_whole
+from generator.site import searchpatch
 
 SIGNATURE = b"pagefind_dcd"
 CHUNK_SIZE = 20_000  # Pagefind's own measure of a chunk: its words' pages and locations
@@ -199,7 +200,8 @@ class _Kept:
             yield marshal.load(self.body)
 
     def record(self, value: Any) -> None:
-        self.recorded.append(marshal.dumps(value))
+        if len(self.recorded) <= self.chunk_count:  # read twice (a patch given up: ``searchpatch``), recorded once
+            self.recorded.append(marshal.dumps(value))
 
     def save(self) -> None:
         """Write what this join read of the part, once it read all of it (nothing if it was the file's)."""
@@ -259,10 +261,20 @@ def merge(folders: list[Path], out: Path, previous: Path | None = None, decoded:
     fields = sorted({field for part in parts for field in part.meta[5]})
     renumber = [None if part.meta[5] == fields else {i: fields.index(f) for i, f in enumerate(part.meta[5])} for part in parts]
     out.mkdir(parents=True)
+    (out / "index").mkdir()
     _copy_scripts(parts[0].folder, out)
-    names, bundle = _Names(language), _Bundle(out, previous)
+    bundle = _Bundle(out, previous)
     pages = _fragments(parts, out)
-    chunks = _word_index(parts, renumber, bundle, names)
+    last = searchpatch.Join.last(decoded, previous, language) if decoded is not None and previous is not None else None
+    with ThreadPoolExecutor(2) as packers:  # compressing lets go of the interpreter's lock: the joining goes on
+        names = _Names(language)
+        chunker = _Chunker(bundle, names, packers)
+        if last is None or not searchpatch.patch(last, parts, fields, renumber, chunker):
+            chunker.discard()
+            names = _Names(language)  # whatever a patch given up named
+            chunker = _Chunker(bundle, names, packers)
+            _word_index(parts, renumber, chunker)
+        chunks = chunker.finish()
     filters = _filters(parts, bundle, names)
     meta = cbor2.dumps([version, pages, chunks, filters, [], fields])
     meta_name = f"{language}_{hashlib.sha1(meta).hexdigest()[: len(language) + 8]}"
@@ -273,6 +285,8 @@ def merge(folders: list[Path], out: Path, previous: Path | None = None, decoded:
     for part in parts:
         if part.kept is not None:
             part.kept.save()
+    if decoded is not None:  # after the parts' words: a record names them by their keys
+        searchpatch.Join.record(decoded, out, version, meta, meta_name, parts, fields, chunker.chunks)
     return len(pages)
 
 
@@ -304,8 +318,27 @@ def _fragments(parts: list[Part], out: Path) -> list:
     return pages
 
 
-def _word_index(parts: list[Part], renumber: list[dict | None], out: _Bundle, names: _Names) -> list:
-    """Every part's words merged in order, written in chunks; the chunks' metadata [[first, last, name]].
+def _word_index(parts: list[Part], renumber: list[dict | None], chunker: _Chunker) -> None:
+    """Every part's words merged in order, each word's entries joined, cut into chunks (``_Chunker``)."""
+    merged = heapq.merge(*(part.words(i) for i, part in enumerate(parts)), key=lambda w: w[0])
+    for word, group in itertools.groupby(merged, key=lambda w: w[0]):
+        entries = [(parts[i].offset, renumber[i], entry) for _, i, entry in group]
+        chunker.add(word, _joined(word, entries), sum(entry.pages.size for _, _, entry in entries))
+
+
+class Chunk(NamedTuple):
+    """A chunk of the joined word index as the join that wrote it recorded it (``searchpatch``): its first and
+    last words whole, the SHA-1 of its content, its file's name, the weight of its first word (``_Chunker``)."""
+
+    first: str
+    last: str
+    digest: str
+    name: str
+    first_weight: int
+
+
+class _Chunker:
+    """The joined word index cut into chunks and written.
 
     A query loads the whole chunk of each of its words, found by these first and last words. Pagefind closes a
     chunk once it reaches ``CHUNK_SIZE`` and writes each bound as the shortest start that tells two chunks
@@ -313,36 +346,78 @@ def _word_index(parts: list[Part], renumber: list[dict | None], out: _Bundle, na
     and a word past a shortened last word (1111 after 11, for 1199) fell between two chunks, so the query
     loaded every chunk that might hold words it begins. At 50,000 orders an order number's query took 300 KB
     more for these. Here a word heavier than a quarter of a chunk has a chunk of its own, and the last word is
-    written whole: a word of the index is in exactly one chunk's range, a light word's chunk holds light words."""
-    (out.folder / "index").mkdir()
-    chunks: list[list] = []
-    chunk: list[bytes] = []
-    words: list[str] = []
-    size = 0
-    written: list[Future] = []
-    with ThreadPoolExecutor(2) as packers:  # compressing lets go of the interpreter's lock: the joining goes on
-        merged = heapq.merge(*(part.words(i) for i, part in enumerate(parts)), key=lambda w: w[0])
-        for word, group in itertools.groupby(merged, key=lambda w: w[0]):
-            entries = [(parts[i].offset, renumber[i], entry) for _, i, entry in group]
-            weight = sum(entry.pages.size for _, _, entry in entries)
-            heavy = weight >= CHUNK_SIZE // 4
-            if chunk and (heavy or size + weight > CHUNK_SIZE):
-                chunks.append(_write_chunk(words, chunk, out, names, written, packers))
-                chunk, words, size = [], [], 0
-            chunk.append(_joined(word, entries))
-            words.append(word)
-            size += weight
-            if heavy or size >= CHUNK_SIZE:
-                chunks.append(_write_chunk(words, chunk, out, names, written, packers))
-                chunk, words, size = [], [], 0
-        if chunk:
-            chunks.append(_write_chunk(words, chunk, out, names, written, packers))
-    for done in written:
-        done.result()  # a file that could not be written fails the joining
-    for before, after in itertools.pairwise(chunks):
-        common = next((i for i, (a, b) in enumerate(zip(before[1], after[0], strict=False)) if a != b), min(len(before[1]), len(after[0])))
-        after[0] = after[0][: common + 1]  # the shortest start that tells it from the chunk before
-    return chunks
+    written whole: a word of the index is in exactly one chunk's range, a light word's chunk holds light words.
+
+    Whatever the words before it, a chunk starts empty: a chunk whose words are the last join's, met where a
+    chunk starts, is the last join's chunk (``searchpatch`` links it, unread)."""
+
+    def __init__(self, out: _Bundle, names: _Names, packers: ThreadPoolExecutor) -> None:
+        self.out, self.names, self.packers = out, names, packers
+        self.chunks: list[Chunk] = []
+        self.written: list[Future] = []
+        self.words: list[str] = []
+        self.entries: list[bytes] = []
+        self.size = 0
+        self.first_weight = 0
+
+    @property
+    def pending(self) -> bool:
+        """Whether a chunk is begun (the next word may close it)."""
+        return bool(self.entries)
+
+    def closes_before(self, weight: int) -> bool:
+        """Whether a word of ``weight`` added next closes the chunk begun before it is added."""
+        return self.pending and (weight >= CHUNK_SIZE // 4 or self.size + weight > CHUNK_SIZE)
+
+    def add(self, word: str, entry: bytes, weight: int) -> None:
+        heavy = weight >= CHUNK_SIZE // 4
+        if self.closes_before(weight):
+            self.close()
+        if not self.entries:
+            self.first_weight = weight
+        self.entries.append(entry)
+        self.words.append(word)
+        self.size += weight
+        if heavy or self.size >= CHUNK_SIZE:
+            self.close()
+
+    def close(self) -> None:
+        """End the chunk begun (nothing if none is)."""
+        if not self.entries:
+            return
+        data = b"".join([b"\x81", _encode_head(4, len(self.entries)), *self.entries])
+        digest = hashlib.sha1(data).hexdigest()
+        name = self.names.name(digest)
+        self.written.append(self.packers.submit(self.out.write, f"index/{name}.pf_index", data))
+        self.chunks.append(Chunk(self.words[0], self.words[-1], digest, name, self.first_weight))
+        self.words, self.entries, self.size = [], [], 0
+
+    def link(self, chunk: Chunk, source: Path) -> None:
+        """A chunk of the last join, its file ``source`` (checked by the caller), where no chunk is begun."""
+        assert not self.entries
+        name = self.names.name(chunk.digest)
+        _link(source, self.out.folder / "index" / f"{name}.pf_index")
+        self.chunks.append(chunk._replace(name=name))
+
+    def discard(self) -> None:
+        """Forget every chunk, and remove the files written (a patch given up: ``searchpatch``)."""
+        for done in self.written:
+            done.exception()  # waited for; what failed is written anew
+        shutil.rmtree(self.out.folder / "index", ignore_errors=True)
+        (self.out.folder / "index").mkdir()
+        self.chunks, self.written = [], []
+        self.words, self.entries, self.size = [], [], 0
+
+    def finish(self) -> list:
+        """The chunks' metadata [[first, last, name]], once every chunk is on disk."""
+        self.close()
+        for done in self.written:
+            done.result()  # a file that could not be written fails the joining
+        listed = [[chunk.first, chunk.last, chunk.name] for chunk in self.chunks]
+        for before, after in itertools.pairwise(listed):
+            common = next((i for i, (a, b) in enumerate(zip(before[1], after[0], strict=False)) if a != b), min(len(before[1]), len(after[0])))
+            after[0] = after[0][: common + 1]  # the shortest start that tells it from the chunk before
+        return listed
 
 
 # -- word entries as bytes -------------------------------------------------------------------------------------
@@ -396,6 +471,7 @@ class _Word:
     word: str
     pages: _Pages
     variants: list[tuple[str, _Pages]]
+    span: tuple[int, int] = (0, 0)  # where its entry is in the chunk it was read from (``searchpatch``)
 
 
 def _head(data: bytes, at: int, major: int, name: str) -> tuple[int, int]:
@@ -449,6 +525,7 @@ def _words(data: bytes, name: str) -> Iterator[_Word]:
     _, at = _head(data, 0, 4, name)
     count, at = _head(data, at, 4, name)
     for _ in range(count):
+        start = at
         _, at = _head(data, at, 4, name)
         word, at = _text(data, at, name)
         pages, at = _pages(data, at, name)
@@ -459,7 +536,7 @@ def _words(data: bytes, name: str) -> Iterator[_Word]:
             form, at = _text(data, at, name)
             form_pages, at = _pages(data, at, name)
             variants.append((form, form_pages))
-        yield _Word(word, pages, variants)
+        yield _Word(word, pages, variants, (start, at))
     if at != len(data):
         raise BundleMergeError(f"{name}.pf_index: {len(data) - at} bytes after its last word")
 
@@ -506,13 +583,6 @@ def _renumber_fields(locations: list, fields: dict) -> list:
     """Meta-field locations with the joined bundle's field numbers (a field's locations follow -(its number + 1)).
     Both lists of fields are sorted, so the numbers keep their order and the groups need no sorting again."""
     return [-(fields[-value - 1] + 1) if value < 0 else value for value in locations]
-
-
-def _write_chunk(words: list[str], entries: list[bytes], out: _Bundle, names: _Names, written: list[Future], packers: ThreadPoolExecutor) -> list:
-    data = b"".join([b"\x81", _encode_head(4, len(entries)), *entries])
-    name = names.name(hashlib.sha1(data).hexdigest())
-    written.append(packers.submit(out.write, f"index/{name}.pf_index", data))
-    return [words[0], words[-1], name]
 
 
 def _write_named(out: _Bundle, folder: str, suffix: str, value: Any, names: _Names) -> str:

@@ -165,10 +165,10 @@ def test_a_part_damaged_in_the_cache_is_indexed_again_and_a_part_no_page_has_is_
     parted(store, PAGES, tmp_path / "first")
     fragment = next((store / "2025-00" / "fragment").iterdir())
     fragment.write_bytes(fragment.read_bytes()[:10])  # cut short, as by a cache restored in part
-    assert sorted(p.name for p in (store / ".decoded").iterdir()) == ["2025-00.words", "2026-00.words", "pages.words"]
+    assert sorted(p.name for p in (store / ".decoded").iterdir()) == ["2025-00.words", "2026-00.words", "joined.state", "pages.words"]
     assert parted(store, PAGES[:2] + PAGES[3:], tmp_path / "second") == ["2025-00"]
     assert sorted(p.name for p in store.iterdir()) == [".decoded", "2025-00", "pages"]
-    assert sorted(p.name for p in (store / ".decoded").iterdir()) == ["2025-00.words", "pages.words"], "what the joining kept of each part"
+    assert sorted(p.name for p in (store / ".decoded").iterdir()) == ["2025-00.words", "joined.state", "pages.words"], "what the joining kept of each part"
     assert answers(tmp_path / "second")["pages"].keys() == {"/dossiers/ORD-2025-0001.html", "/dossiers/ORD-2025-0002.html", "/reports.html"}
 
 
@@ -207,7 +207,7 @@ def test_stopped_while_a_part_is_indexed_nothing_runs_on_and_the_next_build_clea
     (store / ".decoded" / ".2025-00.words.999999999.tmp").write_bytes(b"left by a joining that was killed")
     parted(store, PAGES, tmp_path / "next")
     assert sorted(p.name for p in store.iterdir()) == [".decoded", "2025-00", "2026-00", "pages"]
-    assert sorted(p.name for p in (store / ".decoded").iterdir()) == ["2025-00.words", "2026-00.words", "pages.words"]
+    assert sorted(p.name for p in (store / ".decoded").iterdir()) == ["2025-00.words", "2026-00.words", "joined.state", "pages.words"]
 
 
 def test_a_generator_folder_in_the_archive_is_never_run_by_the_joining(tmp_path, monkeypatch):

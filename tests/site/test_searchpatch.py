@@ -1,0 +1,136 @@
+"""A join made again only where parts changed is byte for byte the join of every part."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+from test_searchmerge import _files, bundle, other, page
+
+from generator.site import searchmerge, searchpatch
+from generator.site.searchindex import searchable
+from generator.site.searchmerge import merge
+
+
+@pytest.fixture
+def joins(tmp_path, monkeypatch):
+    """Parts of three years and other pages, joined once with a record; ``again(edits)`` indexes the edited parts
+    anew, joins beside the last bundle and returns (the bundle, whether every part was joined again), after
+    checking it against a join of every part from nothing."""
+    monkeypatch.setattr(searchmerge, "CHUNK_SIZE", 400)  # dozens of chunks: edits fall in some, move bounds of others
+    pages = {str(year): [page(year, n) for n in range(1, 31)] for year in (2024, 2025, 2026)}
+    pages["pages"] = [other(name) for name in ("archive", "reports", "guides")]
+    decoded = tmp_path / "decoded"
+    folders = {name: bundle(listed, tmp_path / "v0" / name) for name, listed in pages.items()}
+    merge(list(folders.values()), tmp_path / "joined0", decoded=decoded)
+    state = {"last": tmp_path / "joined0", "round": 0}
+    full = []
+    real = searchmerge._word_index
+    monkeypatch.setattr(searchmerge, "_word_index", lambda *a: full.append(1) or real(*a))
+
+    def again(edits: dict[str, dict[int, str]]):
+        state["round"] += 1
+        n = state["round"]
+        for name, changed in edits.items():
+            for number, html in changed.items():
+                url = pages[name][number][0]
+                pages[name][number] = (url, html if html.startswith("<!doctype") else searchable(html, "zh-Hant"))
+            folders[name] = bundle(pages[name], tmp_path / f"v{n}" / name)
+        full.clear()
+        out = tmp_path / f"joined{n}"
+        count = merge(list(folders.values()), out, previous=state["last"], decoded=decoded)
+        every = bool(full)
+        plain = tmp_path / f"plain{n}"
+        assert merge(list(folders.values()), plain) == count
+        assert _files(out) == _files(plain)
+        state["last"] = out
+        return out, every
+
+    return again
+
+
+def dossier(year: int, number: int, text: str) -> str:
+    order = f"ORD-{year}-{number:04d}"
+    return f'<h1>{order}</h1><p>{text}</p><span data-pagefind-filter="年度">{year}</span><span data-pagefind-filter="客戶">宏遠物流股份有限公司</span>'
+
+
+def test_one_page_edited_is_joined_again_in_the_chunks_of_its_changed_words_alone(joins, monkeypatch):
+    read, changed = [], []
+    real, real_changes = searchpatch.Join.chunk_words, searchpatch._changes
+    monkeypatch.setattr(searchpatch.Join, "chunk_words", lambda self, chunk, about: read.append(chunk.name) or real(self, chunk, about))
+    monkeypatch.setattr(searchpatch, "_changes", lambda *a: changed.append(found := real_changes(*a)) or found)
+    out, every = joins({"2025": {3: page(2025, 4)[1].replace("</div></body>", "<p>zebra</p></div></body>")}})  # a word at the end
+    assert not every and sorted(changed[0]) == ["zebra"] and len(read) == 1 and len(list((out / "index").iterdir())) > 100
+    read.clear()
+    _, every = joins({"2025": {3: page(2025, 4)[1].replace("</dd>", " 專案</dd>", 1)}})  # a word early: the others move
+    assert not every and len(read) <= len(changed[1]) < 100
+
+
+def test_words_new_to_the_index_before_the_first_and_after_the_last_and_words_gone_from_it(joins):
+    _, every = joins({"2024": {0: dossier(2024, 1, "0000first zzzzlast w3 onlyhere onlyhere2")}})
+    assert not every
+    _, every = joins({"2024": {0: dossier(2024, 1, "w3")}})  # onlyhere, 0000first, zzzzlast leave the index
+    assert not every
+
+
+def test_a_word_made_heavy_and_light_again_moves_the_bounds_of_the_chunks_after_it(joins):
+    heavy = " ".join(["w5"] * 150 + ["w6 w7"] * 60)
+    _, every = joins({"2026": {10: dossier(2026, 11, heavy), 11: dossier(2026, 12, heavy)}})
+    assert not every
+    _, every = joins({"2026": {10: dossier(2026, 11, "w5"), 11: dossier(2026, 12, "w6")}})
+    assert not every
+
+
+def test_variants_of_a_word_keep_the_order_a_join_of_every_part_gives_them(joins):
+    """résumè and resumé are variants of resume, listed in the order each first appears, part by part, page by page."""
+    _, every = joins({"2025": {0: dossier(2025, 1, "résumè"), 1: dossier(2025, 2, "resumé")}})
+    assert not every
+    _, every = joins({"2026": {0: dossier(2026, 1, "résumé resumé")}})
+    assert not every
+    _, every = joins({"2025": {0: dossier(2025, 1, "resumé"), 2: dossier(2025, 3, "résumè")}})  # 2025 lists them otherwise now
+    assert not every
+    _, every = joins({"2025": {0: dossier(2025, 1, "cafe"), 1: dossier(2025, 2, "cafe"), 2: dossier(2025, 3, "cafe")}})
+    assert every  # resumé first in 2026 now: where it goes among 2026's variants only 2026's words tell
+    _, every = joins({"2025": {0: dossier(2025, 1, "resumé"), 1: dossier(2025, 2, "résumé")}, "2026": {0: dossier(2026, 1, "cafe")}})
+    assert every  # two parts changed, of four: every part joined
+
+
+def test_a_second_edit_of_the_same_part_patches_the_patched_join(joins):
+    for round_ in range(4):
+        _, every = joins({"2024": {round_ * 5: dossier(2024, round_ * 5 + 1, f"w{round_} 第{round_}版 edit{round_}")}})
+        assert not every
+
+
+def test_anything_the_record_cannot_vouch_for_joins_every_part(joins, tmp_path):
+    joins({"2024": {1: dossier(2024, 2, "first edit")}})
+    last = tmp_path / "joined1"
+    chunk = next(c for c in (last / "index").iterdir())
+    data = searchmerge.unpack(chunk)
+    chunk.unlink()
+    chunk.write_bytes(searchmerge.gzip.compress(searchmerge.SIGNATURE + data[:-1] + b"\x00", mtime=0))  # another content
+    _, every = joins({"2024": {1: dossier(2024, 2, "second edit")}})
+    assert every
+    record = tmp_path / "decoded" / searchpatch.RECORD
+    damaged = bytearray(record.read_bytes())
+    damaged[-1] ^= 1
+    record.write_bytes(bytes(damaged))
+    _, every = joins({"2024": {1: dossier(2024, 2, "third edit")}})
+    assert every
+    _, every = joins({"2024": {1: dossier(2024, 2, "fourth edit")}})  # recorded again by the join before
+    assert not every
+
+
+def test_a_part_with_more_pages_or_another_bundle_beside_joins_every_part(joins, tmp_path):
+    joins({"2025": {2: dossier(2025, 3, "an edit")}})
+    shutil.rmtree(tmp_path / "joined1" / "index")
+    os.mkdir(tmp_path / "joined1" / "index")  # the last bundle's chunks are gone
+    _, every = joins({"2025": {2: dossier(2025, 3, "another edit")}})
+    assert every
+
+
+def test_a_changed_part_without_a_meta_field_others_have_is_numbered_as_a_join_of_every_part_numbers_it(joins):
+    """The other pages have no ``client`` field, the dossiers have: their part's meta locations are numbered anew."""
+    html = '<h1>archive</h1><p>保存期限 retention w3 w5 pacific</p><span data-pagefind-meta="title">保存</span>'
+    _, every = joins({"pages": {0: html}})
+    assert not every
