@@ -341,7 +341,7 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
         kept = None if searched is None else self.outputs.keep(file.dest_uri, self.pages.facts(path)[1])
         if kept is None:
             return False
-        self._keep(str(kept), file.abs_dest_path)
+        self._keep(kept, file.abs_dest_path)
         if self.search is not None and searched:
             self.search.add_kept(page_url(file.dest_uri), bytes.fromhex(searched), lambda: searchable(self.pages.html(path), self.language))
         file.page.skipped = True
@@ -369,7 +369,7 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
         if isinstance(page, _ConvertedPage):
             page.written()
             if page.kept is not None:  # the earlier site's file is this page's, byte for byte
-                self._keep(str(page.kept), page.file.abs_dest_path)
+                self._keep(page.kept, page.file.abs_dest_path)
                 output = ""  # MkDocs writes nothing (and says so at debug level: ``_QuietKept``)
             elif self.outputs is not None:
                 self.outputs.wrote(page.file.dest_uri, output.encode("utf-8", errors="xmlcharrefreplace"))
@@ -594,7 +594,7 @@ class _ConvertedPage(Page):
 
     conversion: tuple | None = None
     delivered: str | None = None
-    kept: Path | None = None  # the earlier site's HTML file of this page, when it is this build's byte for byte
+    kept: str | None = None  # the earlier site's HTML file of this page, when it is this build's byte for byte
     _held: str | None = None  # HTML set on the page (a conversion made here, or changed by a plugin)
     _lent: str | None = None  # the HTML last read from the page file, until the page is written
     _stored = False

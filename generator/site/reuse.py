@@ -161,17 +161,18 @@ class Outputs:
     def key(self, dest: str, record_digest: str) -> str:
         return digest(f"{self.shell}\0{dest}\0{record_digest}".encode())
 
-    def keep(self, dest: str, record_digest: str | None) -> Path | None:
-        """The earlier site's file for ``dest`` when this build would write the same bytes, or None."""
+    def keep(self, dest: str, record_digest: str | None) -> str | None:
+        """The earlier site's file for ``dest`` when this build would write the same bytes, or None. (A path as
+        text: asked of every page of a merge's build, twice an edition, ``pathlib`` was a fifth of the asking.)"""
         if self.shell is None or record_digest is None:
             return None
         key = self.keys[dest] = self.key(dest, record_digest)
         before = self.earlier.get(dest)
         if before is None or before[0] != key or self.earlier_site is None:
             return None
-        file = self.earlier_site / dest
+        file = os.path.join(self.earlier_site, dest)
         try:
-            stat = file.stat()
+            stat = os.stat(file)
         except OSError:
             return None
         same_file = (stat.st_size, stat.st_ino, stat.st_mtime_ns) == tuple(before[2:])
@@ -196,6 +197,6 @@ class Outputs:
         return outputs
 
 
-def _file_digest(file: Path) -> str:
+def _file_digest(file: str) -> str:
     with open(file, "rb") as handle:
         return hashlib.file_digest(handle, "sha1").hexdigest()

@@ -307,12 +307,17 @@ class _Spool:
     def key(self) -> str:
         return hashlib.sha1(f"pagefind-part 3 {_pagefind_version()}".encode() + b"".join(sorted(self.digests))).hexdigest()
 
-    def settle(self, cached: Path) -> None:
-        """Fetch the kept pages' text unless the part's bundle in the cache is made of these very pages."""
-        if self.waiting and not sitecache.bundle_fits(cached, self.key):
+    def settle(self, cached: Path) -> bool | None:
+        """Fetch the kept pages' text unless the part's bundle in the cache is made of these very pages; whether it
+        is, when there were kept pages to ask it for (None: not asked; a part's bundle is 250-odd files to look at)."""
+        if not self.waiting:
+            return None
+        fits = sitecache.bundle_fits(cached, self.key)
+        if not fits:
             for url, text in self.waiting:
                 self._write(url, text())
             self.waiting = []
+        return fits
 
     def _write(self, url: str, html: str) -> bytes:
         """Pagefind leaves out every page without ``data-pagefind-body`` only when some page of the same index
@@ -398,14 +403,15 @@ class PartedIndex:
 
     def _send(self, name: str) -> None:
         spool = self.spools.pop(name)
-        spool.settle(self.store / name)
-        self.parts[name] = self.jobs.submit(self._part, name, spool)
+        fits = spool.settle(self.store / name)
+        self.parts[name] = self.jobs.submit(self._part, name, spool, fits)
 
-    def _part(self, name: str, spool: _Spool) -> Path:
-        """The part's bundle: the cache's if it was made from these very pages, else Pagefind's, kept for next time."""
+    def _part(self, name: str, spool: _Spool, fits: bool | None) -> Path:
+        """The part's bundle: the cache's if it was made from these very pages (``fits``, asked here if it was not
+        when the part was settled), else Pagefind's, kept for next time."""
         folder = self.store / name
         key = spool.key
-        if sitecache.bundle_fits(folder, key):
+        if fits or (fits is None and sitecache.bundle_fits(folder, key)):
             spool.discard()
             return folder
         staged = self.store / f".{name}.new.{os.getpid()}"
