@@ -98,8 +98,10 @@ class PageStream:
         retire: tuple[int, int] = RETIRE,
         skip_here: bool = False,
         settle: Callable[[], Any] | None = None,
+        arrived: Callable[[str, bool], Any] | None = None,
     ):
         self.plan: Plan | None = plan
+        self.arrived = arrived  # told each page as it is taken in: its path, whether it was made (not the earlier build's)
         self.paths = [path for path, _ in plan]
         self.finish, self.skip, self.retire = finish, skip, retire
         self.earlier = earlier  # an earlier build's pages, which a worker may find still hold (``Kept``)
@@ -243,6 +245,8 @@ class PageStream:
         else:
             self.store.put_record(self.paths[number], record, lengths, facts)
         self.received.add(number)
+        if self.arrived is not None:
+            self.arrived(self.paths[number], record is not None)
 
     def close(self) -> None:
         for connection in self.open:

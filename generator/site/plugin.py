@@ -150,6 +150,10 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
         build would write it, and whose conversion said nothing, is left out of MkDocs' pass (``_skip``)."""
         self.skipped = 0
         """How many pages MkDocs left out of its pass (``_skip``); they count among the kept."""
+        self.fed: dict[str, str] = {}
+        """The pages the search index was given before MkDocs' pass reached them, and their searchable digests
+        (``_feed_search``)."""
+        self.feedable: dict[str, File] = {}
 
     def on_config(self, config):
         root = Path(config.config_file_path).resolve().parent
@@ -255,16 +259,59 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
             # lets go of the archive and its history (nothing here holds them after this method).
             converter = _Converter(config, files, earlier, trust_inputs=earlier is not None and earlier.reuse.get("program") == sitecache.code_digest())
             self.stream = PageStream(
-                plan, finish=converter, store=self.pages, earlier=earlier, skip=converter.unchanged, skip_here=converter.trust_inputs, settle=renderer.settle
+                plan,
+                finish=converter,
+                store=self.pages,
+                earlier=earlier,
+                skip=converter.unchanged,
+                skip_here=converter.trust_inputs,
+                settle=renderer.settle,
+                arrived=self._delivered,
             )
             del plan, checked, renderer
         self.search = self._search_index(cached is not None, files)
+        self._feed_search(config, files)
         origin = "cache" if cached is not None else "records"
         log.info(f"order-archive: {self.pages_total} pages ({self.language}) from the {origin} in {time.perf_counter() - started:.1f} s")
         return files
 
     def _html(self, path: str) -> str:
         return self.pages.html(path)
+
+    def _feed_search(self, config, files: Files) -> None:
+        """Give the search index, now, every page the page workers already have, and each page they make as it
+        arrives (``_delivered``), instead of as MkDocs' pass reaches it: a part is indexed once its last page is in,
+        and after a merge that was the pass's last page of the edited order's part (the part was sent 1.4 s into
+        the pass, and indexing it was most of what the build waited for at its end). The text is what
+        ``on_page_content`` would be given — the workers' conversion — as long as no other plugin may change a
+        page's Markdown or HTML first; with such a plugin, the pass feeds the index as before."""
+        self.fed, self.feedable = {}, {}
+        if self.search is None or self.stream is None or not self.stream.parallel:
+            return
+        events = config.plugins.events
+        if events["page_markdown"] or any(getattr(method, "__self__", None) is not self for method in events["page_content"]):
+            return
+        self.feedable = {file.src_uri: file for file in files.documentation_pages() if isinstance(file, _GeneratedPage)}
+        for path in self.feedable:
+            if self.pages.facts(path) is not None:  # delivered already (the earlier build's: ``PageStream``'s skip_here)
+                self._delivered(path, False)
+
+    def _delivered(self, path: str, made: bool) -> None:
+        """A page the workers delivered, as it arrives: into the search index unless kept out (``_feed_search``).
+        An earlier build's page that was quiet gives its searchable digest (its text is read only if its part is
+        indexed again); a page made now gives its text, unless its Markdown keeps it out of the index."""
+        file = self.feedable.get(path) if self.search is not None else None
+        if file is None or path in self.fed:
+            return
+        searched = self.pages.quiet(path)
+        if searched:
+            self.search.add_kept(page_url(file.dest_uri), bytes.fromhex(searched), lambda: searchable(self.pages.html(path), self.language))
+            self.fed[path] = searched
+        elif made and searched is None:
+            conversion = self.pages.get(path, False)[1]
+            meta = conversion[1] if isinstance(conversion, tuple) else None
+            if isinstance(meta, dict) and meta.get("search") != "exclude":
+                self.fed[path] = self.search.add(page_url(file.dest_uri), searchable(self.pages.html(path), self.language)).hex()
 
     def _close_pages(self) -> None:
         if self.pages is not None:
@@ -342,7 +389,7 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
         if kept is None:
             return False
         self._keep(kept, file.abs_dest_path)
-        if self.search is not None and searched:
+        if self.search is not None and searched and path not in self.fed:
             self.search.add_kept(page_url(file.dest_uri), bytes.fromhex(searched), lambda: searchable(self.pages.html(path), self.language))
         file.page.skipped = True
         self.skipped += 1
@@ -356,7 +403,9 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
         inside ``data-pagefind-body`` (overrides/main.html), under ``<html lang>`` of the site's language.
         A page whose conversion said nothing keeps its searchable digest with its facts, for ``_skip``."""
         url, searched = page_url(page.file.dest_uri), ""
-        if not (page.meta and page.meta.get("search") == "exclude"):
+        if page.file.src_uri in self.fed:  # given to the index already, this very text (``_feed_search``)
+            searched = self.fed[page.file.src_uri]
+        elif not (page.meta and page.meta.get("search") == "exclude"):
             if self.search is not None:
                 searched = self.search.add(url, searchable(html, self.language)).hex()
             elif isinstance(self.pages, PageFile):

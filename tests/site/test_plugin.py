@@ -17,7 +17,7 @@ import urllib.parse
 import urllib.request
 
 import pytest
-from bundles import fragments
+from bundles import answers, fragments
 from click.testing import CliRunner
 from editing import dossier, edit
 from mkdocs.exceptions import MkDocsException
@@ -523,3 +523,16 @@ def test_pages_made_here_when_no_worker_can_take_over_are_the_same_pages(archive
     build(root)
     assert len(asked) > 1 and html_pages(root / "site") == whole
     assert not any(type(h).__name__ == "Collect" for h in logging.getLogger("mkdocs").handlers + logging.getLogger().handlers)
+
+
+def test_a_plugin_that_changes_a_pages_html_is_what_the_search_index_reads(archive):
+    """The search index takes each page's text as the page workers deliver it, before MkDocs' pass reaches it,
+    only while no other plugin or hook may change a page's Markdown or HTML; with one, it takes what MkDocs' pass
+    hands on, as before."""
+    root = with_site(archive)
+    (root / "stamp.py").write_text('def on_page_markdown(markdown, page, config, files):\n    return markdown + "\\n\\nhookstamp\\n"\n', encoding="utf-8")
+    with (root / "mkdocs.yml").open("a", encoding="utf-8") as config:
+        config.write("hooks:\n  - stamp.py\n")
+    build(root)
+    stamped = answers(root / "site" / "pagefind")["words"]["hookstamp"]["pages"]
+    assert "/dossiers/ORD-2026-0005.html" in stamped and len(stamped) > 10

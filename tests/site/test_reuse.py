@@ -7,6 +7,7 @@ import json
 import logging
 import re
 import shutil
+import traceback
 from pathlib import Path
 
 import pytest
@@ -85,6 +86,24 @@ def test_one_record_edited_rebuilds_its_pages_and_keeps_the_others(archive, tmp_
     assert (again.made, again.kept) == (0, again.pages) and site_files(archive / "site") == site_files(archive / "site")
     assert again.searched == ()
     assert again.skipped == again.pages - 2 * len(plugin.IN_NAV), "MkDocs read only the navigation's pages"
+
+
+def test_the_edited_orders_search_part_is_indexed_as_its_dossier_arrives_not_when_mkdocs_reaches_it(archive, monkeypatch):
+    """Each search part is indexed once its last page is in: a page a worker made goes in as it arrives, a page
+    of the last build as soon as it is known, so the edited order's part does not wait for MkDocs' pass to reach
+    its last page (its indexing was most of what a merge's build waited for at its end)."""
+    sent = []
+    real = plugin.PartedIndex._send
+
+    def send(index, name):
+        sent.append((name, any(frame.name == "_delivered" for frame in traceback.extract_stack())))
+        return real(index, name)
+
+    monkeypatch.setattr(plugin.PartedIndex, "_send", send)
+    merged(archive, "order/rename", "chang.chiahao", ["lin.yating"], lambda r: edit(r, f"{dossier('ORD-2026-0003')}/order.yaml", _rename_project))
+    result = build_site(archive, today=TODAY)
+    assert sorted(result.searched) == ["en/2026-00", "zh-Hant/2026-00"]
+    assert [early for name, early in sent if name == "2026-00"] == [True, True]
 
 
 def test_a_loan_edited_shows_on_the_dossier_it_borrowed_from(archive, tmp_path):
