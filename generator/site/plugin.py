@@ -397,11 +397,12 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
         return True
 
     def on_page_content(self, html, page, config, files):
-        """The search index gets each page's content as soon as MkDocs has converted it: a part is indexed once
-        its last page is in, during the conversion, and the bundle is joined while MkDocs renders the pages into
-        the theme, where Pagefind used to start only after the last page. What it reads is the same: the theme puts this content alone
-        inside ``data-pagefind-body`` (overrides/main.html), under ``<html lang>`` of the site's language.
-        A page whose conversion said nothing keeps its searchable digest with its facts, for ``_skip``."""
+        """The search index gets each page's content here unless the page workers' delivery gave it already
+        (``_feed_search``): a part is indexed once its last page is in, and the bundle is joined while MkDocs
+        renders the pages into the theme, where Pagefind used to start only after the last page. What it reads
+        is the same: the theme puts this content alone inside ``data-pagefind-body`` (overrides/main.html),
+        under ``<html lang>`` of the site's language. A page whose conversion said nothing keeps its searchable
+        digest with its facts, for ``_skip``."""
         url, searched = page_url(page.file.dest_uri), ""
         if page.file.src_uri in self.fed:  # given to the index already, this very text (``_feed_search``)
             searched = self.fed[page.file.src_uri]

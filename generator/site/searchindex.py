@@ -1,12 +1,12 @@
-"""The Pagefind search index, fed each page as MkDocs writes it.
+"""The Pagefind search index, fed each page as the build converts it.
 
 Running the Pagefind command over the finished site costs about 3 ms a page
 after MkDocs is done. Pagefind also runs as a service (``pagefind --service``:
 requests and answers are base64-encoded JSON separated by commas, the
 protocol of its own Python and Node wrappers); this module hands it every
-page the moment MkDocs has rendered it, so the indexing runs on the second
-core while MkDocs renders the next pages, and only the writing of the bundle
-is left at the end. (Pagefind's Python wrapper is not used: it sleeps 0.1 s
+page the moment it is converted (``plugin``: as the page workers deliver
+it), so the indexing runs beside the build, and only the writing of the
+bundle is left at the end. (Pagefind's Python wrapper is not used: it sleeps 0.1 s
 before reading each answer, which made 1,000 pages take 106 s here.)
 
 Pages reach the service through a writer thread and a bounded queue, so
