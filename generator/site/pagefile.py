@@ -124,6 +124,11 @@ class _Records:
         offset, (source, rest, html), _, file = self.index[path]
         return self._read(file, offset + source + rest, html).decode("utf-8", "surrogatepass")
 
+    def conversion(self, path: str) -> Any:
+        """The page's conversion with None where its HTML is, read alone (neither its Markdown nor its HTML)."""
+        offset, (source, rest, _), _, file = self.index[path]
+        return marshal.loads(self._read(file, offset + source, rest))
+
     def facts(self, path: str) -> Facts | None:
         entry = self.index.get(path)
         return None if entry is None else entry[2]

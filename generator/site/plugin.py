@@ -308,7 +308,7 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
             self.search.add_kept(page_url(file.dest_uri), bytes.fromhex(searched), lambda: searchable(self.pages.html(path), self.language))
             self.fed[path] = searched
         elif made and searched is None:
-            conversion = self.pages.get(path, False)[1]
+            conversion = self.pages.conversion(path)
             meta = conversion[1] if isinstance(conversion, tuple) else None
             if isinstance(meta, dict) and meta.get("search") != "exclude":
                 self.fed[path] = self.search.add(page_url(file.dest_uri), searchable(self.pages.html(path), self.language)).hex()

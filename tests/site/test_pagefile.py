@@ -30,6 +30,7 @@ def test_a_page_comes_back_whole_or_without_its_html(root):
     markdown, conversion = pages.get("a.md", html=False)
     assert markdown == CONVERTED[0] and conversion[2] is None and conversion[3:] == CONVERTED[1][3:]
     assert pages.html("a.md") == CONVERTED[1][2]
+    assert pages.conversion("a.md") == conversion and pages.conversion("b.md") == PLAIN[1]  # read alone, as without its html
     pages.close()
     assert not list(cachefile.folder(root).iterdir())  # never sealed: nothing kept
 
