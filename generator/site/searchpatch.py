@@ -76,9 +76,14 @@ class Join:
                 return None
             if hashlib.sha1(joined.unpack(previous / f"pagefind.{meta_name}.pf_meta")).hexdigest() != meta_digest:
                 return None
+            parts = [(str(name), bytes(key), int(pages), int(count)) for name, key, pages, count in parts]
+            chunks = [
+                (joined.Chunk(str(first), str(last), str(digest), str(name), int(weight)), tuple(map(int, about)))
+                for first, last, digest, name, weight, about in chunks
+            ]
+            return cls(previous, decoded, language, str(version), list(fields), parts, chunks)
         except (OSError, ValueError, KeyError, TypeError, EOFError, joined.BundleMergeError, joined.zlib.error, joined.gzip.BadGzipFile):
             return None
-        return cls(previous, decoded, language, version, fields, parts, [(joined.Chunk(*chunk), tuple(about)) for *chunk, about in chunks])
 
     @staticmethod
     def record(decoded: Path, out: Path, version: str, meta: bytes, meta_name: str, parts, fields, chunks) -> None:
