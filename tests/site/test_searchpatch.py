@@ -144,3 +144,17 @@ def test_a_changed_part_without_a_meta_field_others_have_is_numbered_as_a_join_o
     html = '<h1>archive</h1><p>保存期限 retention w3 w5 pacific</p><span data-pagefind-meta="title">保存</span>'
     _, every = joins({"pages": {0: html}})
     assert not every
+
+
+def test_a_last_bundle_restored_as_new_files_is_patched_from_their_content(joins, tmp_path, monkeypatch):
+    """A cache restored by CI gives every file a new inode and time: the chunks are then read and compared by
+    content, and the join is still patched."""
+    joins({"2026": {4: dossier(2026, 5, "before the cache was saved")}})
+    restored = tmp_path / "restored"
+    shutil.copytree(tmp_path / "joined1", restored)
+    shutil.rmtree(tmp_path / "joined1")
+    restored.rename(tmp_path / "joined1")
+    for chunk in (tmp_path / "joined1" / "index").iterdir():
+        os.utime(chunk, ns=(1, 1))
+    _, every = joins({"2026": {4: dossier(2026, 5, "after the cache was restored")}})
+    assert not every
