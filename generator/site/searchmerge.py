@@ -24,7 +24,8 @@ word in each part changes, every location is copied as it is.
 
 What a join reads of a part (its words, its pages' fragment digests) can be kept for the next join
 (``decoded``): a part is the cache's until one of its pages changes, and a merged pull request changes one
-part, so reading all the others again was most of what joining did.
+part, so reading all the others again was most of what joining did. What a join made is recorded there too,
+and the next join makes again only the word-index chunks whose words changed (``searchpatch``).
 """
 
 from __future__ import annotations
