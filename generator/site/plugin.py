@@ -281,8 +281,8 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
     def _feed_search(self, config, files: Files) -> None:
         """Give the search index, now, every page the page workers already have, and each page they make as it
         arrives (``_delivered``), instead of as MkDocs' pass reaches it: a part is indexed once its last page is in,
-        and after a merge that was the pass's last page of the edited order's part (the part was sent 1.4 s into
-        the pass, and indexing it was most of what the build waited for at its end). The text is what
+        and after a merge that was the pass's last page of the edited order's part (the part was sent 1.0–1.6 s
+        into the pass, and indexing it was most of what the build waited for at its end). The text is what
         ``on_page_content`` would be given — the workers' conversion — as long as no other plugin may change a
         page's Markdown or HTML first; with such a plugin, the pass feeds the index as before."""
         self.fed, self.feedable = {}, {}
@@ -305,13 +305,18 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
             return
         searched = self.pages.quiet(path)
         if searched:
-            self.search.add_kept(page_url(file.dest_uri), bytes.fromhex(searched), lambda: searchable(self.pages.html(path), self.language))
+            self._add_kept(path, file, searched)
             self.fed[path] = searched
         elif made and searched is None:
             conversion = self.pages.conversion(path)
             meta = conversion[1] if isinstance(conversion, tuple) else None
             if isinstance(meta, dict) and meta.get("search") != "exclude":
                 self.fed[path] = self.search.add(page_url(file.dest_uri), searchable(self.pages.html(path), self.language)).hex()
+
+    def _add_kept(self, path: str, file: File, searched: str) -> None:
+        """An earlier build's page into the search index by its searchable digest: its text is read from the page
+        file only if its part is indexed again."""
+        self.search.add_kept(page_url(file.dest_uri), bytes.fromhex(searched), lambda: searchable(self.pages.html(path), self.language))
 
     def _close_pages(self) -> None:
         if self.pages is not None:
@@ -390,7 +395,7 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
             return False
         self._keep(kept, file.abs_dest_path)
         if self.search is not None and searched and path not in self.fed:
-            self.search.add_kept(page_url(file.dest_uri), bytes.fromhex(searched), lambda: searchable(self.pages.html(path), self.language))
+            self._add_kept(path, file, searched)
         file.page.skipped = True
         self.skipped += 1
         self._done()
