@@ -268,15 +268,13 @@ def merge(folders: list[Path], out: Path, previous: Path | None = None, decoded:
     pages = _fragments(parts, out)
     last = searchpatch.Join.last(decoded, previous, language) if decoded is not None and previous is not None else None
     with ThreadPoolExecutor(2) as packers:  # compressing lets go of the interpreter's lock: the joining goes on
-        names = _Names(language)
-        chunker = _Chunker(bundle, names, packers)
+        chunker = _Chunker(bundle, _Names(language), packers)
         if last is None or not searchpatch.patch(last, parts, fields, renumber, chunker):
-            chunker.discard()
-            names = _Names(language)  # whatever a patch given up named
-            chunker = _Chunker(bundle, names, packers)
+            if last is not None:
+                chunker.discard()  # what a patch given up wrote and named
             _word_index(parts, renumber, chunker)
         chunks = chunker.finish()
-    filters = _filters(parts, bundle, names)
+    filters = _filters(parts, bundle, chunker.names)
     meta = cbor2.dumps([version, pages, chunks, filters, [], fields])
     meta_name = f"{language}_{hashlib.sha1(meta).hexdigest()[: len(language) + 8]}"
     bundle.write(f"pagefind.{meta_name}.pf_meta", meta)
@@ -401,11 +399,12 @@ class _Chunker:
         self.chunks.append(chunk._replace(name=name))
 
     def discard(self) -> None:
-        """Forget every chunk, and remove the files written (a patch given up: ``searchpatch``)."""
+        """Forget every chunk and the names given, and remove the files written (a patch given up: ``searchpatch``)."""
         for done in self.written:
             done.exception()  # waited for; what failed is written anew
         shutil.rmtree(self.out.folder / "index", ignore_errors=True)
         (self.out.folder / "index").mkdir()
+        self.names = _Names(self.names.language)
         self.chunks, self.written = [], []
         self.words, self.entries, self.size = [], [], 0
 
