@@ -63,9 +63,14 @@ class BundleMergeError(RuntimeError):
 
 def unpack(path: Path) -> bytes:
     """What one of Pagefind's data files holds (CBOR, or a fragment's JSON), unzipped, its signature checked."""
-    data = gzip.decompress(path.read_bytes())
+    return unpacked(path.read_bytes(), path.name)
+
+
+def unpacked(packed: bytes, name: str) -> bytes:
+    """``unpack`` of a file's bytes already read."""
+    data = gzip.decompress(packed)
     if not data.startswith(SIGNATURE):
-        raise BundleMergeError(f"{path.name} is not a Pagefind data file")
+        raise BundleMergeError(f"{name} is not a Pagefind data file")
     return data[len(SIGNATURE) :]
 
 

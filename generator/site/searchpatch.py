@@ -27,6 +27,7 @@ import io
 import json
 import marshal
 import os
+import stat
 from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -104,28 +105,34 @@ class Join:
     def chunk_file(self, chunk: joined.Chunk, about: tuple[int, int, int]) -> Path:
         """The last bundle's file of ``chunk``, as the record has it: the same file (inode, size, time), or a file
         holding the same content packed as joins pack it."""
-        path = self.previous / "index" / f"{chunk.name}.pf_index"
-        try:
-            now = os.stat(path, follow_symlinks=False)
-            if (now.st_ino, now.st_size, now.st_mtime_ns) == about:
-                return path
-            packed = path.read_bytes()
-            if not path.is_symlink() and packed[:10] == joined._GZIP_HEADER and hashlib.sha1(joined.unpack(path)).hexdigest() == chunk.digest:
-                return path
-        except (OSError, joined.BundleMergeError, joined.zlib.error, joined.gzip.BadGzipFile, EOFError):
-            pass
-        raise _CannotPatch(chunk.name)
+        return self._checked(chunk, about, content=False)[0]
 
     def chunk_words(self, chunk: joined.Chunk, about: tuple[int, int, int]) -> tuple[bytes, list[joined._Word]]:
         """The content of ``chunk`` in the last bundle, checked against its SHA-1, and its words."""
-        path = self.chunk_file(chunk, about)
+        _, data = self._checked(chunk, about, content=True)
+        assert data is not None
         try:
-            data = joined.unpack(path)
-            if hashlib.sha1(data).hexdigest() != chunk.digest:
-                raise _CannotPatch(chunk.name)
             return data, list(joined._words(data, chunk.name))
-        except (OSError, joined.BundleMergeError, joined.zlib.error, joined.gzip.BadGzipFile, EOFError):
+        except joined.BundleMergeError:
             raise _CannotPatch(chunk.name) from None
+
+    def _checked(self, chunk: joined.Chunk, about: tuple[int, int, int], content: bool) -> tuple[Path, bytes | None]:
+        """``chunk_file``, and the content of that file when asked for it or read to check it (its SHA-1 checked:
+        the same file read is checked as well). The file is read once."""
+        path = self.previous / "index" / f"{chunk.name}.pf_index"
+        try:
+            now = os.stat(path, follow_symlinks=False)
+            same_file = (now.st_ino, now.st_size, now.st_mtime_ns) == about
+            if same_file and not content:
+                return path, None
+            packed = path.read_bytes()
+            if same_file or (not stat.S_ISLNK(now.st_mode) and packed[:10] == joined._GZIP_HEADER):
+                data = joined.unpacked(packed, path.name)
+                if hashlib.sha1(data).hexdigest() == chunk.digest:
+                    return path, data
+        except (OSError, joined.BundleMergeError, joined.zlib.error, joined.gzip.BadGzipFile, EOFError):
+            pass
+        raise _CannotPatch(chunk.name)
 
 
 def patch(last: Join, parts: list[joined.Part], fields: list, renumber: list, chunker: joined._Chunker) -> bool:
