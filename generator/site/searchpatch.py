@@ -88,11 +88,7 @@ class Join:
 
     @staticmethod
     def record(decoded: Path, out: Path, version: str, meta: bytes, meta_name: str, parts, fields, chunks) -> None:
-        """Record the join that wrote ``out``."""
-        target = decoded / RECORD
-        if any(part.kept is None for part in parts):
-            target.unlink(missing_ok=True)
-            return
+        """Record the join that wrote ``out`` (its parts read with ``decoded``: each has what was kept of it)."""
         listed = []
         for chunk in chunks:
             about = os.stat(out / "index" / f"{chunk.name}.pf_index", follow_symlinks=False)
@@ -100,7 +96,7 @@ class Join:
         record = [(part.folder.name, part.kept.key, len(part.pages), part.kept.chunk_count) for part in parts]
         body = marshal.dumps((version, meta_name, hashlib.sha1(meta).hexdigest(), fields, record, listed))
         decoded.mkdir(parents=True, exist_ok=True)
-        write_whole(target, marshal.dumps((_FORMAT, hashlib.sha1(body).hexdigest())) + body)
+        write_whole(decoded / RECORD, marshal.dumps((_FORMAT, hashlib.sha1(body).hexdigest())) + body)
 
     def chunk_file(self, chunk: joined.Chunk, about: tuple[int, int, int]) -> Path:
         """The last bundle's file of ``chunk``, as the record has it: the same file (inode, size, time), or a file
