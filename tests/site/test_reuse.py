@@ -82,6 +82,7 @@ def test_one_record_edited_rebuilds_its_pages_and_keeps_the_others(archive, tmp_
         lists = sorted(path.split("/")[1] for path in rendered if path.count("/") == 2 and path.startswith("orders/"))
         assert lists == sorted(GROUP_TITLES), f"only the order lists it is on, one of each kind, are rendered again: {rendered}"
         assert "dossiers/ORD-2026-0003.md" in rendered and not [p for p in rendered if p.startswith("dossiers/") and "ORD-2026-0003" not in p]
+        assert [p for p in rendered if p.startswith("reports/")] == [], "a project's name is in no report: no period's page is rendered again"
     again = build_site(archive, today=TODAY)  # nothing changed: the site's own files are kept, by inode
     assert (again.made, again.kept) == (0, again.pages) and site_files(archive / "site") == site_files(archive / "site")
     assert again.searched == ()
@@ -104,6 +105,27 @@ def test_the_edited_orders_search_part_is_indexed_as_its_dossier_arrives_not_whe
     result = build_site(archive, today=TODAY)
     assert sorted(result.searched) == ["en/2026-00", "zh-Hant/2026-00"]
     assert [early for name, early in sent if name == "2026-00"] == [True, True]
+
+
+def test_a_budget_changed_renders_again_the_reports_of_its_periods_and_the_periods_after_them(archive, tmp_path):
+    """A period's page shows its report beside the previous period's: a changed figure renders again the pages of the
+    periods it falls in and of the periods after those, and no other period's page."""
+    before = site_files(archive / "site")
+    order = read(archive, f"{dossier('ORD-2026-0003')}/order.yaml")
+    received = str(order["intake"]["received_on"])
+    year, month = int(received[:4]), int(received[5:7])
+    quarter = (month - 1) // 3 + 1
+    touched = {f"{year}", f"{year + 1}", f"{year}-Q{quarter}", f"{year}-{month:02d}"}
+    touched |= {f"{year}-Q{quarter + 1}" if quarter < 4 else f"{year + 1}-Q1", f"{year}-{month + 1:02d}" if month < 12 else f"{year + 1}-01"}
+    merged(archive, "order/budget", "chang.chiahao", ["lin.yating"], lambda r: edit(r, f"{dossier('ORD-2026-0003')}/order.yaml", _more_budget))
+    result = assert_same_as_from_nothing(archive, tmp_path, before, {f"reports/{year}-{month:02d}.html", f"en/reports/{year}-{month:02d}.html"})
+    for language in ("zh-Hant", "en"):
+        periods = {p.split("/")[2].removesuffix(".md") for p in result.rendered if p.startswith(f"{language}/reports/")}
+        assert f"{year}-{month:02d}" in periods and periods <= touched, (periods, touched)
+
+
+def _more_budget(order: dict) -> None:
+    order["intake"]["budget"] = str(int(order["intake"]["budget"]) + 1000)
 
 
 def test_a_loan_edited_shows_on_the_dossier_it_borrowed_from(archive, tmp_path):

@@ -13,7 +13,7 @@ from generator.reports.figures import Facts, Report, Table, activity_days, repor
 from generator.reports.output import cell, words
 from generator.reports.period import ALL, Period, periods_with
 from generator.site import escape
-from generator.site.render.pages import Page, RendererBase
+from generator.site.render.pages import Page, Planned, RendererBase, inputs_digest
 
 
 def _every_report(facts: Facts, periods: list[Period]) -> dict[Period, Report]:
@@ -66,9 +66,22 @@ class ReportPages(RendererBase):
     def report_plan(self) -> list[tuple[str, Callable[[], str]]]:
         plan = [("reports.md", partial(self.reports, Page("reports.md", self.language)))]
         for period in self.report_periods:
-            path = f"reports/{period.label}.md"
-            plan.append((path, partial(self.period_report, Page(path, self.language), period)))
+            page = Page(f"reports/{period.label}.md", self.language)
+            plan.append((page.path, Planned(partial(self.period_report, page, period), partial(self.period_report_inputs, page, period))))
         return plan
+
+    def period_report_inputs(self, page: Page, period: Period) -> str:
+        """A digest of everything ``period_report`` reads (``Planned``): the page, its language and the two reports
+        it shows. A merge changes the figures of a few periods, if any, and the other period pages are not rendered
+        again (they were about a quarter of a merge's rendering at 10,000 orders, 170 pages an edition)."""
+        now, before = self._shown(period)
+        return inputs_digest([page.path, self.language, _plain(now), _plain(before) if before is not None else None])
+
+    def _shown(self, period: Period) -> tuple[Report, Report | None]:
+        """The period's report, and the previous period's when that has a page too (shown beside it)."""
+        previous = period.previous()
+        before = self._report(previous) if previous is not None and previous in self.report_periods else None
+        return self._report(period), before
 
     def reports(self, page: Page) -> str:
         tables = [*self._trends(), *self._tables(self._report(ALL))]
@@ -115,9 +128,7 @@ class ReportPages(RendererBase):
         return [(("趨勢（每季）" if zh else "Trends by quarter"), counts + rates + escape.table(headers, rows, "oa-report"), note)]
 
     def period_report(self, page: Page, period: Period) -> str:
-        previous = period.previous()
-        before = self._report(previous) if previous is not None and previous in self.report_periods else None
-        tables = self._tables(self._report(period), before)
+        tables = self._tables(*self._shown(period))
         title = f"{page.t('site.reports')} {period.label}"
         back = escape.link(page.to("reports.md"), page.t("reports.all_time"))
         return self.render("reports.md.j2", page, title=title, periods=f"<p>{back}</p>", tables=tables)
@@ -165,3 +176,14 @@ class ReportPages(RendererBase):
 
     def t_none(self) -> str:
         return "期間內無資料" if self.language == "zh-Hant" else "Nothing in this period"
+
+
+def _plain(report: Report) -> tuple:
+    """A report as plain values for a digest (``inputs_digest``): each figure with its type, as a share (``Rate``)
+    is shown otherwise than a number of the same value."""
+    period = report.period
+    tables = [
+        (t.key, t.title, t.note, t.columns, [[v if v is None or type(v) in (str, int) else (type(v).__name__, str(v)) for v in row] for row in t.rows])
+        for t in report.tables
+    ]
+    return (period.label, str(period.start), str(period.end), report.today.isoformat(), tables)
