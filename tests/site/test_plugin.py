@@ -91,6 +91,19 @@ def test_attachments_are_published_beside_their_dossier(demo_site):
     assert pdfs and all(p.read_bytes().startswith(b"%PDF") for p in pdfs)
 
 
+def test_mkdocs_own_exclusions_keep_an_attachment_out_of_the_site(archive):
+    """The build publishes the attachments itself (they are not MkDocs' files), under MkDocs' own rules: a pattern
+    of ``exclude_docs`` in mkdocs.yml keeps the attachment it names out of the site, and only that one."""
+    build(with_site(archive))
+    published = sorted(p.relative_to(archive / "site") for p in (archive / "site/attachments").rglob("*") if p.is_file())
+    assert len(published) >= 2
+    excluded = published[0]
+    config = archive / "mkdocs.yml"
+    config.write_text(config.read_text(encoding="utf-8") + f"exclude_docs: |\n  /{excluded.as_posix()}\n", encoding="utf-8")
+    build(archive)
+    assert sorted(p.relative_to(archive / "site") for p in (archive / "site/attachments").rglob("*") if p.is_file()) == published[1:]
+
+
 def test_no_request_would_leave_the_host(demo_site):
     root, _ = demo_site
     for page in (root / "site").rglob("*.html"):
