@@ -104,3 +104,31 @@ def test_an_attachment_a_browser_would_run_is_not_published(archive):
     found = [p for p in result.problems if p.rule == "attachment.active-content"]
     assert sorted(p.message.split("'")[1] for p in found) == sorted(ACTIVE)
     assert all(p.path.endswith("order.yaml") and p.line > 1 for p in found)
+
+
+MARKDOWN_NAMES = ("notes.md", "readme.markdown", "memo.mdown")
+"""Names MkDocs takes for Markdown pages."""
+
+
+def test_a_markdown_attachment_is_published_as_its_bytes_never_made_a_page(archive):
+    """An attachment named as Markdown is a file like any other: published byte for byte where its dossier links
+    it. As one of MkDocs' files (so until a8b2883) it was taken for a page of the site and converted, raw HTML and
+    all: the insider's script live on the archive's own site, and a dead link on the dossier."""
+    root = with_site(archive, "zh-Hant", "en")
+    folder = root / dossier("ORD-2026-0005") / "attachments"
+    folder.mkdir(exist_ok=True)
+    payload = b"# Notes\n\n<script>window.__pwned=1</script>\n<img src=x onerror=alert(1)>\n"
+    for name in MARKDOWN_NAMES:
+        (folder / name).write_bytes(payload)
+    attach = [{"file": name, "title": name} for name in MARKDOWN_NAMES]
+    edit(root, f"{dossier('ORD-2026-0005')}/order.yaml", lambda d: d.setdefault("attachments", []).extend(attach))
+    build(root)
+    site = root / "site"
+    for name in MARKDOWN_NAMES:
+        assert (site / "attachments/ORD-2026-0005" / name).read_bytes() == payload
+    assert [p for p in site.rglob("*.html") if b"__pwned" in p.read_bytes()] == []
+    for page in (site / "dossiers/ORD-2026-0005.html", site / "en/dossiers/ORD-2026-0005.html"):
+        text = page.read_text(encoding="utf-8")
+        for name in MARKDOWN_NAMES:
+            href = re.search(rf'href="([^"]*{re.escape(name)})"', text).group(1)
+            assert (page.parent / href).resolve().read_bytes() == payload
