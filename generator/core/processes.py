@@ -111,21 +111,13 @@ class Beside(Generic[T]):
         try:
             with signals_held():
                 pid = os.fork()
+                if pid == 0:  # pragma: no cover - the forked process, still inside the hold: it never leaves it
+                    os.close(reading)
+                    _answer_beside(work, parent, writing)
         except OSError:  # no process to be had (a limit on processes, or memory)
             os.close(reading)
             os.close(writing)
             return
-        if pid == 0:  # pragma: no cover - the forked process; what it answers is what the tests compare
-            os.close(reading)
-            try:
-                gc.disable()
-                worker_signals()
-                die_with_parent(parent)
-                answer = pickle.dumps(work(), pickle.HIGHEST_PROTOCOL)
-                with os.fdopen(writing, "wb") as pipe:
-                    pipe.write(answer)
-            finally:
-                os._exit(0)
         os.close(writing)
         self.pid, self.reading, self.owner = pid, reading, parent
 
@@ -149,3 +141,18 @@ class Beside(Generic[T]):
             os.close(self.reading)
             with contextlib.suppress(ChildProcessError):
                 os.waitpid(self.pid, 0)
+
+
+def _answer_beside(work: Callable[[], Any], parent: int, writing: int) -> None:  # pragma: no cover - a forked process
+    """The forked process of ``Beside``: its own signal handlers before the stopping signals, held across the fork,
+    reach it (leaving the hold first ran the command's handler for a Ctrl-C sent to the group meanwhile), then the
+    work, its answer pickled into the pipe, and the end, whatever happened."""
+    try:
+        gc.disable()
+        worker_signals()
+        die_with_parent(parent)
+        answer = pickle.dumps(work(), pickle.HIGHEST_PROTOCOL)
+        with os.fdopen(writing, "wb") as pipe:
+            pipe.write(answer)
+    finally:
+        os._exit(0)

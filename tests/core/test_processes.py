@@ -59,6 +59,42 @@ def test_a_signal_sent_as_a_helper_is_forked_never_runs_the_commands_handler():
     assert done.stdout.strip() == "['-15']" and "Traceback" not in done.stderr, done.stdout + done.stderr[-2000:]
 
 
+def test_a_ctrl_c_reaching_work_beside_as_it_is_forked_never_runs_the_commands_handler():
+    """Ctrl-C reaches the whole group: a process forked for work beside may be sent it before it has its own
+    handlers. Held across the fork, it must wait for them (Ctrl-C is the command's: the helper ignores it); the
+    mask was restored first, so the forked process ran the command's handler and printed a traceback of its own
+    (a cold build interrupted as it forked the reports' process, CI at f9362f9). Here the forked process sends
+    itself SIGINT the moment it exists."""
+    script = textwrap.dedent(
+        """
+        import os, signal, sys
+        from generator.core import processes
+
+        parent = os.getpid()
+
+        def interrupt(signum, frame):
+            if os.getpid() != parent:
+                sys.stderr.write("the command's handler ran in the forked process\\n")
+            raise KeyboardInterrupt
+
+        signal.signal(signal.SIGINT, interrupt)
+        fork = os.fork
+
+        def fork_and_ctrl_c():
+            pid = fork()
+            if pid == 0:
+                os.kill(os.getpid(), signal.SIGINT)
+            return pid
+
+        processes.os.fork = fork_and_ctrl_c
+        answers = [processes.Beside(lambda: 6 * 7).result() for _ in range(5)]
+        print(answers)
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.stdout.strip() == "[42, 42, 42, 42, 42]" and done.stderr == "", done.stdout + done.stderr[-2000:]
+
+
 def test_work_beside_is_done_by_another_process_and_answers_as_if_done_here():
     import os
 
