@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import posixpath
 from datetime import date
 from pathlib import Path
 
@@ -89,6 +90,47 @@ def test_relative_links_between_pages():
     assert relative("orders/status/received.md", "dossiers/ORD-2026-0001.md") == "../../dossiers/ORD-2026-0001.html"
     assert relative("index.md", "compliance.md") == "compliance.html"
     assert relative("dossiers/ORD-2026-0001.md", "attachments/ORD-2026-0001/x") == "../attachments/ORD-2026-0001/x"
+
+
+def test_relative_links_are_what_relpath_says_for_every_pair_of_places():
+    """``relative`` keeps the way from folder to folder (a list links thousands of dossiers): the link is still the one
+    ``posixpath.relpath`` makes from the page's folder, for pages at the root, deep, in the same or a sibling folder,
+    above, with an anchor, non-ASCII, and for folders and odd parts ``relpath`` has its own answer for."""
+    places = [
+        "index.md",
+        "compliance.md",
+        "orders/index.md",
+        "orders/status/received.md",
+        "orders/client/嘉南農產.md",
+        "dossiers/ORD-2026-0001.md",
+        "reports/2026-Q1.md",
+        "guides/submit.md",
+        "a/b/c/d.md",
+    ]
+    targets = [
+        *places,
+        "orders/period/2026.md#month-2026-03",
+        "attachments/ORD-2026-0001/x",
+        "attachments/ORD-2026-0001/",
+        "orders/",
+        "orders/./status/x.md",
+        "orders/../index.md",
+        "a/b/..",
+        "./index.md",
+        "#top",
+        "x.pdf",
+    ]
+    for start in places:
+        for target in targets:
+            path, sign, anchor = target.partition("#")
+            expected = None
+            try:
+                expected = posixpath.relpath(path[:-3] + ".html" if path.endswith(".md") else path, posixpath.dirname(start) or ".") + sign + anchor
+            except ValueError:
+                with pytest.raises(ValueError):
+                    relative(start, target)
+            if expected is not None:
+                assert relative(start, target) == expected, (start, target)
 
 
 def test_an_orders_row_is_worked_out_once_and_again_for_another_model_of_it(fixed_repo):
