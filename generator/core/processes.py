@@ -112,8 +112,7 @@ class Beside(Generic[T]):
             with signals_held():
                 pid = os.fork()
                 if pid == 0:  # pragma: no cover - the forked process, still inside the hold: it never leaves it
-                    os.close(reading)
-                    _answer_beside(work, parent, writing)
+                    _answer_beside(work, parent, reading, writing)
         except OSError:  # no process to be had (a limit on processes, or memory)
             os.close(reading)
             os.close(writing)
@@ -143,11 +142,13 @@ class Beside(Generic[T]):
                 os.waitpid(self.pid, 0)
 
 
-def _answer_beside(work: Callable[[], Any], parent: int, writing: int) -> None:  # pragma: no cover - a forked process
+def _answer_beside(work: Callable[[], Any], parent: int, reading: int, writing: int) -> None:  # pragma: no cover - a forked process
     """The forked process of ``Beside``: its own signal handlers before the stopping signals, held across the fork,
     reach it (leaving the hold first ran the command's handler for a Ctrl-C sent to the group meanwhile), then the
-    work, its answer pickled into the pipe, and the end, whatever happened."""
+    work, its answer pickled into the pipe, and the end, whatever happened: it never returns into the code that
+    forked it."""
     try:
+        os.close(reading)
         gc.disable()
         worker_signals()
         die_with_parent(parent)
