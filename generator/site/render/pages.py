@@ -61,11 +61,11 @@ def page_url(page: str) -> str:
 def relative(from_page: str, to_page: str) -> str:
     """A link between two pages, relative, as the built site (use_directory_urls: false) needs it."""
     target, hash_sign, anchor = to_page.partition("#")
-    target, anchor = page_url(target), hash_sign + anchor
+    target, anchor, start = page_url(target), hash_sign + anchor, posixpath.dirname(from_page)
     folder, _, name = target.rpartition("/")
     if not name or name in (".", ".."):  # a folder, or no page at all: as ``relpath`` says it
-        return posixpath.relpath(target, posixpath.dirname(page_url(from_page)) or ".") + anchor
-    return _folder_to_folder(posixpath.dirname(from_page), folder) + name + anchor
+        return posixpath.relpath(target, start or ".") + anchor
+    return _folder_to_folder(start, folder) + name + anchor
 
 
 @cache
