@@ -130,19 +130,11 @@ def test_a_file_linked_from_a_sealed_bundle_is_sealed_without_reading_it(bundle,
     assert (joined / sitecache.KEY_FILE).read_text(encoding="utf-8") == with_sources and sitecache.bundle_fits(joined, KEY)
 
 
-@pytest.mark.parametrize(
-    "change",
-    [
-        lambda f: f.write_bytes(b"\xff" * 100),  # the same file rewritten at its size since it was sealed (a new time)
-        lambda f: _replaced(f, b"\xff" * 100),  # another file (another inode) at the size and time sealed
-    ],
-    ids=["rewritten", "replaced"],
-)
-def test_a_source_file_not_as_sealed_gives_no_hash(bundle, tmp_path, monkeypatch, change):
-    """Only a source's file that is still the file its manifest sealed (same inode, size and time) lends its hash:
-    one rewritten since, or a manifest naming a file now another, is read."""
+def test_a_source_file_rewritten_since_it_was_sealed_gives_no_hash(bundle, tmp_path, monkeypatch):
+    """Only a file still as its source's manifest sealed it (same inode, size and time) takes its hash from there:
+    one rewritten since, at its very size (a new time), is read."""
     joined = _linked(bundle, tmp_path / "joined")
-    change(bundle / "fragment" / "en_1.pf_fragment")
+    (bundle / "fragment" / "en_1.pf_fragment").write_bytes(b"\xff" * 100)
     read = _reads(monkeypatch)
     sitecache.seal_bundle(joined, KEY, [bundle])
     assert sorted(read) == ["en_1.pf_fragment", "pagefind.en_new.pf_meta"]
@@ -151,3 +143,34 @@ def test_a_source_file_not_as_sealed_gives_no_hash(bundle, tmp_path, monkeypatch
     expected = (joined / sitecache.KEY_FILE).read_text(encoding="utf-8")
     sitecache.seal_bundle(joined, KEY)
     assert (joined / sitecache.KEY_FILE).read_text(encoding="utf-8") == expected
+
+
+def test_a_source_file_replaced_since_lends_its_hash_only_to_the_file_sealed(bundle, tmp_path, monkeypatch):
+    """The manifest vouches for the file it sealed, by inode: a link to that file still holds what was sealed
+    and takes the hash unread; another file put in its place at the same size and time is read."""
+    joined = _linked(bundle, tmp_path / "joined")
+    _replaced(bundle / "fragment" / "en_1.pf_fragment", b"\xff" * 100)
+    other = tmp_path / "other"
+    (other / "fragment").mkdir(parents=True)
+    os.link(bundle / "fragment" / "en_1.pf_fragment", other / "fragment" / "en_1.pf_fragment")
+    read = _reads(monkeypatch)
+    sitecache.seal_bundle(joined, KEY, [bundle])
+    assert read == ["pagefind.en_new.pf_meta"]  # the joined link is the file sealed, unchanged
+    sitecache.seal_bundle(other, KEY, [bundle])
+    assert read == ["pagefind.en_new.pf_meta", "en_1.pf_fragment"]  # the new file at the old name
+    monkeypatch.undo()
+    assert sitecache.bundle_fits(joined, KEY) and sitecache.bundle_fits(other, KEY)
+    joined_rows = (joined / sitecache.KEY_FILE).read_text(encoding="utf-8")
+    sitecache.seal_bundle(joined, KEY)
+    assert (joined / sitecache.KEY_FILE).read_text(encoding="utf-8") == joined_rows
+
+
+def test_a_manifest_of_the_format_before_identities_lends_no_hash(bundle, tmp_path, monkeypatch):
+    manifest = bundle / sitecache.KEY_FILE
+    lines = manifest.read_text(encoding="utf-8").splitlines()
+    manifest.write_text("\n".join([lines[0], *(row.rsplit("\t", 1)[0] for row in lines[1:])]) + "\n", encoding="utf-8")
+    assert not sitecache.bundle_fits(bundle, KEY)  # its bundle indexed again: time, never a wrong file
+    joined = _linked(bundle, tmp_path / "joined")
+    read = _reads(monkeypatch)
+    sitecache.seal_bundle(joined, KEY, [bundle])
+    assert len(read) == 5
