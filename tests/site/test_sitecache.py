@@ -174,3 +174,17 @@ def test_a_manifest_of_the_format_before_identities_lends_no_hash(bundle, tmp_pa
     read = _reads(monkeypatch)
     sitecache.seal_bundle(joined, KEY, [bundle])
     assert len(read) == 5
+
+
+def test_a_source_manifest_with_rows_of_another_shape_is_read_past_not_failed_on(bundle, tmp_path, monkeypatch):
+    """A cache written by another version of the program, or damaged: its rows lend nothing, and the seal
+    reads the files instead. (A row of five columns stopped the build of the code before this format.)"""
+    joined = _linked(bundle, tmp_path / "joined")
+    manifest = bundle / sitecache.KEY_FILE
+    lines = manifest.read_text(encoding="utf-8").splitlines()
+    manifest.write_text("\n".join([*lines[:-1], lines[-1] + "\tmore", "short\t1"]) + "\n", encoding="utf-8")  # good rows first
+    read = _reads(monkeypatch)
+    sitecache.seal_bundle(joined, KEY, [bundle])
+    assert len(read) == 5
+    monkeypatch.undo()
+    assert sitecache.bundle_fits(joined, KEY) and not sitecache.bundle_fits(bundle, KEY)
