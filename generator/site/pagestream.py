@@ -2,7 +2,7 @@
 
 MkDocs is single-threaded, and converting a dossier's Markdown to HTML is most
 of its time (10 of 12 s for 1,000 dossiers here; writing them into the theme
-is the other 2). ``PageStream`` forks workers (``worker_count``). Each worker takes
+is the other 2). ``PageStream`` forks one worker per core. Each worker takes
 the next page of the plan that no worker has taken yet (a shared counter),
 renders it, applies ``finish`` to it (the plugin's MkDocs conversion),
 encodes both into one record (``pagefile``) and sends it, numbered, down
