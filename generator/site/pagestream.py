@@ -80,22 +80,6 @@ POLL_EVERY = 64
 nearly every page is (the earlier build's), and looking took 0.5 s of MkDocs' passes at 10,000 orders. A worker
 with a full pipe waits that many pages at most (MkDocs passes over one in about 0.2 ms: about 13 ms)."""
 
-MANY_TO_MAKE = 200
-"""From this many pages for the workers to make, one core is left to this process (``worker_count``)."""
-
-
-def worker_count(to_make: int, cores: int) -> int:
-    """Workers to fork for ``to_make`` pages on ``cores`` cores. Where most pages are made (a cold build), MkDocs
-    in this process is busy all along putting each into the theme, writing it and feeding the search index: one
-    worker per core oversubscribed the machine. On 2 cores, taking turns, one worker against two: a cold build of
-    1,000 orders 16.3 against 17.1 s (medians of four), of 10,000 orders 208.8 against 211.5 s (three; one
-    worker faster every turn), all processes' memory 30–60 MB less. Where few are made (a merge: its lists and
-    its dossier), MkDocs here mostly waits for them, and one worker a core made them sooner (19.2 against 20.1 s
-    at 10,000 orders)."""
-    usable = cores if to_make < MANY_TO_MAKE else cores - 1
-    return min(to_make, max(1, usable))
-
-
 Sent = tuple[int, Any, Any, Any, bool]
 """What a worker sends for page ``number``: (number, record, lengths, facts, whether its Markdown was rendered); a
 record None is the earlier build's page (``Kept``), a record str the traceback of a page that failed."""
@@ -141,7 +125,7 @@ class PageStream:
                 settle()
             self.context = multiprocessing.get_context("fork")
             self.taken = self.context.Value("q", 0)
-            for _ in range(min(workers or worker_count(len(self.order), usable_cores()), len(self.order))):
+            for _ in range(min(workers or usable_cores(), len(self.order))):
                 self._start()
 
     def _skip_here(self, plan: Plan, skip: Skip) -> list[int]:

@@ -282,22 +282,3 @@ def test_settle_comes_before_any_worker_is_forked():
     with PageStream(pages, parallel=True, workers=2, settle=lambda: settled.append(True)) as stream:
         assert {markdown for markdown, _ in stream.pages().values()} == {"settled: True"}
     assert settled == [True]
-
-
-def test_one_core_is_left_to_mkdocs_where_most_pages_are_made():
-    """A cold build's MkDocs is busy all along with the pages the workers send; a merge's mostly waits for its few."""
-    from generator.site.pagestream import MANY_TO_MAKE, worker_count
-
-    assert [worker_count(MANY_TO_MAKE, cores) for cores in (1, 2, 4)] == [1, 1, 3]
-    assert [worker_count(MANY_TO_MAKE - 1, cores) for cores in (1, 2, 4)] == [1, 2, 4]
-    assert worker_count(3, 8) == 3 and worker_count(0, 2) == 0
-
-
-def test_the_workers_forked_follow_the_pages_to_make(monkeypatch):
-    import generator.site.pagestream as pagestream
-
-    monkeypatch.setattr(pagestream, "usable_cores", lambda: 3)
-    for count, forked in ((pagestream.MANY_TO_MAKE, 2), (10, 3), (2, 2)):
-        with PageStream(plan(count), parallel=True, finish=shout) as stream:
-            assert stream.started == forked
-            assert list(stream.pages()) == [path for path, _ in plan(count)]
