@@ -24,8 +24,11 @@ After a merge nearly every page is the earlier build's (``skip`` says so from
 a digest of what the page reads). Asked in the workers, that question kept
 MkDocs waiting: each worker first copied into itself what the digests read,
 and the few pages really made (an order's lists, a second each) came last.
-With ``skip_here`` it is asked here, before any worker is forked, and the
-workers take only the pages left to make.
+With ``skip_here`` it is asked here and the workers take only the pages left
+to make, each as soon as it is known (``order``, shared, filled as the
+questions are answered, in the order ``ask`` gives): the first is forked
+when the first page is left, so an order's lists are made while the ten
+thousand dossiers are asked about, not after.
 
 Where forking is not safe or not possible (another thread is running, as
 under ``mkdocs serve``, or a platform without ``fork``) the same object
@@ -38,6 +41,7 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import pickle
+import time
 import traceback
 from collections.abc import Callable
 from multiprocessing.connection import Connection, wait
@@ -99,6 +103,7 @@ class PageStream:
         skip_here: bool = False,
         settle: Callable[[], Any] | None = None,
         arrived: Callable[[str, bool], Any] | None = None,
+        ask: list[int] | None = None,
     ):
         self.plan: Plan | None = plan
         self.arrived = arrived  # told each page as it is taken in: its path, whether it was made (not the earlier build's)
@@ -117,35 +122,61 @@ class PageStream:
         self.taken: Any = None  # how many pages of the plan have been taken, by any worker (shared)
         self.froze = False
         self.asked = 0  # pages asked for (``wait_for``)
-        self.order: range | list[int] = range(len(plan))  # the pages the workers take, in this order
+        self.made: set[str] = set()  # pages that arrived made now (not the earlier build's)
+        self.settle, self.workers = settle, workers or usable_cores()
         if plan and (can_fork() if parallel is None else parallel):
-            if skip_here and skip is not None:
-                self.order = self._skip_here(plan, skip)
-            if settle is not None:  # what the renderers left to a process beside, had before they are forked
-                settle()
             self.context = multiprocessing.get_context("fork")
             self.taken = self.context.Value("q", 0)
-            for _ in range(min(workers or usable_cores(), len(self.order))):
-                self._start()
+            # The pages the workers take, in this order: the first ``known`` of them are filled in, and more may
+            # come while ``asking``. Both are read and written under ``taken``'s lock.
+            self.order = self.context.Array("q", len(plan), lock=False)
+            self.known, self.asking = self.context.RawValue("q", 0), self.context.RawValue("b", 1)
+            if skip_here and skip is not None:
+                self._skip_here(plan, skip, range(len(plan)) if ask is None else ask)
+            else:
+                self._offer(range(len(plan)))
+            with self.taken.get_lock():
+                self.asking.value = 0
+            if self.settle is not None:  # no page to make: had here all the same, as the next edition shares it
+                self.settle()
+                self.settle = None
 
-    def _skip_here(self, plan: Plan, skip: Skip) -> list[int]:
-        """The earlier build's pages that hold, delivered here; the numbers of the others, for the workers. A page
-        whose question fails is left to them: its failure is reported as any worker's is (``get``)."""
-        left: list[int] = []
-        kept = 0
-        for number, (path, render) in enumerate(plan):
-            if len(left) - kept >= SKIP_HERE_UNTIL:
-                return left + list(range(number, len(plan)))
+    def _skip_here(self, plan: Plan, skip: Skip, ask: range | list[int]) -> None:
+        """The earlier build's pages that hold, delivered here; the others offered to the workers as they are
+        found. A page whose question fails is left to them: its failure is reported as any worker's is (``get``)."""
+        left = kept = 0
+        for step, number in enumerate(ask):
+            if left - kept >= SKIP_HERE_UNTIL:
+                self._offer(ask[step:])
+                return
+            if step % POLL_EVERY == 0 and self.open:  # a worker with a full pipe would stand still until asked
+                self._take_in(block=False)
+            path, render = plan[number]
             try:
                 found = skip(path, render)
             except Exception:
                 found = None
             if found is None:
-                left.append(number)
+                left += 1
+                self._offer((number,))
             else:
                 kept += 1
                 self._arrived((number, None, None, found.facts, False))
-        return left
+
+    def _offer(self, numbers) -> None:
+        """Pages for the workers to make: added to ``order``; workers forked while fewer than wanted are busy."""
+        with self.taken.get_lock():
+            known = self.known.value
+            for number in numbers:
+                self.order[known] = number
+                known += 1
+            self.known.value = known
+        while len(self.processes) < self.workers and self._untaken():
+            self._start()
+
+    def _untaken(self) -> bool:
+        with self.taken.get_lock():
+            return self.taken.value < self.known.value
 
     @property
     def parallel(self) -> bool:
@@ -155,11 +186,14 @@ class PageStream:
         """Fork one more worker. The archive is frozen first (and thawed in ``close``): a full collection here
         would write into every object's header, and each page of memory so written is copied, here and in a
         worker (10,000 orders: 0.4 GB here, 1.2 GB a worker)."""
+        if self.settle is not None:  # what the renderers left to a process beside, had before any is forked
+            self.settle()
+            self.settle = None
         gc.freeze()
         self.froze = True
         receiver, sender = self.context.Pipe(duplex=False)
         inherited = [receiver, *self.open]
-        arguments = (self.plan, self.order, self.taken, self.finish, self.skip, sender, inherited, self.retire)
+        arguments = (self.plan, (self.order, self.known, self.asking), self.taken, self.finish, self.skip, sender, inherited, self.retire)
         process = start_helper(self.context, _render_taken, arguments, daemon=True)
         sender.close()
         self.started += 1
@@ -191,7 +225,7 @@ class PageStream:
                 raise PageStreamError(self.failed[i])
             if self.open:
                 self._take_in(block=True)
-            elif (number := _take(self.taken, self.order)) is not None:
+            elif (number := _take(self.taken, (self.order, self.known, self.asking))) is not None:
                 # No worker could be forked: rendered here and, as without workers, left for MkDocs to convert
                 # (``finish`` belongs in a worker: the plugin's takes over the logging to send it with the page).
                 self._arrived(_make(self.plan, number, None, self.skip))
@@ -228,7 +262,7 @@ class PageStream:
             self.close()
             raise PageStreamError(f"a process rendering the pages stopped (exit code {process.exitcode})") from None
         with self.taken.get_lock():
-            left = self.taken.value < len(self.order)
+            left = self.taken.value < self.known.value or self.asking.value
         if left and can_fork():  # retired: another takes its place (else ``get`` renders the rest here)
             self._start()
 
@@ -239,6 +273,8 @@ class PageStream:
             return
         if rendered:
             self.rendered.append(self.paths[number])
+        if record is not None:
+            self.made.add(self.paths[number])
         if record is None:
             self.store.copy_from(self.earlier, self.paths[number], facts)
             self.copied += 1
@@ -269,14 +305,26 @@ class PageStream:
         self.close()
 
 
-def _take(taken: Any, order: range | list[int]) -> int | None:
-    """The number of the next page of ``order`` nobody has taken, now taken; None when every page is."""
-    with taken.get_lock():
-        step = taken.value
-        if step >= len(order):
-            return None
-        taken.value = step + 1
-    return order[step]
+Order = tuple[Any, Any, Any]
+"""The pages the workers take, shared: (page numbers in order, how many are filled in, whether more may come)."""
+
+WAIT_FOR_MORE = 0.002
+"""How long a worker that found no page waits before it looks again while pages are still being asked about here."""
+
+
+def _take(taken: Any, order: Order) -> int | None:
+    """The number of the next page of ``order`` nobody has taken, now taken; None when every page is and no more
+    can come (while more can, the worker waits for them)."""
+    numbers, known, asking = order
+    while True:
+        with taken.get_lock():
+            step = taken.value
+            if step < known.value:
+                taken.value = step + 1
+                return numbers[step]
+            if not asking.value:
+                return None
+        time.sleep(WAIT_FOR_MORE)
 
 
 def _make(plan: Plan, number: int, finish: Finish | None, skip: Skip | None) -> Sent:
@@ -298,7 +346,7 @@ def _make(plan: Plan, number: int, finish: Finish | None, skip: Skip | None) -> 
 
 
 def _render_taken(
-    plan: Plan, order: range | list[int], taken: Any, finish: Finish | None, skip: Skip | None, connection: Connection, inherited: list[Connection], retire
+    plan: Plan, order: Order, taken: Any, finish: Finish | None, skip: Skip | None, connection: Connection, inherited: list[Connection], retire
 ) -> None:
     """In a worker: take the next page nobody has taken, render (and finish) it, send it; until none is left, or
     until it has made its share (``RETIRE``), or a page failed."""

@@ -224,6 +224,10 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
             plan = renderer.plan()
             if self.skipping:  # MkDocs reads the navigation's pages first: their titles decide which pages it may skip
                 plan.sort(key=lambda page: page[0] not in IN_NAV)
+            # Which pages the last build has is asked of the navigation's first, then of the other lists and reports
+            # (an order's lists take the workers a second each), then of the dossiers: each page left is made
+            # meanwhile (``PageStream``), where the lists MkDocs reads last were found last.
+            ask = sorted(range(len(plan)), key=lambda i: (plan[i][0] not in IN_NAV, plan[i][0].startswith("dossiers/")))
             self.pages = PageFile(self.root, self.language)
             paths, deliver = [path for path, _ in plan], lambda path, html=True: self.stream.get(path, html)
         errors = [p for p in self.problems if p.severity is Severity.ERROR]
@@ -257,6 +261,7 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
                 skip_here=converter.trust_inputs,
                 settle=renderer.settle,
                 arrived=self._delivered,
+                ask=ask,
             )
             del plan, checked, renderer
         self.search = self._search_index(cached is not None, files)
@@ -300,8 +305,8 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
             return
         self.feedable = {file.src_uri: file for file in files.documentation_pages() if isinstance(file, _GeneratedPage)}
         for path in self.feedable:
-            if self.pages.facts(path) is not None:  # delivered already (the earlier build's: ``PageStream``'s skip_here)
-                self._delivered(path, False)
+            if self.pages.facts(path) is not None:  # delivered already (``PageStream``'s skip_here, or a worker meanwhile)
+                self._delivered(path, path in self.stream.made)
 
     def _delivered(self, path: str, made: bool) -> None:
         """A page the workers delivered, as it arrives: into the search index unless kept out (``_feed_search``).

@@ -202,6 +202,48 @@ def test_skip_here_keeps_pages_before_any_worker_and_the_workers_take_only_the_r
         assert kept.pages() == _earlier(80).pages and kept.started == 0  # nothing left to make: no worker forked
 
 
+def test_a_page_left_is_made_while_the_rest_are_still_asked_about(tmp_path):
+    """An order's lists (a second each to make) are found among the first pages asked about, in ``ask``'s order,
+    and made by a worker while the ten thousand dossiers are asked about here, not after."""
+    here, asked_here = os.getpid(), []
+    made = tmp_path / "made"
+
+    def finish(path: str, markdown: str) -> str:
+        (made / path.replace("/", "_")).write_text("")
+        return path
+
+    def skip(path: str, render):
+        if os.getpid() != here:
+            return None
+        asked_here.append(path)
+        if path.endswith("P0019.md"):
+            return None  # a list: left to the workers
+        if path.endswith("P0000.md"):  # asked last: the list is made by now, or is never made meanwhile
+            deadline = time.monotonic() + 20
+            while not (made / "dossiers_P0019.md").exists() and time.monotonic() < deadline:
+                time.sleep(0.01)
+        return Kept(())
+
+    made.mkdir()
+    ask = list(range(19, -1, -1))
+    with PageStream(plan(20), parallel=True, finish=finish, workers=1, earlier=_earlier(20), skip=skip, skip_here=True, ask=ask) as stream:
+        done_asking = set(os.listdir(made))
+        pages = stream.pages()
+    assert asked_here == [f"dossiers/P{i:04d}.md" for i in ask]
+    assert done_asking == {"dossiers_P0019.md"}  # made before the last question here was answered
+    assert stream.rendered == ["dossiers/P0019.md"] and stream.made == {"dossiers/P0019.md"}
+    assert pages["dossiers/P0019.md"][1] == "dossiers/P0019.md" and stream.copied == 19
+
+
+def test_settle_comes_once_though_no_page_is_left_to_make():
+    """The next edition shares what ``settle`` had here, so it is had whether or not any worker is forked."""
+    settled: list[bool] = []
+    kept = lambda path, render: Kept(())  # noqa: E731
+    with PageStream(plan(5), parallel=True, workers=2, earlier=_earlier(5), skip=kept, skip_here=True, settle=lambda: settled.append(True)) as stream:
+        stream.pages()
+    assert settled == [True] and stream.started == 0
+
+
 def test_skip_here_leaves_the_rest_to_the_workers_once_most_pages_change(monkeypatch):
     """The templates or the organisation changed: every page is made again, and asking here first would only
     make the workers start later."""
