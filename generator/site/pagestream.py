@@ -137,6 +137,7 @@ class PageStream:
                 self._offer(range(len(plan)))
             with self.taken.get_lock():
                 self.asking.value = 0
+            self._staff()
             if self.settle is not None:  # no page to make: had here all the same, as the next edition shares it
                 self.settle()
                 self.settle = None
@@ -164,19 +165,23 @@ class PageStream:
                 self._arrived((number, None, None, found.facts, False))
 
     def _offer(self, numbers) -> None:
-        """Pages for the workers to make: added to ``order``; workers forked while fewer than wanted are busy."""
+        """Pages for the workers to make: added to ``order``."""
         with self.taken.get_lock():
             known = self.known.value
             for number in numbers:
                 self.order[known] = number
                 known += 1
             self.known.value = known
-        while len(self.processes) < self.workers and self._untaken():
-            self._start()
+        self._staff()
 
-    def _untaken(self) -> bool:
+    def _staff(self) -> None:
+        """Workers forked while pages wait that no worker took: one fewer than wanted while this process still asks
+        (it keeps a core of its own: with both taken, the asking took as long again and nothing was gained)."""
         with self.taken.get_lock():
-            return self.taken.value < self.known.value
+            untaken, asking = self.taken.value < self.known.value, self.asking.value
+        wanted = max(1, self.workers - 1) if asking else self.workers
+        while untaken and len(self.processes) < wanted:
+            self._start()
 
     @property
     def parallel(self) -> bool:
