@@ -131,10 +131,16 @@ class PageStream:
             # come while ``asking``. Both are read and written under ``taken``'s lock.
             self.order = self.context.Array("q", len(plan), lock=False)
             self.known, self.asking = self.context.RawValue("q", 0), self.context.RawValue("b", 1)
-            if skip_here and skip is not None:
-                self._skip_here(plan, skip, range(len(plan)) if ask is None else ask)
-            else:
-                self._offer(range(len(plan)))
+            try:
+                if skip_here and skip is not None:
+                    self._skip_here(plan, skip, range(len(plan)) if ask is None else ask)
+                else:
+                    self._offer(range(len(plan)))
+            except BaseException:  # the workers forked meanwhile would wait for more pages: none will come
+                with self.taken.get_lock():
+                    self.asking.value = 0
+                self.close()
+                raise
             with self.taken.get_lock():
                 self.asking.value = 0
             self._staff()

@@ -235,6 +235,27 @@ def test_a_page_left_is_made_while_the_rest_are_still_asked_about(tmp_path):
     assert pages["dossiers/P0019.md"][1] == "dossiers/P0019.md" and stream.copied == 19
 
 
+def test_a_failure_while_asking_leaves_no_worker_waiting_for_more():
+    """A worker forked for the first page left waits while pages are still asked about here: if the asking stops
+    on an error (or Ctrl-C), nothing more will come, and it must not wait on."""
+
+    def skip(path: str, render):
+        if path.endswith("P0005.md"):
+            raise KeyboardInterrupt
+        return None if path.endswith("P0001.md") else Kept(())
+
+    children_before = set(multiprocessing.active_children())
+    with pytest.raises(KeyboardInterrupt):
+        PageStream(plan(10), parallel=True, finish=shout, workers=2, earlier=_earlier(10), skip=_failing_here(skip), skip_here=True)
+    assert set(multiprocessing.active_children()) == children_before
+
+
+def _failing_here(skip):
+    """``skip`` in this process; in a worker, nothing holds (the worker makes the page)."""
+    here = os.getpid()
+    return lambda path, render: skip(path, render) if os.getpid() == here else None
+
+
 def test_settle_comes_once_though_no_page_is_left_to_make():
     """The next edition shares what ``settle`` had here, so it is had whether or not any worker is forked."""
     settled: list[bool] = []
