@@ -104,7 +104,6 @@ class PageStream:
         settle: Callable[[], Any] | None = None,
         arrived: Callable[[str, bool], Any] | None = None,
         ask: list[int] | None = None,
-        keep_a_core: bool = True,
     ):
         self.plan: Plan | None = plan
         self.arrived = arrived  # told each page as it is taken in: its path, whether it was made (not the earlier build's)
@@ -125,7 +124,6 @@ class PageStream:
         self.asked = 0  # pages asked for (``wait_for``)
         self.made: set[str] = set()  # pages that arrived made now (not the earlier build's)
         self.settle, self.workers = settle, workers or usable_cores()
-        self.keep_a_core = keep_a_core  # one worker fewer while this process asks (``_staff``)
         if plan and (can_fork() if parallel is None else parallel):
             self.context = multiprocessing.get_context("fork")
             self.taken = self.context.Value("q", 0)
@@ -183,12 +181,11 @@ class PageStream:
         self._staff()
 
     def _staff(self) -> None:
-        """Workers forked while pages wait that no worker took: with ``keep_a_core``, one fewer than wanted while this
-        process still asks (where the asking is the longer work — the first edition's, 1.2 s at 10,000 orders, the
-        dossiers' inputs worked out — with both cores taken it took as long again and nothing was gained)."""
+        """Workers forked while pages wait that no worker took: one fewer than wanted while this process still asks
+        (it keeps a core of its own: with both taken, the asking took as long again and nothing was gained)."""
         with self.taken.get_lock():
             untaken, asking = self.taken.value < self.known.value, self.asking.value
-        wanted = max(1, self.workers - 1) if asking and self.keep_a_core else self.workers
+        wanted = max(1, self.workers - 1) if asking else self.workers
         while untaken and len(self.processes) < wanted:
             self._start()
 

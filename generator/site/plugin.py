@@ -262,7 +262,6 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
                 settle=renderer.settle,
                 arrived=self._delivered,
                 ask=ask,
-                keep_a_core=self.edition is None,  # a translation's asking is short: the first edition's digests are had
             )
             del plan, checked, renderer
         self.search = self._search_index(cached is not None, files)
