@@ -122,7 +122,6 @@ class PageStream:
         self.taken: Any = None  # how many pages of the plan have been taken, by any worker (shared)
         self.froze = False
         self.asked = 0  # pages asked for (``wait_for``)
-        self.made: set[str] = set()  # pages that arrived made now (not the earlier build's)
         self.settle, self.workers = settle, workers or usable_cores()
         if plan and (can_fork() if parallel is None else parallel):
             self.context = multiprocessing.get_context("fork")
@@ -284,8 +283,6 @@ class PageStream:
             return
         if rendered:
             self.rendered.append(self.paths[number])
-        if record is not None:
-            self.made.add(self.paths[number])
         if record is None:
             self.store.copy_from(self.earlier, self.paths[number], facts)
             self.copied += 1

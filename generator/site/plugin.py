@@ -62,7 +62,7 @@ from generator.core.files import fault_point, leftovers, replace_folder
 from generator.core.memory import full_collections_deferred
 from generator.core.printable import printable
 from generator.core.problems import Severity
-from generator.core.processes import APART
+from generator.core.processes import APART, can_fork
 from generator.pipeline import check_archive
 from generator.records.calendar import archive_today
 from generator.records.layout import dossier_folder
@@ -248,6 +248,8 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
         if self.edition is None:  # one copy, the first edition's
             self._publish_attachments(config, attachments)
         self.publishing.send()  # they go in while the archive is checked and MkDocs passes over the pages
+        self.search = self._search_index(cached is not None, files)
+        self._feed_search(config, files, cached is None and can_fork())
         if cached is None:
             # Workers render and convert the pages while MkDocs works; once they have them, this process
             # lets go of the archive and its history (nothing here holds them after this method).
@@ -264,8 +266,6 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
                 ask=ask,
             )
             del plan, checked, renderer
-        self.search = self._search_index(cached is not None, files)
-        self._feed_search(config, files)
         origin = "cache" if cached is not None else "records"
         log.info(f"order-archive: {self.pages_total} pages ({self.language}) from the {origin} in {time.perf_counter() - started:.1f} s")
         return files
@@ -290,23 +290,21 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
     def _html(self, path: str) -> str:
         return self.pages.html(path)
 
-    def _feed_search(self, config, files: Files) -> None:
-        """Give the search index, now, every page the page workers already have, and each page they make as it
-        arrives (``_delivered``), instead of as MkDocs' pass reaches it: a part is indexed once its last page is in,
-        and after a merge that was the pass's last page of the edited order's part (the part was sent 1.0–1.6 s
-        into the pass, and indexing it was most of what the build waited for at its end). The text is what
-        ``on_page_content`` would be given — the workers' conversion — as long as no other plugin may change a
-        page's Markdown or HTML first; with such a plugin, the pass feeds the index as before."""
+    def _feed_search(self, config, files: Files, streamed: bool) -> None:
+        """Give the search index each page as it arrives from the page workers, or as the build finds the last
+        build's page holds (``_delivered``), instead of as MkDocs' pass reaches it: a part is indexed once its last
+        page is in. After a merge that was the pass's last page of the edited order's part (the part was sent 1.0–1.6 s
+        into the pass, and indexing it was most of what the build waited for at its end); it is now the edited
+        dossier, made while the build still asks which pages the last one has. The text is what ``on_page_content``
+        would be given — the workers' conversion — as long as no other plugin may change a page's Markdown or HTML
+        first; with such a plugin, or no workers (``streamed``), the pass feeds the index as before."""
         self.fed, self.feedable = {}, {}
-        if self.search is None or self.stream is None or not self.stream.parallel:
+        if self.search is None or not streamed:
             return
         events = config.plugins.events
         if events["page_markdown"] or any(getattr(method, "__self__", None) is not self for method in events["page_content"]):
             return
         self.feedable = {file.src_uri: file for file in files.documentation_pages() if isinstance(file, _GeneratedPage)}
-        for path in self.feedable:
-            if self.pages.facts(path) is not None:  # delivered already (``PageStream``'s skip_here, or a worker meanwhile)
-                self._delivered(path, path in self.stream.made)
 
     def _delivered(self, path: str, made: bool) -> None:
         """A page the workers delivered, as it arrives: into the search index unless kept out (``_feed_search``).
