@@ -26,9 +26,9 @@ MkDocs waiting: each worker first copied into itself what the digests read,
 and the few pages really made (an order's lists, a second each) came last.
 With ``skip_here`` it is asked here and the workers take only the pages left
 to make, each as soon as it is known (``order``, shared, filled as the
-questions are answered, in the order ``ask`` gives): the first is forked
-when the first page is left, so an order's lists are made while the ten
-thousand dossiers are asked about, not after.
+questions are answered, in the order ``ask`` gives, and made in the plan's):
+the first is forked when the first page is left, so an order's lists are
+made while the ten thousand dossiers are asked about, not after.
 
 Where forking is not safe or not possible (another thread is running, as
 under ``mkdocs serve``, or a platform without ``fork``) the same object
@@ -170,13 +170,14 @@ class PageStream:
                 self._arrived((number, None, None, found.facts, False))
 
     def _offer(self, numbers) -> None:
-        """Pages for the workers to make: added to ``order``."""
+        """Pages for the workers to make: added to ``order``, where the pages no worker took yet are kept in the
+        plan's order — the order MkDocs reads them in —, whatever order they were found in: an edited dossier found
+        after its order's lists is made before them (MkDocs reads it first, and its search part waits for it)."""
         with self.taken.get_lock():
-            known = self.known.value
-            for number in numbers:
-                self.order[known] = number
-                known += 1
-            self.known.value = known
+            step, known = self.taken.value, self.known.value
+            waiting = sorted([*self.order[step:known], *numbers])
+            self.order[step : step + len(waiting)] = waiting
+            self.known.value = step + len(waiting)
         self._staff()
 
     def _staff(self) -> None:

@@ -256,6 +256,29 @@ def _failing_here(skip):
     return lambda path, render: skip(path, render) if os.getpid() == here else None
 
 
+def test_pages_left_are_made_in_the_plans_order_whatever_order_they_are_found_in(tmp_path):
+    """MkDocs reads the pages in the plan's order: an edited dossier found after its order's lists (asked about
+    first, as they take longest) is made before those not yet taken."""
+    made = tmp_path / "made"
+    here = os.getpid()
+
+    def page(i: int) -> str:
+        if i == 19 and os.getpid() != here:
+            time.sleep(0.5)  # the first page left keeps the one worker busy while the rest are found
+        return f"# Page {i}\n"
+
+    def finish(path: str, markdown: str) -> str:
+        with open(made, "a") as log:
+            log.write(path[-7:-3] + "\n")
+        return path
+
+    pages = [(f"dossiers/P{i:04d}.md", functools.partial(page, i)) for i in range(20)]
+    skip = _failing_here(lambda path, render: None if int(path[-7:-3]) in (19, 15, 3, 0) else Kept(()))
+    with PageStream(pages, parallel=True, finish=finish, workers=1, earlier=_earlier(20), skip=skip, skip_here=True, ask=list(range(19, -1, -1))) as stream:
+        stream.pages()
+    assert made.read_text().split() == ["0019", "0000", "0003", "0015"]
+
+
 def test_settle_comes_once_though_no_page_is_left_to_make():
     """The next edition shares what ``settle`` had here, so it is had whether or not any worker is forked."""
     settled: list[bool] = []
