@@ -182,10 +182,11 @@ class PageStream:
 
     def _staff(self) -> None:
         """Workers forked while pages wait that no worker took: one fewer than wanted while this process still asks
-        (it keeps a core of its own: with both taken, the asking took as long again and nothing was gained)."""
+        (it keeps a core of its own: with both taken, the asking took as long again and nothing was gained), and
+        never more than the pages known."""
         with self.taken.get_lock():
-            untaken, asking = self.taken.value < self.known.value, self.asking.value
-        wanted = max(1, self.workers - 1) if asking else self.workers
+            untaken, asking, known = self.taken.value < self.known.value, self.asking.value, self.known.value
+        wanted = min(max(1, self.workers - 1) if asking else self.workers, known)
         while untaken and len(self.processes) < wanted:
             self._start()
 

@@ -246,11 +246,11 @@ def test_a_failure_while_asking_leaves_no_worker_waiting_for_more():
 
     children_before = set(multiprocessing.active_children())
     with pytest.raises(KeyboardInterrupt):
-        PageStream(plan(10), parallel=True, finish=shout, workers=2, earlier=_earlier(10), skip=_failing_here(skip), skip_here=True)
+        PageStream(plan(10), parallel=True, finish=shout, workers=2, earlier=_earlier(10), skip=_asked_here_only(skip), skip_here=True)
     assert set(multiprocessing.active_children()) == children_before
 
 
-def _failing_here(skip):
+def _asked_here_only(skip):
     """``skip`` in this process; in a worker, nothing holds (the worker makes the page)."""
     here = os.getpid()
     return lambda path, render: skip(path, render) if os.getpid() == here else None
@@ -283,9 +283,16 @@ def test_pages_left_are_made_in_the_plans_order_whatever_order_they_are_found_in
 
     pages = [(f"dossiers/P{i:04d}.md", functools.partial(page, i)) for i in range(20)]
     ask = list(range(19, -1, -1))
-    with PageStream(pages, parallel=True, finish=finish, workers=1, earlier=_earlier(20), skip=_failing_here(skip), skip_here=True, ask=ask) as stream:
+    with PageStream(pages, parallel=True, finish=finish, workers=1, earlier=_earlier(20), skip=_asked_here_only(skip), skip_here=True, ask=ask) as stream:
         stream.pages()
     assert made.read_text().split() == ["0019", "0000", "0003", "0015"]  # found in the order 19, 15, 3, 0
+
+
+def test_no_more_workers_are_forked_than_pages_are_left():
+    kept_but_one = _asked_here_only(lambda path, render: None if path.endswith("P0002.md") else Kept(()))
+    with PageStream(plan(5), parallel=True, finish=shout, workers=2, earlier=_earlier(5), skip=kept_but_one, skip_here=True) as stream:
+        stream.pages()
+    assert stream.started == 1 and stream.rendered == ["dossiers/P0002.md"]
 
 
 def test_settle_comes_once_though_no_page_is_left_to_make():
