@@ -39,6 +39,8 @@ _TABLE: dict[str, tuple[str, str]] = {
     "index.open_work": ("待辦事項", "Open work"),
     "index.all": ("全部訂單", "All orders"),
     "index.year_orders": ("{year} 年訂單", "Orders of {year}"),
+    "index.by_year": ("依接單年度", "By the year received"),
+    "index.all_years": ("全部年度（{n} 筆）", "All years ({n} orders)"),
     "open.attention": ("逾期待辦（已過政策期限）", "Past a deadline (the policy's days)"),
     "open.in_progress": ("執行中", "In progress"),
     "open.overdue_milestones": ("逾期里程碑", "Overdue milestones"),

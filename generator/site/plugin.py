@@ -74,6 +74,7 @@ from generator.site.pagefile import QUIET, Finished, Kept, PageFile, StoredPages
 from generator.site.pagestream import Delivered, PageStream
 from generator.site.publishing import PublishError, Publishing
 from generator.site.render import TEMPLATES, Renderer
+from generator.site.render.pages import LIST_ROWS
 from generator.site.searchindex import PartedIndex, page_digest, page_url, part_of, searchable
 from generator.trail.prefetch import prefetch
 from generator.trail.published import SITE_FILE
@@ -99,6 +100,8 @@ class OrderArchiveConfig(base.Config):
     strict = c.Type(bool, default=False)
     today = c.Optional(c.Type(str))
     search = c.Type(bool, default=True)
+    list_rows = c.Type(int, default=LIST_ROWS)
+    """The most orders a list page shows before it is split by the year received (``render.pages.LIST_ROWS``)."""
 
 
 class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
@@ -161,6 +164,8 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
         unknown = sorted(set(self.config.translations) - set(LANGUAGES) | set(self.config.translations) & {self.config.language})
         if unknown:
             raise PluginError(f"order-archive: translations: {', '.join(unknown)} is not a second language of {', '.join(LANGUAGES)}")
+        if isinstance(self.config.list_rows, bool) or self.config.list_rows < 1:
+            raise PluginError(f"order-archive: list_rows: {self.config.list_rows} is not a number of rows (1 or more)")
         self.language = self.edition or self.config.language
         if self.edition is not None:
             config.site_name = self.config.translations[self.edition]
@@ -220,7 +225,7 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
             self.earlier = earlier
             checked = self._checked(today, snapshot, reading)
             self.problems = checked.problems
-            renderer = Renderer(checked, self.language, self.attachments_root)
+            renderer = Renderer(checked, self.language, self.attachments_root, self.config.list_rows)
             plan = renderer.plan()
             if self.skipping:  # MkDocs reads the navigation's pages first: their titles decide which pages it may skip
                 plan.sort(key=lambda page: page[0] not in IN_NAV)

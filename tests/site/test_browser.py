@@ -62,6 +62,8 @@ def built(tmp_path_factory):
     """The demo's site, served: (its address, its folder)."""
     root = tmp_path_factory.mktemp("browser") / "demo"
     write_repository(root, 30, seed=1)
+    config = root / "mkdocs.yml"  # lists longer than 12 orders split by year, as 1,000 do in a large archive
+    config.write_text(config.read_text(encoding="utf-8").replace("translations:", "list_rows: 12\n      translations:", 1), encoding="utf-8")
     build(root)
     server, url = serve(root / "site")
     yield url, root / "site"
@@ -311,6 +313,34 @@ def test_a_month_link_of_the_index_opens_its_year_filtered_to_that_month(page, s
     page.wait_for_load_state()
     shown = _orders_shown(page)
     assert len(shown) == count and all(row[5].startswith(month) for row in shown)
+
+
+@pytest.mark.parametrize("width", [1366, 390])
+def test_a_long_list_leads_to_each_of_its_years_and_back(page, built, width):
+    """A list longer than ``list_rows`` is a table of years: each year opens its list (its count the row's, its
+    filters working), a month opens the year filtered to it, and the year's list leads back to every year."""
+    site, folder = built
+    page.set_viewport_size({"width": width, "height": 900})
+    years_page = sorted({p.parent.with_suffix(".html") for p in (folder / "orders").glob("*/*/*.html")})[0]
+    address = f"{site}/{years_page.relative_to(folder).as_posix()}"
+    page.goto(address)
+    rows = page.locator("table tbody tr")
+    assert rows.count() >= 1 and _orders_shown(page) == []
+    year, count = (rows.first.locator("td").nth(i).inner_text() for i in (0, 1))
+    month = rows.first.locator("a[href*='#month-']").first
+    in_month = int(re.search(r"\((\d+)\)", rows.first.locator("td").nth(2).inner_text().split(month.inner_text(), 1)[1]).group(1))
+    rows.first.locator("a", has_text=year).click()
+    page.wait_for_load_state()
+    assert page.url.endswith(f"/{year}.html") and year in page.locator("h1").inner_text()
+    assert len(_orders_shown(page)) == int(count) and page.locator(".oa-filters").is_visible()
+    page.locator("article a", has_text="全部年度").click()
+    page.wait_for_load_state()
+    assert page.url == address
+    wanted = month.get_attribute("href").split("#month-")[1]
+    page.locator("a[href*='#month-']").first.click()
+    page.wait_for_load_state()
+    shown = _orders_shown(page)
+    assert len(shown) == in_month and all(row[5].startswith(wanted) for row in shown)
 
 
 def test_a_client_page_has_a_readable_address(page, site):

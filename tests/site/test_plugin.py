@@ -394,6 +394,17 @@ def test_an_unknown_translation_is_refused(archive):
         build(root)
 
 
+@pytest.mark.parametrize("rows", ["0", "-5", "true", "many"])
+def test_a_list_length_that_is_not_a_number_of_rows_is_refused(archive, rows, caplog):
+    root = with_site(archive)
+    config = root / "mkdocs.yml"
+    config.write_text(config.read_text(encoding="utf-8").replace("translations:", f"list_rows: {rows}\n      translations:", 1), encoding="utf-8")
+    with pytest.raises(MkDocsException) as refused:
+        build(root)
+    assert "list_rows" in str(refused.value) + caplog.text  # a text is refused by MkDocs' own check, which logs why
+    assert not (root / "site").exists()
+
+
 def test_the_replaced_site_is_deleted_after_the_new_one_is_in_place(archive):
     root = with_site(archive)
     build(root)

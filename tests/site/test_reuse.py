@@ -89,6 +89,29 @@ def test_one_record_edited_rebuilds_its_pages_and_keeps_the_others(archive, tmp_
     assert again.skipped == again.pages - 2 * len(plugin.IN_NAV), "MkDocs read only the navigation's pages"
 
 
+def test_lists_split_by_year_make_again_only_the_year_of_the_edited_order(archive, tmp_path):
+    """Lists longer than ``list_rows`` are split by year: a merge makes again the edited order's year of each,
+    never a years page whose counts did not change, and the site is still the one a build from nothing makes."""
+
+    def shorter_lists(root: Path) -> None:
+        config = root / "mkdocs.yml"
+        config.write_text(config.read_text(encoding="utf-8").replace("translations:", "list_rows: 2\n      translations:", 1), encoding="utf-8")
+
+    merged(archive, "site/lists", "tseng.yawen", ["chou.peichun"], shorter_lists)
+    build_site(archive, today=TODAY)
+    before = site_files(archive / "site")
+    years = {name.rsplit("/", 1)[0] for name in before if re.fullmatch(r"(en/)?orders/\w+/[^/]+/\d{4}\.html", name)}
+    assert len(years) > 4, "lists are split"
+    merged(archive, "order/rename", "chang.chiahao", ["lin.yating"], lambda r: edit(r, f"{dossier('ORD-2026-0003')}/order.yaml", _rename_project))
+    result = assert_same_as_from_nothing(archive, tmp_path, before, {"dossiers/ORD-2026-0003.html", "en/dossiers/ORD-2026-0003.html"})
+    split = {name.removeprefix("en/") + ".md" for name in years}
+    for language in ("zh-Hant", "en"):
+        lists = [p.removeprefix(f"{language}/") for p in result.rendered if p.startswith(f"{language}/orders/") and p.count("/") >= 3]
+        year_lists = [p for p in lists if p.count("/") == 3]
+        assert year_lists and all(p.endswith("/2026.md") for p in year_lists), f"the order's year of each split list: {lists}"
+        assert not split & set(lists), "no years page is made again: its counts are the same"
+
+
 def test_the_edited_orders_search_part_is_indexed_as_its_dossier_arrives_not_when_mkdocs_reaches_it(archive, monkeypatch):
     """Each search part is indexed once its last page is in: a page a worker made goes in as it arrives, a page
     of the last build as soon as it is known, so the edited order's part does not wait for MkDocs' pass to reach

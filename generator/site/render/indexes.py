@@ -61,26 +61,65 @@ class OrderIndexes(RendererBase):
             listing[group] = []
             for key, (name, members) in sorted(buckets.items(), key=partial(_group_order, group)):
                 path = f"orders/{group}/{key}.md"
-                list_page = Page(path, self.language)
-                render = partial(self._order_list, list_page, group, key, name, members)
-                plan.append((path, Planned(render, partial(self._order_list_inputs, list_page, group, key, name, members))))
+                plan += self._list_plan(path, group, key, name, members)
                 listing[group].append((path, name, len(members)))
         index = Page("orders/index.md", self.language)
         plan.append((index.path, Planned(partial(self._order_groups, index, listing), partial(self._order_groups_inputs, index, listing))))
         plan.append(("orders/open.md", partial(self.open_work, Page("orders/open.md", self.language))))
         return plan
 
-    def _order_list(self, page: Page, group: str, key: str, name: str, members: list) -> str:
+    def _list_plan(self, path: str, group: str, key: str, name: str, members: list) -> list[tuple[str, Planned]]:
+        """One list's pages: the list, or, when it is longer than ``list_rows``, a page of its years and a list for
+        each year at ``<list>/<year>.md`` (``LIST_ROWS`` says why). A year of the period group is one list already."""
+        page = Page(path, self.language)
+        if group == "period" or len(members) <= self.list_rows:
+            facts = (page, group, key, name, members)
+            return [(path, Planned(partial(self._order_list, *facts), partial(self._order_list_inputs, *facts)))]
+        by_year: dict[int, list] = {}
+        for item in members:
+            by_year.setdefault(item[1].intake.received_on.year, []).append(item)
+        years = [(f"{path[:-3]}/{year}.md", year, by_year[year]) for year in sorted(by_year, reverse=True)]
+        whole = (path, len(members))
+        plan = [(path, Planned(partial(self._order_years, page, group, key, name, years), partial(self._order_years_inputs, page, group, key, name, years)))]
+        for year_path, year, held in years:
+            year_page = Page(year_path, self.language)
+            render = partial(self._order_list, year_page, group, key, name, held, year, whole)
+            plan.append((year_path, Planned(render, partial(self._order_list_inputs, year_page, group, key, name, held, year, whole))))
+        return plan
+
+    def _list_title(self, page: Page, group: str, name: str, year: int | None = None) -> str:
+        title = f"{page.t(GROUP_TITLES[group])}: {name}"
+        return f"{title} · {year}" if year is not None else title
+
+    def _order_list(self, page: Page, group: str, key: str, name: str, members: list, year: int | None = None, whole: tuple[str, int] | None = None) -> str:
+        """A list of orders, newest first, with its filters; ``year`` and ``whole`` (the list's page and length)
+        when it is one year of a longer list."""
         members = sorted(members, key=lambda item: item[1].id, reverse=True)
         sections = [("", self.orders_table(page, members, tools=True))]
         word = REGULATION_STATUS_WORDS.get(OrderStatus(key)) if group == "status" else None
-        title = f"{page.t(GROUP_TITLES[group])}: {name}"
-        return self.render("order-list.md.j2", page, title=title, sections=sections, count=len(members), regulation=word)
+        up = escape.link(page.to(whole[0]), page.t("index.all_years", n=whole[1])) if whole else None
+        title = self._list_title(page, group, name, year)
+        return self.render("order-list.md.j2", page, title=title, sections=sections, count=len(members), regulation=word, up=up)
 
-    def _order_list_inputs(self, page: Page, group: str, key: str, name: str, members: list) -> str:
+    def _order_list_inputs(self, page: Page, group: str, key: str, name: str, members: list, year: int | None = None, whole: tuple | None = None) -> str:
         """A digest of everything ``_order_list`` reads (``Planned``): a merged order changes the lists it is on,
         and the others are not rendered again (the lists of every order were most of a merge's rendering)."""
-        return inputs_digest([page.path, self.language, group, key, name, [self.order_row(order) for _, order in members]])
+        return inputs_digest([page.path, self.language, group, key, name, year, whole, [self.order_row(order) for _, order in members]])
+
+    def _order_years(self, page: Page, group: str, key: str, name: str, years: list[tuple[str, int, list]]) -> str:
+        """A list too long for one page: each year's list with its count and its months, each month a link to
+        the year's list filtered to it."""
+        rows = [[escape.link(page.to(path), year), escape.text(len(held)), self._month_links(page, path, held)] for path, year, held in years]
+        table = escape.table([page.t("filter.year"), page.t("col.count"), page.t("filter.month")], rows)
+        word = REGULATION_STATUS_WORDS.get(OrderStatus(key)) if group == "status" else None
+        count = sum(len(held) for _, _, held in years)
+        sections = [(page.t("index.by_year"), table)]
+        return self.render("order-list.md.j2", page, title=self._list_title(page, group, name), sections=sections, count=count, regulation=word, up=None)
+
+    def _order_years_inputs(self, page: Page, group: str, key: str, name: str, years: list[tuple[str, int, list]]) -> str:
+        """A digest of everything ``_order_years`` reads: each year's page with the months of its orders."""
+        counts = [(path, year, sorted(_months(held).items())) for path, year, held in years]
+        return inputs_digest([page.path, self.language, group, key, name, counts])
 
     def _order_groups_inputs(self, page: Page, listing: dict[str, list[tuple[str, str, int]]]) -> str:
         """A digest of everything ``_order_groups`` reads: the lists with their counts, each year's months, the latest year's orders."""
@@ -100,7 +139,10 @@ class OrderIndexes(RendererBase):
         blocks = []
         for group, entries in listing.items():
             if group == "period":
-                rows = [[escape.link(page.to(path), name), escape.text(count), self._month_links(page, path, name)] for path, name, count in entries]
+                by_year: dict[str, list] = {}
+                for item in self.orders:
+                    by_year.setdefault(str(item[1].intake.received_on.year), []).append(item)
+                rows = [[escape.link(page.to(path), name), escape.text(count), self._month_links(page, path, by_year[name])] for path, name, count in entries]
                 headers = [page.t("filter.year"), page.t("col.count"), page.t("filter.month")]
             else:
                 rows = [[escape.link(page.to(path), name), escape.text(count)] for path, name, count in entries]
@@ -111,9 +153,9 @@ class OrderIndexes(RendererBase):
         recent = (page.t("index.year_orders", year=latest), self.orders_table(page, members, tools=True)) if latest else None
         return self.render("orders.md.j2", page, blocks=blocks, recent=recent)
 
-    def _month_links(self, page: Page, path: str, year: str) -> str:
-        months = Counter(f"{o.intake.received_on:%Y-%m}" for _, o in self.orders if str(o.intake.received_on.year) == year)
-        return " · ".join(f"{escape.link(page.to(f'{path}#month-{m}'), m[5:])} ({n})" for m, n in sorted(months.items()))
+    def _month_links(self, page: Page, path: str, members: list) -> str:
+        """Each month of ``members`` with its count, a link to the list at ``path`` filtered to that month."""
+        return " · ".join(f"{escape.link(page.to(f'{path}#month-{m}'), m[5:])} ({n})" for m, n in sorted(_months(members).items()))
 
     def _owner_department(self, order) -> str:
         owners = Counter(t.owner for t in order.work_plan.tasks) if order.work_plan else Counter([order.intake.sales_rep])
@@ -157,7 +199,7 @@ class OrderIndexes(RendererBase):
         # Each section counts its own list (in its heading), as the home page's attention list does: one count
         # for the page would say how many of one kind while the page lists five.
         sections = [(f"{title} ({n})", table if n else f'<p class="oa-empty">{escape.text(page.t("attention.nothing"))}</p>') for title, n, table in sections]
-        return self.render("order-list.md.j2", page, title=page.t("index.open_work"), sections=sections, count=None, regulation=None)
+        return self.render("order-list.md.j2", page, title=page.t("index.open_work"), sections=sections, count=None, regulation=None, up=None)
 
 
 def _group_order(group: str, item: tuple[str, tuple[str, list]]) -> tuple:
@@ -170,3 +212,8 @@ def _group_order(group: str, item: tuple[str, tuple[str, list]]) -> tuple:
     if group == "period":
         return (-int(key),)
     return (name, key)
+
+
+def _months(members: list) -> Counter:
+    """How many of ``members`` (dossier, order) were received in each month, by ``YYYY-MM``."""
+    return Counter(f"{order.intake.received_on:%Y-%m}" for _, order in members)
