@@ -104,7 +104,7 @@ class OrderIndexes(RendererBase):
     def _order_list_inputs(self, page: Page, group: str, key: str, name: str, members: list, year: int | None = None, whole: tuple | None = None) -> str:
         """A digest of everything ``_order_list`` reads (``Planned``): a merged order changes the lists it is on,
         and the others are not rendered again (the lists of every order were most of a merge's rendering)."""
-        return inputs_digest([page.path, self.language, group, key, name, year, whole, [self.order_row(order) for _, order in members]])
+        return inputs_digest([page.path, self.language, group, key, name, year, whole, self.rows_digest(members)])
 
     def _order_years(self, page: Page, group: str, key: str, name: str, years: list[tuple[str, int, list]]) -> str:
         """A list too long for one page: each year's list with its count and its months, each month a link to
@@ -125,7 +125,7 @@ class OrderIndexes(RendererBase):
         """A digest of everything ``_order_groups`` reads: the lists with their counts, each year's months, the latest year's orders."""
         latest, members = self._latest_orders()
         months = sorted(Counter(f"{o.intake.received_on.year}\0{o.intake.received_on:%Y-%m}" for _, o in self.orders).items())
-        return inputs_digest([page.path, self.language, listing, months, latest, [self.order_row(order) for _, order in members]])
+        return inputs_digest([page.path, self.language, listing, months, latest, self.rows_digest(members)])
 
     def _latest_orders(self) -> tuple[int | None, list]:
         """The latest year's orders, newest first: the orders index lists them."""

@@ -260,6 +260,24 @@ class RendererBase:
             held = self._rows[order.id] = (order, self._order_row(order))
         return held[1]
 
+    def rows_digest(self, members: list) -> bytes:
+        """What ``orders_table`` shows of ``members`` (dossier, order), for a list's inputs digest: each row's own
+        digest (``order_row``), of fixed length, one after the other. The rows' digests are worked out once for a
+        check, as no row holds a word of the language: each edition's lists digested 60,000 rows of twelve values
+        at 10,000 orders (0.25 s an edition), now 60,000 digests of twenty bytes."""
+        derived = self.checked.derived
+        digests = derived.get("row digests")
+        if digests is None:
+            digests = derived["row digests"] = {}
+        found = digests.get
+        parts = []
+        for _, order in members:
+            held = found(id(order))
+            if held is None or held[0] is not order:  # another model of the order (``orders serve`` read it again)
+                held = digests[id(order)] = (order, hashlib.sha1(cachefile.value_bytes(self.order_row(order))).digest())
+            parts.append(held[1])
+        return b"".join(parts)
+
     def _order_row(self, order) -> tuple:
         intake = order.intake
         client, received = intake.client.name, intake.received_on
