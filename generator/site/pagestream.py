@@ -70,11 +70,6 @@ SKIP_HERE_UNTIL = 200
 """``skip_here`` stops asking here once the pages it could not keep outnumber those it kept by this many (the
 templates' or the organisation's change: every page is made again, and the workers ask the rest themselves)."""
 
-STEAL_FROM = 500
-"""While more pages than this are left to ask about, an idle worker asks about the last of them itself (a kept page
-is sent back as such, a page left is made there): the asking was one core's work while the other waited for pages
-to make. Below it, the worker's own first questions (its rows, its lookups) would cost more than they save."""
-
 RETIRE = (500, 64 << 20)
 """A worker ends after this many pages or this many bytes of them sent, whichever comes first (the lists of every
 order read most of the archive: a few of them retire a worker). A page the earlier build's holds without rendering
@@ -135,13 +130,9 @@ class PageStream:
             # come while ``asking``. Both are read and written under ``taken``'s lock.
             self.order = self.context.Array("q", len(plan), lock=False)
             self.known, self.asking = self.context.RawValue("q", 0), self.context.RawValue("b", 1)
-            # The pages asked about here, ``ask``: this process asks from the front, an idle worker from the back.
-            self.ask: range | list[int] = range(len(plan)) if ask is None else ask
-            self.front, self.back = self.context.RawValue("q", 0), self.context.RawValue("q", 0)
             try:
                 if skip_here and skip is not None:
-                    self.back.value = len(self.ask)
-                    self._skip_here(plan, skip)
+                    self._skip_here(plan, skip, range(len(plan)) if ask is None else ask)
                 else:
                     self._offer(range(len(plan)))
             except BaseException:  # the workers forked meanwhile would wait for more pages: none will come
@@ -156,26 +147,14 @@ class PageStream:
                 self.settle()
                 self.settle = None
 
-    def _skip_here(self, plan: Plan, skip: Skip) -> None:
+    def _skip_here(self, plan: Plan, skip: Skip, ask: range | list[int]) -> None:
         """The earlier build's pages that hold, delivered here; the others offered to the workers as they are
-        found. A page whose question fails is left to them: its failure is reported as any worker's is (``get``).
-        A worker with nothing to make asks about the last pages meanwhile (``STEAL_FROM``): each page is asked
-        about once, here or there, taken from ``front`` or ``back`` under ``taken``'s lock."""
+        found. A page whose question fails is left to them: its failure is reported as any worker's is (``get``)."""
         left = kept = 0
-        ask, front, back = self.ask, self.front, self.back
-        lock = self.taken.get_lock()
-        if len(ask) > STEAL_FROM:
-            self._staff(steal=True)
-        step = 0
-        while True:
-            with lock:
-                if front.value >= back.value:
-                    return
-                if left - kept >= SKIP_HERE_UNTIL:
-                    rest, front.value = ask[front.value : back.value], back.value
-                    break
-                number, step = ask[front.value], step + 1
-                front.value += 1
+        for step, number in enumerate(ask):
+            if left - kept >= SKIP_HERE_UNTIL:
+                self._offer(ask[step:])
+                return
             if step % POLL_EVERY == 0 and self.open:  # a worker with a full pipe would stand still until asked
                 self._take_in(block=False)
             path, render = plan[number]
@@ -189,7 +168,6 @@ class PageStream:
             else:
                 kept += 1
                 self._arrived((number, None, None, found.facts, False))
-        self._offer(rest)
 
     def _offer(self, numbers) -> None:
         """Pages for the workers to make: added to ``order``, where the pages no worker took yet are kept in the
@@ -202,21 +180,15 @@ class PageStream:
             self.known.value = step + len(waiting)
         self._staff()
 
-    def _staff(self, steal: bool = False) -> None:
+    def _staff(self) -> None:
         """Workers forked while pages wait that no worker took: one fewer than wanted while this process still asks
         (it keeps a core of its own: with both taken, the asking took as long again and nothing was gained), and
-        never more than the pages known; with ``steal``, that one worker though no page is known yet, to ask
-        about the last pages (``STEAL_FROM``)."""
+        never more than the pages known."""
         with self.taken.get_lock():
             untaken, asking, known = self.taken.value < self.known.value, self.asking.value, self.known.value
-        if steal:
-            untaken, known = True, 1
         wanted = min(max(1, self.workers - 1) if asking else self.workers, known)
         while untaken and len(self.processes) < wanted:
             self._start()
-
-    def _order(self) -> Order:
-        return (self.order, self.known, self.asking, self.ask, self.front, self.back)
 
     @property
     def parallel(self) -> bool:
@@ -233,7 +205,7 @@ class PageStream:
         self.froze = True
         receiver, sender = self.context.Pipe(duplex=False)
         inherited = [receiver, *self.open]
-        arguments = (self.plan, self._order(), self.taken, self.finish, self.skip, sender, inherited, self.retire)
+        arguments = (self.plan, (self.order, self.known, self.asking), self.taken, self.finish, self.skip, sender, inherited, self.retire)
         process = start_helper(self.context, _render_taken, arguments, daemon=True)
         sender.close()
         self.started += 1
@@ -265,7 +237,7 @@ class PageStream:
                 raise PageStreamError(self.failed[i])
             if self.open:
                 self._take_in(block=True)
-            elif (number := _take(self.taken, self._order())) is not None:
+            elif (number := _take(self.taken, (self.order, self.known, self.asking))) is not None:
                 # No worker could be forked: rendered here and, as without workers, left for MkDocs to convert
                 # (``finish`` belongs in a worker: the plugin's takes over the logging to send it with the page).
                 self._arrived(_make(self.plan, number, None, self.skip))
@@ -286,15 +258,12 @@ class PageStream:
     def _take_in(self, block: bool) -> None:
         """Every page waiting in a pipe; with ``block``, at least one page or one ended pipe."""
         for connection in wait(list(self.open), timeout=1 if block else 0):
-            while True:
-                try:
-                    data = connection.recv_bytes()
-                except EOFError:  # this worker is done or retired, or was killed (say, by the kernel for memory)
-                    self._ended(connection)
-                    break
-                self._arrived(pickle.loads(data))
-                if not connection.poll():
-                    break
+            try:
+                data = connection.recv_bytes()
+            except EOFError:  # this worker is done or retired, or was killed (say, by the kernel for memory)
+                self._ended(connection)
+                continue
+            self._arrived(pickle.loads(data))
 
     def _ended(self, connection: Connection) -> None:
         process = self.open.pop(connection)
@@ -346,9 +315,8 @@ class PageStream:
         self.close()
 
 
-Order = tuple[Any, Any, Any, Any, Any, Any]
-"""The pages the workers take, shared: (page numbers in order, how many are filled in, whether more may come), and
-the pages asked about while more may: (their numbers, the next one asked here, the end of those not yet asked)."""
+Order = tuple[Any, Any, Any]
+"""The pages the workers take, shared: (page numbers in order, how many are filled in, whether more may come)."""
 
 WAIT_FOR_MORE = 0.002
 """How long a worker that found no page waits before it looks again while pages are still being asked about here."""
@@ -356,9 +324,8 @@ WAIT_FOR_MORE = 0.002
 
 def _take(taken: Any, order: Order) -> int | None:
     """The number of the next page of ``order`` nobody has taken, now taken; None when every page is and no more
-    can come (while more can, the worker waits for them, or asks about the last page not yet asked about while
-    more than ``STEAL_FROM`` are: ``_make`` asks ``skip`` first)."""
-    numbers, known, asking, ask, front, back = order
+    can come (while more can, the worker waits for them)."""
+    numbers, known, asking = order
     while True:
         with taken.get_lock():
             step = taken.value
@@ -367,9 +334,6 @@ def _take(taken: Any, order: Order) -> int | None:
                 return numbers[step]
             if not asking.value:
                 return None
-            if back.value - front.value > STEAL_FROM:
-                back.value -= 1
-                return ask[back.value]
         time.sleep(WAIT_FOR_MORE)
 
 

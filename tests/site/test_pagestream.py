@@ -235,39 +235,6 @@ def test_a_page_left_is_made_while_the_rest_are_still_asked_about(tmp_path):
     assert pages["dossiers/P0019.md"][1] == "dossiers/P0019.md" and stream.copied == 19
 
 
-def test_an_idle_worker_asks_about_the_last_pages_while_the_first_are_asked_here(tmp_path, monkeypatch):
-    """After a merge, ten thousand dossiers are asked about while the worker has a few lists to make: it asks
-    about the last ones meanwhile. Each page is asked about once, here from the front or there from the back;
-    a page it finds kept arrives as the earlier build's, one it finds changed is made there."""
-    from generator.site import pagestream
-
-    monkeypatch.setattr(pagestream, "STEAL_FROM", 10)  # inherited by the worker, forked after this
-    here, log = os.getpid(), tmp_path / "asked"
-
-    def skip(path: str, render):
-        with open(log, "a") as asked:
-            asked.write(f"{os.getpid()} {path}\n")
-        time.sleep(0.002)
-        return None if int(path[-7:-3]) % 50 == 7 else Kept(())
-
-    count = 300
-    earlier = _earlier(count)
-    with PageStream(plan(count), parallel=True, finish=shout, workers=2, earlier=earlier, skip=skip, skip_here=True) as stream:
-        pages = stream.pages()
-    asked = [line.split() for line in log.read_text().splitlines()]
-    paths = [path for path, _ in plan(count)]
-    left = [path for i, path in enumerate(paths) if i % 50 == 7]
-    once = [path for _, path in asked if path not in left]
-    assert sorted(once) == [path for path in paths if path not in left], "every page kept asked about once"
-    assert {path for _, path in asked} >= set(left), "a page left is asked again where it is made (as ever)"
-    there = [path for pid, path in asked if int(pid) != here and path not in left]
-    assert there and len(there) < count - 10 - len(left), "both asked"
-    assert sorted(there) == [path for path in paths if path not in left][-len(there) :], "the worker from the back"
-    assert sorted(stream.rendered) == left and stream.copied == count - len(left)
-    assert pages == {path: earlier.pages[path] if path not in left else pages[path] for path in paths}
-    assert all(pages[path][1][0] == path for path in left)
-
-
 def test_a_failure_while_asking_leaves_no_worker_waiting_for_more():
     """A worker forked for the first page left waits while pages are still asked about here: if the asking stops
     on an error (or Ctrl-C), nothing more will come, and it must not wait on."""
