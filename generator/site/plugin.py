@@ -254,13 +254,15 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
             self._publish_attachments(config, attachments)
         self.publishing.send()  # they go in while the archive is checked and MkDocs passes over the pages
         self.search = self._search_index(cached is not None, files)
-        self._feed_search(config, files, cached is None and can_fork())
+        streamed = cached is None and can_fork()  # one decision: whether the workers make the pages, and so feed the search
+        self._feed_search(config, files, streamed)
         if cached is None:
             # Workers render and convert the pages while MkDocs works; once they have them, this process
             # lets go of the archive and its history (nothing here holds them after this method).
             converter = _Converter(config, files, earlier, trust_inputs=earlier is not None and earlier.reuse.get("program") == sitecache.code_digest())
             self.stream = PageStream(
                 plan,
+                parallel=streamed,
                 finish=converter,
                 store=self.pages,
                 earlier=earlier,

@@ -193,7 +193,7 @@ def test_pages_converted_by_the_workers_are_the_pages_mkdocs_converts(archive, m
     assert html_pages(root / "site") == workers
     converted.clear()
     shutil.rmtree(cachefile.folder(root))
-    monkeypatch.setattr(plugin_module, "PageStream", functools.partial(plugin_module.PageStream, parallel=False))
+    monkeypatch.setattr(plugin_module, "can_fork", lambda: False)  # say, a thread of another kind runs
     build(root)  # MkDocs converts every page in this process
     assert converted and not any(converted)
     in_process = html_pages(root / "site")
@@ -540,7 +540,7 @@ def test_pages_made_here_when_no_worker_can_take_over_are_the_same_pages(archive
 
     def can_fork() -> bool:
         asked.append(True)
-        return len(asked) == 1  # the first two workers, then none
+        return len(asked) == 1  # a worker in place of the first to retire, then none
 
     monkeypatch.setattr(pagestream, "can_fork", can_fork)
     monkeypatch.setattr(plugin_module, "PageStream", functools.partial(plugin_module.PageStream, retire=(3, 1 << 30)))
