@@ -37,7 +37,7 @@ STATUS_RANK = {status: i for i, status in enumerate(OrderStatus)}
 LIST_ROWS = 1000
 """The most orders one list page shows (about 0.6 MB of HTML): a longer list (by status, service, sales, client
 or department) is split by the year the orders were received, its page a table of the years. A list of every
-order grew with the archive (9,856 rows, 5.5 MB, at 10,000 orders; 25 MB at 50,000), and every merge that
+order grew with the archive (9,856 rows, 5.5 MB, at 10,000 orders; about 27 MB at 50,000), and every merge that
 touched one of its orders made it again in both languages. A year's list grows only with a year's orders."""
 KIND_ORDER = ("order", "change_request", "quality_record", "delivery", "settlement", "loan", "disposal", "organization", "policy")
 
