@@ -47,7 +47,7 @@ class Renderer(DossierPages, OrderIndexes, ArchivePages, ReportPages, Compliance
         plan = []
         for dossier, order in self.orders:
             page = Page(dossier_page(order.id), self.language)
-            plan.append((page.path, Planned(partial(self.dossier, page, dossier, order), partial(self.dossier_inputs, page, dossier, order))))
+            plan.append((page.path, Planned.of(self.dossier, self.dossier_inputs, page, dossier, order)))
         plan += [(dossier_page(i), partial(self.invalid_dossier, Page(dossier_page(i), self.language), i)) for i in self.invalid_orders]
         return plan
 

@@ -64,7 +64,7 @@ class OrderIndexes(RendererBase):
                 plan += self._list_plan(path, group, key, name, members)
                 listing[group].append((path, name, len(members)))
         index = Page("orders/index.md", self.language)
-        plan.append((index.path, Planned(partial(self._order_groups, index, listing), partial(self._order_groups_inputs, index, listing))))
+        plan.append((index.path, Planned.of(self._order_groups, self._order_groups_inputs, index, listing)))
         plan.append(("orders/open.md", partial(self.open_work, Page("orders/open.md", self.language))))
         return plan
 
@@ -73,18 +73,16 @@ class OrderIndexes(RendererBase):
         each year at ``<list>/<year>.md`` (``LIST_ROWS`` says why). A year of the period group is one list already."""
         page = Page(path, self.language)
         if group == "period" or len(members) <= self.list_rows:
-            facts = (page, group, key, name, members)
-            return [(path, Planned(partial(self._order_list, *facts), partial(self._order_list_inputs, *facts)))]
+            return [(path, Planned.of(self._order_list, self._order_list_inputs, page, group, key, name, members))]
         by_year: dict[int, list] = {}
         for item in members:
             by_year.setdefault(item[1].intake.received_on.year, []).append(item)
         years = [(f"{path[:-3]}/{year}.md", year, by_year[year]) for year in sorted(by_year, reverse=True)]
         whole = (path, len(members))
-        plan = [(path, Planned(partial(self._order_years, page, group, key, name, years), partial(self._order_years_inputs, page, group, key, name, years)))]
+        plan = [(path, Planned.of(self._order_years, self._order_years_inputs, page, group, key, name, years))]
         for year_path, year, held in years:
             year_page = Page(year_path, self.language)
-            render = partial(self._order_list, year_page, group, key, name, held, year, whole)
-            plan.append((year_path, Planned(render, partial(self._order_list_inputs, year_page, group, key, name, held, year, whole))))
+            plan.append((year_path, Planned.of(self._order_list, self._order_list_inputs, year_page, group, key, name, held, year, whole)))
         return plan
 
     def _list_title(self, page: Page, group: str, name: str, year: int | None = None) -> str:
@@ -96,7 +94,7 @@ class OrderIndexes(RendererBase):
         when it is one year of a longer list."""
         members = sorted(members, key=lambda item: item[1].id, reverse=True)
         sections = [("", self.orders_table(page, members, tools=True))]
-        word = REGULATION_STATUS_WORDS.get(OrderStatus(key)) if group == "status" else None
+        word = _regulation_word(group, key)
         up = escape.link(page.to(whole[0]), page.t("index.all_years", n=whole[1])) if whole else None
         title = self._list_title(page, group, name, year)
         return self.render("order-list.md.j2", page, title=title, sections=sections, count=len(members), regulation=word, up=up)
@@ -111,7 +109,7 @@ class OrderIndexes(RendererBase):
         the year's list filtered to it."""
         rows = [[escape.link(page.to(path), year), escape.text(len(held)), self._month_links(page, path, held)] for path, year, held in years]
         table = escape.table([page.t("filter.year"), page.t("col.count"), page.t("filter.month")], rows)
-        word = REGULATION_STATUS_WORDS.get(OrderStatus(key)) if group == "status" else None
+        word = _regulation_word(group, key)
         count = sum(len(held) for _, _, held in years)
         sections = [(page.t("index.by_year"), table)]
         return self.render("order-list.md.j2", page, title=self._list_title(page, group, name), sections=sections, count=count, regulation=word, up=None)
@@ -217,3 +215,8 @@ def _group_order(group: str, item: tuple[str, tuple[str, list]]) -> tuple:
 def _months(members: list) -> Counter:
     """How many of ``members`` (dossier, order) were received in each month, by ``YYYY-MM``."""
     return Counter(f"{order.intake.received_on:%Y-%m}" for _, order in members)
+
+
+def _regulation_word(group: str, key: str) -> tuple[str, str] | None:
+    """The regulation's own word for a status list's status (and its clause); None for any other list."""
+    return REGULATION_STATUS_WORDS.get(OrderStatus(key)) if group == "status" else None

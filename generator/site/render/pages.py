@@ -13,7 +13,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -52,6 +52,12 @@ class Planned:
 
     def __call__(self) -> str:
         return self.render()
+
+    @classmethod
+    def of(cls, render: Callable[..., str], inputs: Callable[..., str], *args: Any) -> Planned:
+        """``render(*args)`` with its digest ``inputs(*args)``: both given the same arguments, so the digest
+        covers what the page is rendered from."""
+        return cls(partial(render, *args), partial(inputs, *args))
 
 
 def inputs_digest(parts: list) -> str:
@@ -265,10 +271,7 @@ class RendererBase:
         digest (``order_row``), of fixed length, one after the other. The rows' digests are worked out once for a
         check, as no row holds a word of the language: each edition's lists digested 60,000 rows of twelve values
         at 10,000 orders (0.25 s an edition), now 60,000 digests of twenty bytes."""
-        derived = self.checked.derived
-        digests = derived.get("row digests")
-        if digests is None:
-            digests = derived["row digests"] = {}
+        digests = self.checked.derived.setdefault("row digests", {})
         found = digests.get
         parts = []
         for _, order in members:

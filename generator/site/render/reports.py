@@ -67,7 +67,7 @@ class ReportPages(RendererBase):
         plan = [("reports.md", partial(self.reports, Page("reports.md", self.language)))]
         for period in self.report_periods:
             page = Page(f"reports/{period.label}.md", self.language)
-            plan.append((page.path, Planned(partial(self.period_report, page, period), partial(self.period_report_inputs, page, period))))
+            plan.append((page.path, Planned.of(self.period_report, self.period_report_inputs, page, period)))
         return plan
 
     def period_report_inputs(self, page: Page, period: Period) -> str:
