@@ -50,6 +50,12 @@ def with_site(root: Path, language: str = "zh-Hant", *translations: str) -> Path
     return root
 
 
+def plugin_option(root: Path, option: str) -> None:
+    """``option`` (``name: value``) added to the order-archive plugin's options in the archive's mkdocs.yml."""
+    config = root / "mkdocs.yml"
+    config.write_text(config.read_text(encoding="utf-8").replace("translations:", f"{option}\n      translations:", 1), encoding="utf-8")
+
+
 def inject(root: Path) -> None:
     """Put every payload into the free text of records of every kind."""
     p = PAYLOADS

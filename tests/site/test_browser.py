@@ -19,7 +19,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from sitebuild import MARK, build, hostile_archive
+from sitebuild import MARK, build, hostile_archive, plugin_option
 
 from generator.demo.repository import write_repository
 
@@ -62,8 +62,7 @@ def built(tmp_path_factory):
     """The demo's site, served: (its address, its folder)."""
     root = tmp_path_factory.mktemp("browser") / "demo"
     write_repository(root, 30, seed=1)
-    config = root / "mkdocs.yml"  # lists longer than 12 orders split by year, as 1,000 do in a large archive
-    config.write_text(config.read_text(encoding="utf-8").replace("translations:", "list_rows: 12\n      translations:", 1), encoding="utf-8")
+    plugin_option(root, "list_rows: 12")  # lists longer than 12 orders split by year, as 1,000 do in a large archive
     build(root)
     server, url = serve(root / "site")
     yield url, root / "site"

@@ -22,7 +22,7 @@ from click.testing import CliRunner
 from editing import dossier, edit
 from mkdocs.exceptions import MkDocsException
 from mkdocs.structure.toc import get_toc
-from sitebuild import TODAY, build, with_site
+from sitebuild import TODAY, build, plugin_option, with_site
 
 from generator.cli import main
 from generator.core import cachefile
@@ -397,8 +397,7 @@ def test_an_unknown_translation_is_refused(archive):
 @pytest.mark.parametrize("rows", ["0", "-5", "true", "many"])
 def test_a_list_length_that_is_not_a_number_of_rows_is_refused(archive, rows, caplog):
     root = with_site(archive)
-    config = root / "mkdocs.yml"
-    config.write_text(config.read_text(encoding="utf-8").replace("translations:", f"list_rows: {rows}\n      translations:", 1), encoding="utf-8")
+    plugin_option(root, f"list_rows: {rows}")
     with pytest.raises(MkDocsException) as refused:
         build(root)
     assert "list_rows" in str(refused.value) + caplog.text  # a text is refused by MkDocs' own check, which logs why

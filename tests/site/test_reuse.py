@@ -15,7 +15,7 @@ from bundles import answers
 from editing import dossier, edit, read, write
 from gitrepo import git, merge, on_branch
 from mkdocs.exceptions import MkDocsException
-from sitebuild import TODAY, built_demo, copy_built
+from sitebuild import TODAY, built_demo, copy_built, plugin_option
 
 from generator.core import cachefile, paths
 from generator.site import plugin, reuse, sitecache
@@ -93,11 +93,7 @@ def test_lists_split_by_year_make_again_only_the_year_of_the_edited_order(archiv
     """Lists longer than ``list_rows`` are split by year: a merge makes again the edited order's year of each,
     never a years page whose counts did not change, and the site is still the one a build from nothing makes."""
 
-    def shorter_lists(root: Path) -> None:
-        config = root / "mkdocs.yml"
-        config.write_text(config.read_text(encoding="utf-8").replace("translations:", "list_rows: 2\n      translations:", 1), encoding="utf-8")
-
-    merged(archive, "site/lists", "tseng.yawen", ["chou.peichun"], shorter_lists)
+    merged(archive, "site/lists", "tseng.yawen", ["chou.peichun"], lambda r: plugin_option(r, "list_rows: 2"))
     build_site(archive, today=TODAY)
     before = site_files(archive / "site")
     years = {name.rsplit("/", 1)[0] for name in before if re.fullmatch(r"(en/)?orders/\w+/[^/]+/\d{4}\.html", name)}
