@@ -122,7 +122,7 @@ class OrderIndexes(RendererBase):
     def _order_groups_inputs(self, page: Page, listing: dict[str, list[tuple[str, str, int]]]) -> str:
         """A digest of everything ``_order_groups`` reads: the lists with their counts, each year's months, the latest year's orders."""
         latest, members = self._latest_orders()
-        months = sorted(Counter(f"{o.intake.received_on.year}\0{o.intake.received_on:%Y-%m}" for _, o in self.orders).items())
+        months = sorted(_months(self.orders).items())
         return inputs_digest([page.path, self.language, listing, months, latest, self.rows_digest(members)])
 
     def _latest_orders(self) -> tuple[int | None, list]:
@@ -212,9 +212,12 @@ def _group_order(group: str, item: tuple[str, tuple[str, list]]) -> tuple:
     return (name, key)
 
 
-def _months(members: list) -> Counter:
-    """How many of ``members`` (dossier, order) were received in each month, by ``YYYY-MM``."""
-    return Counter(f"{order.intake.received_on:%Y-%m}" for _, order in members)
+def _months(members: list) -> dict[str, int]:
+    """How many of ``members`` (dossier, order) were received in each month, by ``YYYY-MM``. Counted by numbers
+    and named once a month: formatting each order's date was 0.6 s of a merge at 10,000 orders (the years pages'
+    digests count every order of every long list)."""
+    counts = Counter((day.year, day.month) for day in (order.intake.received_on for _, order in members))
+    return {f"{year:04d}-{month:02d}": n for (year, month), n in counts.items()}
 
 
 def _regulation_word(group: str, key: str) -> tuple[str, str] | None:
