@@ -20,7 +20,7 @@ from generator.site.render.attention import AttentionList
 from generator.site.render.compliance import CompliancePage
 from generator.site.render.dossier import DossierPages
 from generator.site.render.indexes import OrderIndexes
-from generator.site.render.pages import ARCHIVE_PAGES, TEMPLATES, Page, Planned, compile_all, dossier_page, page_url, relative
+from generator.site.render.pages import TEMPLATES, Page, Planned, compile_all, dossier_page, inputs_digest, page_url, relative
 from generator.site.render.reports import ReportPages
 
 
@@ -54,14 +54,19 @@ class Renderer(DossierPages, OrderIndexes, ArchivePages, ReportPages, Compliance
     def index_plan(self) -> list[tuple[str, Callable[[], str]]]:
         """Every page but the dossiers: indexes, archive pages, reports, compliance, guides and home."""
         plan = self.order_index_plan()
-        plan += [(path, partial(self._archive_page, path)) for path in ARCHIVE_PAGES]
+        plan += self.archive_plan()
         plan += self.report_plan()
-        plan.append(("compliance.md", partial(self.compliance, Page("compliance.md", self.language))))
+        plan.append(("compliance.md", Planned.of(self.compliance, self._compliance_inputs, Page("compliance.md", self.language))))
         for guide in ("submit", "review"):
-            path = f"guides/{guide}.md"
-            plan.append((path, partial(self.render, f"guide-{guide}.md.j2", Page(path, self.language))))
-        plan.append(("index.md", partial(self.home, Page("index.md", self.language))))
+            page = Page(f"guides/{guide}.md", self.language)
+            plan.append((page.path, Planned.of(partial(self.render, f"guide-{guide}.md.j2"), _guide_inputs, page)))
+        plan.append(("index.md", Planned.of(self.home, self._home_inputs, Page("index.md", self.language), self.home_facts)))
         return plan
+
+
+def _guide_inputs(page: Page) -> str:
+    """A guide reads nothing of the archive: its template (in every cache's key), its page and its language."""
+    return inputs_digest([page.path, page.language])
 
 
 def render_pages(checked: Checked, language: str = "zh-Hant") -> dict[str, str]:

@@ -3,55 +3,82 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from datetime import date
+from functools import partial
 
 from generator.records.catalog import retention_until
 from generator.site import escape
-from generator.site.render.pages import ARCHIVE_PAGES, KIND_ORDER, Page, RendererBase, record_date
+from generator.site.render.pages import KIND_ORDER, Page, Planned, RendererBase, inputs_digest, record_date
 
 
 class ArchivePages(RendererBase):
-    def _archive_page(self, path: str) -> str:
-        """One archive page, alone: a worker that renders one of them makes no other (the retention page walks
-        every record's retention; making all four in each worker that took one cost 2.3 s of CPU a merge build)."""
-        return getattr(self, _MAKERS[path])(Page(path, self.language))
+    def archive_plan(self) -> list[tuple[str, Planned]]:
+        """The archive pages, each with the digest of what it reads. The records by year and the retention are
+        worked out here once for both editions (a worker that walked every record for them wrote into each
+        one's memory, copying tens of megabytes of the archive at 10,000 orders); the disposal log and the
+        borrowing register are short, and their own Markdown is their digest."""
+        plan = [
+            ("archive/index.md", Planned.of(self._archive_index, self.plain_inputs, Page("archive/index.md", self.language), self._record_counts)),
+            ("archive/retention.md", Planned.of(self._retention, self.plain_inputs, Page("archive/retention.md", self.language), self._retention_due)),
+        ]
+        for path, make in (("archive/disposals.md", self._disposals), ("archive/borrowing.md", self._borrowing)):
+            plan.append((path, Planned.of(make, partial(self._own_markdown, make), Page(path, self.language))))
+        return plan
 
-    def archive_pages(self) -> dict[str, str]:
-        return {path: self._archive_page(path) for path in ARCHIVE_PAGES}
+    def _own_markdown(self, make: Callable[[Page], str], page: Page) -> str:
+        return inputs_digest([page.path, self.language, make(page)])
 
-    def _archive_index(self, page: Page) -> str:
+    @property
+    def _record_counts(self) -> list[tuple[tuple[int, str], int]]:
+        """How many records of each kind are dated in each year, ``((year, kind), count)``, for every edition."""
+        return self.shared("record counts", self._count_records)
+
+    def _count_records(self) -> list[tuple[tuple[int, str], int]]:
         counts: Counter[tuple[int, str]] = Counter()
         for entry in self.catalog.entries:
-            model = entry.model
-            day = record_date(entry.kind, model)
+            day = record_date(entry.kind, entry.model)
             if day is not None:
                 counts[(day.year, entry.kind)] += 1
+        return sorted(counts.items())
+
+    def _archive_index(self, page: Page, counted: list[tuple[tuple[int, str], int]]) -> str:
+        counts = dict(counted)
         years = sorted({y for y, _ in counts}, reverse=True)
         kinds = [k for k in KIND_ORDER if any(kk == k for _, kk in counts)]
         rows = [[escape.text(year)] + [escape.text(counts.get((year, k), 0)) for k in kinds] for year in years]
         headers = [page.t("filter.year"), *(page.t(f"kind.{k}") for k in kinds)]
         return self.render("archive.md.j2", page, table=escape.table(headers, rows))
 
-    def _retention(self, page: Page) -> str:
+    @property
+    def _retention_due(self) -> tuple[list, list]:
+        """The records whose retention has ended and those whose retention ends within a year, each
+        ``(until, record, kind)`` in the order the page lists them, for every edition."""
+        return self.shared("retention due", self._find_retention_due)
+
+    def _find_retention_due(self) -> tuple[list, list]:
+        today = self.catalog.today
+        horizon = date(today.year + 1, today.month, min(today.day, 28))
         due, upcoming = [], []
-        horizon = date(self.catalog.today.year + 1, self.catalog.today.month, min(self.catalog.today.day, 28))
         for entry in self.catalog.entries:
             until = retention_until(self.catalog, entry)
             if until is None:
                 continue
-            row = [escape.text(getattr(entry.model, "id", entry.path)), escape.text(page.t(f"kind.{entry.kind}")), escape.text(until)]
-            if until < self.catalog.today:
-                due.append((until, row))
+            row = (str(until), str(getattr(entry.model, "id", entry.path)), entry.kind)
+            if until < today:
+                due.append(row)
             elif until <= horizon:
-                upcoming.append((until, row))
+                upcoming.append(row)
+        return sorted(due, key=lambda r: r[0]), sorted(upcoming, key=lambda r: r[0])
+
+    def _retention(self, page: Page, listed: tuple[list, list]) -> str:
+        due, upcoming = listed
         headers = [page.t("col.record"), page.t("col.kind"), page.t("col.retention")]
-        return self.render(
-            "retention.md.j2",
-            page,
-            due=escape.table(headers, [r for _, r in sorted(due, key=lambda x: x[0])]),
-            upcoming=escape.table(headers, [r for _, r in sorted(upcoming, key=lambda x: x[0])]),
-            due_count=len(due),
-        )
+
+        def rows(found: list) -> list[list[str]]:
+            return [[escape.text(record), escape.text(page.t(f"kind.{kind}")), escape.text(until)] for until, record, kind in found]
+
+        return self.render("retention.md.j2", page, due=escape.table(headers, rows(due)), upcoming=escape.table(headers, rows(upcoming)), due_count=len(due))
 
     def _disposals(self, page: Page) -> str:
         rows = []
@@ -111,12 +138,3 @@ class ArchivePages(RendererBase):
             register=escape.table(headers, all_rows),
             overdue_count=len(overdue),
         )
-
-
-_MAKERS = {
-    "archive/index.md": "_archive_index",
-    "archive/retention.md": "_retention",
-    "archive/disposals.md": "_disposals",
-    "archive/borrowing.md": "_borrowing",
-}
-assert list(_MAKERS) == list(ARCHIVE_PAGES)

@@ -9,10 +9,15 @@ from generator.core.problems import Severity
 from generator.rules import REGISTRY
 from generator.site.compliance import CLAUSES, compliance_map
 from generator.site.render.fieldwords import field_name
-from generator.site.render.pages import Page, RendererBase
+from generator.site.render.pages import Page, RendererBase, inputs_digest
 
 
 class CompliancePage(RendererBase):
+    def _compliance_inputs(self, page: Page) -> str:
+        """A digest of everything ``compliance`` reads (``Planned``): every problem (the clauses are the program's)."""
+        problems = self.shared("problems digest", lambda: inputs_digest(self.problems_digest(self.checked.problems)))
+        return inputs_digest([page.path, self.language, problems])
+
     def compliance(self, page: Page) -> str:
         """Every problem under each clause it cites (whatever layer found it), and the problems that cite none
         in a section of their own: the page's count and its lists always agree."""

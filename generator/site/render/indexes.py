@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
 from functools import partial
 from typing import Any
 
 from generator.core.problems import Severity
 from generator.site import escape
+from generator.site.render.attention import Waiting
 from generator.site.render.pages import GROUP_TITLES, STATUS_RANK, Page, Planned, RendererBase, inputs_digest
 from schemas import OrderStatus
 from schemas.lifecycle import REGULATION_STATUS_WORDS
@@ -16,27 +20,50 @@ from schemas.order import ServiceType
 
 
 class OrderIndexes(RendererBase):
-    def home(self, page: Page) -> str:
-        counts = Counter(order.status for _, order in self.orders)
-        rows = [[escape.link(page.to(f"orders/status/{s.value}.md"), self.label(s)), escape.text(counts.get(s, 0))] for s in OrderStatus]
-        recent = sorted(self.orders, key=lambda item: item[1].intake.received_on, reverse=True)[:10]
-        errors = sum(1 for p in self.checked.problems if p.severity is Severity.ERROR)
-        warnings = len(self.checked.problems) - errors
+    def home(self, page: Page, home: Home) -> str:
+        rows = [[escape.link(page.to(f"orders/status/{s.value}.md"), self.label(s)), escape.text(n)] for s, n in home.counts]
+        names = home.company
         return self.render(
             "home.md.j2",
             page,
             counts=escape.table([page.t("col.status"), page.t("col.count")], rows),
-            recent=self.orders_table(page, recent),
+            recent=self.orders_table(page, home.recent),
+            errors=home.errors,
+            warnings=home.warnings,
+            records=home.records,
+            orders=home.orders,
+            invalid=", ".join(page.order_link(i) for i in home.invalid),
+            attention=self.attention(page, home.waiting),  # type: ignore[attr-defined]  # AttentionList, beside this class in Renderer
+            today=home.today,
+            company=(names[0] if self.language == "zh-Hant" else names[1]) if names else "",
+        )
+
+    def _home_inputs(self, page: Page, home: Home) -> str:
+        """A digest of everything ``home`` reads (``Planned``): what ``Home`` gathered, rows as their digests."""
+        counts = [(status.value, n) for status, n in home.counts]
+        shown = [counts, self.rows_digest(home.recent), home.errors, home.warnings, home.records, home.orders, home.invalid, str(home.today), home.company]
+        return inputs_digest([page.path, self.language, shown, self.attention_digest(home.waiting)])  # type: ignore[attr-defined]
+
+    @property
+    def home_facts(self) -> Home:
+        """The home page's figures, gathered once for every edition of a check."""
+        return self.shared("home", self._gather_home)
+
+    def _gather_home(self) -> Home:
+        counts = Counter(order.status for _, order in self.orders)
+        organization = self.catalog.organization
+        errors = sum(1 for p in self.checked.problems if p.severity is Severity.ERROR)
+        return Home(
+            counts=[(s, counts.get(s, 0)) for s in OrderStatus],
+            recent=sorted(self.orders, key=lambda item: item[1].intake.received_on, reverse=True)[:10],
             errors=errors,
-            warnings=warnings,
+            warnings=len(self.checked.problems) - errors,
             records=len(self.catalog.entries),
             orders=len(self.orders) + len(self.invalid_orders),
-            invalid=", ".join(page.order_link(i) for i in self.invalid_orders),
-            attention=self.attention(page),  # type: ignore[attr-defined]  # AttentionList, beside this class in Renderer
+            invalid=list(self.invalid_orders),
+            waiting=self.waiting,  # type: ignore[attr-defined]  # AttentionList, beside this class in Renderer
             today=self.catalog.today,
-            company=self.catalog.organization.name_zh
-            if self.catalog.organization and self.language == "zh-Hant"
-            else (self.catalog.organization.name_en if self.catalog.organization else ""),
+            company=(organization.name_zh, organization.name_en) if organization else None,
         )
 
     def order_index_plan(self) -> list[tuple[str, Callable[[], str]]]:
@@ -65,7 +92,7 @@ class OrderIndexes(RendererBase):
                 listing[group].append((path, name, len(members)))
         index = Page("orders/index.md", self.language)
         plan.append((index.path, Planned.of(self._order_groups, self._order_groups_inputs, index, listing)))
-        plan.append(("orders/open.md", partial(self.open_work, Page("orders/open.md", self.language))))
+        plan.append(("orders/open.md", Planned.of(self.open_work, self._open_work_inputs, Page("orders/open.md", self.language), self.open_work_facts)))
         return plan
 
     def _list_plan(self, path: str, group: str, key: str, name: str, members: list) -> list[tuple[str, Planned]]:
@@ -160,44 +187,82 @@ class OrderIndexes(RendererBase):
         person = self.catalog.people.get(owners.most_common(1)[0][0])
         return person.department if person else "unknown"
 
-    def open_work(self, page: Page) -> str:
-        today = self.catalog.today
-        in_progress = [(d, o) for d, o in self.orders if o.status is OrderStatus.IN_PROGRESS]
-        overdue = []
-        for _, order in in_progress:
-            for milestone in order.work_plan.milestones if order.work_plan else []:
-                if milestone.done_on is None and milestone.due < today:
-                    overdue.append(
-                        [page.order_link(order.id), escape.text(milestone.name), escape.text(milestone.due), escape.text((today - milestone.due).days)]
-                    )
-        awaiting_acceptance = [(d, o) for d, o in self.orders if o.status is OrderStatus.DELIVERED]
-        unpaid = []
-        for dossier, order in self.orders:
-            settlement = dossier.settlement_model
-            if settlement is not None and settlement.invoiced > settlement.paid:
-                unpaid.append(
-                    [
-                        page.order_link(order.id),
-                        escape.text(order.intake.client.name),
-                        escape.money(settlement.invoiced - settlement.paid, settlement.currency.value),
-                    ]
-                )
-        attention = sorted((p for p in self.checked.problems if p.attention), key=lambda p: p.sort_key)
+    def open_work(self, page: Page, work: OpenWork) -> str:
+        overdue = [[page.order_link(i), escape.text(name), escape.text(due), escape.text(days)] for i, name, due, days in work.overdue]
+        unpaid = [[page.order_link(i), escape.text(client), escape.money(amount, currency)] for i, client, amount, currency in work.unpaid]
         sections = [
-            (page.t("open.attention"), len(attention), self.problems_table(page, attention)),
-            (page.t("open.in_progress"), len(in_progress), self.orders_table(page, in_progress)),
+            (page.t("open.attention"), len(work.attention), self.problems_table(page, work.attention)),
+            (page.t("open.in_progress"), len(work.in_progress), self.orders_table(page, work.in_progress)),
             (
                 page.t("open.overdue_milestones"),
                 len(overdue),
                 escape.table([page.t(k) for k in ("col.order", "col.milestone", "col.due", "col.days")], overdue),
             ),
-            (page.t("open.awaiting_acceptance"), len(awaiting_acceptance), self.orders_table(page, awaiting_acceptance)),
+            (page.t("open.awaiting_acceptance"), len(work.awaiting), self.orders_table(page, work.awaiting)),
             (page.t("open.awaiting_payment"), len(unpaid), escape.table([page.t("col.order"), page.t("col.client"), page.t("col.amount")], unpaid)),
         ]
         # Each section counts its own list (in its heading), as the home page's attention list does: one count
         # for the page would say how many of one kind while the page lists five.
         sections = [(f"{title} ({n})", table if n else f'<p class="oa-empty">{escape.text(page.t("attention.nothing"))}</p>') for title, n, table in sections]
         return self.render("order-list.md.j2", page, title=page.t("index.open_work"), sections=sections, count=None, regulation=None, up=None)
+
+    def _open_work_inputs(self, page: Page, work: OpenWork) -> str:
+        """A digest of everything ``open_work`` reads (``Planned``): what ``OpenWork`` gathered, rows as their digests."""
+        unpaid = [(i, client, str(amount), currency) for i, client, amount, currency in work.unpaid]
+        shown = [self.rows_digest(work.in_progress), work.overdue, self.rows_digest(work.awaiting), unpaid, self.problems_digest(work.attention)]
+        return inputs_digest([page.path, self.language, shown])
+
+    @property
+    def open_work_facts(self) -> OpenWork:
+        """The open work, gathered once for every edition of a check (no word of it depends on the language)."""
+        return self.shared("open work", lambda: OpenWork.of(self.orders, self.checked.problems, self.catalog.today))
+
+
+@dataclass(frozen=True)
+class Home:
+    """What the home page shows, gathered where the plan is made (``OpenWork`` says why)."""
+
+    counts: list[tuple[OrderStatus, int]]
+    recent: list
+    errors: int
+    warnings: int
+    records: int
+    orders: int
+    invalid: list[str]
+    waiting: Waiting
+    today: date
+    company: tuple[str, str] | None
+
+
+@dataclass(frozen=True)
+class OpenWork:
+    """What the open-work page lists, gathered where the plan is made: a worker that renders the page reads only
+    these orders (walking every order, it wrote into each one's memory: 80–100 MB of the archive copied into the
+    worker at 10,000 orders), and a build whose open work is the last build's does not render it at all."""
+
+    in_progress: list
+    overdue: list[tuple[str, str, str, int]]  # order, milestone, due (ISO), days late
+    awaiting: list  # delivered, awaiting acceptance
+    unpaid: list[tuple[str, str, Decimal, str]]  # order, client, amount unpaid, currency
+    attention: list
+
+    @classmethod
+    def of(cls, orders: list, problems: list, today: date) -> OpenWork:
+        in_progress = [(d, o) for d, o in orders if o.status is OrderStatus.IN_PROGRESS]
+        overdue = [
+            (order.id, milestone.name, milestone.due.isoformat(), (today - milestone.due).days)
+            for _, order in in_progress
+            for milestone in (order.work_plan.milestones if order.work_plan else [])
+            if milestone.done_on is None and milestone.due < today
+        ]
+        unpaid = []
+        for dossier, order in orders:
+            settlement = dossier.settlement_model
+            if settlement is not None and settlement.invoiced > settlement.paid:
+                unpaid.append((order.id, order.intake.client.name, settlement.invoiced - settlement.paid, settlement.currency.value))
+        awaiting = [(d, o) for d, o in orders if o.status is OrderStatus.DELIVERED]
+        attention = sorted((p for p in problems if p.attention), key=lambda p: p.sort_key)
+        return cls(in_progress, overdue, awaiting, unpaid, attention)
 
 
 def _group_order(group: str, item: tuple[str, tuple[str, list]]) -> tuple:

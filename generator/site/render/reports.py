@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import cached_property, partial
-from typing import Any
 
 from generator.core.processes import Beside
 from generator.reports import charts, figures
@@ -24,21 +23,13 @@ class ReportPages(RendererBase):
     @cached_property
     def report_facts(self) -> Facts:
         """What every report asks of each order, worked out once for all the report pages of every edition."""
-        return self._derived("report_facts", lambda: Facts.of(self.catalog))
+        return self.shared("report_facts", lambda: Facts.of(self.catalog))
 
     @cached_property
     def report_periods(self) -> list[Period]:
         """Every year, quarter and month with something to report, newest first: a period with no activity gets
         no page. (170 pages a language for a decade at 10,000 orders; see ``bench/README.md`` for their cost.)"""
-        return self._derived("report_periods", lambda: periods_with(activity_days(self.report_facts)))
-
-    def _derived(self, name: str, work_out: Callable[[], Any]) -> Any:
-        """Worked out once per check (``Checked.derived``): the second edition's plan took 3.5 s at 10,000 orders
-        working out these facts again."""
-        derived = self.checked.derived
-        if name not in derived:
-            derived[name] = work_out()
-        return derived[name]
+        return self.shared("report_periods", lambda: periods_with(activity_days(self.report_facts)))
 
     def start_reports(self) -> None:
         """Every period's report, worked out by a process beside this one (``Beside``) while it plans the other
@@ -54,7 +45,7 @@ class ReportPages(RendererBase):
         (a report holds both languages' words), where each worker working out the periods of the pages it took, and
         the periods before them, had spent 12 s of CPU over a build's two editions at 10,000 orders."""
         beside = self.checked.derived.pop("reports beside", None)
-        return self._derived("reports", beside.result if beside is not None else partial(_every_report, self.report_facts, self.report_periods))
+        return self.shared("reports", beside.result if beside is not None else partial(_every_report, self.report_facts, self.report_periods))
 
     def settle_reports(self) -> None:
         """The reports in this process, before it forks the workers that render their pages."""

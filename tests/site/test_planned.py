@@ -1,0 +1,161 @@
+"""A page's inputs digest (``Planned``) covers everything the page reads: after each kind of change to an archive,
+every page whose digest is the one it had renders the Markdown it had. A digest that missed something would leave
+an old page on the site after a merge, and only this comparison (or a reader) would notice."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from editing import TODAY, dossier, edit
+
+from generator.pipeline import check_archive
+from generator.site.render import Planned, Renderer
+from generator.site.render.pages import dossier_page
+
+LANGUAGES = ("zh-Hant", "en")
+
+GATHERED = ("index.md", "orders/open.md", "archive/index.md", "archive/retention.md", "archive/borrowing.md", "compliance.md")
+"""Pages that read the whole archive: each must change under one of the changes below, so the test reaches it."""
+
+
+def rendered(root: Path, today=TODAY, rules: bool = True) -> dict[tuple[str, str], tuple[str | None, str]]:
+    """``(language, path) → (inputs digest or None, Markdown)`` for every page of both editions. Without the
+    archive-wide ``rules``, a change shows on the pages without the findings it would bring, which change the
+    same digests: each part of a digest has to hold on its own."""
+    checked = check_archive(root, today, rules=rules)
+    out = {}
+    for language in LANGUAGES:
+        for path, render in Renderer(checked, language).plan():
+            out[(language, path)] = (render.inputs() if isinstance(render, Planned) else None, render())
+    return out
+
+
+def _order(order_id: str, change: Callable[[dict], object]) -> Callable[[Path], None]:
+    return lambda root: edit(root, f"{dossier(order_id)}/order.yaml", change)
+
+
+def _set(path: list, value) -> Callable[[dict], None]:
+    def change(data: dict) -> None:
+        *way, last = path
+        for key in way:
+            data = data[key]
+        data[last] = value
+
+    return change
+
+
+def _added(root: Path) -> None:
+    source, target = root / dossier("ORD-2026-0008"), root / dossier("ORD-2026-0009")
+    shutil.copytree(source, target)
+    for path in target.rglob("*.yaml"):
+        path.write_text(path.read_text(encoding="utf-8").replace("2026-0008", "2026-0009"), encoding="utf-8")
+
+
+def _copy_loan(root: Path) -> None:
+    """One more record, and nothing else the home page shows: its count of records."""
+    source = (root / "records/archive/borrowing/BR-2026-0001.yaml").read_text(encoding="utf-8")
+    (root / "records/archive/borrowing/BR-2026-0005.yaml").write_text(source.replace("BR-2026-0001", "BR-2026-0005"), encoding="utf-8")
+
+
+def _loan_waiting(loan: dict) -> None:
+    for key in ("approved_by", "approved_on", "borrowed_on", "due_on", "returned_on"):
+        loan.pop(key, None)
+
+
+def _renamed(person_id: str) -> Callable[[dict], None]:
+    def change(organization: dict) -> None:
+        person = next(p for p in organization["people"] if p["id"] == person_id)
+        person.update(name=person["name"] + "（改）", name_en=(person.get("name_en") or "") + " Renamed")
+
+    return change
+
+
+CHANGES: dict[str, Callable[[Path], None]] = {
+    "a milestone overdue": _order("ORD-2026-0005", lambda o: o["work_plan"]["milestones"][0].update(due="2026-11-01")),
+    "an order delivered": _order("ORD-2026-0006", _set(["status"], "delivered")),
+    "a payment lower": lambda root: edit(root, f"{dossier('ORD-2025-0001')}/settlement.yaml", lambda s: s["payments"][0].update(amount="500000")),
+    "a loan awaiting approval": lambda root: edit(root, "records/archive/borrowing/BR-2026-0001.yaml", _loan_waiting),
+    "a borrower renamed": lambda root: edit(root, "records/organization.yaml", _renamed("chang.chiahao")),  # BR-2026-0004 awaits approval
+    "a sales representative renamed": lambda root: edit(root, "records/organization.yaml", _renamed("lin.yating")),
+    "the company renamed": lambda root: edit(root, "records/organization.yaml", lambda o: o.update(name_zh="新公司", name_en="New Co.")),
+    "quality records kept a year": lambda root: edit(root, "records/policy.yaml", lambda p: p["retention_years"].update(quality_record=1)),
+    "an order broken": _order("ORD-2026-0007", _set(["intake", "budget"], "not a number")),
+    "an order received earlier": _order("ORD-2025-0002", _set(["intake", "received_on"], "2024-12-30")),
+    "an order added": _added,
+    "a returned loan added": _copy_loan,
+    "a project renamed": _order("ORD-2026-0003", _set(["intake", "project_name"], "改名的專案 A renamed project")),
+    "a service described again": _order("ORD-2026-0003", _set(["intake", "service_content"], "另一種說法 Said another way")),
+}
+
+
+def _still_invoicing(settlement: dict) -> None:
+    """An order paid in part: the open work lists what is left to pay."""
+    settlement.update(status="invoicing", payments=settlement["payments"][:1])
+    settlement.pop("settled_on")
+
+
+@pytest.fixture(scope="module", params=[True, False], ids=["rules", "no rules"])
+def before(tmp_path_factory, small_demo, request) -> tuple[Path, dict, bool]:
+    root = tmp_path_factory.mktemp("planned")
+    for rel, content in small_demo.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_bytes(content)
+    edit(root, f"{dossier('ORD-2025-0001')}/settlement.yaml", _still_invoicing)
+    return root, rendered(root, rules=request.param), request.param
+
+
+def stale(old: dict, new: dict) -> list[tuple[str, str]]:
+    """Pages whose digest stayed while their Markdown changed."""
+    return [key for key in old.keys() & new.keys() if old[key][0] is not None and old[key][0] == new[key][0] and old[key][1] != new[key][1]]
+
+
+def changed(old: dict, new: dict) -> set[str]:
+    return {path for (_, path) in old.keys() & new.keys() if old[(_, path)][1] != new[(_, path)][1]}
+
+
+@pytest.mark.parametrize("name", CHANGES)
+def test_a_page_whose_digest_stayed_renders_as_it_did(before, tmp_path, name):
+    root, old, rules = before
+    shutil.copytree(root, tmp_path / "archive")
+    CHANGES[name](tmp_path / "archive")
+    new = rendered(tmp_path / "archive", rules=rules)
+    assert changed(old, new), "the change shows somewhere"
+    assert stale(old, new) == []
+
+
+def test_a_later_day_is_read_by_every_page_it_changes(before):
+    root, old, rules = before
+    new = rendered(root, TODAY + timedelta(days=400), rules)
+    assert changed(old, new) & {"index.md", "archive/retention.md", "orders/open.md"}
+    assert stale(old, new) == []
+
+
+def test_every_page_that_reads_the_whole_archive_is_reached(before, tmp_path):
+    """Each of ``GATHERED`` changes under one of the changes (so a digest that missed what it shows would fail above)."""
+    root, old, rules = before
+    reached: set[str] = set()
+    for name, change in CHANGES.items():
+        copy = tmp_path / name.replace(" ", "-")
+        shutil.copytree(root, copy)
+        change(copy)
+        reached |= changed(old, rendered(copy, rules=rules))
+    assert set(GATHERED) - reached == set()
+
+
+def test_a_change_inside_one_dossier_leaves_the_whole_archive_pages_alone(before, tmp_path):
+    """What the digests are for: a merge that changes only what a dossier shows renders none of them again."""
+    root, old, rules = before
+    shutil.copytree(root, tmp_path / "archive")
+    CHANGES["a service described again"](tmp_path / "archive")
+    new = rendered(tmp_path / "archive", rules=rules)
+    differ = {path for key, (digest, _) in new.items() if old[key][0] != digest for path in [key[1]]}
+    assert differ == {dossier_page("ORD-2026-0003")}
+
+
+def test_every_page_but_the_reports_summary_and_broken_dossiers_has_a_digest(before):
+    _, old, _ = before
+    assert sorted({path for (_, path), (digest, _) in old.items() if digest is None}) == ["reports.md"]
