@@ -54,7 +54,7 @@ def test_the_reports_are_worked_out_beside_the_plan_and_had_before_the_workers_f
     plan = renderer.plan()
     assert checked.derived["reports beside"].pid is not None  # a process is working them out
     renderer.settle()
-    assert "reports beside" not in checked.derived and len(checked.derived["reports"]) > 12
+    assert "reports beside" not in checked.derived and len(checked.derived["reports"][0]) > 12
     pages = {path: render() for path, render in plan if path.startswith("reports")}
     monkeypatch.setattr(processes, "can_fork", lambda: False)
     here = check_archive(archive, TODAY, history=False)

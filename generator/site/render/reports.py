@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import cached_property, partial
+from typing import Any
 
 from generator.core.processes import Beside
 from generator.reports import charts, figures
@@ -14,9 +15,27 @@ from generator.reports.period import ALL, Period, periods_with
 from generator.site import escape
 from generator.site.render.pages import Page, Planned, RendererBase, inputs_digest
 
+Trend = list[tuple[Period, int, int, Any]]
+"""Quarter by quarter, oldest first: (quarter, orders received, orders delivered, the on-time rate or None)."""
 
-def _every_report(facts: Facts, periods: list[Period]) -> dict[Period, Report]:
-    return {period: report(facts, period) for period in [ALL, *periods]}
+
+def _every_report(facts: Facts, periods: list[Period]) -> tuple[dict[Period, Report], Trend]:
+    """Every period's report, and the trend the summary page draws."""
+    return {period: report(facts, period) for period in [ALL, *periods]}, _trend(facts, periods)
+
+
+def _trend(facts: Facts, periods: list[Period]) -> Trend:
+    """Every quarter from the first active one to the last, the quiet ones too (a trend's axis has no gaps): two
+    tables a quarter, not each quarter's whole report."""
+    active = sorted((p for p in periods if p.kind == "quarter"), key=lambda p: p.start)
+    if len(active) < 2:
+        return []
+    quarters = [active[-1]]
+    while quarters[-1] != active[0]:
+        quarters.append(quarters[-1].previous())
+    quarters.reverse()
+    flows = [dict((r[0][1], r[1]) for r in figures.flow(facts, q).rows) for q in quarters]
+    return [(q, f["Received"], f["Delivered"], figures.delivery(facts, q).rows[0][3]) for q, f in zip(quarters, flows, strict=True)]
 
 
 class ReportPages(RendererBase):
@@ -40,8 +59,8 @@ class ReportPages(RendererBase):
             derived["reports beside"] = Beside(partial(_every_report, self.report_facts, self.report_periods))
 
     @cached_property
-    def _reports(self) -> dict[Period, Report]:
-        """Every period's report, had before the page workers fork (``settle_reports``) and shared by both editions
+    def _reports(self) -> tuple[dict[Period, Report], Trend]:
+        """Every period's report and the trend, had before the page workers fork (``settle_reports``) and shared by both editions
         (a report holds both languages' words), where each worker working out the periods of the pages it took, and
         the periods before them, had spent 12 s of CPU over a build's two editions at 10,000 orders."""
         beside = self.checked.derived.pop("reports beside", None)
@@ -52,10 +71,10 @@ class ReportPages(RendererBase):
         self._reports  # noqa: B018
 
     def _report(self, period: Period) -> Report:
-        return self._reports[period]
+        return self._reports[0][period]
 
     def report_plan(self) -> list[tuple[str, Callable[[], str]]]:
-        plan = [("reports.md", partial(self.reports, Page("reports.md", self.language)))]
+        plan: list[tuple[str, Callable[[], str]]] = [("reports.md", Planned.of(self.reports, self._summary_inputs, Page("reports.md", self.language)))]
         for period in self.report_periods:
             page = Page(f"reports/{period.label}.md", self.language)
             plan.append((page.path, Planned.of(self.period_report, self.period_report_inputs, page, period)))
@@ -67,6 +86,13 @@ class ReportPages(RendererBase):
         again (they were about a quarter of a merge's rendering at 10,000 orders, 170 pages an edition)."""
         now, before = self._shown(period)
         return inputs_digest([page.path, self.language, _plain(now), _plain(before) if before is not None else None])
+
+    def _summary_inputs(self, page: Page) -> str:
+        """A digest of everything ``reports`` reads (``Planned``): the periods with a page, the trend and the report of
+        all time. Its worker walked every order's facts for the trend (100 MB of them copied into it at 10,000 orders)."""
+        periods = [(p.kind, p.label) for p in self.report_periods]
+        trend = [(q.label, received, delivered, _plain_value(rate)) for q, received, delivered, rate in self._reports[1]]
+        return inputs_digest([page.path, self.language, periods, trend, _plain(self._report(ALL))])
 
     def _shown(self, period: Period) -> tuple[Report, Report | None]:
         """The period's report, and the previous period's when that has a page too (shown beside it)."""
@@ -93,28 +119,17 @@ class ReportPages(RendererBase):
     def _trends(self) -> list[tuple[str, str, str]]:
         """Quarter by quarter, oldest first: orders received and delivered, and the on-time rate — with the
         figures in a table under the chart."""
-        active = sorted((p for p in self.report_periods if p.kind == "quarter"), key=lambda p: p.start)
-        if len(active) < 2:
+        trend = self._reports[1]
+        if not trend:
             return []
-        quarters = [active[-1]]
-        while quarters[-1] != active[0]:  # every quarter in between, the quiet ones too: a trend's axis has no gaps
-            quarters.append(quarters[-1].previous())
-        quarters.reverse()
         lang, zh = self.language, self.language == "zh-Hant"
-        facts = self.report_facts  # two tables a quarter, not each quarter's whole report
-        flows = [dict((r[0][1], r[1]) for r in figures.flow(facts, q).rows) for q in quarters]
-        on_time = [figures.delivery(facts, q).rows[0][3] for q in quarters]
+        labels = [q.label for q, _, _, _ in trend]
         received, delivered = ("接單", "交付") if zh else ("Received", "Delivered")
-        counts = charts.lines(
-            [q.label for q in quarters], {received: [f["Received"] for f in flows], delivered: [f["Delivered"] for f in flows]}, received + " / " + delivered
-        )
+        counts = charts.lines(labels, {received: [r for _, r, _, _ in trend], delivered: [d for _, _, d, _ in trend]}, received + " / " + delivered)
         rate_name = "準時率" if zh else "On-time rate"
-        rates = charts.lines([q.label for q in quarters], {rate_name: [float(r) if r is not None else None for r in on_time]}, rate_name, percent=True)
+        rates = charts.lines(labels, {rate_name: [float(rate) if rate is not None else None for *_, rate in trend]}, rate_name, percent=True)
         headers = ["期間" if zh else "Period", received, delivered, rate_name]
-        rows = [
-            [escape.text(q.label), escape.text(f["Received"]), escape.text(f["Delivered"]), escape.text(cell(r, lang))]
-            for q, f, r in zip(quarters, flows, on_time, strict=True)
-        ]
+        rows = [[escape.text(q.label), escape.text(r), escape.text(d), escape.text(cell(rate, lang))] for q, r, d, rate in trend]
         note = "每季之訂單流量與準時交付率，定義同下方各表。" if zh else "Orders and on-time delivery quarter by quarter, as the tables below define them."
         return [(("趨勢（每季）" if zh else "Trends by quarter"), counts + rates + escape.table(headers, rows, "oa-report"), note)]
 
@@ -173,8 +188,9 @@ def _plain(report: Report) -> tuple:
     """A report as plain values for a digest (``inputs_digest``): each figure with its type, as a share (``Rate``)
     is shown otherwise than a number of the same value."""
     period = report.period
-    tables = [
-        (t.key, t.title, t.note, t.columns, [[v if v is None or type(v) in (str, int) else (type(v).__name__, str(v)) for v in row] for row in t.rows])
-        for t in report.tables
-    ]
+    tables = [(t.key, t.title, t.note, t.columns, [[_plain_value(v) for v in row] for row in t.rows]) for t in report.tables]
     return (period.label, str(period.start), str(period.end), report.today.isoformat(), tables)
+
+
+def _plain_value(value: Any) -> Any:
+    return value if value is None or type(value) in (str, int) else (type(value).__name__, str(value))
