@@ -11,6 +11,7 @@ import time
 
 import pytest
 
+from generator.site import pagestream
 from generator.site.pagefile import Kept, MemoryPages
 from generator.site.pagestream import PageStream, PageStreamError
 
@@ -233,6 +234,28 @@ def test_a_page_left_is_made_while_the_rest_are_still_asked_about(tmp_path):
     assert done_asking == {"dossiers_P0019.md"}  # made before the last question here was answered
     assert stream.rendered == ["dossiers/P0019.md"]
     assert pages["dossiers/P0019.md"][1] == "dossiers/P0019.md" and stream.copied == 19
+
+
+def test_a_worker_with_nothing_to_take_while_pages_are_asked_about_ends_and_another_takes_the_next(monkeypatch):
+    """After a merge a worker makes an order's lists, then would wait for the ten thousand dossiers to be asked about,
+    holding a copy of every page of memory written here meanwhile: it ends once idle for ``IDLE_END``, and the page
+    found later is made by a worker forked then."""
+    monkeypatch.setattr(pagestream, "IDLE_END", 0.05)
+    ended: list[bool] = []
+    before = set(multiprocessing.active_children())
+
+    def skip(path: str, render):
+        if path.endswith("P0010.md"):  # the dossiers asked about meanwhile: longer than a worker waits
+            time.sleep(0.5)
+            ended.append(set(multiprocessing.active_children()) <= before)
+        return None if path.endswith(("P0019.md", "P0000.md")) else Kept(())
+
+    ask = list(range(19, -1, -1))
+    with PageStream(plan(20), parallel=True, finish=shout, workers=2, earlier=_earlier(20), skip=_asked_here_only(skip), skip_here=True, ask=ask) as stream:
+        pages = stream.pages()
+    made_by = {pages[f"dossiers/P{i:04d}.md"][1][2] for i in (0, 19)}
+    assert ended == [True], "the first worker ended while the asking went on"
+    assert len(made_by) == 2 and stream.rendered == ["dossiers/P0019.md", "dossiers/P0000.md"]
 
 
 def test_a_failure_while_asking_leaves_no_worker_waiting_for_more():
