@@ -90,6 +90,12 @@ class Catalog:
         ]
 
     @cached_property
+    def retentions(self) -> list[tuple[Entry, date]]:
+        """Every record whose dossier is closed, with the last day it must be kept (``retention_until``), in the
+        entries' order: worked out once, where the reports and the retention page each walked every record."""
+        return [(entry, until) for entry in self.entries if (until := retention_until(self, entry)) is not None]
+
+    @cached_property
     def attachment_refs(self) -> list[tuple[Dossier, Entry, Loc, str]]:
         """Every ``(dossier, entry, field path, file name)`` a record names as a file of its dossier, listed once."""
         refs = []

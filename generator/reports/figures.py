@@ -12,13 +12,13 @@ from __future__ import annotations
 import statistics
 from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
-from dataclasses import astuple, dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from operator import itemgetter
 
-from generator.records.catalog import Catalog, Dossier, retention_until
+from generator.records.catalog import Catalog, Dossier
 from generator.reports.period import Period
 from generator.rules.changes import GOING_AHEAD
 from generator.rules.execution import delivery_due
@@ -171,9 +171,9 @@ class Facts:
                 deadline = catalog.calendar.add(order.intake.confirmed_on, days)
                 forwarded = max(order.forwarding.operations_on, order.forwarding.finance_on) <= deadline
             due = delivery_due(catalog, dossier)
-            money = astuple(_Money.of(dossier, order))
+            money = _Money.of(dossier, order).values()
             orders.append(OrderFacts(dossier, order, delivered, due, accepted, settled, _cancelled_on(order), forwarded, spans, money))
-        ends = [until for entry in catalog.entries if (until := retention_until(catalog, entry)) is not None]
+        ends = [until for _, until in catalog.retentions]
         billed = []
         for f in orders:
             settlement = f.dossier.settlement_model
@@ -445,6 +445,10 @@ class _Money:
     cancelled: int = 0
     cancelled_budget: Decimal = Decimal(0)
 
+    def values(self) -> tuple:
+        """The columns in order (``astuple`` copied each value deeply: 0.10 s of a build at 10,000 orders)."""
+        return tuple(getattr(self, f.name) for f in fields(self))
+
     @classmethod
     def of(cls, dossier: Dossier, order: Order) -> _Money:
         """One order's share of the money columns."""
@@ -467,7 +471,7 @@ class _Money:
 
 
 def _sum(rows: list[tuple]) -> tuple:
-    """Money rows (``astuple`` of ``_Money``) added column by column."""
+    """Money rows (``_Money.values``) added column by column."""
     return tuple(map(sum, zip(*rows, strict=True)))
 
 

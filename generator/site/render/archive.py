@@ -7,7 +7,6 @@ from collections.abc import Callable
 from datetime import date
 from functools import partial
 
-from generator.records.catalog import retention_until
 from generator.site import escape
 from generator.site.render.pages import KIND_ORDER, Page, Planned, RendererBase, inputs_digest, record_date
 
@@ -60,10 +59,7 @@ class ArchivePages(RendererBase):
         today = self.catalog.today
         horizon = date(today.year + 1, today.month, min(today.day, 28))
         due, upcoming = [], []
-        for entry in self.catalog.entries:
-            until = retention_until(self.catalog, entry)
-            if until is None:
-                continue
+        for entry, until in self.catalog.retentions:
             row = (str(until), str(getattr(entry.model, "id", entry.path)), entry.kind)
             if until < today:
                 due.append(row)
