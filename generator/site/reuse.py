@@ -79,6 +79,7 @@ class Lookups:
     def __init__(self, files) -> None:
         self.files = files
         self.asked: dict[str, Lookup] = {}
+        self.answers: dict[str, Lookup] = {}  # path → its answer now: the files are all known before any page is asked about
 
     @contextlib.contextmanager
     def recording(self) -> Iterator[dict[str, Lookup]]:
@@ -97,7 +98,18 @@ class Lookups:
             del self.files.get_file_from_path
 
     def still_hold(self, lookups) -> bool:
-        return all(_answer(lookup[0], self.files.get_file_from_path(lookup[0])) == tuple(lookup) for lookup in lookups)
+        """Whether each file an earlier conversion looked up is still found where it was (and as included). Each
+        path is looked up once an edition: a year's list links hundreds of dossiers, and the kept pages' lookups
+        were 0.38 s of a merge's asking at 10,000 orders."""
+        answers = self.answers
+        for lookup in lookups:
+            path = lookup[0]
+            answer = answers.get(path)
+            if answer is None:
+                answer = answers[path] = _answer(path, self.files.get_file_from_path(path))
+            if answer != tuple(lookup):
+                return False
+        return True
 
 
 def _answer(path: str, found) -> Lookup:
