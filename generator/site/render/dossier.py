@@ -81,17 +81,16 @@ class DossierPages(RendererBase):
         every cache's key. Anything the page comes to read must be added here: ``test_reuse`` changes each of
         them and watches the page."""
         history = self.checked.history
+        judgements = self.shared("judgements", dict)  # commit → what its versions show of its approval, once a check
         parts: list = [self.catalog.today.isoformat(), history is not None, self._rule_records]
         for entry in dossier.entries:
             parts.append((entry.path, entry.raw, cachefile.problem_rows(self.problems_by_path.get(entry.path, []))))
             for version in history.versions.get(entry.path, []) if history else ():
-                commit = history.commit_of(version)
-                approval = self.approvals.get(commit.sha)
-                judged = None
-                if approval is not None:
-                    approvers = [(a.name, a.email, a.person, a.verified) for a in approval.approvers]
-                    judged = (approvers, approval.tracked, approval.acknowledged, [tuple(x) for x in approval.problems])
-                parts.append((commit.sha, judged))
+                sha = history.commit_of(version).sha
+                judged = judgements.get(sha, False)
+                if judged is False:  # a commit's files are versions of the same dossier, mostly
+                    judged = judgements[sha] = _judged(self.approvals.get(sha))
+                parts.append((sha, judged))
         parts.append(sorted(self._uncommitted(order.id).items()))
         parts += [(entry.path, entry.raw) for entry, _ in self.loans_of.get(order.id, [])]
         parts.append(sorted(self.catalog.attachments.get(order.id, {}).items()))
@@ -165,3 +164,11 @@ class DossierPages(RendererBase):
             payments=[[text(p.received_on), money(p.amount, cur), text(p.invoice)] for p in (settlement.payments if settlement else [])],
             attachment_link=attachment_link,
         )
+
+
+def _judged(approval) -> tuple | None:
+    """What a version's line on its dossier shows of its commit's approval, as plain values."""
+    if approval is None:
+        return None
+    approvers = [(a.name, a.email, a.person, a.verified) for a in approval.approvers]
+    return (approvers, approval.tracked, approval.acknowledged, [tuple(x) for x in approval.problems])
