@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from functools import cached_property
 
 from generator.core import cachefile
@@ -81,7 +82,7 @@ class DossierPages(RendererBase):
         every cache's key. Anything the page comes to read must be added here: ``test_reuse`` changes each of
         them and watches the page."""
         history = self.checked.history
-        judgements = self.shared("judgements", dict)  # commit → what its versions show of its approval, once a check
+        judgements = self.shared("judgements", dict)  # commit → a digest of what its versions show of its approval
         parts: list = [self.catalog.today.isoformat(), history is not None, self._rule_records]
         for entry in dossier.entries:
             parts.append((entry.path, entry.raw, cachefile.problem_rows(self.problems_by_path.get(entry.path, []))))
@@ -89,7 +90,7 @@ class DossierPages(RendererBase):
                 sha = history.commit_of(version).sha
                 judged = judgements.get(sha, False)
                 if judged is False:  # a commit's files are versions of the same dossier, mostly
-                    judged = judgements[sha] = _judged(self.approvals.get(sha))
+                    judged = judgements[sha] = hashlib.sha1(cachefile.value_bytes(_judged(self.approvals.get(sha)))).digest()
                 parts.append((sha, judged))
         parts.append(sorted(self._uncommitted(order.id).items()))
         parts += [(entry.path, entry.raw) for entry, _ in self.loans_of.get(order.id, [])]
