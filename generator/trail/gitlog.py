@@ -53,7 +53,7 @@ def read_changes(
     # commits that touch nothing under records/ are dropped below instead.
     # All commits: a merge shows what it changed itself beyond merging its parents (git merges them again).
     line = ["--first-parent", "-m"] if first_parent else ["--diff-merges=remerge"]
-    args = ["git", *LEAN, "log", *line, *limit, "--raw", "--no-abbrev", "--no-renames", "-z", "--format=%H"]
+    args = ["git", "log", *line, *limit, "--raw", "--no-abbrev", "--no-renames", "-z", "--format=%H"]
     out = _git(repo, [*args, revisions] if shas is None else [*args, "--no-walk=unsorted", "--stdin"], "".join(f"{sha}\n" for sha in shas or ()))
     found: list[tuple[str, list[FileChange]]] = []
     changes: list[FileChange] | None = None
@@ -145,10 +145,10 @@ build runs two of them at once beside its own processes."""
 
 
 def _git(repo: git.Repo, args: list[str], given: str = "") -> bytes:
-    result = subprocess.run(args, cwd=repo.working_tree_dir, input=given.encode("ascii"), capture_output=True, check=False)
+    """``args`` (``git`` and its command) run under ``LEAN``; a failure raises ``UnreadableHistory`` with git's words."""
+    result = subprocess.run([args[0], *LEAN, *args[1:]], cwd=repo.working_tree_dir, input=given.encode("ascii"), capture_output=True, check=False)
     if result.returncode != 0:
-        command = [word for word in args if word not in LEAN][:4]
-        raise UnreadableHistory(f"{' '.join(command)} … failed: {result.stderr.decode('utf-8', 'replace').strip()}")
+        raise UnreadableHistory(f"{' '.join(args[:4])} … failed: {result.stderr.decode('utf-8', 'replace').strip()}")
     return result.stdout
 
 
