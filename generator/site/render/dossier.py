@@ -69,7 +69,7 @@ class DossierPages(RendererBase):
         """A digest of everything ``dossier`` reads, so a build can tell, without rendering it, that an order's page
         is the one it made last time (``site.reuse``): the page, its language and where its attachments are, and
         what no language changes (``_dossier_facts``), worked out once for all the editions of one check."""
-        facts = self.checked.derived.setdefault("dossier inputs", {})
+        facts = self.shared("dossier inputs", dict)
         held = facts.get(order.id)
         if held is None or held[0] is not dossier:
             held = facts[order.id] = (dossier, self._dossier_facts(dossier, order))

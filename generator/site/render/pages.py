@@ -283,7 +283,7 @@ class RendererBase:
         digest (``order_row``), of fixed length, one after the other. The rows' digests are worked out once for a
         check, as no row holds a word of the language: each edition's lists digested 60,000 rows of twelve values
         at 10,000 orders (0.25 s an edition), now 60,000 digests of twenty bytes."""
-        digests = self.checked.derived.setdefault("row digests", {})
+        digests = self.shared("row digests", dict)
         found = digests.get
         parts = []
         for _, order in members:
