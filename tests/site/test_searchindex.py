@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections import Counter
 
@@ -217,3 +218,34 @@ def test_a_generator_folder_in_the_archive_is_never_run_by_the_joining(tmp_path,
     monkeypatch.chdir(tmp_path / "archive")
     parted(tmp_path / "store", PAGES, tmp_path / "bundle")
     assert not (tmp_path / "ran").exists()
+
+
+def test_one_pagefind_runs_at_a_time_whichever_edition_its_part_is_of(tmp_path, monkeypatch):
+    """Each Pagefind holds 70–140 MB while it indexes a part. A build's editions each index their own parts, the
+    first edition's last ones while the next edition's pages come in: two of them at once made a cold build's peak."""
+    running, most = [0], [0]
+    started = threading.Lock()
+
+    class Counted(SearchIndex):
+        def __init__(self) -> None:
+            super().__init__()
+            with started:
+                running[0] += 1
+                most[0] = max(most[0], running[0])
+
+        def close(self) -> None:
+            with started:
+                running[0] -= 1
+            super().close()
+
+    monkeypatch.setattr(searchindex, "SearchIndex", Counted)
+    years = {"zh": [dossier(f"ORD-2025-{n:04d}", f"結算 settlement {n} " * 50) for n in range(1, 200)]}
+    years["en"] = [(url, text.replace("settlement", "delivery")) for url, text in years["zh"]]
+    editions = {name: PartedIndex(tmp_path / name, Counter(part_of(url) for url, _ in pages)) for name, pages in years.items()}
+    for pair in zip(*years.values(), strict=True):  # both editions' pages arrive together: their parts are due at once
+        for (url, text), index in zip(pair, editions.values(), strict=True):
+            index.add(url, text)
+    assert [index.write_and_end(tmp_path / f"{name}-bundle", "key") for name, index in editions.items()] == [199, 199]
+    assert most[0] == 1 and running[0] == 0
+    words = {name: answers(tmp_path / f"{name}-bundle")["words"] for name in editions}
+    assert "delivery" in words["en"] and "settlement" not in words["en"] and "settlement" in words["zh"]
