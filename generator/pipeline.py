@@ -29,7 +29,7 @@ from generator.trail.history import read_history
 from generator.trail.prefetch import Prefetch, prefetch
 from generator.trail.published import is_rewritten, published_head
 from generator.trail.repo import head_of, is_shallow, open_repository
-from generator.trail.timeline import approvals_by_commit, versions_of
+from generator.trail.timeline import Timelines, approvals_by_commit, versions_of
 
 
 @dataclass
@@ -50,6 +50,7 @@ class Checked:
     derived: dict = field(default_factory=dict, repr=False, compare=False)
     """What the pages work out from this check that no language changes (the reports' facts): both editions of a
     build share one check, so they share these too instead of each working them out again."""
+    _timelines: Timelines | None = field(default=None, repr=False)
 
     @cached_property
     def _trail(self) -> tuple[History | None, list[Approval]]:
@@ -75,6 +76,16 @@ class Checked:
     def has_history(self) -> bool:
         return self._load is not None
 
+    @property
+    def timelines(self) -> Timelines | None:
+        """Every record's versions as the pages show them (None without a history): from the process that judged
+        the history when the check asked for them (``check_archive(timelines=True)``), else from the history here."""
+        if self._timelines is None and self._load is not None:
+            history = self.history
+            if history is not None:
+                self._timelines = Timelines.of(history, self.approvals)
+        return self._timelines
+
 
 def check_archive(
     root: Path,
@@ -83,11 +94,13 @@ def check_archive(
     history: bool = True,
     snapshot: Snapshot | None = None,
     reading: Prefetch | None = None,
+    timelines: bool = False,
 ) -> Checked:
     """Every problem of the archive at ``root``, sorted by place, and the indexed archive with its history.
 
-    The site build passes the ``snapshot`` it read for its cache key, and the
-    history ``prefetch`` it started before reading it.
+    The site build passes the ``snapshot`` it read for its cache key, the
+    history ``prefetch`` it started before reading it, and ``timelines``: it
+    needs the records' timelines, not the history (``_add_history``).
     """
     if history and reading is None:
         reading = prefetch(root)
@@ -95,7 +108,7 @@ def check_archive(
     entries, found = validate_sources(parse_records(root, snapshot, problems))  # one parsed document at a time
     problems.extend(found)
     attachments = snapshot.attachments if snapshot else scan_attachments(root)
-    return check_entries(root, entries, problems, today or archive_today(root), attachments, rules, history, reading)
+    return check_entries(root, entries, problems, today or archive_today(root), attachments, rules, history, reading, timelines)
 
 
 def check_entries(
@@ -107,6 +120,7 @@ def check_entries(
     rules: bool = True,
     history: bool = True,
     reading: Prefetch | None = None,
+    timelines: bool = False,
 ) -> Checked:
     """The archive-wide half of ``check_archive``, from records already read and validated (with the problems
     found on the way): ``orders serve`` keeps those per file and checks again from memory."""
@@ -121,7 +135,7 @@ def check_entries(
         problems.extend(run_rules(catalog))
     checked = Checked(catalog, problems)
     if history:
-        _add_history(root, checked, reading)
+        _add_history(root, checked, reading, timelines)
     if judging is not None:
         problems.extend(judging.result())
     problems.sort(key=lambda p: p.sort_key)  # stable: the rules' problems and the history's never tie (rule ids differ)
@@ -138,7 +152,7 @@ TRAIL_CACHE = "trail.marshal"
 _TRAIL_VERSION = 3
 
 
-def _add_history(root: Path, checked: Checked, reading: Prefetch | None = None) -> None:
+def _add_history(root: Path, checked: Checked, reading: Prefetch | None = None, timelines: bool = False) -> None:
     """The history layer, when the archive is a git repository with commits.
 
     Its problems depend only on the head, the published head and the few kinds
@@ -146,6 +160,12 @@ def _add_history(root: Path, checked: Checked, reading: Prefetch | None = None) 
     the policy, the organisation), so they are cached under a key made of those,
     unplaced, and placed in the files as they are now (``locate``): with one
     order edited, or nothing changed, no history is read at all.
+
+    With ``timelines`` (the site) the history is read and judged in a process
+    beside, which hands back the findings and the records' timelines
+    (``Timelines``), never the history: this process then forks the page
+    workers without it (at 10,000 orders its history and approvals were about
+    200 MB, and what a worker read of them was copied into the worker).
     """
     repo = open_repository(root)
     if repo is None:
@@ -167,17 +187,36 @@ def _add_history(root: Path, checked: Checked, reading: Prefetch | None = None) 
     checked._load = load
     key = _trail_key(root, head, read, is_shallow(repo))
     cached = cachefile.read(cachefile.folder(root) / TRAIL_CACHE, _TRAIL_VERSION, key)
-    if cached is not None:
-        findings, checked.approval_count = cached
-    else:
-        trail, approvals = checked._trail  # never a smaller set of findings: an unreadable trail is reported unjudged
-        if trail is None:
+    if cached is None or timelines:
+        work = partial(_judged_trail, root, checked, key, findings=cached is None, pack=timelines)
+        try:
+            found, count, checked._timelines = Beside(work).result() if timelines else work()
+        except UnreadableHistory as exc:  # never a smaller set of findings: an unreadable trail is reported unjudged
+            checked.__dict__["_trail"] = (None, [])
+            if not any(p.rule == "history.unreadable" for p in checked.problems):
+                checked.problems.append(_unreadable(exc))
             return
-        findings = history_findings(trail, catalog, approvals, is_rewritten(root, trail.head))
-        checked.approval_count = len(approvals)
-        cachefile.write(cachefile.folder(root) / TRAIL_CACHE, _TRAIL_VERSION, key, (findings, checked.approval_count))
+        if cached is None:
+            if found is None:  # no history to judge after all
+                return
+            cached = (found, count)
+    findings, checked.approval_count = cached
     checked.findings = findings
     checked.problems.extend(locate(findings, catalog))
+
+
+def _judged_trail(root: Path, checked: Checked, key: str, findings: bool, pack: bool) -> tuple[list | None, int, Timelines | None]:
+    """The history read and judged: its findings (when ``findings``; cached for ``key``), the number of its
+    approvals, and (when ``pack``) the records' timelines — all a build needs of it, as plain values, so that it
+    may be worked out in a process beside. A history git cannot read raises ``UnreadableHistory``."""
+    trail, approvals = checked.__dict__["_trail"] = checked._load()  # type: ignore[misc]
+    if trail is None:
+        return None, 0, None
+    found = None
+    if findings:
+        found = history_findings(trail, checked.catalog, approvals, is_rewritten(root, trail.head))
+        cachefile.write(cachefile.folder(root) / TRAIL_CACHE, _TRAIL_VERSION, key, (found, len(approvals)))
+    return found, len(approvals), Timelines.of(trail, approvals) if pack else None
 
 
 def _unreadable(exc: UnreadableHistory) -> Problem:

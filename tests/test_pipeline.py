@@ -170,3 +170,42 @@ def test_after_a_merge_the_rules_are_found_beside_the_history_and_find_the_same(
     direct(repo, "tseng.yawen", "2026-01-08T10:00:00+08:00", "another", lambda r: edit(r, ORDER, lambda d: d["intake"].update(project_name="y")))
     check_archive(repo, TODAY)
     assert int(where.read_text()) == os.getpid()
+
+
+def test_the_site_gets_the_timelines_from_a_process_beside_and_never_holds_the_history(repo: Path, reads, monkeypatch, tmp_path: Path):
+    """The build forks its page workers from this process: a history held here was copied, page by page, into each
+    worker that read it. Judged beside, the history never comes here, and what comes is what the history gives:
+    the same problems, the same number of approvals and every record's timeline as ``orders history`` shows it."""
+    import os
+
+    from generator.trail.timeline import Timelines, approvals_by_commit, versions_of
+
+    on_branch(repo, "name", "chen.yichun", "2026-01-06T10:00:00+08:00", "renamed", lambda r: edit(r, ORDER, lambda d: d["intake"].update(project_name="x")))
+    merge(repo, "name", ["lin.yating"], "2026-01-07T10:00:00+08:00")
+    edit(repo, ORDER, lambda d: d["intake"].update(project_name="not committed"))
+    where = tmp_path / "judged-in"
+    judge = pipeline._judge
+    monkeypatch.setattr(pipeline, "_judge", lambda *a: where.write_text(str(os.getpid())) and judge(*a))
+    for fresh in (True, False):  # judged from nothing; then with the findings cached, only the timelines asked for
+        site = check_archive(repo, TODAY, timelines=True)
+        assert int(where.read_text()) != os.getpid() and "_trail" not in site.__dict__, "the history was read here"
+        assert reads == [] and site.approval_count > 0
+        here = check_archive(repo, TODAY)
+        assert _history_rows(site) == _history_rows(here) and site.approval_count == len(here.approvals)
+        assert site.timelines == Timelines.of(here.history, here.approvals), fresh
+        by_sha = approvals_by_commit(here.approvals)
+        paths = sorted(here.history.versions)
+        assert [site.timelines.versions(p) for p in paths] == [versions_of(here.history, by_sha, p) for p in paths]
+        assert any(v["approvers"] for p in paths for v in site.timelines.versions(p)), "a version shows its approval"
+        assert site.timelines.uncommitted == {ORDER: "modified"}
+        reads.clear()
+
+
+def test_a_history_that_cannot_be_read_beside_is_reported_once_here(repo: Path):
+    blob = git(repo, "rev-parse", f"HEAD~1:{ORDER}").strip()
+    loose = repo / ".git/objects" / blob[:2] / blob[2:]
+    loose.chmod(0o644)
+    loose.write_bytes(b"garbage")
+    site = check_archive(repo, TODAY, timelines=True)
+    assert [p.rule for p in site.problems if p.rule.startswith("history.")] == ["history.unreadable"]
+    assert site.timelines is None and site.history is None

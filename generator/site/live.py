@@ -74,7 +74,7 @@ class LiveArchive:
         for problem in problems + found:
             self.found[problem.path].append(problem)
         self.checked = check_entries(root, entries, problems + found, today, snapshot.attachments)
-        self.history = self.checked.history  # read now: the first save must not wait for it
+        self.timelines = self.checked.timelines  # read now: the first save must not wait for it
         self.renderers = {}
         for edition in editions:
             renderer = self.renderers[edition.language] = Renderer(self.checked, edition.language, edition.attachments_root)
@@ -164,10 +164,10 @@ class LiveArchive:
         problems += [p for p in run_rules(catalog) if p.path.startswith(folder)]
         problems += locate([f for f in self.checked.findings if f[0].startswith(folder)], catalog)
         problems.sort(key=lambda p: p.sort_key)
-        history = self.history
-        if history is not None and self.repo is not None:
+        timelines = self.timelines
+        if timelines is not None and self.repo is not None:
             now = uncommitted_records(self.repo, folder)
-            history.uncommitted = {p: s for p, s in history.uncommitted.items() if not p.startswith(folder)} | now
+            timelines.uncommitted = {p: s for p, s in timelines.uncommitted.items() if not p.startswith(folder)} | now
         checked = Checked(catalog, problems, self.checked.approval_count)
-        checked.__dict__["_trail"] = (history, self.checked.approvals)  # the history is the one loaded: no commit since
+        checked._timelines = timelines  # the history is the one loaded: no commit since
         return checked, catalog.dossiers.get(order_id)

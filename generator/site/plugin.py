@@ -362,7 +362,7 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
         shared = self.shared.get("checked")
         if shared is not None and shared[0] == (today, snapshot.files):
             return shared[1]
-        checked = check_archive(self.root, today, snapshot=snapshot, reading=reading)
+        checked = check_archive(self.root, today, snapshot=snapshot, reading=reading, timelines=True)
         if self.config.translations and self.edition is None:
             self.shared["checked"] = ((today, snapshot.files), checked)
         return checked

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from functools import cached_property
 
 from generator.core import cachefile
@@ -14,7 +13,6 @@ from generator.site import escape
 from generator.site.render.fieldwords import describe
 from generator.site.render.pages import Page, RendererBase, inputs_digest
 from generator.trail.approvals import STATUS_TYPES
-from generator.trail.timeline import versions_of
 
 
 class DossierPages(RendererBase):
@@ -61,9 +59,9 @@ class DossierPages(RendererBase):
 
     def _uncommitted(self, order_id: str) -> dict[str, str]:
         """The dossier's files the work tree changed and git has not committed (path → how), as its page shows them."""
-        history = self.checked.history
+        timelines = self.timelines
         folder = dossier_folder(order_id) + "/"
-        return {p: s for p, s in (history.uncommitted.items() if history else []) if p.startswith(folder)}
+        return {p: s for p, s in (timelines.uncommitted.items() if timelines else []) if p.startswith(folder)}
 
     def dossier_inputs(self, page: Page, dossier: Dossier, order) -> str:
         """A digest of everything ``dossier`` reads, so a build can tell, without rendering it, that an order's page
@@ -81,17 +79,11 @@ class DossierPages(RendererBase):
         organisation (names), the policy (retention) and the day. The templates and the program are part of
         every cache's key. Anything the page comes to read must be added here: ``test_reuse`` changes each of
         them and watches the page."""
-        history = self.checked.history
-        judgements = self.shared("judgements", dict)  # commit → a digest of what its versions show of its approval
-        parts: list = [self.catalog.today.isoformat(), history is not None, self._rule_records]
+        timelines = self.timelines
+        parts: list = [self.catalog.today.isoformat(), timelines is not None, self._rule_records]
         for entry in dossier.entries:
-            parts.append((entry.path, entry.raw, cachefile.problem_rows(self.problems_by_path.get(entry.path, []))))
-            for version in history.versions.get(entry.path, []) if history else ():
-                sha = history.commit_of(version).sha
-                judged = judgements.get(sha, False)
-                if judged is False:  # a commit's files are versions of the same dossier, mostly
-                    judged = judgements[sha] = hashlib.sha1(cachefile.value_bytes(_judged(self.approvals.get(sha)))).digest()
-                parts.append((sha, judged))
+            problems = cachefile.problem_rows(self.problems_by_path.get(entry.path, []))
+            parts.append((entry.path, entry.raw, problems, timelines.of_file(entry.path) if timelines else b""))
         parts.append(sorted(self._uncommitted(order.id).items()))
         parts += [(entry.path, entry.raw) for entry, _ in self.loans_of.get(order.id, [])]
         parts.append(sorted(self.catalog.attachments.get(order.id, {}).items()))
@@ -100,9 +92,9 @@ class DossierPages(RendererBase):
     def dossier(self, page: Page, dossier: Dossier, order) -> str:
         loans = self.loans_of.get(order.id, [])
         timeline = []
-        history = self.checked.history
+        timelines = self.timelines
         for entry in dossier.entries:
-            for version in versions_of(history, self.approvals, entry.path):
+            for version in timelines.versions(entry.path) if timelines else ():
                 timeline.append((entry.path.rsplit("/", 1)[-1], self._readable(entry.kind, version)))
         timeline.sort(key=lambda item: (item[1]["date"], item[0]))
         problems = [p for e in dossier.entries for p in self.problems_by_path.get(e.path, [])]
@@ -127,7 +119,7 @@ class DossierPages(RendererBase):
             o=order,
             e=escape,
             timeline=timeline,
-            git=history is not None,
+            git=timelines is not None,
             uncommitted=self._uncommitted(order.id),
             problems=self.problems_table(page, problems, link_records=False) if problems else "",
             totals=[
@@ -165,11 +157,3 @@ class DossierPages(RendererBase):
             payments=[[text(p.received_on), money(p.amount, cur), text(p.invoice)] for p in (settlement.payments if settlement else [])],
             attachment_link=attachment_link,
         )
-
-
-def _judged(approval) -> tuple | None:
-    """What a version's line on its dossier shows of its commit's approval, as plain values."""
-    if approval is None:
-        return None
-    approvers = [(a.name, a.email, a.person, a.verified) for a in approval.approvers]
-    return (approvers, approval.tracked, approval.acknowledged, [tuple(x) for x in approval.problems])

@@ -28,7 +28,6 @@ from generator.rules import REGISTRY
 from generator.site import escape
 from generator.site.i18n import label, translate
 from generator.trail.rules import People
-from generator.trail.timeline import approvals_by_commit
 from schemas import OrderStatus
 from schemas.order import ServiceType
 
@@ -207,7 +206,8 @@ class RendererBase:
         self._rows: dict[str, tuple] = {}  # order id → (the order's model, its row): ``order_row``
         self.people_by_email = People.of(self.catalog)
         """Commit addresses to the people of organization.yaml (memoised: every version of every dossier asks)."""
-        self.approvals = approvals_by_commit(checked.approvals)
+        self.timelines = checked.timelines
+        """Every record's versions as its dossier shows them: the history itself is not held here (``Timelines``)."""
         self.loans_of: dict[str, list] = defaultdict(list)  # order id → loans of its records
         for entry, loan in self.catalog.loan_models:
             for order_id in {order_of(r) for r in loan.records}:
