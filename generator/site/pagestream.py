@@ -41,6 +41,7 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import pickle
+import resource
 import time
 import traceback
 from collections.abc import Callable
@@ -70,10 +71,13 @@ SKIP_HERE_UNTIL = 200
 """``skip_here`` stops asking here once the pages it could not keep outnumber those it kept by this many (the
 templates' or the organisation's change: every page is made again, and the workers ask the rest themselves)."""
 
-RETIRE = (500, 64 << 20)
-"""A worker ends after this many pages or this many bytes of them sent, whichever comes first (the lists of every
-order read most of the archive: a few of them retire a worker). A page the earlier build's holds without rendering
-counts ``UNRENDERED``: it reads what its inputs digest covers, not all the page would show."""
+RETIRE = (500, 64 << 20, 48 << 20)
+"""A worker ends after this many pages, this many bytes of them sent, or this much memory of its own, whichever
+comes first. Its own memory is what it wrote to, copied from this process's or new (the kernel counts each such
+page as it is first touched: ``ru_minflt``): a dossier about 50 KB, the first dozen pages of a worker 12 MB, an
+order list or the orders' index, which read every order, up to 60 MB each (at 10,000 orders). A page the earlier
+build's holds without rendering counts ``UNRENDERED`` toward the pages: it reads what its inputs digest covers,
+not all the page would show."""
 
 UNRENDERED = 0.25
 """What a page kept unrendered counts toward ``RETIRE``: at 1, a merge build at 10,000 orders forked about 20
@@ -99,7 +103,7 @@ class PageStream:
         store=None,
         earlier=None,
         skip: Skip | None = None,
-        retire: tuple[int, int] = RETIRE,
+        retire: tuple[int, int, int] = RETIRE,
         skip_here: bool = False,
         settle: Callable[[], Any] | None = None,
         arrived: Callable[[str, bool], Any] | None = None,
@@ -366,6 +370,12 @@ def _make(plan: Plan, number: int, finish: Finish | None, skip: Skip | None) -> 
         return (number, traceback.format_exc(), None, None, True)
 
 
+def _own_pages() -> int:
+    """Pages of memory this process touched first since it was forked (each a copy of the build's, or new): one
+    system call, where reading the process's memory map took milliseconds."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+
+
 def _render_taken(
     plan: Plan, order: Order, taken: Any, finish: Finish | None, skip: Skip | None, connection: Connection, inherited: list[Connection], retire
 ) -> None:
@@ -373,9 +383,10 @@ def _render_taken(
     until it has made its share (``RETIRE``), or a page failed."""
     for reader in inherited:  # the reading ends of the pipes: held open here, they would hide the build's end
         reader.close()
-    pages, sent_bytes = retire
+    pages, sent_bytes, own = retire
+    touched = own // resource.getpagesize()  # pages of memory this process may come to hold of its own
     try:
-        while pages > 0 and sent_bytes > 0 and (number := _take(taken, order)) is not None:
+        while pages > 0 and sent_bytes > 0 and _own_pages() < touched and (number := _take(taken, order)) is not None:
             sent = _make(plan, number, finish, skip)
             data = pickle.dumps(sent, pickle.HIGHEST_PROTOCOL)
             connection.send_bytes(data)

@@ -155,12 +155,12 @@ def test_a_collection_here_copies_nothing_the_workers_share():
 
 def test_workers_retire_and_others_take_their_place():
     """Each worker makes a share of the pages (by count, or by bytes sent) and ends; the pages are the same."""
-    with PageStream(plan(100), parallel=True, finish=shout, workers=2, retire=(7, 1 << 30)) as by_count:
+    with PageStream(plan(100), parallel=True, finish=shout, workers=2, retire=(7, 1 << 30, 1 << 40)) as by_count:
         pages = by_count.pages()
     assert list(pages) == [path for path, _ in plan(100)]
     assert pages["dossiers/P0042.md"][0] == "# Page 42\n\n" + "內容 " * 42 + "\n"
     assert by_count.started >= 100 // 7 and len({pid for _, (_, (_, _, pid)) in pages.items()}) >= 100 // 7
-    with PageStream(plan(100), parallel=True, finish=shout, workers=2, retire=(1000, 2000)) as by_size:
+    with PageStream(plan(100), parallel=True, finish=shout, workers=2, retire=(1000, 2000, 1 << 40)) as by_size:
         assert by_size.pages().keys() == pages.keys()
     assert by_size.started >= 10  # the later pages are over 500 bytes each
 
@@ -170,7 +170,9 @@ def test_a_page_kept_unrendered_counts_a_share_of_a_page_toward_retiring():
     earlier = MemoryPages()
     for path, render in plan(80):
         earlier.put(path, (render(), None))
-    with PageStream(plan(80), parallel=True, finish=shout, workers=2, retire=(5, 1 << 30), earlier=earlier, skip=lambda path, render: Kept(())) as kept:
+    with PageStream(
+        plan(80), parallel=True, finish=shout, workers=2, retire=(5, 1 << 30, 1 << 40), earlier=earlier, skip=lambda path, render: Kept(())
+    ) as kept:
         assert kept.pages() == earlier.pages and kept.copied == 80 and kept.rendered == []
     assert kept.started <= 6, kept.started  # a quarter each, 5 a worker: 4 (or 6 with the first two); at 1 each, 16
 
@@ -362,7 +364,7 @@ def test_where_no_worker_can_take_over_the_rest_is_made_here_and_left_for_mkdocs
     process it runs in, which here would silence the build's own)."""
     from generator.site import pagestream
 
-    with PageStream(plan(40), parallel=True, finish=shout, workers=2, retire=(5, 1 << 30)) as stream:
+    with PageStream(plan(40), parallel=True, finish=shout, workers=2, retire=(5, 1 << 30, 1 << 40)) as stream:
         monkeypatch.setattr(pagestream, "can_fork", lambda: False)  # say, a thread of another kind started meanwhile
         pages = stream.pages()
     assert stream.started == 2
@@ -392,9 +394,9 @@ def test_a_worker_copies_no_more_of_the_archive_than_its_share_of_pages_reads():
         return _private_mb()
 
     pages = [(f"p{i}.md", functools.partial(page, i)) for i in range(20)]
-    with PageStream(pages, parallel=True, finish=copied, workers=2, retire=(2, 1 << 30)) as retiring:
+    with PageStream(pages, parallel=True, finish=copied, workers=2, retire=(2, 1 << 30, 1 << 40)) as retiring:
         most = max(finished for _, finished in retiring.pages().values())
-    with PageStream(pages, parallel=True, finish=copied, workers=2, retire=(1000, 1 << 30)) as staying:
+    with PageStream(pages, parallel=True, finish=copied, workers=2, retire=(1000, 1 << 30, 1 << 40)) as staying:
         control = max(finished for _, finished in staying.pages().values())
     assert control > 28, control  # the attack on memory this defends against: a worker ends with half the archive
     assert most < 16, most
@@ -407,3 +409,32 @@ def test_settle_comes_before_any_worker_is_forked():
     with PageStream(pages, parallel=True, workers=2, settle=lambda: settled.append(True)) as stream:
         assert {markdown for markdown, _ in stream.pages().values()} == {"settled: True"}
     assert settled == [True]
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/smaps_rollup"), reason="Linux's /proc tells a process's private memory")
+def test_a_worker_that_read_the_whole_archive_for_one_page_ends_after_it():
+    """An order list reads every order: the worker that made it holds a copy of most of the archive, and went on
+    with it for hundreds of pages (a cold build's peak at 10,000 orders: a worker that began with the orders'
+    index). Counted by its own memory, it ends there, and the pages after are made by workers sharing again."""
+    archive = [[i, f"order {i}", []] for i in range(400_000)]
+    share = len(archive) // 200
+
+    def page(start: int, stop: int) -> str:
+        return f"# {sum(len(x) for x in archive[start:stop])}"
+
+    def copied(path: str, markdown: str) -> float:
+        return _private_mb()
+
+    pages = [("list.md", functools.partial(page, 0, len(archive)))]
+    pages += [(f"d{i:03}.md", functools.partial(page, i * share, (i + 1) * share)) for i in range(200)]
+
+    def made(retire: tuple[int, int, int]) -> tuple[float, float]:
+        """The private memory of the worker that made the list, and the most of any worker after another page."""
+        with PageStream(pages, parallel=True, finish=copied, workers=2, retire=retire) as stream:
+            finished = {path: mb for path, (_, mb) in stream.pages().items()}
+        return finished.pop("list.md"), max(finished.values())
+
+    listed, control = made((1000, 1 << 30, 1 << 40))
+    assert listed > 40 and control > listed - 8, (listed, control)  # the list's worker went on with its copy
+    listed, most = made((1000, 1 << 30, 24 << 20))
+    assert listed > 40 and most < 24 + 8, (listed, most)

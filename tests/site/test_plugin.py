@@ -542,7 +542,7 @@ def test_pages_made_here_when_no_worker_can_take_over_are_the_same_pages(archive
         return len(asked) == 1  # a worker in place of the first to retire, then none
 
     monkeypatch.setattr(pagestream, "can_fork", can_fork)
-    monkeypatch.setattr(plugin_module, "PageStream", functools.partial(plugin_module.PageStream, retire=(3, 1 << 30)))
+    monkeypatch.setattr(plugin_module, "PageStream", functools.partial(plugin_module.PageStream, retire=(3, 1 << 30, 1 << 40)))
     build(root)
     assert len(asked) > 1 and html_pages(root / "site") == whole
     assert not any(type(h).__name__ == "Collect" for h in logging.getLogger("mkdocs").handlers + logging.getLogger().handlers)
