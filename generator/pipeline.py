@@ -129,13 +129,18 @@ def check_entries(
     # With the history read into its cache already (a merge: the prefetch is done), judging it here (loading the
     # cache, the new commits' approvals, the findings) and the rules take seconds each: the rules go to a process
     # beside (at 10,000 orders 2.9 and 2.4 s). While the history is still being read, this process would only
-    # wait for it: the rules are done here, and no third process holds memory beside the reading.
-    judging = Beside(partial(run_rules, catalog)) if rules and history and reading is not None and reading.ready() else None
+    # wait for it: the rules are done here, and no third process holds memory beside the reading. The site's
+    # history is judged beside in any case (``_add_history``): the rules are done here meanwhile.
+    beside = rules and history and not timelines and reading is not None and reading.ready()
+    judging = Beside(partial(run_rules, catalog)) if beside else None
+    checked = Checked(catalog, problems)
+    finish = _add_history(root, checked, reading, timelines) if history and timelines else None
     if rules and judging is None:
         problems.extend(run_rules(catalog))
-    checked = Checked(catalog, problems)
-    if history:
-        _add_history(root, checked, reading, timelines)
+    if history and not timelines:
+        finish = _add_history(root, checked, reading)
+    if finish is not None:
+        finish()
     if judging is not None:
         problems.extend(judging.result())
     problems.sort(key=lambda p: p.sort_key)  # stable: the rules' problems and the history's never tie (rule ids differ)
@@ -152,7 +157,7 @@ TRAIL_CACHE = "trail.marshal"
 _TRAIL_VERSION = 3
 
 
-def _add_history(root: Path, checked: Checked, reading: Prefetch | None = None, timelines: bool = False) -> None:
+def _add_history(root: Path, checked: Checked, reading: Prefetch | None = None, timelines: bool = False) -> Callable[[], None] | None:
     """The history layer, when the archive is a git repository with commits.
 
     Its problems depend only on the head, the published head and the few kinds
@@ -166,6 +171,9 @@ def _add_history(root: Path, checked: Checked, reading: Prefetch | None = None, 
     (``Timelines``), never the history: this process then forks the page
     workers without it (at 10,000 orders its history and approvals were about
     200 MB, and what a worker read of them was copied into the worker).
+
+    What is left to do, if anything, is returned: with ``timelines``, taking in
+    what the process beside found, which this process may do other work before.
     """
     repo = open_repository(root)
     if repo is None:
@@ -187,29 +195,37 @@ def _add_history(root: Path, checked: Checked, reading: Prefetch | None = None, 
     checked._load = load
     key = _trail_key(root, head, read, is_shallow(repo))
     cached = cachefile.read(cachefile.folder(root) / TRAIL_CACHE, _TRAIL_VERSION, key)
-    if cached is None or timelines:
-        work = partial(_judged_trail, root, checked, key, findings=cached is None, pack=timelines)
-        try:
-            found, count, checked._timelines = Beside(work).result() if timelines else work()
-        except UnreadableHistory as exc:  # never a smaller set of findings: an unreadable trail is reported unjudged
-            checked.__dict__["_trail"] = (None, [])
-            if not any(p.rule == "history.unreadable" for p in checked.problems):
-                checked.problems.append(_unreadable(exc))
-            return
-        if cached is None:
-            if found is None:  # no history to judge after all
+    work = partial(_judged_trail, root, checked, key, findings=cached is None, pack=timelines)
+    judging = Beside(work) if timelines else None
+
+    def finish() -> None:
+        findings = cached
+        if findings is None or judging is not None:
+            try:
+                found, count, checked._timelines = judging.result() if judging is not None else work()
+            except UnreadableHistory as exc:  # never a smaller set of findings: an unreadable trail is reported unjudged
+                checked.__dict__["_trail"] = (None, [])
+                if not any(p.rule == "history.unreadable" for p in checked.problems):
+                    checked.problems.append(_unreadable(exc))
                 return
-            cached = (found, count)
-    findings, checked.approval_count = cached
-    checked.findings = findings
-    checked.problems.extend(locate(findings, catalog))
+            if findings is None:
+                if found is None:  # no history to judge after all
+                    return
+                findings = (found, count)
+        checked.findings, checked.approval_count = findings
+        checked.problems.extend(locate(checked.findings, catalog))
+
+    return finish
 
 
 def _judged_trail(root: Path, checked: Checked, key: str, findings: bool, pack: bool) -> tuple[list | None, int, Timelines | None]:
     """The history read and judged: its findings (when ``findings``; cached for ``key``), the number of its
     approvals, and (when ``pack``) the records' timelines — all a build needs of it, as plain values, so that it
-    may be worked out in a process beside. A history git cannot read raises ``UnreadableHistory``."""
-    trail, approvals = checked.__dict__["_trail"] = checked._load()  # type: ignore[misc]
+    may be worked out in a process beside, which lets the history go before its answer is sent (``pack``). A
+    history git cannot read raises ``UnreadableHistory``."""
+    trail, approvals = checked._load()  # type: ignore[misc]
+    if not pack:
+        checked.__dict__["_trail"] = (trail, approvals)
     if trail is None:
         return None, 0, None
     found = None

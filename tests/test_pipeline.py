@@ -178,17 +178,21 @@ def test_the_site_gets_the_timelines_from_a_process_beside_and_never_holds_the_h
     the same problems, the same number of approvals and every record's timeline as ``orders history`` shows it."""
     import os
 
+    from generator.trail.prefetch import Prefetch
     from generator.trail.timeline import Timelines, approvals_by_commit, versions_of
 
     on_branch(repo, "name", "chen.yichun", "2026-01-06T10:00:00+08:00", "renamed", lambda r: edit(r, ORDER, lambda d: d["intake"].update(project_name="x")))
     merge(repo, "name", ["lin.yating"], "2026-01-07T10:00:00+08:00")
     edit(repo, ORDER, lambda d: d["intake"].update(project_name="not committed"))
-    where = tmp_path / "judged-in"
-    judge = pipeline._judge
+    where, rules_in = tmp_path / "judged-in", tmp_path / "rules-ran-in"
+    judge, run_rules = pipeline._judge, pipeline.run_rules
     monkeypatch.setattr(pipeline, "_judge", lambda *a: where.write_text(str(os.getpid())) and judge(*a))
+    monkeypatch.setattr(pipeline, "run_rules", lambda catalog: rules_in.write_text(str(os.getpid())) and run_rules(catalog))
+    monkeypatch.setattr(Prefetch, "ready", lambda self: self.done.poll(60))  # the prefetch done: as after a merge
     for fresh in (True, False):  # judged from nothing; then with the findings cached, only the timelines asked for
         site = check_archive(repo, TODAY, timelines=True)
         assert int(where.read_text()) != os.getpid() and "_trail" not in site.__dict__, "the history was read here"
+        assert int(rules_in.read_text()) == os.getpid(), "the rules ran in a third process, beside the history's"
         assert reads == [] and site.approval_count > 0
         here = check_archive(repo, TODAY)
         assert _history_rows(site) == _history_rows(here) and site.approval_count == len(here.approvals)

@@ -124,15 +124,16 @@ class Beside(Generic[T]):
         if self.pid is None or os.getpid() != self.owner:  # not forked; or asked in a process forked since: not its child
             return self.work()
         pid, self.pid = self.pid, None
+        answer, whole = None, False
         try:
-            with os.fdopen(self.reading, "rb") as pipe:  # closed on any way out: a process still writing then ends
-                answer = pipe.read()
+            # Closed on any way out: a process still writing then ends. Unpickled as it comes: a large answer (the
+            # records' timelines, 60 MB at 10,000 orders) is never held here twice, as bytes and as values.
+            with os.fdopen(self.reading, "rb") as pipe, contextlib.suppress(Exception):  # part of an answer: it failed
+                answer = pickle.load(pipe)
+                whole = pipe.read(1) == b""
         finally:
             os.waitpid(pid, 0)
-        try:
-            return pickle.loads(answer)
-        except Exception:  # nothing, or part of an answer: the process failed
-            return self.work()
+        return answer if whole else self.work()
 
     def __del__(self) -> None:
         """Never asked (the command stopped on an error first): the process, told so by its closed pipe, is let end."""
@@ -152,8 +153,8 @@ def _answer_beside(work: Callable[[], Any], parent: int, reading: int, writing: 
         gc.disable()
         worker_signals()
         die_with_parent(parent)
-        answer = pickle.dumps(work(), pickle.HIGHEST_PROTOCOL)
+        answer = work()
         with os.fdopen(writing, "wb") as pipe:
-            pipe.write(answer)
+            pickle.dump(answer, pipe, pickle.HIGHEST_PROTOCOL)  # a frame at a time: never all of it as bytes too
     finally:
         os._exit(0)
