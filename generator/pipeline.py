@@ -130,15 +130,18 @@ def check_entries(
     # cache, the new commits' approvals, the findings) and the rules take seconds each: the rules go to a process
     # beside (at 10,000 orders 2.9 and 2.4 s). While the history is still being read, this process would only
     # wait for it: the rules are done here, and no third process holds memory beside the reading. The site's
-    # history is judged beside in any case (``_add_history``): the rules are done here meanwhile.
-    beside = rules and history and not timelines and reading is not None and reading.ready()
-    judging = Beside(partial(run_rules, catalog)) if beside else None
+    # history is judged in a process beside in any case (``_add_history``): once the history is in its cache, the
+    # rules are done here meanwhile; while it is still being read, before that process is forked, as every page
+    # of memory this process writes while it lives is copied (the rules read every record: 128 MB at 10,000).
+    ready = reading is None or reading.ready()
+    judging = Beside(partial(run_rules, catalog)) if rules and history and not timelines and reading is not None and ready else None
     checked = Checked(catalog, problems)
-    finish = _add_history(root, checked, reading, timelines) if history and timelines else None
+    early = history and timelines and ready
+    finish = _add_history(root, checked, reading, timelines) if early else None
     if rules and judging is None:
         problems.extend(run_rules(catalog))
-    if history and not timelines:
-        finish = _add_history(root, checked, reading)
+    if history and not early:
+        finish = _add_history(root, checked, reading, timelines)
     if finish is not None:
         finish()
     if judging is not None:

@@ -213,3 +213,23 @@ def test_a_history_that_cannot_be_read_beside_is_reported_once_here(repo: Path):
     site = check_archive(repo, TODAY, timelines=True)
     assert [p.rule for p in site.problems if p.rule.startswith("history.")] == ["history.unreadable"]
     assert site.timelines is None and site.history is None
+
+
+@pytest.mark.parametrize("ready", [True, False])
+def test_the_sites_rules_run_beside_the_judging_only_once_the_history_is_in_its_cache(repo: Path, monkeypatch, ready: bool):
+    """Every page of memory this process writes while the judging process lives is copied, and the rules read every
+    record (128 MB at 10,000 orders, a cold build). While the history is still being read, the judging process
+    would only wait: the rules come first, and it is forked after them."""
+    from generator.trail.prefetch import Prefetch
+
+    check_archive(repo, TODAY)
+    on_branch(repo, "name", "chen.yichun", "2026-01-06T10:00:00+08:00", "renamed", lambda r: edit(r, ORDER, lambda d: d["intake"].update(project_name="x")))
+    merge(repo, "name", ["lin.yating"], "2026-01-07T10:00:00+08:00")
+    events: list[str] = []
+    beside, run_rules = pipeline.Beside, pipeline.run_rules
+    monkeypatch.setattr(pipeline, "Beside", lambda work: events.append("forked") or beside(work))
+    monkeypatch.setattr(pipeline, "run_rules", lambda catalog: events.append("rules") or run_rules(catalog))
+    monkeypatch.setattr(Prefetch, "ready", (lambda self: self.done.poll(60)) if ready else (lambda self: False))
+    site = check_archive(repo, TODAY, timelines=True)
+    assert events == (["forked", "rules"] if ready else ["rules", "forked"])
+    assert site.timelines is not None and _history_rows(site)
