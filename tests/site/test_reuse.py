@@ -204,6 +204,20 @@ def test_the_organisation_changed(archive, tmp_path):
     assert_same_as_from_nothing(archive, tmp_path, before, {"dossiers/ORD-2026-0003.html", "en/dossiers/ORD-2026-0003.html"})
 
 
+def test_an_edit_and_its_revert_merged_between_two_builds_show_on_the_dossier(archive, tmp_path):
+    """The files are as the last build read them, the timeline is two versions longer: a dossier's digest reads its
+    files' timelines, not their text alone, or the last build's page would be kept without the two versions."""
+    order = f"{dossier('ORD-2026-0003')}/order.yaml"
+    before = site_files(archive / "site")
+    text = (archive / order).read_bytes()
+    merged(archive, "order/rename", "chang.chiahao", ["lin.yating"], lambda r: edit(r, order, _rename_project))
+    merged(archive, "order/revert", "chang.chiahao", ["lin.yating"], lambda r: (r / order).write_bytes(text))
+    assert (archive / order).read_bytes() == text
+    assert_same_as_from_nothing(archive, tmp_path, before, {"dossiers/ORD-2026-0003.html", "en/dossiers/ORD-2026-0003.html"})
+    reverted = git(archive, "rev-parse", "HEAD").strip()[:10]  # the merge of the revert: the timeline's last version
+    assert reverted in (archive / "site" / "dossiers" / "ORD-2026-0003.html").read_text(encoding="utf-8")
+
+
 def test_the_policy_changed(archive, tmp_path):
     """The findings follow the policy: every page that shows one changes."""
     before = site_files(archive / "site")
