@@ -66,7 +66,7 @@ def _shown(row: Row) -> dict[str, Any]:
         "problems": [message for _, message, _ in problems],
         "problems_zh": [zh for _, _, zh in problems],
         "diff": [described(change) for change in changes],
-        "changes": [tuple(change) for change in changes],
+        "changes": list(changes),
     }
 
 
