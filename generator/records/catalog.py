@@ -108,6 +108,13 @@ class Catalog:
                 refs += [(dossier, dossier.delivery, ("documents", i, "file"), d.file) for i, d in enumerate(delivery.documents) if d.file is not None]
         return refs
 
+    def let_go_of_rule_walks(self) -> None:
+        """Drop the lists only the archive-wide rules walk (``references``, ``attachment_refs``): at 10,000 orders
+        about 19 MB that no page reads, held while the history is judged and the pages are made. Asked for
+        again, they are worked out again."""
+        for name in ("references", "attachment_refs"):
+            self.__dict__.pop(name, None)
+
     def is_broken(self, record_id: str) -> bool:
         return record_id in self.broken_ids
 

@@ -166,6 +166,7 @@ def run_rules(catalog: Catalog) -> list[Problem]:
             line, col = catalog.position(finding.entry, finding.loc)
             where = (finding.entry.path, line, col, current.id)
             problems.append(Problem(*where, finding.message, finding.clause or clause, severity, current.timely, finding.zh))
+    catalog.let_go_of_rule_walks()
     return problems
 
 
