@@ -156,8 +156,31 @@ def test_amounts_are_exact_decimals():
     assert order.intake.budget == Decimal("1200000.10")
 
 
+def test_an_amount_written_alike_is_one_object_and_keeps_how_it_was_written(monkeypatch):
+    from schemas import Order, base
+
+    first, second, other = (
+        Order.model_validate(set_path(sample("order"), ("intake", "budget"), amount)).intake.budget for amount in ("1200000.50", "1200000.50", "1200000.5")
+    )
+    assert first is second
+    assert str(other) == "1200000.5" and str(first) == "1200000.50"
+    monkeypatch.setattr(base, "_AMOUNTS", {})
+    monkeypatch.setattr(base, "_SHARED_MAX", 0)  # a full table: still right, only not shared
+    again = Order.model_validate(set_path(sample("order"), ("intake", "budget"), "1200000.50")).intake.budget
+    assert again == first and base._AMOUNTS == {}
+    assert only(broken("order", ("intake", "budget"), "-5")).rule == "schema.invalid-value"  # the sign is checked each time
+
+
 # --------------------------------------------------------------------------
 # Dates
+
+
+def test_a_date_written_alike_is_one_object():
+    from schemas import Order
+
+    one, two = (Order.model_validate(set_path(sample("order"), ("intake", "received_on"), "2026-03-02")).intake.received_on for _ in range(2))
+    assert one is two and one.isoformat() == "2026-03-02"
+    assert only(broken("order", ("intake", "received_on"), "2026-02-30")).rule == "schema.invalid-value"  # never taken from the table
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 
-from editing import assert_at, dossier, edit, fired, problems, write
+from editing import TODAY, assert_at, dossier, edit, fired, problems, write
 
 O5 = f"{dossier('ORD-2026-0005')}/order.yaml"
 BR1 = "records/archive/borrowing/BR-2026-0001.yaml"
@@ -16,6 +16,17 @@ def test_people_named_in_records_exist(archive):
     [problem] = fired(archive, "reference.unknown-person")
     assert problem.message == "no.body is not a person in organization.yaml"
     assert_at(problem, archive, O5, "work_plan", "tasks", 1, "owner", clause="§1.4")
+
+
+def test_the_rules_let_go_of_their_walks_and_find_the_same_again(archive):
+    from generator.pipeline import check_archive
+    from generator.rules import run_rules
+
+    edit(archive, O5, lambda d: d["work_plan"]["tasks"][1].update(owner="no.body"))
+    catalog = check_archive(archive, TODAY, history=False).catalog
+    first = run_rules(catalog)
+    assert "references" not in catalog.__dict__ and "attachment_refs" not in catalog.__dict__  # no page reads them
+    assert run_rules(catalog) == first and any(p.rule == "reference.unknown-person" for p in first)
 
 
 def test_departments_named_in_records_exist(archive):

@@ -250,3 +250,17 @@ def test_the_prefetch_reads_the_work_trees_state_as_it_starts_and_hands_it_over(
     monkeypatch.setattr(prefetch_module, "uncommitted_records", lambda repo: 1 / 0)
     shutil.rmtree(cachefile.folder(root), ignore_errors=True)
     assert check_archive(root, TODAY_CHECK).history.uncommitted == expected  # the check asked git itself
+
+
+def test_commits_hold_one_tuple_for_each_group_of_people():
+    from generator.trail.commits import Commit, Sharing
+
+    def commit(sha: str) -> Commit:
+        ann, bob = ("Ann", "ann@example.com"), ("Bob", "bob@example.com")
+        when = "2026-01-02T03:04:05+08:00"
+        return Commit(sha, (), ann, when, bob, when, (bob,), "s", "N", "", [], hands=(ann, bob), co_authors=(bob,))
+
+    shared = Sharing()
+    one, two = shared.commit(commit("a" * 40)), shared.commit(commit("b" * 40))
+    assert one.hands is two.hands and one.trailers is two.trailers is one.co_authors
+    assert one.hands == (("Ann", "ann@example.com"), ("Bob", "bob@example.com")) and one.hands[0] is one.author
