@@ -258,7 +258,7 @@ def _read_by_trail(catalog: Catalog) -> str:
     for entry in catalog.entries:
         if entry.kind in CATALOG_KINDS:
             digest.update(entry.path.encode())
-            digest.update(entry.raw)
+            digest.update(entry.digest)
     return digest.hexdigest()
 
 

@@ -13,6 +13,7 @@ from functools import cached_property
 from pathlib import Path
 
 from generator.records.calendar import BusinessCalendar
+from generator.records.load import read_again
 from generator.records.safeyaml import locate, position_of
 from generator.records.validate import Entry, Loc
 from schemas import ChangeRequest, Delivery, Disposal, Loan, Order, Organization, Policy, QualityRecord, Settlement
@@ -81,6 +82,8 @@ class Catalog:
     broken_dossiers: frozenset[str] = frozenset()
     """Orders with a record that failed validation: totals over such a dossier would mislead."""
     _positions: dict[str, dict[Loc, tuple[int, int]]] = field(default_factory=dict, repr=False)
+    _read: dict[str, bytes] = field(default_factory=dict, repr=False)
+    """The files read again to place a problem at a top-level field (``position``), until one is parsed."""
 
     @cached_property
     def references(self) -> list[tuple[Entry, Loc, str, str]]:
@@ -119,14 +122,18 @@ class Catalog:
         return record_id in self.broken_ids
 
     def position(self, entry: Entry, loc: Loc) -> tuple[int, int]:
-        """Line and column of a field, parsing the file again only the first time it is asked."""
-        if len(loc) == 1 and entry.path not in self._positions:
-            line = _top_level_line(entry.raw, str(loc[0]))
-            if line:
-                return line, 1
-        positions = self._positions.get(entry.path)
+        """Line and column of a field, in the file read again (``load.read_again``: the bytes checked, or
+        ``ChangedWhileChecked``) and parsed again only the first time a field below the top is asked."""
+        path = entry.path
+        positions = self._positions.get(path)
         if positions is None:
-            positions = self._positions[entry.path] = locate(entry.raw)
+            raw = self._read.get(path)
+            if raw is None:
+                raw = self._read[path] = read_again(self.root, path, entry.digest)
+            if len(loc) == 1 and (line := _top_level_line(raw, str(loc[0]))):
+                return line, 1
+            positions = self._positions[path] = locate(raw)
+            del self._read[path]
         return position_of(positions, loc)
 
     @property

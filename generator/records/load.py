@@ -31,14 +31,39 @@ REQUIRED = ("organization.yaml", "policy.yaml")
 class Source:
     """One parsed record file. ``path`` is relative to the archive root, with ``/``.
 
-    The raw bytes are kept so that positions can be computed again when a
-    later stage has to point at a field (see ``safeyaml.locate``).
+    The raw bytes are kept while the file is validated, so that a problem can be placed at its field
+    (``safeyaml.locate``); a validated record keeps only their ``digest``.
     """
 
     path: str
     place: Place
     raw: bytes
     data: dict[str, Any]
+
+    @property
+    def digest(self) -> bytes:
+        return hashlib.sha1(self.raw).digest()
+
+
+class ChangedWhileChecked(UserError):
+    """A record file is no longer the bytes that were checked, so no problem can be placed in it."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(f"{path} changed while the archive was being checked: check it again")
+        self.path = path
+
+
+def read_again(root: Path, path: str, digest: bytes) -> bytes:
+    """The bytes of the record file at ``path`` (from ``root``) that were checked, read again: the file as it is
+    now, when it is still those bytes by their SHA-1, else ``ChangedWhileChecked`` (a problem placed in another
+    text would point at the wrong line, in silence)."""
+    try:
+        raw = read_bounded(root / path)
+    except OSError:
+        raise ChangedWhileChecked(path) from None
+    if hashlib.sha1(raw).digest() != digest:
+        raise ChangedWhileChecked(path)
+    return raw
 
 
 def records_dir(root: Path) -> Path:
@@ -244,14 +269,19 @@ def parse_records(root: Path, snapshot: Snapshot | None, problems: list[Problem]
     reader's documents are never taken). Only a file that parsed without a problem is kept there, so a refused
     file is read and reported afresh every time. Each document is kept marshalled on its own (plain values:
     strings, numbers, booleans, lists, mappings), unpacked only when its file comes; one marshal cannot store
-    (a plain decimal) is parsed again the next time, and costs the others nothing."""
+    (a plain decimal) is parsed again the next time, and costs the others nothing.
+
+    A snapshot's files are handed over: each file's bytes are let go of once its document is validated (the
+    snapshot's list is emptied), so the archive's bytes are never all held beside all of its models."""
     files, found = (snapshot.files, snapshot.problems) if snapshot else _read_files(root)
     problems.extend(found)
+    files.reverse()  # taken from the end, each in turn
     cache = cachefile.folder(root) / PARSED_CACHE
     with collector_paused():  # plain values that all stay alive (see memory)
         earlier = cachefile.read(cache, _PARSED_VERSION, "") or {}
         kept: dict[str, tuple[bytes, bytes]] = {}
-        for path, place, data in files:
+        while files:
+            path, place, data = files.pop()
             digest = hashlib.sha1(data).digest()
             hit = earlier.get(path)
             document = _unpacked(hit[1]) if hit is not None and hit[0] == digest else None

@@ -55,7 +55,7 @@ class DossierPages(RendererBase):
 
     @cached_property
     def _rule_records(self) -> list[tuple[str, bytes]]:
-        return [(e.path, e.raw) for e in self.catalog.entries if e.kind in ("organization", "policy")]
+        return [(e.path, e.digest) for e in self.catalog.entries if e.kind in ("organization", "policy")]
 
     def _uncommitted(self, order_id: str) -> dict[str, str]:
         """The dossier's files the work tree changed and git has not committed (path → how), as its page shows them."""
@@ -83,9 +83,9 @@ class DossierPages(RendererBase):
         parts: list = [self.catalog.today.isoformat(), timelines is not None, self._rule_records]
         for entry in dossier.entries:
             problems = cachefile.problem_rows(self.problems_by_path.get(entry.path, []))
-            parts.append((entry.path, entry.raw, problems, timelines.of_file(entry.path) if timelines else b""))
+            parts.append((entry.path, entry.digest, problems, timelines.of_file(entry.path) if timelines else b""))
         parts.append(sorted(self._uncommitted(order.id).items()))
-        parts += [(entry.path, entry.raw) for entry, _ in self.loans_of.get(order.id, [])]
+        parts += [(entry.path, entry.digest) for entry, _ in self.loans_of.get(order.id, [])]
         parts.append(sorted(self.catalog.attachments.get(order.id, {}).items()))
         return inputs_digest(parts)
 
