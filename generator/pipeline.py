@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.core import cachefile
+from generator.core.memory import give_back
 from generator.core.problems import Problem, Severity, UserError
 from generator.core.processes import Beside
 from generator.records.calendar import archive_today
@@ -199,6 +200,8 @@ def _add_history(root: Path, checked: Checked, reading: Prefetch | None = None, 
     key = _trail_key(root, head, read, is_shallow(repo))
     cached = cachefile.read(cachefile.folder(root) / TRAIL_CACHE, _TRAIL_VERSION, key)
     work = partial(_judged_trail, root, checked, key, findings=cached is None, pack=timelines)
+    if timelines:
+        give_back()  # what the check let go of (the files' bytes, the rules' walks): not mapped in the judge too
     judging = Beside(work) if timelines else None
 
     def finish() -> None:

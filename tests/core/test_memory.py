@@ -74,3 +74,17 @@ def test_the_threshold_comes_back_only_when_the_last_of_several_threads_is_done(
         leave.set()
         other.join()
     assert gc.get_threshold() == before
+
+
+def test_giving_back_trims_the_c_heap_where_it_can_and_does_nothing_where_it_cannot(monkeypatch):
+    from generator.core import memory
+
+    calls: list[int] = []
+    monkeypatch.setattr(memory, "_TRIM", [calls.append])
+    memory.give_back()
+    assert calls == [0]
+    monkeypatch.setattr(memory, "_TRIM", [None])  # no malloc_trim (not glibc)
+    memory.give_back()
+    monkeypatch.setattr(memory, "_TRIM", [])
+    memory.give_back()  # looked up for real: glibc here, or nothing
+    assert len(memory._TRIM) == 1
