@@ -36,6 +36,7 @@ from generator.core import cachefile
 from generator.core.paths import TEMPLATES
 from generator.core.printable import printable
 from generator.records.calendar import archive_today
+from generator.records.load import ChangedWhileChecked
 from generator.site.live import LiveArchive, NeedsBuild
 from generator.trail.repo import head_of, open_repository
 
@@ -212,6 +213,12 @@ class LiveServer:
                 self.archive.refresh(order_id, files)
         except NeedsBuild as exc:
             self._build_here(str(exc))
+            return
+        except ChangedWhileChecked as exc:  # saved again while it was read: read again, never placed in the wrong text
+            log.info(f"{printable(exc.path)} changed while it was checked: reading it again")
+            with self.heard:
+                self.changed |= {os.fspath(self.root / path) for path in paths}
+                self.heard.notify_all()
             return
         if saved.dossiers:
             self._reload()

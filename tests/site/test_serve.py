@@ -121,6 +121,26 @@ def test_a_save_shows_on_its_dossier_and_the_browsers_reload(server):
     assert "即時預覽 Live preview" in _dossier(server) and "即時預覽 Live preview" in _dossier(server, "/en")
 
 
+def test_a_record_changed_while_it_is_checked_is_read_again(server, monkeypatch):
+    """A problem is never placed in a file saved again since it was read (``ChangedWhileChecked``): the server reads
+    the dossier again, keeps serving, and the save shows."""
+    from generator.records.load import ChangedWhileChecked
+
+    _settled(server)
+    refresh, raised = server.archive.refresh, []
+
+    def changed_once(order_id, files):
+        if not raised:
+            raised.append(order_id)
+            raise ChangedWhileChecked(f"{HERE}/order.yaml")
+        return refresh(order_id, files)
+
+    monkeypatch.setattr(server.archive, "refresh", changed_once)
+    edit(server.root, f"{HERE}/order.yaml", lambda d: d["intake"].update(project_name="又存一次 Saved again"))
+    _until(lambda: "又存一次 Saved again" in _dossier(server), "the dossier read again")
+    assert raised == [ORDER] and _status(server)["state"] == "ready"
+
+
 def test_the_background_build_brings_the_rest_and_is_the_build(server, tmp_path):
     edit(server.root, f"{HERE}/order.yaml", lambda d: d["intake"]["client"].update(name="新客戶股份有限公司"))
     _until(lambda: "新客戶股份有限公司" in _dossier(server), "the dossier")
