@@ -116,6 +116,17 @@ def test_equal_changes_and_ids_are_held_once_whether_read_from_git_or_from_the_c
         assert all(id(change.path) in paths for c in history.commits for change in c.changes if change.path in history.versions)
 
 
+def test_reading_the_history_leaves_place_of_s_cache_as_it_was(tmp_path):
+    """The history's reader asks whether each path it meets is a record's once, and keeps no answer: ``place_of``'s
+    cache would otherwise hold every path the history ever had (22 MB at 10,000 orders, in the reader's process)."""
+    from generator.records.layout import place_of
+
+    root = make_repo(tmp_path)
+    place_of.cache_clear()
+    history = read_history(root, use_cache=False)
+    assert history.versions and place_of.cache_info().currsize == 0
+
+
 def test_uncommitted_records_are_reported(tmp_path):
     root = make_repo(tmp_path)
     raise_budget(root)
