@@ -13,8 +13,9 @@ from __future__ import annotations
 import ctypes
 import gc
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import cache
 
 
 @contextmanager
@@ -62,19 +63,19 @@ def full_collections_deferred() -> Iterator[None]:
                 gc.set_threshold(*_threshold)
 
 
-_TRIM: list = []
-
-
 def give_back() -> None:
     """Return the C heap's free pages to the system (glibc's ``malloc_trim``), once before forking a process that
     lives long beside this one: pages freed but kept by the allocator would otherwise stay mapped in both. A
     cold build at 10,000 orders frees about 33 MB of record files and rule walks before it forks the history's
     judge, in 11 ms. Not before each page worker: a build forks dozens. Elsewhere than glibc, nothing."""
-    if not _TRIM:
-        try:
-            _TRIM.append(ctypes.CDLL(None).malloc_trim)
-        except (OSError, AttributeError):
-            _TRIM.append(None)
-    trim = _TRIM[0]
+    trim = _malloc_trim()
     if trim is not None:
         trim(0)
+
+
+@cache
+def _malloc_trim() -> Callable[[int], object] | None:
+    try:
+        return ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError):
+        return None

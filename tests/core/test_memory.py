@@ -80,11 +80,12 @@ def test_giving_back_trims_the_c_heap_where_it_can_and_does_nothing_where_it_can
     from generator.core import memory
 
     calls: list[int] = []
-    monkeypatch.setattr(memory, "_TRIM", [calls.append])
+    monkeypatch.setattr(memory, "_malloc_trim", lambda: calls.append)
     memory.give_back()
     assert calls == [0]
-    monkeypatch.setattr(memory, "_TRIM", [None])  # no malloc_trim (not glibc)
+    monkeypatch.setattr(memory, "_malloc_trim", lambda: None)  # no malloc_trim (not glibc)
     memory.give_back()
-    monkeypatch.setattr(memory, "_TRIM", [])
+    monkeypatch.undo()
+    memory._malloc_trim.cache_clear()
     memory.give_back()  # looked up for real: glibc here, or nothing
-    assert len(memory._TRIM) == 1
+    assert memory._malloc_trim.cache_info().currsize == 1
