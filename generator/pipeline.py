@@ -21,8 +21,9 @@ from generator.core.processes import Beside
 from generator.records.calendar import archive_today
 from generator.records.catalog import Catalog, build_catalog
 from generator.records.layout import RECORDS_DIR, dossier_folder, place_of
-from generator.records.load import Snapshot, parse_records, scan_attachments
-from generator.records.validate import Entry, validate_sources
+from generator.records.load import Snapshot, scan_attachments
+from generator.records.validate import Entry
+from generator.records.validated import validated_entries
 from generator.rules import run_rules
 from generator.trail.approvals import CATALOG_KINDS, Approval, evaluate, history_findings, locate
 from generator.trail.commits import History, UnreadableHistory
@@ -106,8 +107,7 @@ def check_archive(
     if history and reading is None:
         reading = prefetch(root)
     problems: list[Problem] = []
-    entries, found = validate_sources(parse_records(root, snapshot, problems))  # one parsed document at a time
-    problems.extend(found)
+    entries = validated_entries(root, snapshot, problems)  # most of them the models of the last run
     attachments = snapshot.attachments if snapshot else scan_attachments(root)
     return check_entries(root, entries, problems, today or archive_today(root), attachments, rules, history, reading, timelines)
 

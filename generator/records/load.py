@@ -9,7 +9,6 @@ archive is silently ignored.
 from __future__ import annotations
 
 import hashlib
-import marshal
 import operator
 import os
 from collections.abc import Iterator
@@ -17,8 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from generator.core import cachefile
-from generator.core.memory import collector_paused
 from generator.core.problems import Problem, Severity, UserError
 from generator.records import safeyaml
 from generator.records.layout import EXPECTED_LAYOUT, RECORDS_DIR, Place, is_attachment, is_attachments_folder, place_of
@@ -215,11 +212,11 @@ class Snapshot:
 
 
 def read_archive(root: Path) -> Snapshot:
-    files, problems = _read_files(root)
+    files, problems = read_files(root)
     return Snapshot(files, problems, scan_attachments(root))
 
 
-def _read_files(root: Path) -> tuple[list[tuple[str, Place, bytes]], list[Problem]]:
+def read_files(root: Path) -> tuple[list[tuple[str, Place, bytes]], list[Problem]]:
     found, problems = find_files(root)
     base = os.fspath(root)
     return [(path, place, read_bounded(f"{base}/{path}")) for path, place in found], problems
@@ -247,10 +244,6 @@ def read_bounded(path: str | os.PathLike[str]) -> bytes:
     return data
 
 
-PARSED_CACHE = "records.marshal"
-_PARSED_VERSION = 2
-
-
 def load_records(root: Path, snapshot: Snapshot | None = None) -> tuple[list[Source], list[Problem]]:
     """Parse every record file of the archive at ``root``, or of a snapshot already read from it."""
     problems: list[Problem] = []
@@ -261,57 +254,18 @@ def load_records(root: Path, snapshot: Snapshot | None = None) -> tuple[list[Sou
 def parse_records(root: Path, snapshot: Snapshot | None, problems: list[Problem]) -> Iterator[Source]:
     """Each record file of the archive at ``root`` (or of a snapshot read from it) parsed, one at a time, so that
     a caller that validates each in turn never holds every parsed document at once (118 MB at 10,000 orders).
-    The problems found on the way are added to ``problems``.
-
-    Parsing is most of loading (libyaml's events turned into values, about 150 µs a record), and between two
-    runs almost every file is the same: a file whose bytes are the ones parsed last time (by SHA-1) takes the
-    document parsed then, from a cache in the git directory (``cachefile``: keyed by this program, so another
-    reader's documents are never taken). Only a file that parsed without a problem is kept there, so a refused
-    file is read and reported afresh every time. Each document is kept marshalled on its own (plain values:
-    strings, numbers, booleans, lists, mappings), unpacked only when its file comes; one marshal cannot store
-    (a plain decimal) is parsed again the next time, and costs the others nothing.
-
-    A snapshot's files are handed over: each file's bytes are let go of once its document is validated (the
-    snapshot's list is emptied), so the archive's bytes are never all held beside all of its models."""
-    files, found = (snapshot.files, snapshot.problems) if snapshot else _read_files(root)
+    The problems found on the way are added to ``problems``. A snapshot's files are handed over: each file's
+    bytes are let go of once the caller is done with its document (the snapshot's list is emptied). A check
+    takes most records' models from the last run instead (``validated``)."""
+    files, found = (snapshot.files, snapshot.problems) if snapshot else read_files(root)
     problems.extend(found)
     files.reverse()  # taken from the end, each in turn
-    cache = cachefile.folder(root) / PARSED_CACHE
-    with collector_paused():  # plain values that all stay alive (see memory)
-        earlier = cachefile.read(cache, _PARSED_VERSION, "") or {}
-        kept: dict[str, tuple[bytes, bytes]] = {}
-        while files:
-            path, place, data = files.pop()
-            digest = hashlib.sha1(data).digest()
-            hit = earlier.get(path)
-            document = _unpacked(hit[1]) if hit is not None and hit[0] == digest else None
-            if document is not None:
-                found, packed = [], hit[1]
-            else:
-                document, found = safeyaml.parse(data, path)
-                packed = _packed(document) if document is not None and not found else None
-            problems.extend(found)
-            if packed is not None:
-                kept[path] = (digest, packed)
-            if document is not None:
-                yield Source(path, place, data, document)
-        if kept.keys() != earlier.keys() or any(earlier[path][0] != digest for path, (digest, _) in kept.items()):
-            cachefile.write(cache, _PARSED_VERSION, "", kept)
-
-
-def _packed(document: dict[str, Any]) -> bytes | None:
-    try:
-        return marshal.dumps(document)
-    except ValueError:  # a value marshal does not store
-        return None
-
-
-def _unpacked(packed: object) -> dict[str, Any] | None:
-    try:
-        document = marshal.loads(packed)  # type: ignore[arg-type]
-    except (EOFError, ValueError, TypeError):
-        return None
-    return document if type(document) is dict else None
+    while files:
+        path, place, data = files.pop()
+        document, found = safeyaml.parse(data, path)
+        problems.extend(found)
+        if document is not None:
+            yield Source(path, place, data, document)
 
 
 def scan_attachments(root: Path) -> dict[str, dict[str, bool]]:

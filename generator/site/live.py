@@ -32,8 +32,9 @@ from generator.pipeline import Checked, broken_records, check_entries
 from generator.records import safeyaml
 from generator.records.catalog import build_catalog
 from generator.records.layout import RECORDS_DIR, dossier_folder, is_attachment, is_attachments_folder, place_of
-from generator.records.load import Source, load_records, read_archive, read_bounded
-from generator.records.validate import Entry, validate_source, validate_sources
+from generator.records.load import Source, read_archive, read_bounded
+from generator.records.validate import Entry, validate_source
+from generator.records.validated import validated_entries
 from generator.rules import run_rules
 from generator.site.render import Renderer
 from generator.site.render.pages import Page, compile_all, dossier_page
@@ -67,13 +68,13 @@ class LiveArchive:
     def __init__(self, root: Path, today: date, editions: list):
         self.root, self.today, self.editions = root, today, editions
         snapshot = read_archive(root)
-        sources, problems = load_records(root, snapshot)
-        entries, found = validate_sources(sources)
+        problems: list[Problem] = []
+        entries = validated_entries(root, snapshot, problems)
         self.entries: dict[str, Entry] = {e.path: e for e in entries}
         self.found: dict[str, list[Problem]] = defaultdict(list)  # path → what reading and validating it found
-        for problem in problems + found:
+        for problem in problems:
             self.found[problem.path].append(problem)
-        self.checked = check_entries(root, entries, problems + found, today, snapshot.attachments)
+        self.checked = check_entries(root, entries, problems, today, snapshot.attachments)
         self.timelines = self.checked.timelines  # read now: the first save must not wait for it
         self.renderers = {}
         for edition in editions:

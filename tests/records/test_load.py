@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import marshal
 import os
 from pathlib import Path
 
@@ -106,58 +104,10 @@ def test_a_snapshot_is_parsed_from_the_bytes_it_read_and_handed_over(archive: Pa
     assert snapshot.files == []
 
 
-def test_a_file_parsed_before_takes_its_document_from_the_cache_and_a_changed_or_refused_file_is_parsed_again(archive: Path, monkeypatch):
-    """The parse cache gives exactly what parsing gives; it never serves a file whose bytes changed, and it
-    never holds a file that was refused (its problems are found and reported again every time)."""
-    from generator.core import cachefile
-    from generator.records import load, safeyaml
-
-    broken = archive / "records/orders/2026/ORD-2026-0002/order.yaml"
-    broken.write_bytes(broken.read_bytes() + b"\nid: twice\n")
-    first, first_problems = load_records(archive)
-    assert (cachefile.folder(archive) / load.PARSED_CACHE).is_file()
-    parsed: list[str] = []
-    real_parse = safeyaml.parse
-    monkeypatch.setattr(safeyaml, "parse", lambda data, path: (parsed.append(path), real_parse(data, path))[1])
-    second, second_problems = load_records(archive)
-    assert parsed == ["records/orders/2026/ORD-2026-0002/order.yaml"]  # the refused file alone
-    assert [(s.path, s.raw, s.data) for s in second] == [(s.path, s.raw, s.data) for s in first]
-    assert [p.format() for p in second_problems] == [p.format() for p in first_problems] and first_problems
-    edited = archive / "records/orders/2026/ORD-2026-0003/order.yaml"
-    edited.write_bytes(edited.read_bytes().replace(b"project_name: ", b"project_name: Renamed ", 1))
-    parsed.clear()
-    third, _ = load_records(archive)
-    assert sorted(parsed) == ["records/orders/2026/ORD-2026-0002/order.yaml", "records/orders/2026/ORD-2026-0003/order.yaml"]
-    assert next(s.data for s in third if s.path.endswith("ORD-2026-0003/order.yaml"))["intake"]["project_name"].startswith("Renamed ")
-
-
-def test_a_damaged_parse_cache_is_no_cache(archive: Path):
-    from generator.core import cachefile
+def test_records_are_parsed_as_they_are_asked_for(archive: Path, monkeypatch):
+    """A caller takes each document as it comes, so no caller holds them all."""
     from generator.records import load
 
-    expected = [(s.path, s.data) for s in load_records(archive)[0]]
-    cache = cachefile.folder(archive) / load.PARSED_CACHE
-    cache.write_bytes(cache.read_bytes()[:-100])
-    assert [(s.path, s.data) for s in load_records(archive)[0]] == expected
-    policy = (archive / "records/policy.yaml").read_bytes()
-    right = hashlib.sha1(policy).digest()
-    for forged in (
-        (b"not the digest", marshal.dumps({"kind": "forged"})),
-        (right, marshal.dumps({"kind": "forged"})[:-3]),  # cut short
-        (right, marshal.dumps(["kind", "forged"])),  # not a mapping
-        (right, {"kind": "forged"}),  # not packed
-    ):
-        cachefile.write(cache, load._PARSED_VERSION, "", {"records/policy.yaml": forged})
-        assert [(s.path, s.data) for s in load_records(archive)[0]] == expected
-
-
-def test_records_are_parsed_as_they_are_asked_for_and_one_marshal_cannot_store_is_parsed_again(archive: Path, monkeypatch):
-    """Validation takes each document as it comes, so no caller holds them all; a plain decimal (which marshal
-    does not store) costs its own file a parse each run and the others nothing."""
-    from generator.records import load
-
-    hours = archive / "records/orders/2026/ORD-2026-0003/order.yaml"
-    hours.write_bytes(hours.read_bytes() + b"hours: 1.5\n")
     parsed: list[str] = []
     real_parse = safeyaml.parse
     monkeypatch.setattr(safeyaml, "parse", lambda data, path: (parsed.append(path), real_parse(data, path))[1])
@@ -167,10 +117,6 @@ def test_records_are_parsed_as_they_are_asked_for_and_one_marshal_cannot_store_i
     assert parsed == [first.path]
     rest = list(stream)
     assert len(parsed) == 1 + len(rest) > 20
-    parsed.clear()
-    again = list(load.parse_records(archive, None, []))
-    assert parsed == [str(hours.relative_to(archive))]
-    assert [(s.path, s.data) for s in again] == [(s.path, s.data) for s in [first, *rest]]
 
 
 def test_a_record_is_read_whole_up_to_one_byte_past_the_bound(tmp_path, monkeypatch):
