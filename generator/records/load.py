@@ -11,11 +11,13 @@ from __future__ import annotations
 import hashlib
 import operator
 import os
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from generator.core import cachefile
 from generator.core.problems import Problem, Severity, UserError
 from generator.records import safeyaml
 from generator.records.layout import EXPECTED_LAYOUT, RECORDS_DIR, Place, is_attachment, is_attachments_folder, place_of
@@ -197,16 +199,22 @@ def _layout(rel: str, rule: str, message: str, zh: str, severity: Severity = Sev
     return Problem(f"{RECORDS_DIR}/{rel}", 1, 1, f"layout.{rule}", message, severity=severity, message_zh=zh)
 
 
+File = tuple[str, Place, bytes | None, bytes]
+"""A record file as read: its path, its place, its bytes — None where the file is known unchanged since it was
+read last (``read_files``) — and their SHA-1."""
+
+
 @dataclass(frozen=True, slots=True)
 class Snapshot:
-    """The archive's record files (with their bytes) and attachments, as read at one moment.
+    """The archive's record files (each with its SHA-1, and its bytes unless known unchanged) and attachments, as
+    read at one moment.
 
-    The site build hashes these bytes for its cache key and parses the very
-    same bytes, so cached pages always match the key they are stored under,
-    and no file is read twice.
+    The site build keys its cache with these digests, and whatever it parses is these bytes — read again for a
+    file known unchanged, and refused if they are not the same (``read_again``) —, so cached pages always match
+    the key they are stored under.
     """
 
-    files: list[tuple[str, Place, bytes]]
+    files: list[File]
     problems: list[Problem]  # with the folder's layout
     attachments: dict[str, dict[str, bool]]
 
@@ -216,10 +224,50 @@ def read_archive(root: Path) -> Snapshot:
     return Snapshot(files, problems, scan_attachments(root))
 
 
-def read_files(root: Path) -> tuple[list[tuple[str, Place, bytes]], list[Problem]]:
+FILES_CACHE = "files.marshal"
+_FILES_VERSION = 1
+
+SETTLED_NS = 2_000_000_000
+"""A file whose times are this close to the moment it was looked at is read again next time, whatever its times
+then: a file system's clock ticks coarsely, and a file written twice in one tick keeps the first write's time."""
+
+Seen = tuple[tuple[int, int, int, int, int], bytes]
+"""What ``read_files`` keeps of a file it read: (modified and changed times in ns, size, inode, device), SHA-1."""
+
+
+def read_files(root: Path) -> tuple[list[File], list[Problem]]:
+    """Every record file, read unless it is known unchanged since the last time: the same modified and changed
+    times, size, inode and device as then, both times older than the reading then by ``SETTLED_NS``. A file's
+    changed time is set by the system at every write, rename or change of its times, never to what a program
+    asks, so no edit keeps it (git does the same, ``racy-git``). At 10,000 orders reading the 40,777 files
+    and hashing their bytes was 0.6 s of every build after a merge; looking at them is 0.1 s."""
     found, problems = find_files(root)
     base = os.fspath(root)
-    return [(path, place, read_bounded(f"{base}/{path}")) for path, place in found], problems
+    cache = cachefile.folder(root) / FILES_CACHE
+    earlier: dict[str, Seen] = cachefile.read(cache, _FILES_VERSION, "") or {}
+    settled = time.time_ns() - SETTLED_NS
+    files: list[File] = []
+    seen: dict[str, Seen] = {}
+    for path, place in found:
+        full = f"{base}/{path}"
+        try:
+            stat = os.lstat(full)
+            times = (stat.st_mtime_ns, stat.st_ctime_ns, stat.st_size, stat.st_ino, stat.st_dev)
+        except OSError:
+            times = None
+        known = earlier.get(path)
+        if known is not None and type(known) is tuple and len(known) == 2 and known[0] == times and type(known[1]) is bytes:
+            files.append((path, place, None, known[1]))
+            seen[path] = known
+            continue
+        data = read_bounded(full)
+        digest = hashlib.sha1(data).digest()
+        files.append((path, place, data, digest))
+        if times is not None and times[0] < settled and times[1] < settled and times[2] == len(data):
+            seen[path] = (times, digest)
+    if seen != earlier:
+        cachefile.write(cache, _FILES_VERSION, "", seen)
+    return files, problems
 
 
 def read_bounded(path: str | os.PathLike[str]) -> bytes:
@@ -261,7 +309,9 @@ def parse_records(root: Path, snapshot: Snapshot | None, problems: list[Problem]
     problems.extend(found)
     files.reverse()  # taken from the end, each in turn
     while files:
-        path, place, data = files.pop()
+        path, place, data, digest = files.pop()
+        if data is None:
+            data = read_again(root, path, digest)
         document, found = safeyaml.parse(data, path)
         problems.extend(found)
         if document is not None:

@@ -46,7 +46,7 @@ from generator.core.files import remove
 from generator.core.memory import collector_paused
 from generator.core.problems import Problem
 from generator.records import safeyaml
-from generator.records.load import Snapshot, Source, read_files
+from generator.records.load import Snapshot, Source, read_again, read_files
 from generator.records.validate import Entry, share_field_sets, validate_source
 from schemas import MODELS
 
@@ -78,15 +78,14 @@ def validated_entries(root: Path, snapshot: Snapshot | None, problems: list[Prob
         name, index, base = _read(folder)
         files.reverse()  # taken from the end, each in turn
         while files:
-            path, place, data = files.pop()
-            digest = hashlib.sha1(data).digest()
+            path, place, data, digest = files.pop()
             kept = index.get(path)
             model = _model(kept[1], base, MODELS[place.kind]) if kept is not None and kept[0] == digest else None
             if model is not None:
                 entries.append(Entry(path, place.kind, digest, model))
                 now[path] = kept
                 continue
-            entry = _validated(path, place, data, problems)
+            entry = _validated(path, place, data if data is not None else read_again(root, path, digest), problems)
             if entry is not None:
                 entries.append(entry)
                 now[path] = None

@@ -143,12 +143,12 @@ def code_digest() -> str:
 
 
 def archive_digest(snapshot: Snapshot) -> str:
-    """The record files' paths and bytes and the attachments' names, as read: what of the archive the key reads.
+    """The record files' paths and SHA-1s and the attachments' names, as read: what of the archive the key reads.
     Kept alone, it lets a second edition made from its cache skip reading the files again (``plugin``)."""
     digest = hashlib.sha1()
-    for path, _place, raw in snapshot.files:
+    for path, _place, _data, sha1 in snapshot.files:
         digest.update(path.encode())
-        digest.update(raw)
+        digest.update(sha1)
     for order_id, names in sorted(snapshot.attachments.items()):
         digest.update(repr((order_id, sorted(names.items()))).encode())
     return digest.hexdigest()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -92,7 +94,7 @@ def test_a_snapshot_is_parsed_from_the_bytes_it_read_and_handed_over(archive: Pa
     snapshot = read_archive(archive)
     assert snapshot.attachments == scan_attachments(archive)
     direct, direct_problems = load_records(archive)
-    first = snapshot.files[0][0]
+    first = snapshot.files[0][0]  # read now: its times are too recent to be known unchanged
     original = (archive / first).read_bytes()
     (archive / first).write_bytes(original + b"\nlate_edit: true\n")
     try:
@@ -102,6 +104,90 @@ def test_a_snapshot_is_parsed_from_the_bytes_it_read_and_handed_over(archive: Pa
     assert [(s.path, s.raw) for s in from_snapshot] == [(s.path, s.raw) for s in direct] and problems == direct_problems
     assert next(s for s in from_snapshot if s.path == first).raw == original
     assert snapshot.files == []
+
+
+@pytest.fixture
+def counted_reads(monkeypatch) -> list[str]:
+    """The record files ``read_files`` reads, as it reads them."""
+    from generator.records import load
+
+    reads: list[str] = []
+    real = load.read_bounded
+    monkeypatch.setattr(load, "read_bounded", lambda path: (reads.append(os.fspath(path)), real(path))[1])
+    return reads
+
+
+@pytest.fixture
+def settled(monkeypatch) -> None:
+    """Files count as settled at once: times within ``SETTLED_NS`` of the reading are what the fixture's were."""
+    from generator.records import load
+
+    monkeypatch.setattr(load, "SETTLED_NS", -(10**10))
+
+
+def test_a_file_known_unchanged_is_not_read_again_and_keeps_its_digest(archive: Path, counted_reads: list[str], settled):
+    from generator.records.load import read_files
+
+    first, _ = read_files(archive)
+    assert len(counted_reads) == len(first) > 20 and all(data is not None for _, _, data, _ in first)
+    counted_reads.clear()
+    second, _ = read_files(archive)
+    assert counted_reads == [] and all(data is None for _, _, data, _ in second)
+    assert [(path, digest) for path, _, _, digest in second] == [(path, hashlib.sha1((archive / path).read_bytes()).digest()) for path, _, _, _ in first]
+    edited = archive / first[3][0]
+    edited.write_bytes(edited.read_bytes() + b"# edited\n")
+    third, _ = read_files(archive)
+    assert counted_reads == [os.fspath(edited)]
+    assert [digest for path, _, _, digest in third if archive / path == edited] == [hashlib.sha1(edited.read_bytes()).digest()]
+
+
+def test_an_edit_that_keeps_the_size_and_the_modified_time_is_read_again(archive: Path, counted_reads: list[str], settled):
+    """The attack: a file rewritten to bytes of the same length, its modified time set back to what it was. Its
+    changed time, which no program sets, tells the edit."""
+    from generator.records.load import read_files
+
+    read_files(archive)
+    target = archive / "records/orders/2026/ORD-2026-0003/order.yaml"
+    before = target.stat()
+    time.sleep(0.05)  # past the file system's clock tick
+    text = target.read_bytes()
+    target.write_bytes(text.replace(b"project_name: ", b"project_name:\t", 1))
+    os.utime(target, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert (target.stat().st_mtime_ns, target.stat().st_size) == (before.st_mtime_ns, before.st_size)
+    counted_reads.clear()
+    files, _ = read_files(archive)
+    assert counted_reads == [os.fspath(target)]
+    assert {path: data for path, _, data, _ in files}[str(target.relative_to(archive))] == target.read_bytes() != text
+
+
+def test_a_file_written_just_before_it_is_read_is_read_again_next_time(archive: Path, counted_reads: list[str]):
+    """Two writes in one tick of the file system's clock can leave a file's times as they were: a file whose times
+    are that recent is never taken as known."""
+    from generator.records.load import read_files
+
+    first, _ = read_files(archive)
+    counted_reads.clear()
+    read_files(archive)
+    assert len(counted_reads) == len(first)
+
+
+def test_a_file_known_unchanged_is_read_when_its_record_must_be_checked_and_refused_if_it_changed(archive: Path, settled):
+    """A refused file is never kept as a model, so the check reads it again: the bytes the snapshot's digest
+    names, or none (``ChangedWhileChecked``)."""
+    from generator.records.load import ChangedWhileChecked
+    from generator.records.validated import validated_entries
+
+    broken = archive / "records/orders/2026/ORD-2026-0002/order.yaml"
+    broken.write_bytes(broken.read_bytes() + b"\nunknown_field: 1\n")
+    for _ in range(2):
+        problems: list = []
+        validated_entries(archive, None, problems)
+        assert [p.rule for p in problems] == ["schema.unknown-field"]
+    snapshot = read_archive(archive)
+    assert {path: data for path, _, data, _ in snapshot.files}[str(broken.relative_to(archive))] is None
+    broken.write_bytes(broken.read_bytes() + b"\nanother: 2\n")
+    with pytest.raises(ChangedWhileChecked):
+        validated_entries(archive, snapshot, [])
 
 
 def test_records_are_parsed_as_they_are_asked_for(archive: Path, monkeypatch):
