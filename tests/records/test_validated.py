@@ -77,8 +77,9 @@ def test_the_same_bytes_at_another_path_are_validated_there(archive: Path, parse
 
 @pytest.fixture
 def based(monkeypatch) -> None:
-    """Every model in the base (the demo's few records would all be kept apart)."""
+    """Every model in the base (the demo's few records would all be kept apart), in parts of three."""
     monkeypatch.setattr(validated, "REBASE", (0, 10**6))
+    monkeypatch.setattr(validated, "BASE_PART", 3)
 
 
 def test_a_cache_naming_anything_but_a_records_classes_runs_nothing_and_is_no_cache(archive: Path, tmp_path: Path, based):
@@ -99,7 +100,7 @@ def test_a_cache_naming_anything_but_a_records_classes_runs_nothing_and_is_no_ca
     folder = cachefile.folder(archive)
     name, index = cachefile.read(folder / validated.INDEX, validated._VERSION, "")
     assert name and all(type(where) is int for _, where in index.values())
-    cachefile.write(folder / f"records-{name}.pickle", validated._VERSION, name, forged)
+    (folder / f"records-{name}.pickle").write_bytes(b" ".join([*validated._BASE_HEADER, b"1"]) + b"\n" + forged)
     assert kept(archive) == expected and not marker.exists()
     apart = {path: (digest, forged) for path, (digest, _) in index.items()}  # each model in a pickle of its own
     cachefile.write(folder / validated.INDEX, validated._VERSION, "", ("", apart))
@@ -113,8 +114,12 @@ def test_a_damaged_or_mismatched_cache_is_no_cache(archive: Path, parsed: list[s
     name, index = cachefile.read(folder / validated.INDEX, validated._VERSION, "")
     base = folder / f"records-{name}.pickle"
     whole = base.read_bytes()
-    base.write_bytes(whole[:-100])  # cut short
-    assert kept(archive) == expected
+    assert len(whole) > 2000
+    for damaged in (whole[:-100], whole[: whole.index(b"\n") + 1], whole + b"more", whole.replace(b"\n", b"0\n", 1)):  # cut short, empty, grown, another count
+        base.write_bytes(damaged)
+        parsed.clear()
+        assert kept(archive) == expected and len(parsed) == len(expected[0])
+        base.write_bytes(whole)
     base.unlink()  # replaced under a reader that had the index: no base, no cache
     kept(archive)
     for forge in (
