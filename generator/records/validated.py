@@ -1,30 +1,32 @@
 """The archive's records validated, each file's model kept between runs.
 
 Between two builds almost every record file is the same, and parsing and
-validating them was most of a check: at 10,000 orders 0.6 s taking the parsed
-documents from a cache and 1.3 s validating them, after every merged pull
-request. A file whose bytes (by SHA-1) validated at the same path last time
-is now its model again, taken from the archive's cache folder (``cachefile``: keyed by this program, so another version's models are
-never taken); every other file is parsed and validated, and only a file that
+validating them was most of a check: at 10,000 orders 0.6 s taking the
+parsed documents from a cache and 1.3 s validating them, after every merged
+pull request. A file whose bytes (by SHA-1) validated at the same path last
+time is now its model again, taken from the archive's cache folder
+(``cachefile``: keyed by this program, so another version's models are never
+taken); every other file is parsed and validated, and only a file that
 validated without a problem is kept, so a refused file is reported afresh
 every time.
 
-The models are kept pickled in a few large parts (the base, ``records-<id>.pickle``:
-0.5 s to unpickle at 10,000 orders, against 1.1 s for one pickle a record),
-never changed once written; the index (``records.index``) names the base and
-says where each file's model is: at its number in the base, or, validated
-since, in a pickle of its own. Once those and the base's models no file has
-any longer outnumber ``REBASE``, a new base is written (1.1 s at 10,000
-orders: at a first build, and after hundreds of changed records, not after
-each merge). A base replaced under a reader that had its index makes that
-reader find no cache, never another file's model.
+The models are kept pickled in parts of ``BASE_PART`` in one file (the base,
+``records-<id>.pickle``: 0.5 s to unpickle at 10,000 orders, against 1.1 s
+for one pickle a record), never changed once written; the index
+(``records.index``) names the base and says where each file's model is: at
+its number in the base, or, validated since, in a pickle of its own. Once
+those and the base's models no file has any longer outnumber ``REBASE``, a
+new base is written (1.1 s at 10,000 orders: at a first build, and after
+hundreds of changed records, not after each merge). A base replaced under a
+reader that had its index makes that reader find no cache, never another
+file's model.
 
 A pickle can name any function for the reader to call: this one is read by
 an unpickler that finds nothing but the record models' own classes and enums
 (``schemas``), ``datetime.date`` and ``decimal.Decimal``, and any other name
-makes the whole file no cache. The cache is trusted as far as the others
-in that folder (the history's verdict, the pages): whoever can write there
-can run the build's git.
+makes the whole file no cache. The cache is trusted as far as the others in
+that folder (the history's verdict, the pages): whoever can write there can
+write the repository's git configuration too.
 """
 
 from __future__ import annotations
