@@ -134,7 +134,7 @@ def check_entries(
     # history is judged in a process beside in any case (``_add_history``): once the history is in its cache, the
     # rules are done here meanwhile; while it is still being read, before that process is forked, as every page
     # of memory this process writes while it lives is copied (the rules read every record: 128 MB at 10,000).
-    ready = reading is None or reading.ready()
+    ready = reading is None or reading.ready(PREFETCH_WAIT)
     judging = Beside(partial(run_rules, catalog)) if rules and history and not timelines and reading is not None and ready else None
     checked = Checked(catalog, problems)
     early = history and timelines and ready
@@ -149,6 +149,13 @@ def check_entries(
         problems.extend(judging.result())
     problems.sort(key=lambda p: p.sort_key)  # stable: the rules' problems and the history's never tie (rule ids differ)
     return checked
+
+
+PREFETCH_WAIT = 1.0
+"""How long the check waits for the history's prefetch before it decides how to go on. After a merge the prefetch
+ends about when the records are checked (at 10,000 orders 1.9 s from the start, the records 1.7 s): missed by a
+moment, the history's judge was forked only after the rules, one after the other instead of side by side (1.8 s
+more). A cold history takes half a minute more to read: it costs the check this second once."""
 
 
 def broken_records(problems: list[Problem]) -> tuple[frozenset[str], frozenset[str]]:

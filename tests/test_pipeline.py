@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import date
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from generator import pipeline
 from generator.core import cachefile
 from generator.pipeline import JUDGED_CACHE, TRAIL_CACHE, check_archive
 from generator.trail import approvals
+from generator.trail.timeline import Timelines
 
 TODAY = date(2026, 11, 20)
 ORDER = "records/orders/2026/ORD-2026-0001/order.yaml"
@@ -150,7 +152,7 @@ def test_after_a_merge_the_rules_are_found_beside_the_history_and_find_the_same(
     where = tmp_path / "rules-ran-in"
     run_rules = pipeline.run_rules
     monkeypatch.setattr(pipeline, "run_rules", lambda catalog: where.write_text(str(os.getpid())) and run_rules(catalog))
-    monkeypatch.setattr(Prefetch, "ready", lambda self: self.done.poll(60))  # the prefetch done: as after a merge
+    monkeypatch.setattr(Prefetch, "ready", lambda self, within=0.0: self.done.poll(60))  # the prefetch done: as after a merge
     beside = check_archive(repo, TODAY)
     assert int(where.read_text()) != os.getpid()
 
@@ -166,7 +168,7 @@ def test_after_a_merge_the_rules_are_found_beside_the_history_and_find_the_same(
 
     monkeypatch.undo()
     monkeypatch.setattr(pipeline, "run_rules", lambda catalog: where.write_text(str(os.getpid())) and run_rules(catalog))
-    monkeypatch.setattr(Prefetch, "ready", lambda self: False)  # still reading
+    monkeypatch.setattr(Prefetch, "ready", lambda self, within=0.0: False)  # still reading
     direct(repo, "tseng.yawen", "2026-01-08T10:00:00+08:00", "another", lambda r: edit(r, ORDER, lambda d: d["intake"].update(project_name="y")))
     check_archive(repo, TODAY)
     assert int(where.read_text()) == os.getpid()
@@ -188,7 +190,7 @@ def test_the_site_gets_the_timelines_from_a_process_beside_and_never_holds_the_h
     judge, run_rules = pipeline._judge, pipeline.run_rules
     monkeypatch.setattr(pipeline, "_judge", lambda *a: where.write_text(str(os.getpid())) and judge(*a))
     monkeypatch.setattr(pipeline, "run_rules", lambda catalog: rules_in.write_text(str(os.getpid())) and run_rules(catalog))
-    monkeypatch.setattr(Prefetch, "ready", lambda self: self.done.poll(60))  # the prefetch done: as after a merge
+    monkeypatch.setattr(Prefetch, "ready", lambda self, within=0.0: self.done.poll(60))  # the prefetch done: as after a merge
     for fresh in (True, False):  # judged from nothing; then with the findings cached, only the timelines asked for
         site = check_archive(repo, TODAY, timelines=True)
         assert int(where.read_text()) != os.getpid() and "_trail" not in site.__dict__, "the history was read here"
@@ -230,8 +232,40 @@ def test_the_sites_rules_run_beside_the_judging_only_once_the_history_is_in_its_
     monkeypatch.setattr(pipeline, "Beside", lambda work: events.append("forked") or beside(work))
     monkeypatch.setattr(pipeline, "run_rules", lambda catalog: events.append("rules") or run_rules(catalog))
     monkeypatch.setattr(pipeline, "give_back", lambda: events.append("given back"))
-    monkeypatch.setattr(Prefetch, "ready", (lambda self: self.done.poll(60)) if ready else (lambda self: False))
+    monkeypatch.setattr(Prefetch, "ready", (lambda self, within=0.0: self.done.poll(60)) if ready else (lambda self, within=0.0: False))
     site = check_archive(repo, TODAY, timelines=True)
     # The C heap's free pages go back before the fork (what the rules let go of too, when they ran first).
     assert events == (["given back", "forked", "rules"] if ready else ["rules", "given back", "forked"])
     assert site.timelines is not None and _history_rows(site)
+
+
+def test_a_prefetch_ending_a_moment_after_the_records_are_checked_still_has_the_history_judged_beside_the_rules(repo: Path, monkeypatch):
+    """After a merge the prefetch ends about when the records are checked: missed by a moment, the judge was
+    forked only after the rules, the two one after the other. The check waits for it a little first."""
+    from generator.trail import prefetch as prefetch_module
+
+    check_archive(repo, TODAY, timelines=True)  # the history in its cache
+    on_branch(repo, "name", "chen.yichun", "2026-01-06T10:00:00+08:00", "renamed", lambda r: edit(r, ORDER, lambda d: d["intake"].update(project_name="x")))
+    merge(repo, "name", ["lin.yating"], "2026-01-07T10:00:00+08:00")
+    update_cache = prefetch_module.update_cache
+    monkeypatch.setattr(prefetch_module, "update_cache", lambda root: time.sleep(pipeline.PREFETCH_WAIT / 3) or update_cache(root))  # in the prefetch
+    events: list[str] = []
+    beside, run_rules = pipeline.Beside, pipeline.run_rules
+    monkeypatch.setattr(pipeline, "Beside", lambda work: events.append("forked") or beside(work))
+    monkeypatch.setattr(pipeline, "run_rules", lambda catalog: events.append("rules") or run_rules(catalog))
+    site = check_archive(repo, TODAY, timelines=True)
+    assert events == ["forked", "rules"]
+    assert site.timelines is not None and site.timelines == Timelines.of(*_trail_of(repo))
+    monkeypatch.setattr(pipeline, "PREFETCH_WAIT", 0.0)  # not waited for: one after the other
+    events.clear()
+    on_branch(
+        repo, "again", "chen.yichun", "2026-01-08T10:00:00+08:00", "renamed again", lambda r: edit(r, ORDER, lambda d: d["intake"].update(project_name="y"))
+    )
+    merge(repo, "again", ["lin.yating"], "2026-01-09T10:00:00+08:00")
+    check_archive(repo, TODAY, timelines=True)
+    assert events == ["rules", "forked"]
+
+
+def _trail_of(root: Path) -> tuple:
+    here = check_archive(root, TODAY)
+    return here.history, here.approvals

@@ -37,10 +37,11 @@ class Prefetch:
         self.process = start_helper(context, _prefetch, (root, os.getpid(), theirs, self.done), name="history-prefetch")
         theirs.close()
 
-    def ready(self) -> bool:
-        """Whether ``wait`` would return at once: the cache is written, or the process has ended."""
+    def ready(self, within: float = 0.0) -> bool:
+        """Whether ``wait`` would return at once (or ``within`` seconds): the cache is written, or the process has
+        ended."""
         try:
-            return self.done.poll()
+            return self.done.poll(within)
         except (OSError, ValueError):  # closed: waited for already
             return True
 
