@@ -231,6 +231,10 @@ SETTLED_NS = 2_000_000_000
 """A file whose times are this close to the moment it was looked at is read again next time, whatever its times
 then: a file system's clock ticks coarsely, and a file written twice in one tick keeps the first write's time."""
 
+KNOWS_CHANGES = os.name == "posix"
+"""Whether a file's changed time is the system's (POSIX): on Windows ``st_ctime`` is when the file was made, which
+an edit keeps, so every file is read every time there."""
+
 Seen = tuple[tuple[int, int, int, int, int], bytes]
 """What ``read_files`` keeps of a file it read: (modified and changed times in ns, size, inode, device), SHA-1."""
 
@@ -244,7 +248,7 @@ def read_files(root: Path) -> tuple[list[File], list[Problem]]:
     found, problems = find_files(root)
     base = os.fspath(root)
     cache = cachefile.folder(root) / FILES_CACHE
-    earlier: dict[str, Seen] = cachefile.read(cache, _FILES_VERSION, "") or {}
+    earlier: dict[str, Seen] = (cachefile.read(cache, _FILES_VERSION, "") or {}) if KNOWS_CHANGES else {}
     settled = time.time_ns() - SETTLED_NS
     files: list[File] = []
     seen: dict[str, Seen] = {}
@@ -265,7 +269,7 @@ def read_files(root: Path) -> tuple[list[File], list[Problem]]:
         files.append((path, place, data, digest))
         if times is not None and times[0] < settled and times[1] < settled and times[2] == len(data):
             seen[path] = (times, digest)
-    if seen != earlier:
+    if seen != earlier and KNOWS_CHANGES:
         cachefile.write(cache, _FILES_VERSION, "", seen)
     return files, problems
 
