@@ -92,9 +92,8 @@ def validate(root: str, fmt: str, strict: bool, today: str | None, no_history: b
 @LANG
 def validate_files(files: tuple[Path, ...], fmt: str, lang: str) -> None:
     """Check just these record files (reader, layout, schema, id and path): the pre-commit hook."""
-    from generator.records.load import Source, file_verdict
-    from generator.records.safeyaml import parse
-    from generator.records.validate import validate_source
+    from generator.records.load import file_verdict
+    from generator.records.validate import validate_file
 
     problems: list[Problem] = []
     for file in files:
@@ -113,10 +112,7 @@ def validate_files(files: tuple[Path, ...], fmt: str, lang: str) -> None:
             problems.append(Problem(shown, 1, 1, "layout.special-file", "not a regular file (a named pipe, socket or device): never opened"))
             continue
         raw = resolved.read_bytes()
-        data, found = parse(raw, shown)
-        problems += found
-        if data is not None:
-            problems += validate_source(Source(shown, place, raw, data))[1]
+        problems += validate_file(shown, place, raw)[1]
     _report(".", problems, fmt, False, f"{len(files)} file(s) checked", lang)
 
 

@@ -20,6 +20,8 @@ from pydantic import BaseModel, ValidationError
 
 from generator.core.memory import collector_paused
 from generator.core.problems import Problem
+from generator.records import safeyaml
+from generator.records.layout import Place
 from generator.records.load import Source
 from generator.records.safeyaml import locate, position_of
 from schemas import MODELS, Record, RecordErrors
@@ -55,6 +57,16 @@ def validate_sources(sources: Iterable[Source]) -> tuple[list[Entry], list[Probl
             if entry is not None:
                 entries.append(entry)
     return entries, problems
+
+
+def validate_file(path: str, place: Place, raw: bytes) -> tuple[Entry | None, list[Problem]]:
+    """One record file's bytes parsed and validated against its place's model: its entry (None if refused) and
+    every problem found on the way, the reader's first."""
+    document, problems = safeyaml.parse(raw, path)
+    if document is None:
+        return None, problems
+    entry, found = validate_source(Source(path, place, raw, document))
+    return entry, problems + found
 
 
 def validate_source(source: Source) -> tuple[Entry | None, list[Problem]]:

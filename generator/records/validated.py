@@ -47,9 +47,8 @@ from generator.core import cachefile
 from generator.core.files import remove, write_whole
 from generator.core.memory import collector_paused
 from generator.core.problems import Problem
-from generator.records import safeyaml
-from generator.records.load import Snapshot, Source, read_again, read_files
-from generator.records.validate import Entry, share_field_sets, validate_source
+from generator.records.load import Snapshot, read_again, read_files
+from generator.records.validate import Entry, share_field_sets, validate_file
 from schemas import MODELS
 
 INDEX = "records.index"
@@ -87,23 +86,14 @@ def validated_entries(root: Path, snapshot: Snapshot | None, problems: list[Prob
                 entries.append(Entry(path, place.kind, digest, model))
                 now[path] = kept
                 continue
-            entry = _validated(path, place, data if data is not None else read_again(root, path, digest), problems)
+            entry, found = validate_file(path, place, data if data is not None else read_again(root, path, digest))
+            problems.extend(found)
             if entry is not None:
                 entries.append(entry)
                 now[path] = None
         if now != index:
             _write(folder, name, len(base), entries, now)
     return entries
-
-
-def _validated(path: str, place, data: bytes, problems: list[Problem]) -> Entry | None:
-    document, found = safeyaml.parse(data, path)
-    problems.extend(found)
-    if document is None:
-        return None
-    entry, found = validate_source(Source(path, place, data, document))
-    problems.extend(found)
-    return entry
 
 
 def _model(where: object, base: list[Any], cls: type) -> Any | None:

@@ -29,11 +29,10 @@ from pathlib import Path
 
 from generator.core.problems import Problem
 from generator.pipeline import Checked, broken_records, check_entries
-from generator.records import safeyaml
 from generator.records.catalog import build_catalog
 from generator.records.layout import RECORDS_DIR, dossier_folder, is_attachment, is_attachments_folder, place_of
-from generator.records.load import Source, read_archive, read_bounded
-from generator.records.validate import Entry, validate_source
+from generator.records.load import read_archive, read_bounded
+from generator.records.validate import Entry, validate_file
 from generator.records.validated import validated_entries
 from generator.rules import run_rules
 from generator.site.render import Renderer
@@ -143,12 +142,9 @@ class LiveArchive:
             raise NeedsBuild(f"{path} is not a regular file")
         raw = read_bounded(self.root / path)
         place = place_of(path.removeprefix(RECORDS_DIR + "/"))
-        document, found = safeyaml.parse(raw, path)
-        if document is not None:
-            entry, more = validate_source(Source(path, place, raw, document))
-            found += more
-            if entry is not None:
-                self.entries[path] = entry
+        entry, found = validate_file(path, place, raw)
+        if entry is not None:
+            self.entries[path] = entry
         if found:
             self.found[path] = found
 
