@@ -32,6 +32,7 @@ from generator.trail.prefetch import Prefetch, prefetch
 from generator.trail.published import is_rewritten, published_head
 from generator.trail.repo import head_of, is_shallow, open_repository
 from generator.trail.timeline import Timelines, approvals_by_commit, versions_of
+from generator.trail.timelinestore import kept_timelines
 
 
 @dataclass
@@ -206,7 +207,7 @@ def _add_history(root: Path, checked: Checked, reading: Prefetch | None = None, 
     checked._load = load
     key = _trail_key(root, head, read, is_shallow(repo))
     cached = cachefile.read(cachefile.folder(root) / TRAIL_CACHE, _TRAIL_VERSION, key)
-    work = partial(_judged_trail, root, checked, key, findings=cached is None, pack=timelines)
+    work = partial(_judged_trail, root, checked, key, read, findings=cached is None, pack=timelines)
     if timelines:
         give_back()  # what the check let go of (the files' bytes, the rules' walks): not mapped in the judge too
     judging = Beside(work) if timelines else None
@@ -231,11 +232,11 @@ def _add_history(root: Path, checked: Checked, reading: Prefetch | None = None, 
     return finish
 
 
-def _judged_trail(root: Path, checked: Checked, key: str, findings: bool, pack: bool) -> tuple[list | None, int, Timelines | None]:
+def _judged_trail(root: Path, checked: Checked, key: str, read: str, findings: bool, pack: bool) -> tuple[list | None, int, Timelines | None]:
     """The history read and judged: its findings (when ``findings``; cached for ``key``), the number of its
-    approvals, and (when ``pack``) the records' timelines — all a build needs of it, as plain values, so that it
-    may be worked out in a process beside, which lets the history go before its answer is sent (``pack``). A
-    history git cannot read raises ``UnreadableHistory``."""
+    approvals, and (when ``pack``) the records' timelines, kept between builds (``timelinestore``) — all a build
+    needs of it, as plain values, so that it may be worked out in a process beside, which lets the history go
+    before its answer is sent (``pack``). A history git cannot read raises ``UnreadableHistory``."""
     trail, approvals = checked._load()  # type: ignore[misc]
     if not pack:
         checked.__dict__["_trail"] = (trail, approvals)
@@ -245,7 +246,7 @@ def _judged_trail(root: Path, checked: Checked, key: str, findings: bool, pack: 
     if findings:
         found = history_findings(trail, checked.catalog, approvals, is_rewritten(root, trail.head))
         cachefile.write(cachefile.folder(root) / TRAIL_CACHE, _TRAIL_VERSION, key, (found, len(approvals)))
-    return found, len(approvals), Timelines.of(trail, approvals) if pack else None
+    return found, len(approvals), kept_timelines(trail, approvals, cachefile.folder(root), read) if pack else None
 
 
 def _unreadable(exc: UnreadableHistory) -> Problem:

@@ -14,6 +14,7 @@ import os
 import re
 import shutil
 import signal
+from collections.abc import Iterable
 from pathlib import Path
 
 _RENAME_EXCHANGE = 2
@@ -28,14 +29,16 @@ def fault_point(name: str) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
-def write_whole(path: Path, data: bytes, overwrite: bool = True, fault: str = "") -> None:
-    """``path`` holds its old bytes (or nothing) or all of ``data``, never a part: written and synced beside it,
-    then renamed over it — or, with ``overwrite=False``, linked into place, which raises ``FileExistsError``
-    rather than replace a file that appeared meanwhile. ``fault`` names the kill point between the two steps."""
+def write_whole(path: Path, data: bytes | Iterable[bytes], overwrite: bool = True, fault: str = "") -> None:
+    """``path`` holds its old bytes (or nothing) or all of ``data`` (bytes, or parts of them in turn), never a
+    part: written and synced beside it, then renamed over it — or, with ``overwrite=False``, linked into place,
+    which raises ``FileExistsError`` rather than replace a file that appeared meanwhile. ``fault`` names the kill
+    point between the two steps."""
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         with open(temporary, "wb") as handle:
-            handle.write(data)
+            for part in [data] if isinstance(data, (bytes, bytearray, memoryview)) else data:
+                handle.write(part)
             handle.flush()
             os.fsync(handle.fileno())
         if fault:
