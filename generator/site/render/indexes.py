@@ -143,7 +143,8 @@ class OrderIndexes(RendererBase):
 
     def _order_years_inputs(self, page: Page, group: str, key: str, name: str, years: list[tuple[str, int, list]]) -> str:
         """A digest of everything ``_order_years`` reads: each year's page with the months of its orders."""
-        counts = [(path, year, sorted(_months(held).items())) for path, year, held in years]
+        months = self.shared("years months", dict)  # both editions list the same orders by the same years
+        counts = [(path, year, months.get(path) or months.setdefault(path, sorted(_months(held).items()))) for path, year, held in years]
         return inputs_digest([page.path, self.language, group, key, name, counts])
 
     def _order_groups_inputs(self, page: Page, listing: dict[str, list[tuple[str, str, int]]]) -> str:
