@@ -22,6 +22,7 @@ from generator.site import plugin, reuse, sitecache
 from generator.site.plugin import build_site
 from generator.site.render import pages as render_pages
 from generator.site.render.pages import GROUP_TITLES
+from generator.trail import timelinestore
 
 WHEN = "2026-11-19T10:00:00+08:00"
 
@@ -216,6 +217,21 @@ def test_an_edit_and_its_revert_merged_between_two_builds_show_on_the_dossier(ar
     assert_same_as_from_nothing(archive, tmp_path, before, {"dossiers/ORD-2026-0003.html", "en/dossiers/ORD-2026-0003.html"})
     reverted = git(archive, "rev-parse", "HEAD").strip()[:10]  # the merge of the revert: the timeline's last version
     assert reverted in (archive / "site" / "dossiers" / "ORD-2026-0003.html").read_text(encoding="utf-8")
+
+
+def test_timelines_read_from_the_stores_base_are_the_ones_a_build_from_nothing_shows(archive, tmp_path, monkeypatch):
+    """At 10,000 orders the pages read each timeline from the store's base file (``timelinestore``), where the
+    demo's fit in its index: made to keep a base, a merge after it shows on its dossier as a build from nothing."""
+    monkeypatch.setattr(timelinestore, "REBASE", (1, 1))
+    order = f"{dossier('ORD-2026-0003')}/order.yaml"
+    merged(archive, "order/first", "chang.chiahao", ["lin.yating"], lambda r: edit(r, order, lambda d: d["intake"].update(project_name="First")))
+    build_site(archive, today=TODAY)
+    assert list(cachefile.folder(archive).glob("timelines-*.data")), "the timelines are in a base"
+    before = site_files(archive / "site")
+    merged(archive, "order/rename", "chang.chiahao", ["lin.yating"], lambda r: edit(r, order, _rename_project))
+    assert_same_as_from_nothing(archive, tmp_path, before, {"dossiers/ORD-2026-0003.html", "en/dossiers/ORD-2026-0003.html"})
+    merge_commit = git(archive, "rev-parse", "HEAD").strip()[:10]
+    assert merge_commit in (archive / "site" / "dossiers" / "ORD-2026-0003.html").read_text(encoding="utf-8")
 
 
 def test_the_policy_changed(archive, tmp_path):
