@@ -38,10 +38,12 @@ class Source:
     place: Place
     raw: bytes
     data: dict[str, Any]
+    sha1: bytes | None = None
+    """The SHA-1 of ``raw`` when the reader has it already (``read_files``)."""
 
     @property
     def digest(self) -> bytes:
-        return hashlib.sha1(self.raw).digest()
+        return self.sha1 if self.sha1 is not None else hashlib.sha1(self.raw).digest()
 
 
 class ChangedWhileChecked(UserError):
@@ -319,7 +321,7 @@ def parse_records(root: Path, snapshot: Snapshot | None, problems: list[Problem]
         document, found = safeyaml.parse(data, path)
         problems.extend(found)
         if document is not None:
-            yield Source(path, place, data, document)
+            yield Source(path, place, data, document, digest)
 
 
 def scan_attachments(root: Path) -> dict[str, dict[str, bool]]:

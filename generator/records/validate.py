@@ -59,13 +59,13 @@ def validate_sources(sources: Iterable[Source]) -> tuple[list[Entry], list[Probl
     return entries, problems
 
 
-def validate_file(path: str, place: Place, raw: bytes) -> tuple[Entry | None, list[Problem]]:
+def validate_file(path: str, place: Place, raw: bytes, digest: bytes | None = None) -> tuple[Entry | None, list[Problem]]:
     """One record file's bytes parsed and validated against its place's model: its entry (None if refused) and
-    every problem found on the way, the reader's first."""
+    every problem found on the way, the reader's first. ``digest``: the bytes' SHA-1, when the reader has it."""
     document, problems = safeyaml.parse(raw, path)
     if document is None:
         return None, problems
-    entry, found = validate_source(Source(path, place, raw, document))
+    entry, found = validate_source(Source(path, place, raw, document, digest))
     return entry, problems + found
 
 

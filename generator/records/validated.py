@@ -86,7 +86,7 @@ def validated_entries(root: Path, snapshot: Snapshot | None, problems: list[Prob
                 entries.append(Entry(path, place.kind, digest, model))
                 now[path] = kept
                 continue
-            entry, found = validate_file(path, place, data if data is not None else read_again(root, path, digest))
+            entry, found = validate_file(path, place, data if data is not None else read_again(root, path, digest), digest)
             problems.extend(found)
             if entry is not None:
                 entries.append(entry)
