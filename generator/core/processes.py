@@ -126,8 +126,8 @@ class Beside(Generic[T]):
         pid, self.pid = self.pid, None
         answer, whole = None, False
         try:
-            # Closed on any way out: a process still writing then ends. Unpickled as it comes: a large answer (the
-            # records' timelines, 60 MB at 10,000 orders) is never held here twice, as bytes and as values.
+            # Closed on any way out: a process still writing then ends. Unpickled as it comes: a large answer (every
+            # period's report, the history's findings) is never held here twice, as bytes and as values.
             with os.fdopen(self.reading, "rb") as pipe, contextlib.suppress(Exception):  # part of an answer: it failed
                 answer = pickle.load(pipe)
                 whole = pipe.read(1) == b""

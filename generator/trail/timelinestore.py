@@ -18,13 +18,15 @@ themselves when packed since. Once those and the base's dead bytes outweigh
 opened the old base keeps reading it (``Timelines`` opens it as it gets it).
 Every timeline read from a base is checked against its digest
 (``TimelineLost``). A shallow clone's commits miss part of their branches and
-are judged afresh each time: nothing is kept for it.
+are judged afresh each time: nothing is kept for it, nor where the system reads no file at an offset
+(``os.pread``: Windows).
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -48,7 +50,7 @@ Kept = tuple
 def kept_timelines(history: History, approvals: list[Approval], folder: Path, read: str) -> Timelines:
     """Every file's timeline, those of the files with no version since the store's head taken from the store,
     the others packed; the store brought up to this history (``read``: ``pipeline._read_by_trail``)."""
-    if history.shallow:
+    if history.shallow or not hasattr(os, "pread"):  # a page worker reads its timelines at their offsets (POSIX)
         return Timelines.of(history, approvals)
     key = _key(read, approvals)
     name, size, index, count = _read(folder, key, history)
