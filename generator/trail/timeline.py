@@ -114,7 +114,10 @@ class Timelines:
         return cls.holding(history, {path: hashlib.sha1(data).digest() for path, data in apart.items()}, apart)
 
     @classmethod
-    def holding(cls, history: History, digests: dict[str, bytes], apart: dict[str, bytes], places=None, base: str = "") -> Timelines:
+    def holding(
+        cls, history: History, digests: dict[str, bytes], apart: dict[str, bytes], places: dict[str, tuple[int, int]] | None = None, base: str = ""
+    ) -> Timelines:
+        """The timelines of ``history`` as given, the base (if any) opened at once."""
         found = cls(digests, apart, places or {}, base, dict(history.uncommitted), history.shallow)
         found._open()
         return found

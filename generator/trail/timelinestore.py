@@ -72,7 +72,8 @@ def kept_timelines(history: History, approvals: list[Approval], folder: Path, re
         digests[path] = hashlib.sha1(data).digest()
         packed_now += 1
     dead = size - sum(length for _, length in places.values())
-    if sum(map(len, apart.values())) + dead > max(REBASE[0], size // REBASE[1]):
+    rebase = sum(map(len, apart.values())) + dead > max(REBASE[0], size // REBASE[1])
+    if rebase:
         old = _base_bytes(folder / _base_file(name)) if name and places else b""
 
         def packed(path: str) -> bytes:  # what the old base holds, when it still does
@@ -88,10 +89,9 @@ def kept_timelines(history: History, approvals: list[Approval], folder: Path, re
         rebased = _rebase(folder, digests, packed)
         if rebased is not None:
             (name, size, places), apart = rebased, {}
-    elif count == len(history.commits) and not packed_now:  # the store as it is
-        return Timelines.holding(history, digests, apart, places, str(folder / _base_file(name)) if name else "")
-    base = str(folder / _base_file(name)) if name else ""
-    found = Timelines.holding(history, digests, apart, places, base)
+    found = Timelines.holding(history, digests, apart, places, str(folder / _base_file(name)) if name else "")
+    if not rebase and count == len(history.commits) and not packed_now:  # the store as it is: nothing to write
+        return found
     stored = {path: (digest, *places[path]) if path in places else (digest, apart[path]) for path, digest in digests.items()}
     head = history.commits[-1].sha if history.commits else ""
     cachefile.write(folder / INDEX, _VERSION, key, (name, size, head, len(history.commits), stored))
