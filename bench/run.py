@@ -564,7 +564,9 @@ def _built_twice(clone: Path) -> tuple[dict, dict]:
 
 def _merge_one_edit(root: Path, n: int) -> str:
     """One record edited on a branch and merged with its reviewer's trailer, as a pull request would be: the
-    project name of an order in the middle of the archive (it shows on its dossier and on the order lists)."""
+    project name of an order in the middle of the archive (it shows on its dossier and on the order lists),
+    given a revision's two words or rid of them, so that every word after it on the dossier moves, as most edits
+    move them (a name edited into another of as many words moves none: the search index's cheapest merge)."""
     import re
 
     orders = sorted((root / "records" / "orders").glob("*/ORD-*/order.yaml"))
@@ -582,7 +584,10 @@ def _merge_one_edit(root: Path, n: int) -> str:
     branch = f"bench/edit-{n}"
     git("switch", "-q", "-c", branch)
     text = path.read_text(encoding="utf-8")
-    path.write_text(re.sub(r"(?m)^(  project_name: .*?)( \(rev \d+\))?$", rf"\1 (rev {n})", text, count=1), encoding="utf-8")
+    line = re.search(r"(?m)^(  project_name: .*?)( \(rev \d+\))?$", text)
+    assert line is not None, rel
+    edited = line.group(1) if line.group(2) else f"{line.group(1)} (rev {n})"
+    path.write_text(text[: line.start()] + edited + text[line.end() :], encoding="utf-8")
     git("commit", "-q", "-am", f"{path.parent.name}: project name, revision {n}", who=author)
     git("switch", "-q", "-")
     git("merge", "-q", "--no-ff", branch, "-m", f"Merge branch '{branch}'", "-m", f"Approved-by: {approver[0]} <{approver[1]}>", who=approver)

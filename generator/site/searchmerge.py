@@ -290,7 +290,7 @@ def merge(folders: list[Path], out: Path, previous: Path | None = None, decoded:
         if part.kept is not None:
             part.kept.save()
     if decoded is not None:  # after the parts' words: a record names them by their keys
-        searchpatch.Join.record(decoded, out, version, meta, meta_name, parts, fields, chunker.chunks)
+        searchpatch.Join.record(decoded, out, version, meta, meta_name, parts, fields, renumber, chunker.chunks)
     return len(pages)
 
 

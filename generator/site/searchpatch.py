@@ -8,9 +8,9 @@ its content's SHA-1 and the weight of its first word. The next join, given that 
 compares the old and new words of each changed part (the old as the last join kept them, ``searchmerge._Kept``)
 and makes again only the chunks that hold a word whose entry changed:
 
-- a word's joined entry is split back into each part's run of pages (the parts' pages are numbered one range
-  after another), the changed part's run is replaced by its new one, and the entry is joined again as
-  ``searchmerge._joined`` joins it;
+- a word's joined entry has the changed part's run of pages replaced by its new one: found by its bytes, which
+  the last join copied as they are (``_spliced``), or else by splitting the entry back into each part's run (the
+  parts' pages are numbered one range after another) and joining it again as ``searchmerge._joined`` does;
 - the chunks are cut as ``searchmerge._Chunker`` cuts them, from the first changed chunk on, until a chunk ends
   where a chunk of the last join ended: from there the last join's chunks are its files, linked, unread.
 
@@ -32,6 +32,7 @@ from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from generator.core.files import write_whole
 from generator.site import searchmerge as joined
@@ -39,7 +40,7 @@ from generator.site import searchmerge as joined
 RECORD = "joined.state"
 """The record's file in the folder of what joins kept (``searchindex.PartedIndex._decoded``)."""
 
-_FORMAT = b"order-archive searchpatch 1"
+_FORMAT = b"order-archive searchpatch 2"
 
 PATCHED_AT_MOST = 8
 """A join patches while at most one part in this many changed, or one part (a template's change changes them
@@ -59,7 +60,7 @@ class Join:
     language: str
     version: str
     fields: list
-    parts: list[tuple[str, bytes, int, int]]  # folder name, key (``searchmerge.Part._key``), pages, chunks
+    parts: list[tuple[str, bytes, int, int, bool]]  # folder name, key (``searchmerge.Part._key``), pages, chunks, fields numbered anew
     chunks: list[tuple[joined.Chunk, tuple[int, int, int]]]  # the chunk, its file's inode, size and time
 
     @classmethod
@@ -77,7 +78,7 @@ class Join:
                 return None
             if hashlib.sha1(joined.unpack(previous / f"pagefind.{meta_name}.pf_meta")).hexdigest() != meta_digest:
                 return None
-            parts = [(str(name), bytes(key), int(pages), int(count)) for name, key, pages, count in parts]
+            parts = [(str(name), bytes(key), int(pages), int(count), bool(anew)) for name, key, pages, count, anew in parts]
             chunks = [
                 (joined.Chunk(str(first), str(last), str(digest), str(name), int(weight)), tuple(map(int, about)))
                 for first, last, digest, name, weight, about in chunks
@@ -87,13 +88,15 @@ class Join:
             return None
 
     @staticmethod
-    def record(decoded: Path, out: Path, version: str, meta: bytes, meta_name: str, parts, fields, chunks) -> None:
+    def record(decoded: Path, out: Path, version: str, meta: bytes, meta_name: str, parts, fields, renumber, chunks) -> None:
         """Record the join that wrote ``out`` (its parts read with ``decoded``: each has what was kept of it)."""
         listed = []
         for chunk in chunks:
             about = os.stat(out / "index" / f"{chunk.name}.pf_index", follow_symlinks=False)
             listed.append((*chunk, (about.st_ino, about.st_size, about.st_mtime_ns)))
-        record = [(part.folder.name, part.kept.key, len(part.pages), part.kept.chunk_count) for part in parts]
+        record = [
+            (part.folder.name, part.kept.key, len(part.pages), part.kept.chunk_count, anew is not None) for part, anew in zip(parts, renumber, strict=True)
+        ]
         body = marshal.dumps((version, meta_name, hashlib.sha1(meta).hexdigest(), fields, record, listed))
         decoded.mkdir(parents=True, exist_ok=True)
         write_whole(decoded / RECORD, marshal.dumps((_FORMAT, hashlib.sha1(body).hexdigest())) + body)
@@ -103,14 +106,11 @@ class Join:
         holding the same content packed as joins pack it."""
         return self._checked(chunk, about, content=False)[0]
 
-    def chunk_words(self, chunk: joined.Chunk, about: tuple[int, int, int]) -> tuple[bytes, list[joined._Word]]:
-        """The content of ``chunk`` in the last bundle, checked against its SHA-1, and its words."""
+    def chunk_data(self, chunk: joined.Chunk, about: tuple[int, int, int]) -> bytes:
+        """The content of ``chunk`` in the last bundle, checked against its SHA-1."""
         _, data = self._checked(chunk, about, content=True)
         assert data is not None
-        try:
-            return data, list(joined._words(data, chunk.name))
-        except joined.BundleMergeError:
-            raise _CannotPatch(chunk.name) from None
+        return data
 
     def _checked(self, chunk: joined.Chunk, about: tuple[int, int, int], content: bool) -> tuple[Path, bytes | None]:
         """``chunk_file``, and the content of that file when asked for it or read to check it (its SHA-1 checked:
@@ -136,40 +136,66 @@ def patch(last: Join, parts: list[joined.Part], fields: list, renumber: list, ch
     cannot be vouched for (what ``chunker`` was given is then the caller's to discard)."""
     if fields != last.fields or parts[0].meta[0] != last.version or not last.chunks:
         return False
-    if [(part.folder.name, len(part.pages)) for part in parts] != [(name, pages) for name, _, pages, _ in last.parts]:
+    if [(part.folder.name, len(part.pages)) for part in parts] != [(name, pages) for name, _, pages, _, _ in last.parts]:
         return False
     changed = [i for i, part in enumerate(parts) if part.kept is None or part.kept.key != last.parts[i][1]]
     if len(changed) > max(1, len(parts) // PATCHED_AT_MOST):
         return False
     try:
         changes = _changes(last, parts, changed)
-        _cut(last, changes, [part.offset for part in parts], renumber, chunker)
+        verbatim = [renumber[i] is None and not last.parts[i][4] for i in range(len(parts))]
+        _cut(last, changes, _Numbering([part.offset for part in parts], renumber, verbatim), chunker)
     except _CannotPatch:
         return False
     return True
 
 
-def _changes(last: Join, parts: list[joined.Part], changed: list[int]) -> dict[str, dict[int, joined._Word | None]]:
-    """Each word whose entry in a changed part is not what it was: its new entry there (None: gone), by part."""
-    changes: dict[str, dict[int, joined._Word | None]] = {}
+class _Change(NamedTuple):
+    """A word's entry in one changed part, as the last join read it and now (None: the part had or has no such word)."""
+
+    before: joined._Word | None
+    after: joined._Word | None
+
+
+class _Numbering(NamedTuple):
+    """How each part's pages are numbered in the joined bundle: from its offset, its meta fields numbered anew
+    (``searchmerge._joined_pages``), and whether its runs were copied as they are by the last join and this one."""
+
+    offsets: list[int]
+    renumber: list
+    verbatim: list[bool]
+
+
+def _changes(last: Join, parts: list[joined.Part], changed: list[int]) -> dict[str, dict[int, _Change]]:
+    """Each word whose entry in a changed part is not what it was, by part."""
+    changes: dict[str, dict[int, _Change]] = {}
     for i in changed:
-        name, key, _, chunk_count = last.parts[i]
+        name, key, _, chunk_count, _ = last.parts[i]
         kept = joined._Kept.open(last.decoded / f"{name}.words", key, chunk_count)
         if kept.body is None:
             raise _CannotPatch(name)
         old = {word: (pages, variants) for chunk in kept.chunks() for word, pages, variants in chunk}
-        new = {word: entry for word, _, entry in parts[i].words(i)}
-        for word, entry in new.items():
-            if old.pop(word, None) != (tuple(entry.pages), [(form, tuple(pages)) for form, pages in entry.variants]):
-                changes.setdefault(word, {})[i] = entry
-        for word in old:  # in the part no more
-            changes.setdefault(word, {})[i] = None
+        for word, _, entry in parts[i].words(i):
+            before = old.pop(word, None)
+            if before != (tuple(entry.pages), [(form, tuple(pages)) for form, pages in entry.variants]):
+                changes.setdefault(word, {})[i] = _Change(_kept_word(word, before), entry)
+        for word, before in old.items():  # in the part no more
+            changes.setdefault(word, {})[i] = _Change(_kept_word(word, before), None)
     return changes
 
 
-def _cut(last: Join, changes: dict[str, dict[int, joined._Word | None]], offsets: list[int], renumber: list, chunker: joined._Chunker) -> None:
+def _kept_word(word: str, kept: tuple | None) -> joined._Word | None:
+    """A word's entry as ``searchmerge._Kept`` keeps it, read back."""
+    if kept is None:
+        return None
+    pages, variants = kept
+    return joined._Word(word, joined._Pages(*pages), [(form, joined._Pages(*rest)) for form, rest in variants])
+
+
+def _cut(last: Join, changes: dict[str, dict[int, _Change]], numbering: _Numbering, chunker: joined._Chunker) -> None:
     """The chunks in order: the last join's where nothing in them changed and a chunk starts there, else its words
-    (patched) given to ``chunker`` one by one."""
+    (patched) given to ``chunker`` one by one. A chunk of one word (a heavy one: ``searchmerge._Chunker``) whose
+    word alone changed is patched without reading its pages (``_spliced``)."""
     firsts = [chunk.first for chunk, _ in last.chunks]
     by_chunk: dict[int, list[str]] = {}
     for word in sorted(changes):  # a word not in the last index goes where it sorts: after the chunk before it
@@ -181,23 +207,101 @@ def _cut(last: Join, changes: dict[str, dict[int, joined._Word | None]], offsets
             if not chunker.pending:
                 chunker.link(chunk, last.chunk_file(chunk, about))
                 continue
-        data, words = last.chunk_words(chunk, about)
-        for word, entry, weight in _patched(data, words, by_chunk.get(number, []), changes, offsets, renumber):
+        data = last.chunk_data(chunk, about)
+        alone = chunk.first == chunk.last and by_chunk.get(number) == [chunk.first] and data[:2] == b"\x81\x81"
+        if alone and (made := _spliced(data, 2, len(data), chunk.first, chunk.first_weight, changes[chunk.first], numbering)):
+            chunker.add(chunk.first, *made)
+            continue
+        try:
+            words = list(joined._words(data, chunk.name))
+        except joined.BundleMergeError:
+            raise _CannotPatch(chunk.name) from None
+        for word, entry, weight in _patched(data, words, by_chunk.get(number, []), changes, numbering):
             chunker.add(word, entry, weight)
 
 
-def _patched(data: bytes, words: list[joined._Word], changed: list[str], changes, offsets: list[int], renumber: list) -> Iterator[tuple[str, bytes, int]]:
+def _patched(data: bytes, words: list[joined._Word], changed: list[str], changes, numbering: _Numbering) -> Iterator[tuple[str, bytes, int]]:
     """A chunk's words in order, each as (word, joined entry, weight): as they were, or joined again."""
     old = {word.word: word for word in words}
     for word in sorted(old.keys() | set(changed)):
+        before = old.get(word)
         if word not in changes:
-            entry = old[word]
-            yield word, data[entry.span[0] : entry.span[1]], entry.pages.size
-        elif (made := _rejoined(word, old.get(word), changes[word], offsets, renumber)) is not None:
-            yield word, *made
+            assert before is not None
+            yield word, data[before.span[0] : before.span[1]], before.pages.size
+        else:
+            made = before is not None and _spliced(data, *before.span, word, before.pages.size, changes[word], numbering)
+            if made or (made := _rejoined(word, before, {part: change.after for part, change in changes[word].items()}, numbering)):
+                yield word, *made
 
 
-def _rejoined(word: str, before: joined._Word | None, new: dict[int, joined._Word | None], offsets: list[int], renumber: list) -> tuple[bytes, int] | None:
+def _spliced(data: bytes, start: int, end: int, word: str, weight: int, change: dict[int, _Change], numbering: _Numbering) -> tuple[bytes, int] | None:
+    """The joined entry ``data[start:end]`` of ``word`` (of ``weight``) with one changed part's run of pages
+    replaced, without reading the other parts' runs; None where this cannot be vouched for (``_rejoined`` then).
+
+    A word on a page near every page of the archive (a year, a department) has tens of thousands of pages in
+    the joined index, and an edit that moves a page's words changes every word after it on that page: reading
+    each such word's pages to find the changed part's run took two thirds of a patch. The run is found by its
+    bytes instead: the last join copied the part's run as it is (only the first page's number, a difference
+    from the page before, is written anew), so where those bytes occur once in the entry, they are the run.
+    The number before them tells the last page of the parts before; the page after them, the first of the parts
+    after, is numbered anew from the new run's last page."""
+    if len(change) != 1:
+        return None
+    [(part, (before, after))] = change.items()
+    if before is None or not before.pages.count or before.variants or (after is not None and after.variants) or not numbering.verbatim[part]:
+        return None
+    old, new = before.pages, after.pages if after is not None else joined._Pages(0)
+    offset, offsets = numbering.offsets[part], numbering.offsets
+    try:
+        head = joined._encode_text(word)
+        at = start + 1 + len(head)
+        if data[start] != 0x83 or data[start + 1 : at] != head:
+            return None
+        count, body = joined._head(data, at, 4, word)
+        needle = old.first_rest + old.rest
+        found = data.find(needle, body, end)
+        if found < 0 or data.find(needle, found + 1, end) >= 0:
+            return None
+        first = offset + old.first
+        # the first page of the word (a number from 0), or one after the last page of a part before
+        heads = [(at, number) for at, number in _heads_before(data, body, found) if (number == first if at == body else first - offset < number <= first)]
+        if len(heads) != 1:
+            return None
+        [(begin, difference)] = heads
+        after_run = found + len(needle)
+        out = [data[start:at], joined._encode_head(4, count - old.count + new.count), data[body:begin]]
+        last_number = first - difference if begin > body else 0
+        if new.count:
+            out += [b"\x83", joined._encode_head(0, offset + new.first - last_number), new.first_rest, new.rest]
+            last_number = offset + new.last
+        if data[after_run] == 0x83 and data[after_run + 1] >> 5 == 0:  # the next part's first page (a variant is [form, pages])
+            difference, rest = joined._head(data, after_run + 1, 0, word)
+            number = offset + old.last + difference
+            if part + 1 >= len(offsets) or number < offsets[part + 1]:
+                return None
+            out += [b"\x83", joined._encode_head(0, number - last_number), data[rest:end]]
+        elif count == old.count and not new.count:
+            return None  # no page left: ``_rejoined`` says whether a variant keeps the word
+        else:
+            out.append(data[after_run:end])
+    except (IndexError, joined.BundleMergeError):
+        return None
+    return b"".join(out), weight - old.size + new.size
+
+
+def _heads_before(data: bytes, body: int, at: int) -> Iterator[tuple[int, int]]:
+    """Where a page entry [number, …] whose number's head ends at ``at`` may begin (its 0x83), and that number: an
+    integer's head is 1, 2, 3 or 5 bytes, its first byte telling which."""
+    for size, info in ((1, None), (2, 24), (3, 25), (5, 26)):
+        begin = at - size - 1
+        if begin < body or data[begin] != 0x83 or data[begin + 1] >> 5 != 0:
+            continue
+        own = data[begin + 1] & 31
+        if own < 24 if info is None else own == info:
+            yield begin, joined._head(data, begin + 1, 0, "")[0]
+
+
+def _rejoined(word: str, before: joined._Word | None, new: dict[int, joined._Word | None], numbering: _Numbering) -> tuple[bytes, int] | None:
     """A word's joined entry with the changed parts' runs replaced (None: no part has the word now), and its weight.
     A run kept is copied as joined (its meta fields numbered as the joined bundle's already); a changed part's is
     numbered as ``searchmerge._joined_pages`` numbers it.
@@ -205,6 +309,7 @@ def _rejoined(word: str, before: joined._Word | None, new: dict[int, joined._Wor
     ``searchmerge._joined`` lists a word's variants in the order each first appears, part by part: a variant
     that first appears in a changed part takes that part's order; one that first appeared in a changed part and
     now first appears in a part not read here has a place only that part's words tell (``_CannotPatch``)."""
+    offsets, renumber = numbering.offsets, numbering.renumber
     pages = _runs(before.pages, offsets) if before is not None else {}
     forms = {form: _runs(runs, offsets) for form, runs in before.variants} if before is not None else {}
     first_before = {form: min(runs) for form, runs in forms.items() if runs}

@@ -60,14 +60,56 @@ def dossier(year: int, number: int, text: str) -> str:
 
 def test_one_page_edited_is_joined_again_in_the_chunks_of_its_changed_words_alone(joins, monkeypatch):
     read, changed = [], []
-    real, real_changes = searchpatch.Join.chunk_words, searchpatch._changes
-    monkeypatch.setattr(searchpatch.Join, "chunk_words", lambda self, chunk, about: read.append(chunk.name) or real(self, chunk, about))
+    real, real_changes = searchpatch.Join.chunk_data, searchpatch._changes
+    monkeypatch.setattr(searchpatch.Join, "chunk_data", lambda self, chunk, about: read.append(chunk.name) or real(self, chunk, about))
     monkeypatch.setattr(searchpatch, "_changes", lambda *a: changed.append(found := real_changes(*a)) or found)
     out, every = joins({"2025": {3: page(2025, 4)[1].replace("</div></body>", "<p>zebra</p></div></body>")}})  # a word at the end
     assert not every and sorted(changed[0]) == ["zebra"] and len(read) == 1 and len(list((out / "index").iterdir())) > 100
     read.clear()
     _, every = joins({"2025": {3: page(2025, 4)[1].replace("</dd>", " 專案</dd>", 1)}})  # a word early: the others move
     assert not every and len(read) <= len(changed[1]) < 100
+
+
+@pytest.fixture
+def splices(monkeypatch):
+    """Each word joined again in a changed part: (word, whether its run was found by its bytes)."""
+    made: list[tuple[str, bool]] = []
+    real = searchpatch._spliced
+
+    def spliced(data, start, end, word, *rest):
+        made.append((word, bool(found := real(data, start, end, word, *rest))))
+        return found
+
+    monkeypatch.setattr(searchpatch, "_spliced", spliced)
+    return made
+
+
+def test_a_word_moved_on_its_page_has_its_run_found_by_its_bytes_not_by_reading_its_pages(joins, splices, monkeypatch):
+    """A word early on a dossier moves every word after it: each is spliced, not split into every part's pages."""
+    walked = []
+    real = searchpatch._rejoined
+    monkeypatch.setattr(searchpatch, "_rejoined", lambda word, *rest: walked.append(word) or real(word, *rest))
+    _, every = joins({"2025": {7: page(2025, 8)[1].replace("</dd>", " 專案 修訂</dd>", 1)}})
+    assert not every
+    moved = {word for word, found in splices if found}
+    assert len(moved) > 30 and {"w3", "acceptance", "交付"} <= moved
+    assert sorted(walked) == ["cafe", "修", "專", "案", "訂"]  # new to the part (the characters of 專案 修訂), or with a variant (café)
+
+
+def test_a_run_whose_bytes_occur_twice_in_the_entry_is_joined_from_every_parts_pages(joins, splices):
+    """Three years each with ``twin`` once, at the same place on a page: the run of 2025 is the bytes of 2024's
+    and 2026's runs too, so where it is only the pages tell."""
+    same = {year: {0: dossier(year, 1, "twin")} for year in ("2024", "2025", "2026")}
+    joins(same)
+    _, every = joins({"2025": {0: dossier(2025, 1, "a twin")}})
+    assert not every and ("twin", False) in splices
+
+
+def test_a_part_after_a_word_on_the_first_page_alone_is_numbered_from_that_page(joins, splices):
+    """The last page before 2025's run is page 0: the difference written is the run's own first number."""
+    joins({"2024": {0: dossier(2024, 1, "solo")}, "2025": {4: dossier(2025, 5, "one solo")}})
+    _, every = joins({"2025": {4: dossier(2025, 5, "one more solo")}})
+    assert not every and ("solo", True) in splices
 
 
 def test_words_new_to_the_index_before_the_first_and_after_the_last_and_words_gone_from_it(joins):
