@@ -74,7 +74,7 @@ from generator.site.pagefile import QUIET, Finished, Kept, PageFile, StoredPages
 from generator.site.pagestream import Delivered, PageStream
 from generator.site.publishing import PublishError, Publishing
 from generator.site.render import TEMPLATES, Renderer
-from generator.site.render.pages import LIST_ROWS
+from generator.site.render.pages import LIST_ROWS, dossier_page
 from generator.site.searchindex import PartedIndex, page_digest, page_url, part_of, searchable
 from generator.trail.prefetch import prefetch
 from generator.trail.published import SITE_FILE
@@ -234,10 +234,7 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
             plan = renderer.plan()
             if self.skipping:  # MkDocs reads the navigation's pages first: their titles decide which pages it may skip
                 plan.sort(key=lambda page: page[0] not in IN_NAV)
-            # Which pages the last build has is asked of the navigation's first, then of the other lists and reports
-            # (an order's lists take the workers a second each), then of the dossiers: each page left is made
-            # meanwhile (``PageStream``), where the lists MkDocs reads last were found last.
-            ask = sorted(range(len(plan)), key=lambda i: (plan[i][0] not in IN_NAV, plan[i][0].startswith("dossiers/")))
+            ask = _asking_order(plan, self.shared.get("changed orders", ()))
             self.pages = PageFile(self.root, self.language)
             paths, deliver = [path for path, _ in plan], lambda path, html=True: self.stream.get(path, html)
         errors = [p for p in self.problems if p.severity is Severity.ERROR]
@@ -358,6 +355,8 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
         snapshot = self.shared.get("snapshot")
         if snapshot is None:
             snapshot = read_archive(self.root)
+            anew = [place.order_id for _, place, data, _ in snapshot.files if data is not None]
+            self.shared["changed orders"] = set(anew) - {None} if len(anew) < len(snapshot.files) else set()  # else: no file known
             if self.all_editions:
                 self.shared["snapshot"] = snapshot
         return snapshot
@@ -949,6 +948,34 @@ def build_site(root: Path, strict: bool = False, today: date | None = None, site
     rendered = tuple(path for p in built for path in p.rendered)
     skipped = sum(p.skipped for p in built)
     return BuildResult(target, pages, problems, time.perf_counter() - started, languages, made, kept, editions, searched, rendered, skipped)
+
+
+ASKED_FIRST_AT_MOST = 4
+"""Search parts whose dossiers ``_asking_order`` puts first: those of a pull request or two. More orders read
+anew than that is a build after many changes, or the first of a clone (every file read): the plain order."""
+
+
+def _asking_order(plan, changed_orders) -> list[int]:
+    """The order in which the last build's pages are asked for (``PageStream``): the navigation's first, then the
+    dossiers of the search parts holding an order whose files were read anew (``load.read_files``: a merge's; none
+    when no file was known), then
+    the other lists and reports (an order's lists take the workers a second each), then the other dossiers. Each
+    page left is made meanwhile, and a part goes to the search index once all its pages are in: asked in the plan's
+    order, the edited dossier's part went at the end of the asking, and its indexing and joining were the last
+    seconds of a merge's build (2.2 and 1.2 s at 10,000 orders)."""
+    first = {part_of(page_url(dossier_page(order_id))) for order_id in changed_orders}
+    if len(first) > ASKED_FIRST_AT_MOST:
+        first = set()
+
+    def rank(i: int) -> int:
+        path = plan[i][0]
+        if path in IN_NAV:
+            return 0
+        if path.startswith("dossiers/"):
+            return 1 if part_of(page_url(path)) in first else 3
+        return 2
+
+    return sorted(range(len(plan)), key=rank)
 
 
 def _let_go(plugin: OrderArchivePlugin) -> None:
