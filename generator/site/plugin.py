@@ -962,7 +962,7 @@ def _asking_order(plan, changed_orders) -> list[int]:
     the other lists and reports (an order's lists take the workers a second each), then the other dossiers. Each
     page left is made meanwhile, and a part goes to the search index once all its pages are in: asked in the plan's
     order, the edited dossier's part went at the end of the asking, and its indexing and joining were the last
-    seconds of a merge's build (2.2 and 1.2 s at 10,000 orders)."""
+    seconds of a merge's build (2.2 and 1.2 s at 10,000 orders, parts of 250 orders then)."""
     first = {part_of(page_url(dossier_page(order_id))) for order_id in changed_orders}
     if len(first) > ASKED_FIRST_AT_MOST:
         first = set()

@@ -249,14 +249,15 @@ class SearchIndex:
 
 _DOSSIER = re.compile(r"/dossiers/ORD-(\d{4})-(\d+)")
 OTHER_PAGES = "pages"
-PART_ORDERS = 250
+PART_ORDERS = 125
 """Orders of one year a part holds at most, by their number: a merged pull request indexes again the part of the
-order it touched, and Pagefind took 7–9 s to index a year of 1,000 dossiers for one changed page."""
+order it touched, and Pagefind took 7–9 s to index a year of 1,000 dossiers for one changed page; 250 dossiers
+1.4 s, 125 dossiers 0.8 s (alone; beside the build's second edition 2.2–2.6 s, the last seconds of a merge)."""
 
 
 def part_of(url: str) -> str:
-    """The part a page is indexed in: a dossier's order year and number range (``2021-03``: its orders 0750 to
-    0999), or the part of every other page."""
+    """The part a page is indexed in: a dossier's order year and number range (``2021-03``: its orders 0375 to
+    0499), or the part of every other page."""
     found = _DOSSIER.match(url)
     return f"{found.group(1)}-{int(found.group(2)) // PART_ORDERS:02d}" if found else OTHER_PAGES
 
@@ -309,7 +310,7 @@ class _Spool:
 
     def settle(self, cached: Path) -> bool | None:
         """Fetch the kept pages' text unless the part's bundle in the cache is made of these very pages; whether it
-        is, when there were kept pages to ask it for (None: not asked; a part's bundle is 250-odd files to look at)."""
+        is, when there were kept pages to ask it for (None: not asked; a part's bundle is a file for each of its pages and more to look at)."""
         if not self.waiting:
             return None
         fits = sitecache.bundle_fits(cached, self.key)

@@ -581,7 +581,7 @@ def test_the_dossiers_of_an_edited_orders_search_part_are_asked_for_first(archiv
     edit(root, f"{dossier('ORD-2026-0003')}/order.yaml", lambda order: order["intake"].update(project_name="先問 Asked first"))
     build(root)
     after = asked[-1]
-    part = [path for path in first if path.startswith("dossiers/ORD-2026-")]  # orders 0 to 249 of 2026: one part
+    part = [path for path in first if path.startswith("dossiers/ORD-2026-")]  # orders 0 to 124 of 2026: one part
     nav = [path for path in first if path in plugin_module.IN_NAV]
     assert len(part) >= 3 and len(part) < len([path for path in first if path.startswith("dossiers/")])
     assert after == nav + part + [path for path in first if path not in nav and path not in part]
