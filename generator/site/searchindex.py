@@ -106,17 +106,30 @@ class SearchIndex:
         self.process = subprocess.Popen([executable(), "--service"], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
         with contextlib.suppress(OSError, AttributeError):  # behind MkDocs and the page workers, which the build waits for;
             os.setpriority(os.PRIO_PROCESS, self.process.pid, 5)  # Pagefind catches up on what they leave (5,000 orders: −5 s)
-        self.answers: dict[int, dict[str, Any]] = {}
+        self.answers: dict[int, dict[str, Any]] = {}  # to the requests waited for (``_ask``), until taken
+        self.answered = 0  # answers in, to any request (Pagefind answers each as it finishes it)
+        self.indexed = 0  # pages the index begun last took
         self.errors: list[str] = []
         self.ended = False  # Pagefind's output has ended: no more answers will come
         self.closed = False  # close() was called: nothing more is sent
         self.arrived = threading.Condition()
         self.outbox: queue.Queue[bytes | None] = queue.Queue(maxsize=64)
         self.sent = 0
+        self.asked: set[int] = set()
         self.reader = threading.Thread(target=self._read, daemon=True, name=f"{APART}pagefind-reader")
         self.writer = threading.Thread(target=self._write, daemon=True, name=f"{APART}pagefind-writer")
         self.reader.start()
         self.writer.start()
+        self.index_id: int | None = None
+        self.begin()
+
+    def begin(self) -> None:
+        """Start an index of its own (the one before deleted): each part of a site is indexed by the same Pagefind,
+        which loads its Chinese segmenter once (0.2 s a part of Chinese pages otherwise)."""
+        if self.index_id is not None:
+            self._ask({"type": "DeleteIndex", "index_id": self.index_id})
+        self._wait(self.sent)
+        self.errors, self.indexed = [], 0
         self.index_id = self._ask({"type": "NewIndex", "config": None})["index_id"]
 
     def add(self, url: str, html: str) -> None:
@@ -144,7 +157,7 @@ class SearchIndex:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(base64.b64decode(item.get("content", ""), validate=True))
         _check_bundle(bundle)
-        return sum(1 for a in self.answers.values() if a.get("type") == "IndexedFile")
+        return self.indexed
 
     def close(self) -> None:
         """Stop the service (again: nothing), also while pages are still being added from another thread."""
@@ -187,18 +200,27 @@ class SearchIndex:
 
     def _ask(self, payload: dict[str, Any]) -> dict[str, Any]:
         """Send a request and wait for its answer."""
-        message_id = self._send(payload)
-        self._wait(message_id)
-        return self.answers[message_id]
+        with self.arrived:
+            message_id = self.sent + 1
+            self.asked.add(message_id)  # before it is sent: the answer may come before _send returns
+        if self._send(payload) != message_id:
+            raise SearchIndexError("the search index was asked from two threads at once")
+        self._until(lambda: message_id in self.answers)
+        with self.arrived:
+            return self.answers.pop(message_id)
 
     def _wait(self, count: int) -> None:
-        """Until requests 1 … ``count`` are all answered, or Pagefind has stopped."""
+        """Until requests 1 … ``count`` are all answered (as many answers as requests: each is answered once), or
+        Pagefind has stopped."""
+        self._until(lambda: self.answered >= count)
+
+    def _until(self, done: Callable[[], bool]) -> None:
         with self.arrived:
-            while len(self.answers) < count and not self.ended:
+            while not done() and not self.ended:
                 self.arrived.wait(timeout=1)
                 if self.process.poll() is not None and not self.reader.is_alive():
                     break
-            if len(self.answers) < count:
+            if not done():
                 raise SearchIndexError(f"Pagefind stopped (exit status {self.process.poll()})")
 
     def _write(self) -> None:
@@ -242,8 +264,14 @@ class SearchIndex:
         with self.arrived:
             if payload.get("type") == "Error":
                 self.errors.append(str(payload.get("message")))
-            if answer.get("message_id") is not None:
-                self.answers[answer["message_id"]] = payload
+            elif payload.get("type") == "IndexedFile":
+                self.indexed += 1
+            message_id = answer.get("message_id")
+            if message_id is not None:
+                self.answered += 1
+                if message_id in self.asked:
+                    self.asked.discard(message_id)
+                    self.answers[message_id] = payload
             self.arrived.notify_all()
 
 
@@ -346,19 +374,72 @@ class _Spool:
         self.path.unlink(missing_ok=True)
 
 
-_ONE_PAGEFIND = threading.Lock()
-"""Held while a part's Pagefind runs: one at a time in a build, the editions' parts too. A Pagefind holds 70–140 MB
-while it indexes a part; the first edition's last parts, indexed while the next edition's pages are made, ran beside
-that edition's own, and the two together made the peak of a cold build's memory (1,341 MB in all at 10,000 orders)."""
+class _OnePagefind:
+    """The Pagefind that indexes a build's parts, one part at a time, the editions' parts too: a Pagefind holds
+    70–140 MB while it indexes a part, and the first edition's last parts, indexed beside the next edition's own,
+    made the peak of a cold build's memory (1,341 MB in all at 10,000 orders). It goes on from one part to the
+    next while another part waits for it, so its Chinese segmenter is loaded once (0.2 s a part of Chinese pages
+    otherwise), and stops when none does: idle, it keeps the 100-odd MB it grew to."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()  # held while a part is indexed
+        self.state = threading.Lock()  # held while what follows is looked at or changed
+        self.waiting = 0  # parts sent to be indexed, or looked up in the cache, that have not started
+        self.busy = False
+        self.index: SearchIndex | None = None
+
+    def expect(self) -> None:
+        """One more part will start: ``part``, or ``passed`` (its bundle is the cache's, or it is cancelled)."""
+        with self.state:
+            self.waiting += 1
+
+    def passed(self) -> None:
+        with self.state:
+            self.waiting -= 1
+            self._stop_if_idle()
+
+    @contextlib.contextmanager
+    def part(self, owner: PartedIndex) -> Iterator[SearchIndex]:
+        """A Pagefind with an index begun for one part, which ``owner.close`` can stop meanwhile."""
+        with self.lock:
+            with self.state:
+                self.waiting -= 1
+                self.busy = True
+            try:
+                if self.index is None or self.index.closed:
+                    self.index = SearchIndex()  # only this thread sets it while busy
+                else:
+                    self.index.begin()
+                index = owner.pagefind = self.index
+                if owner.stopped:
+                    raise SearchIndexError("stopped")
+                yield index
+            except BaseException:
+                if self.index is not None:
+                    self.index.close()  # whatever it holds is not the next part's
+                raise
+            finally:
+                owner.pagefind = None
+                with self.state:
+                    self.busy = False
+                    self._stop_if_idle()
+
+    def _stop_if_idle(self) -> None:
+        if self.index is not None and (self.index.closed or (not self.busy and self.waiting <= 0)):
+            self.index.close()
+            self.index = None
+
+
+_PAGEFIND = _OnePagefind()
 
 
 class PartedIndex:
     """The search index made a part at a time (module docstring); ``add``, ``write_and_end``, ``close`` as
     ``SearchIndex``. ``store`` keeps each part's bundle for the next build; ``expected`` is how many pages each
     part will get, so a part is indexed as soon as its last page is in (the others wait for ``write_and_end``).
-    A part costs a Pagefind process, but small parts leave less to index after the last page: years taken
-    together until a part had 500 dossiers made the cold build of 1,000 orders slower (19.5 s against 16.6 s,
-    medians of 3), so no part holds more than a year (``part_of``)."""
+    Small parts leave less to index after the last page: years taken together until a part had 500 dossiers
+    made the cold build of 1,000 orders slower (19.5 s against 16.6 s, medians of 3), so no part holds more than
+    a year, nor more than ``PART_ORDERS`` orders (``part_of``)."""
 
     def __init__(self, store: Path, expected: Mapping[str, int]) -> None:
         self.store = store
@@ -371,7 +452,8 @@ class PartedIndex:
         """The parts Pagefind indexed in this build (the others were the cache's)."""
         self.temporary = tempfile.TemporaryDirectory(prefix="order-archive-search-")
         self.jobs = ThreadPoolExecutor(1, thread_name_prefix=f"{APART}pagefind-parts")
-        self.running: SearchIndex | subprocess.Popen | None = None
+        self.pagefind: SearchIndex | None = None  # indexing one of its parts (``_OnePagefind``)
+        self.running: subprocess.Popen | None = None  # joining them
         self.stopped = False
 
     def add(self, url: str, html: str) -> bytes:
@@ -411,6 +493,7 @@ class PartedIndex:
     def _send(self, name: str) -> None:
         spool = self.spools.pop(name)
         fits = spool.settle(self.store / name)
+        _PAGEFIND.expect()
         self.parts[name] = self.jobs.submit(self._part, name, spool, fits)
 
     def _part(self, name: str, spool: _Spool, fits: bool | None) -> Path:
@@ -419,14 +502,12 @@ class PartedIndex:
         folder = self.store / name
         key = spool.key
         if fits or (fits is None and sitecache.bundle_fits(folder, key)):
+            _PAGEFIND.passed()
             spool.discard()
             return folder
         staged = self.store / f".{name}.new.{os.getpid()}"
         shutil.rmtree(staged, ignore_errors=True)
-        with _ONE_PAGEFIND, SearchIndex() as index:
-            self.running = index
-            if self.stopped:
-                raise SearchIndexError("stopped")
+        with _PAGEFIND.part(self) as index:
             for url, html in spool.pages():
                 index.add(url, html)
             index.write(staged)
@@ -484,11 +565,13 @@ class PartedIndex:
         """Stop whatever Pagefind or joining still runs (again: nothing)."""
         self.stopped = True
         for future in self.parts.values():
-            future.cancel()
+            if future.cancel():
+                _PAGEFIND.passed()
+        indexing = self.pagefind
+        if indexing is not None:
+            indexing.close()
         running = self.running
-        if isinstance(running, SearchIndex):
-            running.close()
-        elif running is not None and running.poll() is None:
+        if running is not None and running.poll() is None:
             running.kill()
         self.jobs.shutdown(wait=True)
         for spool in self.spools.values():

@@ -118,7 +118,7 @@ def parted(store, pages, bundle):
     for url, text in pages:
         index.add(url, text)
     assert index.write_and_end(bundle, "key") == len(pages)
-    assert not isinstance(index.running, SearchIndex) or index.running.process.poll() is not None
+    assert searchindex._PAGEFIND.index is None and searchindex._PAGEFIND.waiting == 0  # no Pagefind left running
     return sorted(index.indexed)
 
 
@@ -199,10 +199,10 @@ def test_stopped_while_a_part_is_indexed_nothing_runs_on_and_the_next_build_clea
     index = PartedIndex(store, Counter(part_of(url) for url, _ in many))
     for url, text in many:
         index.add(url, text)
-    while not isinstance(index.running, SearchIndex):
+    while (indexing := index.pagefind) is None:
         time.sleep(0.01)
     index.close()  # the build was stopped
-    assert index.running.process.poll() is not None
+    assert indexing.process.poll() is not None and searchindex._PAGEFIND.waiting == 0
     assert not (store / "2025-00").exists(), "the part was left unfinished, not waited for"
     (store / ".decoded").mkdir()
     (store / ".decoded" / ".2025-00.words.999999999.tmp").write_bytes(b"left by a joining that was killed")
@@ -235,7 +235,7 @@ def test_one_pagefind_runs_at_a_time_whichever_edition_its_part_is_of(tmp_path, 
 
         def close(self) -> None:
             with started:
-                running[0] -= 1
+                running[0] -= not self.closed
             super().close()
 
     monkeypatch.setattr(searchindex, "SearchIndex", Counted)
@@ -249,3 +249,24 @@ def test_one_pagefind_runs_at_a_time_whichever_edition_its_part_is_of(tmp_path, 
     assert most[0] == 1 and running[0] == 0
     words = {name: answers(tmp_path / f"{name}-bundle")["words"] for name in editions}
     assert "delivery" in words["en"] and "settlement" not in words["en"] and "settlement" in words["zh"]
+
+
+def test_parts_waiting_one_after_another_are_indexed_by_one_pagefind_which_stops_when_none_waits(tmp_path, monkeypatch):
+    """Pagefind's Chinese segmenter is loaded once a process (0.2 s): parts that wait for each other share one."""
+    started = []
+
+    class Counted(SearchIndex):
+        def __init__(self) -> None:
+            super().__init__()
+            started.append(self)
+
+    monkeypatch.setattr(searchindex, "SearchIndex", Counted)
+    pages = [dossier(f"ORD-{year}-{n:04d}", f"結算 {year} 年 settlement{n}") for year in (2024, 2025, 2026) for n in range(1, 6)]
+    index = PartedIndex(tmp_path / "store", {})  # no count: every part waits for write_and_end, and then all at once
+    for url, text in pages:
+        index.add(url, text)
+    assert index.write_and_end(tmp_path / "bundle", "key") == len(pages)
+    assert sorted(index.indexed) == ["2024-00", "2025-00", "2026-00"] and len(started) == 1
+    assert started[0].process.poll() is not None and searchindex._PAGEFIND.index is None
+    found = answers(tmp_path / "bundle")["words"]
+    assert {"settlement1", "settlement5", "2024", "2026"} <= set(found)
