@@ -264,7 +264,7 @@ def _spliced(data: bytes, start: int, end: int, word: str, weight: int, change: 
             return None
         first = offset + old.first
         # the first page of the word (a number from 0), or one after the last page of a part before
-        heads = [(at, number) for at, number in _heads_before(data, body, found) if (number == first if at == body else first - offset < number <= first)]
+        heads = [(where, n) for where, n in _heads_before(data, body, found) if (n == first if where == body else first - offset < n <= first)]
         if len(heads) != 1:
             return None
         [(begin, difference)] = heads
