@@ -94,6 +94,31 @@ def bundle_fits(bundle: Path, key: str) -> bool:
     return True
 
 
+def bundle_signature(bundle: Path) -> tuple | None:
+    """What changes whenever a file of the bundle is added, removed, renamed or replaced, or its manifest written
+    again: the inode and modification time of the bundle's folder and of each folder in it, and the manifest's
+    size, time and inode. A file written over in place changes none of it, and nothing of this program writes into
+    a sealed part of the search index (``PartedIndex`` seals a part before it is renamed into place). None where
+    the bundle holds a symbolic link or cannot be looked at."""
+    try:
+        found = []
+        folders = [str(bundle)]
+        while folders:
+            folder = folders.pop()
+            about = os.stat(folder, follow_symlinks=False)
+            found.append((folder, about.st_ino, about.st_mtime_ns))
+            with os.scandir(folder) as listed:
+                for item in listed:
+                    if item.is_symlink():
+                        return None
+                    if item.is_dir():
+                        folders.append(item.path)
+        manifest = os.stat(bundle / KEY_FILE, follow_symlinks=False)
+    except OSError:
+        return None
+    return (*sorted(found), (manifest.st_ino, manifest.st_size, manifest.st_mtime_ns))
+
+
 def _manifest(bundle: Path) -> tuple[str | None, list[list[str]]]:
     """The key a bundle was sealed for (None: no line at all) and its rows [path, size, time, hash, identity] as written."""
     stored = (bundle / KEY_FILE).read_text(encoding="utf-8").splitlines()
