@@ -96,23 +96,20 @@ def bundle_fits(bundle: Path, key: str) -> bool:
 
 def bundle_signature(bundle: Path) -> tuple | None:
     """What changes whenever a file of the bundle is added, removed, renamed or replaced, or its manifest written
-    again: the inode and modification time of the bundle's folder and of each folder in it, and the manifest's
-    size, time and inode. A file written over in place changes none of it, and nothing of this program writes into
-    a sealed part of the search index (``PartedIndex`` seals a part before it is renamed into place). None where
-    the bundle holds a symbolic link or cannot be looked at."""
+    again: the inode and modification time of the bundle's folder and of each folder in it (Pagefind's bundles
+    nest one deep), and the manifest's size, time and inode. A file written over in place changes none of it,
+    and nothing of this program writes into a sealed part of the search index (``PartedIndex`` seals a part
+    before it is renamed into place). None where the bundle holds a symbolic link or cannot be looked at."""
     try:
-        found = []
-        folders = [str(bundle)]
-        while folders:
-            folder = folders.pop()
-            about = os.stat(folder, follow_symlinks=False)
-            found.append((folder, about.st_ino, about.st_mtime_ns))
-            with os.scandir(folder) as listed:
-                for item in listed:
-                    if item.is_symlink():
-                        return None
-                    if item.is_dir():
-                        folders.append(item.path)
+        about = os.stat(bundle, follow_symlinks=False)
+        found = [("", about.st_ino, about.st_mtime_ns)]
+        with os.scandir(bundle) as listed:
+            for item in listed:
+                if item.is_symlink():
+                    return None
+                if item.is_dir(follow_symlinks=False):
+                    inner = item.stat(follow_symlinks=False)
+                    found.append((item.name, inner.st_ino, inner.st_mtime_ns))
         manifest = os.stat(bundle / KEY_FILE, follow_symlinks=False)
     except OSError:
         return None
