@@ -972,7 +972,7 @@ def _asking_order(plan, changed_orders) -> list[int]:
         if path in IN_NAV:
             return 0
         if path.startswith("dossiers/"):
-            return 1 if part_of(page_url(path)) in first else 3
+            return 1 if first and part_of(page_url(path)) in first else 3
         return 2
 
     return sorted(range(len(plan)), key=rank)

@@ -153,7 +153,7 @@ class Part:
         if self.kept is not None and self.kept.body is not None:
             for chunk in self.kept.chunks():
                 for word, pages, variants in chunk:
-                    yield word, index, _Word(word, _Pages(*pages), [(form, _Pages(*rest)) for form, rest in variants])
+                    yield word, index, _Word.kept(word, pages, variants)
             return
         for _first, _last, name in self.meta[2]:
             words = list(_words(unpack(self.folder / "index" / f"{name}.pf_index"), name))
@@ -477,6 +477,11 @@ class _Word:
     pages: _Pages
     variants: list[tuple[str, _Pages]]
     span: tuple[int, int] = (0, 0)  # where its entry is in the chunk it was read from (``searchpatch``)
+
+    @classmethod
+    def kept(cls, word: str, pages: tuple, variants: list) -> _Word:
+        """A word's entry as ``_Kept`` keeps it (each ``_Pages`` as a tuple), read back."""
+        return cls(word, _Pages(*pages), [(form, _Pages(*rest)) for form, rest in variants])
 
 
 def _head(data: bytes, at: int, major: int, name: str) -> tuple[int, int]:

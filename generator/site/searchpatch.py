@@ -178,18 +178,10 @@ def _changes(last: Join, parts: list[joined.Part], changed: list[int]) -> dict[s
         for word, _, entry in parts[i].words(i):
             before = old.pop(word, None)
             if before != (tuple(entry.pages), [(form, tuple(pages)) for form, pages in entry.variants]):
-                changes.setdefault(word, {})[i] = _Change(_kept_word(word, before), entry)
+                changes.setdefault(word, {})[i] = _Change(None if before is None else joined._Word.kept(word, *before), entry)
         for word, before in old.items():  # in the part no more
-            changes.setdefault(word, {})[i] = _Change(_kept_word(word, before), None)
+            changes.setdefault(word, {})[i] = _Change(joined._Word.kept(word, *before), None)
     return changes
-
-
-def _kept_word(word: str, kept: tuple | None) -> joined._Word | None:
-    """A word's entry as ``searchmerge._Kept`` keeps it, read back."""
-    if kept is None:
-        return None
-    pages, variants = kept
-    return joined._Word(word, joined._Pages(*pages), [(form, joined._Pages(*rest)) for form, rest in variants])
 
 
 def _cut(last: Join, changes: dict[str, dict[int, _Change]], numbering: _Numbering, chunker: joined._Chunker) -> None:
