@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -128,8 +129,15 @@ class OrderIndexes(RendererBase):
 
     def _order_list_inputs(self, page: Page, group: str, key: str, name: str, members: list, year: int | None = None, whole: tuple | None = None) -> str:
         """A digest of everything ``_order_list`` reads (``Planned``): a merged order changes the lists it is on,
-        and the others are not rendered again (the lists of every order were most of a merge's rendering)."""
-        return inputs_digest([page.path, self.language, group, key, name, year, whole, self.rows_digest(members)])
+        and the others are not rendered again (the lists of every order were most of a merge's rendering). A list's
+        rows are the same in every edition of a check: their digest is worked out once (the second edition went over
+        the 60,000 rows' digests again at 10,000 orders, 0.3 s of a merge)."""
+        rows = self.shared("list rows", dict)
+        first = members[0][1] if members else None
+        held = rows.get(page.path)
+        if held is None or held[0] is not first:  # a list of other models than this one's: worked out for it
+            held = rows[page.path] = (first, hashlib.sha1(self.rows_digest(members)).digest())
+        return inputs_digest([page.path, self.language, group, key, name, year, whole, held[1]])
 
     def _order_years(self, page: Page, group: str, key: str, name: str, years: list[tuple[str, int, list]]) -> str:
         """A list too long for one page: each year's list with its count and its months, each month a link to
