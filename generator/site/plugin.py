@@ -286,9 +286,10 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
         leaves alone), and as files they cost this process 38,165 objects at 10,000 orders, made in every build
         and gone over by every pass over the files (the pages are asked for nine times an edition)."""
         listed = []
-        for order_id, names in attachments.items():
-            folder = self.root / dossier_folder(order_id) / "attachments"
-            listed += [_Listed(f"attachments/{order_id}/{name}", str(folder / name)) for name in names if is_published(names, name)]
+        root = os.fspath(self.root)
+        for order_id, names in attachments.items():  # paths joined as text: a ``Path`` each was 0.2 s at 10,000 orders
+            folder, site_folder = f"{root}/{dossier_folder(order_id)}/attachments/", f"attachments/{order_id}/"
+            listed += [_Listed(site_folder + name, folder + name) for name in names if is_published(names, name)]
         set_exclusions(listed, config)
         site, previous = config.site_dir, self.previous_site
         for item in listed:
