@@ -25,6 +25,7 @@ from generator.records.load import Snapshot, scan_attachments
 from generator.records.validate import Entry
 from generator.records.validated import validated_entries
 from generator.rules import run_rules
+from generator.rules.grouped import CACHE as RULES_CACHE
 from generator.trail.approvals import CATALOG_KINDS, Approval, evaluate, history_findings, locate
 from generator.trail.commits import History, UnreadableHistory
 from generator.trail.history import read_history
@@ -136,12 +137,13 @@ def check_entries(
     # rules are done here meanwhile; while it is still being read, before that process is forked, as every page
     # of memory this process writes while it lives is copied (the rules read every record: 128 MB at 10,000).
     ready = reading is None or reading.ready(PREFETCH_WAIT)
-    judging = Beside(partial(run_rules, catalog)) if rules and history and not timelines and reading is not None and ready else None
+    kept = cachefile.folder(root) / RULES_CACHE  # the findings of the dossiers judged last time (``rules.grouped``)
+    judging = Beside(partial(run_rules, catalog, kept)) if rules and history and not timelines and reading is not None and ready else None
     checked = Checked(catalog, problems)
     early = history and timelines and ready
     finish = _add_history(root, checked, reading, timelines) if early else None
     if rules and judging is None:
-        problems.extend(run_rules(catalog))
+        problems.extend(run_rules(catalog, kept))
     if history and not early:
         finish = _add_history(root, checked, reading, timelines)
     if finish is not None:

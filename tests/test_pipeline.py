@@ -151,7 +151,7 @@ def test_after_a_merge_the_rules_are_found_beside_the_history_and_find_the_same(
     merge(repo, "name", ["lin.yating"], "2026-01-07T10:00:00+08:00")
     where = tmp_path / "rules-ran-in"
     run_rules = pipeline.run_rules
-    monkeypatch.setattr(pipeline, "run_rules", lambda catalog: where.write_text(str(os.getpid())) and run_rules(catalog))
+    monkeypatch.setattr(pipeline, "run_rules", lambda catalog, kept=None: where.write_text(str(os.getpid())) and run_rules(catalog, kept))
     monkeypatch.setattr(Prefetch, "ready", lambda self, within=0.0: self.done.poll(60))  # the prefetch done: as after a merge
     beside = check_archive(repo, TODAY)
     assert int(where.read_text()) != os.getpid()
@@ -167,7 +167,7 @@ def test_after_a_merge_the_rules_are_found_beside_the_history_and_find_the_same(
     assert int(where.read_text()) == os.getpid() and rows(here) == rows(beside)
 
     monkeypatch.undo()
-    monkeypatch.setattr(pipeline, "run_rules", lambda catalog: where.write_text(str(os.getpid())) and run_rules(catalog))
+    monkeypatch.setattr(pipeline, "run_rules", lambda catalog, kept=None: where.write_text(str(os.getpid())) and run_rules(catalog, kept))
     monkeypatch.setattr(Prefetch, "ready", lambda self, within=0.0: False)  # still reading
     direct(repo, "tseng.yawen", "2026-01-08T10:00:00+08:00", "another", lambda r: edit(r, ORDER, lambda d: d["intake"].update(project_name="y")))
     check_archive(repo, TODAY)
@@ -189,7 +189,7 @@ def test_the_site_gets_the_timelines_from_a_process_beside_and_never_holds_the_h
     where, rules_in = tmp_path / "judged-in", tmp_path / "rules-ran-in"
     judge, run_rules = pipeline._judge, pipeline.run_rules
     monkeypatch.setattr(pipeline, "_judge", lambda *a: where.write_text(str(os.getpid())) and judge(*a))
-    monkeypatch.setattr(pipeline, "run_rules", lambda catalog: rules_in.write_text(str(os.getpid())) and run_rules(catalog))
+    monkeypatch.setattr(pipeline, "run_rules", lambda catalog, kept=None: rules_in.write_text(str(os.getpid())) and run_rules(catalog, kept))
     monkeypatch.setattr(Prefetch, "ready", lambda self, within=0.0: self.done.poll(60))  # the prefetch done: as after a merge
     for fresh in (True, False):  # judged from nothing; then with the findings cached, only the timelines asked for
         site = check_archive(repo, TODAY, timelines=True)
@@ -230,7 +230,7 @@ def test_the_sites_rules_run_beside_the_judging_only_once_the_history_is_in_its_
     events: list[str] = []
     beside, run_rules = pipeline.Beside, pipeline.run_rules
     monkeypatch.setattr(pipeline, "Beside", lambda work: events.append("forked") or beside(work))
-    monkeypatch.setattr(pipeline, "run_rules", lambda catalog: events.append("rules") or run_rules(catalog))
+    monkeypatch.setattr(pipeline, "run_rules", lambda catalog, kept=None: events.append("rules") or run_rules(catalog, kept))
     monkeypatch.setattr(pipeline, "give_back", lambda: events.append("given back"))
     monkeypatch.setattr(Prefetch, "ready", (lambda self, within=0.0: self.done.poll(60)) if ready else (lambda self, within=0.0: False))
     site = check_archive(repo, TODAY, timelines=True)
@@ -252,7 +252,7 @@ def test_a_prefetch_ending_a_moment_after_the_records_are_checked_still_has_the_
     events: list[str] = []
     beside, run_rules = pipeline.Beside, pipeline.run_rules
     monkeypatch.setattr(pipeline, "Beside", lambda work: events.append("forked") or beside(work))
-    monkeypatch.setattr(pipeline, "run_rules", lambda catalog: events.append("rules") or run_rules(catalog))
+    monkeypatch.setattr(pipeline, "run_rules", lambda catalog, kept=None: events.append("rules") or run_rules(catalog, kept))
     site = check_archive(repo, TODAY, timelines=True)
     assert events == ["forked", "rules"]
     assert site.timelines is not None and site.timelines == Timelines.of(*_trail_of(repo))

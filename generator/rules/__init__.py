@@ -18,11 +18,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import NamedTuple
 
 from generator.core.problems import Problem, Severity
 from generator.records.catalog import Catalog
 from generator.records.validate import Entry, Loc
+from generator.rules.grouped import grouped_problems
 from schemas.labels import label
 from schemas.lifecycle import TRANSITION_CLAUSES
 from schemas.policy import Deadlines
@@ -153,11 +155,18 @@ REGISTRY["history.shallow-clone"] = Rule("history.shallow-clone", (), W, "The wh
 REGISTRY["layout.stray-file"] = Rule("layout.stray-file", (), W, "No stray files among the records", "記錄區不得有雜項檔案")
 
 
-def run_rules(catalog: Catalog) -> list[Problem]:
-    """Every finding of every archive-wide rule, located at its field."""
+def run_rules(catalog: Catalog, kept: Path | None = None) -> list[Problem]:
+    """Every finding of every archive-wide rule, located at its field. With ``kept`` (a cache file), the dossiers
+    whose records are as they were at the last such check are not judged again (``grouped``), and the problems
+    come sorted by place."""
+    rules = [r for r in REGISTRY.values() if r.check is not None]
+    return _located(catalog, rules) if kept is None else grouped_problems(catalog, rules, _located, kept)
+
+
+def _located(catalog: Catalog, rules: Iterable[Rule]) -> list[Problem]:
     problems: list[Problem] = []
     as_errors = {str(name) for name in catalog.policy.deadlines.as_errors} if catalog.policy else set()
-    for current in REGISTRY.values():
+    for current in rules:
         if current.check is None:
             continue
         clause = ", ".join(current.clauses) or None
