@@ -7,7 +7,7 @@ the site build see exactly the same problems.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property, partial
@@ -21,8 +21,8 @@ from generator.core.processes import Beside
 from generator.records.calendar import archive_today
 from generator.records.catalog import Catalog, build_catalog
 from generator.records.layout import RECORDS_DIR, dossier_folder, place_of
-from generator.records.load import Snapshot, scan_attachments
-from generator.records.validate import Entry
+from generator.records.load import Snapshot, read_again, scan_attachments
+from generator.records.validate import Entry, validate_file
 from generator.records.validated import validated_entries
 from generator.rules import run_rules
 from generator.rules.grouped import CACHE as RULES_CACHE
@@ -106,12 +106,18 @@ def check_archive(
     history ``prefetch`` it started before reading it, and ``timelines``: it
     needs the records' timelines, not the history (``_add_history``).
     """
-    if history and reading is None:
+    own = history and reading is None
+    if own:
         reading = prefetch(root)
+    today = today or archive_today(root)
+    asked = _ask_early(root, snapshot, reading, today) if history and timelines and reading is not None and snapshot is not None else None
     problems: list[Problem] = []
     entries = validated_entries(root, snapshot, problems)  # most of them the models of the last run
     attachments = snapshot.attachments if snapshot else scan_attachments(root)
-    return check_entries(root, entries, problems, today or archive_today(root), attachments, rules, history, reading, timelines)
+    checked = check_entries(root, entries, problems, today, attachments, rules, history, reading, timelines, asked)
+    if own and reading is not None:
+        reading.wait()  # a prefetch that judged the history writes its cache after: nothing is left writing it
+    return checked
 
 
 def check_entries(
@@ -124,24 +130,26 @@ def check_entries(
     history: bool = True,
     reading: Prefetch | None = None,
     timelines: bool = False,
+    asked: Asked | None = None,
 ) -> Checked:
     """The archive-wide half of ``check_archive``, from records already read and validated (with the problems
-    found on the way): ``orders serve`` keeps those per file and checks again from memory."""
+    found on the way): ``orders serve`` keeps those per file and checks again from memory. ``asked``: the
+    prefetch's judging of the history, asked for already (``_ask_early``)."""
     broken, broken_dossiers = broken_records(problems)
     catalog = build_catalog(root, entries, today, attachments, broken, broken_dossiers)
     # With the history read into its cache already (a merge: the prefetch is done), judging it here (loading the
     # cache, the new commits' approvals, the findings) and the rules take seconds each: the rules go to a process
     # beside (at 10,000 orders 2.9 and 2.4 s). While the history is still being read, this process would only
     # wait for it: the rules are done here, and no third process holds memory beside the reading. The site's
-    # history is judged in a process beside in any case (``_add_history``): once the history is in its cache, the
-    # rules are done here meanwhile; while it is still being read, before that process is forked, as every page
-    # of memory this process writes while it lives is copied (the rules read every record: 128 MB at 10,000).
-    ready = reading is None or reading.ready(PREFETCH_WAIT)
+    # history is judged away from this process in any case (``_add_history``), asked for before the rules: by the
+    # prefetch, which holds it, or by a process forked before the rules (with no prefetch, the history is in its
+    # cache already).
+    ready = not timelines and reading is not None and reading.ready(PREFETCH_WAIT)
     kept = cachefile.folder(root) / RULES_CACHE  # the findings of the dossiers judged last time (``rules.grouped``)
-    judging = Beside(partial(run_rules, catalog, kept)) if rules and history and not timelines and reading is not None and ready else None
+    judging = Beside(partial(run_rules, catalog, kept)) if rules and history and ready else None
     checked = Checked(catalog, problems)
-    early = history and timelines and ready
-    finish = _add_history(root, checked, reading, timelines) if early else None
+    early = history and timelines
+    finish = _add_history(root, checked, reading, timelines, asked) if early else None
     if rules and judging is None:
         problems.extend(run_rules(catalog, kept))
     if history and not early:
@@ -171,7 +179,9 @@ TRAIL_CACHE = "trail.marshal"
 _TRAIL_VERSION = 3
 
 
-def _add_history(root: Path, checked: Checked, reading: Prefetch | None = None, timelines: bool = False) -> Callable[[], None] | None:
+def _add_history(
+    root: Path, checked: Checked, reading: Prefetch | None = None, timelines: bool = False, asked: Asked | None = None
+) -> Callable[[], None] | None:
     """The history layer, when the archive is a git repository with commits.
 
     Its problems depend only on the head, the published head and the few kinds
@@ -180,11 +190,13 @@ def _add_history(root: Path, checked: Checked, reading: Prefetch | None = None, 
     unplaced, and placed in the files as they are now (``locate``): with one
     order edited, or nothing changed, no history is read at all.
 
-    With ``timelines`` (the site) the history is read and judged in a process
-    beside, which hands back the findings and the records' timelines
-    (``Timelines``), never the history: this process then forks the page
-    workers without it (at 10,000 orders its history and approvals were about
-    200 MB, and what a worker read of them was copied into the worker).
+    With ``timelines`` (the site) the history is judged away from this process,
+    which is handed back the findings and the records' timelines (``Timelines``),
+    never the history: this process then forks the page workers without it (at
+    10,000 orders its history and approvals were about 200 MB, and what a worker
+    read of them was copied into the worker). The prefetch judges it where it
+    brought the history up to a new head (``Prefetch.judge``, asked by
+    ``_ask_early`` or here); else a process forked here reads it from its cache.
 
     What is left to do, if anything, is returned: with ``timelines``, taking in
     what the process beside found, which this process may do other work before.
@@ -210,15 +222,21 @@ def _add_history(root: Path, checked: Checked, reading: Prefetch | None = None, 
     key = _trail_key(root, head, read, is_shallow(repo))
     cached = cachefile.read(cachefile.folder(root) / TRAIL_CACHE, _TRAIL_VERSION, key)
     work = partial(_judged_trail, root, checked, key, read, findings=cached is None, pack=timelines)
-    if timelines:
+    judging: Callable[[], tuple] | None = None
+    if timelines and reading is not None:  # the prefetch holds the history: judged there, never loaded again
+        if asked is None or asked.tag != (key, cached is None):  # not asked yet (or about other records: not at all)
+            shared = [e for e in catalog.entries if e.kind in CATALOG_KINDS]
+            asked = Asked.of(reading, root, shared, catalog.today, key, cached is None)
+        judging = partial(_answer, asked.answer, work) if asked is not None and asked.answer is not None else None
+    if timelines and judging is None:
         give_back()  # what the check let go of (the files' bytes, the rules' walks): not mapped in the judge too
-    judging = Beside(work) if timelines else None
+        judging = Beside(work).result
 
     def finish() -> None:
         findings = cached
         if findings is None or judging is not None:
             try:
-                found, count, checked._timelines = judging.result() if judging is not None else work()
+                found, count, checked._timelines = judging() if judging is not None else work()
             except UnreadableHistory as exc:  # never a smaller set of findings: an unreadable trail is reported unjudged
                 checked.__dict__["_trail"] = (None, [])
                 if not any(p.rule == "history.unreadable" for p in checked.problems):
@@ -244,11 +262,52 @@ def _judged_trail(root: Path, checked: Checked, key: str, read: str, findings: b
         checked.__dict__["_trail"] = (trail, approvals)
     if trail is None:
         return None, 0, None
+    return _verdict(root, trail, checked.catalog, approvals, key, read, findings, pack)
+
+
+def _judged_history(
+    root: Path, shared: list[Entry], today: date, key: str, read: str, findings: bool, trail: History, later: list[Callable[[], object]]
+) -> tuple:
+    """``_judged_trail`` in the prefetch, which holds the history (``Prefetch.judge``): of the records it is
+    given only those the history's verdict reads (``CATALOG_KINDS``: the key of its cached findings says so).
+    Its caches are written once the answer is sent (``later``)."""
+    catalog = build_catalog(root, shared, today)
+    return _verdict(root, trail, catalog, _judge(root, trail, catalog, read, later), key, read, findings, pack=True, later=later)
+
+
+def _verdict(
+    root: Path,
+    trail: History,
+    catalog: Catalog,
+    approvals: list[Approval],
+    key: str,
+    read: str,
+    findings: bool,
+    pack: bool,
+    later: list[Callable[[], object]] | None = None,
+) -> tuple:
     found = None
     if findings:
-        found = history_findings(trail, checked.catalog, approvals, is_rewritten(root, trail.head))
-        cachefile.write(cachefile.folder(root) / TRAIL_CACHE, _TRAIL_VERSION, key, (found, len(approvals)))
+        found = history_findings(trail, catalog, approvals, is_rewritten(root, trail.head))
+        _write(later, cachefile.write, cachefile.folder(root) / TRAIL_CACHE, _TRAIL_VERSION, key, (found, len(approvals)))
     return found, len(approvals), kept_timelines(trail, approvals, cachefile.folder(root), read) if pack else None
+
+
+def _write(later: list[Callable[[], object]] | None, write: Callable[..., object], *args: object) -> None:
+    """``write(*args)`` now, or added to ``later``."""
+    if later is None:
+        write(*args)
+    else:
+        later.append(partial(write, *args))
+
+
+def _answer(asked: Callable[[], tuple], work: Callable[[], tuple]) -> tuple:
+    """What the prefetch answered; where it gave no answer (it failed, or could not read the history), the history
+    read and judged in a process beside now, as without a prefetch."""
+    try:
+        return asked()
+    except Exception:  # no answer, or part of one
+        return Beside(work).result()
 
 
 def _unreadable(exc: UnreadableHistory) -> Problem:
@@ -267,22 +326,63 @@ def _trail_key(root: Path, head: str, read: str, shallow: bool) -> str:
 
 def _read_by_trail(catalog: Catalog) -> str:
     """A digest of every record of the kinds the history's verdict reads (``CATALOG_KINDS``)."""
+    return _read_of(e for e in catalog.entries if e.kind in CATALOG_KINDS)
+
+
+def _read_of(entries: Iterable[Entry]) -> str:
     digest = hashlib.sha1()
-    for entry in catalog.entries:
-        if entry.kind in CATALOG_KINDS:
-            digest.update(entry.path.encode())
-            digest.update(entry.digest)
+    for entry in entries:
+        digest.update(entry.path.encode())
+        digest.update(entry.digest)
     return digest.hexdigest()
+
+
+@dataclass
+class Asked:
+    """The prefetch asked to judge the history for ``tag`` (the findings' cache key, and whether findings are
+    wanted): ``answer`` gives what it found (None: it could not be asked)."""
+
+    tag: tuple[str, bool]
+    answer: Callable[[], tuple] | None
+
+    @classmethod
+    def of(cls, reading: Prefetch, root: Path, shared: list[Entry], today: date, key: str, findings: bool) -> Asked:
+        read = _read_of(shared)
+        return cls((key, findings), reading.judge(partial(_judged_history, root, shared, today, key, read, findings)))
+
+
+def _ask_early(root: Path, snapshot: Snapshot, reading: Prefetch, today: date) -> Asked | None:
+    """The prefetch asked to judge the history it holds once the few records its verdict reads (``CATALOG_KINDS``:
+    the organisation, the policy, the loans, the disposals) are validated, before the archive's other records
+    are: it may judge while this process validates them (1.0 s at 10,000 orders, which it spent waiting). The
+    check asks again about the records it validated, should they not be these (``Asked.tag``)."""
+    try:
+        shared = []
+        for path, place, data, digest in snapshot.files:
+            if place.kind in CATALOG_KINDS:
+                entry, _ = validate_file(path, place, data if data is not None else read_again(root, path, digest), digest)
+                if entry is not None:
+                    shared.append(entry)
+        repo = open_repository(root)
+        head = head_of(repo) if repo is not None else None
+        if head is None:
+            return None
+        key = _trail_key(root, head, _read_of(shared), is_shallow(repo))
+        cached = cachefile.read(cachefile.folder(root) / TRAIL_CACHE, _TRAIL_VERSION, key)
+        return Asked.of(reading, root, shared, today, key, cached is None)
+    except Exception:  # a file changed meanwhile, a history git cannot read: the check meets it, and reports it
+        return None
 
 
 JUDGED_CACHE = "judged.marshal"
 _JUDGED_VERSION = 1
 
 
-def _judge(root: Path, trail: History, catalog: Catalog, read: str) -> list[Approval]:
+def _judge(root: Path, trail: History, catalog: Catalog, read: str, later: list[Callable[[], object]] | None = None) -> list[Approval]:
     """Every approval of the trail, judging only the commits the last run had not judged (``approvals.evaluate``):
-    after a merge, the merge. Kept under the records the judgements read; a shallow clone's commits miss part of
-    their branches, so it judges them all and keeps nothing. ``read``: ``_read_by_trail(catalog)``."""
+    after a merge, the merge. Kept under the records the judgements read (written now, or added to ``later``); a
+    shallow clone's commits miss part of their branches, so it judges them all and keeps nothing. ``read``:
+    ``_read_by_trail(catalog)``."""
     if trail.shallow:
         return evaluate(trail, catalog)
     path = cachefile.folder(root) / JUDGED_CACHE
@@ -290,7 +390,7 @@ def _judge(root: Path, trail: History, catalog: Catalog, read: str) -> list[Appr
     known = len(judged)
     approvals = evaluate(trail, catalog, judged)
     if len(judged) > known:
-        cachefile.write(path, _JUDGED_VERSION, read, {c.sha: judged[c.sha] for c in trail.commits})
+        _write(later, lambda: cachefile.write(path, _JUDGED_VERSION, read, {c.sha: judged[c.sha] for c in trail.commits}))
     return approvals
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import time
+import shutil
 from datetime import date
 from pathlib import Path
 
@@ -217,53 +217,129 @@ def test_a_history_that_cannot_be_read_beside_is_reported_once_here(repo: Path):
     assert site.timelines is None and site.history is None
 
 
-@pytest.mark.parametrize("ready", [True, False])
-def test_the_sites_rules_run_beside_the_judging_only_once_the_history_is_in_its_cache(repo: Path, monkeypatch, ready: bool):
-    """Every page of memory this process writes while the judging process lives is copied, and the rules read every
-    record (128 MB at 10,000 orders, a cold build). While the history is still being read, the judging process
-    would only wait: the rules come first, and it is forked after them."""
-    from generator.trail.prefetch import Prefetch
+def _merged(repo: Path, name: str, value: str, day: int) -> None:
+    on_branch(
+        repo, name, "chen.yichun", f"2026-01-{day:02d}T10:00:00+08:00", "renamed", lambda r: edit(r, ORDER, lambda d: d["intake"].update(project_name=value))
+    )
+    merge(repo, name, ["lin.yating"], f"2026-01-{day + 1:02d}T10:00:00+08:00")
 
-    check_archive(repo, TODAY)
-    on_branch(repo, "name", "chen.yichun", "2026-01-06T10:00:00+08:00", "renamed", lambda r: edit(r, ORDER, lambda d: d["intake"].update(project_name="x")))
-    merge(repo, "name", ["lin.yating"], "2026-01-07T10:00:00+08:00")
+
+def _site_from_nothing(repo: Path):
+    """The site's check with no cache of any earlier check, in this process alone."""
+    from generator.core import processes
+
+    shutil.rmtree(cachefile.folder(repo))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(processes, "can_fork", lambda: False)
+        return check_archive(repo, TODAY, timelines=True)
+
+
+def test_after_a_merge_the_prefetch_judges_the_history_it_holds_asked_before_the_rules(repo: Path, monkeypatch, tmp_path: Path):
+    """After a merge the prefetch brings the history up to the new head; loaded again by a process of its own, it
+    cost 1.1 s at 10,000 orders before one commit was judged. The prefetch is asked first, the rules run here
+    meanwhile, nothing is forked, and the check is the one a check from nothing makes."""
+    import os
+
+    from generator.trail import prefetch as prefetch_module
+
+    check_archive(repo, TODAY, timelines=True)  # the history in its cache
+    _merged(repo, "name", "x", 6)
+    events: list[str] = []
+    started: list = []
+    judged_in = tmp_path / "judged-in"
+    beside, run_rules, judge, asked = pipeline.Beside, pipeline.run_rules, pipeline._judge, prefetch_module.Prefetch.judge
+    monkeypatch.setattr(pipeline, "prefetch", lambda root: started.append(prefetch_module.prefetch(root)) or started[-1])
+    monkeypatch.setattr(pipeline, "Beside", lambda work: events.append("forked") or beside(work))
+    monkeypatch.setattr(pipeline, "run_rules", lambda catalog, kept=None: events.append("rules") or run_rules(catalog, kept))
+    monkeypatch.setattr(pipeline, "_judge", lambda *a: judged_in.write_text(str(os.getpid())) and judge(*a))
+    monkeypatch.setattr(prefetch_module.Prefetch, "judge", lambda self, work: events.append("asked") or asked(self, work))
+    site = check_archive(repo, TODAY, timelines=True)
+    assert events == ["asked", "rules"]
+    assert started[0] is not None and int(judged_in.read_text()) == started[0].process.pid
+    monkeypatch.undo()
+    again = _site_from_nothing(repo)
+    assert site.problems == again.problems and site.approval_count == again.approval_count and site.timelines == again.timelines
+    assert site.timelines == Timelines.of(*_trail_of(repo))
+
+
+def _failing_judge(*args):
+    """``_judged_history`` failing in the prefetch: by an exception, or killed (``FAIL_HOW``)."""
+    import os
+    import signal
+
+    if os.environ["FAIL_HOW"] == "killed":
+        os.kill(os.getpid(), signal.SIGKILL)
+    raise OSError("disk full")
+
+
+def test_the_site_asks_the_prefetch_before_it_validates_the_records(repo: Path, monkeypatch):
+    """The records the history's verdict reads are validated first, and the prefetch judges while the others are."""
+    from generator.records.load import read_archive
+    from generator.trail import prefetch as prefetch_module
+
+    check_archive(repo, TODAY, timelines=True)
+    _merged(repo, "name", "x", 6)
+    events: list[str] = []
+    validated, asked = pipeline.validated_entries, prefetch_module.Prefetch.judge
+    monkeypatch.setattr(pipeline, "validated_entries", lambda *a: events.append("validated") or validated(*a))
+    monkeypatch.setattr(prefetch_module.Prefetch, "judge", lambda self, work: events.append("asked") or asked(self, work))
+    site = check_archive(repo, TODAY, snapshot=read_archive(repo), timelines=True)
+    assert events == ["asked", "validated"]
+    monkeypatch.undo()
+    again = _site_from_nothing(repo)
+    assert site.problems == again.problems and site.timelines == again.timelines and site.approval_count == again.approval_count
+
+
+def test_a_prefetch_asked_about_other_records_is_neither_believed_nor_waited_on(repo: Path, monkeypatch):
+    """Between the first look at the records the verdict reads and the whole check, one of them changed: the answer
+    asked for them is left unread (the prefetch, never blocked on it, writes its cache and ends), and the history
+    is judged beside for the records the check has."""
+    from generator.records.load import read_archive
+
+    check_archive(repo, TODAY, timelines=True)
+    _merged(repo, "name", "x", 6)
+    trail_key, calls = pipeline._trail_key, []
+    monkeypatch.setattr(pipeline, "_trail_key", lambda *a: trail_key(*a) + ("-before" if not calls.append(1) and len(calls) == 1 else ""))
+    events: list[str] = []
+    beside = pipeline.Beside
+    monkeypatch.setattr(pipeline, "Beside", lambda work: events.append("forked") or beside(work))
+    site = check_archive(repo, TODAY, snapshot=read_archive(repo), timelines=True)
+    assert events == ["forked"] and len(calls) == 2
+    monkeypatch.undo()
+    again = _site_from_nothing(repo)
+    assert site.problems == again.problems and site.timelines == again.timelines and site.approval_count == again.approval_count
+
+
+@pytest.mark.parametrize("how", ["raises", "killed"])
+def test_a_prefetch_that_cannot_judge_leaves_the_history_to_a_process_beside(repo: Path, monkeypatch, how: str):
+    check_archive(repo, TODAY, timelines=True)
+    _merged(repo, "name", "x", 6)
+    judged_history = pipeline._judged_history
+    events: list[str] = []
+    beside = pipeline.Beside
+    monkeypatch.setattr(pipeline, "_judged_history", _failing_judge)  # in the prefetch, forked before this is undone
+    monkeypatch.setenv("FAIL_HOW", how)
+    monkeypatch.setattr(pipeline, "Beside", lambda work: events.append("forked") or beside(work))
+    site = check_archive(repo, TODAY, timelines=True)
+    assert events == ["forked"]
+    monkeypatch.setattr(pipeline, "_judged_history", judged_history)
+    again = _site_from_nothing(repo)
+    assert site.problems == again.problems and site.timelines == again.timelines and site.approval_count == again.approval_count
+
+
+def test_with_the_history_in_its_cache_the_sites_judge_is_forked_before_the_rules(repo: Path, monkeypatch):
+    """No prefetch (the history's cache is at the head): the judge reads it in a process forked before the rules,
+    with the C heap's free pages given back first."""
+    check_archive(repo, TODAY, timelines=True)
+    edit(repo, ORDER, lambda d: d["intake"].update(project_name="not committed"))
     events: list[str] = []
     beside, run_rules = pipeline.Beside, pipeline.run_rules
     monkeypatch.setattr(pipeline, "Beside", lambda work: events.append("forked") or beside(work))
     monkeypatch.setattr(pipeline, "run_rules", lambda catalog, kept=None: events.append("rules") or run_rules(catalog, kept))
     monkeypatch.setattr(pipeline, "give_back", lambda: events.append("given back"))
-    monkeypatch.setattr(Prefetch, "ready", (lambda self, within=0.0: self.done.poll(60)) if ready else (lambda self, within=0.0: False))
     site = check_archive(repo, TODAY, timelines=True)
-    # The C heap's free pages go back before the fork (what the rules let go of too, when they ran first).
-    assert events == (["given back", "forked", "rules"] if ready else ["rules", "given back", "forked"])
-    assert site.timelines is not None and _history_rows(site)
-
-
-def test_a_prefetch_ending_a_moment_after_the_records_are_checked_still_has_the_history_judged_beside_the_rules(repo: Path, monkeypatch):
-    """After a merge the prefetch ends about when the records are checked: missed by a moment, the judge was
-    forked only after the rules, the two one after the other. The check waits for it a little first."""
-    from generator.trail import prefetch as prefetch_module
-
-    check_archive(repo, TODAY, timelines=True)  # the history in its cache
-    on_branch(repo, "name", "chen.yichun", "2026-01-06T10:00:00+08:00", "renamed", lambda r: edit(r, ORDER, lambda d: d["intake"].update(project_name="x")))
-    merge(repo, "name", ["lin.yating"], "2026-01-07T10:00:00+08:00")
-    update_cache = prefetch_module.update_cache
-    monkeypatch.setattr(prefetch_module, "update_cache", lambda root: time.sleep(pipeline.PREFETCH_WAIT / 3) or update_cache(root))  # in the prefetch
-    events: list[str] = []
-    beside, run_rules = pipeline.Beside, pipeline.run_rules
-    monkeypatch.setattr(pipeline, "Beside", lambda work: events.append("forked") or beside(work))
-    monkeypatch.setattr(pipeline, "run_rules", lambda catalog, kept=None: events.append("rules") or run_rules(catalog, kept))
-    site = check_archive(repo, TODAY, timelines=True)
-    assert events == ["forked", "rules"]
-    assert site.timelines is not None and site.timelines == Timelines.of(*_trail_of(repo))
-    monkeypatch.setattr(pipeline, "PREFETCH_WAIT", 0.0)  # not waited for: one after the other
-    events.clear()
-    on_branch(
-        repo, "again", "chen.yichun", "2026-01-08T10:00:00+08:00", "renamed again", lambda r: edit(r, ORDER, lambda d: d["intake"].update(project_name="y"))
-    )
-    merge(repo, "again", ["lin.yating"], "2026-01-09T10:00:00+08:00")
-    check_archive(repo, TODAY, timelines=True)
-    assert events == ["rules", "forked"]
+    assert events == ["given back", "forked", "rules"]
+    assert site.timelines is not None and site.timelines.uncommitted == {ORDER: "modified"} and _history_rows(site)
 
 
 def _trail_of(root: Path) -> tuple:

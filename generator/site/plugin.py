@@ -76,7 +76,7 @@ from generator.site.publishing import PublishError, Publishing
 from generator.site.render import TEMPLATES, Renderer
 from generator.site.render.pages import LIST_ROWS, dossier_page
 from generator.site.searchindex import PartedIndex, page_digest, page_url, part_of, searchable
-from generator.trail.prefetch import prefetch
+from generator.trail.prefetch import Prefetch, prefetch
 from generator.trail.published import SITE_FILE
 from generator.trail.repo import head_of, open_repository
 from schemas import OrderStatus
@@ -108,6 +108,7 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
     def __init__(self) -> None:
         self.problems: list = []
         self.key = ""
+        self.reading: Prefetch | None = None  # the history's prefetch, which writes its cache once it judged the history
         self.edition: str | None = None
         """The translation this build writes (``build_site`` sets it), or None for the site in its first language."""
         self.shared: dict = {}
@@ -195,7 +196,7 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
             if source and os.path.abspath(source).startswith(docs + os.sep) and os.path.realpath(source) != os.path.join(os.path.realpath(docs), file.src_uri):
                 files.remove(file)
         today = date.fromisoformat(self.config.today) if self.config.today else archive_today(self.root)
-        reading = prefetch(self.root)  # the history, when it must come from git, is read meanwhile
+        reading = self.reading = prefetch(self.root)  # the history, when it must come from git, is read meanwhile
         self.conversion_key = reuse.conversion_key(config)
         self.attachments_root = "../" if self.edition is not None else ""  # a translation links the first edition's copies
         conversion = _conversion_inputs(self.conversion_key, files) + f"\nattachments at {self.attachments_root!r}"
@@ -501,6 +502,9 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
             _QuietKept.install(kept)
 
     def on_post_build(self, config) -> None:
+        reading, self.reading = self.reading, None
+        if reading is not None:  # written long since, as a rule: nothing of the build is left writing it
+            reading.wait()
         if self.publishing is not None:
             publishing, self.publishing = self.publishing, None
             try:

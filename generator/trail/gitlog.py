@@ -23,12 +23,14 @@ import re
 import subprocess
 import tempfile
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from sys import intern
 
 import git
+from git.compat import safe_decode
 
 from generator.core.memory import collector_paused
 from generator.core.processes import can_fork, die_with_parent, start_helper
@@ -732,7 +734,26 @@ def _off_mainline(starts: tuple[str, ...], graph: dict[str, tuple[str, ...]], ma
 
 def uncommitted_records(repo: git.Repo, under: str = RECORDS_DIR) -> dict[str, str]:
     """Record files not as HEAD has them (``under`` a folder of the archive): path → new, modified or deleted."""
-    out = repo.git.status("--porcelain=v1", "-z", "--untracked-files=all", "--", under)
+    return _uncommitted(repo.git.status(*_STATUS, "--", under))
+
+
+def uncommitted_later(repo: git.Repo, under: str = RECORDS_DIR) -> Callable[[], dict[str, str]]:
+    """``uncommitted_records``, git started now and its answer read when asked for: the caller works meanwhile
+    (git looks at every record file, 1.4 s at 10,000 orders while the build lists them too)."""
+    process = repo.git.status(*_STATUS, "--", under, as_process=True)
+
+    def answer() -> dict[str, str]:
+        out = process.stdout.read()
+        process.wait()  # a failure raises, as ``uncommitted_records`` does
+        return _uncommitted(safe_decode(out))
+
+    return answer
+
+
+_STATUS = ("--porcelain=v1", "-z", "--untracked-files=all")
+
+
+def _uncommitted(out: str) -> dict[str, str]:
     changes: dict[str, str] = {}
     for entry in out.split("\x00"):
         if len(entry) > 3:

@@ -14,6 +14,7 @@ archive costs one cache load.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from sys import intern
 from typing import Protocol
@@ -56,14 +57,31 @@ class Reading(Protocol):
 
 
 def update_cache(root: Path) -> History | None:
-    """The history cache brought up to the head (what ``prefetch`` runs), the work tree's state not read.
-    The history is returned so that the caller chooses when to free it (0.4 s at 10,000 orders)."""
+    """The history cache brought up to the head, the work tree's state not read. The history is returned so
+    that the caller chooses when to free it (0.4 s at 10,000 orders)."""
+    history, save = brought_up(root)
+    save()
+    return history
+
+
+def brought_up(root: Path) -> tuple[History | None, Callable[[], None]]:
+    """The history up to the head, from its cache and git, and what writes it into the cache (nothing, where the
+    cache was at the head already): what ``prefetch`` runs, judging the history before it writes it."""
     repo = open_repository(root)
-    return None if repo is None else _trail(root, repo, use_cache=True)
+    if repo is None:
+        return None, _nothing
+    kept: list[History] = []
+    history = _trail(root, repo, use_cache=True, later=kept)
+    return history, (lambda: save_cache(cache_path(root), kept[0])) if kept else _nothing
 
 
-def _trail(root: Path, repo: git.Repo, use_cache: bool) -> History | None:
-    """The commits and versions up to the head, from the cache and git (the cache then updated)."""
+def _nothing() -> None:
+    pass
+
+
+def _trail(root: Path, repo: git.Repo, use_cache: bool, later: list[History] | None = None) -> History | None:
+    """The commits and versions up to the head, from the cache and git (the cache then updated, or, with
+    ``later``, the history to write added to it)."""
     head = head_of(repo)
     if head is None:  # no commits yet
         return None
@@ -80,7 +98,9 @@ def _trail(root: Path, repo: git.Repo, use_cache: bool) -> History | None:
                 history = None
         if history is None:
             history = _extend(repo, History(head="", commits=[], versions={}), head)
-        if use_cache:
+        if use_cache and later is not None:
+            later.append(history)
+        elif use_cache:
             save_cache(path, history)
     return history
 

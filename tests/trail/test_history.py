@@ -198,8 +198,8 @@ class _SlowToFree:
 
 def test_the_wait_for_a_prefetch_ends_when_its_cache_is_written_not_when_its_memory_is_freed(tmp_path, monkeypatch):
     root = make_repo(tmp_path)
-    real = prefetch_module.update_cache
-    monkeypatch.setattr(prefetch_module, "update_cache", lambda root: (real(root), _SlowToFree()))
+    real = prefetch_module.brought_up
+    monkeypatch.setattr(prefetch_module, "brought_up", lambda root: (_SlowToFree(), real(root)[1]))  # the history held, then freed
     reading = prefetch(root)
     assert reading is not None
     reading.wait()
@@ -220,7 +220,7 @@ def test_a_prefetch_that_fails_leaves_the_history_to_the_check_itself(tmp_path, 
             os.kill(os.getpid(), signal.SIGKILL)
         raise OSError("disk full")
 
-    monkeypatch.setattr(prefetch_module, "update_cache", fail)
+    monkeypatch.setattr(prefetch_module, "brought_up", fail)
     started = []
     monkeypatch.setattr(pipeline, "prefetch", lambda root: started.append(prefetch(root)) or started[-1])
     checked = check_archive(root, TODAY_CHECK)
