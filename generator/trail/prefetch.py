@@ -39,9 +39,11 @@ class Prefetch:
     a process of its own loaded the cache the prefetch had just written
     (1.1 s) before it could judge one commit.
 
-    It reads the work tree's state first (``git status``: 0.5 s of waiting
-    at 10,000 orders, which this process spent after checking the records)
-    and hands it over with the end of its wait, or with the history it judges.
+    It asks git for the work tree's state once it holds the history (``git
+    status``: 0.5 s of waiting at 10,000 orders, which this process spent after
+    checking the records; started at once, it slowed this process's own look
+    at the record files) and hands it over with the end of its wait, or with
+    the history it judges.
     """
 
     def __init__(self, root: Path):
@@ -128,19 +130,19 @@ def _prefetch(root: Path, parent: int, done: Connection, asked: Connection, answ
     threading.Thread(target=_receive, args=(asked, requests), daemon=True).start()
     status = history = None
     save = asking = _nothing
-    with contextlib.suppress(Exception):  # whatever fails here, the caller meets again and reports
-        repo = open_repository(root)
-        asking = uncommitted_later(repo) if repo is not None else _nothing  # git looks while the cache is read
     # Lower priority: the records' own check is the shorter chain of work and MkDocs waits for both; run
     # first, it leaves both cores to the history sooner (measured at 5,000 orders: 20.7 s → 18.6 s before MkDocs).
     os.nice(5)
-    with contextlib.suppress(Exception):
+    with contextlib.suppress(Exception):  # whatever fails here, the caller meets again and reports
         history, save = brought_up(root)
     with contextlib.suppress(Exception):
-        status = asking()
+        repo = open_repository(root)
+        asking = uncommitted_later(repo) if repo is not None else _nothing  # git looks while the records are checked
     with contextlib.suppress(OSError):
         done.send_bytes(marshal.dumps(history is not None))
     work = requests.get()
+    with contextlib.suppress(Exception):
+        status = asking()
     later: list[Callable[[], object]] = [save]
     if work is not None and history is not None:
         with contextlib.suppress(Exception):  # no answer: the caller judges the history itself
