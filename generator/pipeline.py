@@ -288,8 +288,11 @@ def _verdict(
 ) -> tuple:
     found = None
     if findings:
-        found = history_findings(trail, catalog, approvals, is_rewritten(root, trail.head))
+        files = cachefile.folder(root) / FILES_CACHE  # each file's findings, for the records ``read``
+        kept, fresh = cachefile.read(files, _FILES_VERSION, f"{read} {trail.shallow}"), {}
+        found = history_findings(trail, catalog, approvals, is_rewritten(root, trail.head), kept if type(kept) is dict else None, fresh)
         _write(later, cachefile.write, cachefile.folder(root) / TRAIL_CACHE, _TRAIL_VERSION, key, (found, len(approvals)))
+        _write(later, cachefile.write, files, _FILES_VERSION, f"{read} {trail.shallow}", fresh)
     return found, len(approvals), kept_timelines(trail, approvals, cachefile.folder(root), read) if pack else None
 
 
@@ -373,6 +376,9 @@ def _ask_early(root: Path, snapshot: Snapshot, reading: Prefetch, today: date) -
     except Exception:  # a file changed meanwhile, a history git cannot read: the check meets it, and reports it
         return None
 
+
+FILES_CACHE = "judged-files.marshal"
+_FILES_VERSION = 1
 
 JUDGED_CACHE = "judged.marshal"
 _JUDGED_VERSION = 1

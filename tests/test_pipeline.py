@@ -12,7 +12,7 @@ from gitrepo import direct, git, make_repo, merge, on_branch
 
 from generator import pipeline
 from generator.core import cachefile
-from generator.pipeline import JUDGED_CACHE, TRAIL_CACHE, check_archive
+from generator.pipeline import FILES_CACHE, JUDGED_CACHE, TRAIL_CACHE, check_archive
 from generator.trail import approvals
 from generator.trail.timeline import Timelines
 
@@ -107,7 +107,7 @@ def _approval_rows(checked) -> list[tuple]:
 
 
 def _from_nothing(root: Path):
-    for name in (TRAIL_CACHE, JUDGED_CACHE):
+    for name in (TRAIL_CACHE, JUDGED_CACHE, FILES_CACHE):
         (cachefile.folder(root) / name).unlink(missing_ok=True)
     return check_archive(root, TODAY)
 
@@ -123,6 +123,21 @@ def test_a_merge_has_only_itself_judged_and_the_verdict_of_a_judgement_from_noth
     again = _from_nothing(repo)
     assert len(judged) == 2 + 1 + 3
     assert _history_rows(after) == _history_rows(again) and _approval_rows(after) == _approval_rows(again)
+
+
+def test_after_a_merge_only_the_files_it_changed_have_their_versions_gone_over_again(repo: Path, monkeypatch):
+    check_archive(repo, TODAY)
+    looked_at: set[str] = set()
+    place_of = approvals.place_of
+    monkeypatch.setattr(approvals, "place_of", lambda path: looked_at.add(path) or place_of(path))
+    on_branch(repo, "name", "chen.yichun", "2026-01-06T10:00:00+08:00", "renamed", lambda r: edit(r, ORDER, lambda d: d["intake"].update(project_name="x")))
+    merge(repo, "name", ["lin.yating"], "2026-01-07T10:00:00+08:00")
+    after = check_archive(repo, TODAY)
+    assert looked_at == {ORDER.removeprefix("records/")}  # every other file's findings as they were
+    looked_at.clear()
+    again = _from_nothing(repo)
+    assert {path.removeprefix("records/") for path in again.history.versions} <= looked_at and len(again.history.versions) > 1
+    assert _history_rows(after) == _history_rows(again) and _history_rows(after)
 
 
 def test_a_loan_moved_to_another_department_has_its_merge_judged_again(repo: Path):

@@ -19,6 +19,7 @@ import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from generator.core.memory import collector_paused
 from generator.core.problems import Problem, Severity
@@ -517,10 +518,23 @@ whether the field is the policy's rather than the record's at ``path``, rule, me
 (``locate``), so an edit that moves a line does not make the history be judged again."""
 
 
-def history_findings(history: History, catalog: Catalog, approvals: list[Approval], rewritten_from: str | None = None) -> list[Finding]:
+def history_findings(
+    history: History,
+    catalog: Catalog,
+    approvals: list[Approval],
+    rewritten_from: str | None = None,
+    kept: dict[str, Any] | None = None,
+    fresh: dict[str, tuple] | None = None,
+) -> list[Finding]:
     """Approval, lifecycle and deletion problems across the history, before they are placed. Of the archive as it is
     now they read only the disposals, the loans and the policy (``CATALOG_KINDS``, which adds the organisation to be
-    safe); where a problem sits in its file is left to ``locate``."""
+    safe); where a problem sits in its file is left to ``locate``.
+
+    A file's lifecycle and deletion findings follow from its versions and their commits' approvals alone, which
+    the judged commits keep for the same records (``CATALOG_KINDS``): given ``kept`` (path → (versions, the last
+    one's commit), its findings) from a judgement of the same records, a file whose versions are those (the last
+    commit names every one before it) takes its findings from there; every file's go to ``fresh``. After a merge at
+    10,000 orders, the 98,000 versions of 44,000 files were gone over again for the few a merge adds (0.5 s)."""
     found: list[Finding] = []
 
     def at(path: str, rule: str, message: str, zh: str, severity: Severity = Severity.ERROR, loc=("id",), clause: str | None = None) -> None:
@@ -548,6 +562,14 @@ def history_findings(history: History, catalog: Catalog, approvals: list[Approva
                 at(path, rule, text, text_zh)
     tracked = {a.commit.sha: a for a in approvals}
     for path, versions in history.versions.items():
+        tag = (len(versions), history.commit_of(versions[-1]).sha if versions else "")
+        held = kept.get(path) if kept is not None else None
+        if type(held) is tuple and len(held) == 2 and held[0] == tag and type(held[1]) is list:
+            found += held[1]
+            if fresh is not None:
+                fresh[path] = held
+            continue
+        start = len(found)
         kind = place_of(path.removeprefix(RECORDS_DIR + "/")).kind  # type: ignore[union-attr]
         status_type = STATUS_TYPES.get(kind)
         previous = None
@@ -566,6 +588,8 @@ def history_findings(history: History, catalog: Catalog, approvals: list[Approva
                 message = f"deleted by commit {commit.short} ({commit.day}) with no disposal record listing it"
                 at(path, "history.deleted-without-disposal", message, f"由提交 {commit.short}（{commit.day}）刪除，但無任何銷毀記錄列出")
             previous = version.status if version.change != "D" else None
+        if fresh is not None:
+            fresh[path] = (tag, found[start:])
     found += _unresolved_acknowledgements(catalog, approvals)
     if history.shallow:
         fix = "fetch the whole history (git fetch --unshallow; in GitHub Actions set fetch-depth: 0)"
