@@ -88,8 +88,8 @@ class Prefetch:
     def wait(self) -> dict[str, str] | None:
         """Until the cache is written (or the process has ended without writing it), not until the process is
         gone: handing back its memory takes it another 0.4 s at 10,000 orders, which nothing here waits for.
-        The record files the work tree has otherwise than the head (``uncommitted_records``) as the process
-        found them when it started, or None: then the caller asks git itself (or waited already)."""
+        The record files the work tree has otherwise than the head (``uncommitted_records``) as git found them
+        once the process held the history, or None: then the caller asks git itself (or waited already)."""
         if self.done.closed:
             return None
         self.answer.close()  # an answer not taken (asked about other records) is not waited on: it writes its cache
