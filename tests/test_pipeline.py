@@ -277,6 +277,24 @@ def test_after_a_merge_the_prefetch_judges_the_history_it_holds_asked_before_the
     assert site.timelines == Timelines.of(*_trail_of(repo))
 
 
+def test_a_prefetch_that_read_much_of_the_history_from_git_leaves_the_judging_to_a_process_beside(repo: Path, monkeypatch):
+    """What reading many commits left in the prefetch would be held beside the judging (a cold build at 10,000
+    orders: 914 → 1,104 MB in all): the history is judged by a process that loads the cache the prefetch writes."""
+    from generator.trail import prefetch as prefetch_module
+
+    check_archive(repo, TODAY, timelines=True)
+    _merged(repo, "name", "x", 6)  # a merge to read from git: more than the limit set here
+    monkeypatch.setattr(prefetch_module, "JUDGED_AFTER_READING_AT_MOST", 0)
+    events: list[str] = []
+    beside = pipeline.Beside
+    monkeypatch.setattr(pipeline, "Beside", lambda work: events.append("forked") or beside(work))
+    site = check_archive(repo, TODAY, timelines=True)
+    assert events == ["forked"]
+    monkeypatch.undo()
+    again = _site_from_nothing(repo)
+    assert site.problems == again.problems and site.timelines == again.timelines and site.approval_count == again.approval_count
+
+
 def _failing_judge(*args):
     """``_judged_history`` failing in the prefetch: by an exception, or killed (``FAIL_HOW``)."""
     import os

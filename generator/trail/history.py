@@ -59,34 +59,37 @@ class Reading(Protocol):
 def update_cache(root: Path) -> History | None:
     """The history cache brought up to the head, the work tree's state not read. The history is returned so
     that the caller chooses when to free it (0.4 s at 10,000 orders)."""
-    history, save = brought_up(root)
+    history, save, _ = brought_up(root)
     save()
     return history
 
 
-def brought_up(root: Path) -> tuple[History | None, Callable[[], None]]:
-    """The history up to the head, from its cache and git, and what writes it into the cache (nothing, where the
-    cache was at the head already): what ``prefetch`` runs, judging the history before it writes it."""
+def brought_up(root: Path) -> tuple[History | None, Callable[[], None], int]:
+    """The history up to the head, from its cache and git, what writes it into the cache (nothing, where the
+    cache was at the head already), and how many commits were read from git: what ``prefetch`` runs, judging
+    the history before it writes it."""
     repo = open_repository(root)
     if repo is None:
-        return None, _nothing
+        return None, _nothing, 0
     kept: list[History] = []
-    history = _trail(root, repo, use_cache=True, later=kept)
-    return history, (lambda: save_cache(cache_path(root), kept[0])) if kept else _nothing
+    read: list[int] = []
+    history = _trail(root, repo, use_cache=True, later=kept, read=read)
+    return history, (lambda: save_cache(cache_path(root), kept[0])) if kept else _nothing, sum(read)
 
 
 def _nothing() -> None:
     pass
 
 
-def _trail(root: Path, repo: git.Repo, use_cache: bool, later: list[History] | None = None) -> History | None:
+def _trail(root: Path, repo: git.Repo, use_cache: bool, later: list[History] | None = None, read: list[int] | None = None) -> History | None:
     """The commits and versions up to the head, from the cache and git (the cache then updated, or, with
-    ``later``, the history to write added to it)."""
+    ``later``, the history to write added to it; ``read`` is given the number of commits read from git)."""
     head = head_of(repo)
     if head is None:  # no commits yet
         return None
     path = cache_path(root)
     cached = load_cache(path) if use_cache else None
+    known = len(cached.commits) if cached is not None else 0  # before the cached history is extended in place
     if cached is not None and cached.head == head:
         history = cached
     else:
@@ -98,6 +101,8 @@ def _trail(root: Path, repo: git.Repo, use_cache: bool, later: list[History] | N
                 history = None
         if history is None:
             history = _extend(repo, History(head="", commits=[], versions={}), head)
+        if read is not None:
+            read.append(len(history.commits) - (known if history is cached else 0))
         if use_cache and later is not None:
             later.append(history)
         elif use_cache:

@@ -199,7 +199,7 @@ class _SlowToFree:
 def test_the_wait_for_a_prefetch_ends_when_its_cache_is_written_not_when_its_memory_is_freed(tmp_path, monkeypatch):
     root = make_repo(tmp_path)
     real = prefetch_module.brought_up
-    monkeypatch.setattr(prefetch_module, "brought_up", lambda root: (_SlowToFree(), real(root)[1]))  # the history held, then freed
+    monkeypatch.setattr(prefetch_module, "brought_up", lambda root: (_SlowToFree(), *real(root)[1:]))  # the history held, then freed
     reading = prefetch(root)
     assert reading is not None
     reading.wait()
