@@ -307,10 +307,10 @@ def _write(later: list[Callable[[], object]] | None, write: Callable[..., object
 def _answer(asked: Callable[[], tuple], work: Callable[[], tuple]) -> tuple:
     """What the prefetch answered; where it gave no answer (it failed, or could not read the history), the history
     read and judged in a process beside now, as without a prefetch."""
+    give_back()  # what the check let go of, given back while this process waits (a cold build waits half a minute)
     try:
         return asked()
     except Exception:  # no answer, or part of one (a prefetch that read most of the history from git gives none)
-        give_back()  # as before any judge is forked: what the check let go of is not mapped in it too
         return Beside(work).result()
 
 
