@@ -212,7 +212,8 @@ def _add_history(
     if head is None:  # a repository without commits
         return
     catalog = checked.catalog
-    read = _read_by_trail(catalog)  # both caches' keys
+    shared = [e for e in catalog.entries if e.kind in CATALOG_KINDS]
+    read = _read_of(shared)  # both caches' keys (``_read_by_trail``)
 
     def load() -> tuple[History | None, list[Approval]]:
         trail = read_history(root, reading=reading)
@@ -220,14 +221,15 @@ def _add_history(
 
     checked._load = load
     key = _trail_key(root, head, read, is_shallow(repo))
-    cached = cachefile.read(cachefile.folder(root) / TRAIL_CACHE, _TRAIL_VERSION, key)
+    if asked is not None and asked.key != key:  # asked about other records: not about these at all
+        asked = None
+    cached = asked.cached if asked is not None else _cached_findings(root, key)
     work = partial(_judged_trail, root, checked, key, read, findings=cached is None, pack=timelines)
     judging: Callable[[], tuple] | None = None
     if timelines and reading is not None:  # the prefetch holds the history: judged there, never loaded again
-        if asked is None or asked.tag != (key, cached is None):  # not asked yet (or about other records: not at all)
-            shared = [e for e in catalog.entries if e.kind in CATALOG_KINDS]
-            asked = Asked.of(reading, root, shared, catalog.today, key, cached is None)
-        judging = partial(_answer, asked.answer, work) if asked is not None and asked.answer is not None else None
+        if asked is None:
+            asked = Asked.of(reading, root, shared, catalog.today, key, read, cached)
+        judging = partial(_answer, asked.answer, work) if asked.answer is not None else None
     if timelines and judging is None:
         give_back()  # what the check let go of (the files' bytes, the rules' walks): not mapped in the judge too
         judging = Beside(work).result
@@ -341,25 +343,31 @@ def _read_of(entries: Iterable[Entry]) -> str:
     return digest.hexdigest()
 
 
+def _cached_findings(root: Path, key: str) -> Any | None:
+    """The history's findings and number of approvals kept for ``key`` (``_trail_key``), or None."""
+    return cachefile.read(cachefile.folder(root) / TRAIL_CACHE, _TRAIL_VERSION, key)
+
+
 @dataclass
 class Asked:
-    """The prefetch asked to judge the history for ``tag`` (the findings' cache key, and whether findings are
-    wanted): ``answer`` gives what it found (None: it could not be asked)."""
+    """The prefetch asked to judge the history for the findings' cache ``key``, with what that cache held then
+    (``cached``: None, findings wanted too): ``answer`` gives what it found (None: it could not be asked)."""
 
-    tag: tuple[str, bool]
+    key: str
+    cached: Any | None
     answer: Callable[[], tuple] | None
 
     @classmethod
-    def of(cls, reading: Prefetch, root: Path, shared: list[Entry], today: date, key: str, findings: bool) -> Asked:
-        read = _read_of(shared)
-        return cls((key, findings), reading.judge(partial(_judged_history, root, shared, today, key, read, findings)))
+    def of(cls, reading: Prefetch, root: Path, shared: list[Entry], today: date, key: str, read: str, cached: Any | None) -> Asked:
+        work = partial(_judged_history, root, shared, today, key, read, cached is None)
+        return cls(key, cached, reading.judge(work))
 
 
 def _ask_early(root: Path, snapshot: Snapshot, reading: Prefetch, today: date) -> Asked | None:
     """The prefetch asked to judge the history it holds once the few records its verdict reads (``CATALOG_KINDS``:
     the organisation, the policy, the loans, the disposals) are validated, before the archive's other records
     are: it may judge while this process validates them (1.0 s at 10,000 orders, which it spent waiting). The
-    check asks again about the records it validated, should they not be these (``Asked.tag``)."""
+    check asks again about the records it validated, should they not be these (``Asked.key``)."""
     try:
         shared = []
         for path, place, data, digest in snapshot.files:
@@ -371,9 +379,9 @@ def _ask_early(root: Path, snapshot: Snapshot, reading: Prefetch, today: date) -
         head = head_of(repo) if repo is not None else None
         if head is None:
             return None
-        key = _trail_key(root, head, _read_of(shared), is_shallow(repo))
-        cached = cachefile.read(cachefile.folder(root) / TRAIL_CACHE, _TRAIL_VERSION, key)
-        return Asked.of(reading, root, shared, today, key, cached is None)
+        read = _read_of(shared)
+        key = _trail_key(root, head, read, is_shallow(repo))
+        return Asked.of(reading, root, shared, today, key, read, _cached_findings(root, key))
     except Exception:  # a file changed meanwhile, a history git cannot read: the check meets it, and reports it
         return None
 

@@ -15,6 +15,7 @@ archive costs one cache load.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from sys import intern
 from typing import Protocol
@@ -71,43 +72,41 @@ def brought_up(root: Path) -> tuple[History | None, Callable[[], None], int]:
     repo = open_repository(root)
     if repo is None:
         return None, _nothing, 0
-    kept: list[History] = []
-    read: list[int] = []
-    history = _trail(root, repo, use_cache=True, later=kept, read=read)
-    return history, (lambda: save_cache(cache_path(root), kept[0])) if kept else _nothing, sum(read)
+    history, read = _read(root, repo, use_cache=True)
+    return history, partial(save_cache, cache_path(root), history) if read else _nothing, read
 
 
 def _nothing() -> None:
     pass
 
 
-def _trail(root: Path, repo: git.Repo, use_cache: bool, later: list[History] | None = None, read: list[int] | None = None) -> History | None:
-    """The commits and versions up to the head, from the cache and git (the cache then updated, or, with
-    ``later``, the history to write added to it; ``read`` is given the number of commits read from git)."""
+def _trail(root: Path, repo: git.Repo, use_cache: bool) -> History | None:
+    """The commits and versions up to the head, from the cache and git (the cache then updated)."""
+    history, read = _read(root, repo, use_cache)
+    if read and use_cache:
+        save_cache(cache_path(root), history)
+    return history
+
+
+def _read(root: Path, repo: git.Repo, use_cache: bool) -> tuple[History | None, int]:
+    """The commits and versions up to the head, from the cache and git, and how many commits were read from git
+    (none: the cache was at the head)."""
     head = head_of(repo)
     if head is None:  # no commits yet
-        return None
-    path = cache_path(root)
-    cached = load_cache(path) if use_cache else None
-    known = len(cached.commits) if cached is not None else 0  # before the cached history is extended in place
+        return None, 0
+    cached = load_cache(cache_path(root)) if use_cache else None
     if cached is not None and cached.head == head:
-        history = cached
-    else:
-        history = None
-        if cached is not None and is_ancestor(repo, cached.head, head):
-            try:
-                history = _extend(repo, cached, head)
-            except NotOnMainLine:  # read on another branch: its main line is not this one
-                history = None
-        if history is None:
-            history = _extend(repo, History(head="", commits=[], versions={}), head)
-        if read is not None:
-            read.append(len(history.commits) - (known if history is cached else 0))
-        if use_cache and later is not None:
-            later.append(history)
-        elif use_cache:
-            save_cache(path, history)
-    return history
+        return cached, 0
+    known = len(cached.commits) if cached is not None else 0  # before the cached history is extended in place
+    history = None
+    if cached is not None and is_ancestor(repo, cached.head, head):
+        try:
+            history = _extend(repo, cached, head)
+        except NotOnMainLine:  # read on another branch: its main line is not this one
+            history = None
+    if history is None:
+        history = _extend(repo, History(head="", commits=[], versions={}), head)
+    return history, len(history.commits) - (known if history is cached else 0)
 
 
 def _extend(repo: git.Repo, history: History, head: str) -> History:
