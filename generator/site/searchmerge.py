@@ -49,11 +49,19 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import cbor2
+from zlib_ng import zlib_ng
 
 from generator.core.files import write_whole
 from generator.site import searchpatch
 
 SIGNATURE = b"pagefind_dcd"
+PACKING = 6
+"""The deflate level of the files a join writes, by zlib-ng: as Pagefind's own level, 2 % smaller than zlib's at it
+and 2.8 times as fast (300 word-index chunks at 10,000 orders, 15 MB: 0.28 s where zlib took 0.73 s). A merged pull
+request that moves a dossier's words writes about 280 chunks an edition again, and a cold build all of them."""
+
+UNREADABLE = (OSError, EOFError, gzip.BadGzipFile, zlib.error, zlib_ng.error)
+"""What reading a data file that is not one (missing, cut short, damaged) raises, besides ``BundleMergeError``."""
 CHUNK_SIZE = 20_000  # Pagefind's own measure of a chunk: its words' pages and locations
 
 
@@ -85,10 +93,15 @@ def write(path: Path, data: bytes, previous: Path | None = None) -> None:
     if previous is not None and _same(previous, data):
         _link(previous, path)
         return
-    path.write_bytes(gzip.compress(SIGNATURE + data, compresslevel=6, mtime=0))
+    path.write_bytes(_packed(SIGNATURE + data))
 
 
-_GZIP_HEADER = gzip.compress(b"", compresslevel=6, mtime=0)[:10]
+def _packed(data: bytes) -> bytes:
+    """``data`` gzipped (no name, no time: the same bytes give the same file)."""
+    return zlib_ng.compress(data, PACKING, wbits=31)
+
+
+_GZIP_HEADER = _packed(b"")[:10]
 
 
 def _same(previous: Path, data: bytes) -> bool:
@@ -101,7 +114,7 @@ def _same(previous: Path, data: bytes) -> bool:
             return False
         packed = previous.read_bytes()
         return packed[:10] == _GZIP_HEADER and gzip.decompress(packed) == SIGNATURE + data
-    except (OSError, EOFError, gzip.BadGzipFile, zlib.error):
+    except UNREADABLE:
         return False
 
 

@@ -84,7 +84,7 @@ class Join:
                 for first, last, digest, name, weight, about in chunks
             ]
             return cls(previous, decoded, language, str(version), list(fields), parts, chunks)
-        except (OSError, ValueError, KeyError, TypeError, EOFError, joined.BundleMergeError, joined.zlib.error, joined.gzip.BadGzipFile):
+        except (*joined.UNREADABLE, ValueError, KeyError, TypeError, joined.BundleMergeError):
             return None
 
     @staticmethod
@@ -126,7 +126,7 @@ class Join:
                 data = joined.unpacked(packed, path.name)
                 if hashlib.sha1(data).hexdigest() == chunk.digest:
                     return path, data
-        except (OSError, joined.BundleMergeError, joined.zlib.error, joined.gzip.BadGzipFile, EOFError):
+        except (*joined.UNREADABLE, joined.BundleMergeError):
             pass
         raise _CannotPatch(chunk.name)
 

@@ -175,8 +175,8 @@ def test_a_join_links_the_last_bundles_files_that_are_its_own_and_writes_the_res
     chunks = sorted((tmp_path / "first" / "index").iterdir())
     assert len(chunks) > 5
     packed = []
-    real = searchmerge.gzip.compress
-    monkeypatch.setattr(searchmerge.gzip, "compress", lambda data, **kw: packed.append(data) or real(data, **kw))
+    real = searchmerge._packed
+    monkeypatch.setattr(searchmerge, "_packed", lambda data: packed.append(data) or real(data))
     merge(parts, tmp_path / "second", previous=tmp_path / "first")
     assert _files(tmp_path / "second") == alone and not packed  # every data file linked
     assert all((tmp_path / "second" / "index" / c.name).stat().st_ino == c.stat().st_ino for c in chunks)
