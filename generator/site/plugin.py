@@ -120,6 +120,7 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
         self.attachments_root = ""  # where the attachments are from this edition's root (``Renderer``)
         self.pages_done = 0
         self.pages_total = 0
+        self.files_table: str | None = None  # ``reuse.files_table`` of this edition's files
         self.stream: PageStream | None = None
         self.publishing: Publishing | None = None
         """The files this edition's site has from elsewhere — the attachments, the pages kept from the last site —
@@ -252,6 +253,7 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
         if self.config.search:  # what Pagefind's UI imports: Pagefind, its filters loaded on request
             files.append(File.generated(config, "assets/search/pagefind.js", abs_src_path=str(ASSETS / "pagefind-on-request.js")))
         set_exclusions(files, config)  # as MkDocs does after this event: the workers convert against the final files
+        self.files_table = reuse.files_table(files)  # kept with the pages: the next build's lookups hold if it has the same
         self.publishing = Publishing()
         if self.edition is None:  # one copy, the first edition's
             self._publish_attachments(config, attachments)
@@ -262,7 +264,9 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
         if cached is None:
             # Workers render and convert the pages while MkDocs works; once they have them, this process
             # lets go of the archive and its history (nothing here holds them after this method).
-            converter = _Converter(config, files, earlier, trust_inputs=earlier is not None and earlier.reuse.get("program") == sitecache.code_digest())
+            trusted = earlier is not None and earlier.reuse.get("program") == sitecache.code_digest()
+            same_files = earlier is not None and earlier.reuse.get("files") == self.files_table
+            converter = _Converter(config, files, earlier, trust_inputs=trusted, same_files=same_files)
             self.stream = PageStream(
                 plan,
                 parallel=streamed,
@@ -515,7 +519,7 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
             progress("search", 0, 1)
         bundle = Path(config.site_dir) / "pagefind"
         outputs = self.outputs.made(Path(config.site_dir)) if self.outputs else {}
-        kept = {"conversion": self.conversion_key, "program": sitecache.code_digest(), "outputs": outputs}
+        kept = {"conversion": self.conversion_key, "program": sitecache.code_digest(), "outputs": outputs, "files": self.files_table}
         if self.stream is not None:  # every page arrived: keep them, converted, for the next build
             self.stream.wait_all()
             self.converted = self.pages_total - self.stream.copied
@@ -764,10 +768,10 @@ class _Converter:
     anchor ids, links to anchors, what was logged). Or the earlier build's, where it still holds
     (``reuse``: the same Markdown, and every file its conversion looked up still the same)."""
 
-    def __init__(self, config, files: Files, earlier: StoredPages | None = None, trust_inputs: bool = False):
+    def __init__(self, config, files: Files, earlier: StoredPages | None = None, trust_inputs: bool = False, same_files: bool = False):
         self.config, self.files, self.earlier = config, files, earlier
         self.trust_inputs = trust_inputs  # the earlier pages were rendered by these templates: their inputs digests compare
-        self.lookups = reuse.Lookups(files)
+        self.lookups = reuse.Lookups(files, same_files)
         self.inputs: dict[str, str] = {}  # path → digest of what its page was rendered from, where the renderer says
         self.said: list[tuple[str, int, str]] | None = None
 

@@ -342,3 +342,46 @@ def test_a_cache_from_other_code_or_settings_keeps_nothing(archive, monkeypatch)
     assert 'class="headerlink"' in (archive / "site/dossiers/ORD-2026-0003.html").read_text(encoding="utf-8")
     monkeypatch.setattr(cachefile, "CODE", "another program")
     assert build_site(archive, today=TODAY).made == result.pages
+
+
+def test_lookups_hold_unasked_only_where_the_site_has_the_earlier_builds_files(archive, tmp_path, monkeypatch):
+    """A kept page's links were resolved against the earlier build's files: where this build has the same files
+    (each path, address and inclusion) they all hold without a look; a file added, gone, moved or excluded is a
+    table of another digest, and each lookup is asked again."""
+    seen: list[bool] = []
+    real = reuse.Lookups.__init__
+
+    def spy(self, files, same_files=False):
+        seen.append(same_files)
+        real(self, files, same_files)
+
+    monkeypatch.setattr(reuse.Lookups, "__init__", spy)
+    merged(archive, "order/rename", "chang.chiahao", ["lin.yating"], lambda r: edit(r, f"{dossier('ORD-2026-0003')}/order.yaml", _rename_project))
+    build_site(archive, today=TODAY)
+    assert seen == [True, True], "an edited record: the same files in both editions"
+
+    def add(root: Path) -> None:
+        shutil.copytree(root / dossier("ORD-2026-0008"), root / dossier("ORD-2026-0009"))
+        for path in (root / dossier("ORD-2026-0009")).rglob("*.yaml"):
+            path.write_text(path.read_text(encoding="utf-8").replace("2026-0008", "2026-0009"), encoding="utf-8")
+
+    seen.clear()
+    merged(archive, "order/new", "chang.chiahao", ["lin.yating"], add)
+    build_site(archive, today=TODAY)
+    assert seen == [False, False], "a dossier added: a page more, looked up again"
+
+    from mkdocs.structure.files import File, Files, InclusionLevel
+
+    def table(*names: str, directory_urls: bool = True, excluded: str = "") -> str:
+        made = [File(name, "docs", "site", use_directory_urls=directory_urls) for name in names]
+        for file in made:
+            if file.src_uri == excluded:
+                file.inclusion = InclusionLevel.EXCLUDED
+        return reuse.files_table(Files(made))
+
+    one = table("a.md", "b/c.md")
+    assert one == table("a.md", "b/c.md")
+    assert len({one, table("a.md"), table("a.md", "b/d.md"), table("a.md", "b/c.md", directory_urls=False), table("a.md", "b/c.md", excluded="a.md")}) == 5
+    files = Files([File("a.md", "docs", "site", use_directory_urls=False)])
+    assert reuse.Lookups(files, same_files=True).still_hold([("gone.md", "gone.html", False)])
+    assert not reuse.Lookups(files).still_hold([("gone.md", "gone.html", False)])
