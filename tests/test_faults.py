@@ -100,7 +100,7 @@ def test_a_named_pipe_under_records_is_refused_without_being_opened(tmp_path):
 def test_garbled_cache_and_state_files_are_ignored(tmp_path):
     root = with_invalid_move(tmp_path)
     clean = orders(root, "validate", ".").stdout
-    for name in ("history.head", "history.marshal", "trail.marshal"):
+    for name in ("history.head", "history.marshal", "history.tail", "trail.marshal"):
         (cachefile.folder(root) / name).write_bytes(os.urandom(64))
     from generator.trail.published import state_file
 

@@ -167,6 +167,9 @@ class History:
     """Every version of organization.yaml and policy.yaml the commits were judged by, by blob id."""
     shallow: bool = False
     uncommitted: dict[str, str] = field(default_factory=dict)  # path → "modified", "new" or "deleted"
+    saved: tuple[str, int] | None = None
+    """The head and the number of commits of the cache's whole history this one was loaded from (``cache``): a
+    later save writes only what came after them."""
 
     def commit_of(self, version: Version) -> Commit:
         return self.commits[version.commit]

@@ -17,6 +17,7 @@ from gitrepo import git, make_repo, merge, on_branch
 from generator import pipeline
 from generator.core import cachefile
 from generator.pipeline import check_archive
+from generator.trail import cache as cache_module
 from generator.trail import prefetch as prefetch_module
 from generator.trail.cache import cache_path, cached_head
 from generator.trail.commits import described
@@ -74,6 +75,66 @@ def test_cache_gives_the_same_history_and_extends_incrementally(tmp_path):
     fresh = read_history(root, use_cache=False)
     assert len(extended.commits) == len(fresh.commits) == 2
     assert extended.versions[O5][-1].diff == fresh.versions[O5][-1].diff
+
+
+def _same_history(a, b) -> None:
+    """The same history as the cache keeps it (its blob ids left out but the rules')."""
+    assert (a.head, a.last_blob, a.rule_texts, a.versions) == (b.head, b.last_blob, b.rule_texts, b.versions)
+    assert list(map(cache_module._commit_row, a.commits)) == list(map(cache_module._commit_row, b.commits))
+
+
+def test_after_a_few_commits_the_cache_writes_their_tail_alone_and_reads_it_back_whole(tmp_path, monkeypatch):
+    """A merged pull request adds two commits to a history of thousands: the cache's whole history stays as it
+    was, the commits after it are written beside it, and a load gives the history a reading from git gives,
+    the organisation's new version (the rules later commits are judged by) with it. Past ``TAIL_AT_MOST`` the
+    whole history is written again and the tail goes."""
+    root = make_repo(tmp_path)
+    read_history(root)
+    whole, tail = cache_path(root), cache_path(root).with_name(cache_module.TAIL_FILE)
+    written = whole.stat()
+    assert not tail.exists()
+    on_branch(root, "budget", "chen.yichun", "2026-02-02T10:00:00+08:00", "budget", raise_budget)
+    merge(root, "budget", ["lin.yating"], "2026-02-02T16:00:00+08:00")
+    _same_history(read_history(root), read_history(root, use_cache=False))
+    assert tail.is_file() and (whole.stat().st_ino, whole.stat().st_mtime_ns) == (written.st_ino, written.st_mtime_ns)
+
+    def rename_company(root):
+        edit(root, "records/organization.yaml", lambda d: d.update(name_en=d["name_en"] + " Ltd."))
+
+    on_branch(root, "org", "chen.yichun", "2026-02-03T10:00:00+08:00", "organisation", rename_company)
+    merge(root, "org", ["lin.yating"], "2026-02-03T16:00:00+08:00")
+    read_history(root)  # the tail now holds four commits, written from the history of two
+    loaded = read_history(root)
+    _same_history(loaded, read_history(root, use_cache=False))
+    assert loaded.saved == (git(root, "rev-parse", "HEAD~2").strip(), len(loaded.commits) - 2) and whole.stat().st_ino == written.st_ino
+
+    monkeypatch.setattr(cache_module, "TAIL_AT_MOST", (1, 0.0))
+    on_branch(root, "budget2", "chen.yichun", "2026-02-04T10:00:00+08:00", "budget", lambda r: edit(r, O5, lambda d: d["intake"].update(budget="2100000")))
+    merge(root, "budget2", ["lin.yating"], "2026-02-04T16:00:00+08:00")
+    read_history(root)
+    assert not tail.exists() and whole.stat().st_ino != written.st_ino
+    _same_history(read_history(root), read_history(root, use_cache=False))
+
+
+def test_a_tail_that_follows_another_history_than_the_cache_holds_is_not_read(tmp_path, monkeypatch):
+    """The whole history written again (another run, or a tail grown too long) leaves no tail behind; one left by
+    a run killed between the two, or copied in, names the history it follows and is not added to another."""
+    root = make_repo(tmp_path)
+    read_history(root)
+    on_branch(root, "budget", "chen.yichun", "2026-02-02T10:00:00+08:00", "budget", raise_budget)
+    merge(root, "budget", ["lin.yating"], "2026-02-02T16:00:00+08:00")
+    read_history(root)
+    tail = cache_path(root).with_name(cache_module.TAIL_FILE)
+    stale = tail.read_bytes()
+    monkeypatch.setattr(cache_module, "TAIL_AT_MOST", (0, 0.0))
+    on_branch(root, "budget2", "chen.yichun", "2026-02-04T10:00:00+08:00", "budget", lambda r: edit(r, O5, lambda d: d["intake"].update(budget="2100000")))
+    merge(root, "budget2", ["lin.yating"], "2026-02-04T16:00:00+08:00")
+    read_history(root)
+    assert not tail.exists()
+    tail.write_bytes(stale)
+    loaded = cache_module.load_cache(cache_path(root))
+    assert loaded.head == git(root, "rev-parse", "HEAD").strip() and loaded.saved == (loaded.head, len(loaded.commits))
+    _same_history(read_history(root), read_history(root, use_cache=False))
 
 
 def test_a_history_loaded_from_its_cache_is_out_of_the_collectors_reach(tmp_path):
