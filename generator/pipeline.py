@@ -108,7 +108,7 @@ def check_archive(
     """
     own = history and reading is None
     if own:
-        reading = prefetch(root)
+        reading = prefetch(root, JUDGING_CACHES)
     today = today or archive_today(root)
     asked = _ask_early(root, snapshot, reading, today) if history and timelines and reading is not None and snapshot is not None else None
     problems: list[Problem] = []
@@ -390,6 +390,8 @@ FILES_CACHE = "judged-files.marshal"
 _FILES_VERSION = 1
 
 JUDGED_CACHE = "judged.marshal"
+JUDGING_CACHES = (JUDGED_CACHE, FILES_CACHE)
+"""What judging the history reads of the cache folder: a prefetch reads them while it waits to be asked."""
 _JUDGED_VERSION = 1
 
 

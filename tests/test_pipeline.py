@@ -263,7 +263,7 @@ def test_after_a_merge_the_prefetch_judges_the_history_it_holds_asked_before_the
     started: list = []
     judged_in = tmp_path / "judged-in"
     beside, run_rules, judge, asked = pipeline.Beside, pipeline.run_rules, pipeline._judge, prefetch_module.Prefetch.judge
-    monkeypatch.setattr(pipeline, "prefetch", lambda root: started.append(prefetch_module.prefetch(root)) or started[-1])
+    monkeypatch.setattr(pipeline, "prefetch", lambda root, *ahead: started.append(prefetch_module.prefetch(root, *ahead)) or started[-1])
     monkeypatch.setattr(pipeline, "Beside", lambda work: events.append("forked") or beside(work))
     monkeypatch.setattr(pipeline, "run_rules", lambda catalog, kept=None: events.append("rules") or run_rules(catalog, kept))
     monkeypatch.setattr(pipeline, "_judge", lambda *a: judged_in.write_text(str(os.getpid())) and judge(*a))

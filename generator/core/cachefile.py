@@ -56,12 +56,39 @@ def read_keyed(path: Path, version: int) -> tuple[str, Any] | None:
     """(key, payload) as this ``version`` of the writer and this program stored them, whatever the key, or None:
     for a cache whose entries each say whether they still hold (the site's pages)."""
     try:
-        data = path.read_bytes()
-        with collector_paused():  # hundreds of thousands of tuples, no cycles (see memory): 0.93 → 0.36 s (judged)
-            stored_version, stored_code, stored_key, payload = marshal.loads(data)
+        ahead = _AHEAD.pop(path, None)
+        if ahead is not None and ahead[0] == _signature(path):
+            stored_version, stored_code, stored_key, payload = ahead[1]
+        else:
+            data = path.read_bytes()
+            with collector_paused():  # hundreds of thousands of tuples, no cycles (see memory): 0.93 → 0.36 s (judged)
+                stored_version, stored_code, stored_key, payload = marshal.loads(data)
     except (OSError, EOFError, ValueError, TypeError):
         return None
     return (stored_key, payload) if stored_version == version and stored_code == CODE and isinstance(stored_key, str) else None
+
+
+_AHEAD: dict[Path, tuple[tuple[int, int, int], Any]] = {}
+"""Cache files read before they are asked for (``read_ahead``), with the file each was read from."""
+
+
+def read_ahead(paths: list[Path]) -> None:
+    """Read these cache files now, for this process's ``read`` of them later: a process that waits for its work
+    reads what that work will read (the history's prefetch, waiting to be asked to judge: the judgements kept,
+    0.25 s at 10,000 orders). A file replaced meanwhile is read again when asked for."""
+    for path in paths:
+        try:
+            signature = _signature(path)
+            data = path.read_bytes()
+            with collector_paused():
+                _AHEAD[path] = (signature, marshal.loads(data))
+        except (OSError, EOFError, ValueError, TypeError):
+            _AHEAD.pop(path, None)
+
+
+def _signature(path: Path) -> tuple[int, int, int]:
+    stat = path.stat()
+    return (stat.st_ino, stat.st_size, stat.st_mtime_ns)
 
 
 def write(path: Path, version: int, key: str, payload: Any) -> None:

@@ -28,3 +28,20 @@ def test_reading_a_large_cache_runs_no_collection(tmp_path):
         gc.callbacks.remove(count)
     assert len(collections) <= 1  # once resumed, the collector may run: once, not at every 700 tuples
     assert gc.isenabled() and read == payload
+
+
+def test_a_cache_read_ahead_is_given_once_and_only_while_its_file_is_the_one_read(tmp_path, monkeypatch):
+    """The history's prefetch reads the judgements kept while it waits to be asked to judge: the judging takes
+    them as read, once; a file written anew since is read again, never the copy read before it."""
+    path = tmp_path / "judged.marshal"
+    cachefile.write(path, 1, "key", {"a": 1})
+    cachefile.read_ahead([path, tmp_path / "missing.marshal"])
+    reads = []
+    real = type(path).read_bytes
+    monkeypatch.setattr(type(path), "read_bytes", lambda self: reads.append(self.name) or real(self))
+    assert cachefile.read(path, 1, "key") == {"a": 1} and reads == []
+    assert cachefile.read(path, 1, "key") == {"a": 1} and reads == ["judged.marshal"]
+    cachefile.read_ahead([path])
+    cachefile.write(path, 1, "key", {"a": 2})
+    assert cachefile.read(path, 1, "key") == {"a": 2}
+    assert cachefile.read(tmp_path / "missing.marshal", 1, "key") is None

@@ -231,7 +231,7 @@ def test_prefetch_reads_the_history_beside_the_records_and_gives_the_same_check(
     on_branch(root, "budget", "chen.yichun", "2026-02-02T10:00:00+08:00", "ORD-2026-0005: new budget", raise_budget)
     merge(root, "budget", ["lin.yating"], "2026-02-02T16:00:00+08:00")
     started = []
-    monkeypatch.setattr(pipeline, "prefetch", lambda root: started.append(prefetch(root)) or started[-1])
+    monkeypatch.setattr(pipeline, "prefetch", lambda root, *ahead: started.append(prefetch(root, *ahead)) or started[-1])
     alone = check_archive(root, TODAY_CHECK)  # no cache: the history is read in a second process meanwhile
     assert started and started[0] is not None
     started[0].process.join(30)
@@ -283,7 +283,7 @@ def test_a_prefetch_that_fails_leaves_the_history_to_the_check_itself(tmp_path, 
 
     monkeypatch.setattr(prefetch_module, "brought_up", fail)
     started = []
-    monkeypatch.setattr(pipeline, "prefetch", lambda root: started.append(prefetch(root)) or started[-1])
+    monkeypatch.setattr(pipeline, "prefetch", lambda root, *ahead: started.append(prefetch(root, *ahead)) or started[-1])
     checked = check_archive(root, TODAY_CHECK)
     assert started and started[0] is not None
     started[0].process.join(30)
@@ -336,3 +336,26 @@ def test_commits_hold_one_tuple_for_each_group_of_people():
     one, two = shared.commit(commit("a" * 40)), shared.commit(commit("b" * 40))
     assert one.hands is two.hands and one.trailers is two.trailers is one.co_authors
     assert one.hands == (("Ann", "ann@example.com"), ("Bob", "bob@example.com")) and one.hands[0] is one.author
+
+
+def test_a_prefetch_reads_the_judgements_kept_while_it_waits_to_be_asked_to_judge(tmp_path, monkeypatch):
+    """After a merge the check asks the prefetch to judge once the records are validated: meanwhile it reads the
+    caches judging reads (``pipeline.JUDGING_CACHES``), and the check's verdict is the one judged from nothing."""
+    root = make_repo(tmp_path)
+    check_archive(root, TODAY_CHECK, history=True)
+    on_branch(root, "budget", "chen.yichun", "2026-02-02T10:00:00+08:00", "budget", raise_budget)
+    merge(root, "budget", ["lin.yating"], "2026-02-02T16:00:00+08:00")
+    said = tmp_path / "ahead.txt"
+    real = cachefile.read_ahead
+
+    def noted(paths):
+        said.write_text("\n".join(p.name for p in paths if p.is_file()), encoding="utf-8")  # in the prefetch's process
+        real(paths)
+
+    monkeypatch.setattr(cachefile, "read_ahead", noted)
+    checked = check_archive(root, TODAY_CHECK, history=True)
+    assert said.read_text(encoding="utf-8").split("\n") == list(pipeline.JUDGING_CACHES)
+    shutil.rmtree(cachefile.folder(root))
+    fresh = check_archive(root, TODAY_CHECK, history=True)
+    judged = [[(a.commit.sha, a.kinds, a.approvers, a.tracked, a.problems) for a in c.approvals] for c in (checked, fresh)]
+    assert [p.format() for p in checked.problems] == [p.format() for p in fresh.problems] and judged[0] == judged[1]
