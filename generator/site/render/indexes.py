@@ -174,11 +174,14 @@ class OrderIndexes(RendererBase):
     def _order_groups_inputs(self, page: Page, listing: dict[str, list[tuple[str, str, int]]]) -> str:
         """A digest of everything ``_order_groups`` reads: the lists with their counts, each year's months, the latest year's orders."""
         latest, members = self._latest_orders()
-        months = sorted(_months(self.orders).items())
+        months = self.shared("all months", lambda: sorted(_months(self.orders).items()))
         return inputs_digest([page.path, self.language, listing, months, latest, self.rows_digest(members)])
 
     def _latest_orders(self) -> tuple[int | None, list]:
-        """The latest year's orders, newest first: the orders index lists them."""
+        """The latest year's orders, newest first: the orders index lists them (worked out once for every edition)."""
+        return self.shared("latest orders", self._work_out_latest_orders)
+
+    def _work_out_latest_orders(self) -> tuple[int | None, list]:
         latest = max((o.intake.received_on.year for _, o in self.orders), default=None)
         return latest, sorted(((d, o) for d, o in self.orders if o.intake.received_on.year == latest), key=lambda item: item[1].id, reverse=True)
 
