@@ -45,3 +45,18 @@ def test_a_cache_read_ahead_is_given_once_and_only_while_its_file_is_the_one_rea
     cachefile.write(path, 1, "key", {"a": 2})
     assert cachefile.read(path, 1, "key") == {"a": 2}
     assert cachefile.read(tmp_path / "missing.marshal", 1, "key") is None
+
+
+def test_what_a_cache_read_made_is_out_of_the_collectors_reach(tmp_path):
+    """Marshal makes no cycles, and a cache's payload lives as long as its reader wants it: the first young
+    collection after a read walked every object of it for nothing (0.4 s of the prefetch's judging at 10,000
+    orders). Read ahead or read when asked, it is frozen."""
+    path = tmp_path / "judged.marshal"
+    cachefile.write(path, 1, "key", {f"{n:040x}": ((f"name {n}",), n) for n in range(1_000)})
+    try:
+        for read in (lambda: cachefile.read(path, 1, "key"), lambda: (cachefile.read_ahead([path]), cachefile.read(path, 1, "key"))[1]):
+            payload = read()
+            walked = {id(o) for o in gc.get_objects()}
+            assert len(payload) == 1_000 and id(payload) not in walked and not any(id(v) in walked for v in payload.values())
+    finally:
+        gc.unfreeze()
