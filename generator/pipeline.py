@@ -26,7 +26,7 @@ from generator.records.validate import Entry, validate_file
 from generator.records.validated import validated_entries
 from generator.rules import run_rules
 from generator.rules.grouped import CACHE as RULES_CACHE
-from generator.trail.approvals import CATALOG_KINDS, Approval, evaluate, history_findings, locate
+from generator.trail.approvals import CATALOG_KINDS, Approval, approvals_known, evaluate, history_findings, locate
 from generator.trail.commits import History, UnreadableHistory
 from generator.trail.history import read_history
 from generator.trail.prefetch import Prefetch, prefetch
@@ -108,7 +108,7 @@ def check_archive(
     """
     own = history and reading is None
     if own:
-        reading = prefetch(root, JUDGING_CACHES)
+        reading = prefetch(root, prepare_judging if timelines else None)  # asked to judge only then (``early``)
     today = today or archive_today(root)
     asked = _ask_early(root, snapshot, reading, today) if history and timelines and reading is not None and snapshot is not None else None
     problems: list[Problem] = []
@@ -390,9 +390,21 @@ FILES_CACHE = "judged-files.marshal"
 _FILES_VERSION = 1
 
 JUDGED_CACHE = "judged.marshal"
-JUDGING_CACHES = (JUDGED_CACHE, FILES_CACHE)
-"""What judging the history reads of the cache folder: a prefetch reads them while it waits to be asked."""
 _JUDGED_VERSION = 1
+
+_PREPARED: dict[Path, tuple[str, dict, dict, History]] = {}
+"""``prepare_judging``'s work, by the cache it read: (its key, the judgements, their approvals, the history)."""
+
+
+def prepare_judging(root: Path, history: History) -> None:
+    """What the history's prefetch does while it waits to be asked to judge (about 0.9 s after a merge at 10,000
+    orders): it reads the files' findings kept, and makes the approvals of the judgements kept
+    (``approvals_known``), which ``_judge`` takes where the records they were kept for are the ones read now."""
+    folder = cachefile.folder(root)
+    cachefile.read_ahead([folder / FILES_CACHE])
+    found = cachefile.read_keyed(folder / JUDGED_CACHE, _JUDGED_VERSION)
+    if found is not None and type(found[1]) is dict:
+        _PREPARED[folder / JUDGED_CACHE] = (found[0], found[1], approvals_known(history, found[1]), history)
 
 
 def _judge(root: Path, trail: History, catalog: Catalog, read: str, later: list[Callable[[], object]] | None = None) -> list[Approval]:
@@ -403,10 +415,14 @@ def _judge(root: Path, trail: History, catalog: Catalog, read: str, later: list[
     if trail.shallow:
         return evaluate(trail, catalog)
     path = cachefile.folder(root) / JUDGED_CACHE
-    judged = cachefile.read(path, _JUDGED_VERSION, read) or {}
-    known = len(judged)
-    approvals = evaluate(trail, catalog, judged)
-    if len(judged) > known:
+    prepared = _PREPARED.pop(path, None)
+    if prepared is not None and prepared[0] == read and prepared[3] is trail:  # the records read as when they were kept
+        judged, known = prepared[1], prepared[2]
+    else:
+        judged, known = cachefile.read(path, _JUDGED_VERSION, read) or {}, None
+    count = len(judged)
+    approvals = evaluate(trail, catalog, judged, known)
+    if len(judged) > count:
         _write(later, lambda: cachefile.write(path, _JUDGED_VERSION, read, {c.sha: judged[c.sha] for c in trail.commits}))
     return approvals
 

@@ -63,7 +63,7 @@ from generator.core.memory import full_collections_deferred
 from generator.core.printable import printable
 from generator.core.problems import Severity
 from generator.core.processes import APART, can_fork
-from generator.pipeline import JUDGING_CACHES, check_archive
+from generator.pipeline import check_archive, prepare_judging
 from generator.records.calendar import archive_today
 from generator.records.layout import dossier_folder
 from generator.records.load import read_archive
@@ -197,7 +197,7 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
             if source and os.path.abspath(source).startswith(docs + os.sep) and os.path.realpath(source) != os.path.join(os.path.realpath(docs), file.src_uri):
                 files.remove(file)
         today = date.fromisoformat(self.config.today) if self.config.today else archive_today(self.root)
-        reading = self.reading = prefetch(self.root, JUDGING_CACHES)  # the history, when it must come from git, is read meanwhile
+        reading = self.reading = prefetch(self.root, prepare_judging)  # the history, when it must come from git, is read meanwhile
         self.conversion_key = reuse.conversion_key(config)
         self.attachments_root = "../" if self.edition is not None else ""  # a translation links the first edition's copies
         conversion = _conversion_inputs(self.conversion_key, files) + f"\nattachments at {self.attachments_root!r}"

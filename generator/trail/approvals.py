@@ -73,7 +73,7 @@ tracked, problems), or None for a commit that changes nothing judged."""
 
 
 @collector_paused(keep=True)  # an approval a commit, no cycles (see memory): 4.8 s → 3.4 s cold at 10,000 orders; kept: they live on
-def evaluate(history: History, catalog: Catalog, judged: Judged | None = None) -> list[Approval]:
+def evaluate(history: History, catalog: Catalog, judged: Judged | None = None, known: dict[int, Approval | None] | None = None) -> list[Approval]:
     """One ``Approval`` per main-line commit that changed records or protected files, oldest first, each judged
     by the rules in force at its base.
 
@@ -81,25 +81,55 @@ def evaluate(history: History, catalog: Catalog, judged: Judged | None = None) -
     on the commit and its ancestry (both named by its sha: the rules at its base, its branch, the states its
     records entered) and on the loans of ``catalog``, so the caller keys the whole by those loans (with the
     other ``CATALOG_KINDS``); after a merge only the new commits are judged. The acknowledgements, which read
-    the final policy, are applied afresh each time."""
+    the final policy, are applied afresh each time. ``known``: what ``approvals_known`` made of this very
+    ``judged`` for this history, before the catalog was had."""
     book = RulesBook(history.rule_texts)
     judged = {} if judged is None else judged
+    known = {} if known is None else known
     missing = [i for i, commit in enumerate(history.commits) if commit.sha not in judged]
     lifecycle = lifecycle_subjects(history, missing) if missing else {}
     people: dict[tuple, tuple[Approver, ...]] = {}
     out = []
     for index, commit in enumerate(history.commits):
-        rules = book.at(commit.rules)
-        if commit.sha not in judged:
-            judged[commit.sha] = _judge(commit, index, rules, book, catalog, lifecycle)
-        row = judged[commit.sha]
-        if row is not None:
-            kinds, approvers, tracked, problems = row
-            if approvers not in people:  # a few hundred approvers in tens of thousands of approvals
-                people[approvers] = tuple(Approver(*a) for a in approvers)
-            out.append(Approval(commit, kinds, people[approvers], tracked=tracked, rules=rules, problems=list(problems)))
+        if index in known:
+            approval = known[index]
+        else:
+            rules = book.at(commit.rules)
+            if commit.sha not in judged:
+                judged[commit.sha] = _judge(commit, index, rules, book, catalog, lifecycle)
+            approval = _approval(commit, judged[commit.sha], rules, people)
+        if approval is not None:
+            out.append(approval)
     _acknowledge(out, book, book.at((history.last_blob.get(ORGANIZATION), history.last_blob.get(POLICY))))
     return out
+
+
+@collector_paused(keep=True)
+def approvals_known(history: History, judged: Judged) -> dict[int, Approval | None]:
+    """By commit (index), the approval ``evaluate`` makes of each judgement ``judged`` holds (None: no approval),
+    made before the catalog is had: the history's prefetch makes them while it waits to be asked to judge (0.3 s
+    at 10,000 orders, 105,608 commits), and ``evaluate`` given them judges only the others. Not acknowledged yet."""
+    book = RulesBook(history.rule_texts)
+    people: dict[tuple, tuple[Approver, ...]] = {}
+    found = judged.get
+    return {
+        index: _approval(commit, row, book.at(commit.rules), people)
+        for index, commit in enumerate(history.commits)
+        if (row := found(commit.sha, _NONE)) is not _NONE
+    }
+
+
+_NONE = object()
+
+
+def _approval(commit: Commit, row: tuple | None, rules: Rules, people: dict[tuple, tuple[Approver, ...]]) -> Approval | None:
+    """A commit's approval from its judgement (``Judged``'s row; None: the commit needs none)."""
+    if row is None:
+        return None
+    kinds, approvers, tracked, problems = row
+    if approvers not in people:  # a few hundred approvers in tens of thousands of approvals
+        people[approvers] = tuple(Approver(*a) for a in approvers)
+    return Approval(commit, kinds, people[approvers], tracked=tracked, rules=rules, problems=list(problems))
 
 
 def _judge(commit: Commit, index: int, rules: Rules, book: RulesBook, catalog: Catalog, lifecycle: dict[int, set[str]]) -> tuple | None:

@@ -13,7 +13,6 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import TypeVar
 
-from generator.core import cachefile
 from generator.core.processes import can_fork, die_with_parent, start_helper
 from generator.trail.cache import cached_head
 from generator.trail.commits import History, UnreadableHistory
@@ -47,13 +46,13 @@ class Prefetch:
     the history it judges.
     """
 
-    def __init__(self, root: Path, ahead: tuple[str, ...] = ()):
+    def __init__(self, root: Path, meanwhile: Callable[[Path, History], object] | None = None):
         context = multiprocessing.get_context("fork")
         self.done, done = context.Pipe(duplex=False)  # whether it holds the history; then the work tree's state, the cache written
         asked, self.ask = context.Pipe(duplex=False)  # a judging of the history, or None
         self.answer, answer = context.Pipe(duplex=False)  # the judging's answer
         ends = (self.done, self.ask, self.answer)
-        self.process = start_helper(context, _prefetch, (root, os.getpid(), done, asked, answer, ends, ahead), name="history-prefetch")
+        self.process = start_helper(context, _prefetch, (root, os.getpid(), done, asked, answer, ends, meanwhile), name="history-prefetch")
         for end in (done, asked, answer):
             end.close()
         self.holds: bool | None = None  # whether the process holds the history (None: not said yet)
@@ -107,9 +106,10 @@ class Prefetch:
         return status if isinstance(status, dict) else None
 
 
-def prefetch(root: Path, ahead: tuple[str, ...] = ()) -> Prefetch | None:
+def prefetch(root: Path, meanwhile: Callable[[Path, History], object] | None = None) -> Prefetch | None:
     """Start reading the history in a second process when it will be read from git (its cache is behind the head).
-    ``ahead``: cache files (in ``cachefile.folder``) its judging reads, read while it waits to be asked."""
+    ``meanwhile(root, history)``: what the process does once it holds the history while it waits to be asked to
+    judge it (where it read little from git): what the judging will read, read (``pipeline.prepare_judging``)."""
     repo = open_repository(root)
     if repo is None or not can_fork():
         return None
@@ -121,10 +121,18 @@ def prefetch(root: Path, ahead: tuple[str, ...] = ()) -> Prefetch | None:
         return None
     if cached_head(root) == head:  # nothing to read
         return None
-    return Prefetch(root, ahead)
+    return Prefetch(root, meanwhile)
 
 
-def _prefetch(root: Path, parent: int, done: Connection, asked: Connection, answer: Connection, ends: tuple[Connection, ...], ahead: tuple[str, ...]) -> None:
+def _prefetch(
+    root: Path,
+    parent: int,
+    done: Connection,
+    asked: Connection,
+    answer: Connection,
+    ends: tuple[Connection, ...],
+    meanwhile: Callable[[Path, History], object] | None,
+) -> None:
     die_with_parent(parent)
     for end in ends:  # the parent's: should the parent die, nothing here holds them open
         end.close()
@@ -143,8 +151,9 @@ def _prefetch(root: Path, parent: int, done: Connection, asked: Connection, answ
         asking = uncommitted_later(repo) if repo is not None else _nothing  # git looks while the records are checked
     with contextlib.suppress(OSError):
         done.send_bytes(marshal.dumps(history is not None))
-    if history is not None and read <= JUDGED_AFTER_READING_AT_MOST:  # what a judging here reads, while it is not asked yet
-        cachefile.read_ahead([cachefile.folder(root) / name for name in ahead])
+    if meanwhile is not None and history is not None and read <= JUDGED_AFTER_READING_AT_MOST:
+        with contextlib.suppress(Exception):  # whatever it does is only ever an earlier start
+            meanwhile(root, history)
     work = requests.get()
     with contextlib.suppress(Exception):
         status = asking()

@@ -338,24 +338,31 @@ def test_commits_hold_one_tuple_for_each_group_of_people():
     assert one.hands == (("Ann", "ann@example.com"), ("Bob", "bob@example.com")) and one.hands[0] is one.author
 
 
-def test_a_prefetch_reads_the_judgements_kept_while_it_waits_to_be_asked_to_judge(tmp_path, monkeypatch):
+@pytest.mark.parametrize("change", ["a budget", "a loan"])
+def test_a_prefetch_makes_the_approvals_kept_while_it_waits_and_they_count_only_for_the_records_they_were_kept_for(tmp_path, monkeypatch, change):
     """After a merge the check asks the prefetch to judge once the records are validated: meanwhile it reads the
-    caches judging reads (``pipeline.JUDGING_CACHES``), and the check's verdict is the one judged from nothing."""
+    files' findings kept and makes the approvals of the judgements kept (``pipeline.prepare_judging``). They are
+    taken where the records the judgements read are the ones they were kept for (a budget edited), not where those
+    changed (a loan edited: they are judged again); either way the verdict is the one judged from nothing."""
     root = make_repo(tmp_path)
-    check_archive(root, TODAY_CHECK, history=True)
-    on_branch(root, "budget", "chen.yichun", "2026-02-02T10:00:00+08:00", "budget", raise_budget)
-    merge(root, "budget", ["lin.yating"], "2026-02-02T16:00:00+08:00")
-    said = tmp_path / "ahead.txt"
-    real = cachefile.read_ahead
+    check_archive(root, TODAY_CHECK, history=True, timelines=True)
+    loan = "records/archive/borrowing/BR-2026-0001.yaml"
+    edit_it = raise_budget if change == "a budget" else lambda r: edit(r, loan, lambda d: d.update(purpose=d.get("purpose", "") + " (again)"))
+    on_branch(root, "edit", "chen.yichun", "2026-02-02T10:00:00+08:00", change, edit_it)
+    merge(root, "edit", ["lin.yating"], "2026-02-02T16:00:00+08:00")
+    said = tmp_path / "said.txt"
+    real_known, real_evaluate = pipeline.approvals_known, pipeline.evaluate
 
-    def noted(paths):
-        said.write_text("\n".join(p.name for p in paths if p.is_file()), encoding="utf-8")  # in the prefetch's process
-        real(paths)
+    def note(line: str) -> None:  # in the prefetch's process
+        with said.open("a", encoding="utf-8") as out:
+            out.write(line + "\n")
 
-    monkeypatch.setattr(cachefile, "read_ahead", noted)
-    checked = check_archive(root, TODAY_CHECK, history=True)
-    assert said.read_text(encoding="utf-8").split("\n") == list(pipeline.JUDGING_CACHES)
+    monkeypatch.setattr(pipeline, "approvals_known", lambda history, judged: note("made") or real_known(history, judged))
+    monkeypatch.setattr(pipeline, "evaluate", lambda *a: note(f"taken {bool(a[3]) if len(a) > 3 else False}") or real_evaluate(*a))
+    checked = check_archive(root, TODAY_CHECK, history=True, timelines=True)
+    assert said.read_text(encoding="utf-8").split() == ["made", "taken", "True" if change == "a budget" else "False"]
     shutil.rmtree(cachefile.folder(root))
-    fresh = check_archive(root, TODAY_CHECK, history=True)
-    judged = [[(a.commit.sha, a.kinds, a.approvers, a.tracked, a.problems) for a in c.approvals] for c in (checked, fresh)]
+    monkeypatch.setattr(pipeline, "evaluate", real_evaluate)
+    fresh = check_archive(root, TODAY_CHECK, history=True, timelines=True)
+    judged = [[(a.commit.sha, a.kinds, a.approvers, a.tracked, a.acknowledged, a.problems) for a in c.approvals] for c in (checked, fresh)]
     assert [p.format() for p in checked.problems] == [p.format() for p in fresh.problems] and judged[0] == judged[1]
