@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property, partial
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from generator.core import cachefile
 from generator.core.memory import give_back
@@ -392,8 +392,18 @@ _FILES_VERSION = 1
 JUDGED_CACHE = "judged.marshal"
 _JUDGED_VERSION = 1
 
-_PREPARED: dict[Path, tuple[str, dict, dict, History]] = {}
-"""``prepare_judging``'s work, by the cache it read: (its key, the judgements, their approvals, the history)."""
+
+class _Prepared(NamedTuple):
+    """``prepare_judging``'s work: the judgements kept, under ``key``, and their approvals, for ``history``."""
+
+    key: str
+    judged: dict
+    known: dict
+    history: History
+
+
+_PREPARED: dict[Path, _Prepared] = {}
+"""``prepare_judging``'s work, by the cache it read."""
 
 
 def prepare_judging(root: Path, history: History) -> None:
@@ -404,7 +414,7 @@ def prepare_judging(root: Path, history: History) -> None:
     cachefile.read_ahead([folder / FILES_CACHE])
     found = cachefile.read_keyed(folder / JUDGED_CACHE, _JUDGED_VERSION)
     if found is not None and type(found[1]) is dict:
-        _PREPARED[folder / JUDGED_CACHE] = (found[0], found[1], approvals_known(history, found[1]), history)
+        _PREPARED[folder / JUDGED_CACHE] = _Prepared(found[0], found[1], approvals_known(history, found[1]), history)
 
 
 def _judge(root: Path, trail: History, catalog: Catalog, read: str, later: list[Callable[[], object]] | None = None) -> list[Approval]:
@@ -416,8 +426,8 @@ def _judge(root: Path, trail: History, catalog: Catalog, read: str, later: list[
         return evaluate(trail, catalog)
     path = cachefile.folder(root) / JUDGED_CACHE
     prepared = _PREPARED.pop(path, None)
-    if prepared is not None and prepared[0] == read and prepared[3] is trail:  # the records read as when they were kept
-        judged, known = prepared[1], prepared[2]
+    if prepared is not None and prepared.history is trail:  # the cache read already: kept for these records, or none
+        judged, known = (prepared.judged, prepared.known) if prepared.key == read else ({}, None)
     else:
         judged, known = cachefile.read(path, _JUDGED_VERSION, read) or {}, None
     count = len(judged)

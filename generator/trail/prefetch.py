@@ -21,6 +21,8 @@ from generator.trail.history import brought_up
 from generator.trail.repo import head_of, is_shallow, open_repository
 
 T = TypeVar("T")
+Meanwhile = Callable[[Path, History], object]
+"""What the prefetch does with the history it holds while it waits to be asked to judge it (``prefetch``)."""
 
 
 class Prefetch:
@@ -46,7 +48,7 @@ class Prefetch:
     the history it judges.
     """
 
-    def __init__(self, root: Path, meanwhile: Callable[[Path, History], object] | None = None):
+    def __init__(self, root: Path, meanwhile: Meanwhile | None = None):
         context = multiprocessing.get_context("fork")
         self.done, done = context.Pipe(duplex=False)  # whether it holds the history; then the work tree's state, the cache written
         asked, self.ask = context.Pipe(duplex=False)  # a judging of the history, or None
@@ -106,7 +108,7 @@ class Prefetch:
         return status if isinstance(status, dict) else None
 
 
-def prefetch(root: Path, meanwhile: Callable[[Path, History], object] | None = None) -> Prefetch | None:
+def prefetch(root: Path, meanwhile: Meanwhile | None = None) -> Prefetch | None:
     """Start reading the history in a second process when it will be read from git (its cache is behind the head).
     ``meanwhile(root, history)``: what the process does once it holds the history while it waits to be asked to
     judge it (where it read little from git): what the judging will read, read (``pipeline.prepare_judging``)."""
@@ -131,7 +133,7 @@ def _prefetch(
     asked: Connection,
     answer: Connection,
     ends: tuple[Connection, ...],
-    meanwhile: Callable[[Path, History], object] | None,
+    meanwhile: Meanwhile | None,
 ) -> None:
     die_with_parent(parent)
     for end in ends:  # the parent's: should the parent die, nothing here holds them open
@@ -151,14 +153,15 @@ def _prefetch(
         asking = uncommitted_later(repo) if repo is not None else _nothing  # git looks while the records are checked
     with contextlib.suppress(OSError):
         done.send_bytes(marshal.dumps(history is not None))
-    if meanwhile is not None and history is not None and read <= JUDGED_AFTER_READING_AT_MOST:
+    judges = history is not None and read <= JUDGED_AFTER_READING_AT_MOST
+    if judges and meanwhile is not None:
         with contextlib.suppress(Exception):  # whatever it does is only ever an earlier start
             meanwhile(root, history)
     work = requests.get()
     with contextlib.suppress(Exception):
         status = asking()
     later: list[Callable[[], object]] = [save]
-    if work is not None and history is not None and read <= JUDGED_AFTER_READING_AT_MOST:
+    if work is not None and judges:
         with contextlib.suppress(Exception):  # no answer: the caller judges the history itself
             repo = open_repository(root)
             history.shallow = is_shallow(repo)
