@@ -68,7 +68,7 @@ from generator.records.calendar import archive_today
 from generator.records.layout import dossier_folder
 from generator.records.load import read_archive
 from generator.rules.attachments import is_published
-from generator.site import reuse, sitecache, slots
+from generator.site import compiled, reuse, sitecache, slots
 from generator.site.i18n import LANGUAGES, label, translate
 from generator.site.pagefile import QUIET, Finished, Kept, PageFile, StoredPages
 from generator.site.pagestream import Delivered, PageStream
@@ -478,6 +478,7 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
         """Every page is converted by now, so the search index has them all: its last parts are indexed and all
         are joined (in processes of their own) while MkDocs renders the pages into the theme."""
         self.files, self.env, self.mkdocs_config = files, env, config  # for ``Edition``: one page made again later
+        env.bytecode_cache = compiled.SHARED  # the theme compiled by the first edition serves the second
         _share_navigation(env, config, self.nav)
         if self.search is not None:
             self.search.send_rest()  # here: a kept page's text is read from the page file, open until the pages are written
