@@ -12,6 +12,7 @@ from __future__ import annotations
 import statistics
 from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field, fields
 from datetime import date, timedelta
 from decimal import Decimal
@@ -54,6 +55,18 @@ class Report:
 
     def table(self, key: str) -> Table:
         return next(t for t in self.tables if t.key == key)
+
+
+def counted(catalog: Catalog) -> Iterator[tuple[Dossier, Order]]:
+    """The dossiers every report counts, with their orders: a valid order's, in a dossier whose records hold together."""
+    for dossier in catalog.dossiers.values():
+        order = dossier.order_model
+        if order is not None and dossier.order_id not in catalog.broken_dossiers:
+            yield dossier, order
+
+
+def _delivered_on(dossier) -> date | None:
+    return dossier.delivery_model.delivered_on if dossier.delivery_model else None
 
 
 def _accepted_on(dossier) -> date | None:
@@ -154,11 +167,8 @@ class Facts:
     def of(cls, catalog: Catalog) -> Facts:
         days = catalog.policy.forwarding_business_days if catalog.policy else 1
         orders = []
-        for dossier in catalog.dossiers.values():
-            order = dossier.order_model
-            if order is None or dossier.order_id in catalog.broken_dossiers:
-                continue
-            delivered = dossier.delivery_model.delivered_on if dossier.delivery_model else None
+        for dossier, order in counted(catalog):
+            delivered = _delivered_on(dossier)
             accepted, settled = _accepted_on(dossier), _settled_on(dossier)
             steps = (
                 ("received_delivered", order.intake.received_on, delivered),
@@ -645,13 +655,15 @@ def archive(facts: Facts, period: Period) -> Table:
     )
 
 
-def activity_days(facts: Facts) -> list[date]:
-    """Every day something a report counts happened: the periods worth a page."""
+def activity_days(catalog: Catalog) -> list[date]:
+    """Every day something a report counts happened: the periods worth a page. Read from the records, not from
+    ``Facts``, which take their business days and money as long again to work out: the site plans a page for each
+    period while another process works the facts and the reports out (0.5 s of a merge's build at 10,000 orders)."""
     days: list[date] = []
-    for f in facts.orders:
-        days += [d for d in (f.order.intake.received_on, f.delivered, f.accepted, f.settled, f.cancelled) if d]
-        days += [c.requested_on for c in f.dossier.change_models] + [q.inspected_on for q in f.dossier.quality_models]
-        settlement = f.dossier.settlement_model
+    for dossier, order in counted(catalog):
+        days += [d for d in (order.intake.received_on, _delivered_on(dossier), _accepted_on(dossier), _settled_on(dossier), _cancelled_on(order)) if d]
+        days += [c.requested_on for c in dossier.change_models] + [q.inspected_on for q in dossier.quality_models]
+        settlement = dossier.settlement_model
         if settlement is not None:  # money that moved is activity too (an invoice issued, a payment received)
             days += [i.issued_on for i in settlement.invoices] + [p.received_on for p in settlement.payments]
     return days

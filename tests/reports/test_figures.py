@@ -144,3 +144,20 @@ def test_what_is_owed_on_any_day_is_what_every_settlement_says(tmp_path):
     assert len(facts.billed) > 20 and len(owing) > 100  # the check below has something to compare
     assert any(cleared is not None and (cleared.year, cleared.month) != (first.year, first.month) for first, cleared, _ in facts.billed)
     assert all(facts.owed(day) == asked_of_all(day) for day in days)
+
+
+def test_the_days_with_activity_are_those_of_the_orders_the_reports_count(catalog):
+    """The site plans a page per period from ``activity_days`` before the reports' facts are worked out (in
+    another process): both read the same orders, each step's day, each change, inspection, invoice and payment."""
+    from generator.reports.figures import Facts, activity_days
+
+    expected = []
+    for f in Facts.of(catalog).orders:
+        expected += [d for d in (f.order.intake.received_on, f.delivered, f.accepted, f.settled, f.cancelled) if d]
+        expected += [c.requested_on for c in f.dossier.change_models] + [q.inspected_on for q in f.dossier.quality_models]
+        settlement = f.dossier.settlement_model
+        if settlement is not None:
+            expected += [i.issued_on for i in settlement.invoices] + [p.received_on for p in settlement.payments]
+    days = activity_days(catalog)
+    assert sorted(days) == sorted(expected) and len(Facts.of(catalog).orders) == 4
+    assert {date(2026, 8, 20), date(2026, 9, 20), date(2026, 7, 10), date(2026, 8, 15)} <= set(days)  # payments, deliveries

@@ -29,10 +29,10 @@ def test_report_pages_show_the_figures_with_their_definitions(reports_archive):
 def test_every_month_with_activity_has_a_page_however_old(archive):
     """Months more than a year back get their pages too (a manager compares March 2024 with February), and a
     quiet month gets none; the reports page lists each year's quarters and months in its row."""
-    from generator.reports.figures import Facts, activity_days
+    from generator.reports.figures import activity_days
 
     checked = check_archive(archive, TODAY, history=False)
-    days = activity_days(Facts.of(checked.catalog))
+    days = activity_days(checked.catalog)
     wanted = {f"reports/{d:%Y-%m}.md" for d in days}
     assert min(days) < TODAY.replace(year=TODAY.year - 1)  # the demo reaches back further than twelve months
     pages = render_pages(checked, "en")

@@ -8,6 +8,7 @@ from functools import cached_property, partial
 from typing import Any
 
 from generator.core.processes import Beside
+from generator.records.catalog import Catalog
 from generator.reports import charts, figures
 from generator.reports.figures import Facts, Report, Table, activity_days, report
 from generator.reports.output import cell, words
@@ -22,6 +23,10 @@ Trend = list[tuple[Period, int, int, Any]]
 def _every_report(facts: Facts, periods: list[Period]) -> tuple[dict[Period, Report], Trend]:
     """Every period's report, and the trend the summary page draws."""
     return {period: report(facts, period) for period in [ALL, *periods]}, _trend(facts, periods)
+
+
+def _reports_of(catalog: Catalog, periods: list[Period]) -> tuple[dict[Period, Report], Trend]:
+    return _every_report(Facts.of(catalog), periods)
 
 
 def _trend(facts: Facts, periods: list[Period]) -> Trend:
@@ -40,23 +45,18 @@ def _trend(facts: Facts, periods: list[Period]) -> Trend:
 
 class ReportPages(RendererBase):
     @cached_property
-    def report_facts(self) -> Facts:
-        """What every report asks of each order, worked out once for all the report pages of every edition."""
-        return self.shared("report_facts", lambda: Facts.of(self.catalog))
-
-    @cached_property
     def report_periods(self) -> list[Period]:
         """Every year, quarter and month with something to report, newest first: a period with no activity gets
         no page. (170 pages a language for a decade at 10,000 orders; see ``bench/README.md`` for their cost.)"""
-        return self.shared("report_periods", lambda: periods_with(activity_days(self.report_facts)))
+        return self.shared("report_periods", lambda: periods_with(activity_days(self.catalog)))
 
     def start_reports(self) -> None:
         """Every period's report, worked out by a process beside this one (``Beside``) while it plans the other
-        pages and tells which the last build has: 0.9–1.6 s at 10,000 orders. The facts and the periods are worked
-        out here first, as the plan lists a page per period and the process shares what this one holds."""
+        pages and tells which the last build has: 0.9–1.6 s at 10,000 orders. The periods are read here first, as
+        the plan lists a page per period; the facts every report asks of each order are worked out there."""
         derived = self.checked.derived
         if "reports" not in derived and "reports beside" not in derived:
-            derived["reports beside"] = Beside(partial(_every_report, self.report_facts, self.report_periods))
+            derived["reports beside"] = Beside(partial(_reports_of, self.catalog, self.report_periods))
 
     @cached_property
     def _reports(self) -> tuple[dict[Period, Report], Trend]:
@@ -64,7 +64,7 @@ class ReportPages(RendererBase):
         (a report holds both languages' words), where each worker working out the periods of the pages it took, and
         the periods before them, had spent 12 s of CPU over a build's two editions at 10,000 orders."""
         beside = self.checked.derived.pop("reports beside", None)
-        return self.shared("reports", beside.result if beside is not None else partial(_every_report, self.report_facts, self.report_periods))
+        return self.shared("reports", beside.result if beside is not None else partial(_reports_of, self.catalog, self.report_periods))
 
     def settle_reports(self) -> None:
         """The reports in this process, before it forks the workers that render their pages."""
