@@ -269,3 +269,79 @@ def test_where_a_files_changed_time_is_not_the_systems_every_file_is_read(archiv
     counted_reads.clear()
     load.read_files(archive)
     assert len(counted_reads) == len(first)
+
+
+@pytest.fixture
+def counted_listings(monkeypatch) -> list[str]:
+    """The folders listed (``os.scandir``), as they are listed."""
+    listed: list[str] = []
+    real = os.scandir
+    monkeypatch.setattr(os, "scandir", lambda path=".": (listed.append(os.fspath(path)), real(path))[1])
+    return listed
+
+
+def test_a_folder_known_unchanged_is_not_listed_again_and_gives_the_same_snapshot(archive: Path, counted_listings: list[str], settled):
+    first = read_archive(archive)
+    assert len(counted_listings) > 20
+    counted_listings.clear()
+    second = read_archive(archive)
+    assert counted_listings == []
+    assert [(p, pl, d) for p, pl, _, d in second.files] == [(p, pl, d) for p, pl, _, d in first.files]
+    assert second.problems == first.problems and second.attachments == first.attachments
+
+
+def test_a_file_added_or_removed_in_a_known_folder_is_found(archive: Path, counted_listings: list[str], settled):
+    read_archive(archive)
+    dossier = archive / "records/orders/2026/ORD-2026-0001"
+    (dossier / "notes.txt").write_text("a stray file\n")
+    (dossier / "attachments" / "late.pdf").write_bytes(b"%PDF")
+    counted_listings.clear()
+    snapshot = read_archive(archive)
+    listed = sorted(path for path in counted_listings if "/records/" in path)  # the cache's own folder aside
+    assert listed == sorted([os.fspath(dossier), os.fspath(dossier / "attachments")])
+    assert ("records/orders/2026/ORD-2026-0001/notes.txt", "layout.stray-file") in rules(snapshot.problems)
+    assert snapshot.attachments["ORD-2026-0001"]["late.pdf"] is True
+    (dossier / "notes.txt").unlink()
+    assert ("records/orders/2026/ORD-2026-0001/notes.txt", "layout.stray-file") not in rules(read_archive(archive).problems)
+
+
+def test_a_record_swapped_for_a_link_with_its_folders_time_set_back_is_found(archive: Path, settled):
+    """The attack: a record replaced by a symbolic link to a file outside the archive, its folder's modified time set
+    back to what it was. The folder's changed time, which no program sets, tells the swap."""
+    dossier = archive / "records/orders/2026/ORD-2026-0003"
+    read_archive(archive)
+    before = dossier.stat()
+    time.sleep(0.05)  # past the file system's clock tick
+    target = dossier / "order.yaml"
+    outside = archive.parent / "elsewhere.yaml"
+    outside.write_bytes(target.read_bytes())
+    target.unlink()
+    target.symlink_to(outside)
+    os.utime(dossier, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert dossier.stat().st_mtime_ns == before.st_mtime_ns
+    snapshot = read_archive(archive)
+    assert ("records/orders/2026/ORD-2026-0003/order.yaml", "layout.symlink") in rules(snapshot.problems)
+    assert "records/orders/2026/ORD-2026-0003/order.yaml" not in [path for path, *_ in snapshot.files]
+
+
+def test_a_folder_changed_just_before_it_is_listed_is_listed_again_next_time(archive: Path, counted_listings: list[str]):
+    read_archive(archive)
+    listed = len(counted_listings)
+    counted_listings.clear()
+    read_archive(archive)
+    assert len(counted_listings) == listed
+
+
+def test_a_known_attachments_link_is_judged_again_where_it_leads(archive: Path, settled):
+    """What a link reaches can change without its folder changing: the file it names replaced by a link out."""
+    folder = archive / "records/orders/2026/ORD-2026-0001/attachments"
+    inside = archive / "records/orders/2026/ORD-2026-0002/attachments/shared.pdf"
+    inside.parent.mkdir(exist_ok=True)
+    inside.write_bytes(b"%PDF")
+    (folder / "shared.pdf").symlink_to(inside)
+    time.sleep(0.05)
+    assert read_archive(archive).attachments["ORD-2026-0001"]["shared.pdf"] is True
+    inside.unlink()
+    inside.symlink_to(archive.parent / "secret.pdf")
+    (archive.parent / "secret.pdf").write_bytes(b"%PDF secret")
+    assert read_archive(archive).attachments["ORD-2026-0001"]["shared.pdf"] is False
