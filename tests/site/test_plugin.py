@@ -332,22 +332,31 @@ def test_the_language_menu_leads_to_the_same_page_in_the_other_language(demo_sit
 
 def test_both_editions_are_made_from_one_reading_of_the_archive(archive, monkeypatch):
     """The archive is read once a build, not once an edition (the same files, read again, were 2.2 s at 10,000
-    orders), and so are the reports' facts worked out (3.5 s); a later build does both again."""
-    reads, facts = [], []
+    orders), and so are the reports' facts worked out (3.5 s), in the process beside the plan (counted in a file);
+    a later build does both again."""
+    reads = []
     read, of = plugin_module.read_archive, Facts.of
+    counted = archive.parent / "facts-worked-out"
+    counted.write_text("")  # an x for each time
+
+    def worked_out(catalog):
+        with open(counted, "a") as handle:
+            handle.write("x")
+        return of(catalog)
+
     monkeypatch.setattr(plugin_module, "read_archive", lambda root: reads.append(root) or read(root))
-    monkeypatch.setattr(Facts, "of", lambda catalog: facts.append(catalog) or of(catalog))
+    monkeypatch.setattr(Facts, "of", worked_out)
     root = with_site(archive, "zh-Hant", "en")
-    assert build(root).languages == ("zh-Hant", "en") and len(reads) == len(facts) == 1
+    assert build(root).languages == ("zh-Hant", "en") and len(reads) == len(counted.read_text()) == 1
     edit(root, f"{dossier('ORD-2026-0003')}/order.yaml", lambda order: order["intake"].update(project_name="再讀一次 Read again"))
     build(root)
-    assert len(reads) == len(facts) == 2 and "再讀一次" in (root / "site/dossiers/ORD-2026-0003.html").read_text(encoding="utf-8")
+    assert len(reads) == len(counted.read_text()) == 2 and "再讀一次" in (root / "site/dossiers/ORD-2026-0003.html").read_text(encoding="utf-8")
     build(root)  # nothing changed: each edition comes from the page cache; the second knows it by the first's reading
-    assert len(reads) == 3 and len(facts) == 2
+    assert len(reads) == 3 and len(counted.read_text()) == 2
     assert "Read again" in (root / "site/en/dossiers/ORD-2026-0003.html").read_text(encoding="utf-8")
     (cachefile.folder(root) / "site-en.marshal").unlink()  # the second edition's page cache lost
     build(root)  # the first edition comes from its cache; the second reads the archive and makes its pages
-    assert len(reads) == 5 and len(facts) == 3
+    assert len(reads) == 5 and len(counted.read_text()) == 3
     assert "Read again" in (root / "site/en/dossiers/ORD-2026-0003.html").read_text(encoding="utf-8")
 
 
