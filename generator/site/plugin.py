@@ -68,7 +68,7 @@ from generator.records.calendar import archive_today
 from generator.records.layout import dossier_folder
 from generator.records.load import read_archive
 from generator.rules.attachments import is_published
-from generator.site import compiled, reuse, sitecache, slots
+from generator.site import compiled, reuse, sitecache, slots, spare
 from generator.site.i18n import LANGUAGES, label, translate
 from generator.site.pagefile import QUIET, Finished, Kept, PageFile, StoredPages
 from generator.site.pagestream import Delivered, PageStream
@@ -215,7 +215,7 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
             self.key = sitecache.inputs_key(self.root, self.language, today, read[0], conversion)
         # The attachments go into the site from here on, while the archive is checked and the pages are planned: begun
         # after the plan, a merge's build at 10,000 orders waited a second for the last of 38,165 links after its pages.
-        self.publishing = Publishing()
+        self.publishing = Publishing(recycled=bool(self.shared.get("recycled")))
         if self.edition is None:  # one copy, the first edition's
             self._publish_attachments(config, read[1])
         self.publishing.send()
@@ -480,12 +480,19 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
         self.files, self.env, self.mkdocs_config = files, env, config  # for ``Edition``: one page made again later
         env.bytecode_cache = compiled.SHARED  # the theme compiled by the first edition serves the second
         _share_navigation(env, config, self.nav)
+        site = os.path.normpath(config.site_dir)
+        recycled = self.publishing is not None and self.publishing.recycled
+        if recycled:  # the site before last's search bundle: this one is joined anew beside it
+            spare.remove_folder(os.path.join(site, "pagefind"))
         if self.search is not None:
             self.search.send_rest()  # here: a kept page's text is read from the page file, open until the pages are written
             self.writer = ThreadPoolExecutor(1, thread_name_prefix=f"{APART}pagefind-bundle")
             previous = self.previous_site / "pagefind" if self.previous_site is not None else None
             self.written = self.writer.submit(self.search.write_and_end, Path(config.site_dir) / "pagefind", self.key, previous)
         self._keep_outputs(config, files)
+        if recycled:  # before MkDocs writes a file: none is written into a file of the live site, none left stale
+            apart = {os.path.join(site, "pagefind"), *(os.path.join(site, other) for other in (self.config.translations if self.edition is None else ()))}
+            spare.sweep(site, self.publishing.targets, apart)
         return env
 
     def _keep_outputs(self, config, files: Files) -> None:
@@ -906,6 +913,8 @@ class BuildResult:
     """The pages whose Markdown was rendered again, as ``language/path``: the others' inputs were the last build's."""
     skipped: int = 0
     """Of the kept pages, those MkDocs left out of its pass altogether (neither read nor written into the theme)."""
+    recycled: bool = False
+    """Built in the site before last (``spare``), not in an empty folder."""
 
 
 def build_site(root: Path, strict: bool = False, today: date | None = None, site_dir: Path | None = None, keep_editions: bool = False) -> BuildResult:
@@ -924,7 +933,8 @@ def build_site(root: Path, strict: bool = False, today: date | None = None, site
     temporary = target.with_name(f".{target.name}.building-{os.getpid()}")
     shutil.rmtree(temporary, ignore_errors=True)
     started = time.perf_counter()
-    shared: dict = {}
+    recycled = site_dir is None and spare.take(root, temporary)  # the site before last, or an empty folder
+    shared: dict = {"recycled": recycled}
     built: list[OrderArchivePlugin] = []
     try:
         with full_collections_deferred():
@@ -951,14 +961,14 @@ def build_site(root: Path, strict: bool = False, today: date | None = None, site
     old = target.with_name(f".{target.name}.old-{time.time_ns()}.{os.getpid()}")  # the last build's may not be gone yet
     replace_folder(temporary, target, old)
     fault_point("site.after-swap")
-    if old.exists():
+    if old.exists() and not (site_dir is None and spare.keep(root, old)):
         _remove_later(old)
     languages = (plugin.config.language, *plugin.config.translations)
     editions = [Edition(p, target / p.edition if p.edition else target) for p in built] if keep_editions else []
     searched = tuple(part for p in built for part in p.searched)
     rendered = tuple(path for p in built for path in p.rendered)
     skipped = sum(p.skipped for p in built)
-    return BuildResult(target, pages, problems, time.perf_counter() - started, languages, made, kept, editions, searched, rendered, skipped)
+    return BuildResult(target, pages, problems, time.perf_counter() - started, languages, made, kept, editions, searched, rendered, skipped, recycled)
 
 
 ASKED_FIRST_AT_MOST = 4

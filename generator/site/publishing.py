@@ -20,6 +20,7 @@ import marshal
 import os
 import queue
 import shutil
+import stat
 import subprocess
 import sys
 import threading
@@ -43,11 +44,15 @@ class Publishing:
     in, ``stop`` when the build fails (its folder is removed after, so nothing is written into it once gone).
     The process starts with the first batch."""
 
-    def __init__(self) -> None:
+    def __init__(self, recycled: bool = False) -> None:
         self.process: subprocess.Popen | None = None
         self.waiting: list[Job] = []
+        self.recycled = recycled  # into the site before last (``spare``): a file there is replaced unless it is the one linked
+        self.targets: set[str] = set()  # every file added (normalised): what ``spare.sweep`` leaves in a recycled folder
 
     def add(self, source: str, target: str, copy: str | None = None) -> None:
+        target = os.path.normpath(target)
+        self.targets.add(target)
         self.waiting.append((source, target, copy))
         if len(self.waiting) >= BATCH:
             self.send()
@@ -57,7 +62,7 @@ class Publishing:
         if not self.waiting:
             return
         if self.process is None:
-            command = [sys.executable, "-P", "-m", "generator.site.publishing", str(os.getpid())]
+            command = [sys.executable, "-P", "-m", "generator.site.publishing", str(os.getpid()), *(["recycled"] if self.recycled else [])]
             # A process group of its own: Ctrl-C at the terminal is the build's to handle (``stop`` ends this one).
             self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, process_group=0, cwd="/")
         batch = marshal.dumps(self.waiting)
@@ -84,15 +89,18 @@ class Publishing:
             process.communicate()
 
 
-def publish(jobs: list[Job], made: set[str]) -> None:
+def publish(jobs: list[Job], made: set[str], recycled: bool = False) -> None:
     """Each file linked from the last site's copy where that is the same file, copied otherwise. ``made``: the
     folders made so far (a dossier's attachments share one: asking the file system again for each cost a third
-    of the time)."""
+    of the time). ``recycled``: into the site before last, where a file already at the target is left only when it
+    is the very file that would be linked (most are: the pages and attachments no merge since has changed)."""
     for source, target, copy in jobs:
         folder = os.path.dirname(target)
         if folder not in made:
             os.makedirs(folder, exist_ok=True)
             made.add(folder)
+        if recycled and _in_place(source, target, copy):
+            continue
         if copy is not None:
             try:
                 if copy == source or _same(source, copy):
@@ -101,6 +109,30 @@ def publish(jobs: list[Job], made: set[str]) -> None:
             except OSError:
                 pass  # no copy, or none to link: copied below
         shutil.copy2(source, target)  # keeps the time, for the next build's check
+
+
+def _in_place(source: str, target: str, copy: str | None) -> bool:
+    """Whether ``target`` is already the file a job would link (the same device and inode as ``copy``, which is the
+    same file as ``source``); anything else there (another file, a link, a folder) is removed first."""
+    try:
+        there = os.lstat(target)
+    except FileNotFoundError:
+        return False
+    if stat.S_ISREG(there.st_mode) and copy is not None:
+        try:
+            if (copy == source or _same(source, copy)) and _identity(os.lstat(copy)) == _identity(there):
+                return True
+        except OSError:
+            pass
+    if stat.S_ISDIR(there.st_mode):
+        shutil.rmtree(target)
+    else:
+        os.unlink(target)
+    return False
+
+
+def _identity(status: os.stat_result) -> tuple[int, int]:
+    return status.st_dev, status.st_ino
 
 
 def _same(source: str, copy: str) -> bool:
@@ -115,9 +147,10 @@ def main() -> None:
     batches: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
     threading.Thread(target=_read, args=(sys.stdin.buffer, batches), daemon=True).start()
     made: set[str] = set()
+    recycled = sys.argv[2:3] == ["recycled"]
     try:
         while (batch := batches.get()) is not None:
-            publish(marshal.loads(batch), made)
+            publish(marshal.loads(batch), made, recycled)
     except OSError as exc:
         sys.stderr.write(f"{exc.filename}: {exc.strerror}\n" if exc.filename else f"{exc}\n")
         sys.stderr.flush()

@@ -18,7 +18,7 @@ from mkdocs.exceptions import MkDocsException
 from sitebuild import TODAY, built_demo, copy_built, plugin_option
 
 from generator.core import cachefile, paths
-from generator.site import plugin, reuse, sitecache
+from generator.site import plugin, reuse, sitecache, spare
 from generator.site.plugin import build_site
 from generator.site.render import pages as render_pages
 from generator.site.render.pages import GROUP_TITLES
@@ -29,7 +29,12 @@ WHEN = "2026-11-19T10:00:00+08:00"
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory) -> Path:
-    return built_demo(tmp_path_factory.mktemp("reuse"))
+    """The demo built twice: the site before last is kept (``spare``), so each test's build recycles it, and a
+    build from nothing says whether that left anything stale or missing."""
+    root = built_demo(tmp_path_factory.mktemp("reuse"))
+    build_site(root, today=TODAY)
+    assert spare.folder(root).is_dir()
+    return root
 
 
 @pytest.fixture
@@ -47,11 +52,16 @@ def site_files(site: Path) -> dict[str, bytes]:
     return files
 
 
+def site_folders(site: Path) -> list[str]:
+    return sorted(str(p.relative_to(site)) for p in site.rglob("*") if p.is_dir())
+
+
 def from_nothing(root: Path, tmp_path: Path) -> dict[str, bytes]:
     """The same commit, cloned and built with no cache and no earlier site."""
     clone = tmp_path / "clone"
     git(tmp_path, "clone", "-q", str(root), str(clone))
     build_site(clone, today=TODAY)
+    assert site_folders(clone / "site") == site_folders(root / "site"), "the same folders, none left empty or stale"
     return site_files(clone / "site")
 
 
@@ -61,7 +71,9 @@ def merged(root: Path, branch: str, who: str, approvers: list[str], change) -> N
 
 
 def assert_same_as_from_nothing(root: Path, tmp_path: Path, before: dict[str, bytes], changed: set[str]):
+    recycling = spare.folder(root).is_dir()
     result = build_site(root, today=TODAY)
+    assert result.recycled == recycling
     incremental = site_files(root / "site")
     scratch = from_nothing(root, tmp_path)
     assert sorted(incremental) == sorted(scratch)

@@ -1,0 +1,102 @@
+"""The site before last recycled as a build's folder: nothing of it is published unless it is the very file the
+build links, nothing is written into a file the live site shares, nothing stale is left."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+from editing import dossier, edit
+from sitebuild import TODAY, build, with_site
+
+from generator.site import spare
+from generator.site.plugin import build_site
+from generator.site.publishing import Publishing, publish
+
+
+def _tree(site: Path) -> dict[str, tuple[str, int]]:
+    """Every file and folder of a site: a file by its bytes' digest and its inode, a folder by ("folder", 0)."""
+    tree = {}
+    for path in sorted(site.rglob("*")):
+        rel = str(path.relative_to(site))
+        tree[rel] = ("folder", 0) if path.is_dir() and not path.is_symlink() else (hashlib.sha1(path.read_bytes()).hexdigest(), path.lstat().st_ino)
+    return tree
+
+
+def test_sweep_deletes_what_is_not_published_and_the_folders_left_empty(tmp_path):
+    top = tmp_path / "site"
+    for rel in ("a/keep.html", "a/stale.html", "b/c/stale.html", "pagefind/x", "zh/page.html", "d/e/waiting/.gone"):
+        (top / rel).parent.mkdir(parents=True, exist_ok=True)
+        (top / rel).write_text(rel)
+    (tmp_path / "outside").mkdir()
+    (tmp_path / "outside" / "secret").write_text("not the site's")
+    (top / "linked").symlink_to(tmp_path / "outside", target_is_directory=True)
+    published = {os.path.normpath(top / "a/keep.html"), os.path.normpath(top / "d/e/waiting/new.html")}
+    deleted = spare.sweep(os.path.normpath(top), published, {os.path.normpath(top / "pagefind"), os.path.normpath(top / "zh")})
+    assert deleted == 4  # a/stale.html, b/c/stale.html, d/e/waiting/.gone, the link
+    left = sorted(str(p.relative_to(top)) for p in top.rglob("*"))
+    assert left == ["a", "a/keep.html", "d", "d/e", "d/e/waiting", "pagefind", "pagefind/x", "zh", "zh/page.html"]
+    assert (tmp_path / "outside" / "secret").read_text() == "not the site's", "a link is deleted, never followed"
+
+
+def test_a_recycled_target_is_kept_only_where_it_is_the_very_file_linked(tmp_path):
+    last, new = tmp_path / "last", tmp_path / "new"
+    for folder in (last, new):
+        folder.mkdir()
+    for name in ("same.html", "other.html", "link.html", "folder.html"):
+        (last / name).write_text(f"the last site's {name}")
+    os.link(last / "same.html", new / "same.html")
+    (new / "other.html").write_text("a stale page of the site before last")
+    (new / "link.html").symlink_to(tmp_path / "elsewhere")
+    (new / "folder.html").mkdir()
+    (new / "folder.html" / "x").write_text("x")
+    inode = (new / "same.html").stat().st_ino
+    jobs = [(str(last / n), str(new / n), str(last / n)) for n in ("same.html", "other.html", "link.html", "folder.html")]
+    publish(jobs, set(), recycled=True)
+    for name in ("same.html", "other.html", "link.html", "folder.html"):
+        assert (new / name).read_text() == f"the last site's {name}" and (new / name).stat().st_ino == (last / name).stat().st_ino
+    assert (new / "same.html").stat().st_ino == inode
+
+
+def test_the_publishing_process_says_what_it_publishes(tmp_path):
+    files = Publishing(recycled=True)
+    files.add(str(tmp_path / "a"), str(tmp_path / "site" / "x" / ".." / "b.html"))
+    assert files.targets == {os.path.normpath(tmp_path / "site" / "b.html")}
+    files.waiting = []
+
+
+def test_a_build_in_the_site_before_last_writes_nothing_into_the_live_sites_files(archive):
+    """The hazard: most files of the spare are hard links to the live site's (the pages no build since changed),
+    and writing a page opens its file for writing. Every page the build makes again must be a new file: the live
+    site, swapped out by the build, is the spare again byte for byte as it was served."""
+    root = with_site(archive)
+    build(root)
+    build(root)  # the site before last is now the spare
+    assert spare.folder(root).is_dir()
+    edit(root, f"{dossier('ORD-2026-0003')}/order.yaml", lambda order: order["intake"].update(project_name="三讀 Third reading"))
+    live = _tree(root / "site")
+    shared = set(_tree(spare.folder(root))) & set(live)
+    assert len(shared) > 100
+    result = build_site(root, today=TODAY)
+    assert result.recycled and result.made
+    assert _tree(spare.folder(root)) == live, "the site that was live is untouched, swapped out whole"
+    assert "三讀 Third reading" in (root / "site/dossiers/ORD-2026-0003.html").read_text(encoding="utf-8")
+
+
+def test_a_stale_or_planted_file_in_the_spare_is_never_published(archive):
+    root = with_site(archive)
+    build(root)
+    build(root)
+    planted = spare.folder(root)
+    kept_page = next(p for p in sorted(planted.glob("dossiers/*.html")) if "ORD-2026-0001" in p.name)
+    kept_page.unlink()
+    kept_page.write_text("<p>not what any build made</p>", encoding="utf-8")
+    (planted / "orders" / "planted.html").write_text("<script>alert(1)</script>", encoding="utf-8")
+    (planted / "attachments" / "ORD-2099-0001").mkdir(parents=True)
+    (planted / "attachments" / "ORD-2099-0001" / "x.pdf").write_bytes(b"%PDF planted")
+    result = build_site(root, today=TODAY)
+    assert result.recycled
+    site = root / "site"
+    assert not (site / "orders" / "planted.html").exists() and not (site / "attachments" / "ORD-2099-0001").exists()
+    assert "not what any build made" not in (site / kept_page.relative_to(planted)).read_text(encoding="utf-8")
