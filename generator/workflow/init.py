@@ -59,10 +59,13 @@ jobs:
       # main-line workflow saves them, and GitHub gives a branch's caches to that branch alone (and the default
       # branch's to every branch), so nothing a pull request's workflow saves is ever restored here. A stale or
       # missing cache costs time, never a byte: every reused page is checked against what it was made from.
+      # The site before last (.git/order-archive-site) is the next build's folder: its files are mostly the
+      # very files of site/, which the cache's archive keeps as links, so few are linked again.
       - uses: actions/cache@v4
         with:
           path: |
             .git/order-archive
+            .git/order-archive-site
             site
           key: orders-site-${{{{ github.sha }}}}
           restore-keys: orders-site-
@@ -97,6 +100,8 @@ pages:
   # The last build's caches and site: a merged merge request rebuilds only the pages it changed. Keep
   # "Use separate caches for protected branches" on (GitLab's default): the main line is protected, so no
   # merge request's pipeline can write the cache it restores. A stale or missing cache costs time, never a byte.
+  # The site before last (.git/order-archive-site) is left out: GitLab's cache archive would copy its files, most
+  # of them links to site/'s, and a copy is replaced by a link again anyway.
   cache:
     key: orders-site-$CI_DEFAULT_BRANCH
     paths:

@@ -105,7 +105,7 @@ def test_only_the_main_line_keeps_the_build_caches(tmp_path):
     root = _init(tmp_path)
     site = yaml.safe_load((root / ".github/workflows/orders-site.yml").read_text(encoding="utf-8"))["jobs"]["site"]["steps"]
     [cache] = [s for s in site if s.get("uses", "").startswith("actions/cache@")]
-    assert cache["with"]["path"].split() == [".git/order-archive", "site"]
+    assert cache["with"]["path"].split() == [".git/order-archive", ".git/order-archive-site", "site"]
     assert cache["with"]["key"] == "orders-site-${{ github.sha }}" and cache["with"]["restore-keys"] == "orders-site-"
     order = [s.get("uses", s.get("run", "")) for s in site]
     assert order.index(cache["uses"]) < next(i for i, s in enumerate(order) if s.startswith("orders build"))
