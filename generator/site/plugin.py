@@ -1069,7 +1069,9 @@ def _build_edition(
     logging.getLogger("mkdocs").addHandler(heard)
     _NotDirty.logger.addFilter(not_dirty := _NotDirty())
     try:
-        build(config, dirty=True)  # into an empty folder: "dirty" only lets the plugin say which pages MkDocs may skip
+        # Into an empty folder, or the site before last swept before MkDocs writes (``spare``): "dirty" only lets the
+        # plugin say which pages MkDocs may skip.
+        build(config, dirty=True)
     except BaseException as exc:  # an error or an interrupt: nothing keeps writing into the folder deleted here
         plugin.abort()
         shutil.rmtree(temporary, ignore_errors=True)
@@ -1084,8 +1086,8 @@ def _build_edition(
 
 class _NotDirty(logging.Filter):
     """MkDocs warns that a dirty build may leave stale pages and links: true of its own check, by file times, not
-    of this one, which builds into an empty folder and skips a page only when its file is this build's byte for
-    byte. The warning would fail every ``--strict`` build."""
+    of this one, which builds into an empty folder (or one swept of every file it does not publish: ``spare``) and
+    skips a page only when its file is this build's byte for byte. The warning would fail every ``--strict`` build."""
 
     logger = logging.getLogger("mkdocs.commands.build")
 
