@@ -68,7 +68,10 @@ def keep(root: Path, old: Path) -> bool:
 def sweep(top: str, published: set[str], apart: set[str]) -> int:
     """Every file under ``top`` that is not among ``published`` (normalised paths) deleted, and every folder left
     empty that holds no published file; the folders in ``apart`` (another edition's, a folder emptied already)
-    left alone. Links are never followed: a link is a file here. Returns the files deleted."""
+    left alone. Links are never followed: a link is a file here. Returns the files deleted. A ``top`` the spare has
+    not (an edition added since) has nothing to sweep."""
+    if not os.path.isdir(top) or os.path.islink(top):
+        return 0
     holding = {os.path.dirname(path) for path in published}
     ancestors = set()
     for path in holding:

@@ -100,3 +100,19 @@ def test_a_stale_or_planted_file_in_the_spare_is_never_published(archive):
     site = root / "site"
     assert not (site / "orders" / "planted.html").exists() and not (site / "attachments" / "ORD-2099-0001").exists()
     assert "not what any build made" not in (site / kept_page.relative_to(planted)).read_text(encoding="utf-8")
+
+
+def test_an_edition_added_or_dropped_since_the_site_before_last(archive):
+    """The spare of a site in one language has no folder for a translation added since: nothing there to sweep; a
+    translation dropped leaves a folder the first edition sweeps away."""
+    root = with_site(archive)
+    build(root)
+    build(root)
+    with_site(root, "zh-Hant", "en")
+    result = build_site(root, today=TODAY)
+    assert result.recycled and result.languages == ("zh-Hant", "en")
+    assert (root / "site/en/dossiers/ORD-2026-0003.html").is_file()
+    build_site(root, today=TODAY)
+    with_site(root)  # the translation dropped: the spare's folder of it is stale
+    result = build_site(root, today=TODAY)
+    assert result.recycled and result.languages == ("zh-Hant",) and not (root / "site/en").exists()
