@@ -309,7 +309,7 @@ made = {"pages": 0, "facts": 0.0, "render": 0.0, "convert": 0.0}
 for language in ("zh-Hant", "en"):
     t0 = time.perf_counter()
     renderer = Renderer(checked, language)
-    renderer.report_facts
+    renderer.settle_reports()  # each order's facts and every period's figures, here (a build works them out beside)
     t1 = time.perf_counter()
     plan = renderer.report_plan()
     pages = [render() for _, render in plan]
@@ -474,7 +474,7 @@ def bench_site(orders: int, repeat: int) -> None:
         made = fresh(REPORTS, str(root))
         print(
             f"  reports: {made['pages']} pages in both languages (all time, each year, quarter and month with activity): "
-            f"facts {made['facts']:.1f} s, rendered {made['render']:.1f} s, converted {made['convert']:.1f} s — "
+            f"facts and figures {made['facts']:.1f} s, rendered {made['render']:.1f} s, converted {made['convert']:.1f} s — "
             f"{made['seconds']:.1f} s of one core, {made['seconds'] / (cold2 or cold):.1%} of the cold build of "
             f"{'both editions' if cold2 else 'one'} (target ≤ 5 %)",
             flush=True,
@@ -526,7 +526,7 @@ def bench_reports(orders: int, repeat: int) -> None:
     print(
         f"reports: {orders:,} orders, cold build of both editions with the report pages {with_s:.1f} s, without {without_s:.1f} s "
         f"({with_s / without_s - 1:+.1%}); {made['pages']} report pages made and converted in {made['seconds']:.1f} s of one core "
-        f"(facts {made['facts']:.1f} s, rendered {made['render']:.1f} s, converted {made['convert']:.1f} s): "
+        f"(facts and figures {made['facts']:.1f} s, rendered {made['render']:.1f} s, converted {made['convert']:.1f} s): "
         f"{made['seconds'] / with_s:.1%} of the cold build (target ≤ 5 %)",
         flush=True,
     )
