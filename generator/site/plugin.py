@@ -215,7 +215,9 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
             self.key = sitecache.inputs_key(self.root, self.language, today, read[0], conversion)
         # The attachments go into the site from here on, while the archive is checked and the pages are planned: begun
         # after the plan, a merge's build at 10,000 orders waited a second for the last of 38,165 links after its pages.
-        self.publishing = Publishing(recycled=bool(self.shared.get("recycled")))
+        recycled = bool(self.shared.get("recycled"))
+        attachments = os.path.join(os.path.normpath(config.site_dir), "attachments") if recycled and self.edition is None else None
+        self.publishing = Publishing(recycled, attachments)  # the attachments' folder its own to sweep: no page is written there
         if self.edition is None:  # one copy, the first edition's
             self._publish_attachments(config, read[1])
         self.publishing.send()
@@ -492,6 +494,8 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
         self._keep_outputs(config, files)
         if recycled:  # before MkDocs writes a file: none is written into a file of the live site, none left stale
             apart = {os.path.join(site, "pagefind"), *(os.path.join(site, other) for other in (self.config.translations if self.edition is None else ()))}
+            if self.publishing.apart:
+                apart.add(self.publishing.apart)
             spare.sweep(site, self.publishing.targets, apart)
         return env
 

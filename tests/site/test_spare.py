@@ -116,3 +116,19 @@ def test_an_edition_added_or_dropped_since_the_site_before_last(archive):
     with_site(root)  # the translation dropped: the spare's folder of it is stale
     result = build_site(root, today=TODAY)
     assert result.recycled and result.languages == ("zh-Hant",) and not (root / "site/en").exists()
+
+
+def test_the_spares_attachments_go_when_the_build_publishes_none(archive):
+    """With no attachment to publish, and no page kept (the last site gone), no process is started to put files in:
+    the build sweeps the attachments' folder itself."""
+    import shutil
+
+    root = with_site(archive)
+    build(root)
+    build(root)
+    assert any((spare.folder(root) / "attachments").rglob("*.*"))
+    for folder in (root / "records").rglob("attachments"):
+        shutil.rmtree(folder)
+    shutil.rmtree(root / "site")
+    result = build_site(root, today=TODAY)
+    assert result.recycled and not any((root / "site").rglob("attachments/*/*"))
