@@ -220,6 +220,7 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
         self.publishing = Publishing(recycled, attachments)  # the attachments' folder its own to sweep: no page is written there
         if self.edition is None:  # one copy, the first edition's
             self._publish_attachments(config, read[1])
+        self.publishing.apart_done()
         self.publishing.send()
         cached = earlier if earlier is not None and earlier.key == self.key else None
         self.earlier_outputs = earlier.reuse.get("outputs") if earlier is not None else None
