@@ -102,7 +102,6 @@ class Folders:
         if KNOWS_CHANGES:
             stored = cachefile.read(self.cache, _FOLDERS_VERSION, "")
             self.earlier = stored if type(stored) is dict else {}
-        self.now: dict[str, tuple[tuple[int, int, int, int], Listing]] = {}  # to keep: the settled ones
         self.listed: dict[str, tuple[tuple[int, int, int, int], Listing]] = {}  # this time's, each folder listed once
         self.settled = time.time_ns() - SETTLED_NS
 
@@ -113,21 +112,17 @@ class Folders:
         stat = os.lstat(path)
         times = (stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino, stat.st_dev)
         known = self.listed.get(rel) or self.earlier.get(rel)
-        if known is not None and type(known) is tuple and len(known) == 2 and known[0] == times and type(known[1]) is list:
-            self.listed[rel] = known
-            if times[0] < self.settled and times[1] < self.settled:
-                self.now[rel] = known
-            return known[1]
-        with os.scandir(path) as scan:
-            listing = sorted((entry.name, _kind(entry)) for entry in scan)
-        self.listed[rel] = (times, listing)
-        if times[0] < self.settled and times[1] < self.settled:
-            self.now[rel] = (times, listing)
-        return listing
+        if not (known is not None and type(known) is tuple and len(known) == 2 and known[0] == times and type(known[1]) is list):
+            with os.scandir(path) as scan:
+                known = (times, sorted((entry.name, _kind(entry)) for entry in scan))
+        self.listed[rel] = known
+        return known[1]
 
     def save(self) -> None:
-        if KNOWS_CHANGES and self.now != self.earlier:
-            cachefile.write(self.cache, _FOLDERS_VERSION, "", self.now)
+        """The listings whose folders' times were settled when looked at: the others are listed again next time."""
+        now = {rel: known for rel, known in self.listed.items() if known[0][0] < self.settled and known[0][1] < self.settled}
+        if KNOWS_CHANGES and now != self.earlier:
+            cachefile.write(self.cache, _FOLDERS_VERSION, "", now)
 
 
 def _kind(entry: os.DirEntry) -> int:
@@ -405,7 +400,7 @@ def scan_attachments(root: Path, folders: Folders | None = None) -> dict[str, di
     out: dict[str, dict[str, bool]] = {}
     for year in _subfolders(listings, f"{RECORDS_DIR}/orders"):
         for dossier in _subfolders(listings, year):
-            if dict(listings.entries(dossier)).get("attachments") == FOLDER:
+            if ("attachments", FOLDER) in listings.entries(dossier):
                 out[dossier.rsplit("/", 1)[-1]] = _attachment_files(listings, f"{dossier}/attachments", base)
     if folders is None:
         listings.save()

@@ -58,7 +58,7 @@ from mkdocs.structure.toc import TableOfContents, get_toc
 from mkdocs.utils.meta import get_data
 
 from generator.core import cachefile
-from generator.core.files import fault_point, leftovers, replace_folder
+from generator.core.files import fault_point, leftovers, remove, replace_folder
 from generator.core.memory import full_collections_deferred
 from generator.core.printable import printable
 from generator.core.problems import Severity
@@ -486,7 +486,7 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
         site = os.path.normpath(config.site_dir)
         recycled = self.publishing is not None and self.publishing.recycled
         if recycled:  # the site before last's search bundle: this one is joined anew beside it
-            spare.remove_folder(os.path.join(site, "pagefind"))
+            remove(Path(site, "pagefind"))
         if self.search is not None:
             self.search.send_rest()  # here: a kept page's text is read from the page file, open until the pages are written
             self.writer = ThreadPoolExecutor(1, thread_name_prefix=f"{APART}pagefind-bundle")

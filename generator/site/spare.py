@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 from pathlib import Path
 
 from generator.core.paths import local_folder
@@ -98,11 +97,3 @@ def sweep(top: str, published: set[str], apart: set[str]) -> int:
                     os.unlink(path)
                     deleted += 1
     return deleted
-
-
-def remove_folder(path: str) -> None:
-    """A folder of the spare that nothing of the build may find (the search bundle, written anew by its join)."""
-    if os.path.isdir(path) and not os.path.islink(path):
-        shutil.rmtree(path)
-    elif os.path.lexists(path):
-        os.unlink(path)
