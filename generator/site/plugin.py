@@ -130,6 +130,7 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
         self.writer: ThreadPoolExecutor | None = None
         self.written: Future[int] | None = None
         self.reused_bundle: Path | None = None
+        self.recycled_bundle = False  # whether the edition's folder is the site before last (``spare``)
         self.searched: tuple[str, ...] = ()
         """The search index's parts Pagefind made for this build, as ``language/part`` (the others were kept)."""
         self.earlier: StoredPages | None = None
@@ -485,13 +486,14 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
         _share_navigation(env, config, self.nav)
         site = os.path.normpath(config.site_dir)
         recycled = self.publishing is not None and self.publishing.recycled
-        if recycled:  # the site before last's search bundle: this one is joined anew beside it
+        if recycled and self.search is None and self.reused_bundle is None:  # the site before last's search bundle: no use
             remove(Path(site, "pagefind"))
+        self.recycled_bundle = recycled
         if self.search is not None:
             self.search.send_rest()  # here: a kept page's text is read from the page file, open until the pages are written
             self.writer = ThreadPoolExecutor(1, thread_name_prefix=f"{APART}pagefind-bundle")
             previous = self.previous_site / "pagefind" if self.previous_site is not None else None
-            self.written = self.writer.submit(self.search.write_and_end, Path(config.site_dir) / "pagefind", self.key, previous)
+            self.written = self.writer.submit(self.search.write_and_end, Path(config.site_dir) / "pagefind", self.key, previous, recycled)
         self._keep_outputs(config, files)
         if recycled:  # before MkDocs writes a file: none is written into a file of the live site, none left stale
             apart = {os.path.join(site, "pagefind"), *(os.path.join(site, other) for other in (self.config.translations if self.edition is None else ()))}
@@ -559,7 +561,9 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
             self.searched = tuple(f"{self.language}/{part}" for part in self.search.indexed)
         self._stop_search()
         if self.reused_bundle is not None:
-            shutil.copytree(self.reused_bundle, self.bundle, copy_function=_link_or_copy)
+            from generator.site import searchmerge  # here: its packers and CBOR cost every build 34 ms to import
+
+            searchmerge.relink(self.reused_bundle, self.bundle, self.recycled_bundle)
             self.reused_bundle = None
 
     def on_build_error(self, error) -> None:

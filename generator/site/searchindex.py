@@ -556,13 +556,14 @@ class PartedIndex:
             self.fitting[name] = (key, signature, time.time_ns())
         return fits
 
-    def write_and_end(self, bundle: Path, key: str, previous: Path | None = None) -> int:
+    def write_and_end(self, bundle: Path, key: str, previous: Path | None = None, recycled: bool = False) -> int:
         """Index the parts still waiting, then join every part into ``bundle`` and seal it for ``key``; the number
-        of pages in it. ``previous``: the last build's joined bundle, whose files are linked where they are this one's."""
+        of pages in it. ``previous``: the last build's joined bundle, whose files are linked where they are this one's;
+        ``recycled``: ``bundle`` may hold the site before last's, made into this one (``searchmerge._Recycled``)."""
         try:
             self.send_rest()
             folders = [self.parts[name].result() for name in sorted(self.parts)]
-            count = self._merge(folders, bundle, previous)
+            count = self._merge(folders, bundle, previous, recycled)
             sitecache.seal_bundle(bundle, key, [*folders, *([previous] if previous is not None else [])])
             cachefile.write(self.store / CHECKED, _CHECKED_VERSION, "", {name: self.fitting[name] for name in self.parts if name in self.fitting})
             gone = [p for p in self.store.iterdir() if not p.name.startswith(".") and p.name not in self.parts]  # a year no page has now
@@ -578,13 +579,14 @@ class PartedIndex:
         """Where each part's join keeps what it read of the part for the next (``searchmerge._Kept``)."""
         return self.store / ".decoded"
 
-    def _merge(self, folders: list[Path], bundle: Path, previous: Path | None = None) -> int:
+    def _merge(self, folders: list[Path], bundle: Path, previous: Path | None = None, recycled: bool = False) -> int:
         """In a process of its own: joining is CPU work that would hold this process's lock from MkDocs. In a
         process group of its own too: Ctrl-C at the terminal is the command's to handle (it stops this one).
         ``-P`` and a folder of its own: ``python -m`` puts the working folder first on the module path, and a
         build runs in the archive, where anyone can commit a ``generator/`` folder."""
         paths = [os.path.abspath(p) for p in (bundle, *folders)]
         last = ["--previous", os.path.abspath(previous)] if previous is not None and previous.is_dir() else []
+        last += ["--recycled"] if recycled else []
         command = [sys.executable, "-P", "-m", "generator.site.searchmerge", *last, "--decoded", os.path.abspath(self._decoded), *paths]
         with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, process_group=0, cwd=self.temporary.name) as merging:
             self.running = merging

@@ -30,6 +30,7 @@ and the next join makes again only the word-index chunks whose words changed (``
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import hashlib
 import heapq
@@ -88,12 +89,8 @@ def read(path: Path) -> Any:
     return cbor2.loads(unpack(path))
 
 
-def write(path: Path, data: bytes, previous: Path | None = None) -> None:
-    """CBOR (``cbor2.dumps``: definite lengths, smallest integers, as Pagefind's decoder reads) as Pagefind stores it;
-    linked from ``previous`` (the last joined bundle's file of the same name) when that file is this one."""
-    if previous is not None and _same(previous, data):
-        _link(previous, path)
-        return
+def write(path: Path, data: bytes) -> None:
+    """CBOR (``cbor2.dumps``: definite lengths, smallest integers, as Pagefind's decoder reads) as Pagefind stores it."""
     path.write_bytes(_packed(SIGNATURE + data))
 
 
@@ -254,21 +251,112 @@ class _Names:
 
 @dataclass(frozen=True)
 class _Bundle:
-    """The bundle being written, and the last joined bundle, whose files it links where they are the same."""
+    """The bundle being written, and the last joined bundle, whose files it links where they are the same;
+    ``recycled``: the files found in the folder before (the site before last's bundle), kept where linked."""
 
     folder: Path
     previous: Path | None = None
+    recycled: _Recycled | None = None
+
+    @classmethod
+    def begun(cls, out: Path, previous: Path | None, recycled: bool) -> _Bundle:
+        """A bundle to write at ``out``, a new folder, or with ``recycled`` the folder there if there is one."""
+        if recycled and (out.is_symlink() or (out.exists() and not out.is_dir())):  # a planted file or link: never followed
+            out.unlink()
+        bundle = cls(out, previous, _Recycled(out) if recycled and out.is_dir() else None)
+        if bundle.recycled is None:
+            out.mkdir(parents=True)
+        return bundle
 
     def write(self, relative: str, data: bytes) -> None:
-        """A data file at ``relative`` (``write``: linked from the last bundle's file there if it is this one)."""
-        write(self.folder / relative, data, None if self.previous is None else self.previous / relative)
+        """``data`` at ``relative`` (``write``); linked from the last bundle's file there if that file is this one."""
+        path = self.folder / relative
+        previous = None if self.previous is None else self.previous / relative
+        if previous is not None and _same(previous, data):
+            self.link(previous, path)
+            return
+        self.fresh(path)
+        write(path, data)
+
+    def link(self, source: Path, target: Path) -> None:
+        if self.recycled is None or not self.recycled.keeps(source, target):
+            _link(source, target)
+
+    def fresh(self, target: Path) -> None:
+        """Nothing at ``target``: a file is written there as a new file."""
+        if self.recycled is not None:
+            self.recycled.clear(target)
+
+    def mkdir(self, relative: str) -> Path:
+        path = self.folder / relative
+        self.fresh(path)
+        path.mkdir(parents=True, exist_ok=self.recycled is not None)
+        return path
 
 
-def merge(folders: list[Path], out: Path, previous: Path | None = None, decoded: Path | None = None) -> int:
+class _Recycled:
+    """A bundle folder of the site before last (``spare``) made into this join's bundle, instead of deleting its
+    ten thousand files and linking as many again: at 10,000 orders a merge keeps every fragment but those of the
+    edited order's part, and every word-index chunk it does not write again.
+
+    Nothing in it is trusted as content. A file is kept only where it is the very file (device and inode) this
+    join links there; any other file this join puts at its name is written or linked as a new file after the
+    one found there is deleted (it may be a file of the live site: written into, it would change that site in
+    place); whatever the join does not put there is deleted at the end (``finish``). Links are never followed:
+    a link in the folder is a file, never kept."""
+
+    def __init__(self, folder: Path) -> None:
+        self.device = os.stat(folder, follow_symlinks=False).st_dev
+        self.files: dict[str, int] = {}  # path → inode
+        self.folders: list[str] = []
+        stack = [os.fspath(folder)]
+        while stack:
+            current = stack.pop()
+            self.folders.append(current)
+            with os.scandir(current) as entries:
+                for entry in entries:
+                    if entry.is_dir(follow_symlinks=False):
+                        stack.append(entry.path)
+                    else:
+                        self.files[entry.path] = entry.inode()  # a link's own: never a file's it links
+
+    def keeps(self, source: Path, target: Path) -> bool:
+        """Whether ``target`` is ``source`` already (it stays); else nothing is at ``target`` any more."""
+        inode = self.files.pop(os.fspath(target), None)
+        if inode is None:
+            return False
+        about = os.stat(source)  # as ``os.link`` follows it
+        if (about.st_ino, about.st_dev) == (inode, self.device):
+            return True
+        os.unlink(target)
+        return False
+
+    def forget(self, folder: Path) -> None:
+        """Nothing found under ``folder`` is there any more (a patch given up: ``_Chunker.discard``)."""
+        prefix = os.path.join(folder, "")
+        self.files = {path: inode for path, inode in self.files.items() if not path.startswith(prefix)}
+
+    def clear(self, target: Path) -> None:
+        if self.files.pop(os.fspath(target), None) is not None:
+            os.unlink(target)
+
+    def finish(self) -> None:
+        """Delete every file found that the join did not keep, then every folder found that is left empty."""
+        for path in self.files:
+            with contextlib.suppress(FileNotFoundError):  # under a folder the join cleared (``_Chunker.discard``)
+                os.unlink(path)
+        self.files = {}
+        for folder in reversed(self.folders):  # a folder after every folder found in it
+            with contextlib.suppress(OSError):  # not empty: the join's
+                os.rmdir(folder)
+
+
+def merge(folders: list[Path], out: Path, previous: Path | None = None, decoded: Path | None = None, recycled: bool = False) -> int:
     """Join the bundles in ``folders`` (each one language, the same) into a new bundle ``out``; its page count.
     ``previous``: the last joined bundle, whose data files are linked where they are this bundle's (``write``).
     ``decoded``: a folder where what this join reads of each part is kept for the next (``_Kept``), by the part's
-    folder name (one name, one part)."""
+    folder name (one name, one part). ``recycled``: ``out`` may be a folder of the site before last, made into
+    this bundle (``_Recycled``); else it must not exist."""
     parts = [Part.open(folder, decoded) for folder in folders]
     if not parts:
         raise BundleMergeError("no part to join")
@@ -280,11 +368,10 @@ def merge(folders: list[Path], out: Path, previous: Path | None = None, decoded:
         part.offset, offset = offset, offset + len(part.pages)
     fields = sorted({field for part in parts for field in part.meta[5]})
     renumber = [None if part.meta[5] == fields else {i: fields.index(f) for i, f in enumerate(part.meta[5])} for part in parts]
-    out.mkdir(parents=True)
-    (out / "index").mkdir()
-    _copy_scripts(parts[0].folder, out)
-    bundle = _Bundle(out, previous)
-    pages = _fragments(parts, out)
+    bundle = _Bundle.begun(out, previous, recycled)
+    bundle.mkdir("index")
+    _copy_scripts(parts[0].folder, bundle)
+    pages = _fragments(parts, bundle)
     last = searchpatch.Join.last(decoded, previous, language) if decoded is not None and previous is not None else None
     with ThreadPoolExecutor(2) as packers:  # compressing lets go of the interpreter's lock: the joining goes on
         chunker = _Chunker(bundle, _Names(language), packers)
@@ -299,7 +386,10 @@ def merge(folders: list[Path], out: Path, previous: Path | None = None, decoded:
     bundle.write(f"pagefind.{meta_name}.pf_meta", meta)
     entry = dict(parts[0].entry)
     entry["languages"] = {language: {**parts[0].entry["languages"][language], "hash": meta_name, "page_count": len(pages)}}
+    bundle.fresh(out / "pagefind-entry.json")
     (out / "pagefind-entry.json").write_text(json.dumps(entry, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+    if bundle.recycled is not None:
+        bundle.recycled.finish()
     for part in parts:
         if part.kept is not None:
             part.kept.save()
@@ -308,31 +398,58 @@ def merge(folders: list[Path], out: Path, previous: Path | None = None, decoded:
     return len(pages)
 
 
-def _copy_scripts(first: Path, out: Path) -> None:
+def relink(source: Path, out: Path, recycled: bool = False) -> None:
+    """The bundle ``source`` at ``out``, every file linked (copied where it cannot be): the last build's bundle,
+    when its pages are this build's. ``recycled``: as ``merge``'s; the site before last's bundle, most of whose
+    files are the last one's, was 11,000 files deleted and linked again an edition at 10,000 orders."""
+    bundle = _Bundle.begun(out, None, recycled)
+    stack = [""]
+    while stack:
+        relative = stack.pop()
+        with os.scandir(source / relative) as entries:
+            for entry in entries:
+                name = f"{relative}{entry.name}"
+                if entry.is_dir(follow_symlinks=False):
+                    bundle.mkdir(name)
+                    stack.append(f"{name}/")
+                else:
+                    bundle.link(Path(entry.path), out / name)
+    if bundle.recycled is not None:
+        bundle.recycled.finish()
+
+
+def _copy_scripts(first: Path, out: _Bundle) -> None:
     """Pagefind's scripts, styles and WebAssembly: the same in every part."""
     for path in first.iterdir():
         if path.is_file() and not path.name.endswith(".pf_meta") and path.name != "pagefind-entry.json" and not path.name.startswith("."):
-            _link(path, out / path.name)
+            out.link(path, out.folder / path.name)
 
 
-def _fragments(parts: list[Part], out: Path) -> list:
-    """Every page's fragment, linked as ``fragment/<set>/<page number>``: ``<set>`` is the start of the SHA-1 of every
-    page's fragment in order, so a name always means one content, as a name by the fragment's own SHA-1 does, and
-    browsers and hosts that keep Pagefind's files for long cannot show an old page's excerpt for a new one.
+def _fragments(parts: list[Part], out: _Bundle) -> list:
+    """Every page's fragment, linked as ``fragment/<set>/<number>``: ``<set>`` is the start of the SHA-1 of its
+    part's name and of every fragment of the part in order, ``<number>`` the page's in its part. A name always
+    means one content, as a name by the fragment's own SHA-1 does, so browsers and hosts that keep Pagefind's
+    files for long cannot show an old page's excerpt for a new one; and a part's fragments keep their names
+    until one of them changes, so a join into the site before last's bundle (``_Recycled``) finds every other
+    part's folder in place (a set for the whole bundle changed with every edit: 10,324 files linked again a join).
 
     Every query downloads the metadata, which names every page's fragment: Pagefind's names (its language and the
     start of the fragment's SHA-1, which packs to about five bytes a page) were 50 of its 78 KB at 10,000 orders;
-    counted names share the rest of the set's name and pack to about two (48 KB)."""
-    listed = [(part, *page, digest) for part in parts for page, digest in zip(part.pages, part.fragment_digests(), strict=True)]
-    every = hashlib.sha1(f"{len(listed)}\n".encode())
-    for *_, digest in listed:
-        every.update(bytes.fromhex(digest))
-    folder = every.hexdigest()[:10]
-    (out / "fragment" / folder).mkdir(parents=True)
-    pages = []
-    for number, (part, fragment, word_count, _digest) in enumerate(listed):
-        _link(part.folder / "fragment" / f"{fragment}.pf_fragment", out / "fragment" / folder / f"{number}.pf_fragment")
-        pages.append([f"{folder}/{number}", word_count])
+    counted names share the rest of the set's name and pack to about two."""
+    pages, sets = [], set()
+    for part in parts:
+        digests = part.fragment_digests()
+        every = hashlib.sha1(f"{part.folder.name}\n{len(digests)}\n".encode())
+        for digest in digests:
+            every.update(bytes.fromhex(digest))
+        folder = every.hexdigest()[:10]
+        if folder in sets:
+            raise BundleMergeError(f"two parts' fragments are named {folder}")
+        sets.add(folder)
+        target = out.mkdir(f"fragment/{folder}")
+        for number, ((fragment, word_count), _digest) in enumerate(zip(part.pages, digests, strict=True)):
+            out.link(part.folder / "fragment" / f"{fragment}.pf_fragment", target / f"{number}.pf_fragment")
+            pages.append([f"{folder}/{number}", word_count])
     return pages
 
 
@@ -414,7 +531,7 @@ class _Chunker:
         """A chunk of the last join, its file ``source`` (checked by the caller), where no chunk is begun."""
         assert not self.entries
         name = self.names.name(chunk.digest)
-        _link(source, self.out.folder / "index" / f"{name}.pf_index")
+        self.out.link(source, self.out.folder / "index" / f"{name}.pf_index")
         self.chunks.append(chunk._replace(name=name))
 
     def discard(self) -> None:
@@ -423,6 +540,8 @@ class _Chunker:
             done.exception()  # waited for; what failed is written anew
         shutil.rmtree(self.out.folder / "index", ignore_errors=True)
         (self.out.folder / "index").mkdir()
+        if self.out.recycled is not None:
+            self.out.recycled.forget(self.out.folder / "index")
         self.names = _Names(self.names.language)
         self.chunks, self.written = [], []
         self.words, self.entries, self.size = [], [], 0
@@ -624,7 +743,7 @@ def _filters(parts: list[Part], out: _Bundle, names: _Names) -> list:
             filter_name, filter_values = read(part.folder / "filter" / f"{name}.pf_filter")
             for value, pages in filter_values:
                 values.setdefault(filter_name, {}).setdefault(value, []).extend(part.offset + p for p in pages)
-    (out.folder / "filter").mkdir()
+    out.mkdir("filter")
     listed = []
     for filter_name in sorted(values):
         value = [filter_name, [[value, pages] for value, pages in sorted(values[filter_name].items())]]
@@ -641,6 +760,9 @@ def _link(source: Path, target: Path) -> None:
 
 if __name__ == "__main__":  # ``searchindex.PartedIndex`` runs the joining so, in a process of its own
     arguments, options = sys.argv[1:], {}
-    while arguments[:1] in (["--previous"], ["--decoded"]):
-        options[arguments[0][2:]], arguments = Path(arguments[1]), arguments[2:]
+    while arguments[:1] in (["--previous"], ["--decoded"], ["--recycled"]):
+        if arguments[0] == "--recycled":
+            options["recycled"], arguments = True, arguments[1:]
+        else:
+            options[arguments[0][2:]], arguments = Path(arguments[1]), arguments[2:]
     print(merge([Path(folder) for folder in arguments[1:]], Path(arguments[0]), **options))

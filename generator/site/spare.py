@@ -13,9 +13,11 @@ What makes this safe is that nothing of the spare is trusted as content:
 
 - a file the build publishes (``publishing``) is left only where it is
   the very file (device and inode) the build would link, else replaced;
+  the search bundle's join does the same with the bundle it finds
+  (``searchmerge._Recycled``) and deletes whatever it does not put there;
 - before MkDocs writes anything into an edition's folder (its ``on_env``),
   ``sweep`` deletes every file the build does not publish there, so every
-  page, asset and search file is written as a new file: never into a file
+  page and asset is written as a new file: never into a file
   the live site shares (an open for writing would change the live site in
   place), never beside a stale one;
 - a build that fails deletes its folder, spare or not.

@@ -106,21 +106,25 @@ def _meta(folder) -> tuple[int, list]:
 def test_fragments_are_named_by_number_and_a_name_never_means_other_content(site, tmp_path):
     """Every query downloads the metadata, which names every page's fragment: counted names pack smaller than
     Pagefind's own (the start of each fragment's SHA-1). A name still means one content for good, as Pagefind's do
-    (hosts keep its files for long): the numbers sit in a folder named by every fragment of the bundle."""
+    (hosts keep its files for long): the numbers sit in a folder named by the part and every fragment of it, so a
+    page edited renames its own part's fragments and no other."""
     _, parts, whole = site
     merge(parts, tmp_path / "a")
     merge(parts, tmp_path / "b")
     (size, pages), (whole_size, _) = _meta(tmp_path / "a"), _meta(whole)
-    assert [name.split("/")[1] for name, _ in pages] == [str(n) for n in range(88)]
+    counts = [40, 5, 40, 3]  # 2024, 2025, 2026, the other pages
+    assert [name.split("/")[1] for name, _ in pages] == [str(n) for count in counts for n in range(count)]
+    assert len({name.split("/")[0] for name, _ in pages}) == 4
     assert size < whole_size
     assert _files(tmp_path / "a") == _files(tmp_path / "b")  # the same pages, the same names
     years = {year: [page(year, n) for n in range(1, 41 if year != 2025 else 6)] for year in (2024, 2025, 2026)}
     years[2025][2] = (years[2025][2][0], years[2025][2][1].replace("交付與驗收", "交付"))  # one page edited
-    edited = bundle(years[2025], tmp_path / "2025")
+    edited = bundle(years[2025], tmp_path / parts[1].name)
     merge([parts[0], edited, *parts[2:]], tmp_path / "c")
     before, after = _files(tmp_path / "a"), _files(tmp_path / "c")
     fragments = [name for name in after if name.startswith("fragment/")]
     assert len(fragments) == 88 and not [name for name in fragments if name in before and before[name] != after[name]]
+    assert len([name for name in fragments if name not in before]) == 5  # the edited part's
     assert answers(tmp_path / "c") != answers(tmp_path / "a")
 
 
@@ -195,6 +199,110 @@ def test_a_join_links_the_last_bundles_files_that_are_its_own_and_writes_the_res
     merge(parts, tmp_path / "third", previous=tmp_path / "first")
     assert _files(tmp_path / "third") == alone and len(packed) == 3
     assert all((tmp_path / "third" / "index" / c.name).stat().st_ino != c.stat().st_ino for c in chunks[:3])
+
+
+def _identities(folder) -> dict[str, tuple[int, int]]:
+    return {p.relative_to(folder).as_posix(): (p.lstat().st_dev, p.lstat().st_ino) for p in folder.rglob("*") if not p.is_dir()}
+
+
+def test_a_join_into_the_site_before_lasts_bundle_keeps_only_the_very_files_it_links(site, tmp_path, monkeypatch):
+    """A merge's build makes its site in the site before last (``spare``): its search bundle becomes this join's.
+    The bundle is the one a join into nothing makes, name for name and byte for byte; the files kept are those
+    that are already the very files it links (every fragment of a part unchanged, every chunk of the last join's);
+    nothing else found there is published, and nothing found there is written into: a file it shares with the
+    live site's bundle keeps its bytes."""
+    _, parts, _ = site
+    monkeypatch.setattr(searchmerge, "CHUNK_SIZE", 400)
+    years = {year: [page(year, n) for n in range(1, 41 if year != 2025 else 6)] for year in (2024, 2025, 2026)}
+    years[2025][2] = (years[2025][2][0], years[2025][2][1].replace("交付與驗收", "交付"))
+    edited = [parts[0], bundle(years[2025], tmp_path / "edited" / parts[1].name), *parts[2:]]
+    merge(parts, tmp_path / "before")  # the site before last's bundle
+    merge(edited, tmp_path / "last", previous=tmp_path / "before")  # the live site's
+    merge(parts, tmp_path / "fresh")
+    expected, live = _files(tmp_path / "fresh"), _files(tmp_path / "last")
+
+    spare = tmp_path / "spare"
+    (tmp_path / "before").rename(spare)
+    shared = _identities(spare)
+    planted = {
+        "index/en_planted.pf_index": b"not the join's",
+        "fragment/0123456789/0.pf_fragment": b"an excerpt of nothing",
+        "stray.js": b"alert(1)",
+    }
+    for name, data in planted.items():
+        (spare / name).parent.mkdir(parents=True, exist_ok=True)
+        (spare / name).write_bytes(data)
+    entry = spare / "pagefind-entry.json"
+    entry.unlink()
+    os.link(tmp_path / "last" / "pagefind-entry.json", entry)  # a file of the live site's, at a name the join writes
+    fragment = next(p for p in sorted((spare / "fragment").rglob("*.pf_fragment")) if p.relative_to(spare).as_posix() in expected)
+    fragment.unlink()
+    fragment.symlink_to(tmp_path / "outside")  # a link where the join links a fragment: never followed, never kept
+    (tmp_path / "outside").write_bytes(b"outside")
+    for name in [n for n in expected if n.startswith("index/")][:1] + [n for n in expected if n.startswith("fragment/")][-1:]:
+        (spare / name).unlink()
+        (spare / name).write_bytes(b"other content at a name the join links")
+
+    merge(parts, spare, previous=tmp_path / "last", recycled=True)
+    assert _files(spare) == expected
+    assert _files(tmp_path / "last") == live and (tmp_path / "outside").read_bytes() == b"outside"
+    now = _identities(spare)
+    kept = [name for name in now if shared.get(name) == now[name]]
+    assert len(kept) > len(now) * 0.8  # the fragments and chunks of the join before last, where still its own
+    assert not fragment.is_symlink() and not entry.samefile(tmp_path / "last" / "pagefind-entry.json")
+
+
+def test_a_recycled_bundle_that_is_not_a_folder_is_never_followed(site, tmp_path):
+    _, parts, _ = site
+    merge(parts, tmp_path / "fresh")
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "spare").symlink_to(tmp_path / "elsewhere")
+    merge(parts, tmp_path / "spare", recycled=True)
+    assert not (tmp_path / "spare").is_symlink() and not list((tmp_path / "elsewhere").iterdir())
+    assert _files(tmp_path / "spare") == _files(tmp_path / "fresh")
+    merge(parts, tmp_path / "nothing", recycled=True)  # no spare at all
+    assert _files(tmp_path / "nothing") == _files(tmp_path / "fresh")
+
+
+def test_a_patch_given_up_in_the_site_before_lasts_bundle_joins_every_part_there(site, tmp_path, monkeypatch):
+    """A join that patches the last join's word index and gives up (``searchpatch``) deletes what it wrote and
+    joins every part: in the site before last's bundle as in a new folder."""
+    _, parts, _ = site
+    monkeypatch.setattr(searchmerge, "CHUNK_SIZE", 400)
+    years = {year: [page(year, n) for n in range(1, 41 if year != 2025 else 6)] for year in (2024, 2025, 2026)}
+    years[2025][2] = (years[2025][2][0], years[2025][2][1].replace("交付與驗收", "交付"))
+    edited = [parts[0], bundle(years[2025], tmp_path / "edited" / parts[1].name), *parts[2:]]
+    decoded = tmp_path / "decoded"
+    merge(edited, tmp_path / "before", decoded=decoded)
+    merge(parts, tmp_path / "last", previous=tmp_path / "before", decoded=decoded)
+    merge(edited, tmp_path / "fresh")
+    [meta] = (tmp_path / "last").glob("pagefind.*.pf_meta")
+    last_chunk = tmp_path / "last" / "index" / f"{searchmerge.read(meta)[2][-1][2]}.pf_index"
+    data = last_chunk.read_bytes()
+    last_chunk.unlink()
+    last_chunk.write_bytes(data[:-8] + bytes(8))  # not as the last join recorded it: the patch gives up on reaching it
+    real, patched = searchmerge.searchpatch.patch, []
+    monkeypatch.setattr(searchmerge.searchpatch, "patch", lambda *a: patched.append(real(*a)) or patched[-1])
+    merge(edited, tmp_path / "before", previous=tmp_path / "last", decoded=decoded, recycled=True)
+    assert patched == [False] and _files(tmp_path / "before") == _files(tmp_path / "fresh")
+
+
+def test_the_last_bundle_relinked_into_the_site_before_lasts_is_the_last_bundle(site, tmp_path):
+    """A build whose pages are the last build's publishes the last bundle again: into the site before last's
+    bundle, its files kept where they are the last one's, everything else found there deleted."""
+    _, parts, _ = site
+    merge(parts[1:], tmp_path / "before")
+    merge(parts, tmp_path / "last", previous=tmp_path / "before")
+    (tmp_path / "before" / "stray.pf_meta").write_bytes(b"stale")
+    (tmp_path / "before" / "fragment" / "x").mkdir()
+    searchmerge.relink(tmp_path / "last", tmp_path / "before", recycled=True)
+    assert _files(tmp_path / "before") == _files(tmp_path / "last")
+    assert _identities(tmp_path / "before") == _identities(tmp_path / "last")
+    assert sorted(p for p in (tmp_path / "before").rglob("*") if p.is_dir()) == sorted(
+        tmp_path / "before" / p.relative_to(tmp_path / "last") for p in (tmp_path / "last").rglob("*") if p.is_dir()
+    )
+    searchmerge.relink(tmp_path / "last", tmp_path / "new")
+    assert _identities(tmp_path / "new") == _identities(tmp_path / "last")
 
 
 def _reads(monkeypatch) -> list[str]:
