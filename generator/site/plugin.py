@@ -32,9 +32,11 @@ everything succeeded, so a failed build never leaves a half-written site.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -45,6 +47,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from urllib.parse import urljoin, urlsplit
 
 from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader
 from mkdocs.commands.build import get_context
@@ -623,6 +626,26 @@ def _share_navigation(env, config, nav) -> None:
     env.globals.update(oa_shared_key=key, oa_shared=shared, oa_share=share)
 
 
+_PLAIN_PAGE = re.compile(r"(?:[A-Za-z0-9_~-][A-Za-z0-9_.~-]*/)*(?!README\.md$)[A-Za-z0-9_~-][A-Za-z0-9_.~-]*\.md")
+"""A page path MkDocs keeps as it is (no empty, ``.``, ``..`` or hidden part), whose URL needs no quoting and whose
+name is no ``README`` (MkDocs makes that ``index.html``): ``_GeneratedPage._plain``."""
+
+
+_PLAIN_URL = re.compile(r"(?:[A-Za-z0-9_~-][A-Za-z0-9_.~-]*/)*[A-Za-z0-9_~-][A-Za-z0-9_.~-]*")
+
+
+@functools.cache
+def _canonical_start(base: str) -> tuple[str, str] | None:
+    """What MkDocs' canonical URL (``urljoin`` of the site URL and the page's) and its path put before a plain page
+    URL: ``urljoin`` keeps the site URL's folder, its dots resolved, and drops its query and fragment, so the start
+    is the same for every such URL. None where it is not (each page is then joined as MkDocs does)."""
+    probe = urljoin(base if base.endswith("/") else base + "/", "p.html")
+    if not probe.endswith("/p.html"):
+        return None
+    start = probe[: -len("p.html")]
+    return start, urlsplit(start).path
+
+
 def _inclusion(path: str) -> InclusionLevel:
     return InclusionLevel.INCLUDED if path in IN_NAV else InclusionLevel.NOT_IN_NAV
 
@@ -658,10 +681,26 @@ class _GeneratedPage(File):
 
     @classmethod
     def of(cls, config, path: str, deliver: Callable[..., Delivered], html: Callable[[str], str], skip: Callable[[_GeneratedPage], bool]) -> _GeneratedPage:
-        file = cls.generated(config, path, content="", inclusion=_inclusion(path))
+        file = cls._plain(config, path) or cls.generated(config, path, content="", inclusion=_inclusion(path))
         file._content = None
         file.deliver, file.html, file.skip = deliver, html, skip
         _ConvertedPage(None, file, config)
+        return file
+
+    @classmethod
+    def _plain(cls, config, path: str) -> _GeneratedPage | None:
+        """The file ``File.generated`` makes of a plain path (the program's pages' own), its paths and URL worked out
+        as MkDocs does (``src_path``, ``_get_dest_path``, ``_get_url``, ``abs_dest_path``) without asking them of
+        ``pathlib`` and ``urllib`` for each: they were 0.2 s an edition of every build at 10,000 orders. None for
+        any other path, or with directory URLs."""
+        if config.use_directory_urls or not _PLAIN_PAGE.fullmatch(path):
+            return None
+        file = cls.__new__(cls)
+        file.src_uri, file.src_dir, file.dest_dir, file.use_directory_urls = path, None, config.site_dir, False
+        file.inclusion, file.generated_by = _inclusion(path), config.plugins._current_plugin or "<unknown>"
+        file.abs_src_path = None
+        file.dest_uri = file.url = dest = path[:-3] + ".html"  # quoted as it is: nothing in it is quoted
+        file.abs_dest_path = os.path.normpath(f"{config.site_dir}/{dest}")
         return file
 
     def is_modified(self) -> bool:
@@ -710,6 +749,16 @@ class _ConvertedPage(Page):
     _anchors: set[str] | None = None
     _toc_rows: list | None = None  # the conversion's table-of-contents tokens
     _toc: TableOfContents | list | None = None
+
+    def _set_canonical_url(self, base: str | None) -> None:
+        """MkDocs' own, with what its ``urljoin`` and ``urlsplit`` put before a plain page URL worked out once
+        (``_canonical_start``): asked of them for each page, they were 0.1 s an edition at 10,000 orders."""
+        start = _canonical_start(base) if base else None
+        url = self.url
+        if start is None or not _PLAIN_URL.fullmatch(url):
+            super()._set_canonical_url(base)
+        else:
+            self.canonical_url, self.abs_url = start[0] + url, start[1] + url
 
     @property
     def toc(self) -> TableOfContents | list:

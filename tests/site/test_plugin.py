@@ -597,3 +597,36 @@ def test_the_dossiers_of_an_edited_orders_search_part_are_asked_for_first(archiv
     assert len(part) >= 3 and len(part) < len([path for path in first if path.startswith("dossiers/")])
     assert after == nav + part + [path for path in first if path not in nav and path not in part]
     assert plugin_module._asking_order([(path, None) for path in first], {f"ORD-2017-{n:04d}" for n in range(0, 2500, 250)}) == list(range(len(first)))
+
+
+SITE_URLS = [None, "https://archive.example.com/", "https://example.com/archive", "http://example.com:8080/a/b/", "https://example.com/a%20b/"]
+SITE_URLS += ["https://example.com/archive/?v=1", "https://example.com/#x", "https://example.com/a/../b/", "https://例子.example/檔案/"]
+
+
+@pytest.mark.parametrize(("directory_urls", "site_url"), [(False, url) for url in SITE_URLS] + [(True, SITE_URLS[1])])
+def test_a_generated_page_is_the_file_mkdocs_makes_of_its_path(tmp_path, directory_urls, site_url):
+    """The program's pages skip MkDocs' path and URL work where their path is plain (``_GeneratedPage._plain``,
+    ``_ConvertedPage._set_canonical_url``): the file and the page are MkDocs' own, field for field, for plain paths
+    and for every other kind (which takes MkDocs' way), whatever the site's URL."""
+    from mkdocs.config.defaults import MkDocsConfig
+    from mkdocs.structure.files import File
+    from mkdocs.structure.pages import Page
+
+    (tmp_path / "docs").mkdir()
+    config = MkDocsConfig()
+    settings = {"site_name": "t", "docs_dir": str(tmp_path / "docs"), "site_dir": str(tmp_path / "site"), "use_directory_urls": directory_urls}
+    config.load_dict({**settings, **({"site_url": site_url} if site_url else {})})
+    assert config.validate() == ([], [])
+    config.plugins._current_plugin = "order-archive"
+    paths = ["dossiers/ORD-2021-0001.md", "index.md", "archive/index.md", "README.md", "guides/README.md", "reports/2026-11.md"]
+    paths += ["a b.md", "中文/頁.md", "a//b.md", "./a.md", "a/../b.md", ".hidden.md", "a/b.c.md", "x%20y.md", "q?.md", "READMEs.md"]
+    for path in paths:
+        ours = plugin_module._GeneratedPage.of(config, path, None, None, None)
+        theirs = File.generated(config, path, content="", inclusion=plugin_module._inclusion(path))
+        fields = ["src_uri", "src_dir", "dest_dir", "use_directory_urls", "inclusion", "generated_by", "abs_src_path"]
+        fields += ["dest_uri", "url", "abs_dest_path", "name", "edit_uri", "src_path", "dest_path"]
+        assert [getattr(ours, f) for f in fields] == [getattr(theirs, f) for f in fields], path
+        assert ours.is_documentation_page() and ours.page.file is ours
+        page = Page(None, theirs, config)
+        assert (ours.page.canonical_url, ours.page.abs_url, ours.page.url) == (page.canonical_url, page.abs_url, page.url), path
+    assert sum(bool(plugin_module._PLAIN_PAGE.fullmatch(p)) for p in paths) == 6
