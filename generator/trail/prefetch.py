@@ -7,6 +7,7 @@ import marshal
 import multiprocessing
 import os
 import queue
+import sys
 import threading
 from collections.abc import Callable
 from multiprocessing.connection import Connection
@@ -172,9 +173,11 @@ def _prefetch(
         with contextlib.suppress(Exception):
             step()
     with contextlib.suppress(OSError):
-        done.send_bytes(marshal.dumps(status))  # before the history is freed, which the caller need not wait for
+        done.send_bytes(marshal.dumps(status))
     done.close()
-    del history
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)  # now: freeing the history's millions of objects one by one took 0.5–0.9 s of a core after a merge
 
 
 JUDGED_AFTER_READING_AT_MOST = 5_000
