@@ -289,7 +289,8 @@ class _Bundle:
 
     def mkdir(self, relative: str) -> Path:
         path = self.folder / relative
-        self.fresh(path)
+        if self.recycled is not None:
+            self.recycled.clear(path, folder=False)
         path.mkdir(parents=True, exist_ok=self.recycled is not None)
         return path
 
@@ -319,16 +320,17 @@ class _Recycled:
                         stack.append(entry.path)
                     else:
                         self.files[entry.path] = entry.inode()  # a link's own: never a file's it links
+        self.found_folders = set(self.folders)
 
     def keeps(self, source: Path, target: Path) -> bool:
         """Whether ``target`` is ``source`` already (it stays); else nothing is at ``target`` any more."""
-        inode = self.files.pop(os.fspath(target), None)
-        if inode is None:
-            return False
-        about = os.stat(source)  # as ``os.link`` follows it
-        if (about.st_ino, about.st_dev) == (inode, self.device):
-            return True
-        os.unlink(target)
+        inode = self.files.get(os.fspath(target))
+        if inode is not None:
+            about = os.stat(source)  # as ``os.link`` follows it
+            if (about.st_ino, about.st_dev) == (inode, self.device):
+                del self.files[os.fspath(target)]
+                return True
+        self.clear(target)
         return False
 
     def forget(self, folder: Path) -> None:
@@ -336,9 +338,15 @@ class _Recycled:
         prefix = os.path.join(folder, "")
         self.files = {path: inode for path, inode in self.files.items() if not path.startswith(prefix)}
 
-    def clear(self, target: Path) -> None:
-        if self.files.pop(os.fspath(target), None) is not None:
-            os.unlink(target)
+    def clear(self, target: Path, folder: bool = True) -> None:
+        """Nothing found at ``target`` is there any more: a file deleted, a folder too (unless ``folder`` is False:
+        a folder is wanted there), with all it holds."""
+        path = os.fspath(target)
+        if self.files.pop(path, None) is not None:
+            os.unlink(path)
+        elif folder and path in self.found_folders:
+            shutil.rmtree(path)
+            self.forget(target)
 
     def finish(self) -> None:
         """Delete every file found that the join did not keep, then every folder found that is left empty."""

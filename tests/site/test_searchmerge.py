@@ -201,6 +201,10 @@ def test_a_join_links_the_last_bundles_files_that_are_its_own_and_writes_the_res
     assert all((tmp_path / "third" / "index" / c.name).stat().st_ino != c.stat().st_ino for c in chunks[:3])
 
 
+def _folders(folder) -> set[str]:
+    return {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_dir()}
+
+
 def _identities(folder) -> dict[str, tuple[int, int]]:
     return {p.relative_to(folder).as_posix(): (p.lstat().st_dev, p.lstat().st_ino) for p in folder.rglob("*") if not p.is_dir()}
 
@@ -242,9 +246,14 @@ def test_a_join_into_the_site_before_lasts_bundle_keeps_only_the_very_files_it_l
     for name in [n for n in expected if n.startswith("index/")][:1] + [n for n in expected if n.startswith("fragment/")][-1:]:
         (spare / name).unlink()
         (spare / name).write_bytes(b"other content at a name the join links")
+    for name in [n for n in expected if n.startswith("index/")][1:2] + [n for n in expected if n.startswith("fragment/")][-2:-1]:
+        (spare / name).unlink()
+        (spare / name).mkdir()  # a folder where the join puts a file
+        (spare / name / "planted.html").write_bytes(b"<script>alert(1)</script>")
 
     merge(parts, spare, previous=tmp_path / "last", recycled=True)
     assert _files(spare) == expected
+    assert _folders(spare) == _folders(tmp_path / "fresh")
     assert _files(tmp_path / "last") == live and (tmp_path / "outside").read_bytes() == b"outside"
     now = _identities(spare)
     kept = [name for name in now if shared.get(name) == now[name]]
@@ -298,9 +307,7 @@ def test_the_last_bundle_relinked_into_the_site_before_lasts_is_the_last_bundle(
     searchmerge.relink(tmp_path / "last", tmp_path / "before", recycled=True)
     assert _files(tmp_path / "before") == _files(tmp_path / "last")
     assert _identities(tmp_path / "before") == _identities(tmp_path / "last")
-    assert sorted(p for p in (tmp_path / "before").rglob("*") if p.is_dir()) == sorted(
-        tmp_path / "before" / p.relative_to(tmp_path / "last") for p in (tmp_path / "last").rglob("*") if p.is_dir()
-    )
+    assert _folders(tmp_path / "before") == _folders(tmp_path / "last")
     searchmerge.relink(tmp_path / "last", tmp_path / "new")
     assert _identities(tmp_path / "new") == _identities(tmp_path / "last")
 
