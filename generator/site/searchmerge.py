@@ -263,10 +263,15 @@ class _Bundle:
         """A bundle to write at ``out``, a new folder, or with ``recycled`` the folder there if there is one."""
         if recycled and (out.is_symlink() or (out.exists() and not out.is_dir())):  # a planted file or link: never followed
             out.unlink()
-        bundle = cls(out, previous, _Recycled(out) if recycled and out.is_dir() else None)
-        if bundle.recycled is None:
+        found = None
+        if recycled and out.is_dir():
+            try:
+                found = _Recycled(out)
+            except OSError:  # a folder in it that cannot be listed: what the spare saves costs this join nothing more
+                shutil.rmtree(out)
+        if found is None:
             out.mkdir(parents=True)
-        return bundle
+        return cls(out, previous, found)
 
     def write(self, relative: str, data: bytes) -> None:
         """``data`` at ``relative`` (``write``); linked from the last bundle's file there if that file is this one."""

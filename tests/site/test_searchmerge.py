@@ -296,6 +296,24 @@ def test_a_patch_given_up_in_the_site_before_lasts_bundle_joins_every_part_there
     assert patched == [False] and _files(tmp_path / "before") == _files(tmp_path / "fresh")
 
 
+def test_a_recycled_bundle_that_cannot_be_listed_is_joined_anew(site, tmp_path, monkeypatch):
+    """The spare is a cache: a folder of it that cannot be listed (left unreadable) costs the join its reuse, not the build."""
+    _, parts, _ = site
+    merge(parts, tmp_path / "fresh")
+    merge(parts[1:], tmp_path / "spare")
+    (tmp_path / "spare" / "locked").mkdir()
+    real = os.scandir
+
+    def scandir(path):
+        if not isinstance(path, int) and os.fspath(path).endswith("locked"):  # as listed by path; ``rmtree`` lists by descriptor
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real(path)
+
+    monkeypatch.setattr(searchmerge.os, "scandir", scandir)
+    merge(parts, tmp_path / "spare", recycled=True)
+    assert _files(tmp_path / "spare") == _files(tmp_path / "fresh") and _folders(tmp_path / "spare") == _folders(tmp_path / "fresh")
+
+
 def test_the_last_bundle_relinked_into_the_site_before_lasts_is_the_last_bundle(site, tmp_path):
     """A build whose pages are the last build's publishes the last bundle again: into the site before last's
     bundle, its files kept where they are the last one's, everything else found there deleted."""
