@@ -48,11 +48,17 @@ def test_the_reports_are_worked_out_beside_the_plan_and_had_before_the_workers_f
     workers fork); the pages are those of reports worked out in this process."""
     from generator.core import processes
     from generator.site.render import Renderer
+    from generator.site.render import reports as report_pages
 
-    checked = check_archive(archive, TODAY, history=False)
+    check_archive(archive, TODAY, history=False)
+    checked = check_archive(archive, TODAY, history=False)  # the rules' findings kept: as after a merge, no rule asked for the retentions
+    forked_with = []
+    real = report_pages.Beside
+    monkeypatch.setattr(report_pages, "Beside", lambda work: forked_with.append(sorted(vars(checked.catalog))) or real(work))
     renderer = Renderer(checked, "en")
     plan = renderer.plan()
     assert checked.derived["reports beside"].pid is not None  # a process is working them out
+    assert "retentions" in forked_with[0]  # worked out before the fork: that process inherits them, the archive's page asks too
     renderer.settle()
     assert "reports beside" not in checked.derived and len(checked.derived["reports"][0]) > 12
     pages = {path: render() for path, render in plan if path.startswith("reports")}
