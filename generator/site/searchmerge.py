@@ -342,6 +342,7 @@ class _Recycled:
         """Nothing found under ``folder`` is there any more (a patch given up: ``_Chunker.discard``)."""
         prefix = os.path.join(folder, "")
         self.files = {path: inode for path, inode in self.files.items() if not path.startswith(prefix)}
+        self.found_folders = {path for path in self.found_folders if not path.startswith(prefix)}
 
     def clear(self, target: Path, folder: bool = True) -> None:
         """Nothing found at ``target`` is there any more: a file deleted, a folder too (unless ``folder`` is False:
@@ -351,6 +352,7 @@ class _Recycled:
             os.unlink(path)
         elif folder and path in self.found_folders:
             shutil.rmtree(path)
+            self.found_folders.discard(path)
             self.forget(target)
 
     def finish(self) -> None:

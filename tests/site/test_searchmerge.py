@@ -290,10 +290,16 @@ def test_a_patch_given_up_in_the_site_before_lasts_bundle_joins_every_part_there
     data = last_chunk.read_bytes()
     last_chunk.unlink()
     last_chunk.write_bytes(data[:-8] + bytes(8))  # not as the last join recorded it: the patch gives up on reaching it
+    written = sorted({p.name for p in (tmp_path / "fresh" / "index").iterdir()} - {p.name for p in (tmp_path / "last" / "index").iterdir()})
+    planted = tmp_path / "before" / "index" / written[0]  # a chunk both the patch and the join after it write
+    planted.unlink()
+    planted.mkdir()
+    (planted / "planted.html").write_text("<script>alert(1)</script>")
     real, patched = searchmerge.searchpatch.patch, []
     monkeypatch.setattr(searchmerge.searchpatch, "patch", lambda *a: patched.append(real(*a)) or patched[-1])
     merge(edited, tmp_path / "before", previous=tmp_path / "last", decoded=decoded, recycled=True)
     assert patched == [False] and _files(tmp_path / "before") == _files(tmp_path / "fresh")
+    assert _folders(tmp_path / "before") == _folders(tmp_path / "fresh")
 
 
 def test_a_recycled_bundle_that_cannot_be_listed_is_joined_anew(site, tmp_path, monkeypatch):
