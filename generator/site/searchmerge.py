@@ -299,6 +299,11 @@ class _Bundle:
         path.mkdir(parents=True, exist_ok=self.recycled is not None)
         return path
 
+    def finish(self) -> None:
+        """Every file and folder found and not kept, deleted (``_Recycled.finish``): the bundle is written."""
+        if self.recycled is not None:
+            self.recycled.finish()
+
 
 class _Recycled:
     """A bundle folder of the site before last (``spare``) made into this join's bundle, instead of deleting its
@@ -314,18 +319,17 @@ class _Recycled:
     def __init__(self, folder: Path) -> None:
         self.device = os.stat(folder, follow_symlinks=False).st_dev
         self.files: dict[str, int] = {}  # path → inode
-        self.folders: list[str] = []
+        self.folders: set[str] = set()
         stack = [os.fspath(folder)]
         while stack:
             current = stack.pop()
-            self.folders.append(current)
+            self.folders.add(current)
             with os.scandir(current) as entries:
                 for entry in entries:
                     if entry.is_dir(follow_symlinks=False):
                         stack.append(entry.path)
                     else:
                         self.files[entry.path] = entry.inode()  # a link's own: never a file's it links
-        self.found_folders = set(self.folders)
 
     def keeps(self, source: Path, target: Path) -> bool:
         """Whether ``target`` is ``source`` already (it stays); else nothing is at ``target`` any more."""
@@ -342,7 +346,7 @@ class _Recycled:
         """Nothing found under ``folder`` is there any more (a patch given up: ``_Chunker.discard``)."""
         prefix = os.path.join(folder, "")
         self.files = {path: inode for path, inode in self.files.items() if not path.startswith(prefix)}
-        self.found_folders = {path for path in self.found_folders if not path.startswith(prefix)}
+        self.folders = {path for path in self.folders if not path.startswith(prefix)}
 
     def clear(self, target: Path, folder: bool = True) -> None:
         """Nothing found at ``target`` is there any more: a file deleted, a folder too (unless ``folder`` is False:
@@ -350,9 +354,9 @@ class _Recycled:
         path = os.fspath(target)
         if self.files.pop(path, None) is not None:
             os.unlink(path)
-        elif folder and path in self.found_folders:
+        elif folder and path in self.folders:
             shutil.rmtree(path)
-            self.found_folders.discard(path)
+            self.folders.discard(path)
             self.forget(target)
 
     def finish(self) -> None:
@@ -361,7 +365,7 @@ class _Recycled:
             with contextlib.suppress(FileNotFoundError):  # under a folder the join cleared (``_Chunker.discard``)
                 os.unlink(path)
         self.files = {}
-        for folder in reversed(self.folders):  # a folder after every folder found in it
+        for folder in sorted(self.folders, key=len, reverse=True):  # a folder after every folder in it (their paths are longer)
             with contextlib.suppress(OSError):  # not empty: the join's
                 os.rmdir(folder)
 
@@ -403,8 +407,7 @@ def merge(folders: list[Path], out: Path, previous: Path | None = None, decoded:
     entry["languages"] = {language: {**parts[0].entry["languages"][language], "hash": meta_name, "page_count": len(pages)}}
     bundle.fresh(out / "pagefind-entry.json")
     (out / "pagefind-entry.json").write_text(json.dumps(entry, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
-    if bundle.recycled is not None:
-        bundle.recycled.finish()
+    bundle.finish()
     for part in parts:
         if part.kept is not None:
             part.kept.save()
@@ -429,8 +432,7 @@ def relink(source: Path, out: Path, recycled: bool = False) -> None:
                     stack.append(f"{name}/")
                 else:
                     bundle.link(Path(entry.path), out / name)
-    if bundle.recycled is not None:
-        bundle.recycled.finish()
+    bundle.finish()
 
 
 def _copy_scripts(first: Path, out: _Bundle) -> None:
