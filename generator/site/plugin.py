@@ -625,12 +625,12 @@ def _share_navigation(env, config, nav) -> None:
     env.globals.update(oa_shared_key=key, oa_shared=shared, oa_share=share)
 
 
-_PLAIN_PAGE = re.compile(r"(?:[A-Za-z0-9_~-][A-Za-z0-9_.~-]*/)*(?!README\.md$)[A-Za-z0-9_~-][A-Za-z0-9_.~-]*\.md")
-"""A page path MkDocs keeps as it is (no empty, ``.``, ``..`` or hidden part), whose URL needs no quoting and whose
-name is no ``README`` (MkDocs makes that ``index.html``): ``_GeneratedPage._plain``."""
+_PLAIN_PART = r"[A-Za-z0-9_~-][A-Za-z0-9_.~-]*"
+"""A part of a path MkDocs keeps as it is (not empty, ``.``, ``..`` or hidden) and a URL needs no quoting of."""
 
-
-_PLAIN_URL = re.compile(r"(?:[A-Za-z0-9_~-][A-Za-z0-9_.~-]*/)*[A-Za-z0-9_~-][A-Za-z0-9_.~-]*")
+_PLAIN_URL = re.compile(rf"(?:{_PLAIN_PART}/)*{_PLAIN_PART}")
+_PLAIN_PAGE = re.compile(rf"(?:{_PLAIN_PART}/)*(?!README\.md$){_PLAIN_PART}\.md")
+"""A plain page path whose name is no ``README`` (MkDocs makes that ``index.html``): ``_GeneratedPage._plain``."""
 
 
 @functools.cache
