@@ -496,6 +496,8 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
             self.writer = ThreadPoolExecutor(1, thread_name_prefix=f"{APART}pagefind-bundle")
             previous = self.previous_site / "pagefind" if self.previous_site is not None else None
             self.written = self.writer.submit(self.search.write_and_end, Path(config.site_dir) / "pagefind", self.key, previous, recycled)
+            if self.edition == [None, *self.config.translations][-1]:  # the last edition's pages are all made
+                self.search.hurry()
         self._keep_outputs(config, files)
         if recycled:  # before MkDocs writes a file: none is written into a file of the live site, none left stale
             apart = {os.path.join(site, "pagefind"), *(os.path.join(site, other) for other in (self.config.translations if self.edition is None else ()))}

@@ -377,19 +377,22 @@ class _Spool:
         self.path.unlink(missing_ok=True)
 
 
-class _OnePagefind:
-    """The Pagefind that indexes a build's parts, one part at a time, the editions' parts too: a Pagefind holds
+class _Pagefinds:
+    """The Pagefinds that index a build's parts, one part each at a time, the editions' parts too: a Pagefind holds
     70–140 MB while it indexes a part, and the first edition's last parts, indexed beside the next edition's own,
-    made the peak of a cold build's memory (1,341 MB in all at 10,000 orders). It goes on from one part to the
-    next while another part waits for it, so its Chinese segmenter is loaded once (0.2 s a part of Chinese pages
-    otherwise), and stops when none does: idle, it keeps the 100-odd MB it grew to."""
+    made the peak of a cold build's memory (1,341 MB in all at 10,000 orders). So one indexes while the page
+    workers and MkDocs' pass have the cores, and a second joins it once the last edition's pages are all made
+    (``hurry``): from there Pagefind was the build's only work on one core of two, 3 s of a cold build of 1,000
+    orders (15 s), the joining after it the last second. Each goes on from one part to the next while another
+    part waits for it, so its Chinese segmenter is loaded once (0.2 s a part of Chinese pages otherwise), and
+    stops when none does: idle, it keeps the 100-odd MB it grew to."""
 
     def __init__(self) -> None:
-        self.lock = threading.Lock()  # held while a part is indexed
-        self.state = threading.Lock()  # held while what follows is looked at or changed
+        self.state = threading.Condition()  # held while what follows is looked at or changed
         self.waiting = 0  # parts sent to be indexed, or looked up in the cache, that have not started
-        self.busy = False
-        self.index: SearchIndex | None = None
+        self.busy = 0  # parts being indexed
+        self.most = 1  # Pagefinds that may index at once (``HURRIED`` once hurried, until none is busy or waited for)
+        self.idle: list[SearchIndex] = []  # started, indexing nothing
 
     def expect(self) -> None:
         """One more part will start: ``part``, or ``passed`` (its bundle is the cache's, or it is cancelled)."""
@@ -399,41 +402,66 @@ class _OnePagefind:
     def passed(self) -> None:
         with self.state:
             self.waiting -= 1
-            self._stop_if_idle()
+            self._settle()
+
+    def hurry(self) -> None:
+        """The build has nothing left to do but its search index: the parts still waiting are indexed two at a time."""
+        with self.state:
+            if self.busy or self.waiting > 0:
+                self.most = HURRIED
+                self.state.notify_all()
 
     @contextlib.contextmanager
     def part(self, owner: PartedIndex) -> Iterator[SearchIndex]:
         """A Pagefind with an index begun for one part, which ``owner.close`` can stop meanwhile."""
-        with self.lock:
+        with self.state:
+            while self.busy >= self.most:
+                self.state.wait()
+            self.waiting -= 1
+            self.busy += 1
+            index = self.idle.pop() if self.idle else None
+        try:
+            if index is None or index.closed:
+                index = SearchIndex()
+            else:
+                index.begin()
+            owner.pagefinds.add(index)
+            if owner.stopped:
+                raise SearchIndexError("stopped")
+            yield index
+        except BaseException:
+            if index is not None:
+                index.close()  # whatever it holds is not the next part's
+            raise
+        finally:
+            owner.pagefinds.discard(index)
             with self.state:
-                self.waiting -= 1
-                self.busy = True
-            try:
-                if self.index is None or self.index.closed:
-                    self.index = SearchIndex()  # only this thread sets it while busy
-                else:
-                    self.index.begin()
-                index = owner.pagefind = self.index
-                if owner.stopped:
-                    raise SearchIndexError("stopped")
-                yield index
-            except BaseException:
-                if self.index is not None:
-                    self.index.close()  # whatever it holds is not the next part's
-                raise
-            finally:
-                owner.pagefind = None
-                with self.state:
-                    self.busy = False
-                    self._stop_if_idle()
+                self.busy -= 1
+                if index is not None and not index.closed:
+                    self.idle.append(index)
+                self._settle()
+                self.state.notify_all()
 
-    def _stop_if_idle(self) -> None:
-        if self.index is not None and (self.index.closed or (not self.busy and self.waiting <= 0)):
-            self.index.close()
-            self.index = None
+    def _settle(self) -> None:
+        """Stop the idle Pagefinds no waiting part will take; calm again once no part is busy or waiting."""
+        if not self.busy and self.waiting <= 0:
+            self.most = 1
+        keep = max(0, min(self.waiting, self.most - self.busy))
+        while len(self.idle) > keep:
+            self.idle.pop().close()
+
+    @property
+    def running(self) -> int:
+        """Pagefinds started and not stopped (for the tests: none once a build is done)."""
+        with self.state:
+            return self.busy + len(self.idle)
 
 
-_PAGEFIND = _OnePagefind()
+HURRIED = 2
+"""Pagefinds indexing at once once only the search index is left to make (``_Pagefinds.hurry``): one a core."""
+
+
+_PAGEFIND = _Pagefinds()
 
 
 CHECKED = ".checked"
@@ -465,10 +493,10 @@ class PartedIndex:
         self.indexed: list[str] = []
         """The parts Pagefind indexed in this build (the others were the cache's)."""
         self.temporary = tempfile.TemporaryDirectory(prefix="order-archive-search-")
-        self.jobs = ThreadPoolExecutor(1, thread_name_prefix=f"{APART}pagefind-parts")
+        self.jobs = ThreadPoolExecutor(HURRIED, thread_name_prefix=f"{APART}pagefind-parts")
         self.checked: dict[str, tuple] = cachefile.read(store / CHECKED, _CHECKED_VERSION, "") or {}  # ``_fits``
         self.fitting: dict[str, tuple] = {}  # what ``_fits`` found in this build, for the next
-        self.pagefind: SearchIndex | None = None  # indexing one of its parts (``_OnePagefind``)
+        self.pagefinds: set[SearchIndex] = set()  # indexing its parts (``_Pagefinds``)
         self.running: subprocess.Popen | None = None  # joining them
         self.stopped = False
 
@@ -556,6 +584,11 @@ class PartedIndex:
             self.fitting[name] = (key, signature, time.time_ns())
         return fits
 
+    def hurry(self) -> None:
+        """Nothing is left to make but the search index, every part sent (``send_rest``): the parts still waiting,
+        every edition's, are indexed two at a time (``_Pagefinds.hurry``)."""
+        _PAGEFIND.hurry()
+
     def write_and_end(self, bundle: Path, key: str, previous: Path | None = None, recycled: bool = False) -> int:
         """Index the parts still waiting, then join every part into ``bundle`` and seal it for ``key``; the number
         of pages in it. ``previous``: the last build's joined bundle, whose files are linked where they are this one's;
@@ -603,8 +636,7 @@ class PartedIndex:
         for future in self.parts.values():
             if future.cancel():
                 _PAGEFIND.passed()
-        indexing = self.pagefind
-        if indexing is not None:
+        for indexing in list(self.pagefinds):
             indexing.close()
         running = self.running
         if running is not None and running.poll() is None:

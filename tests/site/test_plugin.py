@@ -30,6 +30,7 @@ from generator.demo.repository import write_repository
 from generator.records import load
 from generator.reports.figures import Facts
 from generator.site import plugin as plugin_module
+from generator.site import searchindex
 from generator.trail.published import published_head
 
 
@@ -597,6 +598,23 @@ def test_the_dossiers_of_an_edited_orders_search_part_are_asked_for_first(archiv
     assert len(part) >= 3 and len(part) < len([path for path in first if path.startswith("dossiers/")])
     assert after == nav + part + [path for path in first if path not in nav and path not in part]
     assert plugin_module._asking_order([(path, None) for path in first], {f"ORD-2017-{n:04d}" for n in range(0, 2500, 250)}) == list(range(len(first)))
+
+
+@pytest.mark.parametrize("translations", [(), ("en",)])
+def test_the_search_index_is_hurried_once_the_last_editions_pages_are_all_made(archive, monkeypatch, translations):
+    """Two Pagefinds index at once only where nothing else is left to do (``searchindex._Pagefinds.hurry``): not
+    while a next edition's pages are still to be made, as their workers have the cores (and the memory)."""
+    hurried = []
+    real = searchindex.PartedIndex.hurry
+
+    def spied(index):
+        hurried.append((index.store.name, len(index.parts)))
+        real(index)
+
+    monkeypatch.setattr(searchindex.PartedIndex, "hurry", spied)
+    languages = build(with_site(archive, "zh-Hant", *translations)).languages
+    assert [name for name, _ in hurried] == [languages[-1]] and hurried[0][1] > 0, "every part sent first"
+    assert searchindex._PAGEFIND.running == 0 and searchindex._PAGEFIND.most == 1
 
 
 SITE_URLS = [None, "https://archive.example.com/", "https://example.com/archive", "http://example.com:8080/a/b/", "https://example.com/a%20b/"]
