@@ -19,6 +19,7 @@ from sitebuild import TODAY, built_demo, copy_built, plugin_option
 
 from generator.core import cachefile, paths
 from generator.site import plugin, reuse, sitecache, spare
+from generator.site.pagefile import StoredPages
 from generator.site.plugin import build_site
 from generator.site.render import pages as render_pages
 from generator.site.render.pages import GROUP_TITLES
@@ -334,6 +335,33 @@ def test_a_fresh_clone_with_the_caches_a_ci_run_restored_keeps_every_page(built,
     result = build_site(clone, today=TODAY)
     assert (result.made, result.kept) == (0, result.pages)
     assert site_files(clone / "site") == site_files(built / "site")
+
+
+def test_what_a_build_records_of_its_html_files_is_each_file_as_it_is(archive, tmp_path):
+    """The next build keeps a page by the record of its HTML file (size, inode, time): a page this build kept is
+    recorded as the earlier site's file it linked, without looking at it again, and that is the file in its site."""
+    merged(archive, "order/rename", "chang.chiahao", ["lin.yating"], lambda r: edit(r, f"{dossier('ORD-2026-0003')}/order.yaml", _rename_project))
+    result = build_site(archive, today=TODAY)
+    assert result.kept > result.pages * 0.6
+    for language, site in (("zh-Hant", archive / "site"), ("en", archive / "site/en")):
+        outputs = StoredPages.open(archive, language, None).reuse["outputs"]
+        assert len(outputs) == result.pages // 2
+        for dest, (_key, sha, size, inode, time_ns) in outputs.items():
+            about = (site / dest).stat()
+            assert (about.st_size, about.st_ino, about.st_mtime_ns) == (size, inode, time_ns), dest
+            assert sha == reuse.digest((site / dest).read_bytes()), dest
+
+
+def test_a_kept_page_copied_where_it_could_not_be_linked_is_kept_by_its_bytes(archive, tmp_path):
+    """A site on a file system without hard links gets a copy of each kept page: another inode than the one
+    recorded. The next build compares its bytes and keeps it all the same."""
+    for page in (archive / "site/dossiers").glob("*.html"):
+        copy = page.with_name(f".{page.name}.copy")
+        shutil.copy2(page, copy)
+        copy.replace(page)
+    result = build_site(archive, today=TODAY)
+    assert (result.made, result.kept) == (0, result.pages)
+    assert site_files(archive / "site") == from_nothing(archive, tmp_path)
 
 
 def test_a_page_file_of_the_last_site_changed_since_is_written_again(archive, tmp_path):
