@@ -126,13 +126,13 @@ def parted(store, pages, bundle):
 
 
 def test_a_dossier_is_indexed_in_the_part_of_its_order_years_number_range():
-    assert [part_of(page_url(f"dossiers/ORD-2021-{n}.html")) for n in ("0001", "0124", "0125", "0999", "1000", "12345")] == [
+    assert [part_of(page_url(f"dossiers/ORD-2021-{n}.html")) for n in ("0001", "0063", "0064", "1023", "1024", "12345")] == [
         "2021-00",
         "2021-00",
         "2021-01",
-        "2021-07",
-        "2021-08",
-        "2021-98",
+        "2021-15",
+        "2021-16",
+        "2021-192",
     ]
     assert {part_of(page_url(p)) for p in ("index.html", "orders/period/2021.html", "reports/2021.html", "dossiers/index.html")} == {"pages"}
 
