@@ -412,7 +412,7 @@ def merge(folders: list[Path], out: Path, previous: Path | None = None, decoded:
         if part.kept is not None:
             part.kept.save()
     if decoded is not None:  # after the parts' words: a record names them by their keys
-        searchpatch.Join.record(decoded, out, version, meta, meta_name, parts, fields, renumber, chunker.chunks)
+        searchpatch.Join.record(decoded, out, version, meta, meta_name, parts, fields, renumber, chunker.chunks, chunker.layouts)
     return len(pages)
 
 
@@ -489,6 +489,11 @@ class Chunk(NamedTuple):
     first_weight: int
 
 
+Layout = tuple[tuple[str, ...], tuple[int, ...], tuple[int, ...]]
+"""A chunk's words in order, the length of each one's entry and its weight (``_Chunker``): where each entry is in
+the chunk, without reading it (``searchpatch``)."""
+
+
 class _Chunker:
     """The joined word index cut into chunks and written.
 
@@ -506,11 +511,12 @@ class _Chunker:
     def __init__(self, out: _Bundle, names: _Names, packers: ThreadPoolExecutor) -> None:
         self.out, self.names, self.packers = out, names, packers
         self.chunks: list[Chunk] = []
+        self.layouts: list[Layout | None] = []  # each chunk's, beside it (None: not known)
         self.written: list[Future] = []
         self.words: list[str] = []
         self.entries: list[bytes] = []
+        self.weights: list[int] = []
         self.size = 0
-        self.first_weight = 0
 
     @property
     def pending(self) -> bool:
@@ -525,10 +531,9 @@ class _Chunker:
         heavy = weight >= CHUNK_SIZE // 4
         if self.closes_before(weight):
             self.close()
-        if not self.entries:
-            self.first_weight = weight
         self.entries.append(entry)
         self.words.append(word)
+        self.weights.append(weight)
         self.size += weight
         if heavy or self.size >= CHUNK_SIZE:
             self.close()
@@ -541,15 +546,17 @@ class _Chunker:
         digest = hashlib.sha1(data).hexdigest()
         name = self.names.name(digest)
         self.written.append(self.packers.submit(self.out.write, f"index/{name}.pf_index", data))
-        self.chunks.append(Chunk(self.words[0], self.words[-1], digest, name, self.first_weight))
-        self.words, self.entries, self.size = [], [], 0
+        self.chunks.append(Chunk(self.words[0], self.words[-1], digest, name, self.weights[0]))
+        self.layouts.append((tuple(self.words), tuple(map(len, self.entries)), tuple(self.weights)))
+        self.words, self.entries, self.weights, self.size = [], [], [], 0
 
-    def link(self, chunk: Chunk, source: Path) -> None:
+    def link(self, chunk: Chunk, source: Path, layout: Layout | None = None) -> None:
         """A chunk of the last join, its file ``source`` (checked by the caller), where no chunk is begun."""
         assert not self.entries
         name = self.names.name(chunk.digest)
         self.out.link(source, self.out.folder / "index" / f"{name}.pf_index")
         self.chunks.append(chunk._replace(name=name))
+        self.layouts.append(layout)
 
     def discard(self) -> None:
         """Forget every chunk and the names given, and remove the files written (a patch given up: ``searchpatch``)."""
@@ -560,8 +567,8 @@ class _Chunker:
         if self.out.recycled is not None:
             self.out.recycled.forget(self.out.folder / "index")
         self.names = _Names(self.names.language)
-        self.chunks, self.written = [], []
-        self.words, self.entries, self.size = [], [], 0
+        self.chunks, self.layouts, self.written = [], [], []
+        self.words, self.entries, self.weights, self.size = [], [], [], 0
 
     def finish(self) -> list:
         """The chunks' metadata [[first, last, name]], once every chunk is on disk."""
@@ -685,20 +692,26 @@ def _words(data: bytes, name: str) -> Iterator[_Word]:
     _, at = _head(data, 0, 4, name)
     count, at = _head(data, at, 4, name)
     for _ in range(count):
-        start = at
-        _, at = _head(data, at, 4, name)
-        word, at = _text(data, at, name)
-        pages, at = _pages(data, at, name)
-        variants = []
-        forms, at = _head(data, at, 4, name)
-        for _ in range(forms):
-            _, at = _head(data, at, 4, name)
-            form, at = _text(data, at, name)
-            form_pages, at = _pages(data, at, name)
-            variants.append((form, form_pages))
-        yield _Word(word, pages, variants, (start, at))
+        word = word_at(data, at, name)
+        at = word.span[1]
+        yield word
     if at != len(data):
         raise BundleMergeError(f"{name}.pf_index: {len(data) - at} bytes after its last word")
+
+
+def word_at(data: bytes, start: int, name: str) -> _Word:
+    """The word entry [word, pages, [[variant, pages]…]] at ``start`` of a chunk's content."""
+    _, at = _head(data, start, 4, name)
+    word, at = _text(data, at, name)
+    pages, at = _pages(data, at, name)
+    variants = []
+    forms, at = _head(data, at, 4, name)
+    for _ in range(forms):
+        _, at = _head(data, at, 4, name)
+        form, at = _text(data, at, name)
+        form_pages, at = _pages(data, at, name)
+        variants.append((form, form_pages))
+    return _Word(word, pages, variants, (start, at))
 
 
 def _joined(word: str, entries: list[tuple[int, dict | None, _Word]]) -> bytes:

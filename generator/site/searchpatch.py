@@ -40,7 +40,7 @@ from generator.site import searchmerge as joined
 RECORD = "joined.state"
 """The record's file in the folder of what joins kept (``searchindex.PartedIndex._decoded``)."""
 
-_FORMAT = b"order-archive searchpatch 2"
+_FORMAT = b"order-archive searchpatch 3"
 
 PATCHED_AT_MOST = 8
 """A join patches while at most one part in this many changed, or one part (a template's change changes them
@@ -62,6 +62,7 @@ class Join:
     fields: list
     parts: list[tuple[str, bytes, int, int, bool]]  # folder name, key (``searchmerge.Part._key``), pages, chunks, fields numbered anew
     chunks: list[tuple[joined.Chunk, tuple[int, int, int]]]  # the chunk, its file's inode, size and time
+    layouts: list  # each chunk's ``searchmerge.Layout`` as recorded, or None (checked where it is used: ``_laid_out``)
 
     @classmethod
     def last(cls, decoded: Path, previous: Path, language: str) -> Join | None:
@@ -72,7 +73,7 @@ class Join:
             body = stored.getbuffer()[stored.tell() :]
             if header != (_FORMAT, hashlib.sha1(body).hexdigest()):
                 return None
-            version, meta_name, meta_digest, fields, parts, chunks = marshal.loads(body)
+            version, meta_name, meta_digest, fields, parts, chunks, layouts = marshal.loads(body)
             entry = json.loads((previous / "pagefind-entry.json").read_text(encoding="utf-8"))
             if entry["languages"][language]["hash"] != meta_name:
                 return None
@@ -83,13 +84,16 @@ class Join:
                 (joined.Chunk(str(first), str(last), str(digest), str(name), int(weight)), tuple(map(int, about)))
                 for first, last, digest, name, weight, about in chunks
             ]
-            return cls(previous, decoded, language, str(version), list(fields), parts, chunks)
+            if len(layouts) != len(chunks):
+                return None
+            return cls(previous, decoded, language, str(version), list(fields), parts, chunks, list(layouts))
         except (*joined.UNREADABLE, ValueError, KeyError, TypeError, joined.BundleMergeError):
             return None
 
     @staticmethod
-    def record(decoded: Path, out: Path, version: str, meta: bytes, meta_name: str, parts, fields, renumber, chunks) -> None:
-        """Record the join that wrote ``out`` (its parts read with ``decoded``: each has what was kept of it)."""
+    def record(decoded: Path, out: Path, version: str, meta: bytes, meta_name: str, parts, fields, renumber, chunks, layouts) -> None:
+        """Record the join that wrote ``out`` (its parts read with ``decoded``: each has what was kept of it), each
+        chunk with its layout (``searchmerge.Layout``)."""
         listed = []
         for chunk in chunks:
             about = os.stat(out / "index" / f"{chunk.name}.pf_index", follow_symlinks=False)
@@ -97,7 +101,7 @@ class Join:
         record = [
             (part.folder.name, part.kept.key, len(part.pages), part.kept.chunk_count, anew is not None) for part, anew in zip(parts, renumber, strict=True)
         ]
-        body = marshal.dumps((version, meta_name, hashlib.sha1(meta).hexdigest(), fields, record, listed))
+        body = marshal.dumps((version, meta_name, hashlib.sha1(meta).hexdigest(), fields, record, listed, layouts))
         decoded.mkdir(parents=True, exist_ok=True)
         write_whole(decoded / RECORD, marshal.dumps((_FORMAT, hashlib.sha1(body).hexdigest())) + body)
 
@@ -197,32 +201,69 @@ def _cut(last: Join, changes: dict[str, dict[int, _Change]], numbering: _Numberi
             if chunker.closes_before(chunk.first_weight):
                 chunker.close()
             if not chunker.pending:
-                chunker.link(chunk, last.chunk_file(chunk, about))
+                chunker.link(chunk, last.chunk_file(chunk, about), last.layouts[number])
                 continue
         data = last.chunk_data(chunk, about)
         alone = chunk.first == chunk.last and by_chunk.get(number) == [chunk.first] and data[:2] == b"\x81\x81"
         if alone and (made := _spliced(data, 2, len(data), chunk.first, chunk.first_weight, changes[chunk.first], numbering)):
             chunker.add(chunk.first, *made)
             continue
-        try:
-            words = list(joined._words(data, chunk.name))
-        except joined.BundleMergeError:
-            raise _CannotPatch(chunk.name) from None
-        for word, entry, weight in _patched(data, words, by_chunk.get(number, []), changes, numbering):
+        for word, entry, weight in _patched(data, _laid_out(data, chunk, last.layouts[number]), by_chunk.get(number, []), changes, numbering, chunk.name):
             chunker.add(word, entry, weight)
 
 
-def _patched(data: bytes, words: list[joined._Word], changed: list[str], changes, numbering: _Numbering) -> Iterator[tuple[str, bytes, int]]:
-    """A chunk's words in order, each as (word, joined entry, weight): as they were, or joined again."""
-    old = {word.word: word for word in words}
+def _laid_out(data: bytes, chunk: joined.Chunk, layout) -> dict[str, tuple[int, int, int]]:
+    """Each word of a chunk's content ``data``: where its entry starts and ends, and its weight. From the chunk's
+    layout as its join recorded it (``searchmerge.Layout``), where it fits the content, else by reading every
+    entry: an edited dossier changes a few words of each of 280-odd chunks an edition at 10,000 orders, and
+    reading all 26,000 words of those chunks to copy the others was most of a patch."""
+    try:
+        words, lengths, weights = layout
+        _, at = joined._head(data, 0, 4, chunk.name)
+        count, at = joined._head(data, at, 4, chunk.name)
+        if count == len(words) == len(lengths) == len(weights) and at + sum(lengths) == len(data):
+            found = {}
+            for word, length, weight in zip(words, lengths, weights, strict=True):
+                head = joined._encode_text(word)
+                if data[at] != 0x83 or not data.startswith(head, at + 1) or type(weight) is not int or length < 1 + len(head):
+                    break
+                found[word] = (at, at + length, weight)
+                at += length
+            else:
+                if len(found) == count:
+                    return found
+    except (TypeError, ValueError, IndexError, AttributeError, joined.BundleMergeError):
+        pass
+    return _read_out(data, chunk.name)
+
+
+def _read_out(data: bytes, name: str) -> dict[str, tuple[int, int, int]]:
+    """``_laid_out`` of every entry of a chunk read (its layout not recorded, or not this content's)."""
+    try:
+        return {word.word: (*word.span, word.pages.size) for word in joined._words(data, name)}
+    except joined.BundleMergeError:
+        raise _CannotPatch(name) from None
+
+
+def _patched(data: bytes, old: dict[str, tuple[int, int, int]], changed: list[str], changes, numbering: _Numbering, name: str) -> Iterator[tuple]:
+    """A chunk's words in order, each as (word, joined entry, weight): as they were, or joined again (only such a
+    word's entry is read, and only where it cannot be spliced)."""
     for word in sorted(old.keys() | set(changed)):
-        before = old.get(word)
+        found = old.get(word)
         if word not in changes:
-            assert before is not None
-            yield word, data[before.span[0] : before.span[1]], before.pages.size
+            assert found is not None
+            yield word, data[found[0] : found[1]], found[2]
         else:
-            made = before is not None and _spliced(data, *before.span, word, before.pages.size, changes[word], numbering)
-            if made or (made := _rejoined(word, before, {part: change.after for part, change in changes[word].items()}, numbering)):
+            made = found is not None and _spliced(data, found[0], found[1], word, found[2], changes[word], numbering)
+            if not made:
+                try:
+                    before = joined.word_at(data, found[0], name) if found is not None else None
+                except (IndexError, joined.BundleMergeError):
+                    raise _CannotPatch(name) from None
+                if before is not None and before.span[1] != found[1]:
+                    raise _CannotPatch(name)
+                made = _rejoined(word, before, {part: change.after for part, change in changes[word].items()}, numbering)
+            if made:
                 yield word, *made
 
 

@@ -7,6 +7,7 @@ import io
 import marshal
 import os
 import shutil
+import sys
 
 import pytest
 from test_searchmerge import _files, bundle, other, page
@@ -96,6 +97,48 @@ def test_a_word_moved_on_its_page_has_its_run_found_by_its_bytes_not_by_reading_
     assert sorted(walked) == ["cafe", "修", "專", "案", "訂"]  # new to the part (the characters of 專案 修訂), or with a variant (café)
 
 
+def test_the_words_a_patch_copies_are_found_by_the_chunks_layout_not_read(joins, monkeypatch):
+    """A chunk the patch makes again is mostly words it copies as they were: where each starts and ends, and its
+    weight, are recorded with the chunk. Only a word joined again from its parts' pages is read."""
+    read_out, read = [], []
+    real_out, real_at = searchpatch._read_out, searchmerge.word_at
+    monkeypatch.setattr(searchpatch, "_read_out", lambda data, name: read_out.append(name) or real_out(data, name))
+
+    def word_at(data, at, name):
+        found = real_at(data, at, name)
+        if sys._getframe(1).f_code.co_name == "_patched":  # the patch's own reading, not the changed part's words
+            read.append(found.word)
+        return found
+
+    monkeypatch.setattr(searchmerge, "word_at", word_at)
+    walked = []
+    real = searchpatch._rejoined
+    monkeypatch.setattr(searchpatch, "_rejoined", lambda word, *rest: walked.append(word) or real(word, *rest))
+    _, every = joins({"2025": {7: page(2025, 8)[1].replace("</dd>", " 專案 修訂</dd>", 1)}})
+    assert not every and read_out == []
+    assert read and set(read) <= set(walked), "read: only words not spliced"
+
+
+def test_a_layout_that_does_not_fit_its_chunk_is_read_from_the_chunk(joins, tmp_path, monkeypatch):
+    """A chunk's recorded layout is used only where it fits the chunk's content word for word; otherwise the chunk
+    is read, and the bundle is the same (``joins`` compares it with a join of every part)."""
+    joins({"2025": {3: dossier(2025, 4, "first edit")}})
+    record = tmp_path / "decoded" / searchpatch.RECORD
+    stored = io.BytesIO(record.read_bytes())
+    marshal.load(stored)
+    *rest, layouts = marshal.load(stored)
+    misfit = []
+    for words, lengths, weights in layouts:  # a byte moved from each chunk's first entry to its second
+        misfit.append((words, (lengths[0] - 1, lengths[1] + 1, *lengths[2:]) if len(lengths) > 1 else lengths, weights))
+    body = marshal.dumps((*rest, misfit))
+    record.write_bytes(marshal.dumps((searchpatch._FORMAT, hashlib.sha1(body).hexdigest())) + body)
+    read_out = []
+    real_out = searchpatch._read_out
+    monkeypatch.setattr(searchpatch, "_read_out", lambda data, name: read_out.append(name) or real_out(data, name))
+    _, every = joins({"2025": {3: dossier(2025, 4, "second edit, with more words")}})
+    assert not every and read_out
+
+
 def test_a_run_whose_bytes_occur_twice_in_the_entry_is_joined_from_every_parts_pages(joins, splices):
     """Three years each with ``twin`` once, at the same place on a page: the run of 2025 is the bytes of 2024's
     and 2026's runs too, so where it is only the pages tell."""
@@ -166,8 +209,8 @@ def test_anything_the_record_cannot_vouch_for_joins_every_part(joins, tmp_path):
     assert not every
     stored = io.BytesIO(record.read_bytes())
     marshal.load(stored)
-    version, meta_name, meta_digest, fields, parts, chunks = marshal.load(stored)
-    body = marshal.dumps((version, meta_name, meta_digest, fields, [part[:3] for part in parts], chunks))  # sealed, of the bundle, misshapen
+    version, meta_name, meta_digest, fields, parts, chunks, layouts = marshal.load(stored)
+    body = marshal.dumps((version, meta_name, meta_digest, fields, [part[:3] for part in parts], chunks, layouts))  # sealed, of the bundle, misshapen
     record.write_bytes(marshal.dumps((searchpatch._FORMAT, hashlib.sha1(body).hexdigest())) + body)
     _, every = joins({"2024": {1: dossier(2024, 2, "fifth edit")}})
     assert every
