@@ -224,25 +224,35 @@ def test_a_generator_folder_in_the_archive_is_never_run_by_the_joining(tmp_path,
     assert not (tmp_path / "ran").exists()
 
 
-def test_one_pagefind_runs_at_a_time_whichever_edition_its_part_is_of(tmp_path, monkeypatch):
-    """Each Pagefind holds 70–140 MB while it indexes a part. A build's editions each index their own parts, the
-    first edition's last ones while the next edition's pages come in: two of them at once made a cold build's peak."""
-    running, most = [0], [0]
-    started = threading.Lock()
+def counted_pagefinds(monkeypatch, before_add=lambda: None) -> tuple[list[int], list[int]]:
+    """Pagefinds counted as they start and stop, from now on: [how many run now], [the most that ran at once].
+    ``before_add``: called before each page is given to one."""
+    running, most, counting = [0], [0], threading.Lock()
 
     class Counted(SearchIndex):
         def __init__(self) -> None:
             super().__init__()
-            with started:
+            with counting:
                 running[0] += 1
                 most[0] = max(most[0], running[0])
 
+        def add(self, url: str, html: str) -> None:
+            before_add()
+            super().add(url, html)
+
         def close(self) -> None:
-            with started:
+            with counting:
                 running[0] -= not self.closed
             super().close()
 
     monkeypatch.setattr(searchindex, "SearchIndex", Counted)
+    return running, most
+
+
+def test_one_pagefind_runs_at_a_time_whichever_edition_its_part_is_of(tmp_path, monkeypatch):
+    """Each Pagefind holds 70–140 MB while it indexes a part. A build's editions each index their own parts, the
+    first edition's last ones while the next edition's pages come in: two of them at once made a cold build's peak."""
+    running, most = counted_pagefinds(monkeypatch)
     years = {"zh": [dossier(f"ORD-2025-{n:04d}", f"結算 settlement {n} " * 50) for n in range(1, 200)]}
     years["en"] = [(url, text.replace("settlement", "delivery")) for url, text in years["zh"]]
     editions = {name: PartedIndex(tmp_path / name, Counter(part_of(url) for url, _ in pages)) for name, pages in years.items()}
@@ -279,32 +289,14 @@ def test_parts_waiting_one_after_another_are_indexed_by_one_pagefind_which_stops
 def test_once_hurried_the_parts_waiting_are_indexed_two_at_a_time_into_the_same_bundle(tmp_path, monkeypatch):
     """Once the last edition's pages are made, Pagefind was a cold build's only work, on one core of two (3 of 15 s
     at 1,000 orders): hurried, the parts still waiting are indexed by two Pagefinds, and the bundle is the same."""
-    running, most, hurried = [0], [0], threading.Event()
-    counting = threading.Lock()
-
-    class Counted(SearchIndex):
-        def __init__(self) -> None:
-            super().__init__()
-            with counting:
-                running[0] += 1
-                most[0] = max(most[0], running[0])
-
-        def add(self, url: str, html: str) -> None:
-            hurried.wait(timeout=30)  # the first part is still being indexed when the build hurries
-            super().add(url, html)
-
-        def close(self) -> None:
-            with counting:
-                running[0] -= not self.closed
-            super().close()
-
+    hurried = threading.Event()
     pages = [dossier(f"ORD-{year}-{n:04d}", f"結算 {year} 年 settlement{n}") for year in (2023, 2024, 2025, 2026) for n in range(1, 6)]
     calm = PartedIndex(tmp_path / "calm", {})
     for url, text in pages:
         calm.add(url, text)
     hurried.set()
     assert calm.write_and_end(tmp_path / "one-at-a-time", "key") == len(pages)
-    monkeypatch.setattr(searchindex, "SearchIndex", Counted)
+    running, most = counted_pagefinds(monkeypatch, before_add=lambda: hurried.wait(timeout=30))  # the first part still indexed when hurried
     hurried.clear()
     index = PartedIndex(tmp_path / "store", {})
     for url, text in pages:
