@@ -307,12 +307,8 @@ def test_once_hurried_the_parts_waiting_are_indexed_two_at_a_time_into_the_same_
     assert index.write_and_end(tmp_path / "two-at-a-time", "key") == len(pages)
     assert most[0] == 2 and running[0] == 0 and searchindex._PAGEFIND.running == 0
     assert searchindex._PAGEFIND.most == 1, "calm again for the next build"
-    made = {name: _files(tmp_path / name) for name in ("one-at-a-time", "two-at-a-time")}
+    made = {name: _bundle_files(tmp_path / name) for name in ("one-at-a-time", "two-at-a-time")}
     assert made["one-at-a-time"] == made["two-at-a-time"] and len(made["one-at-a-time"]) > len(pages)  # the seal (.inputs-key) says where and when
-
-
-def _files(folder):
-    return sorted((p.relative_to(folder).as_posix(), p.read_bytes()) for p in folder.rglob("[!.]*") if p.is_file())
 
 
 def test_hurried_with_no_part_waiting_nothing_changes(tmp_path):
