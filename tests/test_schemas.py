@@ -6,10 +6,15 @@ of the field, and the clause the message carries.
 
 from __future__ import annotations
 
+import pickle
 from decimal import Decimal
 
 import pytest
 
+from generator.records.layout import place_of
+from generator.records.load import Source
+from generator.records.safeyaml import dump, parse
+from generator.records.validate import validate_source
 from schemas import MODELS, TRANSITIONS, OrderStatus
 from schemas.base import nested_model
 from schemas.lifecycle import LABELS_ZH, REGULATION_STATUS_WORDS, can_move
@@ -679,3 +684,35 @@ def test_transitions_keep_the_regulation_order():
     assert not can_move(OrderStatus.DELIVERED, OrderStatus.IN_PROGRESS)
     assert not can_move(OrderStatus.RECEIVED, OrderStatus.SETTLED)
     assert not any(can_move(OrderStatus.SETTLED, s) for s in OrderStatus if s not in (OrderStatus.SETTLED, OrderStatus.ARCHIVED))
+
+
+# --------------------------------------------------------------------------
+# Pickling (the validated records' cache, ``generator.records.validated``)
+
+
+def validated(kind):
+    path = SAMPLES[kind][0]
+    raw = dump(sample(kind)).encode()
+    entry, found = validate_source(Source(path, place_of(path.removeprefix("records/")), raw, parse(raw, path)[0]))
+    assert found == [] and entry is not None
+    return entry.model
+
+
+@pytest.mark.parametrize("kind", sorted(SAMPLES))
+def test_a_record_pickles_as_its_fields_and_which_were_written_and_comes_back_the_same(kind):
+    model = validated(kind)
+    state = model.__reduce_ex__(5)[2]
+    assert type(state) is tuple and state == (model.__dict__, model.__pydantic_fields_set__)
+    again = pickle.loads(pickle.dumps(model, protocol=5))
+    assert again == model and again.model_dump() == model.model_dump()
+    assert again.__pydantic_fields_set__ == model.__pydantic_fields_set__  # what was written, not defaulted
+    assert again.model_dump(exclude_unset=True) == model.model_dump(exclude_unset=True)
+    assert (again.__pydantic_extra__, again.__pydantic_private__) == (None, None) == (model.__pydantic_extra__, model.__pydantic_private__)
+
+
+@pytest.mark.parametrize("state", [({"a": 1}, ["a"]), ([("a", 1)], {"a"}), {"__dict__": {}}, ({},)])
+def test_a_pickled_record_of_another_shape_is_refused(state):
+    model = validated("order")
+    blank = type(model).__new__(type(model))
+    with pytest.raises((TypeError, ValueError)):
+        blank.__setstate__(state)
