@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 from pathlib import Path
 
 from editing import dossier, edit
@@ -57,6 +58,27 @@ def test_a_recycled_target_is_kept_only_where_it_is_the_very_file_linked(tmp_pat
     for name in ("same.html", "other.html", "link.html", "folder.html"):
         assert (new / name).read_text() == f"the last site's {name}" and (new / name).stat().st_ino == (last / name).stat().st_ino
     assert (new / "same.html").stat().st_ino == inode
+
+
+def test_a_recycled_attachment_is_kept_only_while_its_source_is_the_last_sites_copy(tmp_path):
+    """An attachment's job links the last site's copy where the archive's file has its size and time: in the site
+    before last, the file there is kept only where it is that copy and the copy still that file."""
+    records, last, new = tmp_path / "records", tmp_path / "last", tmp_path / "new"
+    for folder in (records, last, new):
+        folder.mkdir()
+    for name in ("same.pdf", "edited.pdf"):
+        (records / name).write_bytes(b"%PDF the archive's " + name.encode())
+        shutil.copy2(records / name, last / name)
+        os.link(last / name, new / name)
+    edited = records / "edited.pdf"
+    edited.write_bytes(b"%PDF edited since: same size!")
+    os.utime(edited, ns=(edited.stat().st_atime_ns, edited.stat().st_mtime_ns + 2_000_000_000))
+    inodes = {name: (new / name).stat().st_ino for name in ("same.pdf", "edited.pdf")}
+    publish([(str(records / n), str(new / n), str(last / n)) for n in ("same.pdf", "edited.pdf")], set(), recycled=True)
+    assert (new / "same.pdf").stat().st_ino == inodes["same.pdf"], "the very file: kept"
+    assert (new / "edited.pdf").stat().st_ino not in (inodes["edited.pdf"], edited.stat().st_ino)
+    assert (new / "edited.pdf").read_bytes() == edited.read_bytes(), "copied from the archive, never the stale copy"
+    assert (last / "edited.pdf").read_bytes() == b"%PDF the archive's edited.pdf", "nothing written into the live site's file"
 
 
 def test_the_publishing_process_says_what_it_publishes(tmp_path):
