@@ -41,7 +41,6 @@ import shutil
 import subprocess
 import sys
 import time
-from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -266,7 +265,7 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
             files.append(File.generated(config, "assets/search/pagefind.js", abs_src_path=str(ASSETS / "pagefind-on-request.js")))
         set_exclusions(files, config)  # as MkDocs does after this event: the workers convert against the final files
         self.files_table = reuse.files_table(files)  # kept with the pages: the next build's lookups hold if it has the same
-        self.search = self._search_index(cached is not None, files)
+        self.search = self._search_index(config, cached is not None, files)
         streamed = cached is None and can_fork()  # one decision: whether the workers make the pages, and so feed the search
         self._feed_search(config, files, streamed)
         if cached is None:
@@ -339,11 +338,17 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
         if searched:
             self._add_kept(path, file, searched)
             self.fed[path] = searched
-        elif made and searched is None:
+        elif searched == "":  # quiet, and kept out of the index
+            self.search.left_out(page_url(file.dest_uri))
+            self.fed[path] = searched
+        elif made:
             conversion = self.pages.conversion(path)
             meta = conversion[1] if isinstance(conversion, tuple) else None
             if isinstance(meta, dict) and meta.get("search") != "exclude":
                 self.fed[path] = self.search.add(page_url(file.dest_uri), searchable(self.pages.html(path), self.language)).hex()
+            elif isinstance(meta, dict):
+                self.search.left_out(page_url(file.dest_uri))
+                self.fed[path] = ""
 
     def _add_kept(self, path: str, file: File, searched: str) -> None:
         """An earlier build's page into the search index by its searchable digest: its text is read from the page
@@ -392,7 +397,7 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
         here = self.language
         return [{"lang": x, "name": translate("site.language", x), "root": "" if x == here else root, "current": x == here} for x, root in editions]
 
-    def _search_index(self, from_cache: bool, files: Files) -> PartedIndex | None:
+    def _search_index(self, config, from_cache: bool, files: Files) -> PartedIndex | None:
         """The search index to feed while pages are converted, unless the last build's bundle fits these pages."""
         self.reused_bundle = None
         if not self.config.search:
@@ -401,8 +406,16 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
         if from_cache and previous is not None and sitecache.bundle_fits(previous, self.key):
             self.reused_bundle = previous  # same pages as the last build: the same index
             return None
-        expected = Counter(part_of(page_url(f.dest_uri)) for f in files.documentation_pages() if isinstance(f, _GeneratedPage))
-        return PartedIndex(cachefile.folder(self.root) / "search" / self.language, expected)
+        pages = [page_url(f.dest_uri) for f in files.documentation_pages() if isinstance(f, _GeneratedPage)]
+        index = PartedIndex(cachefile.folder(self.root) / "search" / self.language, pages)
+        index.join_early(*self._bundle(config))
+        return index
+
+    def _bundle(self, config) -> tuple[Path, Path | None, bool]:
+        """Where the search index is joined, the last build's bundle, and whether the first may hold the site before
+        last's (``PartedIndex.write_and_end``)."""
+        previous = self.previous_site / "pagefind" if self.previous_site is not None else None
+        return Path(config.site_dir) / "pagefind", previous, self.publishing is not None and self.publishing.recycled
 
     def on_nav(self, nav, config, files):
         self.nav, self.mkdocs_config = nav, config
@@ -429,8 +442,11 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
         if kept is None:
             return False
         self._keep(kept, file.abs_dest_path)
-        if self.search is not None and searched and path not in self.fed:
-            self._add_kept(path, file, searched)
+        if self.search is not None and path not in self.fed:
+            if searched:
+                self._add_kept(path, file, searched)
+            else:
+                self.search.left_out(page_url(file.dest_uri))
         file.page.skipped = True
         self.skipped += 1
         self._done()
@@ -451,6 +467,8 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
                 searched = self.search.add(url, searchable(html, self.language)).hex()
             elif isinstance(self.pages, PageFile):
                 searched = page_digest(url, searchable(html, self.language).encode("utf-8", "surrogatepass")).hex()
+        elif self.search is not None:
+            self.search.left_out(url)
         if isinstance(self.pages, PageFile) and isinstance(page, _ConvertedPage) and page.quiet:
             self.pages.note_quiet(page.file.src_uri, searched)
         return html
@@ -494,8 +512,8 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
         if self.search is not None:
             self.search.send_rest()  # here: a kept page's text is read from the page file, open until the pages are written
             self.writer = ThreadPoolExecutor(1, thread_name_prefix=f"{APART}pagefind-bundle")
-            previous = self.previous_site / "pagefind" if self.previous_site is not None else None
-            self.written = self.writer.submit(self.search.write_and_end, Path(config.site_dir) / "pagefind", self.key, previous, recycled)
+            bundle, previous, _ = self._bundle(config)  # as ``join_early`` was told: the join begun then is this one
+            self.written = self.writer.submit(self.search.write_and_end, bundle, self.key, previous, recycled)
             if self.edition == [None, *self.config.translations][-1]:  # the last edition's pages are all made
                 self.search.hurry()
         self._keep_outputs(config, files)

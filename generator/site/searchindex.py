@@ -38,7 +38,8 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from functools import cache, partial
 from importlib.metadata import version
@@ -479,27 +480,32 @@ def _settled(signature: tuple, when: int) -> bool:
 
 class PartedIndex:
     """The search index made a part at a time (module docstring); ``add``, ``write_and_end``, ``close`` as
-    ``SearchIndex``. ``store`` keeps each part's bundle for the next build; ``expected`` is how many pages each
-    part will get, so a part is indexed as soon as its last page is in (the others wait for ``write_and_end``).
+    ``SearchIndex``. ``store`` keeps each part's bundle for the next build; ``pages`` are the URLs the build
+    foresees, so a part is indexed as soon as its last page is in (the others wait for ``write_and_end``), and,
+    given where to (``join_early``), the parts are joined as soon as every page foreseen is in or left out.
     Small parts leave less to index after the last page: years taken together until a part had 500 dossiers
     made the cold build of 1,000 orders slower (19.5 s against 16.6 s, medians of 3), so no part holds more than
     a year, nor more than ``PART_ORDERS`` orders (``part_of``)."""
 
-    def __init__(self, store: Path, expected: Mapping[str, int]) -> None:
+    def __init__(self, store: Path, pages: Iterable[str]) -> None:
         self.store = store
         store.mkdir(parents=True, exist_ok=True)
         executable(), _pagefind_version()  # looked up here: no import in the thread below while workers fork
-        self.expected = dict(expected)
+        self.awaited = set(pages)  # foreseen, and neither in nor left out yet
+        self.expected = Counter(map(part_of, self.awaited))
         self.spools: dict[str, _Spool] = {}
         self.parts: dict[str, Future[Path]] = {}
         self.indexed: list[str] = []
         """The parts Pagefind indexed in this build (the others were the cache's)."""
         self.temporary = tempfile.TemporaryDirectory(prefix="order-archive-search-")
         self.jobs = ThreadPoolExecutor(HURRIED, thread_name_prefix=f"{APART}pagefind-parts")
+        self.joiner = ThreadPoolExecutor(1, thread_name_prefix=f"{APART}search-join")
         self.checked: dict[str, tuple] = cachefile.read(store / CHECKED, _CHECKED_VERSION, "") or {}  # ``_fits``
         self.fitting: dict[str, tuple] = {}  # what ``_fits`` found in this build, for the next
         self.pagefinds: set[SearchIndex] = set()  # indexing its parts (``_Pagefinds``)
         self.running: subprocess.Popen | None = None  # joining them
+        self.aim: tuple[Path, Path | None, bool] | None = None  # ``join_early``'s
+        self.early: tuple[tuple, list[str], Future[int]] | None = None  # the join begun early: for where, of which parts
         self.stopped = False
 
     def add(self, url: str, html: str) -> bytes:
@@ -508,6 +514,7 @@ class PartedIndex:
         spool, name = self._spool(url)
         digest = spool.add(url, html)
         self._sent_if_whole(spool, name)
+        self._in(url)
         return digest
 
     def add_kept(self, url: str, digest: bytes, text: Callable[[], str]) -> None:
@@ -516,11 +523,41 @@ class PartedIndex:
         spool, name = self._spool(url)
         spool.add_kept(url, digest, text)
         self._sent_if_whole(spool, name)
+        self._in(url)
+
+    def left_out(self, url: str) -> None:
+        """A page foreseen that the index does not get (its Markdown keeps it out of search)."""
+        self._in(url)
+
+    def _in(self, url: str) -> None:
+        self.awaited.discard(url)
+        if not self.awaited and self.aim is not None and self.early is None:
+            self._join_now()
+
+    def join_early(self, bundle: Path, previous: Path | None = None, recycled: bool = False) -> None:
+        """Join the parts into ``bundle`` as soon as every page foreseen is in or left out (``write_and_end``'s
+        ``previous`` and ``recycled``), not when ``write_and_end`` is called: a merge's build was done with its
+        pages 0.2 s before MkDocs' pass was, and the joining of its last edition is the last of the build."""
+        self.aim = (bundle, previous, recycled)
+        if not self.awaited and self.early is None:
+            self._join_now()
+
+    def _join_now(self) -> None:
+        """Every part handed over (in the thread that adds pages: ``send_rest``), joined in a thread of its own."""
+        self.send_rest()
+        names = sorted(self.parts)
+        self.early = (self.aim, names, self.joiner.submit(self._join, names, *self.aim))
+
+    def _join(self, names: list[str], bundle: Path, previous: Path | None, recycled: bool) -> int:
+        return self._merge([self.parts[name].result() for name in names], bundle, previous, recycled)
 
     def _spool(self, url: str) -> tuple[_Spool, str]:
         name = part_of(url)
-        if name in self.parts:  # a page no count foresaw, after its part was sent: the other pages' part takes it
-            name = OTHER_PAGES
+        if name in self.parts:  # a page no count foresaw, after its part was sent: the other pages' part takes it …
+            name, later = OTHER_PAGES, 1
+            while name in self.parts:  # … or, sent already (``join_early``), a part after it: pages-2, pages-3 …
+                later += 1
+                name = f"{OTHER_PAGES}-{later}"
         spool = self.spools.get(name)
         if spool is None:
             spool = self.spools[name] = _Spool(Path(self.temporary.name), name)
@@ -597,8 +634,17 @@ class PartedIndex:
         ``recycled``: ``bundle`` may hold the site before last's, made into this one (``searchmerge._Recycled``)."""
         try:
             self.send_rest()
-            folders = [self.parts[name].result() for name in sorted(self.parts)]
-            count = self._merge(folders, bundle, previous, recycled)
+            names, count = sorted(self.parts), None
+            if self.early is not None:  # begun as the last page came in (``join_early``)
+                aim, joined, joining = self.early
+                done = joining.result()
+                if (aim, joined) == ((bundle, previous, recycled), names):
+                    count = done
+                elif aim[0] == bundle:  # pages no count foresaw came since: joined again, into what that join left
+                    recycled = True
+            folders = [self.parts[name].result() for name in names]
+            if count is None:
+                count = self._merge(folders, bundle, previous, recycled)
             sitecache.seal_bundle(bundle, key, [*folders, *([previous] if previous is not None else [])])
             cachefile.write(self.store / CHECKED, _CHECKED_VERSION, "", {name: self.fitting[name] for name in self.parts if name in self.fitting})
             gone = [p for p in self.store.iterdir() if not p.name.startswith(".") and p.name not in self.parts]  # a year no page has now
@@ -644,6 +690,7 @@ class PartedIndex:
         if running is not None and running.poll() is None:
             running.kill()
         self.jobs.shutdown(wait=True)
+        self.joiner.shutdown(wait=True)
         for spool in self.spools.values():
             spool.file.close()
         self.temporary.cleanup()

@@ -617,6 +617,32 @@ def test_the_search_index_is_hurried_once_the_last_editions_pages_are_all_made(a
     assert searchindex._PAGEFIND.running == 0 and searchindex._PAGEFIND.most == 1
 
 
+def test_each_editions_search_is_joined_as_soon_as_its_pages_are_all_in(archive, monkeypatch):
+    """The joining of the search's parts begins as the last page comes in or is kept out of search, before MkDocs'
+    pass is done with the pages (``PartedIndex.join_early``), into the bundle the build publishes: once an edition,
+    at a first build and after a merge."""
+    begun, joins = [], []
+    real_end, real_merge = searchindex.PartedIndex.write_and_end, searchindex.PartedIndex._merge
+
+    def ending(index, bundle, key, previous=None, recycled=False):
+        begun.append((index.store.name, index.early is not None and index.early[0] == (bundle, previous, recycled)))
+        return real_end(index, bundle, key, previous, recycled)
+
+    def merging(index, *args):
+        joins.append(index.store.name)
+        return real_merge(index, *args)
+
+    monkeypatch.setattr(searchindex.PartedIndex, "write_and_end", ending)
+    monkeypatch.setattr(searchindex.PartedIndex, "_merge", merging)
+    root = with_site(archive, "zh-Hant", "en")
+    build(root)
+    edit(root, f"{dossier('ORD-2026-0003')}/order.yaml", lambda order: order["intake"].update(project_name="早合 Joined early"))
+    build(root)
+    assert begun == [("zh-Hant", True), ("en", True)] * 2 and sorted(joins) == ["en", "en", "zh-Hant", "zh-Hant"], "each joined once a build"
+    edited = [data for url, data in fragments(root / "site/pagefind").items() if "ORD-2026-0003" in url]
+    assert len(edited) == 1 and "Joined early" in edited[0]["content"].replace("\u200b", "")  # Pagefind marks where it cut the Chinese
+
+
 SITE_URLS = [None, "https://archive.example.com/", "https://example.com/archive", "http://example.com:8080/a/b/", "https://example.com/a%20b/"]
 SITE_URLS += ["https://example.com/archive/?v=1", "https://example.com/#x", "https://example.com/a/../b/", "https://例子.example/檔案/"]
 

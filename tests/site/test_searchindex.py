@@ -7,7 +7,6 @@ import os
 import shutil
 import threading
 import time
-from collections import Counter
 
 import pytest
 from bundles import answers, fragments
@@ -117,7 +116,7 @@ PAGES += [(page_url("reports.html"), searchable("<h1>報告</h1><p>保存期限 
 
 def parted(store, pages, bundle):
     """Pages fed as a build feeds them, the bundle written; the parts Pagefind indexed for it."""
-    index = PartedIndex(store, Counter(part_of(url) for url, _ in pages))
+    index = PartedIndex(store, [url for url, _ in pages])
     for url, text in pages:
         index.add(url, text)
     assert index.write_and_end(bundle, "key") == len(pages)
@@ -177,7 +176,7 @@ def test_a_part_damaged_in_the_cache_is_indexed_again_and_a_part_no_page_has_is_
 
 
 def test_a_page_no_count_foresaw_finds_a_part(tmp_path):
-    index = PartedIndex(tmp_path / "store", {"2025-00": 2, "2026-00": 1, "pages": 1})
+    index = PartedIndex(tmp_path / "store", [url for url, _ in PAGES])
     late = [dossier("ORD-2024-0001", "a year no count foresaw"), dossier("ORD-2026-0002", "after its year was sent")]
     for url, text in [*PAGES, *late]:
         index.add(url, text)
@@ -186,10 +185,73 @@ def test_a_page_no_count_foresaw_finds_a_part(tmp_path):
     assert "/dossiers/ORD-2026-0002.html" in answers(tmp_path / "bundle")["pages"]
 
 
+def joins_seen(monkeypatch) -> list[tuple[str, bool]]:
+    """Each joining of parts, as it starts: the thread it runs in, and whether the bundle may hold an earlier one."""
+    seen, real = [], PartedIndex._merge
+
+    def seeing(self, folders, bundle, previous=None, recycled=False):
+        seen.append((threading.current_thread().name, recycled))
+        return real(self, folders, bundle, previous, recycled)
+
+    monkeypatch.setattr(PartedIndex, "_merge", seeing)
+    return seen
+
+
+def test_told_where_the_parts_are_joined_as_soon_as_every_page_foreseen_is_in_or_left_out(tmp_path, monkeypatch):
+    """A merge's build had its pages 0.2 s before MkDocs' pass was done with them, and the joining of its last
+    edition is the end of the build: it begins when the last page foreseen comes in, or is kept out of search."""
+    seen = joins_seen(monkeypatch)
+    kept_out = page_url("orders/index.html")
+    index = PartedIndex(tmp_path / "store", [kept_out, *(url for url, _ in PAGES)])
+    index.join_early(tmp_path / "bundle")
+    for url, text in PAGES:
+        index.add(url, text)
+    assert index.early is None and seen == [], "a page foreseen is still to come"
+    index.left_out(kept_out)
+    assert index.early is not None
+    assert index.early[2].result(timeout=60) == len(PAGES), "joined before write_and_end is asked"
+    assert index.write_and_end(tmp_path / "bundle", "key") == len(PAGES)
+    assert [name for name, _ in seen] == [seen[0][0]] and "search-join" in seen[0][0], "joined once, in its own thread"
+    parted(tmp_path / "other", PAGES, tmp_path / "at-the-end")
+    assert _bundle_files(tmp_path / "bundle") == _bundle_files(tmp_path / "at-the-end")
+
+
+def test_a_page_no_count_foresaw_after_the_early_join_is_joined_again_into_what_it_left(tmp_path, monkeypatch):
+    seen = joins_seen(monkeypatch)
+    index = PartedIndex(tmp_path / "store", [url for url, _ in PAGES])
+    index.join_early(tmp_path / "bundle")
+    for url, text in PAGES:
+        index.add(url, text)
+    index.early[2].result(timeout=60)
+    late = dossier("ORD-2026-0002", "後來 after every part was sent")
+    index.add(*late)
+    assert index.write_and_end(tmp_path / "bundle", "key") == len(PAGES) + 1
+    assert [recycled for _, recycled in seen] == [False, True], "the second joining checks each file the first left"
+    assert sorted(index.parts) == ["2025-00", "2026-00", "pages", "pages-2"]
+    assert "/dossiers/ORD-2026-0002.html" in answers(tmp_path / "bundle")["pages"]
+    assert sitecache.bundle_fits(tmp_path / "bundle", "key")
+
+
+def test_stopped_while_the_early_join_waits_for_a_part_nothing_runs_on(tmp_path, monkeypatch):
+    monkeypatch.setattr(searchindex, "PART_ORDERS", 10_000)
+    many = [dossier(f"ORD-2025-{n:04d}", f"結算 settlement {n} " * 200) for n in range(1, 1501)]
+    index = PartedIndex(tmp_path / "store", [url for url, _ in many])
+    index.join_early(tmp_path / "bundle")
+    for url, text in many:
+        index.add(url, text)
+    assert index.early is not None
+    while not index.pagefinds:
+        time.sleep(0.01)
+    [indexing] = index.pagefinds
+    index.close()
+    assert index.early[2].done() and indexing.process.poll() is not None and searchindex._PAGEFIND.running == 0
+    assert index.running is None and not (tmp_path / "bundle").exists(), "never joined"
+
+
 def test_a_page_without_its_searchable_body_is_refused(tmp_path):
     """Pagefind indexes a page without data-pagefind-body whole when no other page of its index has one: a part
     of such pages alone would be searched differently from the same pages in one index."""
-    index = PartedIndex(tmp_path, {})
+    index = PartedIndex(tmp_path, ())
     with pytest.raises(SearchIndexError, match="data-pagefind-body"):
         index.add("/a.html", "<html><body><p>everything</p></body></html>")
     index.close()
@@ -199,7 +261,7 @@ def test_stopped_while_a_part_is_indexed_nothing_runs_on_and_the_next_build_clea
     monkeypatch.setattr(searchindex, "PART_ORDERS", 10_000)  # one part of many pages
     store = tmp_path / "store"
     many = [dossier(f"ORD-2025-{n:04d}", f"結算 settlement {n} " * 200) for n in range(1, 1501)]
-    index = PartedIndex(store, Counter(part_of(url) for url, _ in many))
+    index = PartedIndex(store, [url for url, _ in many])
     for url, text in many:
         index.add(url, text)
     while not index.pagefinds:
@@ -255,7 +317,7 @@ def test_one_pagefind_runs_at_a_time_whichever_edition_its_part_is_of(tmp_path, 
     running, most = counted_pagefinds(monkeypatch)
     years = {"zh": [dossier(f"ORD-2025-{n:04d}", f"結算 settlement {n} " * 50) for n in range(1, 200)]}
     years["en"] = [(url, text.replace("settlement", "delivery")) for url, text in years["zh"]]
-    editions = {name: PartedIndex(tmp_path / name, Counter(part_of(url) for url, _ in pages)) for name, pages in years.items()}
+    editions = {name: PartedIndex(tmp_path / name, [url for url, _ in pages]) for name, pages in years.items()}
     for pair in zip(*years.values(), strict=True):  # both editions' pages arrive together: their parts are due at once
         for (url, text), index in zip(pair, editions.values(), strict=True):
             index.add(url, text)
@@ -276,7 +338,7 @@ def test_parts_waiting_one_after_another_are_indexed_by_one_pagefind_which_stops
 
     monkeypatch.setattr(searchindex, "SearchIndex", Counted)
     pages = [dossier(f"ORD-{year}-{n:04d}", f"結算 {year} 年 settlement{n}") for year in (2024, 2025, 2026) for n in range(1, 6)]
-    index = PartedIndex(tmp_path / "store", {})  # no count: every part waits for write_and_end, and then all at once
+    index = PartedIndex(tmp_path / "store", ())  # no count: every part waits for write_and_end, and then all at once
     for url, text in pages:
         index.add(url, text)
     assert index.write_and_end(tmp_path / "bundle", "key") == len(pages)
@@ -291,14 +353,14 @@ def test_once_hurried_the_parts_waiting_are_indexed_two_at_a_time_into_the_same_
     at 1,000 orders): hurried, the parts still waiting are indexed by two Pagefinds, and the bundle is the same."""
     hurried = threading.Event()
     pages = [dossier(f"ORD-{year}-{n:04d}", f"結算 {year} 年 settlement{n}") for year in (2023, 2024, 2025, 2026) for n in range(1, 6)]
-    calm = PartedIndex(tmp_path / "calm", {})
+    calm = PartedIndex(tmp_path / "calm", ())
     for url, text in pages:
         calm.add(url, text)
     hurried.set()
     assert calm.write_and_end(tmp_path / "one-at-a-time", "key") == len(pages)
     running, most = counted_pagefinds(monkeypatch, before_add=lambda: hurried.wait(timeout=30))  # the first part still indexed when hurried
     hurried.clear()
-    index = PartedIndex(tmp_path / "store", {})
+    index = PartedIndex(tmp_path / "store", ())
     for url, text in pages:
         index.add(url, text)
     index.send_rest()
