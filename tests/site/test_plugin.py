@@ -576,7 +576,8 @@ def test_a_plugin_that_changes_a_pages_html_is_what_the_search_index_reads(archi
 
 def test_the_dossiers_of_an_edited_orders_search_part_are_asked_for_first(archive, monkeypatch):
     """After a merge its dossier's search part is complete, and indexed, as soon as the navigation's pages are asked
-    for, not once every other list and dossier has been; a build that read every file anew asks in the plain order."""
+    for, not once every other list and dossier has been; a build that read every file anew asks in the plain order.
+    The reports come last, whose figures are worked out beside meanwhile."""
     monkeypatch.setattr(load, "SETTLED_NS", 0)  # files written a moment ago count as looked at (they are not edited meanwhile)
     asked = []
     stream = plugin_module.PageStream
@@ -589,12 +590,14 @@ def test_the_dossiers_of_an_edited_orders_search_part_are_asked_for_first(archiv
     root = with_site(archive)
     build(root)
     first = asked[-1]
-    assert first.index("orders/index.md") < first.index("dossiers/ORD-2026-0003.md") and first[-1].startswith("dossiers/")
+    reports = [path for path in first if path == "reports.md" or path.startswith("reports/")]
+    assert first.index("orders/index.md") < first.index("dossiers/ORD-2026-0003.md") < first.index("reports.md")
+    assert len(reports) > 1 and first[-len(reports) :] == reports
     edit(root, f"{dossier('ORD-2026-0003')}/order.yaml", lambda order: order["intake"].update(project_name="先問 Asked first"))
     build(root)
     after = asked[-1]
     part = [path for path in first if path.startswith("dossiers/ORD-2026-")]  # orders 0 to 124 of 2026: one part
-    nav = [path for path in first if path in plugin_module.IN_NAV]
+    nav = [path for path in first if path in plugin_module.IN_NAV and path not in reports]
     assert len(part) >= 3 and len(part) < len([path for path in first if path.startswith("dossiers/")])
     assert after == nav + part + [path for path in first if path not in nav and path not in part]
     assert plugin_module._asking_order([(path, None) for path in first], {f"ORD-2017-{n:04d}" for n in range(0, 2500, 250)}) == list(range(len(first)))
