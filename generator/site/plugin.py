@@ -70,7 +70,7 @@ from generator.records.calendar import archive_today
 from generator.records.layout import dossier_folder
 from generator.records.load import read_archive
 from generator.rules.attachments import is_published
-from generator.site import compiled, reuse, sitecache, slots, spare
+from generator.site import bundleseal, compiled, reuse, sitecache, slots, spare
 from generator.site.i18n import LANGUAGES, label, translate
 from generator.site.pagefile import QUIET, Finished, Kept, PageFile, StoredPages
 from generator.site.pagestream import Delivered, PageStream
@@ -403,7 +403,7 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
         if not self.config.search:
             return None
         previous = self.previous_site / "pagefind" if self.previous_site else None
-        if from_cache and previous is not None and sitecache.bundle_fits(previous, self.key):
+        if from_cache and previous is not None and bundleseal.bundle_fits(previous, self.key):
             self.reused_bundle = previous  # same pages as the last build: the same index
             return None
         pages = [page_url(f.dest_uri) for f in files.documentation_pages() if isinstance(f, _GeneratedPage)]
@@ -411,11 +411,11 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
         index.join_early(*self._bundle(config))
         return index
 
-    def _bundle(self, config) -> tuple[Path, Path | None, bool]:
-        """Where the search index is joined, the last build's bundle, and whether the first may hold the site before
-        last's (``PartedIndex.write_and_end``)."""
+    def _bundle(self, config) -> tuple[Path, str, Path | None, bool]:
+        """Where the search index is joined, the key it is sealed for, the last build's bundle, and whether the first
+        may hold the site before last's (``PartedIndex.write_and_end``)."""
         previous = self.previous_site / "pagefind" if self.previous_site is not None else None
-        return Path(config.site_dir) / "pagefind", previous, self.publishing is not None and self.publishing.recycled
+        return Path(config.site_dir) / "pagefind", self.key, previous, self.publishing is not None and self.publishing.recycled
 
     def on_nav(self, nav, config, files):
         self.nav, self.mkdocs_config = nav, config
@@ -512,8 +512,7 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
         if self.search is not None:
             self.search.send_rest()  # here: a kept page's text is read from the page file, open until the pages are written
             self.writer = ThreadPoolExecutor(1, thread_name_prefix=f"{APART}pagefind-bundle")
-            bundle, previous, _ = self._bundle(config)  # as ``join_early`` was told: the join begun then is this one
-            self.written = self.writer.submit(self.search.write_and_end, bundle, self.key, previous, recycled)
+            self.written = self.writer.submit(self.search.write_and_end, *self._bundle(config))  # as ``join_early`` was told
             if self.edition == [None, *self.config.translations][-1]:  # the last edition's pages are all made
                 self.search.hurry()
         self._keep_outputs(config, files)

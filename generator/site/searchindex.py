@@ -50,7 +50,7 @@ from generator.core import cachefile
 from generator.core.files import leftovers, remove
 from generator.core.processes import APART
 from generator.records import load
-from generator.site import sitecache
+from generator.site import bundleseal
 
 
 class SearchIndexError(RuntimeError):
@@ -468,7 +468,7 @@ _PAGEFIND = _Pagefinds()
 
 
 CHECKED = ".checked"
-"""Beside the parts: each part's key and ``sitecache.bundle_signature`` when a build last found it as written."""
+"""Beside the parts: each part's key and ``bundleseal.bundle_signature`` when a build last found it as written."""
 _CHECKED_VERSION = 1
 
 
@@ -504,7 +504,7 @@ class PartedIndex:
         self.fitting: dict[str, tuple] = {}  # what ``_fits`` found in this build, for the next
         self.pagefinds: set[SearchIndex] = set()  # indexing its parts (``_Pagefinds``)
         self.running: subprocess.Popen | None = None  # joining them
-        self.aim: tuple[Path, Path | None, bool] | None = None  # ``join_early``'s
+        self.aim: tuple[Path, str, Path | None, bool] | None = None  # ``join_early``'s
         self.early: tuple[tuple, list[str], Future[int]] | None = None  # the join begun early: for where, of which parts
         self.stopped = False
 
@@ -534,11 +534,11 @@ class PartedIndex:
         if not self.awaited and self.aim is not None and self.early is None:
             self._join_now()
 
-    def join_early(self, bundle: Path, previous: Path | None = None, recycled: bool = False) -> None:
+    def join_early(self, bundle: Path, key: str, previous: Path | None = None, recycled: bool = False) -> None:
         """Join the parts into ``bundle`` as soon as every page foreseen is in or left out (``write_and_end``'s
-        ``previous`` and ``recycled``), not when ``write_and_end`` is called: a merge's build was done with its
-        pages 0.2 s before MkDocs' pass was, and the joining of its last edition is the last of the build."""
-        self.aim = (bundle, previous, recycled)
+        ``key``, ``previous`` and ``recycled``), not when ``write_and_end`` is called: a merge's build was done with
+        its pages 0.2 s before MkDocs' pass was, and the joining of its last edition is the last of the build."""
+        self.aim = (bundle, key, previous, recycled)
         if not self.awaited and self.early is None:
             self._join_now()
 
@@ -548,8 +548,8 @@ class PartedIndex:
         names = sorted(self.parts)
         self.early = (self.aim, names, self.joiner.submit(self._join, names, *self.aim))
 
-    def _join(self, names: list[str], bundle: Path, previous: Path | None, recycled: bool) -> int:
-        return self._merge([self.parts[name].result() for name in names], bundle, previous, recycled)
+    def _join(self, names: list[str], bundle: Path, key: str, previous: Path | None, recycled: bool) -> int:
+        return self._merge([self.parts[name].result() for name in names], bundle, key, previous, recycled)
 
     def _spool(self, url: str) -> tuple[_Spool, str]:
         name = part_of(url)
@@ -595,7 +595,7 @@ class PartedIndex:
                 index.add(url, html)
             index.write(staged)
         spool.discard()
-        sitecache.seal_bundle(staged, key)
+        bundleseal.seal_bundle(staged, key)
         old = self.store / f".{name}.old.{os.getpid()}"
         # Not files.replace_folder: it looks up a system call, importing as it does, in this thread,
         # beside which page workers fork. A moment without the part costs the next build its indexing, nothing else.
@@ -607,18 +607,18 @@ class PartedIndex:
         return folder
 
     def _fits(self, name: str, key: str) -> bool:
-        """Whether the part's bundle in the cache was made for ``key`` and is as it was written (``sitecache.bundle_fits``,
+        """Whether the part's bundle in the cache was made for ``key`` and is as it was written (``bundleseal.bundle_fits``,
         which looks at each of its files). A part found so by an earlier build, whose folders and manifest are as
-        they were then (``sitecache.bundle_signature``) and were already older than ``load.SETTLED_NS`` then, fits
+        they were then (``bundleseal.bundle_signature``) and were already older than ``load.SETTLED_NS`` then, fits
         without its files looked at: a merge's build asked it of some 180 unchanged parts, 20,000 files an edition
         at 10,000 orders, in the thread that takes in the pages (0.4 s an edition)."""
         folder = self.store / name
-        signature = sitecache.bundle_signature(folder)
+        signature = bundleseal.bundle_signature(folder)
         known = self.checked.get(name)
         if signature is not None and known is not None and known[:2] == (key, signature) and _settled(signature, known[2]):
             self.fitting[name] = known
             return True
-        fits = sitecache.bundle_fits(folder, key)
+        fits = bundleseal.bundle_fits(folder, key)
         if fits and signature is not None:
             self.fitting[name] = (key, signature, time.time_ns())
         return fits
@@ -638,14 +638,12 @@ class PartedIndex:
             if self.early is not None:  # begun as the last page came in (``join_early``)
                 aim, joined, joining = self.early
                 done = joining.result()
-                if (aim, joined) == ((bundle, previous, recycled), names):
+                if (aim, joined) == ((bundle, key, previous, recycled), names):
                     count = done
                 elif aim[0] == bundle:  # pages no count foresaw came since: joined again, into what that join left
                     recycled = True
-            folders = [self.parts[name].result() for name in names]
             if count is None:
-                count = self._merge(folders, bundle, previous, recycled)
-            sitecache.seal_bundle(bundle, key, [*folders, *([previous] if previous is not None else [])])
+                count = self._merge([self.parts[name].result() for name in names], bundle, key, previous, recycled)
             cachefile.write(self.store / CHECKED, _CHECKED_VERSION, "", {name: self.fitting[name] for name in self.parts if name in self.fitting})
             gone = [p for p in self.store.iterdir() if not p.name.startswith(".") and p.name not in self.parts]  # a year no page has now
             gone += [p for p in self._decoded.glob("*.words") if p.name.removesuffix(".words") not in self.parts]
@@ -660,14 +658,17 @@ class PartedIndex:
         """Where each part's join keeps what it read of the part for the next (``searchmerge._Kept``)."""
         return self.store / ".decoded"
 
-    def _merge(self, folders: list[Path], bundle: Path, previous: Path | None = None, recycled: bool = False) -> int:
-        """In a process of its own: joining is CPU work that would hold this process's lock from MkDocs. In a
+    def _merge(self, folders: list[Path], bundle: Path, key: str, previous: Path | None = None, recycled: bool = False) -> int:
+        """In a process of its own, which seals the bundle for ``key`` too: joining and sealing are CPU work that
+        would hold this process's lock from MkDocs (the seal 0.14 s an edition after a merge at 10,000 orders, its
+        files' hashes taken from the parts' manifests). In a
         process group of its own too: Ctrl-C at the terminal is the command's to handle (it stops this one).
         ``-P`` and a folder of its own: ``python -m`` puts the working folder first on the module path, and a
         build runs in the archive, where anyone can commit a ``generator/`` folder."""
         paths = [os.path.abspath(p) for p in (bundle, *folders)]
         last = ["--previous", os.path.abspath(previous)] if previous is not None and previous.is_dir() else []
         last += ["--recycled"] if recycled else []
+        last += ["--seal", key]
         command = [sys.executable, "-P", "-m", "generator.site.searchmerge", *last, "--decoded", os.path.abspath(self._decoded), *paths]
         with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, process_group=0, cwd=self.temporary.name) as merging:
             self.running = merging

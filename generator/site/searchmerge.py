@@ -53,7 +53,7 @@ import cbor2
 from zlib_ng import zlib_ng
 
 from generator.core.files import write_whole
-from generator.site import searchpatch
+from generator.site import bundleseal, searchpatch
 
 SIGNATURE = b"pagefind_dcd"
 PACKING = 5
@@ -790,11 +790,25 @@ def _link(source: Path | str, target: Path | str) -> None:
         shutil.copy2(source, target)
 
 
-if __name__ == "__main__":  # ``searchindex.PartedIndex`` runs the joining so, in a process of its own
-    arguments, options = sys.argv[1:], {}
-    while arguments[:1] in (["--previous"], ["--decoded"], ["--recycled"]):
+def main(arguments: list[str]) -> int:
+    """``[--previous BUNDLE] [--decoded FOLDER] [--recycled] [--seal KEY] OUT PART…``: ``merge``, then, with
+    ``--seal``, the joined bundle sealed for KEY (``bundleseal``), its files' hashes taken from its sources' manifests."""
+    options: dict[str, Any] = {}
+    key = None
+    while arguments[:1] in (["--previous"], ["--decoded"], ["--recycled"], ["--seal"]):
         if arguments[0] == "--recycled":
             options["recycled"], arguments = True, arguments[1:]
+        elif arguments[0] == "--seal":
+            key, arguments = arguments[1], arguments[2:]
         else:
             options[arguments[0][2:]], arguments = Path(arguments[1]), arguments[2:]
-    print(merge([Path(folder) for folder in arguments[1:]], Path(arguments[0]), **options))
+    out, folders = Path(arguments[0]), [Path(folder) for folder in arguments[1:]]
+    count = merge(folders, out, **options)
+    if key is not None:
+        previous = options.get("previous")
+        bundleseal.seal_bundle(out, key, [*folders, *([previous] if previous is not None else [])])
+    return count
+
+
+if __name__ == "__main__":  # ``searchindex.PartedIndex`` runs the joining so, in a process of its own
+    print(main(sys.argv[1:]))

@@ -628,7 +628,7 @@ def test_each_editions_search_is_joined_as_soon_as_its_pages_are_all_in(archive,
     real_end, real_merge = searchindex.PartedIndex.write_and_end, searchindex.PartedIndex._merge
 
     def ending(index, bundle, key, previous=None, recycled=False):
-        begun.append((index.store.name, index.early is not None and index.early[0] == (bundle, previous, recycled)))
+        begun.append((index.store.name, index.early is not None and index.early[0] == (bundle, key, previous, recycled)))
         return real_end(index, bundle, key, previous, recycled)
 
     def merging(index, *args):

@@ -13,7 +13,7 @@ from bundles import answers, fragments
 from sitebuild import plant_program
 
 from generator.records import load
-from generator.site import searchindex, sitecache
+from generator.site import bundleseal, searchindex
 from generator.site.searchindex import PartedIndex, SearchIndex, SearchIndexError, page_url, part_of, searchable
 
 
@@ -189,9 +189,9 @@ def joins_seen(monkeypatch) -> list[tuple[str, bool]]:
     """Each joining of parts, as it starts: the thread it runs in, and whether the bundle may hold an earlier one."""
     seen, real = [], PartedIndex._merge
 
-    def seeing(self, folders, bundle, previous=None, recycled=False):
+    def seeing(self, folders, bundle, key, previous=None, recycled=False):
         seen.append((threading.current_thread().name, recycled))
-        return real(self, folders, bundle, previous, recycled)
+        return real(self, folders, bundle, key, previous, recycled)
 
     monkeypatch.setattr(PartedIndex, "_merge", seeing)
     return seen
@@ -203,7 +203,7 @@ def test_told_where_the_parts_are_joined_as_soon_as_every_page_foreseen_is_in_or
     seen = joins_seen(monkeypatch)
     kept_out = page_url("orders/index.html")
     index = PartedIndex(tmp_path / "store", [kept_out, *(url for url, _ in PAGES)])
-    index.join_early(tmp_path / "bundle")
+    index.join_early(tmp_path / "bundle", "key")
     for url, text in PAGES:
         index.add(url, text)
     assert index.early is None and seen == [], "a page foreseen is still to come"
@@ -219,7 +219,7 @@ def test_told_where_the_parts_are_joined_as_soon_as_every_page_foreseen_is_in_or
 def test_a_page_no_count_foresaw_after_the_early_join_is_joined_again_into_what_it_left(tmp_path, monkeypatch):
     seen = joins_seen(monkeypatch)
     index = PartedIndex(tmp_path / "store", [url for url, _ in PAGES])
-    index.join_early(tmp_path / "bundle")
+    index.join_early(tmp_path / "bundle", "key")
     for url, text in PAGES:
         index.add(url, text)
     index.early[2].result(timeout=60)
@@ -229,14 +229,14 @@ def test_a_page_no_count_foresaw_after_the_early_join_is_joined_again_into_what_
     assert [recycled for _, recycled in seen] == [False, True], "the second joining checks each file the first left"
     assert sorted(index.parts) == ["2025-00", "2026-00", "pages", "pages-2"]
     assert "/dossiers/ORD-2026-0002.html" in answers(tmp_path / "bundle")["pages"]
-    assert sitecache.bundle_fits(tmp_path / "bundle", "key")
+    assert bundleseal.bundle_fits(tmp_path / "bundle", "key")
 
 
 def test_stopped_while_the_early_join_waits_for_a_part_nothing_runs_on(tmp_path, monkeypatch):
     monkeypatch.setattr(searchindex, "PART_ORDERS", 10_000)
     many = [dossier(f"ORD-2025-{n:04d}", f"結算 settlement {n} " * 200) for n in range(1, 1501)]
     index = PartedIndex(tmp_path / "store", [url for url, _ in many])
-    index.join_early(tmp_path / "bundle")
+    index.join_early(tmp_path / "bundle", "key")
     for url, text in many:
         index.add(url, text)
     assert index.early is not None
@@ -384,8 +384,8 @@ def test_a_part_found_as_written_fits_again_without_its_files_looked_at_until_a_
     monkeypatch.setattr(load, "SETTLED_NS", 0)  # nothing here is written twice in one tick of the clock
     store = tmp_path / "store"
     looked = []
-    real = sitecache.bundle_fits
-    monkeypatch.setattr(sitecache, "bundle_fits", lambda bundle, key: looked.append(bundle.name) or real(bundle, key))
+    real = bundleseal.bundle_fits
+    monkeypatch.setattr(bundleseal, "bundle_fits", lambda bundle, key: looked.append(bundle.name) or real(bundle, key))
     assert parted(store, PAGES, tmp_path / "first") == ["2025-00", "2026-00", "pages"]
     looked.clear()
     assert parted(store, PAGES, tmp_path / "second") == [] and sorted(looked) == ["2025-00", "2026-00", "pages"]

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 
 import pytest
 from bundles import answers
 
-from generator.site import searchmerge
+from generator.site import bundleseal, searchmerge
 from generator.site.searchindex import SearchIndex, page_url, searchable
 from generator.site.searchmerge import BundleMergeError, merge
 
@@ -50,6 +51,22 @@ def site(tmp_path_factory):
     parts = [bundle(pages, tmp / str(year)) for year, pages in years.items()] + [bundle(others, tmp / "pages")]
     whole = bundle([p for pages in years.values() for p in pages] + others, tmp / "whole")
     return tmp, parts, whole
+
+
+def test_run_as_its_own_process_the_joining_seals_what_it_joined_with_its_parts_hashes(site, tmp_path, monkeypatch):
+    """``--seal``: the joined bundle's manifest written by the joining process, off the build's own (its lock); the
+    fragments it linked from sealed parts take their hashes from the parts' manifests, unread."""
+    _, parts, _ = site
+    copies = [tmp_path / part.name for part in parts]
+    for part, copy in zip(parts, copies, strict=True):
+        shutil.copytree(part, copy)
+        bundleseal.seal_bundle(copy, "a part")
+    hashed, real = [], bundleseal._sha1
+    monkeypatch.setattr(bundleseal, "_sha1", lambda path: hashed.append(path.relative_to(tmp_path).as_posix()) or real(path))
+    assert searchmerge.main(["--seal", "the key", str(tmp_path / "joined"), *map(str, copies)]) == 88
+    assert bundleseal.bundle_fits(tmp_path / "joined", "the key") and not bundleseal.bundle_fits(tmp_path / "joined", "another key")
+    read = [path for path in hashed if path.startswith("joined/")]
+    assert read and not [path for path in read if path.startswith("joined/fragment/")], "the linked fragments' hashes were the parts'"
 
 
 def test_the_joined_parts_answer_every_query_as_one_index_of_all_pages(site, monkeypatch):
