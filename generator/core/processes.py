@@ -12,6 +12,7 @@ import gc
 import multiprocessing
 import os
 import pickle
+import select
 import signal
 import threading
 from collections.abc import Callable, Iterator
@@ -119,6 +120,13 @@ class Beside(Generic[T]):
             return
         os.close(writing)
         self.pid, self.reading, self.owner = pid, reading, parent
+
+    def ready(self) -> bool:
+        """Whether ``result()`` would return without waiting for the process beside (its answer has begun to come,
+        or it ended); True where the work is done here instead, as ``result()`` then does it at once."""
+        if self.pid is None or os.getpid() != self.owner:
+            return True
+        return bool(select.select([self.reading], [], [], 0)[0])
 
     def result(self) -> T:
         if self.pid is None or os.getpid() != self.owner:  # not forked; or asked in a process forked since: not its child

@@ -106,6 +106,7 @@ class PageStream:
         retire: tuple[int, int, int] = RETIRE,
         skip_here: bool = False,
         settle: Callable[[], Any] | None = None,
+        settled: Callable[[], bool] | None = None,
         arrived: Callable[[str, bool], Any] | None = None,
         ask: list[int] | None = None,
     ):
@@ -127,6 +128,7 @@ class PageStream:
         self.froze = False
         self.asked = 0  # pages asked for (``wait_for``)
         self.settle, self.workers = settle, workers or usable_cores()
+        self.settled = settled  # whether ``settle`` would return at once: no worker waits for it while pages are asked
         if plan and (can_fork() if parallel is None else parallel):
             self.context = multiprocessing.get_context("fork")
             self.taken = self.context.Value("q", 0)
@@ -159,8 +161,11 @@ class PageStream:
             if left - kept >= SKIP_HERE_UNTIL:
                 self._offer(ask[step:])
                 return
-            if step % POLL_EVERY == 0 and self.open:  # a worker with a full pipe would stand still until asked
-                self._take_in(block=False)
+            if step % POLL_EVERY == 0:
+                if self.open:  # a worker with a full pipe would stand still until asked
+                    self._take_in(block=False)
+                elif self.settle is not None:  # pages wait for the first worker, which waited for ``settle``
+                    self._staff()
             path, render = plan[number]
             try:
                 found = skip(path, render)
@@ -190,6 +195,8 @@ class PageStream:
         never more than the pages known, nor more at once than are waiting."""
         with self.taken.get_lock():
             untaken, asking, known = self.known.value - self.taken.value, self.asking.value, self.known.value
+        if asking and self.settle is not None and self.settled is not None and not self.settled():
+            return  # this process asks on meanwhile: the first worker is forked once ``settle`` would not wait
         wanted = min(max(1, self.workers - 1) if asking else self.workers, known)
         working = sum(process.is_alive() for process in self.processes)  # one that ended idle is taken in later
         while untaken > 0 and working < wanted:

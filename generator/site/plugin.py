@@ -283,6 +283,7 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
                 skip=converter.unchanged,
                 skip_here=converter.trust_inputs,
                 settle=renderer.settle,
+                settled=renderer.settled,
                 arrived=self._delivered,
                 ask=ask,
             )

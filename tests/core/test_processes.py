@@ -103,6 +103,30 @@ def test_work_beside_is_done_by_another_process_and_answers_as_if_done_here():
     assert processes.Beside(os.getpid).result() != here
 
 
+def test_work_beside_says_whether_its_answer_would_keep_this_process_waiting(tmp_path, monkeypatch):
+    """``ready``: the page workers are not forked while it says no (``PageStream``), so the build asks on meanwhile."""
+    import os
+    import time
+
+    go = tmp_path / "go"
+
+    def slow() -> str:
+        while not go.exists():
+            time.sleep(0.01)
+        return "done there"
+
+    beside = processes.Beside(slow)
+    time.sleep(0.2)
+    assert not beside.ready() and not beside.ready(), "still working: asking twice changes nothing"
+    go.touch()
+    deadline = time.monotonic() + 20
+    while not beside.ready() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert beside.ready() and beside.result() == "done there"
+    monkeypatch.setattr(processes, "can_fork", lambda: False)
+    assert processes.Beside(os.getpid).ready(), "done here, when asked: nothing to wait for"
+
+
 def test_work_beside_that_fails_there_is_done_here(monkeypatch):
     """A process killed, or ended before it answered, or unable to start: the answer is worked out here, the same;
     an exception is raised here, as it would have been."""

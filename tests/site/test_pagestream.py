@@ -412,6 +412,31 @@ def test_settle_comes_before_any_worker_is_forked():
 
 
 @pytest.mark.skipif(not os.path.exists("/proc/self/smaps_rollup"), reason="Linux's /proc tells a process's private memory")
+@pytest.mark.parametrize("ready_at", [200, None])
+def test_no_page_asked_about_waits_for_settle_the_first_worker_is_forked_once_it_would_not(monkeypatch, ready_at):
+    """``settle`` waits for what a process beside works out (the reports, a second of CPU at 10,000 orders):
+    while pages are still asked about here, the first worker is forked only once it would not wait, or once
+    the asking is done; the asking goes on meanwhile (after a merge, this process waited 0.3 s at the first page left)."""
+    asked, ready, settles, forks = [0], [False], [], []
+
+    def skip(path: str, render):
+        asked[0] += 1
+        ready[0] = ready_at is not None and asked[0] >= ready_at
+        return None if path.endswith("P0000.md") else Kept(())
+
+    real_start = PageStream._start
+    monkeypatch.setattr(PageStream, "_start", lambda stream: (forks.append(asked[0]), real_start(stream))[1])
+    settle = lambda: settles.append((asked[0], ready[0]))  # noqa: E731
+    options = {"earlier": _earlier(300), "skip": _asked_here_only(skip), "skip_here": True, "settle": settle, "settled": lambda: ready[0]}
+    with PageStream(plan(300), parallel=True, finish=shout, workers=2, **options) as stream:
+        assert len(stream.pages()) == 300
+    assert stream.rendered == ["dossiers/P0000.md"] and len(forks) == 1 and len(settles) == 1
+    if ready_at is None:
+        assert forks == [300] and settles == [(300, False)], "once every page was asked about: settle waits then"
+    else:
+        assert ready_at <= forks[0] <= ready_at + pagestream.POLL_EVERY and settles[0][1], "forked as soon as settle would not wait"
+
+
 def test_a_worker_that_read_the_whole_archive_for_one_page_ends_after_it():
     """An order list reads every order: the worker that made it holds a copy of most of the archive, and went on
     with it for hundreds of pages (a cold build's peak at 10,000 orders: a worker that began with the orders'

@@ -42,6 +42,10 @@ class Renderer(DossierPages, OrderIndexes, ArchivePages, ReportPages, Compliance
         """What the plan left to a process beside, had here: call before forking the processes that render the pages."""
         self.settle_reports()
 
+    def settled(self) -> bool:
+        """Whether ``settle`` would return at once."""
+        return self.reports_ready()
+
     def dossier_plan(self) -> list[tuple[str, Callable[[], str]]]:
         self._rule_records  # noqa: B018 (here, before the workers fork: each of them worked it out again)
         plan = []

@@ -71,6 +71,11 @@ class ReportPages(RendererBase):
         """The reports in this process, before it forks the workers that render their pages."""
         self._reports  # noqa: B018
 
+    def reports_ready(self) -> bool:
+        """Whether ``settle_reports`` would return at once: the reports had here, or the process beside done."""
+        beside = self.checked.derived.get("reports beside")
+        return beside is None or beside.ready()
+
     def _report(self, period: Period) -> Report:
         return self._reports[0][period]
 
