@@ -44,7 +44,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from functools import cache, partial
 from importlib.metadata import version
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, BinaryIO
 
 from generator.core import cachefile
 from generator.core.files import leftovers, remove
@@ -320,8 +320,8 @@ class _Spool:
     full build packed the joined word index anew: 5.2 and 8.8 s of gzip in two such merges at 10,000 orders)."""
 
     def __init__(self, folder: Path, name: str) -> None:
-        self.path = folder / f"{name}.pages"
-        self.file = self.path.open("wb")
+        self.path = f"{folder}/{name}.pages"
+        self.file: BinaryIO | None = None  # opened with the first page written: a part whose bundle fits writes none
         self.count = 0
         self.digests: list[bytes] = []
         self.waiting: list[tuple[str, Callable[[], str]]] = []
@@ -360,6 +360,8 @@ class _Spool:
         if "data-pagefind-body" not in html:
             raise SearchIndexError(f"{url}: a page for the search index without data-pagefind-body")
         data = html.encode("utf-8", errors="surrogatepass")  # once, for the digest and the file alike
+        if self.file is None:
+            self.file = open(self.path, "wb")  # noqa: SIM115 -- open for the part's pages, closed by ``pages`` or ``close``
         self.stored.append((url, self.file.tell()))
         marshal.dump((url, data), self.file)
         return data
@@ -368,16 +370,23 @@ class _Spool:
         """The part's pages in the order of their URLs."""
         if self.waiting:
             raise SearchIndexError("a part's kept pages were never fetched")
-        self.file.close()
-        with self.path.open("rb") as stored:
+        self.close()
+        if not self.stored:
+            return
+        with open(self.path, "rb") as stored:
             for _url, start in sorted(self.stored):
                 stored.seek(start)
                 url, data = marshal.load(stored)
                 yield url, data.decode("utf-8", errors="surrogatepass")
 
+    def close(self) -> None:
+        if self.file is not None:
+            self.file.close()
+
     def discard(self) -> None:
-        self.file.close()
-        self.path.unlink(missing_ok=True)
+        self.close()
+        if self.stored:
+            os.unlink(self.path)
 
 
 class _Pagefinds:
@@ -576,12 +585,17 @@ class PartedIndex:
     def _send(self, name: str) -> None:
         spool = self.spools.pop(name)
         fits = spool.settle(partial(self._fits, name))
+        if fits:  # the cache's bundle, made of these very pages: nothing for a thread to do (an edition has some 160)
+            spool.discard()
+            self.parts[name] = done = Future()
+            done.set_result(self.store / name)
+            return
         _PAGEFIND.expect()
         self.parts[name] = self.jobs.submit(self._part, name, spool, fits)
 
     def _part(self, name: str, spool: _Spool, fits: bool | None) -> Path:
-        """The part's bundle: the cache's if it was made from these very pages (``fits``, asked here if it was not
-        when the part was settled), else Pagefind's, kept for next time."""
+        """The part's bundle: the cache's if it was made from these very pages (``fits``, asked here where the part
+        was settled without asking it: no page of it was kept), else Pagefind's, kept for next time."""
         folder = self.store / name
         key = spool.key
         if fits or (fits is None and self._fits(name, key)):
@@ -693,5 +707,5 @@ class PartedIndex:
         self.jobs.shutdown(wait=True)
         self.joiner.shutdown(wait=True)
         for spool in self.spools.values():
-            spool.file.close()
+            spool.close()
         self.temporary.cleanup()
