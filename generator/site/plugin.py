@@ -403,13 +403,14 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
         self.reused_bundle = None
         if not self.config.search:
             return None
-        previous = self.previous_site / "pagefind" if self.previous_site else None
+        aim = self._bundle(config)
+        previous = aim[2]
         if from_cache and previous is not None and bundleseal.bundle_fits(previous, self.key):
             self.reused_bundle = previous  # same pages as the last build: the same index
             return None
         pages = [page_url(f.dest_uri) for f in files.documentation_pages() if isinstance(f, _GeneratedPage)]
         index = PartedIndex(cachefile.folder(self.root) / "search" / self.language, pages)
-        index.join_early(*self._bundle(config))
+        index.join_early(*aim)
         return index
 
     def _bundle(self, config) -> tuple[Path, str, Path | None, bool]:

@@ -591,14 +591,14 @@ class PartedIndex:
             done.set_result(self.store / name)
             return
         _PAGEFIND.expect()
-        self.parts[name] = self.jobs.submit(self._part, name, spool, fits)
+        self.parts[name] = self.jobs.submit(self._part, name, spool, fits is not None)
 
-    def _part(self, name: str, spool: _Spool, fits: bool | None) -> Path:
-        """The part's bundle: the cache's if it was made from these very pages (``fits``, asked here where the part
-        was settled without asking it: no page of it was kept), else Pagefind's, kept for next time."""
+    def _part(self, name: str, spool: _Spool, asked: bool) -> Path:
+        """The part's bundle: the cache's if it was made from these very pages (asked here unless ``asked`` when the
+        part was settled, where it did not fit: ``_send`` takes a fitting part itself), else Pagefind's, kept for next time."""
         folder = self.store / name
         key = spool.key
-        if fits or (fits is None and self._fits(name, key)):
+        if not asked and self._fits(name, key):
             _PAGEFIND.passed()
             spool.discard()
             return folder

@@ -388,7 +388,7 @@ def test_pages_kept_by_their_digest_cost_no_text_no_file_and_no_thread_where_the
     digests = {url: first.add(url, text) for url, text in PAGES}
     first.write_and_end(tmp_path / "first", "key")
     made, real = [], PartedIndex._part
-    monkeypatch.setattr(PartedIndex, "_part", lambda index, name, spool, fits: made.append(name) or real(index, name, spool, fits))
+    monkeypatch.setattr(PartedIndex, "_part", lambda index, name, spool, asked: made.append(name) or real(index, name, spool, asked))
 
     def build(changed: dict[str, str], bundle: str) -> tuple[list[str], list[str]]:
         fetched = []
