@@ -67,6 +67,21 @@ def test_a_worker_sends_its_groups_diffs_in_parts_and_holds_one_part_at_a_time(t
     assert multiprocessing.active_children() == []
 
 
+@TWO_CORES
+def test_the_heap_the_walk_freed_is_given_back_before_the_workers_fork(tmp_path, monkeypatch):
+    """Pages the allocator kept after the walk freed them would be mapped in the reader and in both workers, counted
+    in all three for as long as they diff (40 MB at 10,000 orders)."""
+    root = make_repo(tmp_path)
+    steps = _steps(root)
+    events = []
+    workers = diffs._Workers
+    monkeypatch.setattr(diffs, "give_back", lambda: events.append("given back"))
+    monkeypatch.setattr(diffs, "_Workers", lambda *args: (events.append("forked"), workers(*args))[1])
+    monkeypatch.setattr(diffs, "PARALLEL_FROM", 0)
+    assert len(dict(diffs.read_versions(str(root), steps))) == len(steps)
+    assert events == ["given back", "forked"]
+
+
 # A group's answer as large as a timeline's diffs get (1 MB a record): a worker is stopped while it writes it.
 LARGE_ANSWERS = """
 def large(cwd, group):
