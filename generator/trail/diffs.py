@@ -58,12 +58,7 @@ def read_versions(cwd: str, steps: dict[str, list[Step]]) -> Iterator[tuple[str,
         workers.stop()
 
 
-_GROUPS = 2
-"""One group a worker, each a half of the records taken in turn by their number of versions (so both end together):
-each ``git cat-file`` reads half the history's blobs, reusing its delta bases, where sixteen groups read a
-sixteenth each. The history read without a cache at 10,000 orders: 25.9 against 27.2 s, 47.1 against 49.8 s of CPU
-(three reads each, taking turns; 4 groups: 26.5 s). A worker's memory is bounded by ``ANSWER_VERSIONS``, not by
-its group."""
+_GROUPS = 16  # enough for both processes to finish together
 
 
 class _Workers:

@@ -58,9 +58,10 @@ def test_a_worker_sends_its_groups_diffs_in_parts_and_holds_one_part_at_a_time(t
 
     monkeypatch.setattr(diffs, "_received", recorded)
     monkeypatch.setattr(diffs, "PARALLEL_FROM", 0)
+    monkeypatch.setattr(diffs, "_GROUPS", 2)  # a group of some twenty records each
     monkeypatch.setattr(diffs, "ANSWER_VERSIONS", 3)
     assert dict(diffs.read_versions(str(root), steps)) == alone
-    assert [last for _, _, last in messages].count(True) == 2  # one group a worker (its git reuses its delta bases); each group's last part says so
+    assert [last for _, _, last in messages].count(True) == 2  # each group's last part says so
     assert max(sum(len(statuses) for _, (statuses, _) in part) for _, part, _ in messages) == 3
     assert len(messages) >= len(steps) // 3
     assert multiprocessing.active_children() == []
