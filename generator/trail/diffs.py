@@ -12,6 +12,7 @@ import contextlib
 import multiprocessing
 import os
 import pickle
+import queue
 import re
 from collections.abc import Iterator
 from multiprocessing.connection import Connection, wait
@@ -128,6 +129,11 @@ def _serve(cwd: str, groups: list[bytes], pipe: Connection, others: list[Connect
     die_with_parent(parent)
     for other in others:  # the parent's ends, inherited: held here, they would never close
         other.close()
+    with _FedReader(cwd) as blobs:
+        _answer_groups(cwd, groups, pipe, blobs)
+
+
+def _answer_groups(cwd: str, groups: list[bytes], pipe: Connection, blobs: _FedReader) -> None:
     while True:
         try:
             index = pipe.recv()
@@ -138,7 +144,7 @@ def _serve(cwd: str, groups: list[bytes], pipe: Connection, others: list[Connect
         part: list[tuple[str, tuple[list, list]]] = []
         held = 0  # versions in ``part``
         try:
-            for found in _diff_group(cwd, pickle.loads(groups[index])):
+            for found in _diff_group(cwd, pickle.loads(groups[index]), blobs):
                 part.append(found)
                 held += len(found[1][0])
                 if held >= ANSWER_VERSIONS:
@@ -176,20 +182,58 @@ def _received(pipe: Connection) -> tuple[bool, Any, bool]:
     return pipe.recv()
 
 
-def _diff_group(cwd: str, group: list[tuple[str, list[Step]]]) -> Iterator[tuple[str, tuple[list, list]]]:
-    """Each path's statuses and diffs, one path at a time, as its versions are read."""
+class _FedReader(ObjectReader):
+    """One ``git cat-file --batch`` for a worker's life, given each group's blobs as the group comes: git keeps its
+    delta bases from group to group (a ``git cat-file`` a group, each beginning again, read the history without a
+    cache 1.3 s slower at 10,000 orders than one a worker), and a group stays small for the worker's memory."""
+
+    def __init__(self, cwd: str):
+        self.fed: queue.SimpleQueue[list[str] | None] = queue.SimpleQueue()
+        super().__init__(cwd, [])
+
+    def add(self, shas: list[str]) -> None:
+        """The next group's blobs, read by ``next`` once the group before is read whole."""
+        self.shas, self.position = shas, 0
+        self.fed.put(shas)
+
+    def _feed(self) -> None:
+        try:
+            while (shas := self.fed.get()) is not None:
+                for start in range(0, len(shas), 1000):
+                    self.process.stdin.write(("\n".join(shas[start : start + 1000]) + "\n").encode())
+                self.process.stdin.flush()
+            self.process.stdin.close()
+        except (BrokenPipeError, ValueError, OSError):
+            pass
+
+    def __exit__(self, *exc: object) -> None:
+        self.fed.put(None)
+        super().__exit__(*exc)
+
+
+def _diff_group(cwd: str, group: list[tuple[str, list[Step]]], blobs: _FedReader | None = None) -> Iterator[tuple[str, tuple[list, list]]]:
+    """Each path's statuses and diffs, one path at a time, as its versions are read: from ``blobs`` (a worker's), or
+    from a ``git cat-file`` of the group's own."""
     wanted = [sha for _, path_steps in group for _, _, before, after in path_steps for sha in (before, after) if sha is not None]
-    with ObjectReader(cwd, wanted) as blobs:
-        for path, path_steps in group:
-            statuses, diffs = [], []
-            latest: dict[str, str] = {}
-            versions = Versions()
-            for _, change, before, after in path_steps:
-                old = versions.flat(blobs.next()) if before is not None else latest
-                latest = versions.flat(blobs.next()) if after is not None else {}
-                statuses.append(latest.get("status"))
-                diffs.append(diff_fields(old, latest) if change == "M" else ())
-            yield path, (statuses, diffs)
+    if blobs is None:
+        with ObjectReader(cwd, wanted) as own:
+            yield from _diffs(group, own)
+    else:
+        blobs.add(wanted)
+        yield from _diffs(group, blobs)
+
+
+def _diffs(group: list[tuple[str, list[Step]]], blobs: ObjectReader) -> Iterator[tuple[str, tuple[list, list]]]:
+    for path, path_steps in group:
+        statuses, diffs = [], []
+        latest: dict[str, str] = {}
+        versions = Versions()
+        for _, change, before, after in path_steps:
+            old = versions.flat(blobs.next()) if before is not None else latest
+            latest = versions.flat(blobs.next()) if after is not None else {}
+            statuses.append(latest.get("status"))
+            diffs.append(diff_fields(old, latest) if change == "M" else ())
+        yield path, (statuses, diffs)
 
 
 def _flat(raw: bytes) -> dict[str, str]:

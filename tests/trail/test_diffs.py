@@ -82,9 +82,26 @@ def test_the_heap_the_walk_freed_is_given_back_before_the_workers_fork(tmp_path,
     assert events == ["given back", "forked"]
 
 
+def test_a_workers_reader_reads_group_after_group_from_one_git(tmp_path):
+    """A worker's ``git cat-file`` is fed each group as it comes (its delta bases kept from group to group): the same
+    versions as a ``git cat-file`` a group, from one process that lives on between groups."""
+    root = make_repo(tmp_path)
+    steps = _steps(root)
+    paths = sorted(steps)
+    first, second = [(p, steps[p]) for p in paths[:10]], [(p, steps[p]) for p in paths[10:20]]
+    apart = list(diffs._diff_group(str(root), first)) + list(diffs._diff_group(str(root), second))
+    with diffs._FedReader(str(root)) as blobs:
+        fed = list(diffs._diff_group(str(root), first, blobs))
+        git = blobs.process.pid
+        fed += list(diffs._diff_group(str(root), second, blobs))
+        assert blobs.process.pid == git and blobs.process.poll() is None
+    assert fed == apart and len(fed) == 20
+    assert blobs.process.poll() is not None  # ended with the worker's reader
+
+
 # A group's answer as large as a timeline's diffs get (1 MB a record): a worker is stopped while it writes it.
 LARGE_ANSWERS = """
-def large(cwd, group):
+def large(cwd, group, blobs=None):
     return [(path, ([None], [("x" * 1_000_000,)])) for path, _ in group]  # a list: the worker sends it in parts
 large.__module__, large.__qualname__ = "generator.trail.diffs", "_diff_group"
 diffs._diff_group = large
@@ -146,9 +163,9 @@ def test_the_workers_end_when_the_process_reading_dies(tmp_path):
         from generator.trail import diffs
         diffs.PARALLEL_FROM = 0
         original = diffs._diff_group
-        def slow(cwd, group):
+        def slow(cwd, group, blobs=None):
             time.sleep(0.3)
-            return original(cwd, group)
+            return original(cwd, group, blobs)
         slow.__module__, slow.__qualname__ = "generator.trail.diffs", "_diff_group"
         diffs._diff_group = slow
         reading = diffs.read_versions({str(root)!r}, {_steps(root)!r})
