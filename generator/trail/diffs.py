@@ -14,7 +14,7 @@ import os
 import pickle
 import queue
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
@@ -129,11 +129,12 @@ def _serve(cwd: str, groups: list[bytes], pipe: Connection, others: list[Connect
     die_with_parent(parent)
     for other in others:  # the parent's ends, inherited: held here, they would never close
         other.close()
-    with _FedReader(cwd) as blobs:
-        _answer_groups(cwd, groups, pipe, blobs)
+    with contextlib.ExitStack() as held:  # the worker's git, started with its first group and ended with it
+        _answer_groups(cwd, groups, pipe, lambda: held.enter_context(_FedReader(cwd)))
 
 
-def _answer_groups(cwd: str, groups: list[bytes], pipe: Connection, blobs: _FedReader) -> None:
+def _answer_groups(cwd: str, groups: list[bytes], pipe: Connection, start_reader: Callable[[], _FedReader]) -> None:
+    blobs: _FedReader | None = None
     while True:
         try:
             index = pipe.recv()
@@ -144,6 +145,7 @@ def _answer_groups(cwd: str, groups: list[bytes], pipe: Connection, blobs: _FedR
         part: list[tuple[str, tuple[list, list]]] = []
         held = 0  # versions in ``part``
         try:
+            blobs = blobs or start_reader()  # git that cannot be started is reported as any failure of a group
             for found in _diff_group(cwd, pickle.loads(groups[index]), blobs):
                 part.append(found)
                 held += len(found[1][0])
@@ -185,7 +187,7 @@ def _received(pipe: Connection) -> tuple[bool, Any, bool]:
 class _FedReader(ObjectReader):
     """One ``git cat-file --batch`` for a worker's life, given each group's blobs as the group comes: git keeps its
     delta bases from group to group (a ``git cat-file`` a group, each beginning again, read the history without a
-    cache 1.3 s slower at 10,000 orders than one a worker), and a group stays small for the worker's memory."""
+    cache 1.2 s slower at 10,000 orders than one a worker), and a group stays small for the worker's memory."""
 
     def __init__(self, cwd: str):
         self.fed: queue.SimpleQueue[list[str] | None] = queue.SimpleQueue()

@@ -99,6 +99,22 @@ def test_a_workers_reader_reads_group_after_group_from_one_git(tmp_path):
     assert blobs.process.poll() is not None  # ended with the worker's reader
 
 
+@TWO_CORES
+def test_a_worker_whose_git_cannot_start_says_why(tmp_path, monkeypatch):
+    """The worker's ``git cat-file`` is started with its first group: a failure is that group's answer, in its own
+    words, not a worker gone without one."""
+    root = make_repo(tmp_path)
+
+    def no_git(cwd):
+        raise FileNotFoundError(2, "No such file or directory: 'git'")
+
+    monkeypatch.setattr(diffs, "_FedReader", no_git)
+    monkeypatch.setattr(diffs, "PARALLEL_FROM", 0)
+    with pytest.raises(FileNotFoundError, match="'git'"):
+        dict(diffs.read_versions(str(root), _steps(root)))
+    assert multiprocessing.active_children() == []
+
+
 # A group's answer as large as a timeline's diffs get (1 MB a record): a worker is stopped while it writes it.
 LARGE_ANSWERS = """
 def large(cwd, group, blobs=None):
