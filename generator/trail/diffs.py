@@ -201,8 +201,7 @@ class _FedReader(ObjectReader):
     def _feed(self) -> None:
         try:
             while (shas := self.fed.get()) is not None:
-                for start in range(0, len(shas), 1000):
-                    self.process.stdin.write(("\n".join(shas[start : start + 1000]) + "\n").encode())
+                self._write(shas)
                 self.process.stdin.flush()
             self.process.stdin.close()
         except (BrokenPipeError, ValueError, OSError):

@@ -173,11 +173,15 @@ class ObjectReader:
 
     def _feed(self) -> None:
         try:
-            for start in range(0, len(self.shas), 1000):
-                self.process.stdin.write(("\n".join(self.shas[start : start + 1000]) + "\n").encode())
+            self._write(self.shas)
             self.process.stdin.close()
         except (BrokenPipeError, ValueError, OSError):
             pass
+
+    def _write(self, shas: list[str]) -> None:
+        """``shas`` asked of git, a thousand names a write."""
+        for start in range(0, len(shas), 1000):
+            self.process.stdin.write(("\n".join(shas[start : start + 1000]) + "\n").encode())
 
     def __enter__(self) -> ObjectReader:
         self.feeder.start()
