@@ -129,12 +129,20 @@ def _answer(path: str, found) -> Lookup:
     return (path, None, False) if found is None else (path, found.url, found.inclusion.is_excluded())
 
 
-def shell_key(config, nav, plugin_name: str) -> str | None:
+NavPage = tuple[str, dict, str | None]
+"""A page of the navigation as its titles come from it: its path, its meta and the title its conversion found."""
+
+
+def shell_key(config, nav: list[NavPage], plugin_name: str) -> str | None:
     """Everything a page's HTML file depends on besides its own record: the program's templates and the versions
-    of MkDocs and Material, the whole configuration as the plugins left it, the navigation with every title, and
-    the files of any theme folder of the archive's own. Paths count relative to the archive or the program (a CI
-    runner may check out one and install the other anywhere). None — keep no page — when another plugin or a hook is configured: what it does to
-    a page is not known here."""
+    of MkDocs and Material, the whole configuration as the plugins left it (its ``nav`` among it), what each page
+    of the navigation gives the menus (``NavPage``: MkDocs makes its title of those, Material its badges and
+    icons of its meta), and the files of any theme folder of the archive's own. Paths count relative to the
+    archive or the program (a CI runner may check out one and install the other anywhere). None — keep no page —
+    when another plugin or a hook is configured: what it does to a page is not known here.
+
+    The navigation's pages are given as their conversions have them, not as MkDocs' navigation holds them once
+    read, so that the key is known before MkDocs reads a page (``plugin._leave_out``); both say the same."""
     if set(config["plugins"]) != {plugin_name} or config["hooks"]:
         return None
     root = os.path.dirname(os.path.abspath(config["config_file_path"]))
@@ -150,7 +158,7 @@ def shell_key(config, nav, plugin_name: str) -> str | None:
     settings = {k: v for k, v in config.items() if k not in skipped}
     theme = config["theme"]
     dirs = [where(folder) for folder in theme.dirs]
-    parts = [sitecache.code_digest(), settings, where(config["docs_dir"]), theme.name, dict(theme.items()), dirs, _navigation(nav.items)]
+    parts = [sitecache.code_digest(), settings, where(config["docs_dir"]), theme.name, dict(theme.items()), dirs, sorted(nav, key=lambda page: page[0])]
     hashed = hashlib.sha1(json.dumps(parts, default=repr, sort_keys=True, ensure_ascii=False).encode())
     for folder in theme.dirs:
         if not _installed(folder):
@@ -165,10 +173,6 @@ def _installed(folder: str) -> bool:
     """A theme folder of an installed package (Material's own, covered by its version) or of this program."""
     resolved = Path(folder).resolve()
     return "site-packages" in resolved.parts or "dist-packages" in resolved.parts or resolved.is_relative_to(TEMPLATES)
-
-
-def _navigation(items) -> list:
-    return [[type(x).__name__, x.title, getattr(x, "url", None), _navigation(getattr(x, "children", None) or [])] for x in items]
 
 
 Output = tuple[str, str, int, int, int]

@@ -215,9 +215,9 @@ def test_no_page_holds_its_markdown_or_html_between_converting_and_writing(archi
     def built_table(page) -> bool:  # MkDocs' objects held (the code before stored them as ``toc``)
         return bool(vars(page).get("_toc", vars(page).get("toc")))
 
-    def converted(files):
+    def converted(files):  # warm, MkDocs is given the navigation's pages alone (``_leave_out``)
         pages = [f.page for f in files.documentation_pages() if isinstance(f.page, plugin_module._ConvertedPage)]
-        assert len(pages) > 20
+        assert len(pages) >= len(plugin_module.IN_NAV)
         return pages
 
     def on_env(self, env, config, files):
@@ -234,7 +234,7 @@ def test_no_page_holds_its_markdown_or_html_between_converting_and_writing(archi
     monkeypatch.setattr(plugin_module.OrderArchivePlugin, "on_post_build", on_post_build)
     cold = build(root)
     warm = build(root)
-    assert held == [[], []]  # cold and warm
+    assert cold.made > 20 and held == [[], []]  # cold and warm
     assert tables == [[], [], [], []]  # before writing and after, cold and warm
     assert warm.pages == cold.pages
     page = next(p for p in converted(plugin_module.build_site(root, today=TODAY, keep_editions=True).editions[0].files) if p._toc_rows)

@@ -103,6 +103,45 @@ def test_one_record_edited_rebuilds_its_pages_and_keeps_the_others(archive, tmp_
     assert again.skipped == again.pages - 2 * len(plugin.IN_NAV), "MkDocs read only the navigation's pages"
 
 
+def test_mkdocs_is_given_only_the_pages_it_writes_and_the_navigations(archive, tmp_path, monkeypatch):
+    """After a merge the kept pages are not among MkDocs' files at all: it reads the navigation's pages and the
+    pages made again, and no other (each of its loops went over every page, to pass over the kept ones)."""
+    from mkdocs.commands import build as mkdocs_build
+
+    read: list[str] = []
+    real = mkdocs_build._populate_page
+
+    def populate(page, config, files, dirty=False):
+        read.append(page.file.src_uri)
+        return real(page, config, files, dirty)
+
+    monkeypatch.setattr(mkdocs_build, "_populate_page", populate)
+    before = site_files(archive / "site")
+    merged(archive, "order/rename", "chang.chiahao", ["lin.yating"], lambda r: edit(r, f"{dossier('ORD-2026-0003')}/order.yaml", _rename_project))
+    result = build_site(archive, today=TODAY)
+    made = {path.split("/", 1)[1] for path in result.rendered}
+    assert "dossiers/ORD-2026-0003.md" in made and len(read) == 2 * len(set(plugin.IN_NAV) | made), (sorted(read), sorted(made))
+    assert result.skipped == result.pages - len(read), "every page MkDocs was not given is kept"
+    monkeypatch.setattr(mkdocs_build, "_populate_page", real)
+    assert site_files(archive / "site") == from_nothing(archive, tmp_path)
+    assert site_files(archive / "site") != before
+
+
+def test_with_a_site_url_the_sitemap_lists_the_pages_mkdocs_was_not_given(archive, tmp_path):
+    """MkDocs' sitemap lists the pages it has: a build that kept most pages out of its hands writes it itself,
+    every page in it, as the build from nothing does (and its gzip copy, dated alike)."""
+    config = archive / "mkdocs.yml"
+    config.write_text(config.read_text(encoding="utf-8") + "site_url: https://archive.example.com/orders/\n", encoding="utf-8")
+    git(archive, "commit", "-qam", "the site's address")
+    build_site(archive, today=TODAY)
+    before = site_files(archive / "site")
+    merged(archive, "order/rename", "chang.chiahao", ["lin.yating"], lambda r: edit(r, f"{dossier('ORD-2026-0003')}/order.yaml", _rename_project))
+    result = assert_same_as_from_nothing(archive, tmp_path, before, {"dossiers/ORD-2026-0003.html"})
+    assert result.skipped > result.pages / 2
+    sitemap = (archive / "site/sitemap.xml").read_text(encoding="utf-8")
+    assert sitemap.count("<url>") == result.pages // 2 and "https://archive.example.com/orders/dossiers/ORD-2026-0001.html" in sitemap
+
+
 def test_lists_split_by_year_make_again_only_the_year_of_the_edited_order(archive, tmp_path):
     """Lists longer than ``list_rows`` are split by year: a merge makes again the edited order's year of each,
     never a years page whose counts did not change, and the site is still the one a build from nothing makes."""
