@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
+import threading
 import time
 from pathlib import Path
 
@@ -67,6 +69,27 @@ def test_stopped_it_writes_nothing_more(tmp_path):
     time.sleep(0.5)
     assert sum(1 for _ in target.rglob("*.pdf")) == written < 300
     files.wait()  # nothing left to wait for
+
+
+def test_adding_never_waits_for_the_process_to_read(tmp_path):
+    """The batches go into the pipe from a thread of their own: the build's thread hands them over and goes on
+    even while the process reads nothing (here: stopped), where it waited for a process still starting. Held up,
+    the adding would not end at all while the process is stopped."""
+    source = tmp_path / "a.pdf"
+    source.write_bytes(b"%PDF-1.4\n")
+    files = Publishing()
+    files.add(str(source), str(tmp_path / "site" / "first.pdf"))
+    files.send()
+    os.kill(files.process.pid, signal.SIGSTOP)
+    try:
+        adding = threading.Thread(target=lambda: [files.add(str(source), str(tmp_path / "site" / f"{n // 100}" / f"{n}.pdf")) for n in range(20_000)])
+        adding.start()
+        adding.join(timeout=60)
+        assert not adding.is_alive(), "adding 2 MB of batches waited for a process that reads nothing"
+    finally:
+        os.kill(files.process.pid, signal.SIGCONT)
+    files.wait()
+    assert sum(1 for _ in (tmp_path / "site").rglob("*.pdf")) == 20_001
 
 
 def test_an_attachment_that_cannot_be_published_fails_the_build_and_keeps_the_last_site(archive, monkeypatch):
