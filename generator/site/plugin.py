@@ -33,6 +33,7 @@ everything succeeded, so a failed build never leaves a half-written site.
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import logging
 import os
@@ -309,10 +310,10 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
         for order_id, names in attachments.items():  # paths joined as text: a ``Path`` each was 0.2 s at 10,000 orders
             folder, site_folder = f"{root}/{dossier_folder(order_id)}/attachments/", f"attachments/{order_id}/"
             listed += [_Listed(site_folder + name, folder + name) for name in names if is_published(names, name)]
-        set_exclusions(listed, config)
+        left_out = _excluded(config, listed, cachefile.folder(self.root) / EXCLUDED_CACHE)
         site, previous = os.path.normpath(config.site_dir), self.previous_site
-        for item in listed:  # joined as text, normal as the parts are (0.15 → 0.05 s at 10,000 orders)
-            if item.inclusion.is_included():
+        for n, item in enumerate(listed):  # joined as text, normal as the parts are (0.15 → 0.05 s at 10,000 orders)
+            if n not in left_out:
                 self.publishing.add(item.source, f"{site}/{item.src_uri}", None if previous is None else f"{previous}/{item.src_uri}")
 
     def _html(self, path: str) -> str:
@@ -729,6 +730,30 @@ def _canonical_start(base: str) -> tuple[str, str] | None:
         return None
     start = probe[: -len("p.html")]
     return start, urlsplit(start).path
+
+
+EXCLUDED_CACHE = "excluded-attachments.marshal"
+_EXCLUDED_VERSION = 1
+
+
+def _excluded(config, listed: list[_Listed], cache: Path) -> set[int]:
+    """Which of the attachments ``listed`` MkDocs' rules of exclusion keep out of the site (their numbers), as its
+    ``set_exclusions`` judges each path: kept for the next build under a digest of every path and every rule (the
+    configuration's patterns, MkDocs' and pathspec's versions), since the same paths judged by the same rules are
+    judged alike. Judging 38,165 paths was 0.16 s of every build at 10,000 orders; a build whose attachments or
+    rules changed judges them all again."""
+    specs = [config.get("exclude_docs"), config.get("draft_docs"), config.get("not_in_nav")]
+    rules = [[(p.pattern, p.include, getattr(p.regex, "pattern", None)) for p in spec.patterns] if spec is not None else None for spec in specs]
+    digest = hashlib.sha1(json.dumps([rules, reuse.package_version("mkdocs"), reuse.package_version("pathspec")], default=repr).encode())
+    digest.update("\0".join(item.src_uri for item in listed).encode("utf-8", "surrogatepass"))
+    key = digest.hexdigest()
+    kept = cachefile.read(cache, _EXCLUDED_VERSION, key)
+    if type(kept) is list:
+        return set(kept)
+    set_exclusions(listed, config)
+    excluded = [n for n, item in enumerate(listed) if not item.inclusion.is_included()]
+    cachefile.write(cache, _EXCLUDED_VERSION, key, excluded)
+    return set(excluded)
 
 
 def _inclusion(path: str) -> InclusionLevel:

@@ -62,11 +62,12 @@ def conversion_key(config) -> str:
     """What every page's conversion depends on besides its Markdown and its lookups: the Markdown settings and
     the libraries that apply them (the program's own code is part of every cache's key already)."""
     settings = [config["markdown_extensions"], config["mdx_configs"], config["use_directory_urls"], dict(config["validation"])]
-    versions = [_version(name) for name in ("mkdocs", "markdown", "pymdown-extensions", "pygments")]
+    versions = [package_version(name) for name in ("mkdocs", "markdown", "pymdown-extensions", "pygments")]
     return digest(json.dumps([settings, versions], default=repr, sort_keys=True).encode())
 
 
-def _version(package: str) -> str:
+def package_version(package: str) -> str:
+    """An installed package's version, or a text saying there is none (part of a cache's key)."""
     try:
         return version(package)
     except PackageNotFoundError:

@@ -93,7 +93,7 @@ def test_attachments_are_published_beside_their_dossier(demo_site):
     assert pdfs and all(p.read_bytes().startswith(b"%PDF") for p in pdfs)
 
 
-def test_mkdocs_own_exclusions_keep_an_attachment_out_of_the_site(archive):
+def test_mkdocs_own_exclusions_keep_an_attachment_out_of_the_site(archive, monkeypatch):
     """The build publishes the attachments itself (they are not MkDocs' files), under MkDocs' own rules: a pattern
     of ``exclude_docs`` in mkdocs.yml keeps the attachment it names out of the site, and only that one."""
     build(with_site(archive))
@@ -104,6 +104,16 @@ def test_mkdocs_own_exclusions_keep_an_attachment_out_of_the_site(archive):
     config.write_text(config.read_text(encoding="utf-8") + f"exclude_docs: |\n  /{excluded.as_posix()}\n", encoding="utf-8")
     build(archive)
     assert sorted(p.relative_to(archive / "site") for p in (archive / "site/attachments").rglob("*") if p.is_file()) == published[1:]
+    judged: list[str] = []  # the same paths under the same rules: judged once, the judgement kept (``_excluded``)
+    real = plugin_module.set_exclusions
+    monkeypatch.setattr(plugin_module, "set_exclusions", lambda files, config: (judged.extend(f.src_uri for f in files), real(files, config)))
+    edit(archive, f"{dossier('ORD-2026-0003')}/order.yaml", lambda order: order["intake"].update(project_name="再讀一次 Read again"))
+    build(archive)
+    assert "index.md" in judged and not [path for path in judged if path.startswith("attachments/")], "MkDocs' files judged, not the attachments"
+    assert sorted(p.relative_to(archive / "site") for p in (archive / "site/attachments").rglob("*") if p.is_file()) == published[1:]
+    config.write_text(config.read_text(encoding="utf-8").replace(f"exclude_docs: |\n  /{excluded.as_posix()}\n", ""), encoding="utf-8")
+    build(archive)
+    assert sorted(p.relative_to(archive / "site") for p in (archive / "site/attachments").rglob("*") if p.is_file()) == published
 
 
 def test_no_request_would_leave_the_host(demo_site):
