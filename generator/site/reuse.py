@@ -20,10 +20,11 @@ kept, each only while everything it was made from is provably the same:
   bytes that build wrote — the same file (inode, size, time) or, say after
   a CI cache restored it, the same SHA-1. Such a page is hard-linked from
   the earlier site instead of being rendered into the theme again;
-- **MkDocs' pass over a page** (``orders build``, through MkDocs' dirty
-  build, ``plugin._skip``): a page whose HTML file is kept, whose
-  conversion said nothing and links to no anchor, and whose searchable
-  text's digest is with its facts, is neither read nor written by MkDocs;
+- **MkDocs' pass over a page** (``orders build``: ``plugin._leave_out``
+  before MkDocs is given its files, else ``plugin._skip`` through MkDocs'
+  dirty build): a page whose HTML file is kept, whose conversion said
+  nothing and links to no anchor, and whose searchable text's digest is
+  with its facts, is neither read nor written by MkDocs;
   the search index gets the digest, and the text only if another page of
   its part changed. The navigation's pages are always read: their titles
   are in the shell.
