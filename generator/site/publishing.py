@@ -9,9 +9,8 @@ take them off it: each call gives the interpreter's lock up and waits for it aga
 the archive.
 
 The process reads its work in batches from a pipe (``marshal``: paths only) and imports nothing of the program
-but this module, ``core.printable``, ``core.processes`` and, building into the site before last, ``site.spare``
-(with ``core.paths``), run with ``-P`` from the root folder so that a ``generator/`` folder committed to the
-archive cannot stand in for them.
+but this module, ``core.printable``, ``core.processes`` and ``site.spare`` (with ``core.paths``), run with ``-P``
+from the root folder so that a ``generator/`` folder committed to the archive cannot stand in for them.
 """
 
 from __future__ import annotations
@@ -29,6 +28,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from generator.core.printable import printable
 from generator.core.processes import APART
+from generator.site.spare import parent
 
 Job = tuple[str, str, "str | None"]
 """(the file to publish, where the new site has it, the last site's copy to link if it is still that file).
@@ -141,7 +141,7 @@ def publish(jobs: list[Job], made: set[str], recycled: bool = False) -> None:
     of the time). ``recycled``: into the site before last, where a file already at the target is left only when it
     is the very file that would be linked (most are: the pages and attachments no merge since has changed)."""
     for source, target, copy in jobs:
-        folder = os.path.dirname(target)
+        folder = parent(target)
         if folder not in made:
             os.makedirs(folder, exist_ok=True)
             made.add(folder)

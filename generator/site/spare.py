@@ -66,6 +66,13 @@ def keep(root: Path, old: Path) -> bool:
     return True
 
 
+def parent(path: str) -> str:
+    """``os.path.dirname`` of a normalised absolute path, by one string method: asked of every file a build
+    publishes (58,000 after a merge at 10,000 orders), ``dirname`` was a fifth of the publishing process's time."""
+    head = path.rpartition(os.sep)[0]
+    return head or path[:1]
+
+
 def sweep(top: str, published: set[str], apart: set[str]) -> int:
     """Every file under ``top`` that is not among ``published`` (normalised paths) deleted, and every folder left
     empty that holds no published file; the folders in ``apart`` (another edition's, a folder emptied already)
@@ -73,7 +80,7 @@ def sweep(top: str, published: set[str], apart: set[str]) -> int:
     not (an edition added since) has nothing to sweep."""
     if not os.path.isdir(top) or os.path.islink(top):
         return 0
-    holding = {os.path.dirname(path) for path in published}
+    holding = {parent(path) for path in published}
     ancestors = set()
     for path in holding:
         while path not in ancestors and len(path) > len(top):

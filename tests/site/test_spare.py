@@ -8,6 +8,7 @@ import os
 import shutil
 from pathlib import Path
 
+import pytest
 from editing import dossier, edit
 from sitebuild import TODAY, build, with_site
 
@@ -23,6 +24,11 @@ def _tree(site: Path) -> dict[str, tuple[str, int]]:
         rel = str(path.relative_to(site))
         tree[rel] = ("folder", 0) if path.is_dir() and not path.is_symlink() else (hashlib.sha1(path.read_bytes()).hexdigest(), path.lstat().st_ino)
     return tree
+
+
+@pytest.mark.parametrize("path", ["/", "/x", "/a/b", "/a/b/c.html", "/srv/site/attachments/ORD-2026-0001/合約 v2.pdf"])
+def test_a_published_files_folder_is_the_one_dirname_says(path):
+    assert spare.parent(path) == os.path.dirname(path)
 
 
 def test_sweep_deletes_what_is_not_published_and_the_folders_left_empty(tmp_path):
