@@ -194,14 +194,36 @@ class PageFile(_Records):
         unread (the kernel copies it from file to file)."""
         offset, lengths, had, file = other.index[path]
         facts = had if facts is None else facts
-        if self.path is not None and isinstance(other, StoredPages) and other.folder == self.folder:
-            name, size = other.files[file]
-            if (name, size) not in self.shared:
-                self.shared.append((name, size))
-                self.fds.append(os.dup(other.fds[file]))
-            self.index[path] = (offset, lengths, facts, 1 + self.shared.index((name, size)))
+        if self._shares(other):
+            self.index[path] = (offset, lengths, facts, self._share(other, file))
         else:
             self.index[path] = self._append_copy(other.fds[file], offset, lengths, facts, path)
+
+    def copy_many(self, other: _Records, pages: list[tuple[str, Facts | None]]) -> None:
+        """``copy_from`` of each (path, facts) of ``pages``: after a merge, nearly every page of the build."""
+        if not self._shares(other):
+            for path, facts in pages:
+                self.copy_from(other, path, facts)
+            return
+        index, theirs, numbers = self.index, other.index, {}
+        for path, facts in pages:
+            offset, lengths, had, file = theirs[path]
+            number = numbers.get(file)
+            if number is None:
+                number = numbers[file] = self._share(other, file)
+            index[path] = (offset, lengths, had if facts is None else facts, number)
+
+    def _shares(self, other: _Records) -> bool:
+        """Whether ``other``'s records stay in its files: a cache sealed in this file's folder."""
+        return self.path is not None and isinstance(other, StoredPages) and other.folder == self.folder
+
+    def _share(self, other: StoredPages, file: int) -> int:
+        """The number this store gives ``other``'s file ``file`` (named beside this one when it is sealed)."""
+        name, size = other.files[file]
+        if (name, size) not in self.shared:
+            self.shared.append((name, size))
+            self.fds.append(os.dup(other.fds[file]))
+        return 1 + self.shared.index((name, size))
 
     def _append_copy(self, fd: int, offset: int, lengths: Lengths, facts: Facts | None, path: str) -> Entry:
         size, copied = _size(lengths), 0
@@ -290,6 +312,10 @@ class MemoryPages:
 
     def copy_from(self, other: _Records, path: str, facts: Facts | None = None) -> None:
         self.pages[path] = other.get(path)
+
+    def copy_many(self, other: _Records, pages: list[tuple[str, Facts | None]]) -> None:
+        for path, _facts in pages:
+            self.pages[path] = other.get(path)
 
     def get(self, path: str, html: bool = True) -> Delivered:
         return self.pages[path]

@@ -109,9 +109,12 @@ class PageStream:
         settled: Callable[[], bool] | None = None,
         arrived: Callable[[str, bool], Any] | None = None,
         ask: list[int] | None = None,
+        arrived_kept: Callable[[list[str]], Any] | None = None,
     ):
         self.plan: Plan | None = plan
         self.arrived = arrived  # told each page as it is taken in: its path, whether it was made (not the earlier build's)
+        self.arrived_kept = arrived_kept
+        """Told the earlier build's pages ``skip_here`` finds, a batch at a time (else ``arrived``, each)."""
         self.paths = [path for path, _ in plan]
         self.finish, self.skip, self.retire = finish, skip, retire
         self.earlier = earlier  # an earlier build's pages, which a worker may find still hold (``Kept``)
@@ -157,11 +160,14 @@ class PageStream:
         """The earlier build's pages that hold, delivered here; the others offered to the workers as they are
         found. A page whose question fails is left to them: its failure is reported as any worker's is (``get``)."""
         left = kept = 0
+        batch: list[tuple[int, Any]] = []
         for step, number in enumerate(ask):
             if left - kept >= SKIP_HERE_UNTIL:
+                self._kept(batch)
                 self._offer(ask[step:])
                 return
             if step % POLL_EVERY == 0:
+                self._kept(batch)
                 if self.open:  # a worker with a full pipe would stand still until asked
                     self._take_in(block=False)
                 elif self.settle is not None:  # pages wait for the first worker, which waited for ``settle``
@@ -176,7 +182,26 @@ class PageStream:
                 self._offer((number,))
             else:
                 kept += 1
-                self._arrived((number, None, None, found.facts, False))
+                batch.append((number, found.facts))
+        self._kept(batch)
+
+    def _kept(self, batch: list[tuple[int, Any]]) -> None:
+        """The earlier build's pages found to hold, (number, facts) each, taken in together and ``batch`` emptied:
+        after a merge nearly every page is, and taken in one by one (the page file's index, the search index)
+        they were 0.3 s of the asking at 10,000 orders."""
+        if not batch:
+            return
+        paths = self.paths
+        named = [(paths[number], facts) for number, facts in batch]
+        self.store.copy_many(self.earlier, named)
+        self.copied += len(named)
+        self.received.update(number for number, _ in batch)
+        batch.clear()
+        if self.arrived_kept is not None:
+            self.arrived_kept([path for path, _ in named])
+        elif self.arrived is not None:
+            for path, _ in named:
+                self.arrived(path, False)
 
     def _offer(self, numbers) -> None:
         """Pages for the workers to make: added to ``order``, where the pages no worker took yet are kept in the

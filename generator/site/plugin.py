@@ -292,6 +292,7 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
                 settled=renderer.settled,
                 arrived=self._delivered,
                 ask=ask,
+                arrived_kept=self._delivered_kept,
             )
             del plan, checked, renderer
         files = self._leave_out(config, files)
@@ -358,10 +359,33 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
                 self.search.left_out(page_url(file.dest_uri))
                 self.fed[path] = ""
 
+    def _delivered_kept(self, paths: list[str]) -> None:
+        """``_delivered`` of pages the last build made, a batch at a time as the build finds them: each page's
+        searchable digest into the index (its text read only if its part is indexed again)."""
+        if self.search is None:
+            return
+        feedable, fed, pages = self.feedable, self.fed, self.pages
+        kept, left_out = [], []
+        for path in paths:
+            file = feedable.get(path)
+            if file is None or path in fed:
+                continue
+            searched = pages.quiet(path)
+            if searched:
+                kept.append((page_url(file.dest_uri), bytes.fromhex(searched), functools.partial(self._searchable, path)))
+                fed[path] = searched
+            elif searched == "":  # quiet, and kept out of the index
+                left_out.append(page_url(file.dest_uri))
+                fed[path] = searched
+        self.search.add_kept_many(kept, left_out)
+
+    def _searchable(self, path: str) -> str:
+        return searchable(self.pages.html(path), self.language)
+
     def _add_kept(self, path: str, file: File, searched: str) -> None:
         """An earlier build's page into the search index by its searchable digest: its text is read from the page
         file only if its part is indexed again."""
-        self.search.add_kept(page_url(file.dest_uri), bytes.fromhex(searched), lambda: searchable(self.pages.html(path), self.language))
+        self.search.add_kept(page_url(file.dest_uri), bytes.fromhex(searched), functools.partial(self._searchable, path))
 
     def _close_pages(self) -> None:
         if self.pages is not None:

@@ -534,6 +534,18 @@ class PartedIndex:
         self._sent_if_whole(spool, name)
         self._in(url)
 
+    def add_kept_many(self, pages: list[tuple[str, bytes, Callable[[], str]]], left_out: list[str]) -> None:
+        """``add_kept`` of each of ``pages`` and ``left_out`` of each of ``left_out``, the join started (if this
+        completes the pages foreseen) once all are in: the pages the last build made, as a build finds them."""
+        for url, digest, text in pages:
+            spool, name = self._spool(url)
+            spool.add_kept(url, digest, text)
+            self._sent_if_whole(spool, name)
+        self.awaited.difference_update([url for url, _, _ in pages])
+        self.awaited.difference_update(left_out)
+        if not self.awaited and self.aim is not None and self.early is None:
+            self._join_now()
+
     def left_out(self, url: str) -> None:
         """A page foreseen that the index does not get (its Markdown keeps it out of search)."""
         self._in(url)

@@ -136,6 +136,26 @@ def test_a_later_build_leaves_the_pages_it_keeps_in_the_earlier_file_and_names_i
     third.close()
 
 
+def test_pages_kept_together_are_indexed_as_pages_kept_one_by_one(root):
+    """``copy_many`` (the pages a merge's build finds the last build made, a batch at a time) leaves each page where
+    ``copy_from`` leaves it, with the facts given or its own, the earlier file named once."""
+    page = {f"d{n}.md": (f"# Dossier {n}\n" + "x" * 200, CONVERTED[1]) for n in range(10)}
+    _build(root, "k1", page, []).close()
+    earlier = StoredPages.open(root, "zh-Hant", None)
+    given = [(path, ("new facts", n) if n % 3 == 0 else None) for n, path in enumerate(page)]
+    one, many = PageFile(root, "zh-Hant"), PageFile(root, "zh-Hant")
+    for path, facts in given:
+        one.copy_from(earlier, path, facts)
+    many.copy_many(earlier, given)
+    assert many.index == one.index and many.shared == one.shared and len(many.fds) == len(one.fds) == 2
+    assert [many.get(path) for path in page] == list(page.values())
+    memory = MemoryPages()
+    memory.copy_many(earlier, given)
+    assert memory.pages == page
+    for store in (one, many, earlier):
+        store.close()
+
+
 def test_a_cache_stays_a_few_files_within_twice_its_pages_however_many_builds_it_went_through(root, monkeypatch):
     monkeypatch.setattr(pagefile, "MAX_FILES", 3)
     page = {f"d{n}.md": (f"# Dossier {n}\n" + "x" * 1000, CONVERTED[1]) for n in range(10)}

@@ -205,6 +205,25 @@ def test_skip_here_keeps_pages_before_any_worker_and_the_workers_take_only_the_r
         assert kept.pages() == _earlier(80).pages and kept.started == 0  # nothing left to make: no worker forked
 
 
+def test_pages_kept_here_are_taken_in_a_batch_at_a_time_each_once():
+    """The earlier build's pages found here are told a batch at a time (``arrived_kept``: the page file's index
+    and the search index take them together), the pages made one by one as they arrive (``arrived``)."""
+    batches, made = [], []
+    kept = lambda path, render: Kept(()) if int(path[-7:-3]) % 5 else None  # noqa: E731
+    options = {"parallel": True, "finish": shout, "workers": 2, "earlier": _earlier(300), "skip": kept, "skip_here": True}
+    with PageStream(plan(300), **options, arrived=lambda path, made_now: made.append((path, made_now)), arrived_kept=batches.append) as stream:
+        pages = stream.pages()
+    paths = [path for path, _ in plan(300)]
+    assert sorted(p for batch in batches for p in batch) == sorted(paths[n] for n in range(300) if n % 5)
+    assert len(batches) > 1 and max(len(batch) for batch in batches) <= pagestream.POLL_EVERY
+    assert sorted(made) == sorted((paths[n], True) for n in range(0, 300, 5))
+    assert pages == {path: _earlier(300).pages[path] if n % 5 else pages[path] for n, path in enumerate(paths)}
+    told = []
+    with PageStream(plan(20), **{**options, "earlier": _earlier(20)}, arrived=lambda path, made_now: told.append((path, made_now))) as stream:
+        stream.pages()
+    assert sorted(told) == sorted((path, n % 5 == 0) for n, (path, _) in enumerate(plan(20))), "without it, each page told alone"
+
+
 def test_a_page_left_is_made_while_the_rest_are_still_asked_about(tmp_path):
     """An order's lists (a second each to make) are found among the first pages asked about, in ``ask``'s order,
     and made by a worker while the ten thousand dossiers are asked about here, not after."""

@@ -379,7 +379,8 @@ def test_hurried_with_no_part_waiting_nothing_changes(tmp_path):
     assert searchindex._PAGEFIND.most == 1
 
 
-def test_pages_kept_by_their_digest_cost_no_text_no_file_and_no_thread_where_their_part_fits(tmp_path, monkeypatch):
+@pytest.mark.parametrize("together", [False, True], ids=["one by one", "together"])
+def test_pages_kept_by_their_digest_cost_no_text_no_file_and_no_thread_where_their_part_fits(tmp_path, monkeypatch, together):
     """After a merge nearly every page comes by its digest alone: a part whose bundle is made of those very pages is
     taken from the cache as its last page comes, without a file for its pages or a thread's turn (some 160 parts an
     edition at 10,000 orders); a part with a page changed fetches its kept pages' text and is indexed again."""
@@ -391,13 +392,20 @@ def test_pages_kept_by_their_digest_cost_no_text_no_file_and_no_thread_where_the
     monkeypatch.setattr(PartedIndex, "_part", lambda index, name, spool, asked: made.append(name) or real(index, name, spool, asked))
 
     def build(changed: dict[str, str], bundle: str) -> tuple[list[str], list[str]]:
-        fetched = []
+        fetched, kept = [], []
         index = PartedIndex(store, urls)
+        index.join_early(tmp_path / bundle, "key")
         for url, text in PAGES:
             if url in changed:
                 index.add(url, changed[url])
+            elif together:  # as a build hands over the pages it found the last build made (``add_kept_many``)
+                kept.append((url, digests[url], lambda url=url, text=text: fetched.append(url) or text))
             else:
                 index.add_kept(url, digests[url], lambda url=url, text=text: fetched.append(url) or text)
+        if together:
+            assert index.early is None, "a page foreseen is still to come"
+            index.add_kept_many(kept, [])
+        assert index.early is not None, "joined once every page foreseen is in"
         spooled = sorted(p.name for p in Path(index.temporary.name).iterdir())
         assert index.write_and_end(tmp_path / bundle, "key") == len(PAGES)
         return fetched, spooled
