@@ -467,9 +467,19 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
             if any(page.markdown is None for page in self.nav.pages):
                 return False
             self.outputs = reuse.Outputs(self.previous_site, self.earlier_outputs, reuse.shell_key(self.mkdocs_config, _nav_pages(self.nav), "order-archive"))
-        path = file.src_uri
         if self.stream is not None:
-            self.stream.wait_for(path)
+            self.stream.wait_for(file.src_uri)
+        if not self._linked(file):
+            return False
+        self.skipped += 1
+        self._done()
+        return True
+
+    def _linked(self, file: _GeneratedPage) -> bool:
+        """Whether the last site's HTML file is this page's as this build would write it, its conversion quiet
+        (``reuse.Outputs``, ``pagefile.QUIET``): then it is linked from there, given to the search index by its
+        digest, and marked as left out of MkDocs' pass."""
+        path = file.src_uri
         searched = self.pages.quiet(path)
         kept = None if searched is None else self.outputs.keep(file.dest_uri, self.pages.facts(path)[1])
         if kept is None:
@@ -480,9 +490,7 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
                 self._add_kept(path, file, searched)
             else:
                 self.search.left_out(page_url(file.dest_uri))
-        file.page.skipped = True
-        self.skipped += 1
-        self._done()
+        file.skipped = file.page.skipped = True
         return True
 
     def _leave_out(self, config, files: Files) -> Files:
@@ -521,18 +529,8 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
                 continue
             if received is not None and index[path] not in received:  # still being made, or asked of a worker
                 continue
-            searched = self.pages.quiet(path)
-            kept = None if searched is None else self.outputs.keep(file.dest_uri, self.pages.facts(path)[1])
-            if kept is None:
-                continue
-            self._keep(kept, file.abs_dest_path)
-            if self.search is not None and path not in self.fed:
-                if searched:
-                    self._add_kept(path, file, searched)
-                else:
-                    self.search.left_out(page_url(file.dest_uri))
-            file.skipped = file.page.skipped = True
-            left[path] = file
+            if self._linked(file):
+                left[path] = file
         if not left:
             return files
         self.skipped += len(left)
