@@ -498,10 +498,11 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
         build has found to be the last build's by now (after a merge, all but the few made again): MkDocs then
         neither makes nor goes over them in any of its loops (reading, writing, checking links to anchors, the
         sitemap: about 0.5 s of the build's thread after a merge at 10,000 orders), where ``_skip`` is asked of
-        each page as MkDocs reaches it. Their HTML files are linked from the last site and the search index has their digests, as ``_skip``
-        does. The navigation's titles, part of every page's HTML (``reuse.shell_key``), are read from its
-        pages' conversions, waited for here. The files given back are MkDocs' from here on; every file stays
-        among the workers' (their conversions' links) and in ``all_files`` (the sitemap, links to anchors)."""
+        each page as MkDocs reaches it. Their HTML files are linked from the last site and the search index has
+        their digests, as ``_skip`` does. The navigation's titles, part of every page's HTML (``reuse.shell_key``),
+        are read from its pages' conversions, waited for here. The files given back are MkDocs' from here on;
+        every file stays among the workers' (their conversions' links) and in ``all_files`` (the sitemap, links
+        to anchors)."""
         if not (self.skipping and self.leave_out and self.earlier_outputs and self.previous_site is not None) or self.pages is None:
             return files
         stream = self.stream
