@@ -323,14 +323,13 @@ class PageStream:
             return
         if rendered:
             self.rendered.append(self.paths[number])
-        if record is None:
-            self.store.copy_from(self.earlier, self.paths[number], facts)
-            self.copied += 1
-        else:
-            self.store.put_record(self.paths[number], record, lengths, facts)
+        if record is None:  # the earlier build's, as a worker found it: taken in as those found here are
+            self._kept([(number, facts)])
+            return
+        self.store.put_record(self.paths[number], record, lengths, facts)
         self.received.add(number)
         if self.arrived is not None:
-            self.arrived(self.paths[number], record is not None)
+            self.arrived(self.paths[number], True)
 
     def close(self) -> None:
         for connection in self.open:

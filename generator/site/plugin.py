@@ -343,14 +343,9 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
         file = self.feedable.get(path) if self.search is not None else None
         if file is None or path in self.fed:
             return
-        searched = self.pages.quiet(path)
-        if searched:
-            self._add_kept(path, file, searched)
-            self.fed[path] = searched
-        elif searched == "":  # quiet, and kept out of the index
-            self.search.left_out(page_url(file.dest_uri))
-            self.fed[path] = searched
-        elif made:
+        if not made or self.pages.quiet(path) is not None:  # the earlier build's page, or one as quiet
+            self._delivered_kept([path])
+        else:
             conversion = self.pages.conversion(path)
             meta = conversion[1] if isinstance(conversion, tuple) else None
             if isinstance(meta, dict) and meta.get("search") != "exclude":
