@@ -6,8 +6,10 @@ import contextlib
 import marshal
 import multiprocessing
 import os
+import pickle
 import queue
 import sys
+import tempfile
 import threading
 from collections.abc import Callable
 from multiprocessing.connection import Connection
@@ -47,15 +49,23 @@ class Prefetch:
     checking the records; started at once, it slowed this process's own look
     at the record files) and hands it over with the end of its wait, or with
     the history it judges.
+
+    What it is asked to judge (with the records the judging reads) goes
+    through an unnamed file both processes hold, its pipe told only how long
+    it is: sent down the pipe, it waited for the process — at a lower priority
+    and busy — to take it in 64 KB at a time (0.2 s of this process's thread
+    after a merge at 10,000 orders, for 260 KB).
     """
 
     def __init__(self, root: Path, meanwhile: Meanwhile | None = None):
         context = multiprocessing.get_context("fork")
         self.done, done = context.Pipe(duplex=False)  # whether it holds the history; then the work tree's state, the cache written
-        asked, self.ask = context.Pipe(duplex=False)  # a judging of the history, or None
+        asked, self.ask = context.Pipe(duplex=False)  # the length of the judging written into ``spool``; empty: none
         self.answer, answer = context.Pipe(duplex=False)  # the judging's answer
+        self.spool = tempfile.TemporaryFile()  # noqa: SIM115 (closed by ``wait``; the process has its own copy)
         ends = (self.done, self.ask, self.answer)
-        self.process = start_helper(context, _prefetch, (root, os.getpid(), done, asked, answer, ends, meanwhile), name="history-prefetch")
+        arguments = (root, os.getpid(), done, asked, answer, ends, self.spool.fileno(), meanwhile)
+        self.process = start_helper(context, _prefetch, arguments, name="history-prefetch")
         for end in (done, asked, answer):
             end.close()
         self.holds: bool | None = None  # whether the process holds the history (None: not said yet)
@@ -81,7 +91,10 @@ class Prefetch:
             return None
         self.asked = True
         try:
-            self.ask.send(work)  # the process reads it on a thread of its own: never blocked on a full pipe
+            asked = pickle.dumps(work, pickle.HIGHEST_PROTOCOL)
+            self.spool.write(asked)
+            self.spool.flush()
+            self.ask.send_bytes(len(asked).to_bytes(8, "little"))
         except Exception:  # the process gone, or ``work`` not to be pickled: judged otherwise
             return None
         finally:
@@ -96,10 +109,11 @@ class Prefetch:
         if self.done.closed:
             return None
         self.answer.close()  # an answer not taken (asked about other records) is not waited on: it writes its cache
+        self.spool.close()
         if not self.asked:
             self.asked = True
             with contextlib.suppress(OSError, ValueError):
-                self.ask.send(None)  # no judging: the cache, now
+                self.ask.send_bytes(b"")  # no judging: the cache, now
             self.ask.close()
         self.ready(None)
         status = None
@@ -134,13 +148,14 @@ def _prefetch(
     asked: Connection,
     answer: Connection,
     ends: tuple[Connection, ...],
+    spool: int,
     meanwhile: Meanwhile | None,
 ) -> None:
     die_with_parent(parent)
     for end in ends:  # the parent's: should the parent die, nothing here holds them open
         end.close()
     requests: queue.SimpleQueue = queue.SimpleQueue()
-    threading.Thread(target=_receive, args=(asked, requests), daemon=True).start()
+    threading.Thread(target=_receive, args=(asked, spool, requests), daemon=True).start()
     status = history = None
     save = asking = _nothing
     # Lower priority: the records' own check is the shorter chain of work and MkDocs waits for both; run
@@ -187,11 +202,15 @@ reading left as well, and judging beside that took all the build's processes tog
 After a merge it reads two."""
 
 
-def _receive(asked: Connection, requests: queue.SimpleQueue) -> None:
-    """The judging asked for, or None (none, or the parent's end closed), taken off the pipe as it comes."""
+def _receive(asked: Connection, spool: int, requests: queue.SimpleQueue) -> None:
+    """The judging asked for, or None (none, or the parent's end closed), read from ``spool`` once the pipe says
+    how long it is."""
     work = None
     with contextlib.suppress(Exception):
-        work = asked.recv()
+        length = int.from_bytes(asked.recv_bytes(8), "little")
+        if length:
+            data = os.pread(spool, length, 0)
+            work = pickle.loads(data) if len(data) == length else None
     requests.put(work)
 
 
