@@ -176,7 +176,7 @@ def _changes(last: Join, parts: list[joined.Part], changed: list[int]) -> dict[s
     for i in changed:
         name, key, _, chunk_count, _ = last.parts[i]
         kept = joined._Kept.open(last.decoded / f"{name}.words", key, chunk_count)
-        if kept.body is None:
+        if not kept.words():
             raise _CannotPatch(name)
         old = {word: (pages, variants) for chunk in kept.chunks() for word, pages, variants in chunk}
         for word, _, entry in parts[i].words(i):

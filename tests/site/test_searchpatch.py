@@ -71,6 +71,16 @@ def test_one_page_edited_is_joined_again_in_the_chunks_of_its_changed_words_alon
     assert not every and len(read) <= len(changed[1]) < 100
 
 
+def test_a_patch_reads_the_kept_words_of_the_changed_part_alone(joins, monkeypatch):
+    """Every join opened what the last join kept of each part and checked all of it (50 MB an edition at 10,000
+    orders) where a merge patches one part: the others' words are never read, only their fragments' digests."""
+    read = []
+    real = searchmerge._Kept.words
+    monkeypatch.setattr(searchmerge._Kept, "words", lambda self: read.append(self.path.name) or real(self))
+    _, every = joins({"2025": {3: page(2025, 4)[1].replace("</dd>", " 專案</dd>", 1)}})
+    assert not every and read and set(read) <= {"2025.words"}
+
+
 @pytest.fixture
 def splices(monkeypatch):
     """Each word joined again in a changed part: (word, whether its run was found by its bytes)."""
