@@ -47,7 +47,7 @@ from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, BinaryIO, NamedTuple
 
 import cbor2
 from zlib_ng import zlib_ng
@@ -399,13 +399,20 @@ class _Recycled:
                 os.rmdir(folder)
 
 
-def merge(folders: list[Path], out: Path, previous: Path | None = None, decoded: Path | None = None, recycled: bool = False) -> int:
+def merge(
+    folders: list[Path],
+    out: Path,
+    previous: Path | None = None,
+    decoded: Path | None = None,
+    recycled: bool = False,
+    opened: dict[Path, tuple[tuple, Part]] | None = None,
+) -> int:
     """Join the bundles in ``folders`` (each one language, the same) into a new bundle ``out``; its page count.
     ``previous``: the last joined bundle, whose data files are linked where they are this bundle's (``write``).
     ``decoded``: a folder where what this join reads of each part is kept for the next (``_Kept``), by the part's
     folder name (one name, one part). ``recycled``: ``out`` may be a folder of the site before last, made into
-    this bundle (``_Recycled``); else it must not exist."""
-    parts = [Part.open(folder, decoded) for folder in folders]
+    this bundle (``_Recycled``); else it must not exist. ``opened``: parts opened before (``opened_ahead``)."""
+    parts = [_opened(folder, decoded, opened or {}) for folder in folders]
     if not parts:
         raise BundleMergeError("no part to join")
     language, version = parts[0].language, parts[0].meta[0]
@@ -443,6 +450,40 @@ def merge(folders: list[Path], out: Path, previous: Path | None = None, decoded:
     if decoded is not None:  # after the parts' words: a record names them by their keys
         searchpatch.Join.record(decoded, out, version, meta, meta_name, parts, fields, renumber, chunker.chunks, chunker.layouts)
     return len(pages)
+
+
+def opened_ahead(folders: list[Path], decoded: Path | None) -> dict[Path, tuple[tuple, Part]]:
+    """The parts in ``folders`` that can be opened now, each with what its folder was (``_identity``): a join started
+    before the build has every part (``main``'s ``--ahead``) opens those it foresees while the build makes the rest.
+    A folder that cannot be opened now is left to the join (Pagefind may be writing it)."""
+    opened = {}
+    for folder in folders:
+        identity = _identity(folder)
+        try:
+            part = Part.open(folder, decoded) if identity is not None else None
+        except Exception:  # opened again when joined, where its fault is reported
+            continue
+        if part is not None and _identity(folder) == identity:
+            opened[folder] = (identity, part)
+    return opened
+
+
+def _opened(folder: Path, decoded: Path | None, opened: dict[Path, tuple[tuple, Part]]) -> Part:
+    """The part in ``folder``: as opened before, where its folder is still the one opened then, else opened now."""
+    early = opened.pop(folder, None)
+    if early is not None and early[0] == _identity(folder):
+        return early[1]
+    return Part.open(folder, decoded)
+
+
+def _identity(folder: Path) -> tuple | None:
+    """What says a part's folder is still the one opened: Pagefind writes a part anew into a folder of its own and
+    renames it into place (``searchindex.PartedIndex._part``), so the folder, and the entry file in it, are others."""
+    try:
+        about, entry = os.stat(folder, follow_symlinks=False), os.stat(folder / "pagefind-entry.json", follow_symlinks=False)
+    except OSError:
+        return None
+    return about.st_dev, about.st_ino, about.st_ctime_ns, entry.st_ino, entry.st_size, entry.st_mtime_ns, entry.st_ctime_ns
 
 
 def relink(source: Path, out: Path, recycled: bool = False) -> None:
@@ -817,19 +858,31 @@ def _link(source: Path | str, target: Path | str) -> None:
         shutil.copy2(source, target)
 
 
-def main(arguments: list[str]) -> int:
-    """``[--previous BUNDLE] [--decoded FOLDER] [--recycled] [--seal KEY] OUT PART…``: ``merge``, then, with
-    ``--seal``, the joined bundle sealed for KEY (``bundleseal``), its files' hashes taken from its sources' manifests."""
+def main(arguments: list[str], given: BinaryIO | None = None) -> int | None:
+    """``[--previous BUNDLE] [--decoded FOLDER] [--recycled] [--seal KEY] [--ahead] OUT PART…``: ``merge``, then, with
+    ``--seal``, the joined bundle sealed for KEY (``bundleseal``), its files' hashes taken from its sources' manifests.
+
+    ``--ahead``: started before the build has every part, to be done with starting and with opening the PARTs it
+    foresees (``opened_ahead``) when it has them: the parts to join are then read from ``given`` (standard input),
+    each folder ended by a NUL. Nothing given: nothing joined (None)."""
     options: dict[str, Any] = {}
-    key = None
-    while arguments[:1] in (["--previous"], ["--decoded"], ["--recycled"], ["--seal"]):
+    key, ahead = None, False
+    while arguments[:1] in (["--previous"], ["--decoded"], ["--recycled"], ["--seal"], ["--ahead"]):
         if arguments[0] == "--recycled":
             options["recycled"], arguments = True, arguments[1:]
+        elif arguments[0] == "--ahead":
+            ahead, arguments = True, arguments[1:]
         elif arguments[0] == "--seal":
             key, arguments = arguments[1], arguments[2:]
         else:
             options[arguments[0][2:]], arguments = Path(arguments[1]), arguments[2:]
     out, folders = Path(arguments[0]), [Path(folder) for folder in arguments[1:]]
+    if ahead:
+        options["opened"] = opened_ahead(folders, options.get("decoded"))
+        listed = (given or sys.stdin.buffer).read()
+        folders = [Path(os.fsdecode(folder)) for folder in listed.split(b"\0")[:-1]]
+        if not folders:
+            return None
     count = merge(folders, out, **options)
     if key is not None:
         previous = options.get("previous")
@@ -838,4 +891,6 @@ def main(arguments: list[str]) -> int:
 
 
 if __name__ == "__main__":  # ``searchindex.PartedIndex`` runs the joining so, in a process of its own
-    print(main(sys.argv[1:]))
+    joined_pages = main(sys.argv[1:])
+    if joined_pages is not None:
+        print(joined_pages)

@@ -217,6 +217,30 @@ def test_told_where_the_parts_are_joined_as_soon_as_every_page_foreseen_is_in_or
     assert _bundle_files(tmp_path / "bundle") == _bundle_files(tmp_path / "at-the-end")
 
 
+def test_the_joining_is_started_when_told_where_and_given_the_parts_once_they_are_in(tmp_path, monkeypatch):
+    """A merge's build ended 0.2 s after its last edition's pages were in, starting the joining and opening the
+    parts: the process starts with ``join_early``, opens the parts foreseen, and is handed the parts at the end.
+    One that is not used (the build stopped) is ended with the index."""
+    started = []
+    real = PartedIndex._start
+    monkeypatch.setattr(PartedIndex, "_start", lambda self, command, stdin=None: started.append(command) or real(self, command, stdin))
+    index = PartedIndex(tmp_path / "store", [url for url, _ in PAGES])
+    index.join_early(tmp_path / "bundle", "key")
+    assert len(started) == 1 and "--ahead" in started[0]
+    assert started[0][started[0].index("--ahead") + 2 :] == [str(tmp_path / "store" / name) for name in ("2025-00", "2026-00", "pages")]
+    for url, text in PAGES:
+        index.add(url, text)
+    assert index.write_and_end(tmp_path / "bundle", "key") == len(PAGES)
+    assert len(started) == 1, "the joining started ahead joined"
+    parted(tmp_path / "other", PAGES, tmp_path / "at-the-end")
+    assert _bundle_files(tmp_path / "bundle") == _bundle_files(tmp_path / "at-the-end")
+    unused = PartedIndex(tmp_path / "store", [url for url, _ in PAGES])
+    unused.join_early(tmp_path / "bundle2", "key")
+    process = unused.ahead[1]
+    unused.close()
+    assert process.returncode is not None and unused.ahead is None
+
+
 def test_a_page_no_count_foresaw_after_the_early_join_is_joined_again_into_what_it_left(tmp_path, monkeypatch):
     seen = joins_seen(monkeypatch)
     index = PartedIndex(tmp_path / "store", [url for url, _ in PAGES])

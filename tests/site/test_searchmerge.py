@@ -69,6 +69,29 @@ def test_run_as_its_own_process_the_joining_seals_what_it_joined_with_its_parts_
     assert read and not [path for path in read if path.startswith("joined/fragment/")], "the linked fragments' hashes were the parts'"
 
 
+def test_a_join_started_ahead_opens_the_parts_it_foresees_and_again_any_written_since(site, tmp_path):
+    """``--ahead``: the joining starts, and opens the parts it is told of, before the build has them all; it is given
+    the parts to join once the build has them. A part Pagefind wrote again meanwhile (into a folder of its own,
+    renamed into place) is opened again, and the bundle is the one a join of the parts as they are makes."""
+    import io
+
+    _, parts, _ = site
+    copies = [tmp_path / "parts" / part.name for part in parts]
+    for part, copy in zip(parts, copies, strict=True):
+        shutil.copytree(part, copy)
+    opened = searchmerge.opened_ahead([*copies, tmp_path / "parts" / "not-yet"], None)
+    assert sorted(opened) == sorted(copies), "a folder not there yet is left to the join"
+    written = bundle([page(2025, n) for n in range(1, 9)], tmp_path / "written")  # 2025 indexed again: eight pages, not five
+    copies[1].rename(tmp_path / "old")
+    written.rename(copies[1])
+    given = io.BytesIO(b"".join(os.fsencode(copy) + b"\0" for copy in copies))
+    assert searchmerge.main(["--ahead", str(tmp_path / "ahead"), *map(str, copies)], given) == 80 + 8 + 3
+    assert merge(copies, tmp_path / "plain") == 91
+    assert _files(tmp_path / "ahead") == _files(tmp_path / "plain")
+    assert searchmerge.main(["--ahead", str(tmp_path / "nothing"), *map(str, copies)], io.BytesIO(b"")) is None
+    assert not (tmp_path / "nothing").exists(), "nothing given, nothing joined"
+
+
 def test_the_joined_parts_answer_every_query_as_one_index_of_all_pages(site, monkeypatch):
     tmp, parts, whole = site
     monkeypatch.setattr(searchmerge, "CHUNK_SIZE", 400)  # several chunks, words of one part and of several in each
