@@ -656,6 +656,27 @@ def test_each_editions_search_is_joined_as_soon_as_its_pages_are_all_in(archive,
     assert len(edited) == 1 and "Joined early" in edited[0]["content"].replace("\u200b", "")  # Pagefind marks where it cut the Chinese
 
 
+def test_a_merge_joins_its_search_without_waiting_for_the_pages_the_last_build_kept_out_of_it(archive, monkeypatch):
+    """After a merge the last pages made are lists of orders, which their template keeps out of search: foreseen by the
+    search as the last build found them, the joining waits for none of them. A page foreseen so that comes into the
+    index all the same (forced here: the edited dossier) is joined then, and the bundle holds it."""
+    foreseen = []
+    real_init = searchindex.PartedIndex.__init__
+    monkeypatch.setattr(searchindex.PartedIndex, "__init__", lambda index, store, pages: foreseen.append(list(pages)) or real_init(index, store, pages))
+    root = with_site(archive, "zh-Hant")
+    build(root)
+    lists = [url for url in foreseen[0] if url.startswith("/orders/")]
+    assert lists and "/dossiers/ORD-2026-0003.html" in foreseen[0], "a first build foresees every page"
+    edit(root, f"{dossier('ORD-2026-0003')}/order.yaml", lambda order: order["intake"].update(project_name="晚到 Came late"))
+    real_before = plugin_module.OrderArchivePlugin._kept_out_before
+    late = "dossiers/ORD-2026-0003.md"
+    monkeypatch.setattr(plugin_module.OrderArchivePlugin, "_kept_out_before", lambda plugin, path: path == late or real_before(plugin, path))
+    build(root)
+    assert not [url for url in foreseen[1] if url in lists] and "/dossiers/ORD-2026-0003.html" not in foreseen[1]
+    edited = [data for url, data in fragments(root / "site/pagefind").items() if "ORD-2026-0003" in url]
+    assert len(edited) == 1 and "Came late" in edited[0]["content"].replace("\u200b", "")
+
+
 SITE_URLS = [None, "https://archive.example.com/", "https://example.com/archive", "http://example.com:8080/a/b/", "https://example.com/a%20b/"]
 SITE_URLS += ["https://example.com/archive/?v=1", "https://example.com/#x", "https://example.com/a/../b/", "https://例子.example/檔案/"]
 
