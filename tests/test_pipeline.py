@@ -277,6 +277,22 @@ def test_after_a_merge_the_prefetch_judges_the_history_it_holds_asked_before_the
     assert site.timelines == Timelines.of(*_trail_of(repo))
 
 
+def test_the_site_does_its_own_work_while_the_check_waits_for_the_historys_verdict(repo: Path, monkeypatch):
+    """``meanwhile``: the build compiles its templates after the rules and before it waits for the prefetch's answer
+    (0.15 s of waiting after a merge at 10,000 orders), and the check is the same."""
+    check_archive(repo, TODAY, timelines=True)
+    _merged(repo, "name", "x", 6)
+    events: list[str] = []
+    run_rules, answer = pipeline.run_rules, pipeline._answer
+    monkeypatch.setattr(pipeline, "run_rules", lambda catalog, kept=None: events.append("rules") or run_rules(catalog, kept))
+    monkeypatch.setattr(pipeline, "_answer", lambda *a: events.append("waited") or answer(*a))
+    site = check_archive(repo, TODAY, timelines=True, meanwhile=lambda: events.append("meanwhile"))
+    assert events == ["rules", "meanwhile", "waited"]
+    monkeypatch.undo()
+    again = _site_from_nothing(repo)
+    assert site.problems == again.problems and site.timelines == again.timelines
+
+
 def test_a_prefetch_that_read_much_of_the_history_from_git_leaves_the_judging_to_a_process_beside(repo: Path, monkeypatch):
     """What reading many commits left in the prefetch would be held beside the judging (a cold build at 10,000
     orders: 914 → 1,104 MB in all): the history is judged by a process that loads the cache the prefetch writes."""
