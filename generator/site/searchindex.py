@@ -700,8 +700,8 @@ class PartedIndex:
         """In a process of its own, which seals the bundle for ``key`` too: joining and sealing are CPU work that
         would hold this process's lock from MkDocs (the seal 0.14 s an edition after a merge at 10,000 orders, its
         files' hashes taken from the parts' manifests). The process ``join_early`` started for these very options,
-        where there is one, is given the parts: it has started and opened the parts it foresaw meanwhile (0.2 s of
-        the end of a merge's build at 10,000 orders)."""
+        where there is one, is given the parts: it has started Python and opened the parts it foresaw meanwhile
+        (about 0.2 s of the last joining of a merge's build at 10,000 orders, timed inside it)."""
         command, paths = self._command(bundle, key, previous, recycled), [os.path.abspath(p) for p in folders]
         ahead, self.ahead, given = self.ahead, None, None
         if ahead is not None and ahead[0] == command:
