@@ -192,26 +192,22 @@ class PageFile(_Records):
         """The record ``other`` holds for ``path``, with ``facts`` (by default, the ones it had): left in its file
         where ``other`` is a cache sealed in this file's folder (this one's seal names that file), else appended
         unread (the kernel copies it from file to file)."""
-        offset, lengths, had, file = other.index[path]
-        facts = had if facts is None else facts
-        if self._shares(other):
-            self.index[path] = (offset, lengths, facts, self._share(other, file))
-        else:
-            self.index[path] = self._append_copy(other.fds[file], offset, lengths, facts, path)
+        self.copy_many(other, [(path, facts)])
 
     def copy_many(self, other: _Records, pages: list[tuple[str, Facts | None]]) -> None:
-        """``copy_from`` of each (path, facts) of ``pages``: after a merge, nearly every page of the build."""
-        if not self._shares(other):
-            for path, facts in pages:
-                self.copy_from(other, path, facts)
-            return
-        index, theirs, numbers = self.index, other.index, {}
+        """``copy_from`` of each (path, facts) of ``pages``: after a merge, nearly every page of the build (each of
+        ``other``'s files numbered here once)."""
+        index, theirs, shares, numbers = self.index, other.index, self._shares(other), {}
         for path, facts in pages:
             offset, lengths, had, file = theirs[path]
+            facts = had if facts is None else facts
+            if not shares:
+                index[path] = self._append_copy(other.fds[file], offset, lengths, facts, path)
+                continue
             number = numbers.get(file)
             if number is None:
                 number = numbers[file] = self._share(other, file)
-            index[path] = (offset, lengths, had if facts is None else facts, number)
+            index[path] = (offset, lengths, facts, number)
 
     def _shares(self, other: _Records) -> bool:
         """Whether ``other``'s records stay in its files: a cache sealed in this file's folder."""

@@ -537,10 +537,7 @@ class PartedIndex:
     def add_kept(self, url: str, digest: bytes, text: Callable[[], str]) -> None:
         """A page whose searchable text has ``digest`` (as ``add`` returned it): ``text`` gives that text, and is
         called, before this method or ``send_rest`` returns, only if the part must be indexed again."""
-        spool, name = self._spool(url)
-        spool.add_kept(url, digest, text)
-        self._sent_if_whole(spool, name)
-        self._in(url)
+        self.add_kept_many([(url, digest, text)], [])
 
     def add_kept_many(self, pages: list[tuple[str, bytes, Callable[[], str]]], left_out: list[str]) -> None:
         """``add_kept`` of each of ``pages`` and ``left_out`` of each of ``left_out``, the join started (if this
@@ -551,8 +548,7 @@ class PartedIndex:
             self._sent_if_whole(spool, name)
         self.awaited.difference_update([url for url, _, _ in pages])
         self.awaited.difference_update(left_out)
-        if not self.awaited and self.aim is not None and self.early is None:
-            self._join_now()
+        self._join_if_all_in()
 
     def left_out(self, url: str) -> None:
         """A page foreseen that the index does not get (its Markdown keeps it out of search)."""
@@ -560,6 +556,10 @@ class PartedIndex:
 
     def _in(self, url: str) -> None:
         self.awaited.discard(url)
+        self._join_if_all_in()
+
+    def _join_if_all_in(self) -> None:
+        """The join begun, once told where (``join_early``) and every page foreseen is in or left out."""
         if not self.awaited and self.aim is not None and self.early is None:
             self._join_now()
 
@@ -572,8 +572,7 @@ class PartedIndex:
             command = self._command(bundle, key, previous, recycled)
             foreseen = [os.path.abspath(self.store / name) for name in sorted(self.expected)]
             self.ahead = (command, self._start([*command[:-1], "--ahead", command[-1], *foreseen], stdin=subprocess.PIPE))
-        if not self.awaited and self.early is None:
-            self._join_now()
+        self._join_if_all_in()
 
     def _join_now(self) -> None:
         """Every part handed over (in the thread that adds pages: ``send_rest``), joined in a thread of its own."""
