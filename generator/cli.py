@@ -308,7 +308,7 @@ def build(root: str, strict: bool, today: str | None, publish: bool, previous: s
             plugin.progress = None
     errors, warnings = count(result.problems)
     bundles = [result.site / "pagefind", *(result.site / x / "pagefind" for x in result.languages[1:])]
-    index = sum(f.stat().st_size for bundle in bundles for f in bundle.rglob("*") if f.is_file())
+    index = sum(_bundle_bytes(bundle) for bundle in bundles)
     editions = " + ".join(result.languages)
     click.echo(
         f"✓ built {result.site}: {result.pages} pages ({editions}) in {result.seconds:.1f} s; search index {index / 1e6:.1f} MB; "
@@ -319,6 +319,14 @@ def build(root: str, strict: bool, today: str | None, publish: bool, previous: s
         repo = open_repository(path)
         if repo is not None:
             mark_published(path, repo.head.commit.hexsha)
+
+
+def _bundle_bytes(bundle: Path) -> int:
+    """A search bundle's size: as its manifest lists its files, or, unsealed, as they are on disk."""
+    from generator.site.bundleseal import sealed_size
+
+    sealed = sealed_size(bundle)
+    return sealed if sealed is not None else sum(f.stat().st_size for f in bundle.rglob("*") if f.is_file())
 
 
 @main.command()

@@ -30,6 +30,14 @@ def test_a_sealed_bundle_fits_its_key_only(bundle):
     assert not bundleseal.bundle_fits(bundle, "other")
 
 
+def test_a_sealed_bundles_size_is_its_files_as_listed_and_an_unsealed_one_has_none(bundle):
+    assert bundleseal.sealed_size(bundle) == sum(f.stat().st_size for f in bundle.rglob("*") if f.is_file())
+    (bundle / bundleseal.KEY_FILE).write_text(KEY + "\nfragment/en_0.pf_fragment\tnot a size\n", encoding="utf-8")
+    assert bundleseal.sealed_size(bundle) is None
+    (bundle / bundleseal.KEY_FILE).unlink()
+    assert bundleseal.sealed_size(bundle) is None
+
+
 @pytest.mark.parametrize(
     "damage",
     [
