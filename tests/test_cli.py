@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -93,6 +94,30 @@ def test_bad_input_never_shows_a_traceback(bad_archive: Path):
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr + proc.stdout
     assert "error[yaml.duplicate-key]" in proc.stdout
+
+
+ENDED = """
+import atexit, sys, threading, time
+from generator.cli import run
+atexit.register(lambda: sys.stderr.write("exit handler ran\\n"))
+def late():
+    time.sleep(0.3)
+    sys.stdout.write("thread done\\n")  # after the command's output, flushed by nothing but the end
+threading.Thread(target=late).start()
+sys.argv = ["orders", *sys.argv[1:]]
+run()
+"""
+
+
+@pytest.mark.parametrize("command", [["report", "--format", "csv", "--today", "2026-10-01"], ["validate", "--format", "json", "--today", "2026-10-01"]])
+def test_the_command_ends_with_its_output_whole_its_threads_done_and_its_exit_handlers_run(archive: Path, command: list[str]):
+    """The command ends without the interpreter's teardown (``cli._leave``): what it printed is all there, in the
+    order printed, a thread still working is waited for, the exit handlers run, and the exit code is the command's."""
+    buffered = {name: value for name, value in os.environ.items() if name != "PYTHONUNBUFFERED"}  # as a pipe's output is
+    proc = subprocess.run([sys.executable, "-c", ENDED, command[0], str(archive), *command[1:]], capture_output=True, text=True, check=False, env=buffered)
+    expected = run(command[0], str(archive), *command[1:])
+    assert proc.returncode == expected.exit_code and proc.stdout == expected.stdout + "thread done\n" and len(proc.stdout) > 500
+    assert proc.stderr.endswith("exit handler ran\n")
 
 
 def test_schema_check_detects_a_stale_folder(tmp_path: Path):
