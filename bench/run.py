@@ -608,13 +608,25 @@ def bench_incremental(orders: int, repeat: int) -> None:
         median = statistics.median(r["seconds"] for r in runs)
         made = statistics.median(r["made"] for r in runs)
         each = ", ".join(f"{r['seconds']:.1f}" for r in runs)
+        _merge_one_edit(clone, repeat + 1)
+        command = fresh(BUILD_COMMAND, str(clone), cores=2)
         print(
             f"incremental: {size:,} orders, both editions ({cold['pages']:,} pages): cold {cold['seconds']:.1f} s / {memory(cold)}; "
             f"nothing changed {warm['seconds']:.1f} s / {memory(warm)} ({warm['kept']:,} HTML files kept); "
             f"one record edited and merged ({order}, {len(runs)} merges) {median:.1f} s (runs {each}) "
-            f"/ {memory(*runs)}: {made:.0f} pages made, {runs[-1]['kept']:,} HTML files kept (target ≤ 5 s at 10,000 orders)",
+            f"/ {memory(*runs)}: {made:.0f} pages made, {runs[-1]['kept']:,} HTML files kept (target ≤ 5 s at 10,000 orders); "
+            f"one more merge as CI builds it, `orders build` from its start to its exit: {command['seconds']:.1f} s",
             flush=True,
         )
+
+
+BUILD_COMMAND = """
+import subprocess
+t0 = time.perf_counter()
+proc = subprocess.run([sys.executable, "-c", "from generator.cli import run; run()", "build", sys.argv[1], "--today", "2026-11-20"],
+                      capture_output=True, text=True, check=True)
+print(json.dumps({"seconds": time.perf_counter() - t0}))
+"""
 
 
 VALIDATE = """
