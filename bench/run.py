@@ -863,6 +863,15 @@ BENCHMARKS = {
 }
 
 
+def compiled() -> None:
+    """The program's bytecode written, as pip leaves an installed program: where ``PYTHONDONTWRITEBYTECODE`` is
+    set (on the machine of ``bench/README.md``), every measured process compiled the program again."""
+    import compileall
+
+    for package in ("generator", "schemas"):
+        compileall.compile_dir(ROOT / package, quiet=1)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--orders", type=int, help="orders in the generated archives (default: each benchmark's own size)")
@@ -875,6 +884,7 @@ def main() -> None:
     SIZES = [int(x) for x in args.sizes.split(",")] if args.sizes else None
     ONE_LANGUAGE = args.one_language
     OUT.mkdir(exist_ok=True)
+    compiled()
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores; medians of {args.repeat} fresh processes")
     for name in args.only or BENCHMARKS:
         function, orders = BENCHMARKS[name]

@@ -24,3 +24,14 @@ def test_a_snippet_runs_and_says_its_figures(archive, snippet):
         assert (root / "site" / "index.html").is_file()
     else:
         assert said["pages"] > 10 and said["made"] == said["pages"]
+
+
+def test_the_program_is_compiled_before_anything_is_measured(tmp_path, monkeypatch):
+    """Where ``PYTHONDONTWRITEBYTECODE`` is set, every measured process would compile the program again."""
+    for package in ("generator", "schemas"):
+        (tmp_path / package).mkdir()
+        (tmp_path / package / "module.py").write_text("VALUE = 1\n")
+    monkeypatch.setattr(bench, "ROOT", tmp_path)
+    monkeypatch.setattr(sys, "dont_write_bytecode", True)
+    bench.compiled()
+    assert all(list((tmp_path / package / "__pycache__").glob("module.*.pyc")) for package in ("generator", "schemas"))
