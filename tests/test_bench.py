@@ -35,3 +35,13 @@ def test_the_program_is_compiled_before_anything_is_measured(tmp_path, monkeypat
     monkeypatch.setattr(sys, "dont_write_bytecode", True)
     bench.compiled()
     assert all(list((tmp_path / package / "__pycache__").glob("module.*.pyc")) for package in ("generator", "schemas"))
+
+
+def test_a_run_timed_unsampled_gives_its_figures_and_no_memory_of_all(monkeypatch):
+    """Reading the processes' memory twice a second slows a timed merge: an unsampled run never reads it."""
+    waits = 'time.sleep(1.2)\nprint(json.dumps({"seconds": 1.2}))'
+    samples: list[int] = []
+    monkeypatch.setattr(bench, "tree_mb", lambda pid: samples.append(pid) or 1.0)
+    assert bench.fresh(waits)["all_mb"] == 1.0 and samples  # long enough to be sampled
+    monkeypatch.setattr(bench, "tree_mb", lambda pid: pytest.fail("sampled"))
+    assert bench.fresh(waits, sample=False) == {"seconds": 1.2, "all_mb": 0.0}
