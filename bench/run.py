@@ -611,14 +611,14 @@ def bench_incremental(orders: int, repeat: int) -> None:
         made = statistics.median(r["made"] for r in runs)
         each = ", ".join(f"{r['seconds']:.1f}" for r in runs)
         _merge_one_edit(clone, repeat + 1)
-        sampled = fresh(BUILD, str(clone), cores=2)  # its memory: the merges above are timed unsampled
+        sampled = fresh(BUILD, str(clone), cores=2)  # all processes' memory: the merges above are timed unsampled (each says its largest)
         _merge_one_edit(clone, repeat + 2)
         command = fresh(BUILD_COMMAND, str(clone), cores=2, sample=False)
         print(
             f"incremental: {size:,} orders, both editions ({cold['pages']:,} pages): cold {cold['seconds']:.1f} s / {memory(cold)}; "
             f"nothing changed {warm['seconds']:.1f} s / {memory(warm)} ({warm['kept']:,} HTML files kept); "
             f"one record edited and merged ({order}, {len(runs)} merges, timed unsampled) {median:.1f} s (runs {each}); "
-            f"one more, its memory sampled: {sampled['seconds']:.1f} s / {memory(sampled)}: {made:.0f} pages made, "
+            f"one more, its memory sampled: {sampled['seconds']:.1f} s / {memory(sampled, *runs)}: {made:.0f} pages made, "
             f"{runs[-1]['kept']:,} HTML files kept (target ≤ 5 s at 10,000 orders); "
             f"one more merge as CI builds it, `orders build` from its start to its exit: {command['seconds']:.1f} s",
             flush=True,
