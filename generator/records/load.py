@@ -108,10 +108,13 @@ class Folders:
     def entries(self, rel: str) -> Listing:
         """The entries of the folder at ``rel`` (from the archive's root, with ``/``); FileNotFoundError and the
         like as ``os.scandir`` raises them."""
+        listed = self.listed.get(rel)
+        if listed is not None:  # looked at once for this reading: the walk and the attachments' scan both list a dossier
+            return listed[1]
         path = f"{self.base}/{rel}"
         stat = os.lstat(path)
         times = (stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino, stat.st_dev)
-        known = self.listed.get(rel) or self.earlier.get(rel)
+        known = self.earlier.get(rel)
         if not (known is not None and type(known) is tuple and len(known) == 2 and known[0] == times and type(known[1]) is list):
             with os.scandir(path) as scan:
                 known = (times, sorted((entry.name, _kind(entry)) for entry in scan))

@@ -290,6 +290,19 @@ def test_a_folder_known_unchanged_is_not_listed_again_and_gives_the_same_snapsho
     assert second.problems == first.problems and second.attachments == first.attachments
 
 
+def test_a_reading_looks_at_each_folders_times_once(archive: Path, settled, monkeypatch):
+    """The records' walk and the attachments' scan both list a dossier's folder: its times are asked once."""
+    read_archive(archive)
+    looked: list[str] = []
+    real = os.lstat
+    monkeypatch.setattr(os, "lstat", lambda path, *a, **k: (looked.append(os.fspath(path)), real(path, *a, **k))[1])
+    snapshot = read_archive(archive)
+    folders = [path for path in looked if "/records/" in path and os.path.isdir(path)]  # below records/: what is listed
+    assert any(path.endswith("/ORD-2026-0001") for path in folders)
+    assert len(folders) == len(set(folders)), sorted(path for path in folders if folders.count(path) > 1)
+    assert snapshot.attachments == scan_attachments(archive)
+
+
 def test_a_file_added_or_removed_in_a_known_folder_is_found(archive: Path, counted_listings: list[str], settled):
     read_archive(archive)
     dossier = archive / "records/orders/2026/ORD-2026-0001"
