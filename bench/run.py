@@ -840,7 +840,7 @@ def bench_scale(orders: int, repeat: int) -> None:
         cold, warm = _built_twice(clone)
         site = clone / "site"
         files = [f for f in site.rglob("*") if f.is_file()]
-        bundle = sum(f.stat().st_size for f in (site / "pagefind").rglob("*") if f.is_file())
+        bundle = _folder_bytes(site / "pagefind")
         print(
             f"scale: {size:,} orders, both editions ({cold['pages']:,} pages): cold {cold['seconds']:.1f} s "
             f"({cold['seconds'] / size * 1000:.1f} s per 1,000 orders) / {memory(cold)}; nothing changed {warm['seconds']:.1f} s "
