@@ -99,7 +99,7 @@ def check_archive(
     snapshot: Snapshot | None = None,
     reading: Prefetch | None = None,
     timelines: bool = False,
-    meanwhile: Callable[[], object] | None = None,
+    meanwhile: Callable[[Checked], object] | None = None,
 ) -> Checked:
     """Every problem of the archive at ``root``, sorted by place, and the indexed archive with its history.
 
@@ -107,7 +107,8 @@ def check_archive(
     history ``prefetch`` it started before reading it, and ``timelines``: it
     needs the records' timelines, not the history (``_add_history``). And
     ``meanwhile``: work of its own, done while the check waits for the history
-    to be judged beside it.
+    to be judged beside it, given the check as it is then: its catalog is
+    whole, its history's findings and timelines are not in yet.
     """
     own = history and reading is None
     if own:
@@ -134,7 +135,7 @@ def check_entries(
     reading: Prefetch | None = None,
     timelines: bool = False,
     asked: Asked | None = None,
-    meanwhile: Callable[[], object] | None = None,
+    meanwhile: Callable[[Checked], object] | None = None,
 ) -> Checked:
     """The archive-wide half of ``check_archive``, from records already read and validated (with the problems
     found on the way): ``orders serve`` keeps those per file and checks again from memory. ``asked``: the
@@ -159,7 +160,7 @@ def check_entries(
     if history and not early:
         finish = _add_history(root, checked, reading, timelines)
     if meanwhile is not None:
-        meanwhile()  # before the history's verdict is waited for (after a merge at 10,000 orders, 0.15 s)
+        meanwhile(checked)  # before the history's verdict is waited for (after a merge at 10,000 orders, 0.13–0.31 s)
     if finish is not None:
         finish()
     if judging is not None:

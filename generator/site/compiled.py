@@ -9,13 +9,19 @@ file) and checked against the source's digest, so an edited template is
 compiled again. Code compiled under other options (another extension, other
 delimiters) is not shared: the options are part of the key. Nothing is
 written to disk: a file of compiled code would run whatever it held.
+
+The first edition's templates are compiled before MkDocs asks for them
+(``precompile``), while the check waits for the history's verdict: 0.10–0.12 s
+of the build's thread after a merge at 10,000 orders, spent where it idled.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from types import CodeType
 
 import jinja2
+from jinja2 import meta
 from jinja2.bccache import Bucket
 
 
@@ -45,3 +51,41 @@ class SharedCode(jinja2.BytecodeCache):
 
 
 SHARED = SharedCode()
+
+
+def precompile(env: jinja2.Environment, names: Iterable[str]) -> int:
+    """The templates ``names`` and every template they name as a constant (``extends``, ``include``, ``import``),
+    compiled into ``env``'s bytecode cache by its own loader, as when the pages are rendered (a name a loader
+    hands on, as a ``PrefixLoader`` does, is the name compiled); how many were compiled. A name computed as the
+    page renders (Material's icons) is compiled then. A template missing or not compiling is left for the
+    rendering, which reports it: what is done here is only ever an earlier start."""
+    if env.bytecode_cache is None:
+        return 0
+    named: list[str | None] = []
+    compiled = 0
+    compile_ = env.compile
+
+    def compile_named(source, name=None, filename=None, raw=False, defer_init=False):
+        nonlocal compiled
+        tree = env.parse(source, name, filename) if isinstance(source, str) else source
+        named.extend(meta.find_referenced_templates(tree))
+        compiled += 1
+        return compile_(tree, name, filename, raw, defer_init)
+
+    env.compile = compile_named  # type: ignore[method-assign]  # this environment's own, for the loaders to call
+    waiting, seen = list(names), set()
+    try:
+        while waiting:
+            name = waiting.pop()
+            if name in seen:
+                continue
+            seen.add(name)
+            try:
+                env.get_template(name)
+            except Exception:
+                continue
+            waiting.extend(sorted(ref for ref in named if ref is not None))
+            named.clear()
+    finally:
+        del env.compile
+    return compiled

@@ -78,6 +78,7 @@ from generator.site.pagestream import Delivered, PageStream
 from generator.site.publishing import PublishError, Publishing
 from generator.site.render import TEMPLATES, Renderer
 from generator.site.render.pages import LIST_ROWS, compile_all, dossier_page, templates
+from generator.site.render.reports import reports_beside
 from generator.site.searchindex import PartedIndex, page_digest, page_url, part_of, searchable
 from generator.trail.prefetch import Prefetch, prefetch
 from generator.trail.published import SITE_FILE
@@ -244,7 +245,7 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
                 earlier.close()
                 earlier = None
             self.earlier = earlier
-            checked = self._checked(today, snapshot, read[0], reading)
+            checked = self._checked(config, today, snapshot, read[0], reading)
             self.shared.pop("snapshot", None)  # the check took its files
             if self.all_editions:
                 self.shared["read"] = read
@@ -406,13 +407,13 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
                 self.shared["snapshot"] = snapshot
         return snapshot
 
-    def _checked(self, today: date, snapshot, read: str, reading):
+    def _checked(self, config, today: date, snapshot, read: str, reading):
         """The archive checked, once for every edition of a build: checking does not depend on the language.
         ``read``: the snapshot's ``archive_digest``; the check takes its files (``load.parse_records``)."""
         shared = self.shared.get("checked")
         if shared is not None and shared[0] == (today, read):
             return shared[1]
-        checked = check_archive(self.root, today, snapshot=snapshot, reading=reading, timelines=True, meanwhile=_compile_templates)
+        checked = check_archive(self.root, today, snapshot=snapshot, reading=reading, timelines=True, meanwhile=functools.partial(_meanwhile, config))
         if self.config.translations and self.edition is None:
             self.shared["checked"] = ((today, read), checked)
         return checked
@@ -708,6 +709,16 @@ SHARE_NAVIGATION = True
 """Whether the pages outside the navigation share its HTML (``_share_navigation``; tests compare without)."""
 
 
+SHARED_PARTIALS = ("theme/partials/nav.html", "theme/partials/tabs.html")
+"""Material's partials that ``overrides/partials/oa-shared.html`` includes by a name it computes (``_share_navigation``)."""
+
+
+def _theme_beneath(env, config) -> None:
+    """The theme's folders beneath the overrides, also to be had as ``theme/…`` (``_share_navigation``)."""
+    beneath = [folder for folder in config.theme.dirs if folder != str(OVERRIDES)]
+    env.loader = ChoiceLoader([env.loader, PrefixLoader({"theme": FileSystemLoader(beneath)})])
+
+
 def _share_navigation(env, config, nav) -> None:
     """Material renders the navigation (the side menu and the tabs) into every page. On a page outside the
     navigation, as every dossier and order list is, that HTML depends only on the navigation's pages, which
@@ -717,8 +728,7 @@ def _share_navigation(env, config, nav) -> None:
     partials (``theme/…``: the theme's folders beneath the overrides) once for each such folder and reuse the
     HTML: at 1,000 orders the side menu alone was a third of rendering the pages into the theme (1.6 of 4.6 s).
     Every page of the navigation renders them as before."""
-    beneath = [folder for folder in config.theme.dirs if folder != str(OVERRIDES)]
-    env.loader = ChoiceLoader([env.loader, PrefixLoader({"theme": FileSystemLoader(beneath)})])
+    _theme_beneath(env, config)
     in_nav = {id(page) for page in nav.pages} if nav is not None else set()
     shared: dict[tuple[str, str], str] = {}
 
@@ -1030,10 +1040,20 @@ class _Converter:
         return (body, page.meta, page.content, toc, page._title_from_render, sorted(page.present_anchor_ids), links, said)
 
 
-def _compile_templates() -> None:
-    """The pages' templates, compiled while the check waits for the history's verdict (0.1 s at any size): the plan
-    would compile them next, before any worker forks (``render.pages.compile_all``)."""
+def _meanwhile(config, checked) -> None:
+    """What the build does while its check waits for the history's verdict (``check_archive``'s ``meanwhile``; this
+    thread idled there 0.13–0.31 s after a merge at 10,000 orders), all of which it would do next: the reports
+    started beside (``reports_beside``: they read the catalog alone, whole by now), then the pages' templates
+    compiled (0.07 s; ``render.pages.compile_all``, which the plan calls before any worker forks), then the theme's
+    (0.10–0.12 s; into ``compiled.SHARED``, as MkDocs' environment is made, with the theme's folders beneath the
+    overrides as ``on_env`` adds them, so that its pass finds them compiled: every template the pages, the kept
+    pages and the static pages name, and those they name, but for a name computed as a page renders)."""
+    reports_beside(checked)
     compile_all(templates(TEMPLATES))
+    env = config.theme.get_env()
+    _theme_beneath(env, config)
+    env.bytecode_cache = compiled.SHARED
+    compiled.precompile(env, ["main.html", reuse.KEPT_TEMPLATE, *sorted(config.theme.static_templates), *SHARED_PARTIALS])
 
 
 def _render(page: Page, config, files: Files) -> None:

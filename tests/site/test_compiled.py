@@ -3,7 +3,7 @@
 import jinja2
 import pytest
 
-from generator.site.compiled import SharedCode
+from generator.site.compiled import SharedCode, precompile
 
 
 def _env(sources: dict[str, str], cache: SharedCode, **options) -> jinja2.Environment:
@@ -78,3 +78,50 @@ def test_code_compiled_where_a_filter_was_missing_is_not_shared():
     compiled = _compiles(other)
     other.get_template("page.html")
     assert compiled == ["page.html"]
+
+
+PAGES = {
+    "main.html": '{% extends "base.html" %}{% block body %}{% include "partials/nav.html" %}{{ page }}{% endblock %}',
+    "base.html": '{% import "partials/macros.html" as m %}<body>{{ m.shout("hi") }}{% block body %}{% endblock %}</body>',
+    "partials/nav.html": '<nav>{% include "partials/icons/" ~ icon ~ ".svg" %}</nav>',
+    "partials/macros.html": "{% macro shout(x) %}{{ x | upper }}{% endmacro %}",
+    "partials/icons/menu.svg": "<svg/>",
+    "unused.html": "never {{ named }}",
+}
+
+
+def test_precompiled_templates_and_the_ones_they_name_are_rendered_without_compiling():
+    """``precompile``: a name computed as the page renders (the icon) is left for then; nothing else is compiled then."""
+    cache = SharedCode()
+    assert precompile(_env(PAGES, cache), ["main.html"]) == 4
+    later = _env(PAGES, cache)
+    compiled = _compiles(later)
+    assert later.get_template("main.html").render(page="p", icon="menu") == "<body>HI<nav><svg/></nav>p</body>"
+    assert compiled == ["partials/icons/menu.svg"]
+
+
+def test_precompiling_compiles_what_the_loader_would_byte_for_byte():
+    cache = SharedCode()
+    precompile(_env(PAGES, cache), ["main.html"])
+    loaded = SharedCode()
+    _env(PAGES, loaded).get_template("main.html").render(page="p", icon="menu")
+    for key, (checksum, code) in cache.held.items():
+        assert loaded.held[key][0] == checksum and loaded.held[key][1].co_code == code.co_code
+        assert loaded.held[key][1].co_consts == code.co_consts
+
+
+def test_precompiling_leaves_a_missing_or_broken_template_for_the_rendering_to_report():
+    cache = SharedCode()
+    broken = {**PAGES, "partials/nav.html": "<nav>{% if %}</nav>"}
+    assert precompile(_env(broken, cache), ["missing.html", "main.html"]) == 3
+    later = _env(broken, cache)
+    with pytest.raises(jinja2.TemplateSyntaxError):
+        later.get_template("main.html").render(page="p", icon="menu")
+    with pytest.raises(jinja2.TemplateNotFound):
+        later.get_template("missing.html")
+
+
+def test_nothing_is_precompiled_without_a_cache():
+    env = jinja2.Environment(loader=jinja2.DictLoader(PAGES))
+    compiled = _compiles(env)
+    assert precompile(env, ["main.html"]) == 0 and compiled == []

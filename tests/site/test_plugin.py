@@ -16,6 +16,7 @@ import time
 import urllib.parse
 import urllib.request
 
+import jinja2
 import pytest
 from bundles import answers, fragments
 from click.testing import CliRunner
@@ -29,8 +30,9 @@ from generator.core import cachefile
 from generator.demo.repository import write_repository
 from generator.records import load
 from generator.reports.figures import Facts
+from generator.site import compiled, searchindex
 from generator.site import plugin as plugin_module
-from generator.site import searchindex
+from generator.site.render import Renderer
 from generator.trail.published import published_head
 
 
@@ -611,6 +613,48 @@ def test_the_dossiers_of_an_edited_orders_search_part_are_asked_for_first(archiv
     assert len(part) >= 3 and len(part) < len([path for path in first if path.startswith("dossiers/")])
     assert after == nav + part + [path for path in first if path not in nav and path not in part]
     assert plugin_module._asking_order([(path, None) for path in first], {f"ORD-2017-{n:04d}" for n in range(0, 2500, 250)}) == list(range(len(first)))
+
+
+def test_the_theme_is_compiled_and_the_reports_started_while_the_check_waits(archive, monkeypatch):
+    """What the build would do after the history's verdict and needs no verdict is done while the check waits for it
+    (``plugin._meanwhile``): the reports are started beside before the plan asks for them, and MkDocs' pass then
+    compiles no template of the theme but those a page names as it renders (Material's icons and its language's
+    partial), in either edition. The site is the one built with all of it done after the verdict."""
+    monkeypatch.setattr(compiled.SHARED, "held", {})  # what an earlier test compiled in this process is not this build's
+    events: list[tuple[str, str | None]] = []
+    compile_, precompile, beside, plan = jinja2.Environment.compile, compiled.precompile, plugin_module.reports_beside, Renderer.plan
+
+    def counted(env, source, name=None, filename=None, raw=False, defer_init=False):
+        events.append(("compiled", name))
+        return compile_(env, source, name, filename, raw, defer_init)
+
+    def marked(env, names):
+        events.append(("precompile", None))
+        try:
+            return precompile(env, names)
+        finally:
+            events.append(("precompiled", None))
+
+    monkeypatch.setattr(jinja2.Environment, "compile", counted)
+    monkeypatch.setattr(compiled, "precompile", marked)
+    monkeypatch.setattr(plugin_module, "reports_beside", lambda checked: events.append(("reports", None)) or beside(checked))
+    monkeypatch.setattr(Renderer, "plan", lambda renderer: events.append(("plan", None)) or plan(renderer))
+    root = with_site(archive, "zh-Hant", "en")
+    build(root)
+    steps = [step for step, _ in events if step != "compiled"]
+    assert steps == ["reports", "precompile", "precompiled", "plan", "plan"]
+    after = events.index(("precompiled", None))
+    ahead = {name for step, name in events[:after] if step == "compiled" and not name.endswith(".j2")}
+    later = [name for step, name in events[after:] if step == "compiled"]
+    assert {"main.html", "base.html", "404.html", "partials/nav.html", "partials/tabs.html", "partials/toc.html"} <= ahead
+    assert later and all(name.startswith((".icons/", "partials/languages/")) for name in later), later
+    monkeypatch.undo()
+    monkeypatch.setattr(compiled.SHARED, "held", {})
+    monkeypatch.setattr(plugin_module, "_meanwhile", lambda config, checked: None)  # all of it done after the verdict
+    again = with_site(archive.parent / "again", "zh-Hant", "en")
+    shutil.copytree(archive / "records", again / "records", dirs_exist_ok=True)
+    build(again)
+    assert html_pages(root / "site") == html_pages(again / "site")
 
 
 @pytest.mark.parametrize("translations", [(), ("en",)])
