@@ -127,6 +127,8 @@ class Part:
     meta: list
     offset: int = 0
     kept: _Kept | None = None
+    found: dict[str, tuple[int, int]] | None = None
+    """Each data file's (inode, device) as ``_key`` found it (by its path as text), for ``_Recycled.keeps``."""
 
     @classmethod
     def open(cls, folder: Path, decoded: Path | None = None) -> Part:
@@ -179,8 +181,11 @@ class Part:
         key = hashlib.sha1(_KEPT_FORMAT + meta_file.read_bytes())
         names = [f"index/{name}.pf_index" for _, _, name in self.meta[2]] + [f"fragment/{name}.pf_fragment" for name, _ in self.pages]
         folder = os.fspath(self.folder)  # as text: ``pathlib`` for each of 10,000 files was a quarter of a merge's join, profiled
+        self.found = found = {}
         for name in names:
-            about = os.stat(f"{folder}/{name}")
+            path = f"{folder}/{name}"
+            about = os.stat(path)
+            found[path] = (about.st_ino, about.st_dev)
             key.update(f"{name}\0{about.st_size}\0{about.st_mtime_ns}\n".encode())
         return key.digest()
 
@@ -311,8 +316,9 @@ class _Bundle:
         self.fresh(path)
         write(path, data)
 
-    def link(self, source: Path | str, target: Path | str) -> None:
-        if self.recycled is None or not self.recycled.keeps(source, target):
+    def link(self, source: Path | str, target: Path | str, found: tuple[int, int] | None = None) -> None:
+        """``source`` at ``target``; ``found``: ``source``'s (inode, device) as its part's key found it."""
+        if self.recycled is None or not self.recycled.keeps(source, target, found):
             _link(source, target)
 
     def fresh(self, target: Path) -> None:
@@ -359,13 +365,18 @@ class _Recycled:
                     else:
                         self.files[entry.path] = entry.inode()  # a link's own: never a file's it links
 
-    def keeps(self, source: Path | str, target: Path | str) -> bool:
-        """Whether ``target`` is ``source`` already (it stays); else nothing is at ``target`` any more."""
+    def keeps(self, source: Path | str, target: Path | str, found: tuple[int, int] | None = None) -> bool:
+        """Whether ``target`` is ``source`` already (it stays); else nothing is at ``target`` any more. ``found``:
+        ``source``'s (inode, device) as its part's key was made (``Part._key``), not asked again (10,000 fragments a
+        join at 10,000 orders): a part's files are never written again in its folder, which the join found the
+        same (``_opened``), and the join reads the part as that key found it."""
         path = os.fspath(target)
         inode = self.files.get(path)
         if inode is not None:
-            about = os.stat(source)  # as ``os.link`` follows it
-            if (about.st_ino, about.st_dev) == (inode, self.device):
+            if found is None:
+                about = os.stat(source)  # as ``os.link`` follows it
+                found = (about.st_ino, about.st_dev)
+            if found == (inode, self.device):
                 del self.files[path]
                 return True
         self.clear(path)
@@ -534,8 +545,10 @@ def _fragments(parts: list[Part], out: _Bundle) -> list:
             raise BundleMergeError(f"two parts' fragments are named {folder}")
         sets.add(folder)
         target, source = os.fspath(out.mkdir(f"fragment/{folder}")), os.fspath(part.folder / "fragment")
+        found = part.found or {}
         for number, ((fragment, word_count), _digest) in enumerate(zip(part.pages, digests, strict=True)):
-            out.link(f"{source}/{fragment}.pf_fragment", f"{target}/{number}.pf_fragment")  # as text, as in ``Part._key``
+            path = f"{source}/{fragment}.pf_fragment"  # as text, as in ``Part._key``
+            out.link(path, f"{target}/{number}.pf_fragment", found.get(path))
             pages.append([f"{folder}/{number}", word_count])
     return pages
 

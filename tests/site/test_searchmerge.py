@@ -249,12 +249,14 @@ def _identities(folder) -> dict[str, tuple[int, int]]:
     return {p.relative_to(folder).as_posix(): (p.lstat().st_dev, p.lstat().st_ino) for p in folder.rglob("*") if not p.is_dir()}
 
 
-def test_a_join_into_the_site_before_lasts_bundle_keeps_only_the_very_files_it_links(site, tmp_path, monkeypatch):
+@pytest.mark.parametrize("decoded", [False, True])
+def test_a_join_into_the_site_before_lasts_bundle_keeps_only_the_very_files_it_links(site, tmp_path, monkeypatch, decoded):
     """A merge's build makes its site in the site before last (``spare``): its search bundle becomes this join's.
     The bundle is the one a join into nothing makes, name for name and byte for byte; the files kept are those
     that are already the very files it links (every fragment of a part unchanged, every chunk of the last join's);
     nothing else found there is published, and nothing found there is written into: a file it shares with the
-    live site's bundle keeps its bytes."""
+    live site's bundle keeps its bytes. With what it reads of the parts kept (``decoded``, as a build joins), a
+    part's fragment is known by what its key found (``Part.found``), not looked at again."""
     _, parts, _ = site
     monkeypatch.setattr(searchmerge, "CHUNK_SIZE", 400)
     years = {year: [page(year, n) for n in range(1, 41 if year != 2025 else 6)] for year in (2024, 2025, 2026)}
@@ -291,7 +293,13 @@ def test_a_join_into_the_site_before_lasts_bundle_keeps_only_the_very_files_it_l
         (spare / name).mkdir()  # a folder where the join puts a file
         (spare / name / "planted.html").write_bytes(b"<script>alert(1)</script>")
 
-    merge(parts, spare, previous=tmp_path / "last", recycled=True)
+    looked: list[str] = []
+    stat = os.stat
+    monkeypatch.setattr(searchmerge.os, "stat", lambda path, **options: looked.append(os.fspath(path)) or stat(path, **options))
+    merge(parts, spare, previous=tmp_path / "last", recycled=True, decoded=tmp_path / "decoded" if decoded else None)
+    monkeypatch.setattr(searchmerge.os, "stat", stat)
+    fragments_looked = [path for path in looked if "/fragment/" in path and not path.startswith(os.fspath(spare))]
+    assert (len(fragments_looked) == sum(len(part.pages) for part in map(searchmerge.Part.open, parts))) if decoded else fragments_looked
     assert _files(spare) == expected
     assert _folders(spare) == _folders(tmp_path / "fresh")
     assert _files(tmp_path / "last") == live and (tmp_path / "outside").read_bytes() == b"outside"
