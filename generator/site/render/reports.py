@@ -12,6 +12,7 @@ from generator.pipeline import Checked
 from generator.records.catalog import Catalog
 from generator.reports import charts, figures
 from generator.reports.figures import Facts, Report, Table, activity_days, report
+from generator.reports.kept import kept_reports
 from generator.reports.output import cell, words
 from generator.reports.period import ALL, Period, periods_with
 from generator.site import escape
@@ -27,7 +28,8 @@ def _every_report(facts: Facts, periods: list[Period]) -> tuple[dict[Period, Rep
 
 
 def _reports_of(catalog: Catalog, periods: list[Period]) -> tuple[dict[Period, Report], Trend]:
-    return _every_report(Facts.of(catalog), periods)
+    """Every period's report and the trend, as the last build worked them out where it read the same (``kept``)."""
+    return kept_reports(catalog, periods, lambda: _every_report(Facts.of(catalog), periods))
 
 
 def _trend(facts: Facts, periods: list[Period]) -> Trend:
