@@ -564,11 +564,13 @@ def _built_twice(clone: Path) -> tuple[dict, dict]:
     return fresh(BUILD, str(clone), cores=2), fresh(BUILD, str(clone), cores=2)
 
 
-def _merge_one_edit(root: Path, n: int) -> str:
+def _merge_one_edit(root: Path, n: int, figure: bool = False) -> str:
     """One record edited on a branch and merged with its reviewer's trailer, as a pull request would be: the
     project name of an order in the middle of the archive (it shows on its dossier and on the order lists),
     given a revision's two words or rid of them, so that every word after it on the dossier moves, as most edits
-    move them (a name edited into another of as many words moves none: the search index's cheapest merge)."""
+    move them (a name edited into another of as many words moves none: the search index's cheapest merge).
+    No report reads a project's name (``reports.kept``); with ``figure`` its budget goes up by 1,000 as well,
+    which the reports of its periods count: they are worked out again."""
     import re
 
     orders = sorted((root / "records" / "orders").glob("*/ORD-*/order.yaml"))
@@ -589,12 +591,21 @@ def _merge_one_edit(root: Path, n: int) -> str:
     line = re.search(r"(?m)^(  project_name: .*?)( \(rev \d+\))?$", text)
     assert line is not None, rel
     edited = line.group(1) if line.group(2) else f"{line.group(1)} (rev {n})"
-    path.write_text(text[: line.start()] + edited + text[line.end() :], encoding="utf-8")
-    git("commit", "-q", "-am", f"{path.parent.name}: project name, revision {n}", who=author)
+    text = text[: line.start()] + edited + text[line.end() :]
+    if figure:
+        budget = re.search(r'(?m)^  budget: "(\d+)"$', text)
+        assert budget is not None, rel
+        text = text[: budget.start(1)] + str(int(budget.group(1)) + 1000) + text[budget.end(1) :]
+    path.write_text(text, encoding="utf-8")
+    git("commit", "-q", "-am", f"{path.parent.name}: {'budget and ' if figure else ''}project name, revision {n}", who=author)
     git("switch", "-q", "-")
     git("merge", "-q", "--no-ff", branch, "-m", f"Merge branch '{branch}'", "-m", f"Approved-by: {approver[0]} <{approver[1]}>", who=approver)
     git("branch", "-q", "-D", branch)
     return path.parent.name
+
+
+FIGURE_MERGES = 3
+"""Merges a run of ``bench_incremental`` times that change a figure of the reports too (``_merge_one_edit``'s ``figure``)."""
 
 
 def bench_incremental(orders: int, repeat: int) -> None:
@@ -610,14 +621,21 @@ def bench_incremental(orders: int, repeat: int) -> None:
         median = statistics.median(r["seconds"] for r in runs)
         made = statistics.median(r["made"] for r in runs)
         each = ", ".join(f"{r['seconds']:.1f}" for r in runs)
-        _merge_one_edit(clone, repeat + 1)
+        figures = []
+        for n in range(repeat + 1, repeat + 1 + FIGURE_MERGES):
+            _merge_one_edit(clone, n, figure=True)
+            figures.append(fresh(BUILD, str(clone), cores=2, sample=False))
+        figure_runs = ", ".join(f"{r['seconds']:.1f}" for r in figures)
+        _merge_one_edit(clone, repeat + FIGURE_MERGES + 1)
         sampled = fresh(BUILD, str(clone), cores=2)  # all processes' memory: the merges above are timed unsampled (each says its largest)
-        _merge_one_edit(clone, repeat + 2)
+        _merge_one_edit(clone, repeat + FIGURE_MERGES + 2)
         command = fresh(BUILD_COMMAND, str(clone), cores=2, sample=False)
         print(
             f"incremental: {size:,} orders, both editions ({cold['pages']:,} pages): cold {cold['seconds']:.1f} s / {memory(cold)}; "
             f"nothing changed {warm['seconds']:.1f} s / {memory(warm)} ({warm['kept']:,} HTML files kept); "
             f"one record edited and merged ({order}, {len(runs)} merges, timed unsampled) {median:.1f} s (runs {each}); "
+            f"{len(figures)} merges that change a figure of the reports as well (a budget) "
+            f"{statistics.median(r['seconds'] for r in figures):.1f} s (runs {figure_runs}); "
             f"one more, its memory sampled: {sampled['seconds']:.1f} s / {memory(sampled, *runs)}: {made:.0f} pages made, "
             f"{runs[-1]['kept']:,} HTML files kept (target ≤ 5 s at 10,000 orders); "
             f"one more merge as CI builds it, `orders build` from its start to its exit: {command['seconds']:.1f} s",
