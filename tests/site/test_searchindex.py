@@ -134,7 +134,15 @@ def test_a_dossier_is_indexed_in_the_part_of_its_order_years_number_range():
         "2021-16",
         "2021-192",
     ]
-    assert {part_of(page_url(p)) for p in ("index.html", "orders/period/2021.html", "reports/2021.html", "dossiers/index.html")} == {"pages"}
+    assert {part_of(page_url(p)) for p in ("index.html", "orders/period/2021.html", "reports.html", "dossiers/index.html")} == {"pages"}
+
+
+def test_a_report_page_is_indexed_in_the_part_of_its_year():
+    """A merge that changes a figure makes a few report pages again: their years' parts are indexed again, not
+    every report page of the edition."""
+    pages = ["reports/2021.html", "reports/2021-Q4.html", "reports/2021-12.html", "reports/2022-01.html", "reports.html"]
+    assert [part_of(page_url(p)) for p in pages] == ["reports-2021", "reports-2021", "reports-2021", "reports-2022", "pages"]
+    assert {part_of(page_url(p)) for p in ("reports/2021-13.html", "reports/2021-Q5.html", "reports/all.html", "reports/2021.md")} == {"pages"}
 
 
 def test_parts_are_indexed_once_and_again_only_when_one_of_their_pages_changed(tmp_path):
