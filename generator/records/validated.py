@@ -35,9 +35,6 @@ import enum
 import hashlib
 import io
 import pickle
-import sys
-from datetime import date
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +44,7 @@ from generator.core import cachefile
 from generator.core.files import remove, write_whole
 from generator.core.memory import collector_paused
 from generator.core.problems import Problem
+from generator.core.unpickling import Restricted, in_schemas
 from generator.records.load import Snapshot, read_again, read_files
 from generator.records.validate import Entry, share_field_sets, validate_file
 from schemas import MODELS
@@ -201,22 +199,10 @@ def _unpickled(packed: object) -> Any | None:
         return None
 
 
-_DATA_CLASSES = {("datetime", "date"): date, ("decimal", "Decimal"): Decimal}
-_FOUND: dict[tuple[str, str], type] = {}
-
-
-class _Reader(pickle.Unpickler):
+class _Reader(Restricted):
     """Finds the record models' classes and enums (``schemas``), dates and decimals, and nothing else."""
 
-    def find_class(self, module: str, name: str) -> type:
-        key = (module, name)
-        known = _FOUND.get(key) or _DATA_CLASSES.get(key)
-        if known is not None:
-            return known
-        if (module == "schemas" or module.startswith("schemas.")) and name.isidentifier():
-            loaded = sys.modules.get(module)
-            value = getattr(loaded, name, None) if loaded is not None else None
-            if isinstance(value, type) and issubclass(value, (BaseModel, enum.Enum)) and value.__module__ == module:
-                _FOUND[key] = value
-                return value
-        raise pickle.UnpicklingError(f"{module}.{name} is not part of a record")
+    what = "a record"
+
+    def allows(self, module: str, name: str, value: type) -> bool:
+        return in_schemas(module) and issubclass(value, (BaseModel, enum.Enum))

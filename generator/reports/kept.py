@@ -18,13 +18,11 @@ import enum
 import hashlib
 import io
 import pickle
-import sys
 from collections.abc import Callable
-from datetime import date
-from decimal import Decimal
 from typing import Any, TypeVar
 
 from generator.core import cachefile
+from generator.core.unpickling import Restricted, in_schemas
 from generator.records.catalog import Catalog
 
 T = TypeVar("T")
@@ -97,20 +95,12 @@ _ALLOWED = {
     ("generator.reports.figures", "Rate"),
     ("generator.reports.period", "Period"),
 }
-_DATA = {("datetime", "date"): date, ("decimal", "Decimal"): Decimal}
 
 
-class _Reader(pickle.Unpickler):
+class _Reader(Restricted):
     """Finds the reports' classes, dates, decimals and the records' enums (``schemas``), and nothing else."""
 
-    def find_class(self, module: str, name: str) -> type:
-        if (module, name) in _DATA:
-            return _DATA[module, name]
-        loaded = sys.modules.get(module)
-        value = getattr(loaded, name, None) if loaded is not None and name.isidentifier() else None
-        if (module, name) in _ALLOWED and isinstance(value, type):
-            return value
-        schemas = module == "schemas" or module.startswith("schemas.")
-        if schemas and isinstance(value, type) and issubclass(value, enum.Enum) and value.__module__ == module:
-            return value
-        raise pickle.UnpicklingError(f"{module}.{name} is not part of a report")
+    what = "a report"
+
+    def allows(self, module: str, name: str, value: type) -> bool:
+        return (module, name) in _ALLOWED or (in_schemas(module) and issubclass(value, enum.Enum))
