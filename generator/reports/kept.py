@@ -42,10 +42,8 @@ def kept_reports(catalog: Catalog, periods: list, work: Callable[[], T]) -> T:
     asked for the same records, day and periods."""
     folder = cachefile.folder(catalog.root)
     known = cachefile.read(folder / ORDERS, _VERSION, "")
-    orders = known if type(known) is dict else {}
-    before = dict(orders)
-    key = reports_key(catalog, periods, orders)
-    if orders != before:
+    key, orders = reports_key(catalog, periods, known if type(known) is dict else {})
+    if orders != known:
         cachefile.write(folder / ORDERS, _VERSION, "", orders)
     packed = cachefile.read(folder / REPORTS, _VERSION, key)
     found = _unpickled(packed) if type(packed) is bytes else None
@@ -56,9 +54,9 @@ def kept_reports(catalog: Catalog, periods: list, work: Callable[[], T]) -> T:
     return result
 
 
-def reports_key(catalog: Catalog, periods: list, orders: dict[str, tuple[bytes, bytes]]) -> str:
-    """A digest of everything a report reads of ``catalog`` for ``periods``; ``orders`` (path → (the file's digest,
-    the reduced digest)) is brought up to date with every order's."""
+def reports_key(catalog: Catalog, periods: list, orders: dict[str, tuple[bytes, bytes]]) -> tuple[str, dict[str, tuple[bytes, bytes]]]:
+    """A digest of everything a report reads of ``catalog`` for ``periods``, and every order's (path → (its file's
+    digest, its reduced digest)): those of ``orders`` where the file is the same, the others worked out."""
     digest = hashlib.sha1(f"{catalog.today.isoformat()}\n{sorted(catalog.broken_dossiers)}\n{sorted(catalog.broken_ids)}\n".encode())
     digest.update(repr([(p.kind, p.label) for p in periods]).encode())
     now = {}
@@ -72,9 +70,7 @@ def reports_key(catalog: Catalog, periods: list, orders: dict[str, tuple[bytes, 
         else:
             kept = entry.digest
         digest.update(f"{entry.kind}\0{entry.path}\0".encode() + kept)
-    orders.clear()
-    orders.update(now)
-    return digest.hexdigest()
+    return digest.hexdigest(), now
 
 
 def order_digest(order: Any) -> bytes:
