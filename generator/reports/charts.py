@@ -21,7 +21,8 @@ _FONT = 'font-family="var(--md-text-font-family, sans-serif)" font-size="12" fil
 
 
 def _figure(svg: str, caption: str) -> str:
-    return f'<figure class="oa-chart">{svg}<figcaption>{escape(caption)}</figcaption></figure>'
+    """A chart is read, not searched (its labels are figures): Pagefind leaves it out."""
+    return f'<figure class="oa-chart" data-pagefind-ignore="all">{svg}<figcaption>{escape(caption)}</figcaption></figure>'
 
 
 def _number(value: float) -> str:

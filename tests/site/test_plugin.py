@@ -83,6 +83,20 @@ def test_the_compliance_page_is_found_by_its_clauses_not_by_every_finding(demo_s
     assert order in indexed[f"/dossiers/{order}.html"]["content"].replace("\u200b", "")
 
 
+def test_a_report_is_found_by_its_titles_and_definitions_not_by_its_figures(demo_site):
+    """A report page's numbers would answer a query for any count or amount, beside the dossiers it is about:
+    the page shows its tables and charts, and search reads its title, its tables' titles and their notes."""
+    root, _ = demo_site
+    site = root / "site"
+    year = sorted(p.stem for p in (site / "reports").glob("[0-9][0-9][0-9][0-9].html"))[-1]
+    page = (site / "reports" / f"{year}.html").read_text(encoding="utf-8")
+    assert '<table class="oa-report">' in page and "<svg" in page  # the figures are shown
+    text = fragments(site / "pagefind")[f"/reports/{year}.html"]["content"].replace("\u200b", "")
+    assert f"報表 {year}" in text and "準時交付" in text and "期間內交付之訂單" in text
+    figures = set(re.findall(r"<td[^>]*>(\d+\.\d%|-?\d{1,3}(?:,\d{3})+)</td>", page))  # rates and amounts
+    assert figures and not [f for f in figures if f in text], text
+
+
 def test_dossiers_stay_out_of_the_navigation(demo_site):
     root, _ = demo_site
     home = (root / "site/index.html").read_text(encoding="utf-8")
