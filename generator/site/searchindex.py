@@ -76,9 +76,11 @@ def page_url(dest_uri: str) -> str:
 
 
 _H1 = re.compile(r'<h1(?: id="[^"]*")?')
-IGNORED = "<div data-pagefind-ignore>"
-"""What the templates wrap around text a reader sees and search leaves out (a dossier's timeline, the reports'
-figures). Record text never holds a tag (``escape``), so a record cannot open or close such a region."""
+IGNORED = '<div data-pagefind-ignore="all">'
+"""A region Pagefind takes nothing from, not even a filter or a meta: the text given to it is the same without it
+(the reports' figures). A dossier's timeline is marked ``data-pagefind-ignore`` alone and left to Pagefind: cutting
+it cost as much here as it saved Pagefind. Record text never holds a tag (``escape``), so no record can open or
+close such a region."""
 
 
 def _closing(content: str, at: int) -> int | None:
@@ -97,9 +99,9 @@ def _closing(content: str, at: int) -> int | None:
 
 
 def without_ignored(content: str) -> str:
-    """``content`` without the regions Pagefind would ignore, so it never parses them: a year's report pages took
-    Pagefind 0.09 s ignoring their figures and 0.05 s without them (0.20 s indexing them). A region holding any
-    other Pagefind attribute (a filter, a meta, which Pagefind takes even from an ignored element) is left in."""
+    """``content`` without its ``IGNORED`` regions, so Pagefind never parses them: a year's report pages took
+    Pagefind 0.09 s ignoring their figures, 0.05 s without them (0.20 s indexing them). A page with none is looked
+    through once (35 µs for a dossier of 138 KB)."""
     start = content.find(IGNORED)
     if start < 0:
         return content
@@ -108,9 +110,8 @@ def without_ignored(content: str) -> str:
         end = _closing(content, start + len(IGNORED))
         if end is None:
             break
-        if content.find("data-pagefind-", start + len(IGNORED), end) < 0:
-            kept += [content[done:start], " "]
-            done = end
+        kept += [content[done:start], " "]
+        done = end
         start = content.find(IGNORED, end)
     kept.append(content[done:])
     return "".join(kept)

@@ -107,20 +107,20 @@ def test_the_searchable_page_weighs_its_title_and_keeps_fields_and_cells_apart()
     assert searchable("<p>No fields</p>", "en").count("<p>No fields</p>") == 1
 
 
-def test_what_pagefind_would_ignore_is_not_given_to_it_nested_divs_and_all():
+def test_what_pagefind_takes_nothing_from_is_not_given_to_it_nested_divs_and_all():
     content = (
-        '<h1>ORD-1</h1><div data-pagefind-ignore><div class="oa-table"><table><tr><td>1,081,000</td></tr></table></div>'
-        "<div><p>nested</p></div></div><p>after</p><div data-pagefind-ignore><ol><li>v1 &lt;/div&gt; 審核</li></ol></div>"
+        '<h1>ORD-1</h1><div data-pagefind-ignore="all"><div class="oa-table"><table><tr><td>1,081,000</td></tr></table></div>'
+        '<div><p>nested</p></div></div><p>after</p><div data-pagefind-ignore="all"><ol><li>v1 &lt;/div&gt; 審核</li></ol></div>'
     )
     assert searchindex.without_ignored(content) == "<h1>ORD-1</h1> <p>after</p> "
     assert "1,081,000" not in searchable(content, "en") and "審核" not in searchable(content, "zh-Hant")
 
 
-def test_an_ignored_region_holding_a_filter_or_a_meta_is_left_to_pagefind_and_one_never_closed_too():
-    """Pagefind takes a filter or a meta even from an ignored element: such a region is given to it as it is."""
-    filtered = '<div data-pagefind-ignore><span data-pagefind-filter="year:2021"></span>2021</div><div data-pagefind-ignore>x</div>'
-    assert searchindex.without_ignored(filtered) == '<div data-pagefind-ignore><span data-pagefind-filter="year:2021"></span>2021</div> '
-    unclosed = "<p>a</p><div data-pagefind-ignore><div>b</div>"
+def test_a_region_pagefind_still_takes_filters_from_is_left_to_it_and_one_never_closed_too():
+    """``data-pagefind-ignore`` alone: Pagefind takes a filter or a meta from within, so the region is given to it."""
+    filtered = '<div data-pagefind-ignore><span data-pagefind-filter="year:2021"></span>2021</div>'
+    assert searchindex.without_ignored(filtered) == filtered
+    unclosed = '<p>a</p><div data-pagefind-ignore="all"><div>b</div>'
     assert searchindex.without_ignored(unclosed) == unclosed
     assert searchindex.without_ignored("<p>nothing ignored</p>") == "<p>nothing ignored</p>"
 
@@ -128,7 +128,7 @@ def test_an_ignored_region_holding_a_filter_or_a_meta_is_left_to_pagefind_and_on
 def test_the_index_of_pages_without_their_ignored_regions_answers_as_pagefind_ignoring_them_would(tmp_path):
     """The same words found, the same left out, whether Pagefind ignored a region or never saw it."""
     figures = "<table><tr><td>逾期</td><td>1,075</td></tr></table>"
-    body = f"<h1>報表 2021-12</h1><h2>準時交付</h2><div data-pagefind-ignore>{figures}</div><p>交付期限依已核准之變更調整</p>"
+    body = f'<h1>報表 2021-12</h1><h2>準時交付</h2><div data-pagefind-ignore="all">{figures}</div><p>交付期限依已核准之變更調整</p>'
     whole = f'<!doctype html><html lang="zh-Hant"><head><meta charset="utf-8"></head><body><div data-pagefind-body>{body}</div></body></html>'
     for name, page in (("whole", whole), ("searchable", searchable(body, "zh-Hant"))):
         with SearchIndex() as index:

@@ -63,7 +63,7 @@ def _unsearched(table: str) -> str:
     """A report's figures are read and not searched: a report is found by its title, its tables' titles and their
     definitions, where its numbers would answer a query for any count or amount (and every figure changed by a
     merge indexed its year's report pages again: ``searchindex.without_ignored``)."""
-    return f"<div data-pagefind-ignore>{table}</div>"
+    return f'<div data-pagefind-ignore="all">{table}</div>'
 
 
 def _report_periods(checked: Checked) -> list[Period]:
