@@ -101,7 +101,7 @@ def _closing(content: str, at: int) -> int | None:
 def without_ignored(content: str) -> str:
     """``content`` without its ``IGNORED`` regions, so Pagefind never parses them: a year's report pages took
     Pagefind 0.09 s ignoring their figures, 0.05 s without them (0.20 s indexing them). A page with none is looked
-    through once (35 µs for a dossier of 138 KB)."""
+    through once (4 µs for a typical dossier of 14 KB, 19 µs for one of 138 KB)."""
     start = content.find(IGNORED)
     if start < 0:
         return content
@@ -123,7 +123,7 @@ def searchable(content: str, language: str) -> str:
     Three changes for the index alone (the published page is not touched): the page's title heading weighs
     most, so a query for an order id or a client's name finds that order's dossier first; a field's
     name, its value and a table's cells are kept apart, so an excerpt reads "客戶：宏遠物流 · 聯絡人：…"
-    instead of running them together; and what Pagefind would ignore is not given to it (``without_ignored``)."""
+    instead of running them together; and what Pagefind takes nothing from is not given to it (``without_ignored``)."""
     content = _H1.sub('<h1 data-pagefind-weight="10"', without_ignored(content), count=1)  # no id: no sub-result repeating the title
     colon = "：" if language.startswith("zh") else ": "
     # str.replace, not a regular expression calling back for each of a dossier's cells: this ran for every page
