@@ -126,6 +126,16 @@ def _cell(html_cell: str) -> str:
     return f"<td>{kept}</td>"
 
 
+UNSEARCHED = '<div data-pagefind-ignore="all">'
+"""Opens a region shown on the page that search takes nothing from, not even a filter or a meta (the reports'
+figures): ``searchindex.without_ignored`` cuts it before Pagefind parses the page."""
+
+
+def unsearched(block: str) -> str:
+    """``block`` shown and not searched (``UNSEARCHED``)."""
+    return f"{UNSEARCHED}{block}</div>"
+
+
 def fields(pairs: list[tuple[str, str]]) -> str:
     """A definition list of (label, escaped HTML value) pairs, as one raw HTML block."""
     items = "".join(f"<dt>{text(k)}</dt><dd>{v if v else '—'}</dd>" for k, v in pairs)

@@ -51,7 +51,7 @@ from generator.core import cachefile
 from generator.core.files import leftovers, remove
 from generator.core.processes import APART
 from generator.records import load
-from generator.site import bundleseal
+from generator.site import bundleseal, escape
 
 
 class SearchIndexError(RuntimeError):
@@ -76,7 +76,7 @@ def page_url(dest_uri: str) -> str:
 
 
 _H1 = re.compile(r'<h1(?: id="[^"]*")?')
-IGNORED = '<div data-pagefind-ignore="all">'
+IGNORED = escape.UNSEARCHED
 """A region Pagefind takes nothing from, not even a filter or a meta: the text given to it is the same without it
 (the reports' figures). A dossier's timeline is marked ``data-pagefind-ignore`` alone and left to Pagefind: cutting
 it cost as much here as it saved Pagefind. Record text never holds a tag (``escape``), so no record can open or

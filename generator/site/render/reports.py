@@ -59,13 +59,6 @@ def reports_beside(checked: Checked) -> None:
         derived["reports beside"] = Beside(partial(_reports_of, checked.catalog, periods))
 
 
-def _unsearched(table: str) -> str:
-    """A report's figures are read and not searched: a report is found by its title, its tables' titles and their
-    definitions, where its numbers would answer a query for any count or amount (and every figure changed by a
-    merge indexed its year's report pages again: ``searchindex.without_ignored``)."""
-    return f'<div data-pagefind-ignore="all">{table}</div>'
-
-
 def _report_periods(checked: Checked) -> list[Period]:
     derived = checked.derived
     if "report_periods" not in derived:
@@ -171,7 +164,7 @@ class ReportPages(RendererBase):
         headers = ["期間" if zh else "Period", received, delivered, rate_name]
         rows = [[escape.text(q.label), escape.text(r), escape.text(d), escape.text(cell(rate, lang))] for q, r, d, rate in trend]
         note = "每季之訂單流量與準時交付率，定義同下方各表。" if zh else "Orders and on-time delivery quarter by quarter, as the tables below define them."
-        return [(("趨勢（每季）" if zh else "Trends by quarter"), counts + rates + _unsearched(escape.table(headers, rows, "oa-report")), note)]
+        return [(("趨勢（每季）" if zh else "Trends by quarter"), counts + rates + escape.unsearched(escape.table(headers, rows, "oa-report")), note)]
 
     def period_report(self, page: Page, period: Period) -> str:
         tables = self._tables(*self._shown(period))
@@ -202,7 +195,10 @@ class ReportPages(RendererBase):
             rows += [[escape.text(previous.label), *(escape.text(cell(v, lang)) for v in row)] for row in old.rows]
         if not rows:
             return f'<p class="oa-empty">{escape.text(self.t_none())}</p>'
-        return _unsearched(escape.table(headers, rows, "oa-report"))
+        # the figures are read and not searched: a report is found by its title, its tables' titles and their
+        # definitions, where its numbers answered a query for any count or amount (and a changed figure indexed
+        # its year's report pages again)
+        return escape.unsearched(escape.table(headers, rows, "oa-report"))
 
     def _chart(self, table: Table) -> str:
         """A picture where people would rather look than read: the defect Pareto and the receivables ageing."""
