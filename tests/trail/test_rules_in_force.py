@@ -69,6 +69,30 @@ def test_a_commit_cannot_switch_off_the_policy_that_judges_it(tmp_path):
     assert history_rules(root).count("history.unapproved-change") == 1  # the next commit is under the new policy
 
 
+def test_a_policy_that_does_not_validate_leaves_the_last_valid_one_in_force(tmp_path):
+    root = make_repo(tmp_path)
+
+    def break_policy(r: Path) -> None:
+        edit(r, POLICY, lambda p: p.update(approvals_required="no"))  # not a yes/no: the file does not validate
+        new_task(r)
+
+    direct(root, "huang.chihming", T1, "quick fix", break_policy)
+    assert history_rules(root) == ["history.invalid-rules", "history.unapproved-change"]
+    direct(root, "huang.chihming", T3, "and another", lambda r: new_task(r, "T10"))
+    direct(root, "huang.chihming", T5, "and a third", lambda r: new_task(r, "T11"))
+    rules = history_rules(root)  # the broken policy switched nothing off: each later commit still needs approval
+    assert (rules.count("history.invalid-rules"), rules.count("history.unapproved-change")) == (1, 3)
+
+
+def test_an_organisation_that_does_not_validate_leaves_the_last_valid_one_for_honest_approvals(tmp_path):
+    root = make_repo(tmp_path)
+    direct(root, "tseng.yawen", T1, "typo", lambda r: edit(r, ORG, lambda o: o["people"][0].update(active="yes")))
+    assert history_rules(root) == ["history.invalid-rules", "history.unapproved-change"]
+    on_branch(root, "order/task", "chen.yichun", T3, "Add a task", new_task)
+    merge(root, "order/task", ["chang.chiahao"], T4)  # the approver is known to the last valid organisation
+    assert history_rules(root) == ["history.invalid-rules", "history.unapproved-change"]
+
+
 def test_a_back_dated_direct_commit_is_judged_like_any_other(tmp_path):
     root = make_repo(tmp_path)
     direct(root, "huang.chihming", "2025-06-01T10:00:00+08:00", "quick fix", new_task)
