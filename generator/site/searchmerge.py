@@ -22,6 +22,9 @@ gzip of ``pagefind_dcd`` and one CBOR value, named by its language and the start
 Joining numbers the pages of each part after those of the parts before it: only the first page of each
 word in each part changes, every location is copied as it is.
 
+The same joining splices a part's bundle from runs of others' pages (``splice``): the last bundle of a part
+around the pages a merge changed, and Pagefind's index of those pages alone.
+
 What a join reads of a part (its words, its pages' fragment digests) can be kept for the next join
 (``decoded``): a part is the cache's until one of its pages changes, and a merged pull request changes one
 part, so reading all the others again was most of what joining did. What a join made is recorded there too,
@@ -175,6 +178,13 @@ class Part:
             for word in words:
                 yield word.word, index, word
 
+    def filters(self) -> Iterator[tuple[str, Any, list[int]]]:
+        """(filter, value, the pages having it) for each filter value of the part, its pages numbered in the part."""
+        for _filter, name in self.meta[3]:
+            filter_name, filter_values = read(self.folder / "filter" / f"{name}.pf_filter")
+            for value, pages in filter_values:
+                yield filter_name, value, pages
+
     def _key(self, meta_file: Path) -> bytes:
         """What the part's files are: its metadata (which names each chunk, filter and fragment by the start of its
         content's SHA-1) and each such file's size and time, so a file written again since is read again."""
@@ -188,6 +198,81 @@ class Part:
             found[path] = (about.st_ino, about.st_dev)
             key.update(f"{name}\0{about.st_size}\0{about.st_mtime_ns}\n".encode())
         return key.digest()
+
+
+@dataclass
+class Slice(Part):
+    """A run of a part's pages, ``start`` to ``stop`` (not included), numbered from 0: its words, fragments and
+    filter values are the part's for those pages (``splice``), read as the part reads them (what the last join
+    kept of it, where it did: ``Part.kept``)."""
+
+    source: Part | None = None
+    start: int = 0
+    stop: int = 0
+
+    @classmethod
+    def of(cls, part: Part, start: int, stop: int) -> Slice:
+        if not 0 <= start < stop <= len(part.pages):
+            raise BundleMergeError(f"{part.folder.name}: no pages {start} to {stop} in its {len(part.pages)}")
+        meta = [*part.meta]
+        meta[1] = part.meta[1][start:stop]
+        return cls(part.folder, part.language, part.entry, meta, found=part.found, source=part, start=start, stop=stop)
+
+    def fragment_digests(self) -> list[str]:
+        assert self.source is not None
+        return self.source.fragment_digests()[self.start : self.stop]
+
+    def words(self, index: int) -> Iterator[tuple[str, int, _Word]]:
+        assert self.source is not None
+        for word, _, entry in self.source.words(index):
+            pages = _sliced(entry.pages, self.start, self.stop)
+            variants = [(form, run) for form, form_pages in entry.variants if (run := _sliced(form_pages, self.start, self.stop)).count]
+            if pages.count:
+                yield word, index, _Word(word, pages, variants)
+            elif variants:
+                raise BundleMergeError(f"{self.folder.name}: the word {word!r} has forms on pages it is not on")
+
+    def filters(self) -> Iterator[tuple[str, Any, list[int]]]:
+        assert self.source is not None
+        for filter_name, value, pages in self.source.filters():
+            inside = [page - self.start for page in pages if self.start <= page < self.stop]
+            if inside:
+                yield filter_name, value, inside
+
+
+def _sliced(pages: _Pages, start: int, stop: int) -> _Pages:
+    """A word's pages ``start`` to ``stop`` of ``pages``, numbered from ``start``: the entries copied as bytes, each
+    page's number but the first written again (entries hold the difference from the page before)."""
+    if not pages.count:
+        return pages
+    if start <= pages.first and pages.last < stop:  # every page inside: numbered from the run's start, nothing read
+        return pages._replace(first=pages.first - start, last=pages.last - start)
+    inside = [(number - start, rest, size) for number, rest, size in _entries(pages) if start <= number < stop]
+    if not inside:
+        return _Pages(0)
+    first, first_rest, _ = inside[0]
+    out, last = [], first
+    for number, rest, _ in inside[1:]:
+        out += [b"\x83", _encode_head(0, number - last), rest]
+        last = number
+    return _Pages(len(inside), first, first_rest, b"".join(out), last, sum(size for _, _, size in inside))
+
+
+def _entries(pages: _Pages) -> Iterator[tuple[int, bytes, int]]:
+    """Each page of a word's entry: its number, its entry after the number (its locations and meta locations, as
+    bytes) and the size Pagefind counts for it (``_Pages.size``)."""
+    first = _ONE_ENTRY.match(b"\x83" + _encode_head(0, pages.first) + pages.first_rest)
+    if first is None or first.end() != len(first.string):
+        raise BundleMergeError("a page entry that is not Pagefind's")
+    yield pages.first, pages.first_rest, 1 + _number(first.group(2)) + _number(first.group(3))
+    number, at, rest = pages.first, 0, pages.rest
+    while at < len(rest):
+        found = _ONE_ENTRY.match(rest, at)
+        if found is None:
+            raise BundleMergeError("a page entry that is not Pagefind's")
+        number += _number(found.group(1))
+        yield number, rest[found.end(1) : found.end()], 1 + _number(found.group(2)) + _number(found.group(3))
+        at = found.end()
 
 
 _KEPT_FORMAT = f"order-archive searchmerge kept 2 {sys.version_info[:2]}".encode()
@@ -207,7 +292,7 @@ class _Kept:
     def __init__(self, path: Path, key: bytes, chunk_count: int) -> None:
         self.path, self.key, self.chunk_count = path, key, chunk_count
         self.fragments: list[str] | None = None
-        self.body: io.BytesIO | None = None
+        self.body: bytes | None = None
         self.at: tuple[int, bytes, int] | None = None  # where the words are in the file, their SHA-1 and length, until read
         self.recorded: list[bytes] = []  # the fragments' digests (where not kept), then each chunk's words, as read
 
@@ -237,13 +322,14 @@ class _Kept:
                     file.seek(at)
                     data = file.read(length)
                 if (hashlib.sha1(data).digest(), len(data)) == (digest, length):
-                    self.body = io.BytesIO(data)
+                    self.body = data
         return self.body is not None
 
     def chunks(self) -> Iterator[list]:
         assert self.body is not None
+        stream = io.BytesIO(self.body)  # each reading its own: a part spliced around a page is read once a run, at once
         for _ in range(self.chunk_count):
-            yield marshal.load(self.body)
+            yield marshal.load(stream)
 
     def record(self, value: Any) -> None:
         if len(self.recorded) < self.chunk_count + (self.fragments is None):  # read twice (a patch given up), recorded once
@@ -423,7 +509,26 @@ def merge(
     ``decoded``: a folder where what this join reads of each part is kept for the next (``_Kept``), by the part's
     folder name (one name, one part). ``recycled``: ``out`` may be a folder of the site before last, made into
     this bundle (``_Recycled``); else it must not exist. ``opened``: parts opened before (``opened_ahead``)."""
-    parts = [_opened(folder, decoded, opened or {}) for folder in folders]
+    return _join([_opened(folder, decoded, opened or {}) for folder in folders], out, previous, decoded, recycled)
+
+
+def splice(pieces: list[tuple[Path, int, int]], out: Path, decoded: Path | None = None) -> int:
+    """A part's bundle at ``out`` (a new folder) made of runs of other bundles' pages: each (folder, start, stop)
+    gives that bundle's pages ``start`` to ``stop`` (not included), numbered on after the runs before; its page
+    count. Pagefind indexes each page on its own — a word's entry for a page, the page's fragment and its filter
+    values are the same whatever pages it is given with (``searchindex`` relies on it: a part with one page
+    changed is the last one's pages around that page, Pagefind's for the page alone, spliced) —, so the bundle
+    reads as Pagefind's would for those pages in that order, though its files are laid out as a join lays them.
+    ``decoded``: where joins keep what they read of each part (``merge``'s), read here where it is a bundle's."""
+    opened: dict[Path, Part] = {}
+    for folder, _, _ in pieces:
+        if folder not in opened:
+            opened[folder] = Part.open(folder, decoded)
+    return _join([Slice.of(opened[folder], start, stop) for folder, start, stop in pieces], out, flat=True)
+
+
+def _join(parts: list[Part], out: Path, previous: Path | None = None, decoded: Path | None = None, recycled: bool = False, flat: bool = False) -> int:
+    """``merge`` of the parts opened."""
     if not parts:
         raise BundleMergeError("no part to join")
     language, version = parts[0].language, parts[0].meta[0]
@@ -437,7 +542,7 @@ def merge(
     bundle = _Bundle.begun(out, previous, recycled)
     bundle.mkdir("index")
     _copy_scripts(parts[0].folder, bundle)
-    pages = _fragments(parts, bundle)
+    pages = _fragments(parts, bundle, flat)
     last = searchpatch.Join.last(decoded, previous, language) if decoded is not None and previous is not None else None
     with ThreadPoolExecutor(2) as packers:  # compressing lets go of the interpreter's lock: the joining goes on
         chunker = _Chunker(bundle, _Names(language), packers)
@@ -523,7 +628,7 @@ def _copy_scripts(first: Path, out: _Bundle) -> None:
             out.link(path, out.folder / path.name)
 
 
-def _fragments(parts: list[Part], out: _Bundle) -> list:
+def _fragments(parts: list[Part], out: _Bundle, flat: bool = False) -> list:
     """Every page's fragment, linked as ``fragment/<set>/<number>``: ``<set>`` is the start of the SHA-1 of its
     part's name and of every fragment of the part in order, ``<number>`` the page's in its part. A name always
     means one content, as a name by the fragment's own SHA-1 does, so browsers and hosts that keep Pagefind's
@@ -535,6 +640,8 @@ def _fragments(parts: list[Part], out: _Bundle) -> list:
     start of the fragment's SHA-1, which packs to about five bytes a page) were 50 of its 78 KB at 10,000 orders;
     counted names share the rest of the set's name and pack to about two."""
     pages, sets = [], set()
+    if flat:
+        out.mkdir("fragment")
     for part in parts:
         digests = part.fragment_digests()
         every = hashlib.sha1(f"{part.folder.name}\n{len(digests)}\n".encode())
@@ -544,12 +651,15 @@ def _fragments(parts: list[Part], out: _Bundle) -> list:
         if folder in sets:
             raise BundleMergeError(f"two parts' fragments are named {folder}")
         sets.add(folder)
-        target, source = os.fspath(out.mkdir(f"fragment/{folder}")), os.fspath(part.folder / "fragment")
+        # ``flat``: ``<set>-<number>``, in a part's bundle (``splice``), one deep as Pagefind's (``bundleseal.bundle_signature``)
+        if not flat:
+            out.mkdir(f"fragment/{folder}")
+        target, source, joint = os.fspath(out.folder / "fragment"), os.fspath(part.folder / "fragment"), "-" if flat else "/"
         found = part.found or {}
         for number, ((fragment, word_count), _digest) in enumerate(zip(part.pages, digests, strict=True)):
             path = f"{source}/{fragment}.pf_fragment"  # as text, as in ``Part._key``
-            out.link(path, f"{target}/{number}.pf_fragment", found.get(path))
-            pages.append([f"{folder}/{number}", word_count])
+            out.link(path, f"{target}/{folder}{joint}{number}.pf_fragment", found.get(path))
+            pages.append([f"{folder}{joint}{number}", word_count])
     return pages
 
 
@@ -852,10 +962,8 @@ def _write_named(out: _Bundle, folder: str, suffix: str, value: Any, names: _Nam
 def _filters(parts: list[Part], out: _Bundle, names: _Names) -> list:
     values: dict[str, dict[str, list[int]]] = {}
     for part in parts:
-        for _filter, name in part.meta[3]:
-            filter_name, filter_values = read(part.folder / "filter" / f"{name}.pf_filter")
-            for value, pages in filter_values:
-                values.setdefault(filter_name, {}).setdefault(value, []).extend(part.offset + p for p in pages)
+        for filter_name, value, pages in part.filters():
+            values.setdefault(filter_name, {}).setdefault(value, []).extend(part.offset + p for p in pages)
     out.mkdir("filter")
     listed = []
     for filter_name in sorted(values):
