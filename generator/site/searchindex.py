@@ -388,31 +388,28 @@ class _Spool:
         self.path = f"{folder}/{name}.pages"
         self.file: BinaryIO | None = None  # opened with the first page written: a part whose bundle fits writes none
         self.count = 0
-        self.digests: list[bytes] = []
-        self.urls: list[str] = []  # each digest's page
+        self.listing: list[tuple[str, bytes]] = []  # each page's URL and digest (``page_digest``), as they came
         self.waiting: list[tuple[str, Callable[[], str]]] = []
         self.stored: list[tuple[str, int]] = []  # each page's URL and where it starts in the file
 
     def add(self, url: str, html: str) -> bytes:
         digest = page_digest(url, self._write(url, html))
-        self.digests.append(digest)
-        self.urls.append(url)
+        self.listing.append((url, digest))
         self.count += 1
         return digest
 
     def add_kept(self, url: str, digest: bytes, text: Callable[[], str]) -> None:
-        self.digests.append(digest)
-        self.urls.append(url)
+        self.listing.append((url, digest))
         self.waiting.append((url, text))
         self.count += 1
 
     @property
     def key(self) -> str:
-        return _part_key(self.digests)
+        return _part_key(digest for _, digest in self.listing)
 
     def listed(self) -> list[tuple[str, bytes]]:
         """Each page's URL and digest, in the order of the URLs: Pagefind's order of the part's pages."""
-        return sorted(zip(self.urls, self.digests, strict=True))
+        return sorted(self.listing)
 
     def settle(self, cached: Callable[[str], bool]) -> bool | None:
         """Fetch the kept pages' text unless the part's bundle in the cache is made of these very pages (``cached``,
@@ -751,14 +748,15 @@ class PartedIndex:
             for url, html in spool.pages(only={listed[i][0] for i in changed}):
                 index.add(url, html)
             index.write(alone)
-            if searchmerge.Part.open(alone).meta[5] == searchmerge.Part.open(folder).meta[5]:  # else: a field only
-                pieces, start = [], 0  # the changed pages have, or had: which fields the part has is Pagefind's to say
+            before, now = searchmerge.Part.open(folder, self._decoded), searchmerge.Part.open(alone)
+            if now.meta[5] == before.meta[5]:  # else a field only the changed pages have, or had: the part's are Pagefind's to say
+                pieces, start = [], 0
                 for number, i in enumerate(changed):
-                    pieces += [(folder, start, i)] if start < i else []
-                    pieces.append((alone, number, number + 1))
+                    pieces += [(before, start, i)] if start < i else []
+                    pieces.append((now, number, number + 1))
                     start = i + 1
-                pieces += [(folder, start, len(listed))] if start < len(listed) else []
-                searchmerge.splice(pieces, staged, self._decoded)
+                pieces += [(before, start, len(listed))] if start < len(listed) else []
+                searchmerge.splice(pieces, staged)
                 return True
         except (OSError, ValueError, EOFError, TypeError, IndexError, searchmerge.BundleMergeError):
             pass  # what the last bundle or what a join kept of it holds is not as this reads it: Pagefind indexes the part

@@ -512,19 +512,15 @@ def merge(
     return _join([_opened(folder, decoded, opened or {}) for folder in folders], out, previous, decoded, recycled)
 
 
-def splice(pieces: list[tuple[Path, int, int]], out: Path, decoded: Path | None = None) -> int:
-    """A part's bundle at ``out`` (a new folder) made of runs of other bundles' pages: each (folder, start, stop)
-    gives that bundle's pages ``start`` to ``stop`` (not included), numbered on after the runs before; its page
-    count. Pagefind indexes each page on its own — a word's entry for a page, the page's fragment and its filter
-    values are the same whatever pages it is given with (``searchindex`` relies on it: a part with one page
+def splice(pieces: list[tuple[Part, int, int]], out: Path) -> int:
+    """A part's bundle at ``out`` (a new folder) made of runs of other bundles' pages: each (part, start, stop)
+    gives that opened bundle's pages ``start`` to ``stop`` (not included), numbered on after the runs before; its
+    page count. Pagefind indexes each page on its own — a word's entry for a page, the page's fragment and its
+    filter values are the same whatever pages it is given with (``searchindex`` relies on it: a part with one page
     changed is the last one's pages around that page, Pagefind's for the page alone, spliced) —, so the bundle
     reads as Pagefind's would for those pages in that order, though its files are laid out as a join lays them.
-    ``decoded``: where joins keep what they read of each part (``merge``'s), read here where it is a bundle's."""
-    opened: dict[Path, Part] = {}
-    for folder, _, _ in pieces:
-        if folder not in opened:
-            opened[folder] = Part.open(folder, decoded)
-    return _join([Slice.of(opened[folder], start, stop) for folder, start, stop in pieces], out, flat=True)
+    A part opened with ``decoded`` (``Part.open``) is read from what the last join kept of it."""
+    return _join([Slice.of(part, start, stop) for part, start, stop in pieces], out, flat=True)
 
 
 def _join(parts: list[Part], out: Path, previous: Path | None = None, decoded: Path | None = None, recycled: bool = False, flat: bool = False) -> int:

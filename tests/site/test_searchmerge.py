@@ -450,12 +450,13 @@ def test_runs_of_bundles_spliced_answer_as_pagefinds_index_of_their_pages_in_tha
     _, parts, _ = site
     pages = [page(2024, n) for n in range(1, 41)]
     middle = bundle(pages[9:12], tmp_path / "middle")  # pages 10 to 12, as if changed, indexed alone
-    pieces = [(parts[0], 0, 9), (middle, 0, 3), (parts[0], 12, 40)]
+    part, middle = searchmerge.Part.open(parts[0]), searchmerge.Part.open(middle)
+    pieces = [(part, 0, 9), (middle, 0, 3), (part, 12, 40)]
     assert searchmerge.splice(pieces, tmp_path / "spliced") == 40
     assert answers(tmp_path / "spliced") == answers(parts[0])
     assert {len(p.relative_to(tmp_path / "spliced").parts) for p in (tmp_path / "spliced").rglob("*.pf_*")} == {1, 2}, "one deep, as Pagefind's"
     first = bundle(pages[:1], tmp_path / "first")
-    assert searchmerge.splice([(first, 0, 1), (parts[0], 1, 40)], tmp_path / "at-the-start") == 40
+    assert searchmerge.splice([(searchmerge.Part.open(first), 0, 1), (part, 1, 40)], tmp_path / "at-the-start") == 40
     assert answers(tmp_path / "at-the-start") == answers(parts[0])
     with pytest.raises(BundleMergeError, match="no pages 39 to 41"):
-        searchmerge.splice([(parts[0], 39, 41)], tmp_path / "past-the-end")
+        searchmerge.splice([(part, 39, 41)], tmp_path / "past-the-end")
