@@ -592,6 +592,7 @@ class PartedIndex:
         self.pagefinds: set[SearchIndex] = set()  # indexing its parts (``_Pagefinds``)
         self.running: subprocess.Popen | None = None  # joining them
         self.ahead: tuple[list[str], subprocess.Popen] | None = None  # a joining started before the parts were had: its command
+        self.telling = threading.Lock()  # the parts made, told to ``ahead`` by the threads making them (``_made``)
         self.aim: tuple[Path, str, Path | None, bool] | None = None  # ``join_early``'s
         self.early: tuple[tuple, list[str], Future[int]] | None = None  # the join begun early: for where, of which parts
         self.splicing: Any = None  # ``searchmerge``, once a part's bundle may be spliced (``_spliced``)
@@ -718,9 +719,21 @@ class PartedIndex:
         if folder.exists():
             folder.rename(old)
         staged.rename(folder)
+        self._made(folder)
         shutil.rmtree(old, ignore_errors=True)
         self.indexed.append(name)
         return folder
+
+    def _made(self, folder: Path) -> None:
+        """Tell the joining started ahead, if any, that the part in ``folder`` is made: it reads the part then, while
+        the build goes on (``searchmerge.read_ahead``), not once every part is in. A joining that has ended is told
+        nothing more: asked for its bundle at the end (``_merge``), it says what went wrong."""
+        with self.telling:
+            stdin = self.ahead[1].stdin if self.ahead is not None else None
+            if stdin is not None:
+                with contextlib.suppress(OSError, ValueError):
+                    stdin.write(b"+" + os.fsencode(os.path.abspath(folder)) + b"\0")
+                    stdin.flush()
 
     def _spliced(self, folder: Path, listed: list[tuple[str, bytes]], spool: _Spool, staged: Path, index: SearchIndex) -> bool:
         """Whether the part's bundle is made at ``staged`` from its last one (at ``folder``) and ``index``'s of the pages
@@ -825,7 +838,8 @@ class PartedIndex:
         where there is one, is given the parts: it has started Python and opened the parts it foresaw meanwhile
         (about 0.2 s of the last joining of a merge's build at 10,000 orders, timed inside it)."""
         command, paths = self._command(bundle, key, previous, recycled), [os.path.abspath(p) for p in folders]
-        ahead, self.ahead, given = self.ahead, None, None
+        with self.telling:
+            ahead, self.ahead, given = self.ahead, None, None
         if ahead is not None and ahead[0] == command:
             merging, given = ahead[1], b"".join(os.fsencode(path) + b"\0" for path in paths)
         else:
@@ -865,7 +879,8 @@ class PartedIndex:
         running = self.running
         if running is not None and running.poll() is None:
             running.kill()
-        ahead, self.ahead = self.ahead, None
+        with self.telling:
+            ahead, self.ahead = self.ahead, None
         if ahead is not None:
             _end(ahead[1])
         self.jobs.shutdown(wait=True)

@@ -588,6 +588,39 @@ def _opened(folder: Path, decoded: Path | None, opened: dict[Path, tuple[tuple, 
     return Part.open(folder, decoded)
 
 
+def _given(stream: BinaryIO, decoded: Path | None, opened: dict[Path, tuple[tuple, Part]]) -> list[Path]:
+    """The parts to join, as ``main --ahead`` is given them: each folder ended by a NUL, up to the stream's end. A
+    folder begun by ``+`` is a part Pagefind has just made while the build goes on: it is read at once
+    (``read_ahead``), not joined for that."""
+    folders: list[Path] = []
+    pending = b""
+    while chunk := stream.read1(1 << 16):
+        *records, pending = (pending + chunk).split(b"\0")
+        for record in records:
+            if record.startswith(b"+"):
+                made = Path(os.fsdecode(record[1:]))
+                opened.pop(made, None)
+                if decoded is not None:
+                    read_ahead(made, decoded)
+            else:
+                folders.append(Path(os.fsdecode(record)))
+    return folders
+
+
+def read_ahead(folder: Path, decoded: Path) -> None:
+    """What a join reads of the part in ``folder`` read now and kept in ``decoded`` (``_Kept``), as the part is made:
+    the join, once every part is in, loads it instead of decoding Pagefind's files then, after the last part was
+    indexed (decoding took 4.6–4.8 s an edition at 10,000 orders, loading 0.4–0.7 s). A part that cannot be read
+    is left to the join, which opens it again and says what is wrong with it."""
+    with contextlib.suppress(Exception):
+        part = Part.open(folder, decoded)
+        if part.kept is not None and part.kept.at is None:
+            part.fragment_digests()
+            for _ in part.words(0):
+                pass
+            part.kept.save()
+
+
 def _identity(folder: Path) -> tuple | None:
     """What says a part's folder is still the one opened: Pagefind writes a part anew into a folder of its own and
     renames it into place (``searchindex.PartedIndex._part``), so the folder, and the entry file in it, are others."""
@@ -981,7 +1014,8 @@ def main(arguments: list[str], given: BinaryIO | None = None) -> int | None:
 
     ``--ahead``: started before the build has every part, to be done with starting and with opening the PARTs it
     foresees (``opened_ahead``) when it has them: the parts to join are then read from ``given`` (standard input),
-    each folder ended by a NUL. Nothing given: nothing joined (None)."""
+    each folder ended by a NUL, and each part made meanwhile, told as it is made, read then (``_given``). Nothing
+    given: nothing joined (None)."""
     options: dict[str, Any] = {}
     key, ahead = None, False
     while arguments[:1] in (["--previous"], ["--decoded"], ["--recycled"], ["--seal"], ["--ahead"]):
@@ -996,8 +1030,7 @@ def main(arguments: list[str], given: BinaryIO | None = None) -> int | None:
     out, folders = Path(arguments[0]), [Path(folder) for folder in arguments[1:]]
     if ahead:
         options["opened"] = opened_ahead(folders, options.get("decoded"))
-        listed = (given or sys.stdin.buffer).read()
-        folders = [Path(os.fsdecode(folder)) for folder in listed.split(b"\0")[:-1]]
+        folders = _given(given or sys.stdin.buffer, options.get("decoded"), options["opened"])
         if not folders:
             return None
     count = merge(folders, out, **options)

@@ -283,6 +283,26 @@ def test_the_joining_is_started_when_told_where_and_given_the_parts_once_they_ar
     assert process.returncode is not None and unused.ahead is None
 
 
+def test_each_part_made_is_told_to_the_joining_started_ahead_which_reads_it_while_the_build_goes_on(tmp_path):
+    """The joining read every part it was given once the last one was indexed (on one core, at a cold build's end): a
+    part Pagefind has made is told to it at once, and what it reads of the part is kept before the other parts are in."""
+    index = PartedIndex(tmp_path / "store", [url for url, _ in PAGES])
+    index.join_early(tmp_path / "bundle", "key")
+    for url, text in PAGES[:2]:  # 2025's two dossiers: their part is whole
+        index.add(url, text)
+    index.parts["2025-00"].result(timeout=120)
+    deadline = time.monotonic() + 60
+    while not (index._decoded / "2025-00.words").exists() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert (index._decoded / "2025-00.words").exists(), "read by the joining as soon as it was made"
+    assert not (index._decoded / "2026-00.words").exists() and index.early is None
+    for url, text in PAGES[2:]:
+        index.add(url, text)
+    assert index.write_and_end(tmp_path / "bundle", "key") == len(PAGES)
+    parted(tmp_path / "other", PAGES, tmp_path / "at-the-end")
+    assert _bundle_files(tmp_path / "bundle") == _bundle_files(tmp_path / "at-the-end")
+
+
 def test_a_page_no_count_foresaw_after_the_early_join_is_joined_again_into_what_it_left(tmp_path, monkeypatch):
     seen = joins_seen(monkeypatch)
     index = PartedIndex(tmp_path / "store", [url for url, _ in PAGES])

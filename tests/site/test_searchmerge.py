@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import time
 
 import pytest
 from bundles import answers
@@ -90,6 +91,42 @@ def test_a_join_started_ahead_opens_the_parts_it_foresees_and_again_any_written_
     assert _files(tmp_path / "ahead") == _files(tmp_path / "plain")
     assert searchmerge.main(["--ahead", str(tmp_path / "nothing"), *map(str, copies)], io.BytesIO(b"")) is None
     assert not (tmp_path / "nothing").exists(), "nothing given, nothing joined"
+
+
+def test_a_part_told_as_it_is_made_is_read_then_and_joined_from_what_was_read(site, tmp_path, monkeypatch):
+    """A cold build's joining decoded every part's words once the last part was indexed (4.6–4.8 s an edition at
+    10,000 orders, on one core): a join started ahead reads each part it is told is made (``+`` and its folder) as it
+    is told, and the join at the end loads what was read instead of Pagefind's files. A part told that cannot be
+    read is left to the join; the bundle is the one a plain join of the parts makes."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    _, parts, _ = site
+    copies = [tmp_path / "parts" / part.name for part in parts]
+    for part, copy in zip(parts, copies, strict=True):
+        shutil.copytree(part, copy)
+    decoded = tmp_path / "decoded"
+    chunks = {copy: {name for _, _, name in searchmerge.Part.open(copy).meta[2]} for copy in copies}
+    decoding: list[str] = []
+    real = searchmerge._words
+    monkeypatch.setattr(searchmerge, "_words", lambda data, name: decoding.append(name) or real(data, name))
+    read, write = os.pipe()
+    with open(read, "rb") as given, ThreadPoolExecutor(1) as pool, open(write, "wb", buffering=0) as tell:  # closed first
+        command = ["--decoded", str(decoded), "--ahead", str(tmp_path / "ahead"), *map(str, copies)]
+        joining = pool.submit(searchmerge.main, command, given)
+        tell.write(b"+" + os.fsencode(tmp_path / "parts" / "not-there") + b"\0+" + os.fsencode(copies[0]) + b"\0")
+        deadline = time.monotonic() + 60
+        while not (decoded / f"{copies[0].name}.words").exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert (decoded / f"{copies[0].name}.words").exists(), "read as it was told, the list of parts not given yet"
+        assert set(decoding) == chunks[copies[0]] and not joining.done()
+        decoding.clear()
+        tell.write(b"".join(os.fsencode(copy) + b"\0" for copy in copies))
+        tell.close()
+        assert joining.result(timeout=60) == 88
+    assert not set(decoding) & chunks[copies[0]], "the part read ahead was not decoded again"
+    assert set(decoding) == set().union(*(chunks[copy] for copy in copies[1:]))
+    assert merge(copies, tmp_path / "plain") == 88
+    assert _files(tmp_path / "ahead") == _files(tmp_path / "plain")
 
 
 def test_the_joined_parts_answer_every_query_as_one_index_of_all_pages(site, monkeypatch):
