@@ -610,11 +610,13 @@ def _given(stream: BinaryIO, decoded: Path | None, opened: dict[Path, tuple[tupl
 def read_ahead(folder: Path, decoded: Path) -> None:
     """What a join reads of the part in ``folder`` read now and kept in ``decoded`` (``_Kept``), as the part is made:
     the join, once every part is in, loads it instead of decoding Pagefind's files then, after the last part was
-    indexed (decoding took 4.6–4.8 s an edition at 10,000 orders, loading 0.4–0.7 s). A part that cannot be read
-    is left to the join, which opens it again and says what is wrong with it."""
+    indexed (decoding took 4.6–4.8 s an edition at 10,000 orders, loading 0.4–0.7 s). A part the last join kept
+    something of is left to the join: a merge's join patches the joined index by comparing the changed part with
+    what the last join kept of it (``searchpatch``), which this would write over. A part that cannot be read is
+    left to the join too, which opens it again and says what is wrong with it."""
     with contextlib.suppress(Exception):
         part = Part.open(folder, decoded)
-        if part.kept is not None and part.kept.at is None:
+        if part.kept is not None and not os.path.lexists(part.kept.path):
             part.fragment_digests()
             for _ in part.words(0):
                 pass
