@@ -247,7 +247,7 @@ def _sliced(pages: _Pages, start: int, stop: int) -> _Pages:
         return pages
     if start <= pages.first and pages.last < stop:  # every page inside: numbered from the run's start, nothing read
         return pages._replace(first=pages.first - start, last=pages.last - start)
-    inside = [(number - start, rest, size) for number, rest, size in _entries(pages) if start <= number < stop]
+    inside = [(number - start, rest, size) for number, rest, _, size in _entries(pages) if start <= number < stop]
     if not inside:
         return _Pages(0)
     first, first_rest, _ = inside[0]
@@ -258,20 +258,21 @@ def _sliced(pages: _Pages, start: int, stop: int) -> _Pages:
     return _Pages(len(inside), first, first_rest, b"".join(out), last, sum(size for _, _, size in inside))
 
 
-def _entries(pages: _Pages) -> Iterator[tuple[int, bytes, int]]:
+def _entries(pages: _Pages) -> Iterator[tuple[int, bytes, bytes, int]]:
     """Each page of a word's entry: its number, its entry after the number (its locations and meta locations, as
-    bytes) and the size Pagefind counts for it (``_Pages.size``)."""
-    first = _ONE_ENTRY.match(b"\x83" + _encode_head(0, pages.first) + pages.first_rest)
+    bytes), the entry whole as read (its number the difference from the page before; none for the first page, whose
+    number is ``pages.first``) and the size Pagefind counts for it (``_Pages.size``)."""
+    first = _ONE_ENTRY.match(b"\x83\x00" + pages.first_rest)
     if first is None or first.end() != len(first.string):
         raise BundleMergeError("a page entry that is not Pagefind's")
-    yield pages.first, pages.first_rest, 1 + _number(first.group(2)) + _number(first.group(3))
+    yield pages.first, pages.first_rest, b"", 1 + _number(first.group(2)) + _number(first.group(3))
     number, at, rest = pages.first, 0, pages.rest
     while at < len(rest):
         found = _ONE_ENTRY.match(rest, at)
         if found is None:
             raise BundleMergeError("a page entry that is not Pagefind's")
         number += _number(found.group(1))
-        yield number, rest[found.end(1) : found.end()], 1 + _number(found.group(2)) + _number(found.group(3))
+        yield number, rest[found.end(1) : found.end()], found.group(0), 1 + _number(found.group(2)) + _number(found.group(3))
         at = found.end()
 
 

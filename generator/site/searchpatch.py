@@ -375,16 +375,8 @@ def _runs(pages: joined._Pages, offsets: list[int]) -> dict[int, joined._Pages]:
     """A joined word's (or variant's) pages split into each part's run, numbered as in that part."""
     if not pages.count:
         return {}
-    first = joined._ONE_ENTRY.match(b"\x83\x00" + pages.first_rest)
-    assert first is not None  # read by ``searchmerge._pages``, which matched it so
-    entries = [(pages.first, pages.first_rest, b"", 1 + joined._number(first.group(2)) + joined._number(first.group(3)))]
-    number = pages.first
-    for found in joined._ONE_ENTRY.finditer(pages.rest):
-        number += joined._number(found.group(1))
-        size = 1 + joined._number(found.group(2)) + joined._number(found.group(3))
-        entries.append((number, pages.rest[found.end(1) : found.end()], found.group(0), size))
     runs: dict[int, list] = {}
-    for number, tail, whole, size in entries:
+    for number, tail, whole, size in joined._entries(pages):
         part = bisect_right(offsets, number) - 1
         local = number - offsets[part]
         run = runs.get(part)
