@@ -16,6 +16,7 @@ from mkdocs.exceptions import MkDocsException
 from sitebuild import build, plant_program, with_site
 
 from generator.site import plugin as plugin_module
+from generator.site import publishing
 from generator.site.publishing import PublishError, Publishing
 
 
@@ -45,6 +46,27 @@ def test_a_build_links_and_copies_no_attachment_and_no_kept_page_in_its_own_proc
     assert result.made and result.kept > 20 and not [path for path in called if not any(folder in path for folder in searched)]
     unchanged = [path for path, (_, data) in before.items() if path.read_bytes() == data]
     assert len(unchanged) > 20 and [p.name for p in unchanged if p.stat().st_ino != before[p][0]] == []  # each linked from the last site
+
+
+@pytest.mark.parametrize("recycled", [True, False])
+def test_into_the_site_before_last_it_runs_below_the_builds_priority(tmp_path, recycled):
+    """After a merge the process mostly looks at files already in place, and its CPU, taken at the build's own
+    priority, came out of the history's prefetch and the check in a merge's first two seconds, where both cores are
+    busy; it has seconds to spare before the site is swapped in. From nothing it copies every attachment and runs
+    at the build's priority: starved by the page workers, it would hold the build's end."""
+    source = tmp_path / "a.pdf"
+    source.write_bytes(b"%PDF")
+    files = Publishing(recycled=recycled)
+    files.add(str(source), str(tmp_path / "site" / "a.pdf"))
+    files.send()
+    deadline = time.monotonic() + 30
+    while not (tmp_path / "site" / "a.pdf").exists() and time.monotonic() < deadline:  # its first batch is done
+        time.sleep(0.01)
+    try:
+        lowered = os.getpriority(os.PRIO_PROCESS, files.process.pid) - os.getpriority(os.PRIO_PROCESS, 0)
+    finally:
+        files.wait()
+    assert lowered == (min(publishing.RECYCLED_NICENESS, 19 - os.getpriority(os.PRIO_PROCESS, 0)) if recycled else 0)
 
 
 def test_a_failure_names_the_file_as_printable_text(tmp_path):
