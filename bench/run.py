@@ -545,7 +545,7 @@ from pathlib import Path
 os.environ["NO_MKDOCS_2_WARNING"] = "1"
 from generator.site.plugin import build_site
 t0 = time.perf_counter()
-result = build_site(Path(sys.argv[1]), today=date(2026, 11, 20))
+result = build_site(Path(sys.argv[1]), today=date(2026, 11, 20), process_ends=True)  # this process ends after printing, as ``orders build``'s does
 seconds = time.perf_counter() - t0
 peak = max(resource.getrusage(who).ru_maxrss for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)) / 1024
 print(json.dumps({"seconds": seconds, "pages": result.pages, "made": result.made, "kept": result.kept, "peak_mb": peak}))

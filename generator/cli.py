@@ -303,7 +303,7 @@ def build(root: str, strict: bool, today: str | None, publish: bool, previous: s
 
         plugin.progress = show
         try:
-            result = plugin.build_site(path, strict, _today(today))
+            result = plugin.build_site(path, strict, _today(today), process_ends=_PROCESS_ENDS)
         except (MkDocsException, UserError) as exc:
             raise click.ClickException(str(exc)) from None
         finally:
@@ -530,9 +530,16 @@ def _say(text: str) -> None:
 _SIGNALS = {signal.SIGINT: 130, signal.SIGTERM: 143, signal.SIGHUP: 129}
 
 
+_PROCESS_ENDS = False
+"""Whether this process ends once its command is done (``run``, through ``_leave``): a build then leaves what it
+held to that end (``build_site``'s ``process_ends``). False where ``main`` is called by a process that goes on."""
+
+
 def run() -> None:
     """The ``orders`` command: ``main`` with interrupts ended cleanly — one line, exit 128 + the signal, every
     worker stopped, temporary folders removed by the code they interrupt, the previous site left as it was."""
+    global _PROCESS_ENDS
+    _PROCESS_ENDS = True
     received: list[int] = []
 
     def interrupt(signum: int, _frame: object) -> None:

@@ -1156,13 +1156,18 @@ class BuildResult:
     """Built in the site before last (``spare``), not in an empty folder."""
 
 
-def build_site(root: Path, strict: bool = False, today: date | None = None, site_dir: Path | None = None, keep_editions: bool = False) -> BuildResult:
+def build_site(
+    root: Path, strict: bool = False, today: date | None = None, site_dir: Path | None = None, keep_editions: bool = False, process_ends: bool = False
+) -> BuildResult:
     """Build the archive's site into a temporary folder, then swap it into place: the first language at its
     root, each translation the plugin lists in a folder of its own (``site/en/``). The archive is read and
     checked once for all of them; only the pages are made per language.
 
     ``keep_editions`` keeps each edition's MkDocs files, pages and navigation (``BuildResult.editions``) for
-    making one page again (``orders serve``); otherwise each edition's are let go before the next is built."""
+    making one page again (``orders serve``); otherwise each edition's are let go before the next is built.
+    ``process_ends``: the caller's process ends once it has the result (``orders build``), so the checked
+    archive and the last edition are left to that end (``_HELD``) instead of being freed object by object while
+    the last search join runs: 0.09 s of a merge's build at 10,000 orders, faster in 10 of 12 taking turns."""
     config_file = root / "mkdocs.yml"
     if not config_file.is_file():
         raise PluginError(f"{root} has no mkdocs.yml")
@@ -1182,10 +1187,12 @@ def build_site(root: Path, strict: bool = False, today: date | None = None, site
                 if not keep_editions:
                     _let_go(built[-1])
                 built.append(_build_edition(config_file, edition, temporary / edition, target / edition, strict, today, shared, temporary, not keep_editions))
+            if process_ends:
+                _HELD.append((dict(shared), built))
             shared.clear()
             for plugin in built:
                 plugin.finish_search()
-            if not keep_editions:
+            if not keep_editions and not process_ends:
                 _let_go(built[-1])
     except BaseException:  # an edition or a search bundle failed: nothing of this build is left running or on disk
         for plugin in built:
@@ -1208,6 +1215,10 @@ def build_site(root: Path, strict: bool = False, today: date | None = None, site
     rendered = tuple(path for p in built for path in p.rendered)
     skipped = sum(p.skipped for p in built)
     return BuildResult(target, pages, problems, time.perf_counter() - started, languages, made, kept, editions, searched, rendered, skipped, recycled)
+
+
+_HELD: list = []
+"""What builds whose process then ends held (``build_site``'s ``process_ends``): nothing lets it go."""
 
 
 ASKED_FIRST_AT_MOST = 4

@@ -15,6 +15,7 @@ import sys
 import time
 import urllib.parse
 import urllib.request
+import weakref
 
 import jinja2
 import pytest
@@ -386,6 +387,62 @@ def test_both_editions_are_made_from_one_reading_of_the_archive(archive, monkeyp
     build(root)  # the first edition comes from its cache; the second reads the archive and makes its pages
     assert len(reads) == 5 and len(counted.read_text()) == 2  # of the same records: the reports kept
     assert "Read again" in (root / "site/en/dossiers/ORD-2026-0003.html").read_text(encoding="utf-8")
+
+
+def test_a_build_whose_process_then_ends_leaves_what_it_held_to_that_end(archive, monkeypatch):
+    """``orders build`` ends its process once it has the result (``cli._leave``): the checked archive and the
+    editions a build held are left to that end (``process_ends``), not freed object by object just before it (a
+    tenth of a second of a merge's build at 10,000 orders, while the English edition's search was still being
+    joined). A build whose process goes on (``orders serve``, a test) lets them go, as before."""
+    root = with_site(archive, "zh-Hant", "en")
+    checks: list[weakref.ref] = []
+    real = plugin_module.check_archive
+
+    def check(*args, **kwargs):
+        checked = real(*args, **kwargs)
+        checks.append(weakref.ref(checked))
+        return checked
+
+    monkeypatch.setattr(plugin_module, "check_archive", check)
+    monkeypatch.setattr(plugin_module, "_HELD", [])
+    plugin_module.build_site(root, today=TODAY, process_ends=True)
+    gc.collect()
+    assert len(checks) == 1 and checks[0]() is not None, "held for the process's end"
+    plugin_module._HELD.clear()
+    gc.collect()
+    assert checks[0]() is None, "held by nothing else"
+    for cache in cachefile.folder(root).glob("site-*.marshal"):
+        cache.unlink()  # the pages' caches lost: the next build checks the archive again
+    build(root)
+    gc.collect()
+    assert len(checks) == 2 and checks[1]() is None and plugin_module._HELD == []
+
+
+ENDING = """
+import sys
+from generator.site import plugin
+real = plugin.build_site
+def build_site(*args, **kwargs):
+    print("process ends:", kwargs.get("process_ends"), file=sys.stderr)
+    return real(*args, **kwargs)
+plugin.build_site = build_site
+from generator.cli import run
+sys.argv = ["orders", *sys.argv[1:]]
+run()
+"""
+
+
+def test_the_orders_command_says_its_build_ends_with_its_process(archive, monkeypatch):
+    """``orders`` (``cli.run``) ends its process after the command: its build leaves what it held to that end. The
+    same command run in a process that goes on (``main``, as tests and other programs call it) does not."""
+    root = with_site(archive)
+    asked = []
+    real = plugin_module.build_site
+    monkeypatch.setattr(plugin_module, "build_site", lambda *args, **kwargs: asked.append(kwargs.get("process_ends")) or real(*args, **kwargs))
+    assert CliRunner().invoke(main, ["build", str(root), "--today", "2026-11-20"]).exit_code == 0
+    assert asked == [False]
+    ended = subprocess.run([sys.executable, "-c", ENDING, "build", str(root), "--today", "2026-11-20"], capture_output=True, text=True, check=False)
+    assert ended.returncode == 0 and "process ends: True" in ended.stderr, ended.stderr[-2000:]
 
 
 def test_a_build_lets_go_of_each_editions_pages_before_the_next_unless_they_are_kept(archive, monkeypatch):
