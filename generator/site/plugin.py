@@ -1187,7 +1187,7 @@ def build_site(
                 if not keep_editions:
                     _let_go(built[-1])
                 built.append(_build_edition(config_file, edition, temporary / edition, target / edition, strict, today, shared, temporary, not keep_editions))
-            if process_ends:
+            if process_ends:  # a copy: each edition's plugin holds ``shared`` too, so it is emptied either way
                 _HELD.append((dict(shared), built))
             shared.clear()
             for plugin in built:
