@@ -97,15 +97,21 @@ def test_bad_input_never_shows_a_traceback(bad_archive: Path):
 
 
 ENDED = """
-import atexit, sys, threading, time
-from generator.cli import run
+import atexit, sys, threading
+from generator import cli
 atexit.register(lambda: sys.stdout.write("exit handler ran\\n"))  # after the thread, flushed by nothing but the end
+done = threading.Event()
 def late():
-    time.sleep(0.3)
+    done.wait()
     sys.stdout.write("thread done\\n")  # after the command's output, flushed by nothing but the end
 threading.Thread(target=late).start()
+leave = cli._leave
+def ending(code):
+    done.set()  # the command is done, its output written: the thread is still working as the command ends
+    leave(code)
+cli._leave = ending
 sys.argv = ["orders", *sys.argv[1:]]
-run()
+cli.run()
 """
 
 
