@@ -83,25 +83,31 @@ def evaluate(history: History, catalog: Catalog, judged: Judged | None = None, k
     other ``CATALOG_KINDS``); after a merge only the new commits are judged. The acknowledgements, which read
     the final policy, are applied afresh each time. ``known``: what ``approvals_known`` made of this very
     ``judged`` for this history, before the catalog was had."""
-    book = RulesBook(history.rule_texts)
+    book = rules_book(history)
     judged = {} if judged is None else judged
     known = {} if known is None else known
     missing = [i for i, commit in enumerate(history.commits) if commit.sha not in judged]
     lifecycle = lifecycle_subjects(history, missing) if missing else {}
+    judged.update(_judgements(history, missing, book, catalog, lifecycle))
     people: dict[tuple, tuple[Approver, ...]] = {}
     out = []
     for index, commit in enumerate(history.commits):
-        if index in known:
-            approval = known[index]
-        else:
-            rules = book.at(commit.rules)
-            if commit.sha not in judged:
-                judged[commit.sha] = _judge(commit, index, rules, book, catalog, lifecycle)
-            approval = _approval(commit, judged[commit.sha], rules, people)
+        approval = known[index] if index in known else _approval(commit, judged[commit.sha], book.in_force(index), people)
         if approval is not None:
             out.append(approval)
-    _acknowledge(out, book, book.at((history.last_blob.get(ORGANIZATION), history.last_blob.get(POLICY))))
+    _acknowledge(out, book, book.in_force(len(history.commits)))
     return out
+
+
+def rules_book(history: History) -> RulesBook:
+    """The rules at each commit's base, and after the last (its index is the number of commits): the head's."""
+    return RulesBook(history.rule_texts, [*(commit.rules for commit in history.commits), (history.last_blob.get(ORGANIZATION), history.last_blob.get(POLICY))])
+
+
+def _judgements(history: History, indexes: list[int], book: RulesBook, catalog: Catalog, lifecycle: dict[int, set[str]]) -> Judged:
+    """The judgements (``Judged``) of the commits at ``indexes``."""
+    commits = history.commits
+    return {commits[i].sha: _judge(commits[i], i, book.in_force(i), book, catalog, lifecycle) for i in indexes}
 
 
 @collector_paused(keep=True)
@@ -109,11 +115,11 @@ def approvals_known(history: History, judged: Judged) -> dict[int, Approval | No
     """By commit (index), the approval ``evaluate`` makes of each judgement ``judged`` holds (None: no approval),
     made before the catalog is had: the history's prefetch makes them while it waits to be asked to judge (0.3 s
     at 10,000 orders, 105,608 commits), and ``evaluate`` given them judges only the others. Not acknowledged yet."""
-    book = RulesBook(history.rule_texts)
+    book = rules_book(history)
     people: dict[tuple, tuple[Approver, ...]] = {}
     found = judged.get
     return {
-        index: _approval(commit, row, book.at(commit.rules), people)
+        index: _approval(commit, row, book.in_force(index), people)
         for index, commit in enumerate(history.commits)
         if (row := found(commit.sha, _NONE)) is not _NONE
     }

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from pydantic import ValidationError
@@ -120,30 +121,61 @@ class Rules:
 
 
 class RulesBook:
-    """The rules for each commit, from the texts of every version of the two files (parsed once each)."""
+    """The rules each commit is judged by, from the blobs at every commit's base in history order (``bases``) and
+    the texts of every version of the two files (each parsed once).
 
-    def __init__(self, texts: dict[str, bytes]):
+    What one commit's rules are depends on the versions before it only where its own does not validate: then the
+    last valid one before it stays in force. So it is worked out from ``bases`` for whichever commit is asked
+    about, in any order: a build after a merge asks only about the new commits, and a process beside about half of
+    a history judged from nothing (it once walked the commits asked about in order, keeping the last valid
+    version met: asked about the new commits alone, one at a base that did not validate had no rules in force)."""
+
+    def __init__(self, texts: dict[str, bytes], bases: Sequence[Blobs] = ()):
         self.texts = texts
+        self.bases = bases
         self._models: dict[str | None, Organization | Policy | None] = {}
         self._rules: dict[tuple[int, int], Rules] = {}
-        self._last: tuple[Organization | None, Policy | None] = (None, None)
+        self._carried: dict[tuple[int, int], Organization | Policy | None] = {}  # (file, base) → the version in force
+        self._settled: dict[Blobs, Rules] = {}  # the rules of blobs that both validate (or are absent), wherever met
 
     def valid(self, blob: str | None, path: str) -> bool:
         return blob is None or self.model(blob, path) is not None
 
-    def at(self, blobs: Blobs) -> Rules:
-        """The rules for blobs met in history order: a version that does not validate keeps the last valid one."""
-        organization = self.model(blobs[0], ORGANIZATION) if blobs[0] else None
-        policy = self.model(blobs[1], POLICY) if blobs[1] else None
-        if blobs[0] and organization is None:
-            organization = self._last[0]
-        if blobs[1] and policy is None:
-            policy = self._last[1]
-        self._last = (organization, policy)  # type: ignore[assignment]
+    def in_force(self, index: int) -> Rules:
+        """The rules at ``bases[index]``: one Rules for each pair of versions, so its people are worked out once."""
+        blobs = self.bases[index]
+        rules = self._settled.get(blobs)  # a hundred thousand commits, a few hundred pairs of blobs
+        if rules is not None:
+            return rules
+        organization, policy = self._version(0, index), self._version(1, index)
         key = (id(organization), id(policy))
         if key not in self._rules:
             self._rules[key] = Rules(organization, policy, People(organization, policy))  # type: ignore[arg-type]
+        if all(self.valid(blob, path) for blob, path in zip(blobs, RULE_FILES, strict=True)):  # none carried from before
+            self._settled[blobs] = self._rules[key]
         return self._rules[key]
+
+    def _version(self, file: int, index: int) -> Organization | Policy | None:
+        """The version of ``RULE_FILES[file]`` in force at ``bases[index]``: its own where it validates, none where
+        the file is absent, else the one in force at the base before. Each base walked past is remembered, so a
+        file left broken for many commits is walked once."""
+        path = RULE_FILES[file]
+        passed: list[tuple[int, int]] = []
+        found = None
+        while index >= 0:
+            carried = self._carried.get((file, index), self)
+            if carried is not self:
+                found = carried
+                break
+            blob = self.bases[index][file]
+            found = self.model(blob, path) if blob else None
+            if found is not None or not blob:
+                break
+            passed.append((file, index))
+            index -= 1
+        for place in passed:
+            self._carried[place] = found  # type: ignore[assignment]
+        return found  # type: ignore[return-value]
 
     def model(self, blob: str | None, path: str):
         """One version's model, or None when it is absent or does not validate."""

@@ -18,6 +18,8 @@ from gitrepo import direct, git, make_repo, merge, on_branch
 
 from generator.demo.company import email
 from generator.pipeline import check_archive
+from generator.trail import approvals
+from generator.trail.history import read_history
 
 O5 = f"{dossier('ORD-2026-0005')}/order.yaml"
 ORG, POLICY = "records/organization.yaml", "records/policy.yaml"
@@ -478,3 +480,36 @@ def test_switching_signatures_off_is_judged_by_the_policy_that_required_them(tmp
     assert "history.unverified-approval" in history_rules(root)
     approved_order_change(root, "order/later")  # after it, unsigned approvals count
     assert history_rules(root).count("history.unverified-approval") == 2  # both approvers of the first merge only
+
+
+@pytest.mark.parametrize("kept", ["all but the last", "all but the first after the break"])
+def test_judgements_kept_from_the_last_build_leave_the_broken_files_last_valid_version_in_force(tmp_path, kept):
+    """A build after a merge judges only the new commits, the others' approvals made from what the last build kept
+    (``approvals_known``, the site's prefetch). Rules that do not validate at a new commit's base must still leave
+    the last valid ones in force there, never none: every approval as a judging of the whole history gives it."""
+    root = make_repo(tmp_path)
+
+    def break_both(r: Path) -> None:
+        edit(r, POLICY, lambda p: p.update(approvals_required="no"))  # not a yes/no: the file does not validate
+        edit(r, ORG, lambda o: o["people"][0].update(active="yes"))
+        new_task(r)
+
+    direct(root, "huang.chihming", T1, "quick fix", break_both)
+    on_branch(root, "order/task", "chen.yichun", T3, "Add a task", lambda r: new_task(r, "T10"))
+    merge(root, "order/task", ["chang.chiahao"], T4)  # known to the last valid organisation
+    direct(root, "huang.chihming", T5, "and another", lambda r: new_task(r, "T11"))  # still needs approval
+    history, catalog = read_history(root), check_archive(root, history=False).catalog
+    whole = approvals.evaluate(history, catalog)
+    judged: dict = {}
+    approvals.evaluate(history, catalog, judged)
+    broken = next(i for i, c in enumerate(history.commits) if c.subject.startswith("quick fix"))
+    new = [len(history.commits) - 1] if kept == "all but the last" else list(range(broken + 1, len(history.commits)))
+    for index in new:
+        del judged[history.commits[index].sha]
+    again = approvals.evaluate(history, catalog, judged, approvals.approvals_known(history, judged))
+
+    def shown(found: list) -> list:
+        return [(a.commit.sha, a.tracked, a.acknowledged, [p[0] for p in a.problems], a.rules.policy is None, a.rules.organization is None) for a in found]
+
+    assert shown(again) == shown(whole)
+    assert [p[0] for a in whole[-2:] for p in a.problems] == ["history.unapproved-change"], "the merge passes, the direct commit is flagged"
