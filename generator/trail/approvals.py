@@ -23,6 +23,7 @@ from typing import Any
 
 from generator.core.memory import collector_paused
 from generator.core.problems import Problem, Severity
+from generator.core.processes import Beside
 from generator.records.catalog import Catalog
 from generator.records.layout import RECORDS_DIR, dossier_folder, place_of
 from generator.trail.commits import Commit, History
@@ -88,7 +89,11 @@ def evaluate(history: History, catalog: Catalog, judged: Judged | None = None, k
     known = {} if known is None else known
     missing = [i for i, commit in enumerate(history.commits) if commit.sha not in judged]
     lifecycle = lifecycle_subjects(history, missing) if missing else {}
-    judged.update(_judgements(history, missing, book, catalog, lifecycle))
+    far = missing[len(missing) // 2 :] if len(missing) >= JUDGED_APART_FROM else []
+    beside = Beside(functools.partial(_judgements, history, far, book, catalog, lifecycle)) if far else None
+    judged.update(_judgements(history, missing[: len(missing) - len(far)], book, catalog, lifecycle))
+    if beside is not None:
+        judged.update(beside.result())
     people: dict[tuple, tuple[Approver, ...]] = {}
     out = []
     for index, commit in enumerate(history.commits):
@@ -102,6 +107,13 @@ def evaluate(history: History, catalog: Catalog, judged: Judged | None = None, k
 def rules_book(history: History) -> RulesBook:
     """The rules at each commit's base, and after the last (its index is the number of commits): the head's."""
     return RulesBook(history.rule_texts, [*(commit.rules for commit in history.commits), (history.last_blob.get(ORGANIZATION), history.last_blob.get(POLICY))])
+
+
+JUDGED_APART_FROM = 4_000
+"""Commits to judge from which half of them are judged by a process beside (``Beside``: its answer, plain
+tuples, comes back pickled; where none can be forked, the same judgements are made here). A history judged from
+nothing leaves the build waiting with one core idle: at 10,000 orders its 105,597 main-line commits took 3.6 s
+of one core. After a merge two are judged."""
 
 
 def _judgements(history: History, indexes: list[int], book: RulesBook, catalog: Catalog, lifecycle: dict[int, set[str]]) -> Judged:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 
@@ -11,6 +12,7 @@ from gitrepo import amend_setup, direct, git, make_repo, merge, on_branch
 
 from generator.demo.company import email
 from generator.pipeline import check_archive
+from generator.trail import approvals
 from generator.trail.approvals import lifecycle_subjects
 from generator.trail.history import read_history
 
@@ -222,3 +224,36 @@ def test_the_lifecycle_of_a_few_commits_is_what_the_whole_history_says_of_them(t
     assert "closed_dossier" in whole[1] and "order→in_progress" in whole[2]
     for index in range(len(history.commits)):
         assert lifecycle_subjects(history, [index]).get(index, set()) == whole.get(index, set()), index
+
+
+def test_a_history_judged_in_two_processes_is_judged_as_in_one(tmp_path, monkeypatch):
+    """From ``JUDGED_APART_FROM`` commits on, a process beside judges half of them: the judgements and approvals,
+    problems and all, are those one process makes."""
+    root = make_repo(tmp_path)
+    on_branch(root, "task", "chen.yichun", T1, "a task", new_task)
+    merge(root, "task", ["chen.yichun"], T2)  # approved by its own author: refused
+    direct(root, "chen.yichun", T2, "straight onto main", lambda r: edit(r, O5, lambda d: d["intake"].update(project_name="direct")))
+    on_branch(root, "late", "chen.yichun", T1, "renamed", lambda r: edit(r, O5, lambda d: d["intake"].update(project_name="late")))
+    merge(root, "late", ["lin.yating"], T2)
+    history, catalog = read_history(root), check_archive(root, history=False).catalog
+    forked: list[int | None] = []
+    real = approvals.Beside
+
+    class Watched(real):
+        def __init__(self, work):
+            super().__init__(work)
+            forked.append(self.pid)
+
+    def judged(apart_from: int) -> tuple[dict, list]:
+        monkeypatch.setattr(approvals, "JUDGED_APART_FROM", apart_from)
+        monkeypatch.setattr(approvals, "Beside", Watched)
+        kept: dict = {}
+        found = approvals.evaluate(history, catalog, kept)
+        return kept, [(a.commit.sha, a.kinds, a.approvers, a.tracked, a.acknowledged, a.problems) for a in found]
+
+    alone = judged(10**9)
+    assert forked == []
+    split = judged(2)
+    assert len(forked) == 1 and forked[0] not in (None, os.getpid())  # a process of its own judged the later half
+    assert split == alone
+    assert len(alone[0]) == len(history.commits) >= 4 and any(problems for *_, problems in alone[1])
