@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from bundles import answers
 from editing import dossier, edit, read, write
-from gitrepo import git, merge, on_branch
+from gitrepo import direct, git, merge, on_branch
 from mkdocs.exceptions import MkDocsException
 from sitebuild import TODAY, built_demo, copy_built, plugin_option
 
@@ -295,6 +295,23 @@ def test_the_policy_changed(archive, tmp_path):
     before = site_files(archive / "site")
     merged(archive, "policy/loans", "tseng.yawen", ["chou.peichun", "hsu.wenpin"], lambda r: edit(r, "records/policy.yaml", _shorter_loans))
     assert_same_as_from_nothing(archive, tmp_path, before, {"compliance.html", "en/compliance.html"})
+
+
+def test_a_direct_commit_after_a_policy_that_does_not_validate_is_flagged_as_from_nothing(archive, tmp_path):
+    """A policy that does not validate leaves the last valid one in force. The build after the next commit judges
+    that commit alone, from the judgements the last build kept: its rules are still the last valid policy's, so
+    an unapproved direct commit is flagged as a build from nothing flags it (it was once judged untracked)."""
+    merged(archive, "policy/typo", "tseng.yawen", ["chou.peichun", "hsu.wenpin"], lambda r: edit(r, "records/policy.yaml", _not_a_yes_or_no))
+    build_site(archive, today=TODAY)
+    before = site_files(archive / "site")
+    direct(archive, "chang.chiahao", WHEN, "straight onto main", lambda r: edit(r, f"{dossier('ORD-2026-0003')}/order.yaml", _rename_project))
+    assert_same_as_from_nothing(archive, tmp_path, before, {"compliance.html", "en/compliance.html"})
+    unapproved = git(archive, "rev-parse", "HEAD").strip()[:10]
+    assert unapproved in (archive / "site" / "en" / "compliance.html").read_text(encoding="utf-8")
+
+
+def _not_a_yes_or_no(policy: dict) -> None:
+    policy["approvals_required"] = "no"
 
 
 def _shorter_loans(policy: dict) -> None:
