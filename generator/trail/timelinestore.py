@@ -28,12 +28,10 @@ import contextlib
 import hashlib
 import os
 from collections.abc import Callable, Iterator
-from functools import partial
 from pathlib import Path
 
 from generator.core import cachefile
 from generator.core.files import remove, write_whole
-from generator.core.processes import Beside
 from generator.trail.approvals import Approval
 from generator.trail.commits import History
 from generator.trail.timeline import STORE_INDEX, Timelines, approvals_by_commit, pack
@@ -60,20 +58,19 @@ def kept_timelines(history: History, approvals: list[Approval], folder: Path, re
     digests: dict[str, bytes] = {}
     places: dict[str, tuple[int, int]] = {}
     apart: dict[str, bytes] = {}
-    fresh = _packed(history, by_sha, [path for path, versions in history.versions.items() if versions[-1].commit >= count or path not in index])
-    packed_now = len(fresh)
-    for path in history.versions:
-        data = fresh.get(path)
-        if data is not None:
-            apart[path] = data
-            digests[path] = hashlib.sha1(data).digest()
+    packed_now = 0
+    for path, versions in history.versions.items():
+        kept = index.get(path) if versions[-1].commit < count else None
+        if kept is not None:
+            digests[path] = kept[0]
+            if len(kept) == 3:
+                places[path] = (kept[1], kept[2])
+            else:
+                apart[path] = kept[1]
             continue
-        kept = index[path]
-        digests[path] = kept[0]
-        if len(kept) == 3:
-            places[path] = (kept[1], kept[2])
-        else:
-            apart[path] = kept[1]
+        data = apart[path] = pack(history, by_sha, path)
+        digests[path] = hashlib.sha1(data).digest()
+        packed_now += 1
     dead = size - sum(length for _, length in places.values())
     rebase = sum(map(len, apart.values())) + dead > max(REBASE[0], size // REBASE[1])
     if rebase:
@@ -100,26 +97,6 @@ def kept_timelines(history: History, approvals: list[Approval], folder: Path, re
     cachefile.write(folder / INDEX, _VERSION, key, (name, size, head, len(history.commits), stored))
     _remove_stale(folder, name)
     return found
-
-
-PACKED_APART_FROM = 4_000
-"""Timelines to pack from which half of them are packed by a process beside (``Beside``), their bytes sent back
-pickled; where none can be forked, all are packed here. A build from nothing packs every file's while the build
-waits with one core idle: 44,486 files took 1.4 s of one core at 10,000 orders."""
-
-
-def _packed(history: History, by_sha: dict[str, Approval], paths: list[str]) -> dict[str, bytes]:
-    """The timelines of ``paths``, packed, in their order."""
-    far = paths[len(paths) // 2 :] if len(paths) >= PACKED_APART_FROM else []
-    beside = Beside(partial(_pack_all, history, by_sha, far)) if far else None
-    out = _pack_all(history, by_sha, paths[: len(paths) - len(far)])
-    if beside is not None:
-        out.update(beside.result())
-    return out
-
-
-def _pack_all(history: History, by_sha: dict[str, Approval], paths: list[str]) -> dict[str, bytes]:
-    return {path: pack(history, by_sha, path) for path in paths}
 
 
 def _key(read: str, approvals: list[Approval]) -> str:

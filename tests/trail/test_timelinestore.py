@@ -74,33 +74,6 @@ def test_a_merge_packs_only_the_timelines_of_the_files_it_changed(repo: Path, tm
     _same(again, fresh)
 
 
-def test_timelines_packed_in_two_processes_are_those_packed_in_one(repo: Path, tmp_path: Path, monkeypatch):
-    """From ``PACKED_APART_FROM`` files on, a process beside packs half of them; the store, its base and what a
-    page reads are the same, and a merge's few files are packed here."""
-    forked: list[int | None] = []
-    real = timelinestore.Beside
-
-    class Watched(real):
-        def __init__(self, work):
-            super().__init__(work)
-            forked.append(self.pid)
-
-    monkeypatch.setattr(timelinestore, "Beside", Watched)
-    monkeypatch.setattr(timelinestore, "REBASE", (1, 1))
-    alone, _ = _kept(repo, tmp_path / "alone")
-    assert forked == []
-    monkeypatch.setattr(timelinestore, "PACKED_APART_FROM", 2)
-    kept, fresh = _kept(repo, tmp_path / "split")
-    assert len(forked) == 1 and forked[0] not in (None, os.getpid()), "a process of its own packed half of them"
-    _same(kept, fresh)
-    assert kept.digests == alone.digests and len(kept.digests) >= 4
-    assert [f.name for f in (tmp_path / "split").glob("timelines-*")] == [f.name for f in (tmp_path / "alone").glob("timelines-*")]
-    _merge_edit(repo, "renamed", 3)
-    kept, fresh = _kept(repo, tmp_path / "split")
-    assert len(forked) == 1 and list(kept.apart) == [ORDER], "one file to pack: packed here"
-    _same(kept, fresh)
-
-
 def test_a_rewritten_history_and_other_rules_pack_every_timeline_again(repo: Path, tmp_path: Path, packed: list[str]):
     store = tmp_path / "store"
     _merge_edit(repo, "renamed", 3)
