@@ -49,7 +49,8 @@ def test_the_rules_at_a_base_do_not_depend_on_which_bases_were_asked_about_befor
     elif order == "shuffled":
         random.Random(7).shuffle(indexes)
     bases = [("org", blob) for blob in ASKED]
-    found = {i: _in_force(RulesBook(TEXTS, bases) if order == "each alone" else book, i) for book in [RulesBook(TEXTS, bases)] for i in indexes}
+    shared = RulesBook(TEXTS, bases)
+    found = {i: _in_force(RulesBook(TEXTS, bases) if order == "each alone" else shared, i) for i in indexes}
     assert [found[i] for i in range(len(ASKED))] == IN_FORCE
 
 
