@@ -93,11 +93,12 @@ def _signature(path: Path) -> tuple[int, int, int]:
     return (stat.st_ino, stat.st_size, stat.st_mtime_ns)
 
 
-def write(path: Path, version: int, key: str, payload: Any) -> None:
-    """Store ``payload`` (builtin types only) atomically; silently skipped where the folder is read-only."""
+def write(path: Path, version: int, key: str, payload: Any, sync: bool = True) -> None:
+    """Store ``payload`` (builtin types only) atomically; silently skipped where the folder is read-only. Without
+    ``sync``, the file may be lost with the machine (never found half-written): for what costs only time to lose."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        write_whole(path, marshal.dumps((version, CODE, key, payload)), fault="cache.before-rename")
+        write_whole(path, marshal.dumps((version, CODE, key, payload)), fault="cache.before-rename", sync=sync)
         for stale in leftovers(path.parent, "*.tmp"):  # what killed runs left behind
             remove(stale)
     except (OSError, ValueError):

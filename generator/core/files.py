@@ -29,18 +29,20 @@ def fault_point(name: str) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
-def write_whole(path: Path, data: bytes | Iterable[bytes], overwrite: bool = True, fault: str = "") -> None:
+def write_whole(path: Path, data: bytes | Iterable[bytes], overwrite: bool = True, fault: str = "", sync: bool = True) -> None:
     """``path`` holds its old bytes (or nothing) or all of ``data`` (bytes, or parts of them in turn), never a
     part: written and synced beside it, then renamed over it — or, with ``overwrite=False``, linked into place,
     which raises ``FileExistsError`` rather than replace a file that appeared meanwhile. ``fault`` names the kill
-    point between the two steps."""
+    point between the two steps. Without ``sync``, a crash of the machine may leave the file empty: a cache's
+    reader finds no value in it."""
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         with open(temporary, "wb") as handle:
             for part in [data] if isinstance(data, (bytes, bytearray, memoryview)) else data:
                 handle.write(part)
             handle.flush()
-            os.fsync(handle.fileno())
+            if sync:
+                os.fsync(handle.fileno())
         if fault:
             fault_point(fault)
         if overwrite:

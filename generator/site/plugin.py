@@ -42,6 +42,7 @@ import shutil
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -77,6 +78,8 @@ from generator.site.pagefile import QUIET, Finished, Kept, PageFile, StoredPages
 from generator.site.pagestream import Delivered, PageStream
 from generator.site.publishing import PublishError, Publishing
 from generator.site.render import TEMPLATES, Renderer
+from generator.site.render.dossier import changed_orders
+from generator.site.render.indexes import changed_lists, list_of
 from generator.site.render.pages import LIST_ROWS, compile_all, dossier_page, templates
 from generator.site.render.reports import reports_beside
 from generator.site.searchindex import PartedIndex, page_digest, page_url, part_of, searchable
@@ -212,7 +215,7 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
         self.attachments_root = "../" if self.edition is not None else ""  # a translation links the first edition's copies
         conversion = _conversion_inputs(self.conversion_key, files) + f"\nattachments at {self.attachments_root!r}"
         self._close_pages()
-        self.outputs, self.skipped, self.all_files = None, 0, None
+        self.outputs, self.skipped, self.all_files, self.basis = None, 0, None, None
         earlier = StoredPages.open(self.root, self.language, None)  # the last build's pages, whatever they were made of
         snapshot, read = None, self.shared.get("read")
         if read is not None:  # an edition before read the files: their digest, and their check if it made one
@@ -236,6 +239,7 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
         self.earlier_outputs = earlier.reuse.get("outputs") if earlier is not None else None
         if cached is not None:
             self.pages, self.problems = cached, cached.problems
+            self.basis = cached.reuse.get("basis")  # the same pages, made of the same facts
             paths, deliver = sorted(cached.index, key=lambda path: path not in IN_NAV), cached.get
             self.shared.pop("snapshot", None)  # nothing holds the files now (95 MB at 10,000 orders) …
             if self.all_editions:
@@ -281,6 +285,10 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
             trusted = earlier is not None and earlier.reuse.get("program") == sitecache.code_digest()
             same_files = earlier is not None and earlier.reuse.get("files") == self.files_table
             converter = _Converter(config, files, earlier, trust_inputs=trusted, same_files=same_files)
+            if trusted:
+                converter.inputs.update(self._unchanged_pages(renderer, earlier, plan))
+            rows = renderer.kept_rows if trusted else dict  # after a build from nothing, the next build's work
+            self.basis = (self.attachments_root, self.config.list_rows, self._keep_basis(renderer.basis(), rows))
             self.stream = PageStream(
                 plan,
                 parallel=streamed,
@@ -300,6 +308,51 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
         origin = "cache" if cached is not None else "records"
         log.info(f"order-archive: {self.pages_total} pages ({self.language}) from the {origin} in {time.perf_counter() - started:.1f} s")
         return files
+
+    def _unchanged_pages(self, renderer: Renderer, earlier: StoredPages, plan: list) -> dict[str, str]:
+        """The inputs digest of every dossier and order list whose inputs are those of the page the last build
+        kept: that page's own, page path → digest. They are known the same by comparing this check's basis with
+        the one kept for the page (``changed_orders``, ``changed_lists``), for the same place of the attachments
+        and the same length of a list; the comparison is made once a build, for every edition that kept the same."""
+        before = earlier.reuse.get("basis")
+        if not isinstance(before, tuple) or len(before) != 3 or before[:2] != (self.attachments_root, self.config.list_rows):
+            return {}
+        basis = renderer.basis()
+        held = self.shared.get("basis changes")
+        if held is None or held[0] is not basis:  # another check's (``mkdocs serve`` keeps ``shared``)
+            held = self.shared["basis changes"] = (basis, {})
+        if before[2] not in held[1]:
+            kept = cachefile.read(cachefile.folder(self.root) / PAGE_BASIS, PAGE_BASIS_VERSION, before[2])
+            orders = changed_orders(kept.get("dossiers"), basis["dossiers"]) if isinstance(kept, dict) else None
+            lists = changed_lists(kept.get("lists"), basis["lists"], orders) if orders is not None else None
+            if lists is not None:  # the same clients' addresses: a row read the same order.yaml is the same
+                renderer.take_rows(kept.get("rows"))
+            held[1][before[2]] = (orders, lists)
+        orders, lists = held[1][before[2]]
+        if orders is None:
+            return {}
+        paths = [dossier_page(order.id) for _, order in renderer.orders if order.id not in orders]
+        if lists is not None:
+            paths += [path for path, _ in plan if (named := list_of(path)) is not None and named not in lists]
+        known = {}
+        for path in paths:
+            facts = earlier.facts(path)
+            if facts is not None and isinstance(facts[3], str):
+                known[path] = facts[3]
+        return known
+
+    def _keep_basis(self, basis: dict, rows: Callable[[], dict]) -> str:
+        """The name this build's basis (``Renderer.basis``) and its orders' ``rows()`` are kept under, for the
+        pages of every edition made from them: written once a build, in a file of its own (at 10,000 orders 9 MB,
+        which each edition's page index would read and write again), before the page workers are forked (after,
+        each page of memory the writing touched was copied). A build's basis replaces the last: an edition whose
+        pages name another one, which only a build that failed after another edition could leave, has every page
+        asked for its inputs; a file lost with the machine, all of them (it is not synced)."""
+        held = self.shared.get("basis kept")
+        if held is None or held[0] is not basis:
+            held = self.shared["basis kept"] = (basis, uuid.uuid4().hex)
+            cachefile.write(cachefile.folder(self.root) / PAGE_BASIS, PAGE_BASIS_VERSION, held[1], {**basis, "rows": rows()}, sync=False)
+        return held[1]
 
     def _publish_attachments(self, config, attachments: dict[str, dict[str, bool]]) -> None:
         """Every dossier's published attachments into the site, by ``publishing`` alone, under MkDocs' own rules of
@@ -649,7 +702,7 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
             progress("search", 0, 1)
         bundle = Path(config.site_dir) / "pagefind"
         outputs = self.outputs.made(Path(config.site_dir)) if self.outputs else {}
-        kept = {"conversion": self.conversion_key, "program": sitecache.code_digest(), "outputs": outputs, "files": self.files_table}
+        kept = {"conversion": self.conversion_key, "program": sitecache.code_digest(), "outputs": outputs, "files": self.files_table, "basis": self.basis}
         if self.stream is not None:  # every page arrived: keep them, converted, for the next build
             self.stream.wait_all()
             self.converted = self.pages_total - self.stream.copied
@@ -1224,6 +1277,10 @@ _HELD: list = []
 ASKED_FIRST_AT_MOST = 4
 """Search parts whose dossiers ``_asking_order`` puts first: those of a pull request or two. More orders read
 anew than that is a build after many changes, or the first of a clone (every file read): the plain order."""
+
+
+PAGE_BASIS, PAGE_BASIS_VERSION = "page-basis.marshal", 1
+"""Where the last build's basis is kept (``_keep_basis``), and the version of that file."""
 
 
 def _asking_order(plan, changed_orders) -> list[int]:

@@ -8,7 +8,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from generator.core.files import leftovers
+from generator.core.files import leftovers, write_whole
 
 
 def state_of(pid: int) -> str:
@@ -58,3 +58,12 @@ def test_the_file_of_a_running_process_is_kept(tmp_path):
     finally:
         running.kill()
         running.wait()
+
+
+def test_a_whole_file_is_synced_before_it_is_renamed_into_place_unless_asked_not_to(tmp_path, monkeypatch):
+    synced = []
+    monkeypatch.setattr(os, "fsync", lambda fd: synced.append(fd))
+    write_whole(tmp_path / "kept", b"kept")
+    write_whole(tmp_path / "cache", b"cache", sync=False)
+    assert len(synced) == 1 and (tmp_path / "kept").read_bytes() == b"kept" and (tmp_path / "cache").read_bytes() == b"cache"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cache", "kept"], "nothing left beside them"

@@ -4,6 +4,7 @@ an old page on the site after a merge, and only this comparison (or a reader) wo
 
 from __future__ import annotations
 
+import marshal
 import shutil
 from collections.abc import Callable
 from datetime import timedelta
@@ -14,6 +15,8 @@ from editing import TODAY, dossier, edit
 
 from generator.pipeline import check_archive
 from generator.site.render import Planned, Renderer
+from generator.site.render.dossier import changed_orders
+from generator.site.render.indexes import changed_lists, list_of
 from generator.site.render.pages import dossier_page
 
 LANGUAGES = ("zh-Hant", "en")
@@ -70,6 +73,20 @@ def _loan_waiting(loan: dict) -> None:
         loan.pop(key, None)
 
 
+def _invoice_numbered(number: str) -> Callable[[dict], None]:
+    """The settlement's first invoice, and the payments of it, numbered ``number``: taken from a later order,
+    whose settlement, its file as it was, is then the one the duplicate is found on."""
+
+    def change(settlement: dict) -> None:
+        was = settlement["invoices"][0]["number"]
+        settlement["invoices"][0]["number"] = number
+        for payment in settlement["payments"]:
+            if payment.get("invoice") == was:
+                payment["invoice"] = number
+
+    return change
+
+
 def _renamed(person_id: str) -> Callable[[dict], None]:
     def change(organization: dict) -> None:
         person = next(p for p in organization["people"] if p["id"] == person_id)
@@ -96,6 +113,9 @@ CHANGES: dict[str, Callable[[Path], None]] = {
     "a returned loan added": _copy_loan,
     "a project renamed": _order("ORD-2026-0003", _set(["intake", "project_name"], "改名的專案 A renamed project")),
     "a service described again": _order("ORD-2026-0003", _set(["intake", "service_content"], "另一種說法 Said another way")),
+    "an invoice number taken again": _record("ORD-2025-0001", "settlement.yaml", _invoice_numbered("HK26000005")),
+    "a client named as a later one reads": _order("ORD-2025-0001", lambda o: o["intake"]["client"].update(name="Pacific Rim Trading Ltd")),
+    "an attachment removed": lambda root: (root / dossier("ORD-2025-0002") / "attachments" / "contract.pdf").unlink(),
 }
 
 
@@ -132,6 +152,72 @@ def test_a_page_whose_digest_stayed_renders_as_it_did(before, tmp_path, name):
     new = rendered(tmp_path / "archive", rules=rules)
     assert changed(old, new), "the change shows somewhere"
     assert stale(old, new) == []
+
+
+def basis(root: Path, rules: bool, today=TODAY) -> dict:
+    """The basis of the dossiers and the lists as the next build reads it, kept (marshal)."""
+    return marshal.loads(marshal.dumps(Renderer(check_archive(root, today, rules=rules), "en").basis(), 2))
+
+
+def unchanged_by_basis(before: dict, now: dict, pages) -> set[str] | None:
+    """The pages whose inputs digest a build takes from the page it kept, unasked."""
+    orders = changed_orders(before["dossiers"], now["dossiers"])
+    if orders is None:
+        return None
+    lists = changed_lists(before["lists"], now["lists"], orders)
+    dossiers = {path for path in pages if path.startswith("dossiers/") and path.removeprefix("dossiers/").removesuffix(".md") not in orders}
+    return dossiers | ({path for path in pages if (named := list_of(path)) is not None and named not in lists} if lists is not None else set())
+
+
+@pytest.mark.parametrize("name", CHANGES)
+def test_a_page_its_basis_finds_unchanged_renders_as_it_did(before, tmp_path, name):
+    """A build takes the inputs digest of every dossier whose order ``changed_orders`` leaves out, and of every
+    list ``changed_lists`` leaves out, from the page it kept: each source they read must name what it changes.
+    The invoice number moves a finding to a settlement whose file stayed as it was; the attachment removed is
+    no record at all; a project renamed changes a row of six lists; a client named as a later client reads takes
+    that client's address, which the later client's rows show on lists its own order.yaml never left."""
+    root, old, rules = before
+    shutil.copytree(root, tmp_path / "archive")
+    CHANGES[name](tmp_path / "archive")
+    new = rendered(tmp_path / "archive", rules=rules)
+    unchanged = unchanged_by_basis(basis(root, rules), basis(tmp_path / "archive", rules), {path for _, path in new})
+    if unchanged is not None:
+        assert changed(old, new) & unchanged == set()
+    if name == "a project renamed":
+        assert unchanged is not None and {p for p in unchanged if p.startswith("orders/")}, "the lists without the order are found unchanged"
+
+
+@pytest.mark.parametrize("name", CHANGES)
+def test_rows_taken_from_the_last_build_give_every_page_the_digest_worked_out_afresh(before, tmp_path, name):
+    """A build takes each order's row digest and month from the last build (``take_rows``) where its order.yaml
+    and the clients' addresses are the same: every page's inputs digest is then the one worked out afresh."""
+    root, _, rules = before
+    last = Renderer(check_archive(root, TODAY, rules=rules), "en")
+    for _, render in last.plan():
+        if isinstance(render, Planned):
+            render.inputs()
+    kept = marshal.loads(marshal.dumps(last.kept_rows(), 2))
+    assert len(kept) == len(last.orders), "every order's row and month, once every page was asked"
+    shutil.copytree(root, tmp_path / "archive")
+    CHANGES[name](tmp_path / "archive")
+    afresh = Renderer(check_archive(tmp_path / "archive", TODAY, rules=rules), "en")
+    taking = Renderer(check_archive(tmp_path / "archive", TODAY, rules=rules), "en")
+    orders = changed_orders(last.basis()["dossiers"], taking.basis()["dossiers"])
+    if orders is not None and changed_lists(last.basis()["lists"], taking.basis()["lists"], orders) is not None:
+        taking.take_rows(kept)
+    digests = [{path: render.inputs() for path, render in renderer.plan() if isinstance(render, Planned)} for renderer in (afresh, taking)]
+    assert digests[0] == digests[1]
+
+
+def test_a_basis_kept_names_no_order_when_nothing_changed_and_every_one_on_another_day(before):
+    root, _, rules = before
+    assert changed_orders(basis(root, rules)["dossiers"], basis(root, rules)["dossiers"]) == set()
+    assert changed_lists(basis(root, rules)["lists"], basis(root, rules)["lists"], set()) == set()
+    assert changed_orders(basis(root, rules)["dossiers"], basis(root, rules, TODAY + timedelta(days=1))["dossiers"]) is None
+    assert changed_orders(None, basis(root, rules)["dossiers"]) is None
+    edited = basis(root, rules)["dossiers"]
+    edited["uncommitted"] = {f"{dossier('ORD-2026-0003')}/order.yaml": "modified"}
+    assert changed_orders(basis(root, rules)["dossiers"], edited) is None, "the work tree's own edits: every dossier asked"
 
 
 def test_a_later_day_is_read_by_every_page_it_changes(before):

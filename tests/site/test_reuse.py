@@ -22,6 +22,8 @@ from generator.site import plugin, reuse, sitecache, spare
 from generator.site.pagefile import StoredPages
 from generator.site.plugin import build_site
 from generator.site.render import pages as render_pages
+from generator.site.render.dossier import DossierPages
+from generator.site.render.indexes import OrderIndexes
 from generator.site.render.pages import GROUP_TITLES
 from generator.trail import timelinestore
 
@@ -101,6 +103,31 @@ def test_one_record_edited_rebuilds_its_pages_and_keeps_the_others(archive, tmp_
     assert (again.made, again.kept) == (0, again.pages) and site_files(archive / "site") == site_files(archive / "site")
     assert again.searched == ()
     assert again.skipped == again.pages - 2 * len(plugin.IN_NAV), "MkDocs read only the navigation's pages"
+
+
+def test_a_merge_works_out_the_inputs_of_the_edited_dossier_and_its_lists_alone(archive, monkeypatch):
+    """Every other dossier's and list's inputs digest is the one its kept page has (``changed_orders``,
+    ``changed_lists``), and every other order's row in the lists asked about the last build's (``take_rows``,
+    kept once a build worked it out: the merge before this one's, which asked about the same lists): none of
+    them is worked out again, in either edition."""
+    merged(archive, "order/rename", "chang.chiahao", ["lin.yating"], lambda r: edit(r, f"{dossier('ORD-2026-0003')}/order.yaml", _rename_project))
+    build_site(archive, today=TODAY)
+    facts, rows, row = DossierPages._dossier_facts, OrderIndexes._order_list_inputs, OrderIndexes._order_row
+    dossiers, lists, read = [], [], []
+
+    def counted_rows(self, page, group, key, name, members, *more):
+        lists.append((page.path, sorted(order.id for _, order in members)))
+        return rows(self, page, group, key, name, members, *more)
+
+    monkeypatch.setattr(DossierPages, "_dossier_facts", lambda self, dossier, order: dossiers.append(order.id) or facts(self, dossier, order))
+    monkeypatch.setattr(OrderIndexes, "_order_list_inputs", counted_rows)
+    monkeypatch.setattr(OrderIndexes, "_order_row", lambda self, order: read.append(order.id) or row(self, order))
+    merged(archive, "order/again", "chang.chiahao", ["lin.yating"], lambda r: edit(r, f"{dossier('ORD-2026-0003')}/order.yaml", _more_budget))
+    result = build_site(archive, today=TODAY)
+    assert dossiers == ["ORD-2026-0003"] and result.made > 0
+    assert lists and [path for path, members in lists if "ORD-2026-0003" not in members] == []
+    assert len({path for path, _ in lists}) == len(GROUP_TITLES), "the order's list of each kind"
+    assert read == ["ORD-2026-0003"], "the other orders' rows are the last build's"
 
 
 def test_mkdocs_is_given_only_the_pages_it_writes_and_the_navigations(archive, tmp_path, monkeypatch):

@@ -38,6 +38,11 @@ class Renderer(DossierPages, OrderIndexes, ArchivePages, ReportPages, Compliance
         compile_all(self.env)
         return self.dossier_plan() + self.index_plan()
 
+    def basis(self) -> dict:
+        """What the dossiers and the order lists read, source by source, for the next build to compare with its
+        own (``dossier_basis``, ``list_basis``): worked out once for every edition of a check."""
+        return self.shared("basis", lambda: {"dossiers": self.dossier_basis(), "lists": self.list_basis()})
+
     def settle(self) -> None:
         """What the plan left to a process beside, had here: call before forking the processes that render the pages."""
         self.settle_reports()

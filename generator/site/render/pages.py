@@ -280,18 +280,48 @@ class RendererBase:
 
     def rows_digest(self, members: list) -> bytes:
         """What ``orders_table`` shows of ``members`` (dossier, order), for a list's inputs digest: each row's own
-        digest (``order_row``), of fixed length, one after the other. The rows' digests are worked out once for a
-        check, as no row holds a word of the language: each edition's lists digested 60,000 rows of twelve values
-        at 10,000 orders (0.25 s an edition), now 60,000 digests of twenty bytes."""
+        digest (``row_digest``), of fixed length, one after the other."""
+        return b"".join(map(self.row_digest, (order for _, order in members)))
+
+    def row_digest(self, order) -> bytes:
+        """What ``orders_table`` shows of ``order`` (``order_row``), as a digest worked out once for a check, as no
+        row holds a word of the language (``take_rows`` may have it from the last build): each edition's lists
+        digested 60,000 rows of twelve values at 10,000 orders (0.25 s an edition), now 60,000 digests."""
         digests = self.shared("row digests", dict)
-        found = digests.get
-        parts = []
-        for _, order in members:
-            held = found(id(order))
-            if held is None or held[0] is not order:  # another model of the order (``orders serve`` read it again)
-                held = digests[id(order)] = (order, hashlib.sha1(cachefile.value_bytes(self.order_row(order))).digest())
-            parts.append(held[1])
-        return b"".join(parts)
+        held = digests.get(id(order))
+        if held is None or held[0] is not order:  # another model of the order (``orders serve`` read it again)
+            held = digests[id(order)] = (order, hashlib.sha1(cachefile.value_bytes(self.order_row(order))).digest())
+        return held[1]
+
+    def order_month(self, order) -> tuple[int, int]:
+        """The year and month ``order`` was received in, worked out once a check (``take_rows`` may have it from
+        the last build): the lists of years and the orders index count every order by it."""
+        months = self.shared("order months", dict)
+        held = months.get(order.id)
+        if held is None or held[0] is not order:  # another model of the order (``orders serve`` read it again)
+            received = order.intake.received_on
+            held = months[order.id] = (order, (received.year, received.month))
+        return held[1]
+
+    def take_rows(self, kept: object) -> None:
+        """Each order's row digest (``rows_digest``) and month (``order_month``) as the last build kept them
+        (``kept_rows``), where its order.yaml is the one it read, as the clients' addresses are: then the lists
+        asked about read no order's model (at 10,000 orders the lists of a merge's order hold most orders)."""
+        if not isinstance(kept, dict):
+            return
+        digests, months = self.shared("row digests", dict), self.shared("order months", dict)
+        for dossier, order in self.orders:
+            held = kept.get(order.id)
+            if held is not None and held[0] == dossier.order.digest and id(order) not in digests:
+                digests[id(order)] = (order, held[1])
+                months[order.id] = (order, tuple(held[2]))
+
+    def kept_rows(self) -> dict[str, tuple]:
+        """Order id → (its order.yaml's digest, its row digest, its month), for the next build's ``take_rows``:
+        worked out here where this check has them not yet (after a merge, the merged order's), so that the lists
+        asked about later read no model — nor, asked after the page workers are forked, copy its memory."""
+        row, month = self.row_digest, self.order_month
+        return {order.id: (dossier.order.digest, row(order), month(order)) for dossier, order in self.orders}
 
     def _order_row(self, order) -> tuple:
         intake = order.intake
