@@ -332,8 +332,9 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
         if orders is None:
             return {}
         paths = [dossier_page(order.id) for _, order in renderer.orders if order.id not in orders]
-        if lists is not None:
-            paths += [path for path, _ in plan if (named := list_of(path)) is not None and named not in lists]
+        if lists is not None:  # a list of this check's, unchanged
+            members = basis["lists"]["members"]
+            paths += [path for path, _ in plan if (named := list_of(path)) in members and named not in lists]
         known = {}
         for path in paths:
             facts = earlier.facts(path)

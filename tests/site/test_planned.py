@@ -209,6 +209,20 @@ def test_rows_taken_from_the_last_build_give_every_page_the_digest_worked_out_af
     assert digests[0] == digests[1]
 
 
+def test_every_list_page_is_named_by_its_list(before):
+    """``list_of`` reads a list's page, its years' page and each year's list back to the list they show, and
+    names no other page."""
+    root, _, rules = before
+    renderer = Renderer(check_archive(root, TODAY, rules=rules), "en", list_rows=2)
+    members = renderer.basis()["lists"]["members"]
+    named = {path: list_of(path) for path, _ in renderer.plan()}
+    assert {path for path, name in named.items() if name is not None} == {path for path in named if path.count("/") > 1 and path.startswith("orders/")}
+    for path, name in named.items():
+        if name in members:
+            assert path == f"orders/{name[0]}/{name[1]}.md" or path.startswith(f"orders/{name[0]}/{name[1]}/")
+    assert any(path.count("/") == 3 for path, name in named.items() if name in members), "a list split by year is reached"
+
+
 def test_a_basis_kept_names_no_order_when_nothing_changed_and_every_one_on_another_day(before):
     root, _, rules = before
     assert changed_orders(basis(root, rules)["dossiers"], basis(root, rules)["dossiers"]) == set()

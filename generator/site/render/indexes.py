@@ -95,14 +95,17 @@ class OrderIndexes(RendererBase):
 
     def list_basis(self) -> dict:
         """What the order lists read but their orders' own order.yaml: each list's orders by id, in the lists'
-        order, and the clients' addresses. Kept with the pages beside the dossiers' basis, it lets the next build
-        take the inputs digest of each list whose orders are the same and unchanged (``changed_lists``) from the
-        page it kept: working the rows' digests out was 0.3 s of a merge's first edition at 10,000 orders."""
+        order (a status's list with none too), and the clients' addresses. Kept with the pages beside the dossiers'
+        basis, it lets the next build take the inputs digest of each list whose orders are the same and unchanged
+        (``changed_lists``) from the page it kept: working the rows' digests out was 0.3 s of a merge's first
+        edition at 10,000 orders."""
         return self.shared("list basis", self._list_basis)
 
     def _list_basis(self) -> dict:
         grouped = self.shared("order groups", self._order_groups_by_key)
         members = {(group, key): tuple(order.id for _, order in held) for group, lists in grouped.items() for key, held in lists.items()}
+        for status in OrderStatus:  # a status's list, with no order in it too (``order_index_plan``)
+            members.setdefault(("status", status.value), ())
         return {"members": members, "slugs": self.client_slugs}
 
     def _months(self, members: list) -> dict[str, int]:
