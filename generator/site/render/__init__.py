@@ -40,7 +40,7 @@ class Renderer(DossierPages, OrderIndexes, ArchivePages, ReportPages, Compliance
 
     def basis(self) -> dict:
         """What the dossiers and the order lists read, source by source, for the next build to compare with its
-        own (``dossier_basis``, ``list_basis``): worked out once for every edition of a check."""
+        own (``dossier_basis``, ``list_basis``): worked out once for every edition of a check, which shares it."""
         return self.shared("basis", lambda: {"dossiers": self.dossier_basis(), "lists": self.list_basis()})
 
     def settle(self) -> None:

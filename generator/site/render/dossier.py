@@ -11,7 +11,7 @@ from generator.rules.attachments import is_published
 from generator.rules.settlement import ceiling
 from generator.site import escape
 from generator.site.render.fieldwords import describe
-from generator.site.render.pages import Page, RendererBase, inputs_digest
+from generator.site.render.pages import Page, RendererBase, differing, inputs_digest
 from generator.trail.approvals import STATUS_TYPES
 
 
@@ -80,7 +80,7 @@ class DossierPages(RendererBase):
         every cache's key. Anything the page comes to read must be added here and to ``dossier_basis``:
         ``test_reuse`` and ``test_planned`` change each of them and watch the page."""
         timelines = self.timelines
-        parts: list = [self.catalog.today.isoformat(), timelines is not None, self._rule_records]
+        parts: list = self._every_dossiers_facts()
         for entry in dossier.entries:
             problems = cachefile.problem_rows(self.problems_by_path.get(entry.path, []))
             parts.append((entry.path, entry.digest, problems, timelines.of_file(entry.path) if timelines else b""))
@@ -94,15 +94,12 @@ class DossierPages(RendererBase):
         the next build name the orders whose facts may differ (``changed_orders``) and take every other dossier's
         inputs digest from the page it kept, without working it out (0.27 s of a merge's first edition at 10,000
         orders, and 0.05 s each edition after). Compared source by source, a merge's basis differs from the last
-        in a few keys of each. Worked out once for every edition of a check."""
-        return self.shared("dossier basis", self._dossier_basis)
-
-    def _dossier_basis(self) -> dict:
+        in a few keys of each."""
         timelines = self.timelines
         records = {entry.path: (order.id, entry.digest) for dossier, order in self.orders for entry in dossier.entries}
         found = self.problems_by_path
         return {
-            "common": inputs_digest([self.catalog.today.isoformat(), timelines is not None, self._rule_records]),
+            "common": inputs_digest(self._every_dossiers_facts()),
             "records": records,
             "problems": {path: cachefile.problem_rows(found[path]) for path in found.keys() & records.keys() if found[path]},
             "timelines": timelines.digests if timelines is not None else {},
@@ -110,6 +107,10 @@ class DossierPages(RendererBase):
             "loans": {order_id: [(entry.path, entry.digest) for entry, _ in loans] for order_id, loans in self.loans_of.items() if loans},
             "attachments": self.catalog.attachments,
         }
+
+    def _every_dossiers_facts(self) -> list:
+        """What every dossier reads alike: the day, whether the history is read, the organisation and the policy."""
+        return [self.catalog.today.isoformat(), self.timelines is not None, self._rule_records]
 
     def dossier(self, page: Page, dossier: Dossier, order) -> str:
         loans = self.loans_of.get(order.id, [])
@@ -193,17 +194,8 @@ def changed_orders(before: object, now: dict) -> set[str] | None:
     records_before, records_now = before["records"], now["records"]
     changed: set[str] = set()
     for source in ("records", "problems", "timelines"):
-        for path in _differing(before[source], now[source]):
+        for path in differing(before[source], now[source]):
             changed.update(held[0] for held in (records_before.get(path), records_now.get(path)) if held is not None)
-    changed.update(_differing(before["loans"], now["loans"]))
-    changed.update(_differing(before["attachments"], now["attachments"]))
+    changed.update(differing(before["loans"], now["loans"]))
+    changed.update(differing(before["attachments"], now["attachments"]))
     return changed
-
-
-def _differing(before: dict, now: dict) -> list:
-    """The keys whose values differ between two maps, or that one of them lacks: none at the cost of one comparison
-    where they are equal (most sources of most merges' builds)."""
-    if before == now:
-        return []
-    missing = object()
-    return [key for key, value in now.items() if before.get(key, missing) != value] + [key for key in before if key not in now]

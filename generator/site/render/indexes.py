@@ -14,7 +14,7 @@ from typing import Any
 from generator.core.problems import Severity
 from generator.site import escape
 from generator.site.render.attention import Waiting
-from generator.site.render.pages import GROUP_TITLES, STATUS_RANK, Page, Planned, RendererBase, inputs_digest
+from generator.site.render.pages import GROUP_TITLES, STATUS_RANK, Page, Planned, RendererBase, differing, inputs_digest
 from schemas import OrderStatus
 from schemas.lifecycle import REGULATION_STATUS_WORDS
 from schemas.order import ServiceType
@@ -99,9 +99,6 @@ class OrderIndexes(RendererBase):
         basis, it lets the next build take the inputs digest of each list whose orders are the same and unchanged
         (``changed_lists``) from the page it kept: working the rows' digests out was 0.3 s of a merge's first
         edition at 10,000 orders."""
-        return self.shared("list basis", self._list_basis)
-
-    def _list_basis(self) -> dict:
         grouped = self.shared("order groups", self._order_groups_by_key)
         members = {(group, key): tuple(order.id for _, order in held) for group, lists in grouped.items() for key, held in lists.items()}
         for status in OrderStatus:  # a status's list, with no order in it too (``order_index_plan``)
@@ -340,12 +337,8 @@ def changed_lists(before: object, now: dict, changed: set[str]) -> set[tuple[str
     order.yaml alone and the addresses; its name, the organisation too, which ``changed_orders`` watches."""
     if not isinstance(before, dict) or before.keys() != now.keys() or before["slugs"] != now["slugs"]:
         return None
-    members_before, members_now = before["members"], now["members"]
-    return {
-        name
-        for name in members_before.keys() | members_now.keys()
-        if members_before.get(name) != members_now.get(name) or not changed.isdisjoint(members_now.get(name, ()))
-    }
+    members_now = now["members"]
+    return {*differing(before["members"], members_now), *(name for name, ids in members_now.items() if not changed.isdisjoint(ids))}
 
 
 def list_of(path: str) -> tuple[str, str] | None:

@@ -64,6 +64,15 @@ def inputs_digest(parts: list) -> str:
     return hashlib.sha1(cachefile.value_bytes(parts)).hexdigest()
 
 
+def differing(before: dict, now: dict) -> list:
+    """The keys whose values differ between two maps, or that one of them lacks: none at the cost of one comparison
+    where they are equal (most sources of a basis in most merges' builds)."""
+    if before == now:
+        return []
+    missing = object()
+    return [key for key, value in now.items() if before.get(key, missing) != value] + [key for key in before if key not in now]
+
+
 def page_url(page: str) -> str:
     return page[:-3] + ".html" if page.endswith(".md") else page
 
