@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import json
 import logging
+import random
 import re
 import shutil
 import traceback
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from bundles import answers
+from changes import CHANGES
 from editing import dossier, edit, read, write
 from gitrepo import direct, git, merge, on_branch
 from mkdocs.exceptions import MkDocsException
@@ -300,6 +303,42 @@ def test_an_edit_and_its_revert_merged_between_two_builds_show_on_the_dossier(ar
     assert_same_as_from_nothing(archive, tmp_path, before, {"dossiers/ORD-2026-0003.html", "en/dossiers/ORD-2026-0003.html"})
     reverted = git(archive, "rev-parse", "HEAD").strip()[:10]  # the merge of the revert: the timeline's last version
     assert reverted in (archive / "site" / "dossiers" / "ORD-2026-0003.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_every_build_of_a_run_of_merges_direct_commits_and_days_is_the_site_from_nothing(archive, tmp_path, seed):
+    """The tests above each take one change from one build to the next. Here a build follows several: changes of
+    every kind (``changes.CHANGES``) merged, committed straight to the main line, or two merged between builds, a
+    later day now and then, a build with nothing changed now and then — and after each build the site is, file for
+    file, a build from nothing of the same commit on the same day. So what a build keeps for the next (the site
+    before last it publishes into, the pages' basis, the search parts joined and patched, the timelines, the judged
+    commits) holds over a run of builds, not only from the first. The run is drawn from ``seed`` and told on failure."""
+    draw = random.Random(seed)
+    today, run = TODAY, []
+    for step, name in enumerate(draw.sample(sorted(CHANGES), 7)):
+        way = draw.choice(["merged", "merged", "direct", "with the next"])
+        if way == "direct":
+            direct(archive, "chang.chiahao", WHEN, f"step {step}: {name}", CHANGES[name])
+        else:
+            merged(archive, f"step/{step}", "chang.chiahao", ["lin.yating"], CHANGES[name])
+        run.append(f"{name} ({way})")
+        if way == "with the next":
+            continue
+        if draw.random() < 0.3:
+            today += timedelta(days=draw.choice([1, 40]))
+            run.append(f"then {today}")
+        result = build_site(archive, today=today)
+        assert result.recycled, run
+        if draw.random() < 0.3:
+            again = build_site(archive, today=today)
+            assert again.made == 0, run
+            run.append("built again")
+        incremental = site_files(archive / "site")
+        clone = tmp_path / f"clone-{step}"
+        git(tmp_path, "clone", "-q", str(archive), str(clone))
+        build_site(clone, today=today)
+        scratch = site_files(clone / "site")
+        assert [name for name in sorted(incremental.keys() | scratch.keys()) if incremental.get(name) != scratch.get(name)] == [], run
 
 
 def test_timelines_read_from_the_stores_base_are_the_ones_a_build_from_nothing_shows(archive, tmp_path, monkeypatch):

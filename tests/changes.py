@@ -1,0 +1,93 @@
+"""Changes to the small demo archive, one of each kind a page can read: each edits the archive at ``root`` in
+place. The pages' digests (``site/test_planned``) are checked against each alone, and the incremental build against
+a build from nothing after runs of them (``site/test_reuse``)."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+from editing import dossier, edit
+
+
+def _record(order_id: str, rel: str, change: Callable[[dict], object]) -> Callable[[Path], None]:
+    return lambda root: edit(root, f"{dossier(order_id)}/{rel}", change)
+
+
+def _order(order_id: str, change: Callable[[dict], object]) -> Callable[[Path], None]:
+    return _record(order_id, "order.yaml", change)
+
+
+def _set(path: list, value) -> Callable[[dict], None]:
+    def change(data: dict) -> None:
+        *way, last = path
+        for key in way:
+            data = data[key]
+        data[last] = value
+
+    return change
+
+
+def _added(root: Path) -> None:
+    source, target = root / dossier("ORD-2026-0008"), root / dossier("ORD-2026-0009")
+    shutil.copytree(source, target)
+    for path in target.rglob("*.yaml"):
+        path.write_text(path.read_text(encoding="utf-8").replace("2026-0008", "2026-0009"), encoding="utf-8")
+
+
+def _copy_loan(root: Path) -> None:
+    """One more record, and nothing else the home page shows: its count of records."""
+    source = (root / "records/archive/borrowing/BR-2026-0001.yaml").read_text(encoding="utf-8")
+    (root / "records/archive/borrowing/BR-2026-0005.yaml").write_text(source.replace("BR-2026-0001", "BR-2026-0005"), encoding="utf-8")
+
+
+def _loan_waiting(loan: dict) -> None:
+    for key in ("approved_by", "approved_on", "borrowed_on", "due_on", "returned_on"):
+        loan.pop(key, None)
+
+
+def _invoice_numbered(number: str) -> Callable[[dict], None]:
+    """The settlement's first invoice, and the payments of it, numbered ``number``: taken from a later order,
+    whose settlement, its file as it was, is then the one the duplicate is found on."""
+
+    def change(settlement: dict) -> None:
+        was = settlement["invoices"][0]["number"]
+        settlement["invoices"][0]["number"] = number
+        for payment in settlement["payments"]:
+            if payment.get("invoice") == was:
+                payment["invoice"] = number
+
+    return change
+
+
+def _renamed(person_id: str) -> Callable[[dict], None]:
+    def change(organization: dict) -> None:
+        person = next(p for p in organization["people"] if p["id"] == person_id)
+        person.update(name=person["name"] + "（改）", name_en=(person.get("name_en") or "") + " Renamed")
+
+    return change
+
+
+CHANGES: dict[str, Callable[[Path], None]] = {
+    "a milestone overdue": _order("ORD-2026-0005", lambda o: o["work_plan"]["milestones"][0].update(due="2026-11-01")),
+    "an order delivered": _order("ORD-2026-0006", _set(["status"], "delivered")),
+    "a payment lower": _record("ORD-2025-0001", "settlement.yaml", lambda s: s["payments"][0].update(amount="500000")),
+    "a loan awaiting approval": lambda root: edit(root, "records/archive/borrowing/BR-2026-0001.yaml", _loan_waiting),
+    "a borrower renamed": lambda root: edit(root, "records/organization.yaml", _renamed("chang.chiahao")),  # BR-2026-0004 awaits approval
+    "a sales representative renamed": lambda root: edit(root, "records/organization.yaml", _renamed("lin.yating")),
+    "the company renamed": lambda root: edit(root, "records/organization.yaml", lambda o: o.update(name_zh="新公司", name_en="New Co.")),
+    "quality records kept a year": lambda root: edit(root, "records/policy.yaml", lambda p: p["retention_years"].update(quality_record=1)),
+    "an order broken": _order("ORD-2026-0007", _set(["intake", "budget"], "not a number")),
+    "an order received earlier": _order("ORD-2025-0002", _set(["intake", "received_on"], "2024-12-30")),
+    "an order received a quarter earlier": _order("ORD-2026-0002", _set(["intake", "received_on"], "2026-03-30")),
+    "a quality check in a quiet month": _record("ORD-2026-0003", "quality/QC-2026-0003-01.yaml", _set(["inspected_on"], "2026-10-06")),
+    "a payment received a month later": _record("ORD-2025-0001", "settlement.yaml", lambda s: s["payments"][0].update(received_on="2026-02-10")),
+    "an order added": _added,
+    "a returned loan added": _copy_loan,
+    "a project renamed": _order("ORD-2026-0003", _set(["intake", "project_name"], "改名的專案 A renamed project")),
+    "a service described again": _order("ORD-2026-0003", _set(["intake", "service_content"], "另一種說法 Said another way")),
+    "an invoice number taken again": _record("ORD-2025-0001", "settlement.yaml", _invoice_numbered("HK26000005")),
+    "a client named as a later one reads": _order("ORD-2025-0001", lambda o: o["intake"]["client"].update(name="Pacific Rim Trading Ltd")),
+    "an attachment removed": lambda root: (root / dossier("ORD-2025-0002") / "attachments" / "contract.pdf").unlink(),
+}
