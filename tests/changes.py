@@ -1,6 +1,8 @@
-"""Changes to the small demo archive, one of each kind a page can read: each edits the archive at ``root`` in
-place. The pages' digests (``site/test_planned``) are checked against each alone, and the incremental build against
-a build from nothing after runs of them (``site/test_reuse``)."""
+"""Changes to a demo archive, one of each kind a page or a check can read, each made in place on the archive at
+``root``: written for the small demo (``conftest.small_demo``, which ``gitrepo.make_repo`` commits), they change the
+same kinds of record in the built demo of ``sitebuild``. The pages' digests are checked against each alone
+(``site/test_planned``), the incremental build and check against ones from nothing after runs of them
+(``site/test_reuse``, ``test_pipeline``)."""
 
 from __future__ import annotations
 

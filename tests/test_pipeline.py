@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import random
 import shutil
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from changes import CHANGES
 from editing import edit, read, write
 from gitrepo import direct, git, make_repo, merge, on_branch
 
@@ -402,3 +404,32 @@ def test_with_the_history_in_its_cache_the_sites_judge_is_forked_before_the_rule
 def _trail_of(root: Path) -> tuple:
     here = check_archive(root, TODAY)
     return here.history, here.approvals
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_every_check_of_a_run_of_merges_direct_commits_and_days_finds_what_a_check_from_nothing_finds(tmp_path: Path, seed: int):
+    """A check keeps for the next what it judged (the history, the judged commits and files, the rules' findings by
+    dossier, the records' models): after each of a run of changes of every kind (``changes.CHANGES``), merged,
+    committed straight to the main line, or two merged between checks, on a later day now and then, it finds every
+    problem a check of a fresh clone of the same commit finds, in the same words and places. The run is drawn from
+    ``seed`` and told on failure."""
+    root = make_repo(tmp_path / "archive")
+    draw, today, run = random.Random(seed), TODAY, []
+    check_archive(root, today)
+    for step, name in enumerate(draw.sample(sorted(CHANGES), 8)):
+        way = draw.choice(["merged", "merged", "direct", "with the next"])
+        if way == "direct":
+            direct(root, "chang.chiahao", "2026-11-19T10:00:00+08:00", f"step {step}: {name}", CHANGES[name])
+        else:
+            on_branch(root, f"step/{step}", "chang.chiahao", "2026-11-19T10:00:00+08:00", name, CHANGES[name])
+            merge(root, f"step/{step}", ["lin.yating"], "2026-11-19T10:00:00+08:00")
+        run.append(f"{name} ({way})")
+        if way == "with the next":
+            continue
+        if draw.random() < 0.3:
+            today += timedelta(days=draw.choice([1, 40]))
+            run.append(f"then {today}")
+        kept = [p.format() for p in check_archive(root, today).problems]
+        clone = tmp_path / f"clone-{step}"
+        git(tmp_path, "clone", "-q", str(root), str(clone))
+        assert kept == [p.format() for p in check_archive(clone, today).problems], run
