@@ -161,3 +161,15 @@ def test_a_dossiers_inputs_are_worked_out_once_for_every_edition_and_told_apart_
     again = Renderer(check_archive(fixed_repo, TODAY), "en", "../")  # another check: worked out afresh, the same
     assert {path: page.inputs() for path, page in again.dossier_plan() if hasattr(page, "inputs")} == digests["en"]
     assert len(worked_out) == 2 * len(orders)
+
+
+def test_both_editions_of_one_check_look_the_archive_up_once(fixed_repo):
+    """What no language changes (each path's problems, the orders, the clients' addresses, the loans by order) is
+    worked out once a check and shared by both editions' renderers; another check works it out afresh."""
+    checked = check_archive(fixed_repo, TODAY)
+    first, second = Renderer(checked, "zh-Hant"), Renderer(checked, "en")
+    for name in ("problems_by_path", "orders", "invalid_orders", "client_slugs", "loans_of", "people_by_email"):
+        assert getattr(first, name) is getattr(second, name), name
+    again = Renderer(check_archive(fixed_repo, TODAY), "en")
+    assert again.orders is not second.orders and [o.id for _, o in again.orders] == [o.id for _, o in second.orders]
+    assert render_pages(checked, "en") == render_pages(check_archive(fixed_repo, TODAY), "en")
