@@ -6,11 +6,14 @@ same kinds of record in the built demo of ``sitebuild``. The pages' digests are 
 
 from __future__ import annotations
 
+import random
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from datetime import date, timedelta
 from pathlib import Path
 
 from editing import dossier, edit
+from gitrepo import direct, merge, on_branch
 
 
 def _record(order_id: str, rel: str, change: Callable[[dict], object]) -> Callable[[Path], None]:
@@ -93,3 +96,28 @@ CHANGES: dict[str, Callable[[Path], None]] = {
     "a client named as a later one reads": _order("ORD-2025-0001", lambda o: o["intake"]["client"].update(name="Pacific Rim Trading Ltd")),
     "an attachment removed": lambda root: (root / dossier("ORD-2025-0002") / "attachments" / "contract.pdf").unlink(),
 }
+
+
+WHEN = "2026-11-19T10:00:00+08:00"
+
+
+def drawn_run(root: Path, seed: int, count: int, today: date) -> Iterator[tuple[date, list[str]]]:
+    """``count`` of the changes committed one after another to the git archive at ``root``, as ``seed`` draws them:
+    each merged from a branch (approved), committed straight to the main line, or merged with the next one; the day
+    moved on now and then. Yields the day and the run so far (to tell on failure) wherever a build or a check is
+    due: after every change but one merged with the next."""
+    draw, run = random.Random(seed), []
+    for step, name in enumerate(draw.sample(sorted(CHANGES), count)):
+        way = draw.choice(["merged", "merged", "direct", "with the next"])
+        if way == "direct":
+            direct(root, "chang.chiahao", WHEN, f"step {step}: {name}", CHANGES[name])
+        else:
+            on_branch(root, f"step/{step}", "chang.chiahao", WHEN, name, CHANGES[name])
+            merge(root, f"step/{step}", ["lin.yating"], WHEN)
+        run.append(f"{name} ({way})")
+        if way == "with the next":
+            continue
+        if draw.random() < 0.3:
+            today += timedelta(days=draw.choice([1, 40]))
+            run.append(f"then {today}")
+        yield today, run

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import random
 import shutil
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 import pytest
-from changes import CHANGES
+from changes import drawn_run
 from editing import edit, read, write
 from gitrepo import direct, git, make_repo, merge, on_branch
 
@@ -414,21 +413,8 @@ def test_every_check_of_a_run_of_merges_direct_commits_and_days_finds_what_a_che
     problem a check of a fresh clone of the same commit finds, in the same words and places. The run is drawn from
     ``seed`` and told on failure."""
     root = make_repo(tmp_path / "archive")
-    draw, today, run = random.Random(seed), TODAY, []
-    check_archive(root, today)
-    for step, name in enumerate(draw.sample(sorted(CHANGES), 8)):
-        way = draw.choice(["merged", "merged", "direct", "with the next"])
-        if way == "direct":
-            direct(root, "chang.chiahao", "2026-11-19T10:00:00+08:00", f"step {step}: {name}", CHANGES[name])
-        else:
-            on_branch(root, f"step/{step}", "chang.chiahao", "2026-11-19T10:00:00+08:00", name, CHANGES[name])
-            merge(root, f"step/{step}", ["lin.yating"], "2026-11-19T10:00:00+08:00")
-        run.append(f"{name} ({way})")
-        if way == "with the next":
-            continue
-        if draw.random() < 0.3:
-            today += timedelta(days=draw.choice([1, 40]))
-            run.append(f"then {today}")
+    check_archive(root, TODAY)
+    for step, (today, run) in enumerate(drawn_run(root, seed, 8, TODAY)):
         kept = [p.format() for p in check_archive(root, today).problems]
         clone = tmp_path / f"clone-{step}"
         git(tmp_path, "clone", "-q", str(root), str(clone))
