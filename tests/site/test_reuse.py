@@ -306,11 +306,11 @@ def test_an_edit_and_its_revert_merged_between_two_builds_show_on_the_dossier(ar
 @pytest.mark.parametrize("seed", [0, 1])
 def test_every_build_of_a_run_of_merges_direct_commits_and_days_is_the_site_from_nothing(archive, tmp_path, seed):
     """The tests above each take one change from one build to the next. Here a build follows several: changes of
-    every kind (``changes.CHANGES``) merged, committed straight to the main line, or two merged between builds, a
-    later day now and then, a build with nothing changed now and then — and after each build the site is, file for
-    file, a build from nothing of the same commit on the same day. So what a build keeps for the next (the site
-    before last it publishes into, the pages' basis, the search parts joined and patched, the timelines, the judged
-    commits) holds over a run of builds, not only from the first. The run is drawn from ``seed`` and told on failure."""
+    every kind (``changes.drawn_run``) merged, committed straight to the main line, or two merged between builds, a
+    later day now and then, every second build followed by one with nothing changed — and after each build the site
+    is, file for file, a build from nothing of the same commit on the same day. So what a build keeps for the next
+    (the site before last it publishes into, the pages' basis, the search parts joined and patched, the timelines,
+    the judged commits) holds over a run of builds, not only from the first. The run is told on failure."""
     for step, (today, run) in enumerate(drawn_run(archive, seed, 7, TODAY)):
         result = build_site(archive, today=today)
         assert result.recycled, run
