@@ -74,6 +74,43 @@ def _renamed(person_id: str) -> Callable[[dict], None]:
     return change
 
 
+def _attached(order_id: str, name: str) -> Callable[[Path], None]:
+    """A file added to the order's attachments folder, and named in its order.yaml."""
+
+    def change(root: Path) -> None:
+        (root / dossier(order_id) / "attachments" / name).write_bytes(b"%PDF-1.4 " + name.encode())
+        edit(root, f"{dossier(order_id)}/order.yaml", lambda o: o["attachments"].append({"file": name, "title": "計劃 A plan", "type": "other"}))
+
+    return change
+
+
+def _change_requests(root: Path) -> list[Path]:
+    """The archive's change request forms (each demo has some, not the same)."""
+    return sorted(root.glob("records/orders/*/*/changes/CR-*.yaml"))
+
+
+def _another(source: Path) -> None:
+    """One more change request in the dossier of ``source``: its copy under the dossier's next free number."""
+    stem = source.name.removesuffix(".yaml")
+    number = 1
+    while source.with_name(f"{stem[:-2]}{number:02d}.yaml").exists():
+        number += 1
+    new_id = f"{stem[:-2]}{number:02d}"
+    source.with_name(f"{new_id}.yaml").write_text(source.read_text(encoding="utf-8").replace(stem, new_id), encoding="utf-8")
+
+
+def _moved(person_id: str, department: str) -> Callable[[dict], None]:
+    return lambda organization: next(p for p in organization["people"] if p["id"] == person_id).update(department=department)
+
+
+def _not_approving(person_id: str) -> Callable[[dict], None]:
+    def change(organization: dict) -> None:
+        person = next(p for p in organization["people"] if p["id"] == person_id)
+        person["roles"] = [role for role in person.get("roles", []) if role != "approver"]
+
+    return change
+
+
 CHANGES: dict[str, Callable[[Path], None]] = {
     "a milestone overdue": _order("ORD-2026-0005", lambda o: o["work_plan"]["milestones"][0].update(due="2026-11-01")),
     "an order delivered": _order("ORD-2026-0006", _set(["status"], "delivered")),
@@ -95,7 +132,15 @@ CHANGES: dict[str, Callable[[Path], None]] = {
     "an invoice number taken again": _record("ORD-2025-0001", "settlement.yaml", _invoice_numbered("HK26000005")),
     "a client named as a later one reads": _order("ORD-2025-0001", lambda o: o["intake"]["client"].update(name="Pacific Rim Trading Ltd")),
     "an attachment removed": lambda root: (root / dossier("ORD-2025-0002") / "attachments" / "contract.pdf").unlink(),
+    "an attachment added": _attached("ORD-2026-0005", "plan.pdf"),
+    "a change request added": lambda root: _another(min(_change_requests(root))),
+    "a change request deleted": lambda root: max(_change_requests(root)).unlink(),
+    "an assessor moved to quality": lambda root: edit(root, "records/organization.yaml", _moved("lee.chiawei", "quality")),
 }
+
+BEHIND = {"a head no longer an approver": lambda root: edit(root, "records/organization.yaml", _not_approving("lin.yating"))}
+"""Changes no page shows of the archive as it is, only its history's verdict on what is committed after them: the
+runs (``drawn_run``) draw them too."""
 
 
 WHEN = "2026-11-19T10:00:00+08:00"
@@ -107,12 +152,13 @@ def drawn_run(root: Path, seed: int, count: int, today: date) -> Iterator[tuple[
     moved on now and then. Yields the day and the run so far (to tell on failure) wherever a build or a check is
     due: after every change but one merged with the next."""
     draw, run = random.Random(seed), []
-    for step, name in enumerate(draw.sample(sorted(CHANGES), count)):
+    changes = CHANGES | BEHIND
+    for step, name in enumerate(draw.sample(sorted(changes), count)):
         way = draw.choice(["merged", "merged", "direct", "with the next"])
         if way == "direct":
-            direct(root, "chang.chiahao", WHEN, f"step {step}: {name}", CHANGES[name])
+            direct(root, "chang.chiahao", WHEN, f"step {step}: {name}", changes[name])
         else:
-            on_branch(root, f"step/{step}", "chang.chiahao", WHEN, name, CHANGES[name])
+            on_branch(root, f"step/{step}", "chang.chiahao", WHEN, name, changes[name])
             merge(root, f"step/{step}", ["lin.yating"], WHEN)
         run.append(f"{name} ({way})")
         if way == "with the next":
