@@ -68,21 +68,18 @@ class OrderIndexes(RendererBase):
         )
 
     def order_index_plan(self) -> list[tuple[str, Callable[[], str]]]:
-        names: dict[str, Callable[[Any], str]] = {  # a list's name, from any of its orders
-            "status": lambda o: self.label(o.status),
-            "service": lambda o: self.label(o.intake.service_type),
-            "sales": lambda o: self._person_name(o.intake.sales_rep),
-            "client": lambda o: o.intake.client.name,
-            "period": lambda o: str(o.intake.received_on.year),
-            "department": lambda o: self._department_name(self._owner_department(o)),
+        names: dict[str, Callable[[str, Any], str]] = {  # a list's name, from its key and any of its orders
+            "status": lambda key, _: self.label(OrderStatus(key)),  # a status's list may have none
+            "service": lambda _, o: self.label(o.intake.service_type),
+            "sales": lambda _, o: self._person_name(o.intake.sales_rep),
+            "client": lambda _, o: o.intake.client.name,
+            "period": lambda _, o: str(o.intake.received_on.year),
+            "department": lambda _, o: self._department_name(self._owner_department(o)),
         }
         plan: list[tuple[str, Callable[[], str]]] = []
         listing: dict[str, list[tuple[str, str, int]]] = {}
         for group, grouped in self.shared("order groups", self._order_groups_by_key).items():
-            buckets = {key: (names[group](members[0][1]), members) for key, members in grouped.items()}
-            if group == "status":
-                for status in OrderStatus:
-                    buckets.setdefault(status.value, (self.label(status), []))
+            buckets = {key: (names[group](key, members[0][1] if members else None), members) for key, members in grouped.items()}
             listing[group] = []
             for key, (name, members) in sorted(buckets.items(), key=partial(_group_order, group)):
                 path = f"orders/{group}/{key}.md"
@@ -101,8 +98,6 @@ class OrderIndexes(RendererBase):
         edition at 10,000 orders."""
         grouped = self.shared("order groups", self._order_groups_by_key)
         members = {(group, key): tuple(order.id for _, order in held) for group, lists in grouped.items() for key, held in lists.items()}
-        for status in OrderStatus:  # a status's list, with no order in it too (``order_index_plan``)
-            members.setdefault(("status", status.value), ())
         return {"members": members, "slugs": self.client_slugs}
 
     def _months(self, members: list) -> dict[str, int]:
@@ -114,8 +109,9 @@ class OrderIndexes(RendererBase):
 
     def _order_groups_by_key(self) -> dict[str, dict[str, list]]:
         """Each way of listing the orders, its lists' keys (page names) and each list's orders (dossier, order), in
-        the orders' order: no word of the language, so worked out once for every edition (an order's department
-        counts its work plan's owners: 0.3 s an edition at 10,000 orders, when every order was named in each)."""
+        the orders' order, a status's list with none in it too (every status has its page): no word of the language,
+        so worked out once for every edition (an order's department counts its work plan's owners: 0.3 s an edition
+        at 10,000 orders, when every order was named in each)."""
         keys: dict[str, Callable[[Any], str]] = {
             "status": lambda o: o.status.value,
             "service": lambda o: o.intake.service_type.value,
@@ -129,6 +125,8 @@ class OrderIndexes(RendererBase):
             grouped = groups[group] = {}
             for item in self.orders:
                 grouped.setdefault(key_of(item[1]), []).append(item)
+        for status in OrderStatus:
+            groups["status"].setdefault(status.value, [])
         return groups
 
     def _list_plan(self, path: str, group: str, key: str, name: str, members: list) -> list[tuple[str, Planned]]:
