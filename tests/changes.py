@@ -43,8 +43,13 @@ def _added(root: Path) -> None:
 
 def _copy_loan(root: Path) -> None:
     """One more record, and nothing else the home page shows: its count of records."""
-    source = (root / "records/archive/borrowing/BR-2026-0001.yaml").read_text(encoding="utf-8")
-    (root / "records/archive/borrowing/BR-2026-0005.yaml").write_text(source.replace("BR-2026-0001", "BR-2026-0005"), encoding="utf-8")
+    _copied(root / "records/archive/borrowing/BR-2026-0001.yaml", "BR-2026-0005")
+
+
+def _copied(source: Path, new_id: str) -> None:
+    """A copy of the record ``source`` beside it, as the record ``new_id``."""
+    old_id = source.name.removesuffix(".yaml")
+    source.with_name(f"{new_id}.yaml").write_text(source.read_text(encoding="utf-8").replace(old_id, new_id), encoding="utf-8")
 
 
 def _loan_waiting(loan: dict) -> None:
@@ -91,12 +96,11 @@ def _change_requests(root: Path) -> list[Path]:
 
 def _another(source: Path) -> None:
     """One more change request in the dossier of ``source``: its copy under the dossier's next free number."""
-    stem = source.name.removesuffix(".yaml")
+    prefix = source.name.removesuffix(".yaml")[:-2]
     number = 1
-    while source.with_name(f"{stem[:-2]}{number:02d}.yaml").exists():
+    while source.with_name(f"{prefix}{number:02d}.yaml").exists():
         number += 1
-    new_id = f"{stem[:-2]}{number:02d}"
-    source.with_name(f"{new_id}.yaml").write_text(source.read_text(encoding="utf-8").replace(stem, new_id), encoding="utf-8")
+    _copied(source, f"{prefix}{number:02d}")
 
 
 def _moved(person_id: str, department: str) -> Callable[[dict], None]:

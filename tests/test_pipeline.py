@@ -408,7 +408,7 @@ def _trail_of(root: Path) -> tuple:
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_every_check_of_a_run_of_merges_direct_commits_and_days_finds_what_a_check_from_nothing_finds(tmp_path: Path, seed: int):
     """A check keeps for the next what it judged (the history, the judged commits and files, the rules' findings by
-    dossier, the records' models): after each of a run of changes of every kind (``changes.CHANGES``), merged,
+    dossier, the records' models): after each of a run of changes of every kind (``changes.drawn_run``), merged,
     committed straight to the main line, or two merged between checks, on a later day now and then, it finds every
     problem a check of a fresh clone of the same commit finds, in the same words and places. The run is drawn from
     ``seed`` and told on failure."""

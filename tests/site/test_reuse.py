@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from bundles import answers
-from changes import drawn_run
+from changes import WHEN, drawn_run
 from editing import dossier, edit, read, write
 from gitrepo import direct, git, merge, on_branch
 from mkdocs.exceptions import MkDocsException
@@ -27,8 +27,6 @@ from generator.site.render.dossier import DossierPages
 from generator.site.render.indexes import OrderIndexes
 from generator.site.render.pages import GROUP_TITLES
 from generator.trail import timelinestore
-
-WHEN = "2026-11-19T10:00:00+08:00"
 
 
 @pytest.fixture(scope="module")
