@@ -48,6 +48,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader
@@ -548,7 +549,9 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
                 self._add_kept(path, file, searched)
             else:
                 self.search.left_out(page_url(file.dest_uri))
-        file.skipped = file.page.skipped = True
+        file.skipped = True  # and its page's, once it is made (``_GeneratedPage.page``)
+        if file._page is not None:
+            file._page.skipped = True
         return True
 
     def _leave_out(self, config, files: Files) -> Files:
@@ -890,14 +893,31 @@ class _GeneratedPage(File):
     html: Callable[[str], str]
     skip: Callable[[_GeneratedPage], bool]
     skipped: bool | None = None
+    _page: Page | None = None
+    _config: Any = None  # while its page is still to be made (``page``)
 
     @classmethod
     def of(cls, config, path: str, deliver: Callable[..., Delivered], html: Callable[[str], str], skip: Callable[[_GeneratedPage], bool]) -> _GeneratedPage:
         file = cls._plain(config, path) or cls.generated(config, path, content="", inclusion=_inclusion(path))
         file._content = None
         file.deliver, file.html, file.skip = deliver, html, skip
-        _ConvertedPage(None, file, config)
+        file._config = config
         return file
+
+    @property
+    def page(self) -> Page | None:
+        """The file's ``_ConvertedPage``, made when first asked for: after a merge at 10,000 orders MkDocs is given
+        only the few pages made again (``_leave_out``), and nothing asks for the others' pages unless a sitemap is
+        made or a link to one of their anchors is checked; made with every file, they were 0.1 s of each edition."""
+        if self._config is not None:
+            config, self._config = self._config, None
+            _ConvertedPage(None, self, config)  # which sets ``page``
+            self._page.skipped = bool(self.skipped)  # left out of MkDocs' pass already (``_linked``)
+        return self._page
+
+    @page.setter
+    def page(self, value: Page | None) -> None:
+        self._page, self._config = value, None
 
     @classmethod
     def _plain(cls, config, path: str) -> _GeneratedPage | None:
@@ -1316,8 +1336,9 @@ def _let_go(plugin: OrderArchivePlugin) -> None:
     each other: undone here, both go with their last reference, where a full collection to find them walked every
     object of the build (1.4–1.6 s at 10,000 orders, once between editions; ``full_collections_deferred``)."""
     for file in plugin.files or ():
-        if file.page is not None:
-            file.page.parent = file.page.previous_page = file.page.next_page = None  # the navigation's links too
+        page = file._page if isinstance(file, _GeneratedPage) else file.page  # a page never made is not made now
+        if page is not None:
+            page.parent = page.previous_page = page.next_page = None  # the navigation's links too
             file.page = None
     plugin.files = plugin.all_files = plugin.nav = plugin.env = plugin.mkdocs_config = plugin.outputs = None
 

@@ -104,6 +104,23 @@ def test_one_record_edited_rebuilds_its_pages_and_keeps_the_others(archive, tmp_
     assert again.skipped == again.pages - 2 * len(plugin.IN_NAV), "MkDocs read only the navigation's pages"
 
 
+def test_a_merge_makes_no_page_object_for_a_page_mkdocs_is_not_given(archive, monkeypatch):
+    """A page left out of MkDocs' pass is a file alone: its ``Page`` is made only if something asks for it (a sitemap,
+    a link to one of its anchors), and nothing does here."""
+    made: list[str] = []
+    real = plugin._ConvertedPage.__init__
+
+    def counted(page, title, file, config):
+        made.append(file.src_uri)
+        real(page, title, file, config)
+
+    monkeypatch.setattr(plugin._ConvertedPage, "__init__", counted)
+    merged(archive, "order/rename", "chang.chiahao", ["lin.yating"], lambda r: edit(r, f"{dossier('ORD-2026-0003')}/order.yaml", _rename_project))
+    result = build_site(archive, today=TODAY)
+    assert result.skipped > result.pages / 2
+    assert len(made) == result.pages - result.skipped, "a page object for each page MkDocs was given, and no other"
+
+
 def test_a_merge_works_out_the_inputs_of_the_edited_dossier_and_its_lists_alone(archive, monkeypatch):
     """Every other dossier's and list's inputs digest is the one its kept page has (``changed_orders``,
     ``changed_lists``), and every other order's row in the lists asked about the last build's (``take_rows``,
