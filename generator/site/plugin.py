@@ -191,6 +191,7 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
             config.extra["alternate"] = True  # shows Material's language menu; overrides/partials/alternate.html fills it
             config.extra["editions"] = self._editions()
         config.theme.dirs.insert(0, str(OVERRIDES))
+        _list_theme_unhidden(config.theme)
         config.extra_css.append("assets/order-archive.css")
         if self.config.search:
             config.extra_css.append("pagefind/pagefind-ui.css")
@@ -768,6 +769,22 @@ SHARE_NAVIGATION = True
 
 SHARED_PARTIALS = ("theme/partials/nav.html", "theme/partials/tabs.html")
 """Material's partials that ``overrides/partials/oa-shared.html`` includes by a name it computes (``_share_navigation``)."""
+
+
+def _list_theme_unhidden(theme) -> None:
+    """The theme's environment lists its templates without the hidden ones (a name with a part that starts with a
+    dot). MkDocs lists them to find the theme's static files, and its filter refuses every hidden name (its
+    patterns ``.*`` and ``*/.*``) only after building its patterns for each: Material's 14,348 icons under
+    ``.icons/`` were 0.07 s of each edition's build. Templates load by name as before."""
+    make = theme.get_env
+
+    def get_env():
+        env = make()
+        listed = env.loader.list_templates
+        env.loader.list_templates = lambda: [name for name in listed() if not (name.startswith(".") or "/." in name)]
+        return env
+
+    theme.get_env = get_env
 
 
 def _theme_beneath(env, config) -> None:

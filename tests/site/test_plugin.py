@@ -133,6 +133,37 @@ def test_mkdocs_own_exclusions_keep_an_attachment_out_of_the_site(archive, monke
     assert sorted(p.relative_to(archive / "site") for p in (archive / "site/attachments").rglob("*") if p.is_file()) == published
 
 
+def test_the_theme_s_static_files_are_those_mkdocs_finds_in_its_full_listing(archive):
+    """The theme's environment lists no hidden template (``_list_theme_unhidden``): MkDocs finds the same static
+    files in it as in the full listing — Material's, and a theme folder of the archive's own with hidden files
+    and folders beside plain ones — and a hidden template still loads by its name."""
+    from mkdocs.config import load_config
+    from mkdocs.structure.files import Files
+
+    own = archive / "theme-extra"
+    for name in ("extra.css", "sub/ok.js", ".hidden/secret.css", "sub/.dot.css", "sub/.deeper/x.js", "main.html"):
+        (own / name).parent.mkdir(parents=True, exist_ok=True)
+        (own / name).write_text("/* */", encoding="utf-8")
+    config_file = with_site(archive) / "mkdocs.yml"
+    text = config_file.read_text(encoding="utf-8")
+    config_file.write_text(text.replace("  name: material\n", "  name: material\n  custom_dir: theme-extra\n"), encoding="utf-8")
+
+    def static_files(unhidden: bool) -> list[str]:
+        config = load_config(str(config_file))
+        if unhidden:
+            plugin_module._list_theme_unhidden(config.theme)
+        files = Files([])
+        env = config.theme.get_env()
+        files.add_files_from_theme(env, config)
+        assert env.get_template(".icons/material/home.svg") is not None
+        return sorted(f.src_uri for f in files)
+
+    found = static_files(unhidden=True)
+    assert found == static_files(unhidden=False)
+    assert {"extra.css", "sub/ok.js"} <= set(found) and not [name for name in found if "/." in f"/{name}"]
+    assert any(name.startswith("assets/javascripts/bundle.") for name in found)
+
+
 def test_no_request_would_leave_the_host(demo_site):
     root, _ = demo_site
     for page in (root / "site").rglob("*.html"):
