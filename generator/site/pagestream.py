@@ -110,6 +110,7 @@ class PageStream:
         arrived: Callable[[str, bool], Any] | None = None,
         ask: list[int] | None = None,
         arrived_kept: Callable[[list[str]], Any] | None = None,
+        carried: set[int] | frozenset[int] = frozenset(),
     ):
         self.plan: Plan | None = plan
         self.arrived = arrived  # told each page as it is taken in: its path, whether it was made (not the earlier build's)
@@ -117,6 +118,8 @@ class PageStream:
         """Told the earlier build's pages ``skip_here`` finds, a batch at a time (else ``arrived``, each)."""
         self.paths = [path for path, _ in plan]
         self.finish, self.skip, self.retire = finish, skip, retire
+        self.carried = carried
+        """With ``skip_here``: pages the caller knows to be the earlier build's, facts and all (``_skip_here``)."""
         self.earlier = earlier  # an earlier build's pages, which a worker may find still hold (``Kept``)
         self.copied = 0  # pages taken from ``earlier``
         self.rendered: list[str] = []  # pages whose Markdown was rendered (the others' inputs were the earlier build's)
@@ -161,6 +164,7 @@ class PageStream:
         found. A page whose question fails is left to them: its failure is reported as any worker's is (``get``)."""
         left = kept = 0
         batch: list[tuple[int, Any]] = []
+        carried = self.carried
         for step, number in enumerate(ask):
             if left - kept >= SKIP_HERE_UNTIL:
                 self._kept(batch)
@@ -172,6 +176,10 @@ class PageStream:
                     self._take_in(block=False)
                 elif self.settle is not None:  # pages wait for the first worker, which waited for ``settle``
                     self._staff()
+            if number in carried:  # known to hold as the earlier build has it: nothing to ask
+                kept += 1
+                batch.append((number, None))
+                continue
             path, render = plan[number]
             try:
                 found = skip(path, render)

@@ -287,8 +287,10 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
             trusted = earlier is not None and earlier.reuse.get("program") == sitecache.code_digest()
             same_files = earlier is not None and earlier.reuse.get("files") == self.files_table
             converter = _Converter(config, files, earlier, trust_inputs=trusted, same_files=same_files)
+            carried: set[int] = set()
             if trusted:
-                converter.inputs.update(self._unchanged_pages(renderer, earlier, plan))
+                converter.inputs.update(unchanged := self._unchanged_pages(renderer, earlier, plan))
+                carried = converter.carried(plan, unchanged)
             rows = renderer.kept_rows if trusted else dict  # after a build from nothing, the next build's work
             self.basis = (self.attachments_root, self.config.list_rows, self._keep_basis(renderer.basis(), rows))
             self.stream = PageStream(
@@ -304,6 +306,7 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
                 arrived=self._delivered,
                 ask=ask,
                 arrived_kept=self._delivered_kept,
+                carried=carried,
             )
             del plan, checked, renderer
         files = self._leave_out(config, files)
@@ -1104,6 +1107,19 @@ class _Converter:
         if facts is not None and facts[3] == digest and self.lookups.still_hold(facts[2]):
             return Kept(facts)
         return None
+
+    def carried(self, plan: list, unchanged: dict[str, str]) -> set[int]:
+        """The numbers of the plan's pages that ``unchanged`` would find the earlier build's, their facts as they are:
+        those ``unchanged`` (``OrderArchivePlugin._unchanged_pages``) gives the inputs digest of the page kept, when
+        every file its conversion looked up is still found where it was: after a merge, nearly every page, which the page
+        stream then takes in without asking ``unchanged`` of each."""
+        facts_of, still_hold = self.earlier.facts, self.lookups.still_hold
+        carried = set()
+        for number, (path, _) in enumerate(plan):
+            digest = unchanged.get(path)
+            if digest is not None and (facts := facts_of(path)) is not None and facts[3] == digest and still_hold(facts[2]):
+                carried.add(number)
+        return carried
 
     def __call__(self, path: str, source: str) -> Finished | Kept:
         markdown_digest = reuse.digest(source.encode("utf-8", "surrogatepass"))

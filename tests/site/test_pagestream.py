@@ -205,6 +205,25 @@ def test_skip_here_keeps_pages_before_any_worker_and_the_workers_take_only_the_r
         assert kept.pages() == _earlier(80).pages and kept.started == 0  # nothing left to make: no worker forked
 
 
+def test_pages_known_to_hold_are_taken_from_the_earlier_build_unasked():
+    """``carried``: pages the caller knows to be the earlier build's as they are (after a merge, every dossier and
+    list whose inputs are its kept page's) are taken in unasked; the others are asked about and made as before, and
+    every page is had."""
+    asked: list[str] = []
+    skip = lambda path, render: asked.append(path) or (Kept(()) if int(path[-7:-3]) % 3 == 0 else None)  # noqa: E731
+    carried = {n for n in range(60) if n % 4 == 0}
+    told: list[str] = []
+    options = {"parallel": True, "finish": shout, "workers": 2, "earlier": _earlier(60), "skip": skip, "skip_here": True}
+    with PageStream(plan(60), **options, carried=carried, arrived_kept=told.extend) as stream:
+        pages = stream.pages()
+    paths = [path for path, _ in plan(60)]
+    assert sorted(asked) == sorted(paths[n] for n in range(60) if n not in carried)
+    held = {n for n in range(60) if n in carried or n % 3 == 0}
+    assert stream.copied == len(held) and sorted(told) == sorted(paths[n] for n in held)
+    assert sorted(stream.rendered) == sorted(paths[n] for n in range(60) if n not in held)
+    assert pages == {path: _earlier(60).pages[path] if n in held else pages[path] for n, path in enumerate(paths)}
+
+
 def test_pages_kept_here_are_taken_in_a_batch_at_a_time_each_once():
     """The earlier build's pages found here are told a batch at a time (``arrived_kept``: the page file's index
     and the search index take them together), the pages made one by one as they arrive (``arrived``)."""

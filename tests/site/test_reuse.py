@@ -146,6 +146,23 @@ def test_a_merge_works_out_the_inputs_of_the_edited_dossier_and_its_lists_alone(
     assert read == ["ORD-2026-0003"], "the other orders' rows are the last build's"
 
 
+def test_a_merge_asks_whether_it_holds_only_of_a_page_not_known_unchanged(archive, tmp_path, monkeypatch):
+    """The dossiers and lists whose inputs are the kept pages' (``_unchanged_pages``) are taken from the last build as
+    they are (``_Converter.carried``): the page stream asks ``unchanged`` of the other pages alone — and the site is
+    the one a build from nothing makes."""
+    merged(archive, "order/rename", "chang.chiahao", ["lin.yating"], lambda r: edit(r, f"{dossier('ORD-2026-0003')}/order.yaml", _rename_project))
+    build_site(archive, today=TODAY)
+    before = site_files(archive / "site")
+    asked: list[str] = []
+    real = plugin._Converter.unchanged
+    monkeypatch.setattr(plugin._Converter, "unchanged", lambda self, path, render: asked.append(path) or real(self, path, render))
+    merged(archive, "order/again", "chang.chiahao", ["lin.yating"], lambda r: edit(r, f"{dossier('ORD-2026-0003')}/order.yaml", _more_budget))
+    assert_same_as_from_nothing(archive, tmp_path, before, {"dossiers/ORD-2026-0003.html", "en/dossiers/ORD-2026-0003.html"})
+    dossiers = [path for path in asked if path.startswith("dossiers/")]
+    assert dossiers == ["dossiers/ORD-2026-0003.md"] * 2, "of the dossiers, the edited one alone, once an edition"
+    assert len([name for name in before if name.startswith("dossiers/ORD-")]) >= 10, "the other dossiers, not asked"
+
+
 def test_mkdocs_is_given_only_the_pages_it_writes_and_the_navigations(archive, tmp_path, monkeypatch):
     """After a merge the kept pages are not among MkDocs' files at all: it reads the navigation's pages and the
     pages made again, and no other (each of its loops went over every page, to pass over the kept ones)."""
