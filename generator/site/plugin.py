@@ -942,7 +942,7 @@ class _GeneratedPage(File):
     def page(self) -> Page | None:
         """The file's ``_ConvertedPage``, made when first asked for: after a merge at 10,000 orders MkDocs is given
         only the few pages made again (``_leave_out``), and nothing asks for the others' pages unless a sitemap is
-        made or a link to one of their anchors is checked; made with every file, they were 0.1 s of each edition."""
+        made or a link to one of their anchors is checked; made with every file, they were 0.05 s of each edition."""
         if self._config is not None:
             config, self._config = self._config, None
             _ConvertedPage(None, self, config)  # which sets ``page``
