@@ -75,7 +75,7 @@ from generator.records.load import read_archive
 from generator.rules.attachments import is_published
 from generator.site import bundleseal, compiled, reuse, sitecache, slots, spare
 from generator.site.i18n import LANGUAGES, label, translate
-from generator.site.pagefile import QUIET, Finished, Kept, PageFile, StoredPages
+from generator.site.pagefile import QUIET, Facts, Finished, Kept, PageFile, StoredPages
 from generator.site.pagestream import Delivered, PageStream
 from generator.site.publishing import PublishError, Publishing
 from generator.site.render import TEMPLATES, Renderer
@@ -1117,23 +1117,21 @@ class _Converter:
         if inputs is None:
             return None
         digest = self.inputs[path] = self.inputs.get(path) or inputs()  # kept with the page for the next build; asked here, or before the fork
-        facts = self.earlier.facts(path) if self.earlier is not None and self.trust_inputs else None
-        if facts is not None and facts[3] == digest and self.lookups.still_hold(facts[2]):
-            return Kept(facts)
-        return None
+        facts = self._kept_facts(path, digest)
+        return None if facts is None else Kept(facts)
 
     def carried(self, plan: list, unchanged: dict[str, str]) -> set[int]:
         """The numbers of the plan's pages that ``unchanged`` would find the earlier build's, their facts as they are:
         those ``unchanged`` (``OrderArchivePlugin._unchanged_pages``) gives the inputs digest of the page kept, when
         every file its conversion looked up is still found where it was: after a merge, nearly every page, which the page
         stream then takes in without asking ``unchanged`` of each."""
-        facts_of, still_hold = self.earlier.facts, self.lookups.still_hold
-        carried = set()
-        for number, (path, _) in enumerate(plan):
-            digest = unchanged.get(path)
-            if digest is not None and (facts := facts_of(path)) is not None and facts[3] == digest and still_hold(facts[2]):
-                carried.add(number)
-        return carried
+        return {n for n, (path, _) in enumerate(plan) if (digest := unchanged.get(path)) is not None and self._kept_facts(path, digest) is not None}
+
+    def _kept_facts(self, path: str, digest: str) -> Facts | None:
+        """The earlier build's facts of the page at ``path`` when it was rendered from inputs of ``digest`` (by these
+        templates) and every file its conversion looked up is still found where it was; else None."""
+        facts = self.earlier.facts(path) if self.earlier is not None and self.trust_inputs else None
+        return facts if facts is not None and facts[3] == digest and self.lookups.still_hold(facts[2]) else None
 
     def __call__(self, path: str, source: str) -> Finished | Kept:
         markdown_digest = reuse.digest(source.encode("utf-8", "surrogatepass"))
