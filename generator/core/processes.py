@@ -14,10 +14,11 @@ import os
 import pickle
 import select
 import signal
+import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from multiprocessing.process import BaseProcess
-from typing import Any, Generic, TypeVar
+from typing import Any, BinaryIO, Generic, TypeVar
 
 T = TypeVar("T")
 
@@ -102,24 +103,32 @@ class Beside(Generic[T]):
     The process is out of the collector's way: a collection would write into every object it walks, and each
     page of memory so written is copied into it."""
 
-    def __init__(self, work: Callable[[], T]) -> None:
+    def __init__(self, work: Callable[[], T], ends_when_done: bool = False) -> None:
+        """``ends_when_done``: the answer is written into an unnamed file instead of the pipe, so that the process
+        ends once it has worked it out, however long before ``result()`` is asked: through the pipe, an answer of
+        more than 64 KB kept the process and its copied memory waiting for the asking (every period's report,
+        worked out while a first build reads its history and asked for half a minute later, made the peak of all the
+        build's processes). Taken as it comes through the pipe, a large answer is unpickled while it is written."""
         self.work = work
         self.pid: int | None = None
         if not can_fork():
             return
         parent = os.getpid()
+        spool = tempfile.TemporaryFile() if ends_when_done else None  # noqa: SIM115 (closed by ``result`` or ``__del__``)
         reading, writing = os.pipe()
         try:
             with signals_held():
                 pid = os.fork()
                 if pid == 0:  # pragma: no cover - the forked process, still inside the hold: it never leaves it
-                    _answer_beside(work, parent, reading, writing)
+                    _answer_beside(work, parent, reading, writing, spool)
         except OSError:  # no process to be had (a limit on processes, or memory)
             os.close(reading)
             os.close(writing)
+            if spool is not None:
+                spool.close()
             return
         os.close(writing)
-        self.pid, self.reading, self.owner = pid, reading, parent
+        self.pid, self.reading, self.owner, self.spool = pid, reading, parent, spool
 
     def ready(self) -> bool:
         """Whether ``result()`` would return without waiting for the process beside (its answer has begun to come,
@@ -134,13 +143,20 @@ class Beside(Generic[T]):
         pid, self.pid = self.pid, None
         answer, whole = None, False
         try:
-            # Closed on any way out: a process still writing then ends. Unpickled as it comes: a large answer (every
-            # period's report, the history's findings) is never held here twice, as bytes and as values.
+            # Closed on any way out: a process still writing then ends. Unpickled as it comes: a large answer (the
+            # history's findings) is never held here twice, as bytes and as values.
             with os.fdopen(self.reading, "rb") as pipe, contextlib.suppress(Exception):  # part of an answer: it failed
-                answer = pickle.load(pipe)
-                whole = pipe.read(1) == b""
+                if self.spool is None:
+                    answer = pickle.load(pipe)
+                    whole = pipe.read(1) == b""
+                elif pipe.read() == _WRITTEN:  # the whole answer is in the file
+                    self.spool.seek(0)
+                    answer = pickle.load(self.spool)
+                    whole = self.spool.read(1) == b""
         finally:
             os.waitpid(pid, 0)
+            if self.spool is not None:
+                self.spool.close()
         return answer if whole else self.work()
 
     def __del__(self) -> None:
@@ -149,13 +165,15 @@ class Beside(Generic[T]):
             os.close(self.reading)
             with contextlib.suppress(ChildProcessError):
                 os.waitpid(self.pid, 0)
+            if self.spool is not None:
+                self.spool.close()
 
 
-def _answer_beside(work: Callable[[], Any], parent: int, reading: int, writing: int) -> None:  # pragma: no cover - a forked process
+def _answer_beside(work: Callable[[], Any], parent: int, reading: int, writing: int, spool: BinaryIO | None) -> None:  # pragma: no cover - a forked process
     """The forked process of ``Beside``: its own signal handlers before the stopping signals, held across the fork,
     reach it (leaving the hold first ran the command's handler for a Ctrl-C sent to the group meanwhile), then the
-    work, its answer pickled into the pipe, and the end, whatever happened: it never returns into the code that
-    forked it."""
+    work, its answer pickled into the pipe — or into ``spool``, the pipe then told that all of it is there —, and
+    the end, whatever happened: it never returns into the code that forked it."""
     try:
         os.close(reading)
         gc.disable()
@@ -163,6 +181,15 @@ def _answer_beside(work: Callable[[], Any], parent: int, reading: int, writing: 
         die_with_parent(parent)
         answer = work()
         with os.fdopen(writing, "wb") as pipe:
-            pickle.dump(answer, pipe, pickle.HIGHEST_PROTOCOL)  # a frame at a time: never all of it as bytes too
+            if spool is None:
+                pickle.dump(answer, pipe, pickle.HIGHEST_PROTOCOL)  # a frame at a time: never all of it as bytes too
+            else:
+                pickle.dump(answer, spool, pickle.HIGHEST_PROTOCOL)
+                spool.flush()
+                pipe.write(_WRITTEN)
     finally:
         os._exit(0)
+
+
+_WRITTEN = b"written"
+"""What a ``Beside`` process that writes its answer into a file says through its pipe once all of it is there."""

@@ -472,7 +472,7 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
         shared = self.shared.get("checked")
         if shared is not None and shared[0] == (today, read):
             return shared[1]
-        checked = check_archive(self.root, today, snapshot=snapshot, reading=reading, timelines=True, meanwhile=functools.partial(_meanwhile, config, reading))
+        checked = check_archive(self.root, today, snapshot=snapshot, reading=reading, timelines=True, meanwhile=functools.partial(_meanwhile, config))
         if self.config.translations and self.edition is None:
             self.shared["checked"] = ((today, read), checked)
         return checked
@@ -1159,19 +1159,19 @@ class _Converter:
         return (body, page.meta, page.content, toc, page._title_from_render, sorted(page.present_anchor_ids), links, said)
 
 
-def _meanwhile(config, reading: Prefetch | None, checked) -> None:
+def _meanwhile(config, checked) -> None:
     """What the build does while its check waits for the history's verdict (``check_archive``'s ``meanwhile``; this
-    thread idled there 0.13–0.31 s after a merge at 10,000 orders), all of which it would do next: the reports
-    started beside (``reports_beside``: they read the catalog alone, whole by now) where the history is in hand,
-    being judged (``reading`` holds it, or it comes from its cache) — not while the prefetch still reads it from
-    git (a first build), where a process working the reports out beside it and the judging that follows made the
-    peak of all the build's processes (1,078 MB at 10,000 orders, against 877–908 MB); then the pages' templates
+    thread idled there 0.13–0.31 s after a merge at 10,000 orders, half a minute in a first build), all of which it
+    would do next: the reports started beside (``reports_beside``: they read the catalog alone, whole by now), in a
+    first build too, while the prefetch still reads the history from git — their process ends once it has them, so
+    it is gone before the history is judged (it waited for the plan to ask for its answer, and the reports and the
+    judging together made the peak of all the build's processes: 1,078 MB at 10,000 orders, against 877–908 MB),
+    and a first build's page workers no longer wait for them (1.5–1.7 s at 10,000 orders); then the pages' templates
     compiled (0.07 s; ``render.pages.compile_all``, which the plan calls before any worker forks), then the theme's
     (0.10–0.12 s; into ``compiled.SHARED``, as MkDocs' environment is made, with the theme's folders beneath the
     overrides as ``on_env`` adds them, so that its pass finds them compiled: every template the pages, the kept
     pages and the static pages name, and those they name, but for a name computed as a page renders)."""
-    if reading is None or reading.ready():
-        reports_beside(checked)
+    reports_beside(checked)
     compile_all(templates(TEMPLATES))
     env = config.theme.get_env()
     _theme_beneath(env, config)

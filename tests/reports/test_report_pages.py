@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 
 from conftest import TODAY
 
@@ -54,11 +55,18 @@ def test_the_reports_are_worked_out_beside_the_plan_and_had_before_the_workers_f
     checked = check_archive(archive, TODAY, history=False)  # the rules' findings kept: as after a merge, no rule asked for the retentions
     forked_with = []
     real = report_pages.Beside
-    monkeypatch.setattr(report_pages, "Beside", lambda work: forked_with.append(sorted(vars(checked.catalog))) or real(work))
+    monkeypatch.setattr(report_pages, "Beside", lambda work, **how: forked_with.append((sorted(vars(checked.catalog)), how)) or real(work, **how))
     renderer = Renderer(checked, "en")
     plan = renderer.plan()
-    assert checked.derived["reports beside"].pid is not None  # a process is working them out
-    assert "retentions" in forked_with[0]  # worked out before the fork: that process inherits them, the archive's page asks too
+    beside = checked.derived["reports beside"]
+    assert beside.pid is not None  # a process is working them out
+    assert "retentions" in forked_with[0][0]  # worked out before the fork: that process inherits them, the archive's page asks too
+    assert forked_with[0][1] == {"ends_when_done": True}  # asked for half a minute later in a first build: it does not wait for that
+    deadline = time.monotonic() + 60
+    while not beside.ready() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    with open(f"/proc/{beside.pid}/stat") as stat:
+        assert stat.read().rsplit(")", 1)[1].split()[0] == "Z", "the reports' process waited for its answer to be asked for"
     renderer.settle()
     assert "reports beside" not in checked.derived and len(checked.derived["reports"][0]) > 12
     pages = {path: render() for path, render in plan if path.startswith("reports")}

@@ -50,13 +50,15 @@ def reports_beside(checked: Checked) -> None:
     """Every period's report, worked out by a process beside this one (``Beside``) while it goes on: 0.9–1.6 s at
     10,000 orders. The reports read the catalog alone, so the build starts them as soon as the check has it, while
     the check waits for the history's verdict (``plugin``: this process idled there 0.13–0.31 s after a merge at
-    10,000 orders), else the plan does. The periods are read here first, as the plan lists a page per period; the
-    facts every report asks of each order are worked out there. Once a check, for every edition."""
+    10,000 orders, and half a minute in a first build), else the plan does. The process ends once it has them
+    (``ends_when_done``): asked for at the plan, half a minute later in a first build, they are in a file by then.
+    The periods are read here first, as the plan lists a page per period; the facts every report asks of each order
+    are worked out there. Once a check, for every edition."""
     derived = checked.derived
     if "reports" not in derived and "reports beside" not in derived:
         periods = _report_periods(checked)
         checked.catalog.retentions  # noqa: B018 -- here, before the fork: the archive's pages ask for them too, and the process inherits them
-        derived["reports beside"] = Beside(partial(_reports_of, checked.catalog, periods))
+        derived["reports beside"] = Beside(partial(_reports_of, checked.catalog, periods), ends_when_done=True)
 
 
 def _report_periods(checked: Checked) -> list[Period]:
