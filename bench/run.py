@@ -544,12 +544,36 @@ from datetime import date
 from pathlib import Path
 os.environ["NO_MKDOCS_2_WARNING"] = "1"
 from generator.site.plugin import build_site
+def thread_times():  # the main thread's time on a core and waiting for one (ns), as Linux counts them
+    try:
+        with open("/proc/self/schedstat") as counted:
+            on_core, for_core, _ = counted.read().split()
+        return int(on_core), int(for_core)
+    except (OSError, ValueError):
+        return None
+before = thread_times()
 t0 = time.perf_counter()
 result = build_site(Path(sys.argv[1]), today=date(2026, 11, 20), process_ends=True)  # this process ends after printing, as ``orders build``'s does
 seconds = time.perf_counter() - t0
+after = thread_times()
 peak = max(resource.getrusage(who).ru_maxrss for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)) / 1024
-print(json.dumps({"seconds": seconds, "pages": result.pages, "made": result.made, "kept": result.kept, "peak_mb": peak}))
+thread = {"on_core": (after[0] - before[0]) / 1e9, "for_core": (after[1] - before[1]) / 1e9} if before and after else {}
+print(json.dumps({"seconds": seconds, "pages": result.pages, "made": result.made, "kept": result.kept, "peak_mb": peak, **thread}))
 """
+
+
+def thread_share(runs: list[dict]) -> str:
+    """Where the build's own thread spent its runs (medians): on a core, waiting for one while other processes had
+    both, and blocked (waiting for its helpers: a page, a verdict, the search join). A merge at 10,000 orders is
+    bound by the two cores, and this says how much of its time is the thread's own work; where the kernel does not
+    count it (elsewhere than Linux), nothing."""
+    counted = [run for run in runs if "on_core" in run and "for_core" in run]
+    if not counted:
+        return ""
+    on_core = statistics.median(run["on_core"] for run in counted)
+    for_core = statistics.median(run["for_core"] for run in counted)
+    blocked = statistics.median(max(0.0, run["seconds"] - run["on_core"] - run["for_core"]) for run in counted)
+    return f"the build's thread on a core {on_core:.2f} s, waiting for one {for_core:.2f} s, blocked {blocked:.2f} s (medians); "
 
 
 def _clone(name: str, size: int) -> Path:
@@ -637,7 +661,7 @@ def bench_incremental(orders: int, repeat: int) -> None:
         print(
             f"incremental: {size:,} orders, both editions ({cold['pages']:,} pages): cold {cold['seconds']:.1f} s / {memory(cold)}; "
             f"nothing changed {warm['seconds']:.1f} s / {memory(warm)} ({warm['kept']:,} HTML files kept); "
-            f"one record edited and merged ({order}, {len(runs)} merges, timed unsampled) {median:.1f} s (runs {each}); "
+            f"one record edited and merged ({order}, {len(runs)} merges, timed unsampled) {median:.1f} s (runs {each}); {thread_share(runs)}"
             f"{len(figures)} merges that change a figure of the reports as well (a budget) "
             f"{statistics.median(r['seconds'] for r in figures):.1f} s (runs {figure_runs}); "
             f"one more, its memory sampled: {sampled['seconds']:.1f} s / {memory(sampled, *runs)}: {made:.0f} pages made, "

@@ -24,6 +24,18 @@ def test_a_snippet_runs_and_says_its_figures(archive, snippet):
         assert (root / "site" / "index.html").is_file()
     else:
         assert said["pages"] > 10 and said["made"] == said["pages"]
+        if sys.platform == "linux":  # the kernel's count of the build's own thread: on a core, and waiting for one
+            assert 0 < said["on_core"] <= said["seconds"] + 0.05 and said["for_core"] >= 0
+
+
+def test_the_build_threads_share_is_the_median_of_the_runs_and_blocked_is_what_is_left():
+    runs = [
+        {"seconds": 6.0, "on_core": 4.9, "for_core": 0.7},
+        {"seconds": 6.4, "on_core": 5.1, "for_core": 0.8},
+        {"seconds": 5.8, "on_core": 4.7, "for_core": 0.5},
+    ]
+    assert bench.thread_share(runs) == "the build's thread on a core 4.90 s, waiting for one 0.70 s, blocked 0.50 s (medians); "
+    assert bench.thread_share([{"seconds": 6.0}]) == "", "not counted (elsewhere than Linux): nothing said"
 
 
 def test_the_program_is_compiled_before_anything_is_measured(tmp_path, monkeypatch):
