@@ -68,13 +68,16 @@ def _generate(importing: str, target: Path, orders: int, seed: int) -> None:
     subprocess.run([sys.executable, "-c", code, str(target), str(orders), str(seed)], cwd=ROOT, env=ENV, check=True)
 
 
-def fresh(code: str, *args: str, cores: int = 1, sample: bool = True) -> dict:
+def fresh(code: str, *args: str, cores: int = 1, sample: bool = True, program: Path | None = None) -> dict:
     """Run ``code`` in a new interpreter pinned to ``cores`` cores; it prints one JSON object, given back with
     ``all_mb``: the most memory the process and every process it started held together (sampled twice a second; 0 for a run too short to sample).
     ``sample=False``: not sampled (0), for a run timed to a tenth of a second — reading every process's memory map
-    twice a second cost a merge's build at 10,000 orders 0.07–0.2 s, taking turns."""
+    twice a second cost a merge's build at 10,000 orders 0.07–0.2 s, taking turns. ``program``: a folder holding
+    another version of the program (``turns``), imported instead of this one."""
     prelude = f"import os, sys, json, time\nos.sched_setaffinity(0, sorted(os.sched_getaffinity(0))[:{cores}])\n"
-    proc = subprocess.Popen([sys.executable, "-c", prelude + textwrap.dedent(code), *args], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    env = None if program is None else {**os.environ, "PYTHONPATH": str(program)}
+    command = [sys.executable, "-c", prelude + textwrap.dedent(code), *args]
+    proc = subprocess.Popen(command, cwd=program or ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     together = 0.0
     while True:
         try:

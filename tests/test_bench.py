@@ -3,6 +3,7 @@ not in the next bench run (``--only site`` stopped on the reports' facts moved b
 
 from __future__ import annotations
 
+import subprocess
 import sys
 from pathlib import Path
 
@@ -57,3 +58,22 @@ def test_a_run_timed_unsampled_gives_its_figures_and_no_memory_of_all(monkeypatc
     assert bench.fresh(waits)["all_mb"] == 1.0 and samples  # long enough to be sampled
     monkeypatch.setattr(bench, "tree_mb", lambda pid: pytest.fail("sampled"))
     assert bench.fresh(waits, sample=False) == {"seconds": 1.2, "all_mb": 0.0}
+
+
+def test_two_versions_of_the_program_take_turns_on_the_same_merges(tmp_path, monkeypatch, capsys):
+    """``bench/turns.py``: each revision's program exported and built on a clone of its own, the same merge made
+    in both and built by each, the first of the two alternating; a pair a merge, and the verdict from the pairs."""
+    from bench import turns as bench_turns
+
+    monkeypatch.setattr(bench, "OUT", tmp_path)
+    pairs = bench_turns.turns("HEAD", "HEAD", 12, 2)
+    assert len(pairs) == 2 and all(seconds > 0 for pair in pairs for seconds in pair)
+    exported = list(tmp_path.glob("program-*"))
+    assert len(exported) == 1 and (exported[0] / "generator" / "site" / "plugin.py").is_file(), "one program for one revision"
+    for side in (0, 1):
+        clone = tmp_path / f"turns-{side}-{exported[0].name}-12"
+        subjects = subprocess.run(["git", "log", "--format=%s", "-3"], cwd=clone, capture_output=True, text=True, check=True).stdout
+        assert "revision 2" in subjects and (clone / "site" / "index.html").is_file(), "each clone merged and built"
+    said = capsys.readouterr().out
+    assert said.count("merge 1:") == 1 and said.count("merge 2:") == 1
+    assert bench_turns.verdict("a", "b", [(6.0, 5.0), (6.2, 6.4), (5.8, 5.5)]) == "a 6.00 s, b 5.50 s (-8%, medians of 3 merges each); b the faster in 2 of 3"
