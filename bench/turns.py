@@ -29,10 +29,11 @@ except ImportError:  # run as a script: this folder is on the path, not the one 
 
 def program(revision: str) -> Path:
     """The program as committed at ``revision``, exported once into ``bench/out/`` and compiled."""
-    commit = subprocess.run(["git", "rev-parse", "--verify", f"{revision}^{{commit}}"], cwd=run.ROOT, capture_output=True, text=True, check=True)
-    target = run.OUT / f"program-{commit.stdout.strip()[:12]}"
+    named = subprocess.run(["git", "rev-parse", "--verify", f"{revision}^{{commit}}"], cwd=run.ROOT, capture_output=True, text=True, check=True)
+    commit = named.stdout.strip()
+    target = run.OUT / f"program-{commit[:12]}"
     if not (target / "generator").is_dir():
-        exported = subprocess.run(["git", "archive", "--format=tar", commit.stdout.strip()], cwd=run.ROOT, capture_output=True, check=True)
+        exported = subprocess.run(["git", "archive", "--format=tar", commit], cwd=run.ROOT, capture_output=True, check=True)
         partial = target.with_name(target.name + ".partial")
         shutil.rmtree(partial, ignore_errors=True)
         with tarfile.open(fileobj=io.BytesIO(exported.stdout)) as archive:
@@ -48,17 +49,21 @@ def turns(before: str, after: str, orders: int, merges: int) -> list[tuple[float
     """Each merge's build time by BEFORE's program and by AFTER's, in that order, one pair a merge."""
     programs = [program(before), program(after)]
     clones = [run._clone(f"turns-{side}-{folder.name}", orders) for side, folder in enumerate(programs)]
+
+    def built(side: int) -> float:
+        """Seconds of a build of that side's clone by its own program."""
+        return run.fresh(run.BUILD, str(clones[side]), cores=2, sample=False, program=programs[side])["seconds"]
+
     for side, name in enumerate((before, after)):
-        cold = run.fresh(run.BUILD, str(clones[side]), cores=2, sample=False, program=programs[side])
+        cold = built(side)
         run._merge_one_edit(clones[side], 0)
-        first = run.fresh(run.BUILD, str(clones[side]), cores=2, sample=False, program=programs[side])
-        print(f"  {name}: cold {cold['seconds']:.1f} s, the first merge {first['seconds']:.1f} s (not counted)", flush=True)
+        print(f"  {name}: cold {cold:.1f} s, the first merge {built(side):.1f} s (not counted)", flush=True)
     pairs = []
     for n in range(1, merges + 1):
         seconds = [0.0, 0.0]
         for side in (0, 1) if n % 2 else (1, 0):
             run._merge_one_edit(clones[side], n)
-            seconds[side] = run.fresh(run.BUILD, str(clones[side]), cores=2, sample=False, program=programs[side])["seconds"]
+            seconds[side] = built(side)
         pairs.append((seconds[0], seconds[1]))
         print(f"  merge {n}: {seconds[0]:.2f} against {seconds[1]:.2f} s", flush=True)
     return pairs
