@@ -8,6 +8,8 @@ import subprocess
 import sys
 import textwrap
 
+from processstate import ended_within, state
+
 from generator.core import processes
 
 
@@ -181,27 +183,17 @@ def test_work_beside_asked_in_a_process_forked_since_is_done_there():
     assert beside.result() not in (os.getpid(), child)
 
 
-def _state(pid: int) -> str:
-    """A process's state letter (``Z``: ended, not yet waited for)."""
-    with open(f"/proc/{pid}/stat") as stat:
-        return stat.read().rsplit(")", 1)[1].split()[0]
-
-
 def test_work_beside_that_ends_when_done_leaves_its_answer_and_ends_before_it_is_asked():
     """``ends_when_done``: a large answer asked for long after (every period's report, worked out while a first build
     reads its history) does not keep the process — and the memory it copied — waiting for the asking; its answer is
     the same, and a process that fails before all of it is written leaves the work to this one."""
     import os
-    import time
 
     answer = {"reports": [bytes([i % 256]) * 1000 for i in range(8000)], "trend": list(range(1000))}  # 8 MB: more than a pipe holds
     waiting = processes.Beside(lambda: answer)
     ending = processes.Beside(lambda: answer, ends_when_done=True)
-    deadline = time.monotonic() + 30
-    while _state(ending.pid) != "Z" and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert _state(ending.pid) == "Z", "the process waited for its answer to be asked for"
-    assert _state(waiting.pid) != "Z"  # through the pipe, it waits
+    assert ended_within(ending.pid, 30) and state(ending.pid) == "Z", "the process waited for its answer to be asked for"
+    assert state(waiting.pid) != "Z"  # through the pipe, it waits
     assert ending.ready() and ending.result() == answer and waiting.result() == answer
     here = os.getpid()
     assert processes.Beside(lambda: "here" if os.getpid() == here else os.kill(os.getpid(), 9), ends_when_done=True).result() == "here"

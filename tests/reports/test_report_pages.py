@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
-import time
 
 from conftest import TODAY
+from processstate import ended_within, state
 
 from generator.pipeline import check_archive
 from generator.site.render import render_pages
@@ -62,17 +62,9 @@ def test_the_reports_are_worked_out_beside_the_plan_and_had_before_the_workers_f
     assert beside.pid is not None  # a process is working them out
     assert "retentions" in forked_with[0][0]  # worked out before the fork: that process inherits them, the archive's page asks too
     assert forked_with[0][1] == {"ends_when_done": True}  # asked for half a minute later in a first build: it does not wait for that
-
-    def state() -> str:
-        with open(f"/proc/{beside.pid}/stat") as stat:
-            return stat.read().rsplit(")", 1)[1].split()[0]
-
     # Ended, never asked: a zombie once it has exited. Not as soon as its answer is ready (``ready``): it writes
-    # the answer, then exits, and a busy machine ran the check in between (state R, a CI run of 12-07).
-    deadline = time.monotonic() + 60
-    while state() != "Z" and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert state() == "Z", "the reports' process waited for its answer to be asked for"
+    # the answer, then exits, and a busy machine looked in between (state R, a CI run of 12-07).
+    assert ended_within(beside.pid, 60) and state(beside.pid) == "Z", "the reports' process waited for its answer to be asked for"
     assert beside.ready()
     renderer.settle()
     assert "reports beside" not in checked.derived and len(checked.derived["reports"][0]) > 12
