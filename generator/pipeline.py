@@ -7,7 +7,7 @@ the site build see exactly the same problems.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property, partial
@@ -26,7 +26,7 @@ from generator.records.validate import Entry, validate_file
 from generator.records.validated import validated_entries
 from generator.rules import run_rules
 from generator.rules.grouped import CACHE as RULES_CACHE
-from generator.trail.approvals import CATALOG_KINDS, Approval, approvals_known, evaluate, history_findings, locate
+from generator.trail.approvals import CATALOG_KINDS, Approval, Approvals, evaluate, history_findings, locate
 from generator.trail.commits import History, UnreadableHistory
 from generator.trail.history import read_history
 from generator.trail.prefetch import Prefetch, prefetch
@@ -50,14 +50,14 @@ class Checked:
     approval_count: int = 0
     findings: list = field(default_factory=list)
     """The history's findings unplaced (``approvals.locate`` places them): ``orders serve`` places them again after an edit."""
-    _load: Callable[[], tuple[History | None, list[Approval]]] | None = field(default=None, repr=False)
+    _load: Callable[[], tuple[History | None, Sequence[Approval]]] | None = field(default=None, repr=False)
     derived: dict = field(default_factory=dict, repr=False, compare=False)
     """What the pages work out from this check that no language changes (the reports' facts): both editions of a
     build share one check, so they share these too instead of each working them out again."""
     _timelines: Timelines | None = field(default=None, repr=False)
 
     @cached_property
-    def _trail(self) -> tuple[History | None, list[Approval]]:
+    def _trail(self) -> tuple[History | None, Sequence[Approval]]:
         """Read on first use; a history git cannot read is reported once among the problems, never shown in part."""
         if self._load is None:
             return None, []
@@ -73,7 +73,7 @@ class Checked:
         return self._trail[0]
 
     @property
-    def approvals(self) -> list[Approval]:
+    def approvals(self) -> Sequence[Approval]:
         return self._trail[1]
 
     @property
@@ -222,7 +222,7 @@ def _add_history(
     shared = [e for e in catalog.entries if e.kind in CATALOG_KINDS]
     read = _read_of(shared)  # both caches' keys (``_read_by_trail``)
 
-    def load() -> tuple[History | None, list[Approval]]:
+    def load() -> tuple[History | None, Sequence[Approval]]:
         trail = read_history(root, reading=reading)
         return trail, _judge(root, trail, catalog, read) if trail else []
 
@@ -288,7 +288,7 @@ def _verdict(
     root: Path,
     trail: History,
     catalog: Catalog,
-    approvals: list[Approval],
+    approvals: Approvals,
     key: str,
     read: str,
     findings: bool,
@@ -401,11 +401,10 @@ _JUDGED_VERSION = 1
 
 
 class _Prepared(NamedTuple):
-    """``prepare_judging``'s work: the judgements kept, under ``key``, and their approvals, for ``history``."""
+    """``prepare_judging``'s work: the judgements kept, under ``key``, for ``history``."""
 
     key: str
     judged: dict
-    known: dict
     history: History
 
 
@@ -415,16 +414,16 @@ _PREPARED: dict[Path, _Prepared] = {}
 
 def prepare_judging(root: Path, history: History) -> None:
     """What the history's prefetch does while it waits to be asked to judge (about 0.9 s after a merge at 10,000
-    orders): it reads the files' findings kept, and makes the approvals of the judgements kept
-    (``approvals_known``), which ``_judge`` takes where the records they were kept for are the ones read now."""
+    orders): it reads the files' findings and the judgements kept, which ``_judge`` takes where the records they
+    were kept for are the ones read now."""
     folder = cachefile.folder(root)
     cachefile.read_ahead([folder / FILES_CACHE])
     found = cachefile.read_keyed(folder / JUDGED_CACHE, _JUDGED_VERSION)
     if found is not None and type(found[1]) is dict:
-        _PREPARED[folder / JUDGED_CACHE] = _Prepared(found[0], found[1], approvals_known(history, found[1]), history)
+        _PREPARED[folder / JUDGED_CACHE] = _Prepared(found[0], found[1], history)
 
 
-def _judge(root: Path, trail: History, catalog: Catalog, read: str, later: list[Callable[[], object]] | None = None) -> list[Approval]:
+def _judge(root: Path, trail: History, catalog: Catalog, read: str, later: list[Callable[[], object]] | None = None) -> Approvals:
     """Every approval of the trail, judging only the commits the last run had not judged (``approvals.evaluate``):
     after a merge, the merge. Kept under the records the judgements read (written now, or added to ``later``); a
     shallow clone's commits miss part of their branches, so it judges them all and keeps nothing. ``read``:
@@ -434,11 +433,11 @@ def _judge(root: Path, trail: History, catalog: Catalog, read: str, later: list[
     path = cachefile.folder(root) / JUDGED_CACHE
     prepared = _PREPARED.pop(path, None)
     if prepared is not None and prepared.history is trail:  # the cache read already: kept for these records, or none
-        judged, known = (prepared.judged, prepared.known) if prepared.key == read else ({}, None)
+        judged = prepared.judged if prepared.key == read else {}
     else:
-        judged, known = cachefile.read(path, _JUDGED_VERSION, read) or {}, None
+        judged = cachefile.read(path, _JUDGED_VERSION, read) or {}
     count = len(judged)
-    approvals = evaluate(trail, catalog, judged, known)
+    approvals = evaluate(trail, catalog, judged)
     if len(judged) > count:
         _write(later, lambda: cachefile.write(path, _JUDGED_VERSION, read, {c.sha: judged[c.sha] for c in trail.commits}))
     return approvals

@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, overload
 
 from generator.core.memory import collector_paused
 from generator.core.problems import Problem, Severity
@@ -74,7 +74,7 @@ tracked, problems), or None for a commit that changes nothing judged."""
 
 
 @collector_paused(keep=True)  # an approval a commit, no cycles (see memory): 4.8 s → 3.4 s cold at 10,000 orders; kept: they live on
-def evaluate(history: History, catalog: Catalog, judged: Judged | None = None, known: dict[int, Approval | None] | None = None) -> list[Approval]:
+def evaluate(history: History, catalog: Catalog, judged: Judged | None = None) -> Approvals:
     """One ``Approval`` per main-line commit that changed records or protected files, oldest first, each judged
     by the rules in force at its base.
 
@@ -82,11 +82,9 @@ def evaluate(history: History, catalog: Catalog, judged: Judged | None = None, k
     on the commit and its ancestry (both named by its sha: the rules at its base, its branch, the states its
     records entered) and on the loans of ``catalog``, so the caller keys the whole by those loans (with the
     other ``CATALOG_KINDS``); after a merge only the new commits are judged. The acknowledgements, which read
-    the final policy, are applied afresh each time. ``known``: what ``approvals_known`` made of this very
-    ``judged`` for this history, before the catalog was had."""
+    the final policy, are applied afresh each time."""
     book = rules_book(history)
     judged = {} if judged is None else judged
-    known = {} if known is None else known
     missing = [i for i, commit in enumerate(history.commits) if commit.sha not in judged]
     lifecycle = lifecycle_subjects(history, missing) if missing else {}
     far = missing[len(missing) // 2 :] if len(missing) >= JUDGED_APART_FROM else []
@@ -94,14 +92,84 @@ def evaluate(history: History, catalog: Catalog, judged: Judged | None = None, k
     judged.update(_judgements(history, missing[: len(missing) - len(far)], book, catalog, lifecycle))
     if beside is not None:
         judged.update(beside.result())
-    people: dict[tuple, tuple[Approver, ...]] = {}
-    out = []
-    for index, commit in enumerate(history.commits):
-        approval = known[index] if index in known else _approval(commit, judged[commit.sha], book.in_force(index), people)
-        if approval is not None:
-            out.append(approval)
+    out = Approvals(history, judged, book)
     _acknowledge(out, book, book.in_force(len(history.commits)))
     return out
+
+
+class Approvals(Sequence[Approval]):
+    """Every approval of a history, oldest first, each made from its judgement (``Judged``) when first asked for.
+
+    After a merge at 10,000 orders the verdict reads a few hundred of its 105,600 approvals (those with
+    problems, those of the commits of the files the merge changed, those the acknowledgements name): making
+    every one took the history's process 0.2–0.3 s before it could answer. An approval is made once, so what
+    the acknowledgements write into one (``_acknowledge``) is what every later reader finds."""
+
+    def __init__(self, history: History, judged: Judged, book: RulesBook) -> None:
+        found = judged.get
+        self._commits = history.commits
+        self._judged = judged
+        self._book = book
+        self._at = [index for index, commit in enumerate(history.commits) if found(commit.sha) is not None]
+        self._made: dict[int, Approval] = {}
+        self._people: dict[tuple, tuple[Approver, ...]] = {}  # a few hundred approvers in tens of thousands of approvals
+        self._by_sha: dict[str, int] | None = None
+
+    def __len__(self) -> int:
+        return len(self._at)
+
+    @overload
+    def __getitem__(self, number: int) -> Approval: ...
+
+    @overload
+    def __getitem__(self, number: slice) -> list[Approval]: ...
+
+    def __getitem__(self, number: int | slice) -> Approval | list[Approval]:
+        if isinstance(number, slice):
+            return [self._made_at(index) for index in self._at[number]]
+        return self._made_at(self._at[number])
+
+    def __iter__(self) -> Iterator[Approval]:
+        return map(self._made_at, self._at)
+
+    def get(self, sha: str) -> Approval | None:
+        """The approval of the commit ``sha`` (None: it has none, or is not on the main line)."""
+        if self._by_sha is None:
+            commits = self._commits
+            self._by_sha = {commits[index].sha: index for index in self._at}
+        index = self._by_sha.get(sha)
+        return None if index is None else self._made_at(index)
+
+    def with_problems(self) -> Iterator[Approval]:
+        """The approvals with problems, in order (an acknowledged one has its problems still: it is excused)."""
+        commits, judged, made = self._commits, self._judged, self._made
+        for index in self._at:
+            if judged[commits[index].sha][3] or index in made:  # the acknowledgements add problems to made ones only
+                approval = self._made_at(index)
+                if approval.problems:
+                    yield approval
+
+    def named(self, prefix: str) -> list[Approval]:
+        """The approvals of the commits an acknowledgement's hash (7 to 40 hex digits) names: one, or it excuses
+        nothing."""
+        if len(prefix) < 7:
+            return []
+        commits = self._commits
+        return [self._made_at(index) for index in self._at if commits[index].sha.startswith(prefix)]
+
+    def changing(self, path: str) -> Iterator[Approval]:
+        """The approvals of the commits that change ``path``, in order."""
+        commits = self._commits
+        for index in self._at:
+            if any(change.path == path for change in commits[index].changes):
+                yield self._made_at(index)
+
+    def _made_at(self, index: int) -> Approval:
+        made = self._made.get(index)
+        if made is None:
+            commit = self._commits[index]
+            made = self._made[index] = _approval(commit, self._judged[commit.sha], self._book.in_force(index), self._people)  # type: ignore[assignment]
+        return made  # type: ignore[return-value]
 
 
 def rules_book(history: History) -> RulesBook:
@@ -120,24 +188,6 @@ def _judgements(history: History, indexes: list[int], book: RulesBook, catalog: 
     """The judgements (``Judged``) of the commits at ``indexes``."""
     commits = history.commits
     return {commits[i].sha: _judge(commits[i], i, book.in_force(i), book, catalog, lifecycle) for i in indexes}
-
-
-@collector_paused(keep=True)
-def approvals_known(history: History, judged: Judged) -> dict[int, Approval | None]:
-    """By commit (index), the approval ``evaluate`` makes of each judgement ``judged`` holds (None: no approval),
-    made before the catalog is had: the history's prefetch makes them while it waits to be asked to judge (0.3 s
-    at 10,000 orders, 105,608 commits), and ``evaluate`` given them judges only the others. Not acknowledged yet."""
-    book = rules_book(history)
-    people: dict[tuple, tuple[Approver, ...]] = {}
-    found = judged.get
-    return {
-        index: _approval(commit, row, book.in_force(index), people)
-        for index, commit in enumerate(history.commits)
-        if (row := found(commit.sha, _NONE)) is not _NONE
-    }
-
-
-_NONE = object()
 
 
 def _approval(commit: Commit, row: tuple | None, rules: Rules, people: dict[tuple, tuple[Approver, ...]]) -> Approval | None:
@@ -267,22 +317,21 @@ def _new_blob(commit: Commit, path: str) -> str | None:
     return next((c.new_blob for c in commit.changes if c.path == path and c.status != "D"), None)
 
 
-def _acknowledge(approvals: list[Approval], book: RulesBook, final: Rules) -> None:
+def _acknowledge(approvals: Approvals, book: RulesBook, final: Rules) -> None:
     """Accept the exceptions the committed policy lists — each only when the merge that added it was approved
     under the policy in force then, by people none of whom put a hand on the commit it excuses."""
     if final.policy is None or not final.policy.acknowledged:
         return
     added: dict[str, Approval] = {}  # acknowledged commit → the approval of the commit that first listed it
     listed: set[str] = set()
-    for approval in approvals:
-        if POLICY in {c.path for c in approval.commit.changes}:
-            policy = book.model(_new_blob(approval.commit, POLICY), POLICY)
-            now = {a.commit for a in policy.acknowledged} if policy else set()
-            for sha in now - listed:
-                added.setdefault(sha, approval)
-            listed = now
+    for approval in approvals.changing(POLICY):
+        policy = book.model(_new_blob(approval.commit, POLICY), POLICY)
+        now = {a.commit for a in policy.acknowledged} if policy else set()
+        for sha in now - listed:
+            added.setdefault(sha, approval)
+        listed = now
     for entry in final.policy.acknowledged:
-        matching = _named(approvals, entry.commit)
+        matching = approvals.named(entry.commit)
         excused = matching[0] if len(matching) == 1 and matching[0].problems else None  # a prefix names one commit or none
         if excused is None:
             continue
@@ -294,11 +343,6 @@ def _acknowledge(approvals: list[Approval], book: RulesBook, final: Rules) -> No
             )
         else:
             excused.acknowledged = entry.reason
-
-
-def _named(approvals: list[Approval], prefix: str) -> list[Approval]:
-    """The main-line commits an acknowledgement's hash (7 to 40 hex digits) names: one, or it excuses nothing."""
-    return [a for a in approvals if a.commit.sha.startswith(prefix)] if len(prefix) >= 7 else []
 
 
 def _refused(entry, excused: Approval, adding: Approval | None) -> tuple[str, str] | None:
@@ -569,7 +613,7 @@ whether the field is the policy's rather than the record's at ``path``, rule, me
 def history_findings(
     history: History,
     catalog: Catalog,
-    approvals: list[Approval],
+    approvals: Approvals,
     rewritten_from: str | None = None,
     kept: dict[str, Any] | None = None,
     fresh: dict[str, tuple] | None = None,
@@ -588,10 +632,8 @@ def history_findings(
     def at(path: str, rule: str, message: str, zh: str, severity: Severity = Severity.ERROR, loc=("id",), clause: str | None = None) -> None:
         found.append((path, tuple(loc), False, rule, message, clause or _CLAUSES.get(rule), str(severity), zh))
 
-    for approval in approvals:
+    for approval in approvals.with_problems():
         commit = approval.commit
-        if not approval.problems:
-            continue
         records = [c.path for c in commit.changes if place_of(c.path.removeprefix(RECORDS_DIR + "/"))]
         protected = [c.path for c in commit.changes if approval.rules and approval.rules.file_subject(c.path)]
         path = next((p for p in records if _id_of(p)), (records or protected or [commit.changes[0].path])[0])
@@ -608,7 +650,6 @@ def history_findings(
                 )
             else:
                 at(path, rule, text, text_zh)
-    tracked = {a.commit.sha: a for a in approvals}
     for path, versions in history.versions.items():
         tag = (len(versions), history.commit_of(versions[-1]).sha if versions else "")
         held = kept.get(path) if kept is not None else None
@@ -623,7 +664,7 @@ def history_findings(
         previous = None
         for version in versions:
             commit = history.commit_of(version)
-            approval = tracked.get(commit.sha)
+            approval = approvals.get(commit.sha)
             if approval is None or not approval.tracked:
                 previous = version.status
                 continue
@@ -666,14 +707,14 @@ def locate(findings: list[Finding], catalog: Catalog) -> list[Problem]:
     return problems
 
 
-def _unresolved_acknowledgements(catalog: Catalog, approvals: list[Approval]) -> list[Finding]:
+def _unresolved_acknowledgements(catalog: Catalog, approvals: Approvals) -> list[Finding]:
     """An ``acknowledged:`` entry whose hash names no main-line commit, or several: it excuses nothing, and says so."""
     policy = catalog.policy_entry
     if policy is None:
         return []
     found: list[Finding] = []
     for i, entry in enumerate(policy.model.acknowledged):
-        matching = len(_named(approvals, entry.commit))
+        matching = len(approvals.named(entry.commit))
         if matching != 1:
             what = "no commit of the main line" if not matching else f"{matching} commits of the main line: write more of the hash"
             what_zh = "主線上沒有任何提交" if not matching else f"主線上 {matching} 個提交：請寫出更多雜湊值"

@@ -17,11 +17,12 @@ import contextlib
 import hashlib
 import marshal
 import os
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from generator.core.problems import UserError
-from generator.trail.approvals import Approval
+from generator.trail.approvals import Approval, Approvals
 from generator.trail.commits import History, described
 
 STORE_INDEX = "timelines.index"
@@ -35,16 +36,17 @@ approvers as (name, address, person, verified), tracked, acknowledged, problems 
 繁體中文), field changes)."""
 
 
-def approvals_by_commit(approvals: list[Approval]) -> dict[str, Approval]:
-    return {a.commit.sha: a for a in approvals}
+def approvals_by_commit(approvals: Sequence[Approval]) -> Mapping[str, Approval]:
+    """Each approval by its commit: ``Approvals`` is looked up as it is, making only the approvals asked for."""
+    return approvals if isinstance(approvals, Approvals) else {a.commit.sha: a for a in approvals}  # type: ignore[return-value]
 
 
-def versions_of(history: History | None, by_sha: dict[str, Approval], path: str) -> list[dict[str, Any]]:
+def versions_of(history: History | None, by_sha: Mapping[str, Approval], path: str) -> list[dict[str, Any]]:
     """The versions of one file, oldest first, as plain data (``by_sha``: ``approvals_by_commit``)."""
     return [] if history is None else [_shown(row) for row in _rows(history, by_sha, path)]
 
 
-def _rows(history: History, by_sha: dict[str, Approval], path: str) -> list[Row]:
+def _rows(history: History, by_sha: Mapping[str, Approval], path: str) -> list[Row]:
     rows = []
     for version in history.versions.get(path, ()):
         commit = history.commit_of(version)
@@ -107,7 +109,7 @@ class Timelines:
     _handle: int | None = field(default=None, repr=False)
 
     @classmethod
-    def of(cls, history: History, approvals: list[Approval]) -> Timelines:
+    def of(cls, history: History, approvals: Sequence[Approval]) -> Timelines:
         """Every file's timeline packed and held here."""
         by_sha = approvals_by_commit(approvals)
         apart = {path: pack(history, by_sha, path) for path in history.versions}
@@ -171,6 +173,6 @@ class Timelines:
         return self.digests.get(path, b"")
 
 
-def pack(history: History, by_sha: dict[str, Approval], path: str) -> bytes:
+def pack(history: History, by_sha: Mapping[str, Approval], path: str) -> bytes:
     """One file's timeline as ``Timelines`` keeps it."""
     return marshal.dumps(_rows(history, by_sha, path), 2)

@@ -32,7 +32,7 @@ from pathlib import Path
 
 from generator.core import cachefile
 from generator.core.files import remove, write_whole
-from generator.trail.approvals import Approval
+from generator.trail.approvals import Approvals
 from generator.trail.commits import History
 from generator.trail.timeline import STORE_INDEX, Timelines, approvals_by_commit, pack
 
@@ -47,7 +47,7 @@ Kept = tuple
 """A file's timeline as the index keeps it: (digest, offset, length) in the base, or (digest, packed bytes)."""
 
 
-def kept_timelines(history: History, approvals: list[Approval], folder: Path, read: str) -> Timelines:
+def kept_timelines(history: History, approvals: Approvals, folder: Path, read: str) -> Timelines:
     """Every file's timeline, those of the files with no version since the store's head taken from the store,
     the others packed; the store brought up to this history (``read``: ``pipeline._read_by_trail``)."""
     if history.shallow or not hasattr(os, "pread"):  # a page worker reads its timelines at their offsets (POSIX)
@@ -99,11 +99,11 @@ def kept_timelines(history: History, approvals: list[Approval], folder: Path, re
     return found
 
 
-def _key(read: str, approvals: list[Approval]) -> str:
+def _key(read: str, approvals: Approvals) -> str:
     """``read`` and what the acknowledgements made of the approvals: applied afresh each run from the final
     policy (itself in ``read``), a new commit can still change them (an acknowledged hash prefix it shares)."""
     digest = hashlib.sha1(read.encode())
-    for approval in approvals:
+    for approval in approvals.with_problems():  # an acknowledged one among them
         if approval.acknowledged is not None or any(rule == "history.acknowledgement-refused" for rule, *_ in approval.problems):
             digest.update(cachefile.value_bytes((approval.commit.sha, approval.acknowledged, [tuple(p) for p in approval.problems])))
     return digest.hexdigest()

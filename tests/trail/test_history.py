@@ -372,11 +372,11 @@ def test_commits_hold_one_tuple_for_each_group_of_people():
 
 
 @pytest.mark.parametrize("change", ["a budget", "a loan"])
-def test_a_prefetch_makes_the_approvals_kept_while_it_waits_and_they_count_only_for_the_records_they_were_kept_for(tmp_path, monkeypatch, change):
+def test_a_prefetch_reads_the_judgements_kept_while_it_waits_and_they_count_only_for_the_records_they_were_kept_for(tmp_path, monkeypatch, change):
     """After a merge the check asks the prefetch to judge once the records are validated: meanwhile it reads the
-    files' findings kept and makes the approvals of the judgements kept (``pipeline.prepare_judging``). They are
-    taken where the records the judgements read are the ones they were kept for (a budget edited), not where those
-    changed (a loan edited: they are judged again); either way the verdict is the one judged from nothing."""
+    files' findings and the judgements kept (``pipeline.prepare_judging``). They are taken where the records the
+    judgements read are the ones they were kept for (a budget edited), not where those changed (a loan edited: they
+    are judged again); either way the verdict is the one judged from nothing."""
     root = make_repo(tmp_path)
     check_archive(root, TODAY_CHECK, history=True, timelines=True)
     loan = "records/archive/borrowing/BR-2026-0001.yaml"
@@ -384,16 +384,17 @@ def test_a_prefetch_makes_the_approvals_kept_while_it_waits_and_they_count_only_
     on_branch(root, "edit", "chen.yichun", "2026-02-02T10:00:00+08:00", change, edit_it)
     merge(root, "edit", ["lin.yating"], "2026-02-02T16:00:00+08:00")
     said = tmp_path / "said.txt"
-    real_known, real_evaluate = pipeline.approvals_known, pipeline.evaluate
+    real_prepare, real_evaluate = pipeline.prepare_judging, pipeline.evaluate
 
     def note(line: str) -> None:  # in the prefetch's process
         with said.open("a", encoding="utf-8") as out:
             out.write(line + "\n")
 
-    monkeypatch.setattr(pipeline, "approvals_known", lambda history, judged: note("made") or real_known(history, judged))
-    monkeypatch.setattr(pipeline, "evaluate", lambda *a: note(f"taken {bool(a[3]) if len(a) > 3 else False}") or real_evaluate(*a))
+    monkeypatch.setattr(pipeline, "prepare_judging", lambda root, history: note("read") or real_prepare(root, history))
+    monkeypatch.setattr(pipeline, "evaluate", lambda *a: note(f"taken {len(a[2]) if len(a) > 2 else 0}") or real_evaluate(*a))
     checked = check_archive(root, TODAY_CHECK, history=True, timelines=True)
-    assert said.read_text(encoding="utf-8").split() == ["made", "taken", "True" if change == "a budget" else "False"]
+    read, taken, judged_before = said.read_text(encoding="utf-8").split()
+    assert (read, taken) == ("read", "taken") and (int(judged_before) > 0) == (change == "a budget")
     shutil.rmtree(cachefile.folder(root))
     monkeypatch.setattr(pipeline, "evaluate", real_evaluate)
     fresh = check_archive(root, TODAY_CHECK, history=True, timelines=True)

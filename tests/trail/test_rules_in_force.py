@@ -485,7 +485,7 @@ def test_switching_signatures_off_is_judged_by_the_policy_that_required_them(tmp
 @pytest.mark.parametrize("kept", ["all but the last", "all but the first after the break"])
 def test_judgements_kept_from_the_last_build_leave_the_broken_files_last_valid_version_in_force(tmp_path, kept):
     """A build after a merge judges only the new commits, the others' approvals made from what the last build kept
-    (``approvals_known``, the site's prefetch). Rules that do not validate at a new commit's base must still leave
+    (``approvals.Approvals``, made when asked for). Rules that do not validate at a new commit's base must still leave
     the last valid ones in force there, never none: every approval as a judging of the whole history gives it."""
     root = make_repo(tmp_path)
 
@@ -506,10 +506,42 @@ def test_judgements_kept_from_the_last_build_leave_the_broken_files_last_valid_v
     new = [len(history.commits) - 1] if kept == "all but the last" else list(range(broken + 1, len(history.commits)))
     for index in new:
         del judged[history.commits[index].sha]
-    again = approvals.evaluate(history, catalog, judged, approvals.approvals_known(history, judged))
+    again = approvals.evaluate(history, catalog, judged)
 
     def shown(found: list) -> list:
         return [(a.commit.sha, a.tracked, a.acknowledged, [p[0] for p in a.problems], a.rules.policy is None, a.rules.organization is None) for a in found]
 
     assert shown(again) == shown(whole)
     assert [p[0] for a in whole[-2:] for p in a.problems] == ["history.unapproved-change"], "the merge passes, the direct commit is flagged"
+
+
+def test_the_approvals_of_judgements_kept_are_made_when_asked_for_and_each_once(tmp_path, monkeypatch):
+    """After a merge the verdict reads few of the approvals (``approvals.Approvals``): those the acknowledgements
+    name or whose commits change the policy are made by the judging, any other when a reader asks for it. Each is
+    made once, so the acknowledgement written into one is what every reader finds, and every way of asking (in
+    order, by commit, those with problems, by a hash's prefix, a slice) gives what a list of all of them gives."""
+    root = make_repo(tmp_path)
+    direct(root, "huang.chihming", T1, "quick fix", new_task)
+    fix = git(root, "rev-parse", "HEAD").strip()
+    acknowledge(root, fix[:12], "tseng.yawen", "hsu.wenpin")
+    on_branch(root, "order/task", "chen.yichun", T3, "Add a task", lambda r: new_task(r, "T10"))
+    merge(root, "order/task", ["chang.chiahao"], T4)
+    history, catalog = read_history(root), check_archive(root, history=False).catalog
+    judged: dict = {}
+    whole = list(approvals.evaluate(history, catalog, judged))
+    made: list[str] = []
+    real = approvals._approval
+    monkeypatch.setattr(approvals, "_approval", lambda commit, *rest: made.append(commit.sha) or real(commit, *rest))
+    again = approvals.evaluate(history, catalog, dict(judged))
+    policy_merges = [a.commit.sha for a in whole if POLICY in {c.path for c in a.commit.changes}]
+    assert sorted(made) == sorted({fix, *policy_merges}) and len(made) < len(whole) >= 4  # the acknowledgement's work only
+
+    def shown(found) -> list:
+        return [(a.commit.sha, a.kinds, a.approvers, a.tracked, a.acknowledged, a.problems) for a in found]
+
+    assert again.get(fix).acknowledged and again.get(fix) is next(a for a in again if a.commit.sha == fix)
+    assert shown(again) == shown(whole) and len(made) == len(whole)  # iterated: each made once, the rest now
+    assert shown(again.with_problems()) == shown(a for a in whole if a.problems)
+    assert shown(again.named(fix[:7])) == shown(a for a in whole if a.commit.sha == fix) and again.named(fix[:6]) == []
+    assert shown(again[1:3]) == shown(whole[1:3]) and shown([again[-1]]) == shown(whole[-1:])
+    assert again.get("0" * 40) is None and len(made) == len(whole)
