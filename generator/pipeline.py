@@ -302,7 +302,7 @@ def _verdict(
         found = history_findings(trail, catalog, approvals, is_rewritten(root, trail.head), kept if type(kept) is dict else None, fresh)
         _write(later, cachefile.write, cachefile.folder(root) / TRAIL_CACHE, _TRAIL_VERSION, key, (found, len(approvals)))
         _write(later, cachefile.write, files, _FILES_VERSION, f"{read} {trail.shallow}", fresh)
-    return found, len(approvals), kept_timelines(trail, approvals, cachefile.folder(root), read) if pack else None
+    return found, len(approvals), kept_timelines(trail, approvals, cachefile.folder(root), read, later) if pack else None
 
 
 def _write(later: list[Callable[[], object]] | None, write: Callable[..., object], *args: object) -> None:

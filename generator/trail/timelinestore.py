@@ -47,9 +47,11 @@ Kept = tuple
 """A file's timeline as the index keeps it: (digest, offset, length) in the base, or (digest, packed bytes)."""
 
 
-def kept_timelines(history: History, approvals: Approvals, folder: Path, read: str) -> Timelines:
+def kept_timelines(history: History, approvals: Approvals, folder: Path, read: str, later: list[Callable[[], object]] | None = None) -> Timelines:
     """Every file's timeline, those of the files with no version since the store's head taken from the store,
-    the others packed; the store brought up to this history (``read``: ``pipeline._read_by_trail``)."""
+    the others packed; the store brought up to this history (``read``: ``pipeline._read_by_trail``), now or, given
+    ``later``, by a step added to it: the history's prefetch writes the index once it has answered (4 MB at 10,000
+    orders, 0.1 s of its core while the build waited for the answer)."""
     if history.shallow or not hasattr(os, "pread"):  # a page worker reads its timelines at their offsets (POSIX)
         return Timelines.of(history, approvals)
     key = _key(read, approvals)
@@ -92,10 +94,17 @@ def kept_timelines(history: History, approvals: Approvals, folder: Path, read: s
     found = Timelines.holding(history, digests, apart, places, str(folder / _base_file(name)) if name else "")
     if not rebase and count == len(history.commits) and not packed_now:  # the store as it is: nothing to write
         return found
-    stored = {path: (digest, *places[path]) if path in places else (digest, apart[path]) for path, digest in digests.items()}
-    head = history.commits[-1].sha if history.commits else ""
-    cachefile.write(folder / INDEX, _VERSION, key, (name, size, head, len(history.commits), stored))
-    _remove_stale(folder, name)
+    head, made_after = (history.commits[-1].sha if history.commits else ""), len(history.commits)
+
+    def store() -> None:
+        stored = {path: (digest, *places[path]) if path in places else (digest, apart[path]) for path, digest in digests.items()}
+        cachefile.write(folder / INDEX, _VERSION, key, (name, size, head, made_after, stored))
+        _remove_stale(folder, name)
+
+    if later is None:
+        store()
+    else:
+        later.append(store)
     return found
 
 

@@ -13,6 +13,7 @@ from editing import edit
 from gitrepo import direct, git, make_repo, merge, on_branch
 
 from generator import pipeline
+from generator.core import cachefile
 from generator.pipeline import check_archive
 from generator.trail import timelinestore
 from generator.trail.timeline import TimelineLost, Timelines
@@ -116,6 +117,38 @@ def test_a_reader_keeps_its_base_when_a_later_build_replaces_it(repo: Path, tmp_
     _same(reader, fresh)
     _same(later, now)
     _same(pickle.loads(pickle.dumps(later)), now)  # as the judging process hands it over: the base opened anew
+
+
+def test_the_index_written_later_is_written_whole_and_the_old_base_kept_until_then(repo: Path, tmp_path: Path, monkeypatch):
+    """The history's prefetch answers before it writes the store's index (``later``): until then the last index and
+    its base stand, and the step writes what an index written at once would hold."""
+    store, written = tmp_path / "store", tmp_path / "at-once"
+    monkeypatch.setattr(timelinestore, "REBASE", (0, 1 << 40))  # every change writes a new base
+    _kept(repo, store)
+    _kept(repo, written)
+    (first,) = store.glob("timelines-*.data")
+    before = (store / INDEX).read_bytes()
+    _merge_edit(repo, "renamed", 3)
+    checked = check_archive(repo, TODAY)
+    read, later = pipeline._read_by_trail(checked.catalog), []
+    kept = kept_timelines(checked.history, checked.approvals, store, read, later)
+    assert len(later) == 1 and (store / INDEX).read_bytes() == before and first.exists(), "nothing written or removed yet"
+    _same(kept, Timelines.of(checked.history, checked.approvals))
+    later[0]()
+    now = kept_timelines(checked.history, checked.approvals, written, read)
+    assert (store / INDEX).read_bytes() == (written / INDEX).read_bytes() and not first.exists()
+    _same(now, kept)
+
+
+def test_after_a_merge_the_prefetch_brings_the_store_up_to_the_head(repo: Path, tmp_path: Path):
+    """The build's own path: the prefetch judges, answers, then writes the index, which names the merged head."""
+    check_archive(repo, TODAY, timelines=True)
+    _merge_edit(repo, "renamed", 3)
+    checked = check_archive(repo, TODAY, timelines=True)
+    _same(checked.timelines, Timelines.of(checked.history, checked.approvals))
+    key = timelinestore._key(pipeline._read_by_trail(checked.catalog), checked.approvals)
+    _, _, index, count = timelinestore._read(cachefile.folder(repo), key, checked.history)
+    assert count == len(checked.history.commits) and ORDER in index  # a small archive's timelines: all in the index
 
 
 @pytest.mark.parametrize("why", ["shallow", "no pread"])
