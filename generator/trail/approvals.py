@@ -252,6 +252,8 @@ def lifecycle_subjects(history: History, only: list[int] | None = None) -> dict[
         if place is None:
             continue
         closed = closed_from.get(place.order_id or "")
+        if closed is not None:
+            versions = versions_of[path]  # with their field changes: a cached history's are read when asked for (``Versions``)
         previous = None
         for version in versions:
             subjects = out.setdefault(version.commit, set())

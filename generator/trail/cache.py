@@ -7,20 +7,29 @@ The whole history (``history.marshal``) is written again only now and then: a sa
 writes what came after it (``history.tail``: those commits, their versions, and each file's newest blob), which
 a load adds to it where the tail says it follows that very history. At 10,000 orders the whole history is
 50 MB, and writing it again after each merged pull request took its prefetch 0.6–1.8 s of a core.
+
+The whole history's field changes are kept apart (``history-<id>.diffs``, named by its SHA-1 and checked against
+it when loaded), in chunks of ``DIFFS_CHUNK`` files, and read a chunk at a time when a file's versions are asked
+for (``commits.Versions``): a merge reads those of the few files it changed, and loading all 1.1 million of them
+(at 10,000 orders) was 0.3 s of every load.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import marshal
+from collections.abc import Callable
 from pathlib import Path
 
 from generator.core import cachefile
+from generator.core.files import remove, write_whole
 from generator.core.memory import collector_paused
-from generator.trail.commits import Commit, FileChange, History, Version
+from generator.trail.commits import Commit, FileChange, History, Version, Versions
 from generator.trail.repo import read_commit_id
 from generator.trail.rules import RULE_FILES
 
-CACHE_VERSION = 9
+CACHE_VERSION = 10
 CACHE_FILE = "history.marshal"
 TAIL_FILE = "history.tail"
 HEAD_FILE = "history.head"
@@ -50,11 +59,14 @@ def load_cache(path: Path) -> History | None:
         cached = cachefile.read(path, CACHE_VERSION, "")
         if cached is None:
             return None
-        head, commits, versions, last_blob, rule_texts = cached
+        head, commits, versions, last_blob, rule_texts, (name, chunks) = cached
+        diffs = _diffs_read(path.with_name(_diffs_file(name)), name, chunks)
+        if diffs is None:
+            return None
         history = History(
             head=head,
             commits=[_commit_from(c) for c in commits],
-            versions={p: [Version._make(row) for row in vs] for p, vs in versions.items()},  # paths interned as saved
+            versions=Versions(((p, [Version._make(row) for row in vs]) for p, vs in versions.items()), diffs),  # paths interned as saved
             last_blob=last_blob,
             rule_texts=rule_texts,
             saved=(head, len(commits)),
@@ -67,6 +79,37 @@ def load_cache(path: Path) -> History | None:
                 history.versions.setdefault(p, []).extend(Version._make(row) for row in vs)
             history.rule_texts.update(rule_texts)
         return history
+
+
+DIFFS_CHUNK = 64
+"""Files whose field changes are kept together in the diffs file: a chunk shares its equal changes within itself
+(each file apart took 43 MB at 10,000 orders, 64 files together 14 MB) and is read whole (about 25 KB)."""
+
+
+def _diffs_file(name: str) -> str:
+    return f"history-{name}.diffs"
+
+
+def _diffs_read(path: Path, name: str, chunks: object) -> Callable[[str], list] | None:
+    """What gives a file's field changes (``Versions``), from the diffs file read whole now and checked against its
+    name; None where it is missing, damaged or not the one named (then there is no cache)."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    if hashlib.sha1(data).hexdigest() != name or type(chunks) is not dict:
+        return None
+    decoded: dict[tuple[int, int], dict] = {}
+
+    def diffs(file: str) -> list:
+        where = chunks[file]  # a file with a version whose changes are kept apart is in a chunk
+        chunk = decoded.get(where)
+        if chunk is None:
+            start, length = where
+            chunk = decoded[where] = marshal.loads(data[start : start + length])
+        return chunk[file]
+
+    return diffs
 
 
 def _commit_from(row: tuple) -> Commit:
@@ -134,14 +177,44 @@ def save_cache(path: Path, history: History) -> None:
         rows = [_commit_row(c) for c in history.commits[after:]]
         cachefile.write(tail, CACHE_VERSION, f"{saved[0]} {saved[1]}", (history.head, rows, versions, history.last_blob, texts))
     else:
-        versions = {p: [tuple(v) for v in vs] for p, vs in history.versions.items()}
+        if isinstance(history.versions, Versions):
+            history.versions.complete()
+        versions = {p: [(v.commit, v.change, v.status, None if v.diff else ()) for v in vs] for p, vs in history.versions.items()}
+        diffs = _diffs_write(path.parent, history.versions)
+        if diffs is None:
+            return
         rows = [_commit_row(c) for c in history.commits]
-        cachefile.write(path, CACHE_VERSION, "", (history.head, rows, versions, history.last_blob, history.rule_texts))
+        cachefile.write(path, CACHE_VERSION, "", (history.head, rows, versions, history.last_blob, history.rule_texts, diffs))
         history.saved = (history.head, len(history.commits))
         with contextlib.suppress(OSError):
             tail.unlink(missing_ok=True)
+        for stale in path.parent.glob(_diffs_file("*")):  # a process that loaded one holds it in memory
+            if stale.name != _diffs_file(diffs[0]):
+                remove(stale)
     with contextlib.suppress(OSError):
         path.with_name(HEAD_FILE).write_text(history.head + "\n", encoding="ascii")
+
+
+def _diffs_write(folder: Path, versions: dict[str, list[Version]]) -> tuple[str, dict[str, tuple[int, int]]] | None:
+    """The field changes of ``versions`` written into a diffs file, ``DIFFS_CHUNK`` files to a chunk: its name and
+    where each file's chunk is; None where it cannot be written."""
+    kept = [(path, [v.diff for v in vs if v.diff]) for path, vs in versions.items() if any(v.diff for v in vs)]
+    parts, where, offset = [], {}, 0
+    for start in range(0, len(kept), DIFFS_CHUNK):
+        chunk = dict(kept[start : start + DIFFS_CHUNK])
+        data = marshal.dumps(chunk)
+        for file in chunk:
+            where[file] = (offset, len(data))
+        parts.append(data)
+        offset += len(data)
+    data = b"".join(parts)
+    name = hashlib.sha1(data).hexdigest()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        write_whole(folder / _diffs_file(name), data)
+    except OSError:
+        return None
+    return name, where
 
 
 def _blobs(commits: list[Commit]) -> set[str]:

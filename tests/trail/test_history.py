@@ -114,7 +114,62 @@ def test_after_a_few_commits_the_cache_writes_their_tail_alone_and_reads_it_back
     merge(root, "budget2", ["lin.yating"], "2026-02-04T16:00:00+08:00")
     read_history(root)
     assert not tail.exists() and whole.stat().st_ino != written.st_ino
+    assert len(list(whole.parent.glob("history-*.diffs"))) == 1, "the field changes of the whole history before are gone"
     _same_history(read_history(root), read_history(root, use_cache=False))
+
+
+def test_a_history_loaded_from_its_cache_reads_a_files_field_changes_when_the_file_is_asked_for(tmp_path):
+    """A merge reads the field changes of the few files it changed (``commits.Versions``): the cache keeps them apart
+    from the versions, and a file's are read when the file is asked for, as a reading from git gives them."""
+    root = make_repo(tmp_path)
+    o3 = f"{dossier('ORD-2026-0003')}/order.yaml"
+
+    def two_files(root):
+        raise_budget(root)
+        edit(root, o3, lambda d: d["intake"].update(currency="USD"))
+
+    on_branch(root, "budget", "chen.yichun", "2026-02-02T10:00:00+08:00", "budget", two_files)
+    merge(root, "budget", ["lin.yating"], "2026-02-02T16:00:00+08:00")
+    read_history(root)  # from git: the whole history written
+    fresh = read_history(root, use_cache=False)
+    loaded = cache_module.load_cache(cache_path(root))
+
+    def unread(path: str) -> bool:
+        return any(version.diff is None for version in dict.__getitem__(loaded.versions, path))
+
+    changed = [path for path, versions in fresh.versions.items() if any(version.diff for version in versions)]
+    assert O5 in changed and len(changed) >= 2 and all(map(unread, changed)) and not any(unread(p) for p in fresh.versions if p not in changed)
+    assert loaded.versions[O5] == fresh.versions[O5] and loaded.versions.get(O5) is loaded.versions[O5]
+    assert not unread(O5) and all(unread(path) for path in changed if path != O5), "the one file asked for, no other"
+    assert [described(c) for c in loaded.versions[O5][-1].diff] == [described(c) for c in fresh.versions[O5][-1].diff]
+    _same_history(loaded, fresh)  # every file asked for: the history git gives
+
+
+@pytest.mark.parametrize("damage", ["missing", "a byte changed", "another history's"])
+def test_a_missing_or_damaged_file_of_field_changes_is_no_cache(tmp_path, damage):
+    """The field changes are read long after the load, where a file changed meanwhile would give a verdict on
+    other changes: it is checked whole against its name when the history is loaded, and otherwise the history is
+    read from git again."""
+    root = make_repo(tmp_path)
+    read_history(root)
+    (first,) = cache_path(root).parent.glob("history-*.diffs")
+    other = first.read_bytes()
+    on_branch(root, "budget", "chen.yichun", "2026-02-02T10:00:00+08:00", "budget", raise_budget)
+    merge(root, "budget", ["lin.yating"], "2026-02-02T16:00:00+08:00")
+    shutil.rmtree(cachefile.folder(root))
+    read_history(root)
+    (diffs,) = cache_path(root).parent.glob("history-*.diffs")
+    if damage == "missing":
+        diffs.unlink()
+    elif damage == "a byte changed":
+        data = bytearray(diffs.read_bytes())
+        data[len(data) // 2] ^= 0x01
+        diffs.write_bytes(bytes(data))
+    else:
+        diffs.write_bytes(other)
+    assert cache_module.load_cache(cache_path(root)) is None
+    _same_history(read_history(root), read_history(root, use_cache=False))  # from git, and written again
+    assert cache_module.load_cache(cache_path(root)) is not None
 
 
 def test_a_tail_that_follows_another_history_than_the_cache_holds_is_not_read(tmp_path, monkeypatch):
