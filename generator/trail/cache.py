@@ -113,50 +113,15 @@ def _diffs_read(path: Path, name: str, chunks: object) -> Callable[[str], list] 
 
 
 def _commit_from(row: tuple) -> Commit:
-    (
-        sha,
-        parents,
-        author,
-        authored,
-        committer,
-        committed,
-        trailers,
-        subject,
-        signature,
-        signer,
-        changes,
-        branch,
-        co,
-        hands,
-        brought_in,
-        faults,
-        own,
-        cosigned,
-        edits,
-        rules,
-    ) = row
-    return Commit(
-        sha,
-        parents,
-        author,
-        authored,
-        committer,
-        committed,
-        trailers,
-        subject,
-        signature,
-        signer,
-        [FileChange(status, path, None, blob) for status, path, blob in changes],
-        branch,
-        co,
-        hands,
-        brought_in,
-        tuple(faults),
-        own,
-        tuple(cosigned),
-        tuple(map(tuple, edits)),
-        tuple(rules),
-    )
+    """A commit from its row (``_commit_row``: the fields in their order, each as marshal gave back the tuple it
+    was written as), its changes made ``FileChange``s with the C constructor of tuples: at 10,000 orders, 105,600
+    commits and 244,000 changes in 0.12 s where a call a field took 0.22 s."""
+    commit = Commit(*row)
+    commit.changes = [_tuple(FileChange, (status, path, None, blob)) for status, path, blob in row[10]]
+    return commit
+
+
+_tuple = tuple.__new__
 
 
 @collector_paused()  # millions of tuples, no cycles (see memory): 4.2 s → 1.9 s at 10,000 orders
