@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 from editing import dossier, edit
 from gitrepo import git, make_repo, merge, on_branch
+from processstate import state
 
 from generator.core import cachefile
 
@@ -485,8 +486,4 @@ def test_a_helper_forked_beside_a_command_does_not_outlive_it_when_killed(told):
 
 
 def _alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
-            return stat.read().split(") ", 1)[1][0] != "Z"
-    except OSError:
-        return False
+    return state(pid) not in ("Z", None)

@@ -6,13 +6,10 @@ from __future__ import annotations
 import os
 import subprocess
 import time
-from pathlib import Path
+
+from processstate import state
 
 from generator.core.files import leftovers, write_whole
-
-
-def state_of(pid: int) -> str:
-    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
 
 
 def test_the_file_of_a_process_that_ended_unreaped_is_a_leftover(tmp_path):
@@ -21,9 +18,9 @@ def test_the_file_of_a_process_that_ended_unreaped_is_a_leftover(tmp_path):
     ended = subprocess.Popen(["true"])  # not waited for: a zombie until ``wait``
     try:
         deadline = time.monotonic() + 10
-        while state_of(ended.pid) != "Z" and time.monotonic() < deadline:
+        while state(ended.pid) != "Z" and time.monotonic() < deadline:
             time.sleep(0.01)
-        assert state_of(ended.pid) == "Z"
+        assert state(ended.pid) == "Z"
         left = tmp_path / f".history.marshal.{ended.pid}.tmp"
         left.write_bytes(b"half")
         assert leftovers(tmp_path, "*.tmp") == [left]

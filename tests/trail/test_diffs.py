@@ -14,6 +14,7 @@ import time
 
 import pytest
 from gitrepo import make_repo
+from processstate import state
 
 from generator.trail import diffs
 from generator.trail.commits import UnreadableHistory
@@ -160,11 +161,7 @@ def test_a_stopped_reading_ends_its_workers_under_the_commands_own_signal_handle
 
 
 def _ended(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            return stat.read().rsplit(")", 1)[1].split()[0] in ("Z", "X")  # a zombie has ended: nobody reaps it here
-    except FileNotFoundError:
-        return True
+    return state(pid) in ("Z", "X", None)  # a zombie has ended: nobody reaps it here
 
 
 @TWO_CORES
