@@ -8,8 +8,8 @@ writes what came after it (``history.tail``: those commits, their versions, and 
 a load adds to it where the tail says it follows that very history. At 10,000 orders the whole history is
 50 MB, and writing it again after each merged pull request took its prefetch 0.6–1.8 s of a core.
 
-The whole history's field changes are kept apart (``history-<id>.diffs``, named by its SHA-1 and checked against
-it when loaded), in chunks of ``DIFFS_CHUNK`` files, and read a chunk at a time when a file's versions are asked
+The whole history's field changes are kept apart (``history-<id>.diffs``, checked against the SHA-1 the whole
+history names when loaded), in chunks of ``DIFFS_CHUNK`` files, and read a chunk at a time when a file's versions are asked
 for (``commits.Versions``): a merge reads those of the few files it changed, and loading all 1.1 million of them
 (at 10,000 orders) was 0.3 s of every load.
 """
@@ -19,7 +19,8 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import marshal
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from generator.core import cachefile
@@ -59,8 +60,8 @@ def load_cache(path: Path) -> History | None:
         cached = cachefile.read(path, CACHE_VERSION, "")
         if cached is None:
             return None
-        head, commits, versions, last_blob, rule_texts, (name, chunks) = cached
-        diffs = _diffs_read(path.with_name(_diffs_file(name)), name, chunks)
+        head, commits, versions, last_blob, rule_texts, (name, sha1, chunks) = cached
+        diffs = _diffs_read(path.with_name(_diffs_file(str(name))), sha1, chunks)
         if diffs is None:
             return None
         history = History(
@@ -90,14 +91,14 @@ def _diffs_file(name: str) -> str:
     return f"history-{name}.diffs"
 
 
-def _diffs_read(path: Path, name: str, chunks: object) -> Callable[[str], list] | None:
-    """What gives a file's field changes (``Versions``), from the diffs file read whole now and checked against its
-    name; None where it is missing, damaged or not the one named (then there is no cache)."""
+def _diffs_read(path: Path, sha1: object, chunks: object) -> Callable[[str], list] | None:
+    """What gives a file's field changes (``Versions``), from the diffs file read whole now and checked against the
+    SHA-1 the history names; None where it is missing, damaged or another history's (then there is no cache)."""
     try:
         data = path.read_bytes()
     except OSError:
         return None
-    if hashlib.sha1(data).hexdigest() != name or type(chunks) is not dict:
+    if hashlib.sha1(data).hexdigest() != sha1 or type(chunks) is not dict:
         return None
     decoded: dict[tuple[int, int], dict] = {}
 
@@ -160,26 +161,32 @@ def save_cache(path: Path, history: History) -> None:
         path.with_name(HEAD_FILE).write_text(history.head + "\n", encoding="ascii")
 
 
-def _diffs_write(folder: Path, versions: dict[str, list[Version]]) -> tuple[str, dict[str, tuple[int, int]]] | None:
-    """The field changes of ``versions`` written into a diffs file, ``DIFFS_CHUNK`` files to a chunk: its name and
+def _diffs_write(folder: Path, versions: dict[str, list[Version]]) -> tuple[str, str, dict[str, tuple[int, int]]] | None:
+    """The field changes of ``versions`` written into a new diffs file, ``DIFFS_CHUNK`` files to a chunk, a chunk at
+    a time (all of them at once were 30–50 MB more at a first build's peak): its name, the SHA-1 of its bytes and
     where each file's chunk is; None where it cannot be written."""
     kept = [(path, [v.diff for v in vs if v.diff]) for path, vs in versions.items() if any(v.diff for v in vs)]
-    parts, where, offset = [], {}, 0
-    for start in range(0, len(kept), DIFFS_CHUNK):
-        chunk = dict(kept[start : start + DIFFS_CHUNK])
-        data = marshal.dumps(chunk)
-        for file in chunk:
-            where[file] = (offset, len(data))
-        parts.append(data)
-        offset += len(data)
-    data = b"".join(parts)
-    name = hashlib.sha1(data).hexdigest()
+    where: dict[str, tuple[int, int]] = {}
+    digest = hashlib.sha1()
+
+    def parts() -> Iterator[bytes]:
+        offset = 0
+        for start in range(0, len(kept), DIFFS_CHUNK):
+            chunk = dict(kept[start : start + DIFFS_CHUNK])
+            data = marshal.dumps(chunk)
+            for file in chunk:
+                where[file] = (offset, len(data))
+            digest.update(data)
+            offset += len(data)
+            yield data
+
+    name = uuid.uuid4().hex
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        write_whole(folder / _diffs_file(name), data)
+        write_whole(folder / _diffs_file(name), parts())
     except OSError:
         return None
-    return name, where
+    return name, digest.hexdigest(), where
 
 
 def _blobs(commits: list[Commit]) -> set[str]:
