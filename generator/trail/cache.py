@@ -100,15 +100,16 @@ def _diffs_read(path: Path, sha1: object, chunks: object) -> Callable[[str], lis
         return None
     if hashlib.sha1(data).hexdigest() != sha1 or type(chunks) is not dict:
         return None
-    decoded: dict[tuple[int, int], dict] = {}
+    last: list = [None, {}]  # the chunk read last, and what it holds: a file's versions are asked for in turn
+    known: dict[tuple, tuple] = {}  # each field change as one object, as the whole history held it (``Sharing``)
 
     def diffs(file: str) -> list:
         where = chunks[file]  # a file with a version whose changes are kept apart is in a chunk
-        chunk = decoded.get(where)
-        if chunk is None:
+        if last[0] != where:
             start, length = where
-            chunk = decoded[where] = marshal.loads(data[start : start + length])
-        return chunk[file]
+            last[:] = [where, marshal.loads(data[start : start + length])]
+        shared = known.setdefault
+        return [tuple(shared(change, change) for change in diff) for diff in last[1][file]]
 
     return diffs
 
