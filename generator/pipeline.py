@@ -461,7 +461,7 @@ def record_timeline(root: Path, record_id: str, today: date | None = None) -> di
     if not paths:
         raise UserError(f"no record {record_id} in {root / RECORDS_DIR}, nor in its history")
     uncommitted = checked.history.uncommitted if checked.history else {}
-    by_sha = approvals_by_commit(checked.approvals)
+    approval_of = approvals_by_commit(checked.approvals)
     return {
         "id": record_id,
         "git": checked.history is not None,
@@ -470,7 +470,7 @@ def record_timeline(root: Path, record_id: str, today: date | None = None) -> di
             {
                 "path": path,
                 "uncommitted": uncommitted.get(path) or ("not in git" if checked.history is None else None),
-                "versions": versions_of(checked.history, by_sha, path),
+                "versions": versions_of(checked.history, approval_of, path),
             }
             for path in paths
         ],

@@ -215,9 +215,9 @@ def test_the_site_gets_the_timelines_from_a_process_beside_and_never_holds_the_h
         here = check_archive(repo, TODAY)
         assert _history_rows(site) == _history_rows(here) and site.approval_count == len(here.approvals)
         assert site.timelines == Timelines.of(here.history, here.approvals), fresh
-        by_sha = approvals_by_commit(here.approvals)
+        approval_of = approvals_by_commit(here.approvals)
         paths = sorted(here.history.versions)
-        assert [site.timelines.versions(p) for p in paths] == [versions_of(here.history, by_sha, p) for p in paths]
+        assert [site.timelines.versions(p) for p in paths] == [versions_of(here.history, approval_of, p) for p in paths]
         assert any(v["approvers"] for p in paths for v in site.timelines.versions(p)), "a version shows its approval"
         assert site.timelines.uncommitted == {ORDER: "modified"}
         reads.clear()

@@ -113,7 +113,6 @@ class Approvals(Sequence[Approval]):
         self._at = [index for index, commit in enumerate(history.commits) if found(commit.sha) is not None]
         self._made: dict[int, Approval] = {}
         self._people: dict[tuple, tuple[Approver, ...]] = {}  # a few hundred approvers in tens of thousands of approvals
-        self._by_sha: dict[str, int] | None = None
 
     def __len__(self) -> int:
         return len(self._at)
@@ -132,13 +131,9 @@ class Approvals(Sequence[Approval]):
     def __iter__(self) -> Iterator[Approval]:
         return map(self._made_at, self._at)
 
-    def get(self, sha: str) -> Approval | None:
-        """The approval of the commit ``sha`` (None: it has none, or is not on the main line)."""
-        if self._by_sha is None:
-            commits = self._commits
-            self._by_sha = {commits[index].sha: index for index in self._at}
-        index = self._by_sha.get(sha)
-        return None if index is None else self._made_at(index)
+    def of_commit(self, index: int) -> Approval | None:
+        """The approval of the history's commit at ``index`` (a version's ``commit``; None: it needs none)."""
+        return None if self._judged.get(self._commits[index].sha) is None else self._made_at(index)
 
     def with_problems(self) -> Iterator[Approval]:
         """The approvals with problems, in order (an acknowledged one has its problems still: it is excused)."""
@@ -666,7 +661,7 @@ def history_findings(
         previous = None
         for version in versions:
             commit = history.commit_of(version)
-            approval = approvals.get(commit.sha)
+            approval = approvals.of_commit(version.commit)
             if approval is None or not approval.tracked:
                 previous = version.status
                 continue

@@ -17,7 +17,7 @@ import contextlib
 import hashlib
 import marshal
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,21 +36,29 @@ approvers as (name, address, person, verified), tracked, acknowledged, problems 
 繁體中文), field changes)."""
 
 
-def approvals_by_commit(approvals: Sequence[Approval]) -> Mapping[str, Approval]:
-    """Each approval by its commit: ``Approvals`` is looked up as it is, making only the approvals asked for."""
-    return approvals if isinstance(approvals, Approvals) else {a.commit.sha: a for a in approvals}  # type: ignore[return-value]
+ApprovalOf = Callable[[int, str], "Approval | None"]
+"""The approval of a commit, given its index in the history and its id (None: it needs none)."""
 
 
-def versions_of(history: History | None, by_sha: Mapping[str, Approval], path: str) -> list[dict[str, Any]]:
-    """The versions of one file, oldest first, as plain data (``by_sha``: ``approvals_by_commit``)."""
-    return [] if history is None else [_shown(row) for row in _rows(history, by_sha, path)]
+def approvals_by_commit(approvals: Sequence[Approval]) -> ApprovalOf:
+    """Each approval by its commit: ``Approvals`` by the commit's index, making only the approvals asked for (no
+    table of 105,600 commit ids to find an index the caller holds), any other list by the commit's id."""
+    if isinstance(approvals, Approvals):
+        return lambda index, _sha: approvals.of_commit(index)
+    by_sha = {a.commit.sha: a for a in approvals}
+    return lambda _index, sha: by_sha.get(sha)
 
 
-def _rows(history: History, by_sha: Mapping[str, Approval], path: str) -> list[Row]:
+def versions_of(history: History | None, approval_of: ApprovalOf, path: str) -> list[dict[str, Any]]:
+    """The versions of one file, oldest first, as plain data (``approval_of``: ``approvals_by_commit``)."""
+    return [] if history is None else [_shown(row) for row in _rows(history, approval_of, path)]
+
+
+def _rows(history: History, approval_of: ApprovalOf, path: str) -> list[Row]:
     rows = []
     for version in history.versions.get(path, ()):
         commit = history.commit_of(version)
-        approval = by_sha.get(commit.sha)
+        approval = approval_of(version.commit, commit.sha)
         name, address = commit.branch_authors[0] if commit.branch_authors else commit.author
         judged: tuple = ((), False, None, ())
         if approval is not None:
@@ -111,8 +119,8 @@ class Timelines:
     @classmethod
     def of(cls, history: History, approvals: Sequence[Approval]) -> Timelines:
         """Every file's timeline packed and held here."""
-        by_sha = approvals_by_commit(approvals)
-        apart = {path: pack(history, by_sha, path) for path in history.versions}
+        approval_of = approvals_by_commit(approvals)
+        apart = {path: pack(history, approval_of, path) for path in history.versions}
         return cls.holding(history, {path: hashlib.sha1(data).digest() for path, data in apart.items()}, apart)
 
     @classmethod
@@ -173,6 +181,6 @@ class Timelines:
         return self.digests.get(path, b"")
 
 
-def pack(history: History, by_sha: Mapping[str, Approval], path: str) -> bytes:
+def pack(history: History, approval_of: ApprovalOf, path: str) -> bytes:
     """One file's timeline as ``Timelines`` keeps it."""
-    return marshal.dumps(_rows(history, by_sha, path), 2)
+    return marshal.dumps(_rows(history, approval_of, path), 2)

@@ -56,7 +56,7 @@ def kept_timelines(history: History, approvals: Approvals, folder: Path, read: s
         return Timelines.of(history, approvals)
     key = _key(read, approvals)
     name, size, index, count = _read(folder, key, history)
-    by_sha = approvals_by_commit(approvals)
+    approval_of = approvals_by_commit(approvals)
     digests: dict[str, bytes] = {}
     places: dict[str, tuple[int, int]] = {}
     apart: dict[str, bytes] = {}
@@ -70,7 +70,7 @@ def kept_timelines(history: History, approvals: Approvals, folder: Path, read: s
             else:
                 apart[path] = kept[1]
             continue
-        data = apart[path] = pack(history, by_sha, path)
+        data = apart[path] = pack(history, approval_of, path)
         digests[path] = hashlib.sha1(data).digest()
         packed_now += 1
     dead = size - sum(length for _, length in places.values())
@@ -84,7 +84,7 @@ def kept_timelines(history: History, approvals: Approvals, folder: Path, read: s
                 start, length = places[path]
                 found = old[start : start + length]
                 if hashlib.sha1(found).digest() != digests[path]:
-                    found = pack(history, by_sha, path)
+                    found = pack(history, approval_of, path)
                     digests[path] = hashlib.sha1(found).digest()
             return found
 

@@ -539,9 +539,14 @@ def test_the_approvals_of_judgements_kept_are_made_when_asked_for_and_each_once(
     def shown(found) -> list:
         return [(a.commit.sha, a.kinds, a.approvers, a.tracked, a.acknowledged, a.problems) for a in found]
 
-    assert again.get(fix).acknowledged and again.get(fix) is next(a for a in again if a.commit.sha == fix)
+    at = {commit.sha: index for index, commit in enumerate(history.commits)}
+    assert again.of_commit(at[fix]).acknowledged and again.of_commit(at[fix]) is next(a for a in again if a.commit.sha == fix)
     assert shown(again) == shown(whole) and len(made) == len(whole)  # iterated: each made once, the rest now
     assert shown(again.with_problems()) == shown(a for a in whole if a.problems)
     assert shown(again.named(fix[:7])) == shown(a for a in whole if a.commit.sha == fix) and again.named(fix[:6]) == []
     assert shown(again[1:3]) == shown(whole[1:3]) and shown([again[-1]]) == shown(whole[-1:])
-    assert again.get("0" * 40) is None and len(made) == len(whole)
+    by_sha = {a.commit.sha: a for a in whole}
+    assert [shown([a]) if a else None for a in map(again.of_commit, range(len(history.commits)))] == [
+        shown([by_sha[c.sha]]) if c.sha in by_sha else None for c in history.commits
+    ]  # a commit that needs none has none
+    assert len(made) == len(whole)
