@@ -7,6 +7,7 @@ behind is found by that id, once the process is gone, and removed.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import functools
@@ -145,3 +146,12 @@ def remove(path: Path) -> None:
         shutil.rmtree(path, ignore_errors=True)
     else:
         path.unlink(missing_ok=True)
+
+
+def remove_stale(folder: Path, pattern: str, kept: str) -> None:
+    """The files of ``folder`` named by ``pattern`` but ``kept``, removed where the system lets them be: a cache's
+    files of another generation (a process that opened one keeps reading it, on POSIX)."""
+    for stale in folder.glob(pattern):
+        if stale.name != kept:
+            with contextlib.suppress(OSError):  # held open elsewhere, where the system will not remove it
+                remove(stale)

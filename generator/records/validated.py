@@ -41,7 +41,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from generator.core import cachefile
-from generator.core.files import remove, write_whole
+from generator.core.files import remove, remove_stale, write_whole
 from generator.core.memory import collector_paused
 from generator.core.problems import Problem
 from generator.core.unpickling import Restricted, in_schemas
@@ -150,9 +150,8 @@ def _write(folder: Path, name: str, based: int, entries: list[Entry], now: dict[
             kept = now[entry.path]
             index[entry.path] = kept if kept is not None else (entry.digest, _pickled(entry.model))
     cachefile.write(folder / INDEX, _VERSION, "", (name, index))
-    for stale in [*folder.glob(_base_file("*")), folder / _RETIRED]:  # bases no index names (a reader between the two finds no cache)
-        if stale.name != _base_file(name):
-            remove(stale)
+    remove_stale(folder, _base_file("*"), _base_file(name))  # bases no index names (a reader between the two finds no cache)
+    remove(folder / _RETIRED)
 
 
 BASE_PART = 1024

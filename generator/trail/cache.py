@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from generator.core import cachefile
-from generator.core.files import remove, write_whole
+from generator.core.files import remove_stale, write_whole
 from generator.core.memory import collector_paused
 from generator.trail.commits import Commit, FileChange, History, Version, Versions
 from generator.trail.repo import read_commit_id
@@ -155,9 +155,7 @@ def save_cache(path: Path, history: History) -> None:
         history.saved = (history.head, len(history.commits))
         with contextlib.suppress(OSError):
             tail.unlink(missing_ok=True)
-        for stale in path.parent.glob(_diffs_file("*")):  # a process that loaded one holds it in memory
-            if stale.name != _diffs_file(diffs[0]):
-                remove(stale)
+        remove_stale(path.parent, _diffs_file("*"), _diffs_file(diffs[0]))  # a process that loaded one holds it in memory
     with contextlib.suppress(OSError):
         path.with_name(HEAD_FILE).write_text(history.head + "\n", encoding="ascii")
 

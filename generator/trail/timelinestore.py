@@ -24,14 +24,13 @@ are judged afresh each time: nothing is kept for it, nor where the system reads 
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from generator.core import cachefile
-from generator.core.files import remove, write_whole
+from generator.core.files import remove_stale, write_whole
 from generator.trail.approvals import Approvals
 from generator.trail.commits import History
 from generator.trail.timeline import STORE_INDEX, Timelines, approvals_by_commit, pack
@@ -99,7 +98,7 @@ def kept_timelines(history: History, approvals: Approvals, folder: Path, read: s
     def store() -> None:
         stored = {path: (digest, *places[path]) if path in places else (digest, apart[path]) for path, digest in digests.items()}
         cachefile.write(folder / INDEX, _VERSION, key, (name, size, head, made_after, stored))
-        _remove_stale(folder, name)
+        remove_stale(folder, _base_file("*"), _base_file(name))  # bases the index does not name
 
     if later is None:
         store()
@@ -182,14 +181,6 @@ def _base_bytes(path: Path) -> bytes:
         return path.read_bytes()
     except OSError:
         return b""
-
-
-def _remove_stale(folder: Path, name: str) -> None:
-    """Bases the index does not name: a process that opened one keeps reading it (POSIX)."""
-    for stale in folder.glob(_base_file("*")):
-        if stale.name != _base_file(name):
-            with contextlib.suppress(OSError):  # held open elsewhere, where the system will not remove it
-                remove(stale)
 
 
 def _base_file(name: str) -> str:
