@@ -73,7 +73,7 @@ from generator.records.calendar import archive_today
 from generator.records.layout import dossier_folder
 from generator.records.load import read_archive
 from generator.rules.attachments import is_published
-from generator.site import bundleseal, compiled, reuse, sitecache, slots, spare
+from generator.site import bundleseal, compiled, escape, reuse, sitecache, slots, spare
 from generator.site.i18n import LANGUAGES, label, translate
 from generator.site.pagefile import QUIET, Facts, Finished, Kept, PageFile, StoredPages
 from generator.site.pagestream import Delivered, PageStream
@@ -83,7 +83,7 @@ from generator.site.render.dossier import changed_orders
 from generator.site.render.indexes import changed_lists, list_of
 from generator.site.render.pages import LIST_ROWS, compile_all, dossier_page, templates
 from generator.site.render.reports import reports_beside
-from generator.site.searchindex import PartedIndex, page_digest, page_url, part_of, searchable
+from generator.site.searchindex import PartedIndex, cool, page_digest, page_url, part_of, searchable, warm
 from generator.trail.prefetch import Prefetch, prefetch
 from generator.trail.published import SITE_FILE
 from generator.trail.repo import head_of, open_repository
@@ -252,6 +252,8 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
                 earlier = None
             self.earlier = earlier
             checked = self._checked(config, today, snapshot, read[0], reading)
+            if self.config.search and self.edition is None:  # the search's first part, ahead (the second core idles here)
+                warm(searchable(f"<p>{escape.text(translate('site.language', self.language))}</p>", self.language))
             self.shared.pop("snapshot", None)  # the check took its files
             if self.all_editions:
                 self.shared["read"] = read
@@ -761,6 +763,7 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
         if self.search is not None:
             self.search.close()
             self.search = None
+        cool()  # a Pagefind started ahead of the search's first part (``warm``) that no part took
         if self.writer is not None:
             self.writer.shutdown(wait=True)
             self.writer = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import gc
 import json
@@ -12,6 +13,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.parse
 import urllib.request
@@ -815,6 +817,39 @@ def test_each_editions_search_is_joined_as_soon_as_its_pages_are_all_in(archive,
     assert begun == [("zh-Hant", True), ("en", True)] * 2 and sorted(joins) == ["en", "en", "zh-Hant", "zh-Hant"], "each joined once a build"
     edited = [data for url, data in fragments(root / "site/pagefind").items() if "ORD-2026-0003" in url]
     assert len(edited) == 1 and "Joined early" in edited[0]["content"].replace("\u200b", "")  # Pagefind marks where it cut the Chinese
+
+
+def test_a_merges_first_search_part_is_indexed_by_a_pagefind_started_as_its_check_ended(archive, monkeypatch):
+    """A merge's build starts the Pagefind of its first search part as its check ends (``searchindex.warm``), given a
+    page of the first edition's language to load its segmenter with, in the second where the build's thread runs
+    alone: the part that changed is indexed by that Pagefind, and none is left running once the build is done."""
+    started: list[tuple[object, str]] = []
+    real_init = searchindex.SearchIndex.__init__
+
+    def init(index):
+        real_init(index)
+        started.append((index, threading.current_thread().name))
+
+    taken = []
+    real_part = searchindex._Pagefinds.part
+
+    @contextlib.contextmanager
+    def part(pagefinds, owner):
+        with real_part(pagefinds, owner) as index:
+            taken.append(index)
+            yield index
+
+    root = with_site(archive, "zh-Hant", "en")
+    build(root)
+    edit(root, f"{dossier('ORD-2026-0003')}/order.yaml", lambda order: order["intake"].update(project_name="預熱 Warmed"))
+    monkeypatch.setattr(searchindex.SearchIndex, "__init__", init)
+    monkeypatch.setattr(searchindex._Pagefinds, "part", part)
+    build(root)
+    ahead = [index for index, thread in started if thread.endswith("pagefind-warm")]
+    assert len(ahead) == 1 and taken[0] is ahead[0], "the first part took the Pagefind started ahead"
+    assert searchindex._PAGEFIND.running == 0 and all(index.process.poll() is not None for index, _ in started)
+    edited = [data for url, data in fragments(root / "site/pagefind").items() if "ORD-2026-0003" in url]
+    assert len(edited) == 1 and "Warmed" in edited[0]["content"].replace("\u200b", "")
 
 
 def test_a_merge_joins_its_search_without_waiting_for_the_pages_the_last_build_kept_out_of_it(archive, monkeypatch):
