@@ -56,6 +56,7 @@ import cbor2
 from zlib_ng import gzip_ng, zlib_ng
 
 from generator.core.files import write_whole
+from generator.core.processes import APART
 from generator.site import bundleseal, searchpatch
 
 SIGNATURE = b"pagefind_dcd"
@@ -541,7 +542,9 @@ def _join(parts: list[Part], out: Path, previous: Path | None = None, decoded: P
     _copy_scripts(parts[0].folder, bundle)
     pages = _fragments(parts, bundle, flat)
     last = searchpatch.Join.last(decoded, previous, language) if decoded is not None and previous is not None else None
-    with ThreadPoolExecutor(2) as packers:  # compressing lets go of the interpreter's lock: the joining goes on
+    # Compressing lets go of the interpreter's lock: the joining goes on. Named apart: a part spliced in the build's
+    # process packs while the next edition begins, which forks its page workers only beside such threads.
+    with ThreadPoolExecutor(2, thread_name_prefix=f"{APART}search-pack") as packers:
         chunker = _Chunker(bundle, _Names(language), packers)
         if last is None or not searchpatch.patch(last, parts, fields, renumber, chunker):
             if last is not None:

@@ -7,6 +7,7 @@ import json
 import logging
 import re
 import shutil
+import threading
 import traceback
 from pathlib import Path
 
@@ -237,6 +238,44 @@ def test_the_edited_orders_search_part_is_indexed_as_its_dossier_arrives_not_whe
     result = build_site(archive, today=TODAY)
     assert sorted(result.searched) == ["en/2026-00", "zh-Hant/2026-00"]
     assert [early for name, early in sent if name == "2026-00"] == [True, True]
+
+
+def test_the_next_edition_makes_its_pages_in_workers_while_the_last_editions_search_part_is_still_spliced(archive, monkeypatch):
+    """A search part spliced around a merge's changed page packs its chunks in threads of its own (``searchmerge``),
+    in the build's process, while the build goes on with the next edition. Unnamed, those threads made forking
+    unsafe there (``processes.can_fork``): the next edition then made every one of its pages again in the build's
+    own thread, asking none whether the last build held it — the flake of ``test_with_a_site_url_…`` (the second
+    edition's 70 pages rendered, its output still a build from nothing's). Packing held back here until the next
+    edition has asked for its pages."""
+    from generator.site import searchmerge
+
+    editions, packing, asked = [], threading.Event(), threading.Event()
+    real_packed = searchmerge._packed
+
+    def packed(data: bytes) -> bytes:
+        if threading.current_thread().name.startswith(("ThreadPoolExecutor", "apart-search-pack")) and not asked.is_set():
+            packing.set()  # the first edition's part, spliced: its packing threads wait for the next edition's pages
+            asked.wait(timeout=20)
+        return real_packed(data)
+
+    real_on_files = plugin.OrderArchivePlugin.on_files
+
+    def on_files(self, files, config):
+        editions.append(self.language)
+        if len(editions) == 2:
+            packing.wait(timeout=20)
+        try:
+            return real_on_files(self, files, config)
+        finally:
+            if len(editions) == 2:
+                asked.set()
+
+    monkeypatch.setattr(searchmerge, "_packed", packed)
+    monkeypatch.setattr(plugin.OrderArchivePlugin, "on_files", on_files)
+    merged(archive, "order/rename", "chang.chiahao", ["lin.yating"], lambda r: edit(r, f"{dossier('ORD-2026-0003')}/order.yaml", _rename_project))
+    result = build_site(archive, today=TODAY)
+    assert editions == ["zh-Hant", "en"] and packing.is_set()
+    assert [page for page in result.rendered if page.startswith("en/dossiers/")] == ["en/dossiers/ORD-2026-0003.md"], sorted(result.rendered)
 
 
 def test_a_budget_changed_renders_again_the_reports_of_its_periods_and_the_periods_after_them(archive, tmp_path):
