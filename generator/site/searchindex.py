@@ -503,23 +503,24 @@ class _Pagefinds:
         threading.Thread(target=self._warm, args=(page,), daemon=True, name=f"{APART}pagefind-warm").start()
 
     def _warm(self, page: str) -> None:
-        index = None
+        index, ready, kept = None, False, False
         try:
             index = SearchIndex()
             index.add("/warm.html", page)
             index.begin()  # once the page is indexed: a new index, empty, for the part
+            ready = True
         except Exception:  # whatever failed, the first part starts a Pagefind of its own, as before
-            if index is not None:
+            pass
+        finally:  # however it ended: nothing waits for it any more
+            with self.state:
+                self.warming = False
+                kept = ready and self.wanted
+                if kept:
+                    self.idle.append(index)
+                    self.reserved = 1
+                self.state.notify_all()
+            if index is not None and not kept:  # failed, or the build is done
                 index.close()
-            index = None
-        with self.state:
-            self.warming = False
-            if index is not None and self.wanted:
-                self.idle.append(index)
-                self.reserved = 1
-            elif index is not None:  # the build is done, or another Pagefind started meanwhile
-                index.close()
-            self.state.notify_all()
 
     def cool(self) -> None:
         """The build is done: a Pagefind started ahead that no part took is stopped (one still starting, once started)."""
