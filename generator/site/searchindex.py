@@ -503,7 +503,7 @@ class _Pagefinds:
         threading.Thread(target=self._warm, args=(page,), daemon=True, name=f"{APART}pagefind-warm").start()
 
     def _warm(self, page: str) -> None:
-        index, ready, kept = None, False, False
+        index, ready = None, False
         try:
             index = SearchIndex()
             index.add("/warm.html", page)

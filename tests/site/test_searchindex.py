@@ -458,9 +458,8 @@ def test_a_pagefind_started_ahead_is_the_first_parts_and_has_its_segmenter_loade
     assert "/warm.html" not in fragments(tmp_path / "bundle"), "the page it was warmed with is no page of the part"
     assert started[0].process.poll() is not None and searchindex._PAGEFIND.running == 0
     searchindex.warm(searchable("<p>繁體中文</p>", "zh-Hant"))  # a build whose parts all fit: none takes it
-    deadline = time.monotonic() + 30
-    while searchindex._PAGEFIND.warming and time.monotonic() < deadline:
-        time.sleep(0.01)
+    with searchindex._PAGEFIND.state:  # as ``cool`` waits for it: the Pagefind started, or given up
+        searchindex._PAGEFIND.state.wait_for(lambda: not searchindex._PAGEFIND.warming, timeout=30)
     assert len(started) == 2 and searchindex._PAGEFIND.running == 1, "kept for a first part, however long it takes"
     searchindex._PAGEFIND.expect()  # a part sent, then found to fit after all: Pagefinds no part waits for stop …
     searchindex._PAGEFIND.passed()
