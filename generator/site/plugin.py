@@ -81,7 +81,7 @@ from generator.site.publishing import PublishError, Publishing
 from generator.site.render import TEMPLATES, Renderer
 from generator.site.render.dossier import changed_orders
 from generator.site.render.indexes import changed_lists, list_of
-from generator.site.render.pages import LIST_ROWS, compile_all, dossier_page, templates
+from generator.site.render.pages import COMPILING, LIST_ROWS, compile_all, dossier_page, templates
 from generator.site.render.reports import reports_beside
 from generator.site.searchindex import PartedIndex, cool, page_digest, page_url, part_of, searchable, warm
 from generator.trail.prefetch import Prefetch, prefetch
@@ -1163,18 +1163,24 @@ class _Converter:
 
 
 def _meanwhile(config, checked) -> None:
-    """What the build does while its check waits for the history's verdict (``check_archive``'s ``meanwhile``; this
-    thread idled there 0.13–0.31 s after a merge at 10,000 orders, half a minute in a first build), all of which it
-    would do next: the reports started beside (``reports_beside``: they read the catalog alone, whole by now), in a
-    first build too, while the prefetch still reads the history from git — their process ends once it has them, so
-    it is gone before the history is judged (it waited for the plan to ask for its answer, and the reports and the
-    judging together made the peak of all the build's processes: 1,078 MB at 10,000 orders, against 877–908 MB),
-    and a first build's page workers no longer wait for them (1.5–1.7 s at 10,000 orders); then the pages' templates
-    compiled (0.07 s; ``render.pages.compile_all``, which the plan calls before any worker forks), then the theme's
-    (0.10–0.12 s; into ``compiled.SHARED``, as MkDocs' environment is made, with the theme's folders beneath the
-    overrides as ``on_env`` adds them, so that its pass finds them compiled: every template the pages, the kept
-    pages and the static pages name, and those they name, but for a name computed as a page renders)."""
+    """What the build does while its check waits for the history's verdict (``check_archive``'s ``meanwhile``; half a
+    minute in a first build; after a merge at 10,000 orders the verdict is in by then, and this is the start of the
+    build's thread running alone, the second core idle), all of which it would do next: the reports started beside
+    (``reports_beside``: they read the catalog alone, whole by now), in a first build too, while the prefetch still
+    reads the history from git — their process ends once it has them, so it is gone before the history is judged (it
+    waited for the plan to ask for its answer, and the reports and the judging together made the peak of all the
+    build's processes: 1,078 MB at 10,000 orders, against 877–908 MB), and a first build's page workers no longer
+    wait for them (1.5–1.7 s at 10,000 orders); then the templates compiled by a process of their own
+    (``compiled.ahead``, 0.27 s of this thread when compiled here), which the plan takes before any worker forks."""
     reports_beside(checked)
+    checked.derived[COMPILING] = compiled.ahead(functools.partial(_compile_templates, config))
+
+
+def _compile_templates(config) -> None:
+    """The pages' templates (``render.pages.compile_all``), then the theme's, into ``compiled.SHARED``, as MkDocs'
+    environment is made, with the theme's folders beneath the overrides as ``on_env`` adds them, so that its pass
+    finds them compiled: every template the pages, the kept pages and the static pages name, and those they name,
+    but for a name computed as a page renders."""
     compile_all(templates(TEMPLATES))
     env = config.theme.get_env()
     _theme_beneath(env, config)

@@ -1,8 +1,12 @@
 """The theme's compiled templates are shared by the editions of one process, never beyond what compiles alike."""
 
+import os
+
 import jinja2
 import pytest
 
+from generator.core import processes
+from generator.site import compiled
 from generator.site.compiled import SharedCode, precompile
 
 
@@ -125,3 +129,30 @@ def test_nothing_is_precompiled_without_a_cache():
     env = jinja2.Environment(loader=jinja2.DictLoader(PAGES))
     compiled = _compiles(env)
     assert precompile(env, ["main.html"]) == 0 and compiled == []
+
+
+def test_templates_compiled_by_a_process_beside_are_rendered_here_without_compiling(monkeypatch):
+    """``ahead``: as a merge's check ends the build's thread runs alone and the second core idles; the templates are
+    compiled by a process forked for it, whose code ``take`` has here: nothing is compiled here then but a name
+    computed as the page renders."""
+    monkeypatch.setattr(compiled.SHARED, "held", {})
+    here, worked = os.getpid(), []
+    compiling = compiled.ahead(lambda: worked.append(os.getpid()) or precompile(_env(PAGES, compiled.SHARED), ["main.html"]))
+    assert compiled.take(compiling) == 4 and worked == [], "compiled in another process, its code taken here"
+    later = _env(PAGES, compiled.SHARED)
+    names = _compiles(later)
+    assert later.get_template("main.html").render(page="p", icon="menu") == "<body>HI<nav><svg/></nav>p</body>"
+    assert names == ["partials/icons/menu.svg"] and os.getpid() == here
+
+
+def test_where_no_process_can_be_forked_the_templates_are_compiled_when_taken(monkeypatch):
+    monkeypatch.setattr(compiled.SHARED, "held", {})
+    monkeypatch.setattr(processes, "can_fork", lambda: False)  # say, ``mkdocs serve``'s threads
+    worked = []
+    compiling = compiled.ahead(lambda: worked.append(precompile(_env(PAGES, compiled.SHARED), ["main.html"])))
+    assert worked == []
+    assert compiled.take(compiling) == 0 and worked == [4], "compiled here, once, when the code is asked for"
+    later = _env(PAGES, compiled.SHARED)
+    names = _compiles(later)
+    later.get_template("main.html").render(page="p", icon="menu")
+    assert names == ["partials/icons/menu.svg"]

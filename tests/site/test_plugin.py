@@ -18,6 +18,7 @@ import time
 import urllib.parse
 import urllib.request
 import weakref
+from types import SimpleNamespace
 
 import jinja2
 import pytest
@@ -35,7 +36,7 @@ from generator.records import load
 from generator.reports.figures import Facts
 from generator.site import compiled, searchindex
 from generator.site import plugin as plugin_module
-from generator.site.render import Renderer
+from generator.site.render import COMPILING, Renderer
 from generator.trail.published import published_head
 
 
@@ -720,39 +721,32 @@ def test_the_dossiers_of_an_edited_orders_search_part_are_asked_for_first(archiv
     assert plugin_module._asking_order([(path, None) for path in first], {f"ORD-2017-{n:04d}" for n in range(0, 2500, 250)}) == list(range(len(first)))
 
 
-def test_the_theme_is_compiled_and_the_reports_started_while_the_check_waits(archive, monkeypatch):
-    """What the build would do after the history's verdict and needs no verdict is done while the check waits for it
-    (``plugin._meanwhile``): the reports are started beside before the plan asks for them, and MkDocs' pass then
-    compiles no template of the theme but those a page names as it renders (Material's icons and its language's
+def test_the_templates_are_compiled_beside_and_the_reports_started_while_the_check_waits(archive, monkeypatch):
+    """What the build would do after the history's verdict and needs no verdict is begun while the check waits for it
+    (``plugin._meanwhile``): the reports are started beside before the plan asks for them, and the pages' and the
+    theme's templates are compiled by a process of their own (``compiled.ahead``), whose code the plan takes: this
+    process compiles no template then but those a page names as it renders (Material's icons and its language's
     partial), in either edition. The site is the one built with all of it done after the verdict."""
     monkeypatch.setattr(compiled.SHARED, "held", {})  # what an earlier test compiled in this process is not this build's
     events: list[tuple[str, str | None]] = []
-    compile_, precompile, beside, plan = jinja2.Environment.compile, compiled.precompile, plugin_module.reports_beside, Renderer.plan
+    compile_, take, beside, plan = jinja2.Environment.compile, compiled.take, plugin_module.reports_beside, Renderer.plan
 
     def counted(env, source, name=None, filename=None, raw=False, defer_init=False):
         events.append(("compiled", name))
         return compile_(env, source, name, filename, raw, defer_init)
 
-    def marked(env, names):
-        events.append(("precompile", None))
-        try:
-            return precompile(env, names)
-        finally:
-            events.append(("precompiled", None))
-
     monkeypatch.setattr(jinja2.Environment, "compile", counted)
-    monkeypatch.setattr(compiled, "precompile", marked)
+    monkeypatch.setattr(compiled, "take", lambda compiling: events.append(("taken", str(take(compiling)))))
     monkeypatch.setattr(plugin_module, "reports_beside", lambda checked: events.append(("reports", None)) or beside(checked))
     monkeypatch.setattr(Renderer, "plan", lambda renderer: events.append(("plan", None)) or plan(renderer))
     root = with_site(archive, "zh-Hant", "en")
     build(root)
     steps = [step for step, _ in events if step != "compiled"]
-    assert steps == ["reports", "precompile", "precompiled", "plan", "plan"]
-    after = events.index(("precompiled", None))
-    ahead = {name for step, name in events[:after] if step == "compiled" and not name.endswith(".j2")}
-    later = [name for step, name in events[after:] if step == "compiled"]
-    assert {"main.html", "base.html", "404.html", "partials/nav.html", "partials/tabs.html", "partials/toc.html"} <= ahead
-    assert later and all(name.startswith((".icons/", "partials/languages/")) for name in later), later
+    assert steps == ["reports", "plan", "taken", "plan"], "taken once, by the first edition's plan"
+    taken = int(next(count for step, count in events if step == "taken"))
+    compiled_here = [name for step, name in events if step == "compiled"]
+    assert taken > 40, "the pages' templates and the theme's, from the process that compiled them"
+    assert compiled_here and all(name.startswith((".icons/", "partials/languages/")) for name in compiled_here), compiled_here
     monkeypatch.undo()
     monkeypatch.setattr(compiled.SHARED, "held", {})
     monkeypatch.setattr(plugin_module, "_meanwhile", lambda config, checked: None)  # all of it done after the verdict
@@ -771,9 +765,11 @@ def test_the_reports_are_started_in_the_wait_while_the_history_is_still_read_fro
     started = []
     monkeypatch.setattr(plugin_module, "reports_beside", started.append)
     config = load_config(str(with_site(archive) / "mkdocs.yml"))
-    plugin_module._meanwhile(config, "a first build's check")
-    plugin_module._meanwhile(config, "a merge's check")
-    assert started == ["a first build's check", "a merge's check"]
+    first, merge = SimpleNamespace(derived={}), SimpleNamespace(derived={})  # a first build's check, a merge's
+    plugin_module._meanwhile(config, first)
+    plugin_module._meanwhile(config, merge)
+    assert started == [first, merge]
+    assert all(compiled.take(checked.derived.pop(COMPILING)) >= 0 for checked in started), "the templates compiled beside in each"
 
 
 @pytest.mark.parametrize("translations", [(), ("en",)])

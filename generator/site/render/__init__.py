@@ -15,12 +15,13 @@ from collections.abc import Callable
 from functools import partial
 
 from generator.pipeline import Checked
+from generator.site import compiled
 from generator.site.render.archive import ArchivePages
 from generator.site.render.attention import AttentionList
 from generator.site.render.compliance import CompliancePage
 from generator.site.render.dossier import DossierPages
 from generator.site.render.indexes import OrderIndexes
-from generator.site.render.pages import TEMPLATES, Page, Planned, compile_all, dossier_page, inputs_digest, page_url, relative
+from generator.site.render.pages import COMPILING, TEMPLATES, Page, Planned, compile_all, dossier_page, inputs_digest, page_url, relative
 from generator.site.render.reports import ReportPages
 
 
@@ -33,10 +34,15 @@ class Renderer(DossierPages, OrderIndexes, ArchivePages, ReportPages, Compliance
     def plan(self) -> list[tuple[str, Callable[[], str]]]:
         """Every page's path, in order, and how to render it: the paths are known before anything is rendered,
         so the build can hand MkDocs the whole list while a second process renders the pages (with the
-        templates compiled here, once)."""
+        templates compiled here, once: by a process beside while the plan is made, where the build started one
+        (``compiled.ahead``), and taken from it after)."""
         self.start_reports()  # beside, while the rest is planned (``settle`` before any worker forks)
+        plan = self.dossier_plan() + self.index_plan()
+        compiling = self.checked.derived.pop(COMPILING, None)
+        if compiling is not None:
+            compiled.take(compiling)
         compile_all(self.env)
-        return self.dossier_plan() + self.index_plan()
+        return plan
 
     def basis(self) -> dict:
         """What the dossiers and the order lists read, source by source, for the next build to compare with its
@@ -83,4 +89,4 @@ def render_pages(checked: Checked, language: str = "zh-Hant") -> dict[str, str]:
     return Renderer(checked, language).pages()
 
 
-__all__ = ["TEMPLATES", "Planned", "Renderer", "page_url", "relative", "render_pages"]
+__all__ = ["COMPILING", "TEMPLATES", "Planned", "Renderer", "page_url", "relative", "render_pages"]

@@ -25,7 +25,7 @@ from generator.core.paths import TEMPLATES
 from generator.pipeline import Checked
 from generator.records.catalog import Dossier
 from generator.rules import REGISTRY
-from generator.site import escape
+from generator.site import compiled, escape
 from generator.site.i18n import label, translate
 from generator.trail.rules import People
 from schemas import OrderStatus
@@ -181,9 +181,15 @@ def templates(folder: Path) -> jinja2.Environment:
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
+        bytecode_cache=compiled.SHARED,  # what a process forked to compile them sent (``compiled.ahead``)
     )
     env.filters.update(md=escape.inline, html=escape.text, money=escape.money, title=escape.title, plain=escape.plain)
     return env
+
+
+COMPILING = "templates compiling"
+"""``Checked.derived``'s key of the templates being compiled by a process beside (``compiled.ahead``), which the
+plan takes (``compiled.take``) before it compiles what is still missing."""
 
 
 def compile_all(env: jinja2.Environment) -> None:
