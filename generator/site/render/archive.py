@@ -59,12 +59,9 @@ class ArchivePages(RendererBase):
         today = self.catalog.today
         horizon = date(today.year + 1, today.month, min(today.day, 28))
         due, upcoming = [], []
-        for entry, until in self.catalog.retentions:
-            row = (str(until), str(getattr(entry.model, "id", entry.path)), entry.kind)
-            if until < today:
-                due.append(row)
-            elif until <= horizon:
-                upcoming.append(row)
+        for entry, until in self.catalog.retentions:  # most end later: a row made of each was half the time
+            if until <= horizon:
+                (due if until < today else upcoming).append((str(until), str(getattr(entry.model, "id", entry.path)), entry.kind))
         return sorted(due, key=lambda r: r[0]), sorted(upcoming, key=lambda r: r[0])
 
     def _retention(self, page: Page, listed: tuple[list, list]) -> str:

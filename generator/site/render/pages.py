@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from functools import cache, partial
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -481,19 +482,18 @@ def order_of(record_id: str) -> str:
     return f"ORD-{parts[1]}-{parts[2]}" if parts[0] in ("ORD", "CR", "QC", "DLV", "STL") and len(parts) >= 3 else record_id
 
 
+_DATED = {
+    "order": attrgetter("intake.received_on"),
+    "change_request": attrgetter("requested_on"),
+    "quality_record": attrgetter("inspected_on"),
+    "delivery": attrgetter("delivered_on"),
+    "settlement": attrgetter("plan.drafted_on"),
+    "loan": attrgetter("requested_on"),
+    "disposal": attrgetter("proposed_on"),
+}
+"""The day each kind of record is dated by; the other kinds have none."""
+
+
 def record_date(kind: str, model) -> date | None:
-    if kind == "order":
-        return model.intake.received_on
-    if kind == "change_request":
-        return model.requested_on
-    if kind == "quality_record":
-        return model.inspected_on
-    if kind == "delivery":
-        return model.delivered_on
-    if kind == "settlement":
-        return model.plan.drafted_on
-    if kind == "loan":
-        return model.requested_on
-    if kind == "disposal":
-        return model.proposed_on
-    return None
+    dated = _DATED.get(kind)
+    return dated(model) if dated is not None else None
