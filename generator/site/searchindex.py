@@ -478,7 +478,8 @@ class _Pagefinds:
         self.idle: list[SearchIndex] = []  # started, indexing nothing
         self.warming = False  # a Pagefind being started ahead of the first part (``warm``)
         self.wanted = False  # what is being started ahead is still wanted: the build is not done (``cool``)
-        self.reserved = 0  # 1 while the Pagefind started ahead waits, idle, for the first part to take it
+        self.reserved = 0  # the first parts the Pagefind started ahead is kept for, idle between them (``warm``)
+        self.ahead_for = 1  # how many first parts the Pagefind being started ahead is for
 
     def expect(self) -> None:
         """One more part will start: ``part``, or ``passed`` (its bundle is the cache's, or it is cancelled)."""
@@ -490,16 +491,19 @@ class _Pagefinds:
             self.waiting -= 1
             self._settle()
 
-    def warm(self, page: str) -> None:
+    def warm(self, page: str, parts: int = 1) -> None:
         """A Pagefind started ahead of the build's first part, in a thread apart, and given ``page`` to index, so that it
         loads what a first page of that language makes it load (its Chinese segmenter: a first page took it 0.19 s, the
-        next 0.02 s); kept for the first part (``part``) until the build is done (``cool``). Started as a merge's check
-        ends, where the build's thread runs alone and the second core idles, it takes the segmenter's load off the way
-        to the first edition's search joined. Nothing where one is started or being started."""
+        next 0.02 s); kept for the first ``parts`` parts (``part``), idle between them, until the build is done
+        (``cool``). Started as a merge's check ends, where the build's thread runs alone and the second core idles, it
+        takes the segmenter's load off the way to the first edition's search joined; kept for the next edition's part
+        (a merge changes one part an edition), it takes a Pagefind's start off the way to the last edition's join, the
+        end of the build. Nothing where one is started or being started."""
         with self.state:
             if self.busy or self.idle or self.warming:
                 return
             self.warming = self.wanted = True
+            self.ahead_for = parts
         threading.Thread(target=self._warm, args=(page,), daemon=True, name=f"{APART}pagefind-warm").start()
 
     def _warm(self, page: str) -> None:
@@ -517,7 +521,7 @@ class _Pagefinds:
                 kept = ready and self.wanted
                 if kept:
                     self.idle.append(index)
-                    self.reserved = 1
+                    self.reserved = self.ahead_for
                 self.state.notify_all()
             if index is not None and not kept:  # failed, or the build is done
                 index.close()
@@ -547,7 +551,7 @@ class _Pagefinds:
             self.waiting -= 1
             self.busy += 1
             index = self.idle.pop() if self.idle else None
-            self.reserved = 0
+            self.reserved = max(0, self.reserved - 1)
         try:
             if index is None or index.closed:
                 index = SearchIndex()
@@ -592,10 +596,10 @@ HURRIED = 2
 _PAGEFIND = _Pagefinds()
 
 
-def warm(page: str) -> None:
-    """A Pagefind started now for the build's first part, ``page`` indexed to load what its language needs
+def warm(page: str, parts: int = 1) -> None:
+    """A Pagefind started now for the build's first ``parts`` parts, ``page`` indexed to load what its language needs
     (``_Pagefinds.warm``); ``cool`` once the build is done."""
-    _PAGEFIND.warm(page)
+    _PAGEFIND.warm(page, parts)
 
 
 def cool() -> None:

@@ -818,7 +818,8 @@ def test_each_editions_search_is_joined_as_soon_as_its_pages_are_all_in(archive,
 def test_a_merges_first_search_part_is_indexed_by_a_pagefind_started_as_its_check_ended(archive, monkeypatch):
     """A merge's build starts the Pagefind of its first search part as its check ends (``searchindex.warm``), given a
     page of the first edition's language to load its segmenter with, in the second where the build's thread runs
-    alone: the part that changed is indexed by that Pagefind, and none is left running once the build is done."""
+    alone: the part that changed is indexed by that Pagefind, the next edition's too, and none is left running once
+    the build is done."""
     started: list[tuple[object, str]] = []
     real_init = searchindex.SearchIndex.__init__
 
@@ -828,21 +829,34 @@ def test_a_merges_first_search_part_is_indexed_by_a_pagefind_started_as_its_chec
 
     taken = []
     real_part = searchindex._Pagefinds.part
+    first_done = threading.Event()  # at 10,000 orders the first edition's part is indexed a second before the next
+    # edition's is asked for; with a dozen orders the last edition's pages come at once, and both parts are hurried
+
+    expected, real_expect = [], searchindex._Pagefinds.expect
+
+    def expect(pagefinds):  # the next edition's part sent once the first edition's is indexed
+        expected.append(1)
+        if len(expected) > 1:
+            first_done.wait(timeout=60)
+        real_expect(pagefinds)
 
     @contextlib.contextmanager
     def part(pagefinds, owner):
         with real_part(pagefinds, owner) as index:
             taken.append(index)
             yield index
+        first_done.set()
 
     root = with_site(archive, "zh-Hant", "en")
     build(root)
     edit(root, f"{dossier('ORD-2026-0003')}/order.yaml", lambda order: order["intake"].update(project_name="預熱 Warmed"))
     monkeypatch.setattr(searchindex.SearchIndex, "__init__", init)
     monkeypatch.setattr(searchindex._Pagefinds, "part", part)
+    monkeypatch.setattr(searchindex._Pagefinds, "expect", expect)
     build(root)
     ahead = [index for index, thread in started if thread.endswith("pagefind-warm")]
     assert len(ahead) == 1 and taken[0] is ahead[0], "the first part took the Pagefind started ahead"
+    assert len(taken) == 2 and taken[1] is ahead[0] and len(started) == 1, "and the next edition's part, none started for it"
     assert searchindex._PAGEFIND.running == 0 and all(index.process.poll() is not None for index, _ in started)
     edited = [data for url, data in fragments(root / "site/pagefind").items() if "ORD-2026-0003" in url]
     assert len(edited) == 1 and "Warmed" in edited[0]["content"].replace("\u200b", "")

@@ -468,6 +468,30 @@ def test_a_pagefind_started_ahead_is_the_first_parts_and_has_its_segmenter_loade
     assert started[1].process.poll() is not None and searchindex._PAGEFIND.running == 0
 
 
+def test_a_pagefind_started_ahead_for_two_editions_indexes_the_part_of_each_then_stops(tmp_path, monkeypatch):
+    """A merge changes a part an edition: the Pagefind started ahead is kept, idle, from the first edition's part to the
+    next edition's, whose part it indexes too (no Pagefind started on the way to the last join); it stops after."""
+    started = []
+
+    class Counted(SearchIndex):
+        def __init__(self) -> None:
+            super().__init__()
+            started.append(self)
+
+    monkeypatch.setattr(searchindex, "SearchIndex", Counted)
+    searchindex.warm(searchable("<p>繁體中文</p>", "zh-Hant"), 2)
+    first = [dossier(f"ORD-2026-{n:04d}", f"結算 settlement{n}") for n in range(1, 4)]
+    index = PartedIndex(tmp_path / "zh", [url for url, _ in first])
+    for url, text in first:
+        index.add(url, text)
+    assert index.write_and_end(tmp_path / "zh-bundle", "key") == len(first) and index.indexed == ["2026-00"]
+    assert len(started) == 1 and searchindex._PAGEFIND.running == 1, "kept, idle, for the next edition's part"
+    assert parted(tmp_path / "en", [dossier(f"ORD-2026-{n:04d}", f"settlement{n}") for n in range(1, 4)], tmp_path / "en-bundle") == ["2026-00"]
+    assert len(started) == 1 and started[0].process.poll() is not None and searchindex._PAGEFIND.running == 0
+    assert {"settlement1", "settlement3"} <= set(answers(tmp_path / "en-bundle")["words"])
+    searchindex.cool()
+
+
 def test_a_pagefind_that_cannot_be_started_ahead_leaves_the_first_part_to_start_its_own(tmp_path, monkeypatch):
     """Starting a Pagefind ahead is only ever time: where it fails, the first part starts one as it did before."""
     real = searchindex.SearchIndex
