@@ -136,10 +136,14 @@ class OrderIndexes(RendererBase):
         page = Page(path, self.language)
         if group == "period" or len(members) <= self.list_rows:
             return [(path, Planned.of(self._order_list, self._order_list_inputs, page, group, key, name, members))]
-        by_year: dict[int, list] = {}
-        for item in members:
-            by_year.setdefault(item[1].intake.received_on.year, []).append(item)
-        years = [(f"{path[:-3]}/{year}.md", year, by_year[year]) for year in sorted(by_year, reverse=True)]
+        split = self.shared("lists by year", dict)  # both editions split the same lists alike
+        held = split.get(path)
+        if held is None or held[0] is not members:
+            by_year: dict[int, list] = {}
+            for item in members:
+                by_year.setdefault(item[1].intake.received_on.year, []).append(item)
+            held = split[path] = (members, [(f"{path[:-3]}/{year}.md", year, by_year[year]) for year in sorted(by_year, reverse=True)])
+        years = held[1]
         whole = (path, len(members))
         plan = [(path, Planned.of(self._order_years, self._order_years_inputs, page, group, key, name, years))]
         for year_path, year, held in years:
