@@ -332,6 +332,7 @@ order it touched, and Pagefind took 7–9 s to index a year of 1,000 dossiers fo
 orders was no slower (each part costs Pagefind about 27 ms of its own, 8 more parts there)."""
 
 
+@cache  # asked of each page three times a build (foreseen, ranked, indexed): 30,000 times an edition at 10,000 orders
 def part_of(url: str) -> str:
     """The part a page is indexed in: a dossier's order year and number range (``2021-03``: its orders 0192 to
     0255), a year's report pages (``reports-2021``: the year's, its quarters' and its months'), or the part of
