@@ -254,7 +254,7 @@ class OrderArchivePlugin(BasePlugin[OrderArchiveConfig]):
             checked = self._checked(config, today, snapshot, read[0], reading)
             if self.config.search and self.edition is None:  # the search's first parts, ahead (the second core idles here)
                 editions = 1 + len(self.config.translations) if self.all_editions else 1  # after a merge, one part each
-                warm(searchable(f"<p>{escape.text(translate('site.language', self.language))}</p>", self.language), editions, earlier is not None)
+                warm(searchable(f"<p>{escape.text(translate('site.language', self.language))}</p>", self.language), editions)
             self.shared.pop("snapshot", None)  # the check took its files
             if self.all_editions:
                 self.shared["read"] = read

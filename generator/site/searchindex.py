@@ -492,7 +492,7 @@ class _Pagefinds:
             self.waiting -= 1
             self._settle()
 
-    def warm(self, page: str, parts: int = 1, splices: bool = False) -> None:
+    def warm(self, page: str, parts: int = 1) -> None:
         """A Pagefind started ahead of the build's first part, in a thread apart, and given ``page`` to index, so that it
         loads what a first page of that language makes it load (its Chinese segmenter: a first page took it 0.19 s, the
         next 0.02 s); kept for the first ``parts`` parts (``part``), idle between them, until the build is done
@@ -505,13 +505,11 @@ class _Pagefinds:
                 return
             self.warming = self.wanted = True
             self.ahead_for = parts
-        threading.Thread(target=self._warm, args=(page, splices), daemon=True, name=f"{APART}pagefind-warm").start()
+        threading.Thread(target=self._warm, args=(page,), daemon=True, name=f"{APART}pagefind-warm").start()
 
-    def _warm(self, page: str, splices: bool) -> None:
+    def _warm(self, page: str) -> None:
         index, ready = None, False
         try:
-            if splices:
-                _SPLICER.start()
             index = SearchIndex()
             index.add("/warm.html", page)
             index.begin()  # once the page is indexed: a new index, empty, for the part
@@ -599,72 +597,14 @@ HURRIED = 2
 _PAGEFIND = _Pagefinds()
 
 
-def warm(page: str, parts: int = 1, splices: bool = False) -> None:
+def warm(page: str, parts: int = 1) -> None:
     """A Pagefind started now for the build's first ``parts`` parts, ``page`` indexed to load what its language needs
-    (``_Pagefinds.warm``), and, with ``splices`` (a build after another), the process that splices a changed part
-    (``_Splicer``); ``cool`` once the build is done."""
-    _PAGEFIND.warm(page, parts, splices)
+    (``_Pagefinds.warm``); ``cool`` once the build is done."""
+    _PAGEFIND.warm(page, parts)
 
 
 def cool() -> None:
-    """The build is done: what ``warm`` started and no part took is stopped."""
     _PAGEFIND.cool()
-    _SPLICER.stop()
-
-
-class _Splicer:
-    """A process that splices a merge's changed parts (``searchmerge.serve_splices``) for the build's threads, one
-    part at a time, started with the Pagefind started ahead (``warm``) and stopped with the build (``cool``): in the
-    build's process a splice held the interpreter's lock from the build's thread, itself on the way to the build's
-    end. Where none runs, or it ends, the part is spliced in the build's process, as before."""
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()  # a request and its answer at a time
-        self.process: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        with self.lock:
-            if self.process is None:
-                with contextlib.suppress(OSError):  # none to be had: the build's process splices
-                    command = [sys.executable, "-P", "-m", "generator.site.searchmerge", "--splicer"]  # -P, from "/": ``_command``
-                    self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, process_group=0, cwd="/")
-
-    def splice(self, searchmerge: Any, folder: Path, decoded: Path, alone: Path, changed: list[int], count: int, out: Path) -> bool:
-        """``searchmerge.splice_around``, in the process if one runs; its failure there raises ``BundleMergeError``."""
-        with self.lock:
-            process = self.process
-            if process is not None:
-                asked = marshal.dumps((os.fspath(folder), os.fspath(decoded), os.fspath(alone), changed, count, os.fspath(out)))
-                try:
-                    process.stdin.write(len(asked).to_bytes(4, "little") + asked)  # type: ignore[union-attr]
-                    process.stdin.flush()  # type: ignore[union-attr]
-                    answer = process.stdout.read(1)  # type: ignore[union-attr]
-                except (OSError, ValueError):
-                    answer = b""
-                if answer == searchmerge.FAILED:
-                    raise searchmerge.BundleMergeError(f"{folder.name}: its splice failed")
-                if answer in (searchmerge.SPLICED, searchmerge.UNFIT):
-                    return answer == searchmerge.SPLICED
-                self.process = None  # it ended: what is left is spliced here
-                _end(process)
-                shutil.rmtree(out, ignore_errors=True)
-            return searchmerge.splice_around(folder, decoded, alone, changed, count, out)
-
-    def stop(self) -> None:
-        with self.lock:
-            process, self.process = self.process, None
-        if process is not None:
-            with contextlib.suppress(OSError):
-                process.stdin.close()  # type: ignore[union-attr]  # its end of input: it ends
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                _end(process)
-            if process.stdout is not None:
-                process.stdout.close()
-
-
-_SPLICER = _Splicer()
 
 
 CHECKED = ".checked"
@@ -881,7 +821,15 @@ class PartedIndex:
             for url, html in spool.pages(only={listed[i][0] for i in changed}):
                 index.add(url, html)
             index.write(alone)
-            if _SPLICER.splice(searchmerge, folder, self._decoded, alone, changed, len(listed), staged):  # else a field only the changed pages have, or had
+            before, now = searchmerge.Part.open(folder, self._decoded), searchmerge.Part.open(alone)
+            if now.meta[5] == before.meta[5]:  # else a field only the changed pages have, or had: the part's are Pagefind's to say
+                pieces, start = [], 0
+                for number, i in enumerate(changed):
+                    pieces += [(before, start, i)] if start < i else []
+                    pieces.append((now, number, number + 1))
+                    start = i + 1
+                pieces += [(before, start, len(listed))] if start < len(listed) else []
+                searchmerge.splice(pieces, staged)
                 return True
         except (OSError, ValueError, EOFError, TypeError, IndexError, searchmerge.BundleMergeError):
             pass  # what the last bundle or what a join kept of it holds is not as this reads it: Pagefind indexes the part

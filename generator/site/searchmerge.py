@@ -525,48 +525,6 @@ def splice(pieces: list[tuple[Part, int, int]], out: Path) -> int:
     return _join([Slice.of(part, start, stop) for part, start, stop in pieces], out, flat=True)
 
 
-def splice_around(folder: Path, decoded: Path | None, alone: Path, changed: list[int], count: int, out: Path) -> bool:
-    """The part's bundle at ``out`` made of its last bundle at ``folder`` (read from what the last join kept of it in
-    ``decoded``), its ``count`` pages with those numbered ``changed`` taken from ``alone``, Pagefind's bundle of those
-    pages alone, in that order (``splice``); False, and nothing written, where the changed pages have a meta field
-    the part has not, or lack one it has: the part's fields are then Pagefind's to say."""
-    before, now = Part.open(folder, decoded), Part.open(alone)
-    if now.meta[5] != before.meta[5]:
-        return False
-    pieces: list[tuple[Part, int, int]] = []
-    start = 0
-    for number, i in enumerate(changed):
-        pieces += [(before, start, i)] if start < i else []
-        pieces.append((now, number, number + 1))
-        start = i + 1
-    pieces += [(before, start, count)] if start < count else []
-    splice(pieces, out)
-    return True
-
-
-SPLICED, UNFIT, FAILED = b"s", b"u", b"f"
-"""What a splicing process answers a request with: spliced, the fields differ (``splice_around``'s False), or it
-failed (a bundle, or what a join kept of it, not as this reads it; the file system)."""
-
-
-def serve_splices(requests: BinaryIO, answers: BinaryIO) -> None:
-    """``splice_around`` for each request read from ``requests`` (its length in 4 bytes, then its arguments
-    marshalled, paths as text), answered on ``answers`` (``SPLICED``, ``UNFIT`` or ``FAILED``), until ``requests``
-    ends. ``searchindex`` runs it in a process of its own: a merge's changed part spliced in the build's process
-    held the interpreter's lock from the build's thread (0.1 s of CPU an edition, 0.24 s of wall beside it), and
-    the last edition's part is on the way to the build's end."""
-    while len(head := requests.read(4)) == 4:
-        asked = requests.read(int.from_bytes(head, "little"))
-        try:
-            folder, decoded, alone, changed, count, out = marshal.loads(asked)
-            fits = splice_around(Path(folder), Path(decoded) if decoded else None, Path(alone), list(changed), count, Path(out))
-            answer = SPLICED if fits else UNFIT
-        except Exception:  # whatever it was, the build indexes the part whole, as where splicing fails in it
-            answer = FAILED
-        answers.write(answer)
-        answers.flush()
-
-
 def _join(parts: list[Part], out: Path, previous: Path | None = None, decoded: Path | None = None, recycled: bool = False, flat: bool = False) -> int:
     """``merge`` of the parts opened."""
     if not parts:
@@ -1063,12 +1021,7 @@ def main(arguments: list[str], given: BinaryIO | None = None) -> int | None:
     ``--ahead``: started before the build has every part, to be done with starting and with opening the PARTs it
     foresees (``opened_ahead``) when it has them: the parts to join are then read from ``given`` (standard input),
     each folder ended by a NUL, and each part made meanwhile, told as it is made, read then (``_given``). Nothing
-    given: nothing joined (None).
-
-    ``--splicer``: ``serve_splices`` on standard input and output, and nothing else."""
-    if arguments == ["--splicer"]:
-        serve_splices(sys.stdin.buffer, sys.stdout.buffer)
-        return None
+    given: nothing joined (None)."""
     options: dict[str, Any] = {}
     key, ahead = None, False
     while arguments[:1] in (["--previous"], ["--decoded"], ["--recycled"], ["--seal"], ["--ahead"]):

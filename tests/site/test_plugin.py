@@ -34,7 +34,7 @@ from generator.core import cachefile
 from generator.demo.repository import write_repository
 from generator.records import load
 from generator.reports.figures import Facts
-from generator.site import compiled, searchindex, searchmerge
+from generator.site import compiled, searchindex
 from generator.site import plugin as plugin_module
 from generator.site.render import COMPILING, Renderer
 from generator.trail.published import published_head
@@ -818,8 +818,8 @@ def test_each_editions_search_is_joined_as_soon_as_its_pages_are_all_in(archive,
 def test_a_merges_first_search_part_is_indexed_by_a_pagefind_started_as_its_check_ended(archive, monkeypatch):
     """A merge's build starts the Pagefind of its first search part as its check ends (``searchindex.warm``), given a
     page of the first edition's language to load its segmenter with, in the second where the build's thread runs
-    alone: the part that changed is indexed by that Pagefind, the next edition's too, each spliced into its part by a
-    process started with it (``searchindex._Splicer``), and none is left running once the build is done."""
+    alone: the part that changed is indexed by that Pagefind, the next edition's too, and none is left running once
+    the build is done."""
     started: list[tuple[object, str]] = []
     real_init = searchindex.SearchIndex.__init__
 
@@ -853,11 +853,7 @@ def test_a_merges_first_search_part_is_indexed_by_a_pagefind_started_as_its_chec
     monkeypatch.setattr(searchindex.SearchIndex, "__init__", init)
     monkeypatch.setattr(searchindex._Pagefinds, "part", part)
     monkeypatch.setattr(searchindex._Pagefinds, "expect", expect)
-    spliced_here: list[str] = []
-    real_splice = searchmerge.splice_around
-    monkeypatch.setattr(searchmerge, "splice_around", lambda folder, *rest: spliced_here.append(folder.name) or real_splice(folder, *rest))
     build(root)
-    assert spliced_here == [] and searchindex._SPLICER.process is None, "spliced by the process started with it, stopped since"
     ahead = [index for index, thread in started if thread.endswith("pagefind-warm")]
     assert len(ahead) == 1 and taken[0] is ahead[0], "the first part took the Pagefind started ahead"
     assert len(taken) == 2 and taken[1] is ahead[0] and len(started) == 1, "and the next edition's part, none started for it"

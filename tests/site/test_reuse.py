@@ -20,7 +20,7 @@ from mkdocs.exceptions import MkDocsException
 from sitebuild import TODAY, built_demo, copy_built, plugin_option
 
 from generator.core import cachefile, paths
-from generator.site import plugin, reuse, searchindex, sitecache, spare
+from generator.site import plugin, reuse, sitecache, spare
 from generator.site.pagefile import StoredPages
 from generator.site.plugin import build_site
 from generator.site.render import pages as render_pages
@@ -246,8 +246,7 @@ def test_the_next_edition_makes_its_pages_in_workers_while_the_last_editions_sea
     unsafe there (``processes.can_fork``): the next edition then made every one of its pages again in the build's
     own thread, asking none whether the last build held it — the flake of ``test_with_a_site_url_…`` (the second
     edition's 70 pages rendered, its output still a build from nothing's). Packing held back here until the next
-    edition has asked for its pages. (A part is spliced in the build's process where no process of its own splices
-    it, ``searchindex._Splicer``.)"""
+    edition has asked for its pages."""
     from generator.site import searchmerge
 
     editions, packing, asked = [], threading.Event(), threading.Event()
@@ -273,7 +272,6 @@ def test_the_next_edition_makes_its_pages_in_workers_while_the_last_editions_sea
 
     monkeypatch.setattr(searchmerge, "_packed", packed)
     monkeypatch.setattr(plugin.OrderArchivePlugin, "on_files", on_files)
-    monkeypatch.setattr(searchindex._SPLICER, "start", lambda: None)  # no process to splice: the build's own, as when none can be had
     merged(archive, "order/rename", "chang.chiahao", ["lin.yating"], lambda r: edit(r, f"{dossier('ORD-2026-0003')}/order.yaml", _rename_project))
     result = build_site(archive, today=TODAY)
     assert editions == ["zh-Hant", "en"] and packing.is_set()

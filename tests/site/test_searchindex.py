@@ -661,39 +661,6 @@ def test_a_part_that_cannot_be_spliced_is_indexed_whole_and_answers_alike(tmp_pa
     assert joined == fresh
 
 
-@pytest.mark.parametrize("case", ["spliced", "a meta field no other page has", "its process gone"])
-def test_a_merges_part_is_spliced_by_a_process_of_its_own_and_answers_alike(tmp_path, monkeypatch, case):
-    """A merge's changed part is spliced by a process of its own (``_Splicer``), not in the build's, where it held the
-    interpreter's lock from the build's thread; a part that process cannot splice is indexed whole, and where the
-    process is gone the build splices the part itself, as before. The bundle answers as one made from nothing."""
-    from generator.site import searchmerge
-
-    store = tmp_path / "store"
-    parted(store, PART, tmp_path / "first")
-    edited = [*PART]
-    edited[0], edited[4] = full_dossier(1, "異議 objection raised"), full_dossier(5, "重開 reopened")
-    if case == "a meta field no other page has":
-        edited[0] = full_dossier(1, meta='<span data-pagefind-meta="client">宏遠物流</span>')
-    here: list[str] = []
-    real = searchmerge.splice_around
-    monkeypatch.setattr(searchmerge, "splice_around", lambda folder, *rest: here.append(folder.name) or real(folder, *rest))
-    searchindex._SPLICER.start()
-    try:
-        if case == "its process gone":
-            searchindex._SPLICER.process.kill()
-            searchindex._SPLICER.process.wait()
-        given = given_to_pagefind(monkeypatch)
-        indexed, had, joined, fresh = rebuilt(tmp_path, store, edited, "second", given)
-    finally:
-        searchindex.cool()
-    assert indexed == ["2025-00"] and joined == fresh and searchindex._SPLICER.process is None
-    if case == "a meta field no other page has":
-        assert here == [] and sorted(set(had)) == sorted(url for url, _ in edited), "indexed whole"
-    else:
-        assert had == [edited[0][0], edited[4][0]], "Pagefind was given the changed pages alone"
-        assert here == ([] if case == "spliced" else ["2025-00"]), "spliced apart, or here once that process is gone"
-
-
 def test_a_part_found_as_written_fits_again_without_its_files_looked_at_until_a_folder_of_it_changes(tmp_path, monkeypatch):
     """A merge's build asks whether each unchanged part is as it was written: looking at each of its files took 0.4 s
     an edition at 10,000 orders. A part a build found so fits the next build by its folders and manifest alone."""
