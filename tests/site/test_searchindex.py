@@ -373,6 +373,19 @@ def test_a_generator_folder_in_the_archive_is_never_run_by_the_joining(tmp_path,
     assert not (tmp_path / "ran").exists()
 
 
+def started_pagefinds(monkeypatch) -> list[SearchIndex]:
+    """Every Pagefind started from now on, in order."""
+    started: list[SearchIndex] = []
+
+    class Counted(SearchIndex):
+        def __init__(self) -> None:
+            super().__init__()
+            started.append(self)
+
+    monkeypatch.setattr(searchindex, "SearchIndex", Counted)
+    return started
+
+
 def counted_pagefinds(monkeypatch, before_add=lambda: None) -> tuple[list[int], list[int]]:
     """Pagefinds counted as they start and stop, from now on: [how many run now], [the most that ran at once].
     ``before_add``: called before each page is given to one."""
@@ -416,14 +429,7 @@ def test_one_pagefind_runs_at_a_time_whichever_edition_its_part_is_of(tmp_path, 
 
 def test_parts_waiting_one_after_another_are_indexed_by_one_pagefind_which_stops_when_none_waits(tmp_path, monkeypatch):
     """Pagefind's Chinese segmenter is loaded once a process (0.2 s): parts that wait for each other share one."""
-    started = []
-
-    class Counted(SearchIndex):
-        def __init__(self) -> None:
-            super().__init__()
-            started.append(self)
-
-    monkeypatch.setattr(searchindex, "SearchIndex", Counted)
+    started = started_pagefinds(monkeypatch)
     pages = [dossier(f"ORD-{year}-{n:04d}", f"結算 {year} 年 settlement{n}") for year in (2024, 2025, 2026) for n in range(1, 6)]
     index = PartedIndex(tmp_path / "store", ())  # no count: every part waits for write_and_end, and then all at once
     for url, text in pages:
@@ -471,14 +477,7 @@ def test_a_pagefind_started_ahead_is_the_first_parts_and_has_its_segmenter_loade
 def test_a_pagefind_started_ahead_for_two_editions_indexes_the_part_of_each_then_stops(tmp_path, monkeypatch):
     """A merge changes a part an edition: the Pagefind started ahead is kept, idle, from the first edition's part to the
     next edition's, whose part it indexes too (no Pagefind started on the way to the last join); it stops after."""
-    started = []
-
-    class Counted(SearchIndex):
-        def __init__(self) -> None:
-            super().__init__()
-            started.append(self)
-
-    monkeypatch.setattr(searchindex, "SearchIndex", Counted)
+    started = started_pagefinds(monkeypatch)
     searchindex.warm(searchable("<p>繁體中文</p>", "zh-Hant"), 2)
     first = [dossier(f"ORD-2026-{n:04d}", f"結算 settlement{n}") for n in range(1, 4)]
     index = PartedIndex(tmp_path / "zh", [url for url, _ in first])
