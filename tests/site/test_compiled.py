@@ -1,9 +1,11 @@
 """The theme's compiled templates are shared by the editions of one process, never beyond what compiles alike."""
 
+import marshal
 import os
 
 import jinja2
 import pytest
+from processstate import ended_within
 
 from generator.core import processes
 from generator.site import compiled
@@ -143,6 +145,16 @@ def test_templates_compiled_by_a_process_beside_are_rendered_here_without_compil
     names = _compiles(later)
     assert later.get_template("main.html").render(page="p", icon="menu") == "<body>HI<nav><svg/></nav>p</body>"
     assert names == ["partials/icons/menu.svg"] and os.getpid() == here
+
+
+def test_the_process_compiling_ends_once_done_however_much_code_it_made(monkeypatch):
+    """Its code waiting in a pipe for the plan to ask, the process lived on through a first build's half minute of
+    history, its memory with it: it ends as soon as the code is written (more code than a pipe holds, here)."""
+    monkeypatch.setattr(compiled.SHARED, "held", {})
+    many = {f"page{n}.html": "".join(f"{{% if x{i} %}}<p>{{{{ y{i} | upper }}}} {n}</p>{{% endif %}}" for i in range(40)) for n in range(60)}
+    compiling = compiled.ahead(lambda: precompile(_env(many, compiled.SHARED), sorted(many)))
+    assert compiling.pid is not None and ended_within(compiling.pid, 30), "ended once done, not kept until its code is asked for"
+    assert compiled.take(compiling) == 60 and sum(len(marshal.dumps(code)) for _, code in compiled.SHARED.held.values()) > 1 << 17
 
 
 def test_where_no_process_can_be_forked_the_templates_are_compiled_when_taken(monkeypatch):
