@@ -121,13 +121,8 @@ class ReportPages(RendererBase):
         return inputs_digest([page.path, self.language, self._plain_digest(now), self._plain_digest(before) if before is not None else None])
 
     def _plain_digest(self, report: Report) -> str:
-        """``_plain(report)``'s digest, once a check: a report is shown on its period's page and the next one's, and
-        both editions share it (each edition's digests took 0.12 s at 10,000 orders)."""
-        digests = self.shared("report digests", lambda: dict(self._reports[2]))
-        key = report.period.label
-        if key not in digests:
-            digests[key] = inputs_digest([_plain(report)])
-        return digests[key]
+        """``_plain(report)``'s digest, worked out with the reports (``_every_report``), once for both editions."""
+        return self._reports[2][report.period.label]
 
     def _summary_inputs(self, page: Page) -> str:
         """A digest of everything ``reports`` reads (``Planned``): the periods with a page, the trend and the report of
