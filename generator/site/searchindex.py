@@ -480,7 +480,6 @@ class _Pagefinds:
         self.warming = False  # a Pagefind being started ahead of the first part (``warm``)
         self.wanted = False  # what is being started ahead is still wanted: the build is not done (``cool``)
         self.reserved = 0  # the first parts the Pagefind started ahead is kept for, idle between them (``warm``)
-        self.ahead_for = 1  # how many first parts the Pagefind being started ahead is for
 
     def expect(self) -> None:
         """One more part will start: ``part``, or ``passed`` (its bundle is the cache's, or it is cancelled)."""
@@ -504,10 +503,9 @@ class _Pagefinds:
             if self.busy or self.idle or self.warming:
                 return
             self.warming = self.wanted = True
-            self.ahead_for = parts
-        threading.Thread(target=self._warm, args=(page,), daemon=True, name=f"{APART}pagefind-warm").start()
+        threading.Thread(target=self._warm, args=(page, parts), daemon=True, name=f"{APART}pagefind-warm").start()
 
-    def _warm(self, page: str) -> None:
+    def _warm(self, page: str, parts: int) -> None:
         index, ready = None, False
         try:
             index = SearchIndex()
@@ -522,7 +520,7 @@ class _Pagefinds:
                 kept = ready and self.wanted
                 if kept:
                     self.idle.append(index)
-                    self.reserved = self.ahead_for
+                    self.reserved = parts
                 self.state.notify_all()
             if index is not None and not kept:  # failed, or the build is done
                 index.close()
